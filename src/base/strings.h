@@ -1,0 +1,25 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace weir {
+
+std::string_view Trim(std::string_view s);
+std::vector<std::string> Split(std::string_view s, char sep);
+std::string Join(const std::vector<std::string>& parts, std::string_view sep);
+std::string ToLower(std::string_view s);
+
+// Levenshtein distance, for "did you mean" suggestions.
+size_t EditDistance(std::string_view a, std::string_view b);
+// The candidate closest to `word` if it is close enough to be a plausible typo
+// (distance <= max(2, len/3)); empty otherwise.
+std::string ClosestMatch(std::string_view word, const std::vector<std::string>& candidates);
+// " (did you mean 'x'?)" or "" : ready to append to an error message.
+std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates);
+
+// Quotes s for a POSIX shell, for log headers that show what ran.
+std::string ShellQuote(std::string_view s);
+
+}  // namespace weir

@@ -1,0 +1,26 @@
+#include "base/strings.h"
+
+#include <gtest/gtest.h>
+
+namespace weir {
+namespace {
+
+TEST(Strings, SplitKeepsEmptyFields) {
+  EXPECT_EQ(Split("a,,b", ','), (std::vector<std::string>{"a", "", "b"}));
+}
+
+TEST(Strings, ClosestMatchSuggestsATypoButNotAStranger) {
+  std::vector<std::string> keys = {"schedule", "start_date", "retries", "retry_delay"};
+  EXPECT_EQ(ClosestMatch("schedul", keys), "schedule");
+  EXPECT_EQ(ClosestMatch("retires", keys), "retries");
+  EXPECT_EQ(ClosestMatch("xyzzy", keys), "");
+  EXPECT_EQ(DidYouMean("strat_date", keys), " (did you mean 'start_date'?)");
+}
+
+TEST(Strings, ShellQuoteQuotesOnlyWhenNeeded) {
+  EXPECT_EQ(ShellQuote("abc/def"), "abc/def");
+  EXPECT_EQ(ShellQuote("it's"), "'it'\\''s'");
+}
+
+}  // namespace
+}  // namespace weir

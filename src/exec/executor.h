@@ -1,0 +1,71 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "base/json.h"
+#include "base/time.h"
+#include "env/process.h"
+
+namespace weir {
+
+// Identifies one try of one task instance.
+struct AttemptKey {
+  std::string dag_id;
+  std::string run_id;
+  std::string task_id;
+  int try_number = 0;
+  bool operator==(const AttemptKey&) const = default;
+  std::string ToString() const;  // "dag/run/task#try"
+};
+
+// One attempt to run: the process an operator prepared, where its log goes, its deadline.
+struct AttemptSpec {
+  AttemptKey key;
+  ProcessSpec process;              // argv empty: nothing to run, the attempt succeeds at once
+  bool result_channel = false;      // the process writes its JSON result to fd 3
+  std::string log_path;             // created with its parent folders; appended to
+  std::string log_header;           // written first: what ran, with which arguments
+  std::optional<Duration> timeout;  // execution_timeout: the process group is killed
+};
+
+// What happened to an attempt. Delivered twice per attempt: once when its process started
+// (kind == kStarted, with pid) and once when it ended (kFinished).
+struct AttemptEvent {
+  enum class Kind { kStarted, kFinished };
+  Kind kind = Kind::kFinished;
+  AttemptKey key;
+  int pid = 0;
+  int64_t proc_start = 0;
+  Time at{};
+  // For kFinished:
+  int exit_code = -1;   // -1 when killed by a signal or never started
+  int term_signal = 0;  // the signal that ended it, 0 if none
+  bool timed_out = false;
+  bool killed = false;           // Kill() was called
+  std::string error;             // why it could not start, or how it ended, for people
+  std::optional<Json> result;    // what the process wrote to fd 3, parsed
+  std::string last_stdout_line;  // the last non-empty line written to stdout
+  Duration duration{};
+};
+
+using AttemptCallback = std::function<void(AttemptEvent)>;
+
+// Runs attempts. Events arrive on the executor's own thread through the callback given at
+// construction; the callback must be quick (post to a queue and return).
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  // Starts the attempt or fails at once (the process could not be spawned is reported as a
+  // kFinished event, not an error). kFailedPrecondition when no slot is free.
+  virtual Status Submit(AttemptSpec spec) = 0;
+  // Kills the attempt's process group (SIGTERM, then SIGKILL after a grace period).
+  virtual void Kill(const AttemptKey& key, const std::string& reason) = 0;
+  virtual int Running() const = 0;
+  virtual int Capacity() const = 0;  // parallelism
+  // Kills every running attempt and joins the executor's threads.
+  virtual void Shutdown() = 0;
+};
+
+}  // namespace weir

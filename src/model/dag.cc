@@ -1,0 +1,123 @@
+#include "model/dag.h"
+
+#include <set>
+
+#include "base/strings.h"
+
+namespace weir {
+
+const TaskSpec* DagSpec::FindTask(std::string_view task_id) const {
+  for (const auto& t : tasks) {
+    if (t.task_id == task_id) return &t;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> DagSpec::Downstream(std::string_view task_id) const {
+  std::set<std::string, std::less<>> reached{std::string(task_id)};
+  // Tasks may be listed before their upstreams, so repeat until nothing new is reached.
+  bool grew = true;
+  while (grew) {
+    grew = false;
+    for (const auto& t : tasks) {
+      if (reached.contains(t.task_id)) continue;
+      for (const auto& up : t.upstream) {
+        if (reached.contains(up)) {
+          reached.insert(t.task_id);
+          grew = true;
+          break;
+        }
+      }
+    }
+  }
+  std::vector<std::string> out;
+  for (const auto& t : tasks) {
+    if (t.task_id != task_id && reached.contains(t.task_id)) out.push_back(t.task_id);
+  }
+  return out;
+}
+
+namespace {
+
+bool MatchesType(const Json& v, std::string_view type) {
+  if (type == "string") return v.is_string();
+  if (type == "integer") return v.is_number_integer();
+  if (type == "number") return v.is_number();
+  if (type == "boolean") return v.is_boolean();
+  if (type == "array") return v.is_array();
+  if (type == "object") return v.is_object();
+  return true;
+}
+
+}  // namespace
+
+Result<Json> DagSpec::ResolveParams(const Json& conf) const {
+  Json out = Json::object();
+  // Conf keys that are not params stay in dag_run.conf only, as in Airflow.
+  for (const auto& p : params) {
+    Json value;
+    if (conf.is_object() && conf.contains(p.name)) {
+      value = conf[p.name];
+    } else if (p.has_default) {
+      value = p.default_value;
+    } else {
+      return Err(ErrorCode::kInvalidArgument,
+                 "param '{}' of DAG '{}' has no default and was not given: pass it with "
+                 "--conf '{{\"{}\": ...}}'",
+                 p.name, dag_id, p.name);
+    }
+    // A number given as text on the command line is accepted for numeric params.
+    if (value.is_string() && (p.type == "integer" || p.type == "number")) {
+      try {
+        size_t used = 0;
+        const std::string& s = value.get_ref<const std::string&>();
+        if (p.type == "integer") {
+          long long v = std::stoll(s, &used);
+          if (used == s.size()) value = v;
+        } else {
+          double v = std::stod(s, &used);
+          if (used == s.size()) value = v;
+        }
+      } catch (const std::exception&) {
+      }
+    }
+    if (!value.is_null() && !MatchesType(value, p.type)) {
+      return Err(ErrorCode::kInvalidArgument, "param '{}' of DAG '{}' must be of type {}, got {}",
+                 p.name, dag_id, p.type, value.dump());
+    }
+    if (!p.enum_values.empty()) {
+      bool ok = false;
+      std::vector<std::string> allowed;
+      for (const auto& e : p.enum_values) {
+        allowed.push_back(e.dump());
+        if (e == value) ok = true;
+      }
+      if (!ok) {
+        return Err(ErrorCode::kInvalidArgument, "param '{}' of DAG '{}' must be one of {}, got {}",
+                   p.name, dag_id, Join(allowed, ", "), value.dump());
+      }
+    }
+    if (value.is_number()) {
+      double v = value.get<double>();
+      if (p.minimum && v < *p.minimum) {
+        return Err(ErrorCode::kInvalidArgument, "param '{}' of DAG '{}' must be >= {}, got {}",
+                   p.name, dag_id, *p.minimum, value.dump());
+      }
+      if (p.maximum && v > *p.maximum) {
+        return Err(ErrorCode::kInvalidArgument, "param '{}' of DAG '{}' must be <= {}, got {}",
+                   p.name, dag_id, *p.maximum, value.dump());
+      }
+    }
+    out[p.name] = std::move(value);
+  }
+  return out;
+}
+
+const ParamSpec* DagSpec::FindParam(std::string_view name) const {
+  for (const auto& p : params) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+}  // namespace weir

@@ -1,0 +1,89 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+#include "base/time.h"
+#include "model/state.h"
+#include "schedule/timetable.h"
+
+namespace weir {
+
+// Where something was written in a DAG file, for error messages ("file:line:col").
+struct SourcePos {
+  int line = 0;    // 1-based; 0 when unknown
+  int column = 0;  // 1-based
+};
+
+// A typed DAG parameter: `params: {color: {type: string, default: yellow, enum: [...]}}`
+// or the short form `params: {color: yellow}` (type inferred from the default).
+struct ParamSpec {
+  std::string name;
+  std::string type = "string";  // string, integer, number, boolean, array, object
+  Json default_value;           // null when there is no default: the param is then required
+  bool has_default = false;
+  std::vector<Json> enum_values;
+  std::string description;
+  std::optional<double> minimum;
+  std::optional<double> maximum;
+};
+
+// A task after default_args have been applied. Operator arguments stay as written
+// (templates unrendered) in `args`.
+struct TaskSpec {
+  std::string task_id;
+  std::string operator_name;
+  std::vector<std::string> upstream;  // depends_on, in file order
+  std::string owner;
+  int retries = 0;
+  Duration retry_delay = std::chrono::seconds{300};
+  bool retry_exponential_backoff = false;
+  std::optional<Duration> max_retry_delay;
+  std::optional<Duration> execution_timeout;
+  bool depends_on_past = false;
+  TriggerRule trigger_rule = TriggerRule::kAllSuccess;
+  std::string pool = "default_pool";
+  int pool_slots = 1;
+  int priority_weight = 1;
+  Json args = Json::object();  // the operator's own arguments
+  SourcePos pos;
+};
+
+struct DagSpec {
+  std::string dag_id;
+  std::string description;
+  std::string owner;     // default_args.owner, or "weir"
+  std::string schedule;  // as written; empty for manual-only (null/none)
+  std::string timezone = "UTC";
+  std::optional<Time> start_date;
+  std::optional<Time> end_date;
+  bool catchup = true;
+  int max_active_runs = 16;
+  int max_active_tasks = 16;
+  std::optional<Duration> dagrun_timeout;
+  std::vector<std::string> tags;
+  std::vector<ParamSpec> params;
+  std::vector<TaskSpec> tasks;  // in file order
+  bool is_paused_upon_creation = false;
+
+  // Derived at load: the parsed schedule (shared by copies of this immutable spec).
+  std::shared_ptr<const Timetable> timetable;
+
+  // Where it came from.
+  std::string fileloc;      // absolute path of the DAG file
+  std::string source;       // the file's content
+  std::string source_hash;  // hex sha256 of the content: one DAG version per distinct hash
+
+  const TaskSpec* FindTask(std::string_view task_id) const;
+  const ParamSpec* FindParam(std::string_view name) const;
+  // Task ids downstream of task_id (transitively), in file order.
+  std::vector<std::string> Downstream(std::string_view task_id) const;
+  // Default param values overridden by `conf` keys; validates types and enums.
+  Result<Json> ResolveParams(const Json& conf) const;
+};
+
+}  // namespace weir

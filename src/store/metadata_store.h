@@ -1,0 +1,118 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "store/records.h"
+
+namespace weir {
+
+// Everything weir remembers: DAGs and their versions, runs, task instances, one row per try,
+// XCom, import errors, variables and pools. One interface, one implementation per database
+// (sqlite/ now, postgres/ next); every implementation passes the same test suite.
+//
+// An instance is used by one thread at a time; each thread or process opens its own.
+// Every method is atomic on its own; Transaction() groups several. Methods return
+// kNotFound for a missing row, kAlreadyExists for a duplicate key, kUnavailable when the
+// database is busy beyond its timeout.
+class MetadataStore {
+ public:
+  virtual ~MetadataStore() = default;
+
+  // Schema. Migrate() applies every pending migration in order, each in its own transaction,
+  // and is a no-op when the schema is current.
+  virtual Status Migrate() = 0;
+  virtual Result<int> SchemaVersion() = 0;
+  virtual int LatestSchemaVersion() const = 0;
+
+  // Runs fn inside one transaction: committed when fn succeeds, rolled back when it fails.
+  // Nested calls join the outer transaction.
+  virtual Status Transaction(const std::function<Status()>& fn) = 0;
+
+  // DAGs.
+  virtual Status UpsertDag(const DagRow& dag) = 0;  // keeps is_paused of an existing row
+  virtual Result<DagRow> GetDag(const std::string& dag_id) = 0;
+  virtual Result<std::vector<DagRow>> ListDags() = 0;
+  virtual Status SetPaused(const std::string& dag_id, bool paused) = 0;
+  // Marks DAGs whose file is gone as inactive (their runs and history are kept).
+  virtual Status SetActive(const std::string& dag_id, bool active) = 0;
+
+  // DAG versions: AddDagVersion returns the existing version when one with the same
+  // source hash exists for that DAG, else a new one with the next version_number.
+  virtual Result<DagVersion> AddDagVersion(const std::string& dag_id, const std::string& hash,
+                                           const std::string& source,
+                                           const std::string& fileloc) = 0;
+  virtual Result<DagVersion> GetDagVersion(int64_t id) = 0;
+  virtual Result<std::vector<DagVersion>> ListDagVersions(const std::string& dag_id) = 0;
+
+  // Import errors: one per file, replaced on every parse of that file.
+  virtual Status SetImportError(const std::string& fileloc, const std::string& message) = 0;
+  virtual Status ClearImportError(const std::string& fileloc) = 0;
+  virtual Result<std::vector<ImportError>> ListImportErrors() = 0;
+
+  // Runs. CreateRun inserts the run and one task instance per entry of `tasks` (state none)
+  // atomically; kAlreadyExists when (dag_id, run_id) exists.
+  virtual Status CreateRun(const DagRun& run, const std::vector<TaskInstance>& tasks) = 0;
+  virtual Result<DagRun> GetRun(const std::string& dag_id, const std::string& run_id) = 0;
+  virtual Status UpdateRun(const DagRun& run) = 0;
+  virtual Result<std::vector<DagRun>> ListRuns(const RunFilter& filter) = 0;
+  // The scheduled run with the latest logical date, the anchor of the next interval.
+  virtual Result<std::optional<DagRun>> LatestScheduledRun(const std::string& dag_id) = 0;
+  virtual Status DeleteRun(const std::string& dag_id, const std::string& run_id) = 0;
+
+  // Task instances.
+  virtual Result<std::vector<TaskInstance>> ListTaskInstances(const std::string& dag_id,
+                                                              const std::string& run_id) = 0;
+  // Every task instance of every run in state queued or running.
+  virtual Result<std::vector<TaskInstance>> ListTaskInstancesOfActiveRuns() = 0;
+  virtual Result<TaskInstance> GetTaskInstance(const std::string& dag_id, const std::string& run_id,
+                                               const std::string& task_id) = 0;
+  virtual Status UpdateTaskInstance(const TaskInstance& ti) = 0;  // inserts when missing
+  // The same task in the run with the greatest logical date before `logical_date`.
+  virtual Result<std::optional<TaskInstance>> PreviousTaskInstance(const std::string& dag_id,
+                                                                   const std::string& task_id,
+                                                                   Time logical_date) = 0;
+  // Task instances across runs, newest first (for `tasks state`, the UI's grid).
+  virtual Result<std::vector<TaskInstance>> ListTaskInstancesOfDag(const std::string& dag_id,
+                                                                   int limit_runs) = 0;
+
+  // Tries: one row per attempt.
+  virtual Status InsertTry(const TaskTry& t) = 0;
+  virtual Status UpdateTry(const TaskTry& t) = 0;
+  virtual Result<std::vector<TaskTry>> ListTries(const std::string& dag_id,
+                                                 const std::string& run_id,
+                                                 const std::string& task_id) = 0;
+  // Tries in state queued or running, in any run.
+  virtual Result<std::vector<TaskTry>> ListUnfinishedTries() = 0;
+  // Sets heartbeat_at = now for every running try.
+  virtual Status HeartbeatRunningTries(Time now) = 0;
+
+  // XCom.
+  virtual Status SetXCom(const XComRow& x) = 0;  // replaces the same (run, task, key)
+  virtual Result<std::optional<XComRow>> GetXCom(const std::string& dag_id,
+                                                 const std::string& run_id,
+                                                 const std::string& task_id,
+                                                 const std::string& key) = 0;
+  virtual Result<std::vector<XComRow>> ListXComs(const std::string& dag_id,
+                                                 const std::string& run_id) = 0;
+  virtual Status ClearXComs(const std::string& dag_id, const std::string& run_id,
+                            const std::string& task_id) = 0;
+
+  // Variables.
+  virtual Status SetVariable(const Variable& v) = 0;
+  virtual Result<Variable> GetVariable(const std::string& key) = 0;
+  virtual Result<std::vector<Variable>> ListVariables() = 0;
+  virtual Status DeleteVariable(const std::string& key) = 0;
+
+  // Pools. `default_pool` (128 slots) exists after Migrate().
+  virtual Status SetPool(const Pool& p) = 0;
+  virtual Result<Pool> GetPool(const std::string& name) = 0;
+  virtual Result<std::vector<Pool>> ListPools() = 0;
+  virtual Status DeletePool(const std::string& name) = 0;  // default_pool cannot be deleted
+};
+
+}  // namespace weir

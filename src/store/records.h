@@ -1,0 +1,133 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+#include "base/time.h"
+#include "model/state.h"
+
+namespace weir {
+
+// Rows of the metadata store. Plain values; the store owns no behaviour beyond persistence.
+
+struct DagRow {
+  std::string dag_id;
+  std::string fileloc;
+  bool is_paused = false;
+  bool is_active = true;  // false once its file is gone
+  int64_t latest_version_id = 0;
+  std::string description;
+  std::string schedule;  // as written
+  std::string timezone;
+  std::string owner;
+  std::vector<std::string> tags;
+  Time last_parsed_at{};
+};
+
+struct DagVersion {
+  int64_t id = 0;
+  std::string dag_id;
+  int version_number = 0;  // 1, 2, ... per DAG
+  std::string source_hash;
+  std::string source;
+  std::string fileloc;
+  Time created_at{};
+};
+
+struct ImportError {
+  std::string fileloc;
+  std::string message;  // "file:line:col: what is wrong; what would be right"
+  Time timestamp{};
+};
+
+struct DagRun {
+  std::string dag_id;
+  std::string run_id;  // "scheduled__2021-01-01T00:00:00+00:00", "manual__...", "backfill__..."
+  RunType run_type = RunType::kManual;
+  RunState state = RunState::kQueued;
+  Time logical_date{};
+  Time data_interval_start{};
+  Time data_interval_end{};
+  Time queued_at{};
+  std::optional<Time> start_date;
+  std::optional<Time> end_date;
+  Json conf = Json::object();
+  int64_t version_id = 0;  // the DAG version the run was created with
+  std::string note;
+};
+
+struct TaskInstance {
+  std::string dag_id;
+  std::string run_id;
+  std::string task_id;
+  TaskState state = TaskState::kNone;
+  int try_number = 0;  // the latest try; 0 when never tried
+  int max_tries = 0;   // retries + 1, raised by clear
+  std::string operator_name;
+  std::string pool = "default_pool";
+  int pool_slots = 1;
+  int priority_weight = 1;
+  std::optional<Time> start_date;  // of the latest try
+  std::optional<Time> end_date;
+  std::optional<Time> next_retry_at;  // when up_for_retry becomes schedulable again
+  std::optional<Time> queued_at;
+  std::string error;  // last failure reason, for people
+};
+
+struct TaskTry {
+  std::string dag_id;
+  std::string run_id;
+  std::string task_id;
+  int try_number = 0;
+  TaskState state = TaskState::kQueued;  // queued, running, then a final state
+  Time queued_at{};
+  std::optional<Time> start_date;
+  std::optional<Time> end_date;
+  std::optional<Time> heartbeat_at;
+  std::string hostname;
+  int pid = 0;             // the attempt's process (also its process group), 0 if none
+  int64_t proc_start = 0;  // /proc start time of pid, to recognise it after a restart
+  std::optional<int> exit_code;
+  std::string log_path;
+  std::string error;
+  int64_t version_id = 0;
+  Json rendered_args = Json::object();
+};
+
+struct XComRow {
+  std::string dag_id;
+  std::string run_id;
+  std::string task_id;
+  std::string key = "return_value";
+  Json value;
+  Time timestamp{};
+};
+
+struct Variable {
+  std::string key;
+  std::string value;
+  std::string description;
+  bool is_secret = false;
+};
+
+struct Pool {
+  std::string name;
+  int slots = 128;
+  std::string description;
+};
+
+struct RunFilter {
+  std::optional<std::string> dag_id;
+  std::vector<RunState> states;  // empty: any
+  std::optional<RunType> run_type;
+  std::optional<Time> logical_date_from;  // inclusive
+  std::optional<Time> logical_date_to;    // inclusive
+  int limit = 0;                          // 0: no limit
+  int offset = 0;
+  bool newest_first = true;  // by logical date
+};
+
+}  // namespace weir
