@@ -1,0 +1,511 @@
+#include "exec/local_executor.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <exception>
+
+#include "base/strings.h"
+#include "env/files.h"
+
+namespace weir {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr size_t kBufferSize = 64 * 1024;
+// A line longer than this is written to the log in pieces rather than buffered further.
+constexpr size_t kMaxPartialLine = 64 * 1024;
+// XComs are small by design; a runaway writer on fd 3 must not exhaust memory.
+constexpr size_t kMaxResultBytes = 16 * 1024 * 1024;
+
+enum Which { kStdout = 0, kStderr = 1, kResult = 2, kPidfd = 3 };
+
+Time WallNow() { return std::chrono::time_point_cast<Micros>(std::chrono::system_clock::now()); }
+
+// Log writes are best effort: a full disk must not leave the attempt unreported.
+void WriteAll(int fd, std::string_view data) {
+  while (fd >= 0 && !data.empty()) {
+    ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+std::string Seconds(Duration d) { return fmt::format("{:.2f}s", ToSeconds(d)); }
+
+std::string_view RightTrim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+// The last line of text that is not blank, right-trimmed; empty when there is none.
+std::string_view LastNonBlankLine(std::string_view text) {
+  while (!text.empty()) {
+    size_t nl = text.rfind('\n');
+    std::string_view line = RightTrim(nl == std::string_view::npos ? text : text.substr(nl + 1));
+    if (!line.empty()) return line;
+    if (nl == std::string_view::npos) break;
+    text = text.substr(0, nl);
+  }
+  return {};
+}
+
+Result<int> OpenLog(const std::string& path) {
+  if (path.empty()) return -1;
+  size_t slash = path.rfind('/');
+  if (slash != std::string::npos && slash > 0) TRY(MakeDirs(path.substr(0, slash)));
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return Err(ErrorCode::kIo, "cannot open log '{}': {}", path, strerror(errno));
+  return fd;
+}
+
+std::string Header(const AttemptSpec& spec) {
+  if (spec.log_header.empty() || spec.log_header.ends_with('\n')) return spec.log_header;
+  return spec.log_header + "\n";
+}
+
+}  // namespace
+
+struct LocalExecutor::Attempt {
+  AttemptKey key;
+  ChildProcess child;
+  int log_fd = -1;
+  bool result_channel = false;
+  std::string tail[2];  // the unterminated last line of stdout and of stderr
+  std::string last_line;
+  std::string result;
+  bool result_overflow = false;
+  SteadyTime started;
+  std::optional<Duration> timeout;
+  std::optional<SteadyTime> deadline;  // execution_timeout
+  std::optional<SteadyTime> kill_at;   // SIGKILL when a SIGTERM's grace period ends
+  bool terminating = false;
+  bool timed_out = false;
+  bool killed = false;
+  std::string kill_reason;
+  bool exited = false;
+  bool done = false;
+
+  int& fd(int which) {
+    switch (which) {
+      case kStdout:
+        return child.stdout_fd;
+      case kStderr:
+        return child.stderr_fd;
+      case kResult:
+        return child.result_fd;
+      default:
+        return child.pidfd;
+    }
+  }
+
+  void TrackLastLine(std::string_view complete) {
+    // `complete` ends with '\n'; its first line continues tail[kStdout].
+    std::string_view body = complete.substr(0, complete.size() - 1);
+    size_t first_nl = body.find('\n');
+    if (first_nl != std::string_view::npos) {
+      std::string_view line = LastNonBlankLine(body.substr(first_nl + 1));
+      if (!line.empty()) {
+        last_line.assign(line);
+        return;
+      }
+    }
+    std::string_view head = body.substr(0, first_nl);
+    std::string joined;
+    if (!tail[kStdout].empty()) {
+      joined = tail[kStdout] + std::string(head);
+      head = joined;
+    }
+    if (std::string_view line = RightTrim(head); !line.empty()) last_line.assign(line);
+  }
+
+  // Copies output to the log a whole line at a time, so stdout and stderr interleave by line.
+  void AppendOutput(int which, const char* data, size_t n) {
+    std::string& partial = tail[which];
+    const char* nl = static_cast<const char*>(memrchr(data, '\n', n));
+    if (nl == nullptr) {
+      partial.append(data, n);
+      if (partial.size() >= kMaxPartialLine) FlushTail(which);
+      return;
+    }
+    size_t complete = static_cast<size_t>(nl - data) + 1;
+    if (which == kStdout) TrackLastLine(std::string_view(data, complete));
+    if (partial.empty()) {
+      WriteAll(log_fd, std::string_view(data, complete));
+    } else {
+      partial.append(data, complete);
+      WriteAll(log_fd, partial);
+    }
+    partial.assign(nl + 1, n - complete);
+  }
+
+  void FlushTail(int which) {
+    std::string& partial = tail[which];
+    if (partial.empty()) return;
+    if (which == kStdout) {
+      if (std::string_view line = RightTrim(partial); !line.empty()) last_line.assign(line);
+    }
+    partial += '\n';
+    WriteAll(log_fd, partial);
+    partial.clear();
+  }
+
+  void AppendResult(const char* data, size_t n) {
+    if (result.size() + n > kMaxResultBytes) {
+      result_overflow = true;
+      return;
+    }
+    result.append(data, n);
+  }
+};
+
+LocalExecutor::LocalExecutor(int parallelism, AttemptCallback callback, Duration kill_grace)
+    : parallelism_(std::max(1, parallelism)),
+      callback_(std::move(callback)),
+      kill_grace_(kill_grace),
+      buffer_(new char[kBufferSize]) {
+  // eventfd fails only when the process is out of fds; Submit then reports it.
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd_ >= 0) io_thread_ = std::thread([this] { Loop(); });
+}
+
+LocalExecutor::~LocalExecutor() {
+  Shutdown();
+  if (wake_fd_ >= 0) close(wake_fd_);
+}
+
+Status LocalExecutor::Submit(AttemptSpec spec) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || wake_fd_ < 0) {
+      return Err(ErrorCode::kFailedPrecondition, "cannot run {}: the local executor is {}",
+                 spec.key.ToString(), stopping_ ? "shut down" : "broken (no eventfd)");
+    }
+    if (running_ >= parallelism_) {
+      return Err(ErrorCode::kFailedPrecondition,
+                 "cannot run {} now: all {} slots of the local executor are busy",
+                 spec.key.ToString(), parallelism_);
+    }
+    ++running_;
+    Command& c = commands_.emplace_back();
+    c.spec = std::move(spec);
+  }
+  Wake();
+  return {};
+}
+
+void LocalExecutor::Kill(const AttemptKey& key, const std::string& reason) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    Command& c = commands_.emplace_back();
+    c.is_kill = true;
+    c.key = key;
+    c.reason = reason;
+  }
+  Wake();
+}
+
+int LocalExecutor::Running() const {
+  std::lock_guard lock(mu_);
+  return running_;
+}
+
+void LocalExecutor::Shutdown() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  Wake();
+  std::lock_guard join(join_mu_);
+  if (io_thread_.joinable()) io_thread_.join();
+}
+
+void LocalExecutor::Wake() {
+  uint64_t one = 1;
+  if (wake_fd_ >= 0) {
+    [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
+  }
+}
+
+void LocalExecutor::Emit(AttemptEvent event) {
+  if (event.kind == AttemptEvent::Kind::kFinished) {
+    std::lock_guard lock(mu_);
+    --running_;
+  }
+  // The callback is the caller's code; an exception from it must not end the I/O thread.
+  try {
+    callback_(std::move(event));
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "weir: the executor's event callback threw: {}\n", e.what());
+  } catch (...) {
+    fmt::print(stderr, "weir: the executor's event callback threw\n");
+  }
+}
+
+void LocalExecutor::FinishWithoutProcess(const AttemptSpec& spec, int log_fd,
+                                         const std::string& error) {
+  WriteAll(log_fd, Header(spec) + "[weir] could not start: " + error + "\n");
+  if (log_fd >= 0) close(log_fd);
+  AttemptEvent event;
+  event.key = spec.key;
+  event.at = WallNow();
+  event.error = error;
+  Emit(std::move(event));
+}
+
+void LocalExecutor::Start(AttemptSpec& spec) {
+  Result<int> log = OpenLog(spec.log_path);
+  if (!log) return FinishWithoutProcess(spec, -1, log.error().message);
+  int log_fd = *log;
+
+  AttemptEvent started;
+  started.kind = AttemptEvent::Kind::kStarted;
+  started.key = spec.key;
+  if (spec.process.argv.empty()) {
+    WriteAll(log_fd, Header(spec) + "[weir] nothing to run\n[weir] exit status 0 after 0.00s\n");
+    if (log_fd >= 0) close(log_fd);
+    started.at = WallNow();
+    Emit(started);
+    AttemptEvent finished = std::move(started);
+    finished.kind = AttemptEvent::Kind::kFinished;
+    finished.exit_code = 0;
+    Emit(std::move(finished));
+    return;
+  }
+
+  SteadyTime now = SteadyClock::now();
+  Result<ChildProcess> child =
+      SpawnProcess(spec.process, {.result_channel = spec.result_channel, .nonblocking = true});
+  if (!child) return FinishWithoutProcess(spec, log_fd, child.error().message);
+  WriteAll(log_fd, Header(spec) + fmt::format("[weir] started pid {}\n", child->pid));
+
+  auto a = std::make_unique<Attempt>();
+  a->key = spec.key;
+  a->child = *child;
+  a->log_fd = log_fd;
+  a->result_channel = spec.result_channel;
+  a->started = now;
+  a->timeout = spec.timeout;
+  if (spec.timeout) a->deadline = now + *spec.timeout;
+  attempts_.push_back(std::move(a));
+
+  started.pid = child->pid;
+  started.proc_start = child->start_ticks;
+  started.at = WallNow();
+  Emit(std::move(started));
+}
+
+void LocalExecutor::Terminate(Attempt& a, SteadyTime now) {
+  if (a.terminating) return;
+  a.terminating = true;
+  killpg(a.child.pid, SIGTERM);
+  a.kill_at = now + kill_grace_;
+}
+
+// Reads once from one of a's pipes. Returns false once the pipe is closed (EOF or error,
+// or with `draining`, nothing left to read right now).
+bool LocalExecutor::ReadPipe(Attempt& a, int which, bool draining) {
+  int& fd = a.fd(which);
+  if (fd < 0) return false;
+  ssize_t n = read(fd, buffer_.get(), kBufferSize);
+  if (n > 0) {
+    if (which == kResult) {
+      a.AppendResult(buffer_.get(), static_cast<size_t>(n));
+    } else {
+      a.AppendOutput(which, buffer_.get(), static_cast<size_t>(n));
+    }
+    return true;
+  }
+  if (n < 0 && errno == EINTR) return true;
+  if (n < 0 && errno == EAGAIN && !draining) return true;
+  close(fd);
+  fd = -1;
+  return false;
+}
+
+void LocalExecutor::Finish(Attempt& a) {
+  // The leader is a zombie until waitpid, so its pid still names our group: kill what is left
+  // of it before reaping, and before draining so that no writer keeps the pipes busy.
+  killpg(a.child.pid, SIGKILL);
+  int status = 0;
+  while (waitpid(a.child.pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  Duration duration = std::chrono::duration_cast<Duration>(SteadyClock::now() - a.started);
+  for (int which : {kStdout, kStderr, kResult}) {
+    while (ReadPipe(a, which, /*draining=*/true)) {
+    }
+  }
+  a.FlushTail(kStdout);
+  a.FlushTail(kStderr);
+  close(a.child.pidfd);
+  a.child.pidfd = -1;
+
+  AttemptEvent event;
+  event.key = std::move(a.key);
+  event.pid = a.child.pid;
+  event.proc_start = a.child.start_ticks;
+  event.timed_out = a.timed_out;
+  event.killed = a.killed;
+  event.duration = duration;
+  event.last_stdout_line = std::move(a.last_line);
+  std::string footer;
+  if (WIFEXITED(status)) {
+    event.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    event.term_signal = WTERMSIG(status);
+  }
+  if (a.timed_out) {
+    event.error = fmt::format("timed out after {} (execution_timeout)", FormatDuration(*a.timeout));
+    footer = event.error + " — process group killed";
+  } else if (a.killed) {
+    event.error = "killed: " + a.kill_reason;
+    footer = fmt::format("{} — process group killed after {}", event.error, Seconds(duration));
+  } else if (event.term_signal != 0) {
+    const char* name = sigdescr_np(event.term_signal);
+    event.error = fmt::format("killed by signal {} ({})", event.term_signal, name ? name : "?");
+    footer = fmt::format("{} after {}", event.error, Seconds(duration));
+  } else {
+    footer = fmt::format("exit status {} after {}", event.exit_code, Seconds(duration));
+    if (event.exit_code != 0) event.error = fmt::format("exited with status {}", event.exit_code);
+  }
+
+  std::string result_error;
+  if (a.result_overflow) {
+    result_error = fmt::format("the result on fd 3 is larger than {} bytes", kMaxResultBytes);
+  } else if (a.result_channel && !Trim(a.result).empty()) {
+    Result<Json> parsed = ParseJson(a.result, "the result on fd 3");
+    if (parsed) {
+      event.result = std::move(*parsed);
+    } else {
+      result_error = parsed.error().message;
+    }
+  }
+  if (!result_error.empty()) {
+    footer += "\n[weir] " + result_error;
+    if (event.error.empty()) event.error = result_error;
+  }
+  WriteAll(a.log_fd, "[weir] " + footer + "\n");
+  if (a.log_fd >= 0) close(a.log_fd);
+  a.log_fd = -1;
+  a.done = true;
+  event.at = WallNow();
+  Emit(std::move(event));
+}
+
+// The nearest moment the loop must act without an fd telling it to; nullopt: none.
+std::optional<LocalExecutor::SteadyTime> LocalExecutor::NextDeadline() const {
+  std::optional<SteadyTime> next;
+  auto consider = [&](const std::optional<SteadyTime>& t) {
+    if (t && (!next || *t < *next)) next = t;
+  };
+  for (const auto& a : attempts_) {
+    if (!a->terminating) consider(a->deadline);
+    consider(a->kill_at);
+  }
+  return next;
+}
+
+void LocalExecutor::Loop() {
+  while (true) {
+    bool stopping;
+    {
+      std::lock_guard lock(mu_);
+      batch_.swap(commands_);
+      stopping = stopping_;
+    }
+    SteadyTime now = SteadyClock::now();
+    for (Command& c : batch_) {
+      if (c.is_kill) {
+        for (auto& a : attempts_) {
+          if (a->key != c.key || a->terminating) continue;
+          a->killed = true;
+          a->kill_reason = std::move(c.reason);
+          Terminate(*a, now);
+        }
+      } else if (stopping) {
+        Result<int> log = OpenLog(c.spec.log_path);
+        FinishWithoutProcess(c.spec, log.value_or(-1),
+                             "the executor shut down before the attempt started");
+      } else {
+        Start(c.spec);
+      }
+    }
+    batch_.clear();
+    if (stopping) {
+      for (auto& a : attempts_) {
+        if (a->terminating) continue;
+        a->killed = true;
+        a->kill_reason = "the executor shut down";
+        Terminate(*a, now);
+      }
+      if (attempts_.empty()) return;
+    }
+
+    pollfds_.clear();
+    targets_.clear();
+    pollfds_.push_back({wake_fd_, POLLIN, 0});
+    targets_.push_back({nullptr, -1});
+    for (auto& a : attempts_) {
+      for (int which : {kStdout, kStderr, kResult, kPidfd}) {
+        if (a->fd(which) < 0) continue;
+        pollfds_.push_back({a->fd(which), POLLIN, 0});
+        targets_.push_back({a.get(), which});
+      }
+    }
+    std::optional<SteadyTime> deadline = NextDeadline();
+    timespec wait{};
+    if (deadline) {
+      auto left = std::max(*deadline - SteadyClock::now(), SteadyClock::duration::zero());
+      auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+      wait.tv_sec = static_cast<time_t>(ns / 1000000000);
+      wait.tv_nsec = static_cast<long>(ns % 1000000000);
+    }
+    int ready = ppoll(pollfds_.data(), pollfds_.size(), deadline ? &wait : nullptr, nullptr);
+    if (ready < 0 && errno != EINTR) {
+      // Only a bug (an invalid fd in the set) gets here; report it rather than spin silently.
+      fmt::print(stderr, "weir: local executor: ppoll: {}\n", strerror(errno));
+    }
+
+    for (size_t i = 0; ready > 0 && i < pollfds_.size(); ++i) {
+      if (pollfds_[i].revents == 0) continue;
+      const PollTarget& t = targets_[i];
+      if (t.attempt == nullptr) {
+        uint64_t count;
+        [[maybe_unused]] ssize_t n = read(wake_fd_, &count, sizeof count);
+      } else if (t.which == kPidfd) {
+        t.attempt->exited = true;
+      } else {
+        ReadPipe(*t.attempt, t.which, /*draining=*/false);
+      }
+    }
+
+    now = SteadyClock::now();
+    for (auto& a : attempts_) {
+      if (a->exited) {
+        Finish(*a);
+      } else if (!a->terminating && a->deadline && now >= *a->deadline) {
+        a->timed_out = true;
+        Terminate(*a, now);
+      } else if (a->kill_at && now >= *a->kill_at) {
+        killpg(a->child.pid, SIGKILL);
+        a->kill_at.reset();
+      }
+    }
+    std::erase_if(attempts_, [](const std::unique_ptr<Attempt>& a) { return a->done; });
+  }
+}
+
+}  // namespace weir
