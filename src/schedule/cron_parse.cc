@@ -112,7 +112,7 @@ class CronParser {
     cron.day_of_month_star_ = fields[2] == "*" || fields[2] == "?";
     cron.day_of_week_star_ = fields[4] == "*" || fields[4] == "?";
     cron.hour_repeats_ = fields[1].find_first_of("*/") != std::string::npos;
-    TRY(CheckCanMatch(cron));
+    TRY(CheckCanMatch(cron, fields[2], fields[3]));
     return cron;
   }
 
@@ -195,7 +195,7 @@ class CronParser {
 
   // Rejects day-of-month/month combinations that never occur ("0 0 30 2 *"), which would
   // otherwise give a DAG that silently never runs.
-  Status CheckCanMatch(const CronExpression& cron) {
+  Status CheckCanMatch(const CronExpression& cron, std::string_view days, std::string_view months) {
     if (!cron.day_of_week_star_ && !cron.day_of_month_star_) return {};  // either may match
     for (int month = 1; month <= 12; ++month) {
       if (!cron.MonthMatches(month)) continue;
@@ -203,8 +203,9 @@ class CronParser {
       if (cron.days_of_month_ & possible) return {};
     }
     return FieldError(2,
-                      "never falls in the months of field 4 (month), so the schedule would "
-                      "never run; pick days that exist in those months");
+                      "'{}' never occurs in field 4 (month) '{}', so the schedule would never "
+                      "run; pick days that exist in those months",
+                      days, months);
   }
 
   std::string_view expression_;

@@ -114,6 +114,25 @@ TEST(CronTimetable, DailyIntervalsFollowTheWallClockAcrossDst) {
   EXPECT_EQ(tt->Describe(), "Every day at 00:00 (Europe/Berlin)");
 }
 
+TEST(CronTimetable, HourlyCatchupOverAFallBackDayCreatesTwentyFiveRuns) {
+  auto tt = Make("@hourly", "America/New_York");
+  Time midnight = At("2021-11-07T00:00:00-04:00");
+  TimeRestriction r{.earliest = midnight, .latest = {}, .catchup = true};
+  Strings runs = DueRuns(*tt, r, At("2021-11-08T00:00:00-05:00"));
+  ASSERT_EQ(runs.size(), 25u);
+  // The repeated 01:00 is two one-hour intervals: [05:00Z, 06:00Z) and [06:00Z, 07:00Z).
+  EXPECT_EQ(runs[1], "[2021-11-07T05:00:00Z, 2021-11-07T06:00:00Z)");
+  EXPECT_EQ(runs[2], "[2021-11-07T06:00:00Z, 2021-11-07T07:00:00Z)");
+  EXPECT_EQ(runs[24], "[2021-11-08T04:00:00Z, 2021-11-08T05:00:00Z)");
+}
+
+TEST(CronTimetable, WithoutStartDateOnlyTheLatestIntervalRuns) {
+  auto tt = Make("@daily");
+  TimeRestriction r{.earliest = {}, .latest = {}, .catchup = true};
+  EXPECT_EQ(DueRuns(*tt, r, At("2021-06-11T10:00:00Z")),
+            (Strings{"[2021-06-10T00:00:00Z, 2021-06-11T00:00:00Z)"}));
+}
+
 TEST(CronTimetable, IntervalsBetweenListsEveryStartInTheClosedRange) {
   auto tt = Make("@daily");
   auto intervals = tt->IntervalsBetween(At("2021-06-01T12:00:00Z"), At("2021-06-04T00:00:00Z"));
