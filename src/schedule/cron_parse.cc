@@ -1,6 +1,7 @@
 // Parsing of 5-field cron expressions and presets into CronExpression's bit sets.
 
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <string>
 #include <vector>
