@@ -50,7 +50,13 @@ struct TaskSpec {
   int pool_slots = 1;
   int priority_weight = 1;
   Json args = Json::object();  // the operator's own arguments
-  SourcePos pos;
+  // Notification hooks as written ("email:oncall@example.com"), run by the engine when a try
+  // fails for good, is retried, or succeeds.
+  std::vector<std::string> on_failure;
+  std::vector<std::string> on_retry;
+  std::vector<std::string> on_success;
+  std::string doc_md;  // `doc` or `doc_md`: shown in the UI
+  SourcePos pos;       // of the task's entry in `tasks`
 };
 
 struct DagSpec {
@@ -69,6 +75,7 @@ struct DagSpec {
   std::vector<ParamSpec> params;
   std::vector<TaskSpec> tasks;  // in file order
   bool is_paused_upon_creation = false;
+  std::string doc_md;  // shown in the UI
 
   // Derived at load: the parsed schedule (shared by copies of this immutable spec).
   std::shared_ptr<const Timetable> timetable;

@@ -1,0 +1,220 @@
+#include "model/yaml_reader.h"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <regex>
+
+#include "base/strings.h"
+
+namespace weir {
+
+namespace {
+
+bool IsPlain(const YAML::Node& node) { return node.Tag() == "?"; }
+
+std::optional<int64_t> ParseInt(std::string_view s) {
+  int base = 10;
+  bool negative = false;
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
+    negative = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o')) {
+    base = s[1] == 'x' ? 16 : 8;
+    s.remove_prefix(2);
+  }
+  if (s.empty()) return std::nullopt;
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return negative ? -v : v;
+}
+
+std::optional<double> ParseFloat(const std::string& s) {
+  static const std::regex kFloat(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
+  if (s == ".inf" || s == ".Inf" || s == ".INF" || s == "+.inf") {
+    return std::numeric_limits<double>::infinity();
+  }
+  if (s == "-.inf" || s == "-.Inf" || s == "-.INF") return -std::numeric_limits<double>::infinity();
+  if (s == ".nan" || s == ".NaN" || s == ".NAN") return std::nan("");
+  if (!std::regex_match(s, kFloat)) return std::nullopt;
+  return std::stod(s);
+}
+
+std::optional<bool> ParseBool(std::string_view s) {
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool IsNullNode(const YAML::Node& node) { return !node.IsDefined() || node.IsNull(); }
+
+std::string_view Describe(const YAML::Node& node) {
+  if (IsNullNode(node)) return "null";
+  if (node.IsSequence()) return "a list";
+  if (node.IsMap()) return "a map";
+  return "a scalar";
+}
+
+const YamlEntry* YamlMap::Find(std::string_view key) const {
+  for (const auto& e : entries) {
+    if (e.key == key) return &e;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> YamlMap::Keys() const {
+  std::vector<std::string> keys;
+  for (const auto& e : entries) keys.push_back(e.key);
+  return keys;
+}
+
+SourcePos YamlReader::Pos(const YAML::Node& node) const {
+  YAML::Mark m = node.Mark();
+  if (m.is_null()) return SourcePos{};
+  return SourcePos{m.line + 1, m.column + 1};
+}
+
+std::string YamlReader::Where(const YAML::Node& node) const { return Where(Pos(node)); }
+
+std::string YamlReader::Where(SourcePos pos) const {
+  return fmt::format("{}:{}:{}", file_, pos.line, pos.column);
+}
+
+std::unexpected<Error> YamlReader::WrapAt(const YAML::Node& node, const Error& error,
+                                          std::string_view context) const {
+  std::string message = Where(node) + ": ";
+  if (!context.empty()) message += std::string(context) + ": ";
+  return MakeError(error.code, message + error.message);
+}
+
+Result<YamlMap> YamlReader::Map(const YAML::Node& node, std::string_view what) const {
+  if (!node.IsMap()) {
+    return ErrorAt(node, "{} must be a map of `key: value` lines, got {}", what, Describe(node));
+  }
+  YamlMap map{node, {}};
+  std::vector<YAML::Node> merges;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    if (!it->first.IsScalar()) return ErrorAt(it->first, "keys in {} must be plain words", what);
+    std::string key = it->first.Scalar();
+    if (key == "<<") {
+      merges.push_back(it->second);
+      continue;
+    }
+    if (const YamlEntry* first = map.Find(key)) {
+      return ErrorAt(it->first, "duplicate key '{}' in {} (first at line {})", key, what,
+                     Pos(first->key_node).line);
+    }
+    map.entries.push_back(YamlEntry{key, it->first, it->second});
+  }
+  // `<<: *anchor` or `<<: [*a, *b]`: YAML merge keys, which yaml-cpp leaves to the reader.
+  for (const auto& merge : merges) {
+    std::vector<YAML::Node> sources;
+    if (merge.IsSequence()) {
+      for (const auto& m : merge) sources.push_back(m);
+    } else {
+      sources.push_back(merge);
+    }
+    for (const auto& source : sources) {
+      TRY(Map(source, "a merged map (`<<:`)"));
+      for (auto it = source.begin(); it != source.end(); ++it) {
+        if (map.Find(it->first.Scalar()) == nullptr) {
+          map.entries.push_back(YamlEntry{it->first.Scalar(), it->first, it->second});
+        }
+      }
+    }
+  }
+  return map;
+}
+
+Status YamlReader::CheckKeys(const YamlMap& map, const std::vector<std::string>& valid,
+                             std::string_view where) const {
+  for (const auto& e : map.entries) {
+    if (std::find(valid.begin(), valid.end(), e.key) != valid.end()) continue;
+    std::string hint = DidYouMean(e.key, valid);
+    if (hint.empty()) {
+      std::vector<std::string> sorted = valid;
+      std::sort(sorted.begin(), sorted.end());
+      hint = "; valid keys: " + Join(sorted, ", ");
+    }
+    return ErrorAt(e.key_node, "unknown key '{}' {}{}", e.key, where, hint);
+  }
+  return {};
+}
+
+Result<std::string> YamlReader::Text(const YamlEntry& e) const {
+  if (!e.value.IsScalar()) {
+    return ErrorAt(e.value, "'{}' must be a string, got {}", e.key, Describe(e.value));
+  }
+  return e.value.Scalar();
+}
+
+Result<int64_t> YamlReader::Integer(const YamlEntry& e) const {
+  if (e.value.IsScalar()) {
+    if (auto v = ParseInt(e.value.Scalar())) return *v;
+  }
+  return ErrorAt(e.value, "'{}' must be a whole number, got {}", e.key,
+                 e.value.IsScalar() ? "'" + e.value.Scalar() + "'" : Describe(e.value));
+}
+
+Result<bool> YamlReader::Bool(const YamlEntry& e) const {
+  if (e.value.IsScalar()) {
+    if (auto v = ParseBool(e.value.Scalar())) return *v;
+  }
+  return ErrorAt(e.value, "'{}' must be true or false, got {}", e.key,
+                 e.value.IsScalar() ? "'" + e.value.Scalar() + "'" : Describe(e.value));
+}
+
+Result<Duration> YamlReader::Dur(const YamlEntry& e) const {
+  if (!e.value.IsScalar()) {
+    return ErrorAt(e.value, "'{}' must be a duration such as 30s, 5m or 1h, got {}", e.key,
+                   Describe(e.value));
+  }
+  auto d = ParseDuration(e.value.Scalar());
+  if (!d) return WrapAt(e.value, d.error(), fmt::format("'{}'", e.key));
+  if (d->count() < 0) return ErrorAt(e.value, "'{}' must not be negative", e.key);
+  return *d;
+}
+
+Result<std::vector<std::string>> YamlReader::TextList(const YamlEntry& e) const {
+  if (e.value.IsScalar()) return std::vector<std::string>{e.value.Scalar()};
+  if (IsNullNode(e.value)) return std::vector<std::string>{};
+  if (!e.value.IsSequence()) {
+    return ErrorAt(e.value, "'{}' must be a list of strings, got {}", e.key, Describe(e.value));
+  }
+  std::vector<std::string> out;
+  for (const auto& item : e.value) {
+    if (!item.IsScalar()) {
+      return ErrorAt(item, "items of '{}' must be strings, got {}", e.key, Describe(item));
+    }
+    out.push_back(item.Scalar());
+  }
+  return out;
+}
+
+Json YamlReader::ToJson(const YAML::Node& node) {
+  if (IsNullNode(node)) return nullptr;
+  if (node.IsSequence()) {
+    Json out = Json::array();
+    for (const auto& item : node) out.push_back(ToJson(item));
+    return out;
+  }
+  if (node.IsMap()) {
+    Json out = Json::object();
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      out[it->first.Scalar()] = ToJson(it->second);
+    }
+    return out;
+  }
+  const std::string& s = node.Scalar();
+  if (!IsPlain(node)) return s;
+  if (auto b = ParseBool(s)) return *b;
+  if (auto i = ParseInt(s)) return *i;
+  if (auto f = ParseFloat(s)) return *f;
+  return s;
+}
+
+}  // namespace weir
