@@ -1,0 +1,42 @@
+#include "ops/registry.h"
+
+#include <array>
+
+#include "ops/bash.h"
+#include "ops/empty.h"
+#include "ops/python.h"
+
+namespace weir {
+namespace {
+
+// Constant, stateless objects built on first use; sorted by name.
+const std::array<const Operator*, 3>& Operators() {
+  static const BashOperator bash;
+  static const EmptyOperator empty;
+  static const PythonOperator python;
+  static const std::array<const Operator*, 3> all = {&bash, &empty, &python};
+  return all;
+}
+
+}  // namespace
+
+const Operator* FindOperator(std::string_view name) {
+  for (const Operator* op : Operators()) {
+    if (op->schema().name == name) return op;
+  }
+  return nullptr;
+}
+
+std::vector<OperatorSchema> OperatorSchemas() {
+  std::vector<OperatorSchema> out;
+  for (const Operator* op : Operators()) out.push_back(op->schema());
+  return out;
+}
+
+std::vector<std::string> OperatorNames() {
+  std::vector<std::string> out;
+  for (const Operator* op : Operators()) out.push_back(op->schema().name);
+  return out;
+}
+
+}  // namespace weir
