@@ -14,7 +14,7 @@
 #include <exception>
 
 #include "base/strings.h"
-#include "env/files.h"
+#include "exec/attempt_log.h"
 
 namespace weir {
 namespace {
@@ -22,8 +22,6 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr size_t kBufferSize = 64 * 1024;
-// A line longer than this is written to the log in pieces rather than buffered further.
-constexpr size_t kMaxPartialLine = 64 * 1024;
 // XComs are small by design; a runaway writer on fd 3 must not exhaust memory.
 constexpr size_t kMaxResultBytes = 16 * 1024 * 1024;
 
@@ -31,45 +29,7 @@ enum Which { kStdout = 0, kStderr = 1, kResult = 2, kPidfd = 3 };
 
 Time WallNow() { return std::chrono::time_point_cast<Micros>(std::chrono::system_clock::now()); }
 
-// Log writes are best effort: a full disk must not leave the attempt unreported.
-void WriteAll(int fd, std::string_view data) {
-  while (fd >= 0 && !data.empty()) {
-    ssize_t n = write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-}
-
 std::string Seconds(Duration d) { return fmt::format("{:.2f}s", ToSeconds(d)); }
-
-std::string_view RightTrim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-// The last line of text that is not blank, right-trimmed; empty when there is none.
-std::string_view LastNonBlankLine(std::string_view text) {
-  while (!text.empty()) {
-    size_t nl = text.rfind('\n');
-    std::string_view line = RightTrim(nl == std::string_view::npos ? text : text.substr(nl + 1));
-    if (!line.empty()) return line;
-    if (nl == std::string_view::npos) break;
-    text = text.substr(0, nl);
-  }
-  return {};
-}
-
-Result<int> OpenLog(const std::string& path) {
-  if (path.empty()) return -1;
-  size_t slash = path.rfind('/');
-  if (slash != std::string::npos && slash > 0) TRY(MakeDirs(path.substr(0, slash)));
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return Err(ErrorCode::kIo, "cannot open log '{}': {}", path, strerror(errno));
-  return fd;
-}
 
 std::string Header(const AttemptSpec& spec) {
   if (spec.log_header.empty() || spec.log_header.ends_with('\n')) return spec.log_header;
@@ -81,10 +41,8 @@ std::string Header(const AttemptSpec& spec) {
 struct LocalExecutor::Attempt {
   AttemptKey key;
   ChildProcess child;
-  int log_fd = -1;
+  AttemptLog log;
   bool result_channel = false;
-  std::string tail[2];  // the unterminated last line of stdout and of stderr
-  std::string last_line;
   std::string result;
   bool result_overflow = false;
   SteadyTime started;
@@ -109,57 +67,6 @@ struct LocalExecutor::Attempt {
       default:
         return child.pidfd;
     }
-  }
-
-  void TrackLastLine(std::string_view complete) {
-    // `complete` ends with '\n'; its first line continues tail[kStdout].
-    std::string_view body = complete.substr(0, complete.size() - 1);
-    size_t first_nl = body.find('\n');
-    if (first_nl != std::string_view::npos) {
-      std::string_view line = LastNonBlankLine(body.substr(first_nl + 1));
-      if (!line.empty()) {
-        last_line.assign(line);
-        return;
-      }
-    }
-    std::string_view head = body.substr(0, first_nl);
-    std::string joined;
-    if (!tail[kStdout].empty()) {
-      joined = tail[kStdout] + std::string(head);
-      head = joined;
-    }
-    if (std::string_view line = RightTrim(head); !line.empty()) last_line.assign(line);
-  }
-
-  // Copies output to the log a whole line at a time, so stdout and stderr interleave by line.
-  void AppendOutput(int which, const char* data, size_t n) {
-    std::string& partial = tail[which];
-    const char* nl = static_cast<const char*>(memrchr(data, '\n', n));
-    if (nl == nullptr) {
-      partial.append(data, n);
-      if (partial.size() >= kMaxPartialLine) FlushTail(which);
-      return;
-    }
-    size_t complete = static_cast<size_t>(nl - data) + 1;
-    if (which == kStdout) TrackLastLine(std::string_view(data, complete));
-    if (partial.empty()) {
-      WriteAll(log_fd, std::string_view(data, complete));
-    } else {
-      partial.append(data, complete);
-      WriteAll(log_fd, partial);
-    }
-    partial.assign(nl + 1, n - complete);
-  }
-
-  void FlushTail(int which) {
-    std::string& partial = tail[which];
-    if (partial.empty()) return;
-    if (which == kStdout) {
-      if (std::string_view line = RightTrim(partial); !line.empty()) last_line.assign(line);
-    }
-    partial += '\n';
-    WriteAll(log_fd, partial);
-    partial.clear();
   }
 
   void AppendResult(const char* data, size_t n) {
@@ -255,10 +162,10 @@ void LocalExecutor::Emit(AttemptEvent event) {
   }
 }
 
-void LocalExecutor::FinishWithoutProcess(const AttemptSpec& spec, int log_fd,
+void LocalExecutor::FinishWithoutProcess(const AttemptSpec& spec, AttemptLog& log,
                                          const std::string& error) {
-  WriteAll(log_fd, Header(spec) + "[weir] could not start: " + error + "\n");
-  if (log_fd >= 0) close(log_fd);
+  log.Write(Header(spec) + "[weir] could not start: " + error + "\n");
+  log.Close();
   AttemptEvent event;
   event.key = spec.key;
   event.at = WallNow();
@@ -267,16 +174,18 @@ void LocalExecutor::FinishWithoutProcess(const AttemptSpec& spec, int log_fd,
 }
 
 void LocalExecutor::Start(AttemptSpec& spec) {
-  Result<int> log = OpenLog(spec.log_path);
-  if (!log) return FinishWithoutProcess(spec, -1, log.error().message);
-  int log_fd = *log;
+  Result<AttemptLog> log = AttemptLog::Open(spec.log_path);
+  if (!log) {
+    AttemptLog none;
+    return FinishWithoutProcess(spec, none, log.error().message);
+  }
 
   AttemptEvent started;
   started.kind = AttemptEvent::Kind::kStarted;
   started.key = spec.key;
   if (spec.process.argv.empty()) {
-    WriteAll(log_fd, Header(spec) + "[weir] nothing to run\n[weir] exit status 0 after 0.00s\n");
-    if (log_fd >= 0) close(log_fd);
+    log->Write(Header(spec) + "[weir] nothing to run\n[weir] exit status 0 after 0.00s\n");
+    log->Close();
     started.at = WallNow();
     Emit(started);
     AttemptEvent finished = std::move(started);
@@ -289,13 +198,13 @@ void LocalExecutor::Start(AttemptSpec& spec) {
   SteadyTime now = SteadyClock::now();
   Result<ChildProcess> child =
       SpawnProcess(spec.process, {.result_channel = spec.result_channel, .nonblocking = true});
-  if (!child) return FinishWithoutProcess(spec, log_fd, child.error().message);
-  WriteAll(log_fd, Header(spec) + fmt::format("[weir] started pid {}\n", child->pid));
+  if (!child) return FinishWithoutProcess(spec, *log, child.error().message);
+  log->Write(Header(spec) + fmt::format("[weir] started pid {}\n", child->pid));
 
   auto a = std::make_unique<Attempt>();
   a->key = spec.key;
   a->child = *child;
-  a->log_fd = log_fd;
+  a->log = std::move(*log);
   a->result_channel = spec.result_channel;
   a->started = now;
   a->timeout = spec.timeout;
@@ -325,7 +234,7 @@ bool LocalExecutor::ReadPipe(Attempt& a, int which, bool draining) {
     if (which == kResult) {
       a.AppendResult(buffer_.get(), static_cast<size_t>(n));
     } else {
-      a.AppendOutput(which, buffer_.get(), static_cast<size_t>(n));
+      a.log.Append(static_cast<AttemptLog::Stream>(which), buffer_.get(), static_cast<size_t>(n));
     }
     return true;
   }
@@ -348,8 +257,7 @@ void LocalExecutor::Finish(Attempt& a) {
     while (ReadPipe(a, which, /*draining=*/true)) {
     }
   }
-  a.FlushTail(kStdout);
-  a.FlushTail(kStderr);
+  a.log.FlushPartialLines();
   close(a.child.pidfd);
   a.child.pidfd = -1;
 
@@ -360,7 +268,7 @@ void LocalExecutor::Finish(Attempt& a) {
   event.timed_out = a.timed_out;
   event.killed = a.killed;
   event.duration = duration;
-  event.last_stdout_line = std::move(a.last_line);
+  event.last_stdout_line = a.log.TakeLastStdoutLine();
   std::string footer;
   if (WIFEXITED(status)) {
     event.exit_code = WEXITSTATUS(status);
@@ -397,9 +305,8 @@ void LocalExecutor::Finish(Attempt& a) {
     footer += "\n[weir] " + result_error;
     if (event.error.empty()) event.error = result_error;
   }
-  WriteAll(a.log_fd, "[weir] " + footer + "\n");
-  if (a.log_fd >= 0) close(a.log_fd);
-  a.log_fd = -1;
+  a.log.Write("[weir] " + footer + "\n");
+  a.log.Close();
   a.done = true;
   event.at = WallNow();
   Emit(std::move(event));
@@ -436,9 +343,8 @@ void LocalExecutor::Loop() {
           Terminate(*a, now);
         }
       } else if (stopping) {
-        Result<int> log = OpenLog(c.spec.log_path);
-        FinishWithoutProcess(c.spec, log.value_or(-1),
-                             "the executor shut down before the attempt started");
+        AttemptLog log = AttemptLog::Open(c.spec.log_path).value_or(AttemptLog());
+        FinishWithoutProcess(c.spec, log, "the executor shut down before the attempt started");
       } else {
         Start(c.spec);
       }

@@ -10,6 +10,7 @@
 
 #include <poll.h>
 
+#include "exec/attempt_log.h"
 #include "exec/executor.h"
 
 namespace weir {
@@ -76,7 +77,7 @@ class LocalExecutor final : public Executor {
   void Terminate(Attempt& a, SteadyTime now);
   bool ReadPipe(Attempt& a, int which, bool draining);
   void Finish(Attempt& a);
-  void FinishWithoutProcess(const AttemptSpec& spec, int log_fd, const std::string& error);
+  void FinishWithoutProcess(const AttemptSpec& spec, AttemptLog& log, const std::string& error);
   void Emit(AttemptEvent event);
   std::optional<SteadyTime> NextDeadline() const;
 

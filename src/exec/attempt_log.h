@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace weir {
+
+// The log file of one attempt, fed the child's stdout and stderr. Output is written a whole
+// line at a time, so the two streams interleave by line, never mid-line; a line longer than
+// 64 KiB is written in pieces. It also remembers the last non-empty stdout line (the XCom
+// of bash-like operators). Writes are best effort: a full disk must not leave an attempt
+// unreported. Used by one thread.
+class AttemptLog {
+ public:
+  enum Stream { kStdout = 0, kStderr = 1 };
+
+  AttemptLog() = default;  // no file: output is only tracked
+  // Opens path for appending, creating its parent folders; an empty path gives no file.
+  // Errors name the path.
+  static Result<AttemptLog> Open(const std::string& path);
+
+  AttemptLog(AttemptLog&& other) noexcept;
+  AttemptLog& operator=(AttemptLog&& other) noexcept;
+  AttemptLog(const AttemptLog&) = delete;
+  AttemptLog& operator=(const AttemptLog&) = delete;
+  ~AttemptLog();
+
+  // Writes text as is (weir's own lines: header, footer).
+  void Write(std::string_view text);
+  // Child output as it arrives, in chunks of any size.
+  void Append(Stream stream, const char* data, size_t size);
+  // Writes each stream's unterminated last line, with a '\n'. Call when the child is done.
+  void FlushPartialLines();
+  // The last stdout line that is not blank, right-trimmed; empty if there was none.
+  std::string TakeLastStdoutLine() { return std::move(last_line_); }
+  void Close();
+
+ private:
+  explicit AttemptLog(int fd) : fd_(fd) {}
+  void TrackLastLine(std::string_view complete);
+  void FlushPartial(Stream stream);
+
+  int fd_ = -1;
+  std::string partial_[2];  // per stream, the line still being written
+  std::string last_line_;
+};
+
+}  // namespace weir
