@@ -1,0 +1,342 @@
+// The MetadataStore suite, part 2: runs, task instances, tries and XCom.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "store/metadata_store.h"
+#include "store/store_test_fixture.h"
+
+namespace weir {
+namespace {
+
+using ::testing::ElementsAre;
+
+DagRun MakeRun(const std::string& dag_id, const std::string& run_id, Time logical_date,
+               RunType type = RunType::kScheduled, RunState state = RunState::kQueued) {
+  DagRun run;
+  run.dag_id = dag_id;
+  run.run_id = run_id;
+  run.run_type = type;
+  run.state = state;
+  run.logical_date = logical_date;
+  run.data_interval_start = logical_date;
+  run.data_interval_end = logical_date + std::chrono::hours(24);
+  run.queued_at = logical_date + std::chrono::hours(24);
+  return run;
+}
+
+TaskInstance MakeTask(const std::string& task_id) {
+  TaskInstance ti;
+  ti.task_id = task_id;
+  ti.max_tries = 2;
+  ti.operator_name = "bash";
+  return ti;
+}
+
+std::vector<std::string> TaskKeys(const std::vector<TaskInstance>& tis) {
+  std::vector<std::string> keys;
+  for (const auto& ti : tis) keys.push_back(ti.run_id + "/" + ti.task_id);
+  return keys;
+}
+
+std::vector<std::string> RunIds(const std::vector<DagRun>& runs) {
+  std::vector<std::string> ids;
+  for (const auto& run : runs) ids.push_back(run.run_id);
+  return ids;
+}
+
+XComRow MakeXCom(const std::string& run_id, const std::string& key, Json value) {
+  XComRow x;
+  x.dag_id = "etl";
+  x.run_id = run_id;
+  x.task_id = "a";
+  x.key = key;
+  x.value = std::move(value);
+  return x;
+}
+
+RunFilter ForDag(const std::string& dag_id) {
+  RunFilter f;
+  f.dag_id = dag_id;
+  return f;
+}
+
+TaskTry MakeTry(const std::string& run_id, const std::string& task_id, int number,
+                TaskState state) {
+  TaskTry t;
+  t.dag_id = "etl";
+  t.run_id = run_id;
+  t.task_id = task_id;
+  t.try_number = number;
+  t.state = state;
+  t.queued_at = T("2024-01-02T00:00:00Z");
+  return t;
+}
+
+TEST_P(MetadataStoreTest, CreateRunStoresTheRunAndItsTaskInstances) {
+  DagRun run = MakeRun("etl", "manual__1", T("2024-01-01"), RunType::kManual);
+  run.conf = Json{{"table", "users"}, {"limit", 10}};
+  run.start_date = T("2024-01-02T00:00:01.5Z");
+  run.version_id = 3;
+  run.note = "rerun after fix";
+  ASSERT_OK(store().CreateRun(run, {MakeTask("extract"), MakeTask("load")}));
+
+  DagRun got = store().GetRun("etl", "manual__1").value();
+  EXPECT_EQ(got.run_type, RunType::kManual);
+  EXPECT_EQ(got.state, RunState::kQueued);
+  EXPECT_EQ(got.logical_date, T("2024-01-01"));
+  EXPECT_EQ(got.data_interval_end, T("2024-01-02"));
+  EXPECT_EQ(got.queued_at, T("2024-01-02"));
+  EXPECT_EQ(got.start_date, T("2024-01-02T00:00:01.5Z"));
+  EXPECT_FALSE(got.end_date.has_value());
+  EXPECT_EQ(got.conf, run.conf);
+  EXPECT_EQ(got.version_id, 3);
+  EXPECT_EQ(got.note, "rerun after fix");
+
+  auto tis = store().ListTaskInstances("etl", "manual__1").value();
+  ASSERT_EQ(tis.size(), 2u);
+  EXPECT_EQ(tis[0].task_id, "extract");
+  EXPECT_EQ(tis[0].dag_id, "etl");
+  EXPECT_EQ(tis[0].state, TaskState::kNone);
+  EXPECT_EQ(tis[0].max_tries, 2);
+  EXPECT_EQ(tis[0].operator_name, "bash");
+  EXPECT_EQ(tis[0].pool, "default_pool");
+  EXPECT_FALSE(tis[0].start_date.has_value());
+  EXPECT_EQ(tis[1].task_id, "load");
+}
+
+TEST_P(MetadataStoreTest, CreateRunTwiceIsAlreadyExistsAndWritesNothing) {
+  DagRun run = MakeRun("etl", "r1", T("2024-01-01"));
+  ASSERT_OK(store().CreateRun(run, {MakeTask("a")}));
+  run.note = "second";
+  EXPECT_ERROR(store().CreateRun(run, {MakeTask("a"), MakeTask("b")}), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(store().GetRun("etl", "r1").value().note, "");
+  EXPECT_THAT(TaskKeys(store().ListTaskInstances("etl", "r1").value()), ElementsAre("r1/a"));
+
+  // A failure after the run row was written takes the run row back out.
+  EXPECT_FALSE(store()
+                   .CreateRun(MakeRun("etl", "r2", T("2024-01-02")), {MakeTask("x"), MakeTask("x")})
+                   .has_value());
+  EXPECT_ERROR(store().GetRun("etl", "r2"), ErrorCode::kNotFound);
+  EXPECT_TRUE(store().ListTaskInstances("etl", "r2").value().empty());
+}
+
+TEST_P(MetadataStoreTest, UpdateRunAndDeleteRun) {
+  ASSERT_OK(store().CreateRun(MakeRun("etl", "r1", T("2024-01-01")), {MakeTask("a")}));
+  DagRun run = store().GetRun("etl", "r1").value();
+  run.state = RunState::kSuccess;
+  run.end_date = T("2024-01-02T01:00:00Z");
+  ASSERT_OK(store().UpdateRun(run));
+  DagRun got = store().GetRun("etl", "r1").value();
+  EXPECT_EQ(got.state, RunState::kSuccess);
+  EXPECT_EQ(got.end_date, T("2024-01-02T01:00:00Z"));
+  EXPECT_ERROR(store().UpdateRun(MakeRun("etl", "missing", T("2024-01-01"))), ErrorCode::kNotFound);
+  EXPECT_ERROR(store().GetRun("etl", "missing"), ErrorCode::kNotFound);
+
+  // Deleting a run takes its task instances, tries and XComs with it.
+  ASSERT_OK(store().InsertTry(MakeTry("r1", "a", 1, TaskState::kRunning)));
+  ASSERT_OK(store().SetXCom(MakeXCom("r1", "return_value", 1)));
+  ASSERT_OK(store().DeleteRun("etl", "r1"));
+  EXPECT_ERROR(store().GetRun("etl", "r1"), ErrorCode::kNotFound);
+  EXPECT_TRUE(store().ListTaskInstances("etl", "r1").value().empty());
+  EXPECT_TRUE(store().ListTries("etl", "r1", "a").value().empty());
+  EXPECT_TRUE(store().ListXComs("etl", "r1").value().empty());
+  EXPECT_ERROR(store().DeleteRun("etl", "r1"), ErrorCode::kNotFound);
+}
+
+TEST_P(MetadataStoreTest, ListRunsFiltersOrdersAndPages) {
+  ASSERT_OK(store().CreateRun(MakeRun("etl", "s1", T("2024-01-01")), {}));
+  ASSERT_OK(store().CreateRun(
+      MakeRun("etl", "s2", T("2024-01-02"), RunType::kScheduled, RunState::kSuccess), {}));
+  ASSERT_OK(store().CreateRun(
+      MakeRun("etl", "m3", T("2024-01-03"), RunType::kManual, RunState::kRunning), {}));
+  ASSERT_OK(store().CreateRun(
+      MakeRun("etl", "b4", T("2024-01-04"), RunType::kBackfill, RunState::kFailed), {}));
+  ASSERT_OK(store().CreateRun(MakeRun("other", "o1", T("2024-01-05")), {}));
+
+  EXPECT_THAT(RunIds(store().ListRuns({}).value()), ElementsAre("o1", "b4", "m3", "s2", "s1"));
+  RunFilter f = ForDag("etl");
+  EXPECT_THAT(RunIds(store().ListRuns(f).value()), ElementsAre("b4", "m3", "s2", "s1"));
+  f.newest_first = false;
+  EXPECT_THAT(RunIds(store().ListRuns(f).value()), ElementsAre("s1", "s2", "m3", "b4"));
+  f.limit = 2;
+  f.offset = 1;
+  EXPECT_THAT(RunIds(store().ListRuns(f).value()), ElementsAre("s2", "m3"));
+  RunFilter offset_only = ForDag("etl");
+  offset_only.offset = 3;
+  EXPECT_THAT(RunIds(store().ListRuns(offset_only).value()), ElementsAre("s1"));
+
+  RunFilter states;
+  states.states = {RunState::kRunning, RunState::kQueued};
+  EXPECT_THAT(RunIds(store().ListRuns(states).value()), ElementsAre("o1", "m3", "s1"));
+  RunFilter scheduled = ForDag("etl");
+  scheduled.run_type = RunType::kScheduled;
+  EXPECT_THAT(RunIds(store().ListRuns(scheduled).value()), ElementsAre("s2", "s1"));
+  RunFilter range;
+  range.logical_date_from = T("2024-01-02");
+  range.logical_date_to = T("2024-01-04");
+  EXPECT_THAT(RunIds(store().ListRuns(range).value()), ElementsAre("b4", "m3", "s2"));
+  RunFilter none = ForDag("etl");
+  none.states = {RunState::kSuccess};
+  none.run_type = RunType::kManual;
+  EXPECT_TRUE(store().ListRuns(none).value().empty());
+}
+
+TEST_P(MetadataStoreTest, LatestScheduledRunIgnoresManualAndBackfillRuns) {
+  EXPECT_FALSE(store().LatestScheduledRun("etl").value().has_value());
+  ASSERT_OK(store().CreateRun(MakeRun("etl", "s1", T("2024-01-01")), {}));
+  ASSERT_OK(store().CreateRun(MakeRun("etl", "s2", T("2024-01-02")), {}));
+  ASSERT_OK(store().CreateRun(MakeRun("etl", "m", T("2024-02-01"), RunType::kManual), {}));
+  ASSERT_OK(store().CreateRun(MakeRun("etl", "b", T("2024-03-01"), RunType::kBackfill), {}));
+  ASSERT_OK(store().CreateRun(MakeRun("other", "s9", T("2024-04-01")), {}));
+  auto latest = store().LatestScheduledRun("etl").value();
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_EQ(latest->run_id, "s2");
+}
+
+TEST_P(MetadataStoreTest, UpdateTaskInstanceUpdatesOrInserts) {
+  ASSERT_OK(store().CreateRun(MakeRun("etl", "r1", T("2024-01-01")), {MakeTask("a")}));
+  TaskInstance ti = store().GetTaskInstance("etl", "r1", "a").value();
+  ti.state = TaskState::kUpForRetry;
+  ti.try_number = 1;
+  ti.start_date = T("2024-01-02T00:00:00Z");
+  ti.end_date = T("2024-01-02T00:00:05Z");
+  ti.next_retry_at = T("2024-01-02T00:05:05Z");
+  ti.queued_at = T("2024-01-01T23:59:59Z");
+  ti.error = "exit code 1";
+  ti.pool = "db";
+  ti.pool_slots = 2;
+  ti.priority_weight = 5;
+  ASSERT_OK(store().UpdateTaskInstance(ti));
+  TaskInstance got = store().GetTaskInstance("etl", "r1", "a").value();
+  EXPECT_EQ(got.state, TaskState::kUpForRetry);
+  EXPECT_EQ(got.try_number, 1);
+  EXPECT_EQ(got.end_date, T("2024-01-02T00:00:05Z"));
+  EXPECT_EQ(got.next_retry_at, T("2024-01-02T00:05:05Z"));
+  EXPECT_EQ(got.queued_at, T("2024-01-01T23:59:59Z"));
+  EXPECT_EQ(got.error, "exit code 1");
+  EXPECT_EQ(got.pool, "db");
+  EXPECT_EQ(got.pool_slots, 2);
+  EXPECT_EQ(got.priority_weight, 5);
+
+  TaskInstance added = MakeTask("added_later");
+  added.dag_id = "etl";
+  added.run_id = "r1";
+  ASSERT_OK(store().UpdateTaskInstance(added));
+  EXPECT_THAT(TaskKeys(store().ListTaskInstances("etl", "r1").value()),
+              ElementsAre("r1/a", "r1/added_later"));
+
+  TaskInstance orphan = added;
+  orphan.run_id = "no_such_run";
+  EXPECT_ERROR(store().UpdateTaskInstance(orphan), ErrorCode::kNotFound);
+  EXPECT_ERROR(store().GetTaskInstance("etl", "r1", "zzz"), ErrorCode::kNotFound);
+}
+
+TEST_P(MetadataStoreTest, TaskInstanceQueriesAcrossRuns) {
+  ASSERT_OK(store().CreateRun(
+      MakeRun("etl", "r1", T("2024-01-01"), RunType::kScheduled, RunState::kSuccess),
+      {MakeTask("a"), MakeTask("b")}));
+  ASSERT_OK(store().CreateRun(
+      MakeRun("etl", "r2", T("2024-01-02"), RunType::kScheduled, RunState::kRunning),
+      {MakeTask("a")}));
+  ASSERT_OK(store().CreateRun(MakeRun("etl", "r3", T("2024-01-03")), {MakeTask("a")}));
+  ASSERT_OK(store().CreateRun(
+      MakeRun("other", "o1", T("2024-01-01"), RunType::kScheduled, RunState::kFailed),
+      {MakeTask("z")}));
+
+  EXPECT_THAT(TaskKeys(store().ListTaskInstancesOfActiveRuns().value()),
+              ElementsAre("r2/a", "r3/a"));
+  EXPECT_THAT(TaskKeys(store().ListTaskInstancesOfDag("etl", 2).value()),
+              ElementsAre("r3/a", "r2/a"));
+  EXPECT_THAT(TaskKeys(store().ListTaskInstancesOfDag("etl", 0).value()),
+              ElementsAre("r3/a", "r2/a", "r1/a", "r1/b"));
+
+  auto previous = store().PreviousTaskInstance("etl", "a", T("2024-01-03")).value();
+  ASSERT_TRUE(previous.has_value());
+  EXPECT_EQ(previous->run_id, "r2");
+  previous = store().PreviousTaskInstance("etl", "a", T("2024-01-02T12:00")).value();
+  ASSERT_TRUE(previous.has_value());
+  EXPECT_EQ(previous->run_id, "r2");
+  EXPECT_FALSE(store().PreviousTaskInstance("etl", "a", T("2024-01-01")).value().has_value());
+  // Only r1 has b: r2's predecessor is r1, but r3's is r2, which lacks b.
+  EXPECT_EQ(store().PreviousTaskInstance("etl", "b", T("2024-01-02")).value()->run_id, "r1");
+  EXPECT_FALSE(store().PreviousTaskInstance("etl", "b", T("2024-01-03")).value().has_value());
+}
+
+TEST_P(MetadataStoreTest, TriesAreRecordedUpdatedAndHeartbeaten) {
+  ASSERT_OK(
+      store().CreateRun(MakeRun("etl", "r1", T("2024-01-01")), {MakeTask("a"), MakeTask("b")}));
+  TaskTry first = MakeTry("r1", "a", 1, TaskState::kRunning);
+  first.hostname = "worker-1";
+  first.pid = 4242;
+  first.proc_start = 987654;
+  first.start_date = T("2024-01-02T00:00:01Z");
+  first.rendered_args = Json{{"bash_command", "echo hi"}};
+  first.version_id = 9;
+  ASSERT_OK(store().InsertTry(first));
+  EXPECT_ERROR(store().InsertTry(first), ErrorCode::kAlreadyExists);
+  EXPECT_ERROR(store().InsertTry(MakeTry("r1", "ghost", 1, TaskState::kQueued)),
+               ErrorCode::kNotFound);
+
+  first.state = TaskState::kFailed;
+  first.exit_code = 1;
+  first.end_date = T("2024-01-02T00:00:09Z");
+  first.error = "exit code 1";
+  first.log_path = "/logs/etl/r1/a/1.log";
+  ASSERT_OK(store().UpdateTry(first));
+  ASSERT_OK(store().InsertTry(MakeTry("r1", "a", 2, TaskState::kRunning)));
+  ASSERT_OK(store().InsertTry(MakeTry("r1", "b", 1, TaskState::kQueued)));
+  EXPECT_ERROR(store().UpdateTry(MakeTry("r1", "a", 7, TaskState::kFailed)), ErrorCode::kNotFound);
+
+  auto tries = store().ListTries("etl", "r1", "a").value();
+  ASSERT_EQ(tries.size(), 2u);
+  EXPECT_EQ(tries[0].try_number, 1);
+  EXPECT_EQ(tries[0].state, TaskState::kFailed);
+  EXPECT_EQ(tries[0].exit_code, 1);
+  EXPECT_EQ(tries[0].hostname, "worker-1");
+  EXPECT_EQ(tries[0].pid, 4242);
+  EXPECT_EQ(tries[0].proc_start, 987654);
+  EXPECT_EQ(tries[0].end_date, T("2024-01-02T00:00:09Z"));
+  EXPECT_EQ(tries[0].log_path, "/logs/etl/r1/a/1.log");
+  EXPECT_EQ(tries[0].rendered_args["bash_command"], "echo hi");
+  EXPECT_EQ(tries[0].version_id, 9);
+  EXPECT_EQ(tries[1].try_number, 2);
+  EXPECT_FALSE(tries[1].exit_code.has_value());
+
+  auto unfinished = store().ListUnfinishedTries().value();
+  ASSERT_EQ(unfinished.size(), 2u);
+  EXPECT_EQ(unfinished[0].task_id, "a");
+  EXPECT_EQ(unfinished[0].try_number, 2);
+  EXPECT_EQ(unfinished[1].task_id, "b");
+
+  ASSERT_OK(store().HeartbeatRunningTries(T("2024-01-02T00:01:00Z")));
+  tries = store().ListTries("etl", "r1", "a").value();
+  EXPECT_FALSE(tries[0].heartbeat_at.has_value());  // finished: left alone
+  EXPECT_EQ(tries[1].heartbeat_at, T("2024-01-02T00:01:00Z"));
+  EXPECT_FALSE(store().ListTries("etl", "r1", "b").value()[0].heartbeat_at.has_value());
+}
+
+TEST_P(MetadataStoreTest, XComIsReplacedPerKeyAndCleared) {
+  ASSERT_OK(store().CreateRun(MakeRun("etl", "r1", T("2024-01-01")), {MakeTask("a")}));
+  XComRow x = MakeXCom("r1", "return_value", Json{1, 2});
+  x.timestamp = T("2024-01-02T00:00:00Z");
+  ASSERT_OK(store().SetXCom(x));
+  x.value = Json{{"rows", 10}};
+  ASSERT_OK(store().SetXCom(x));
+  ASSERT_OK(store().SetXCom(MakeXCom("r1", "path", "/tmp/out")));
+  auto got = store().GetXCom("etl", "r1", "a", "return_value").value();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->value, (Json{{"rows", 10}}));
+  EXPECT_EQ(got->timestamp, T("2024-01-02T00:00:00Z"));
+  EXPECT_FALSE(store().GetXCom("etl", "r1", "a", "nope").value().has_value());
+  auto all = store().ListXComs("etl", "r1").value();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].key, "path");
+  EXPECT_EQ(all[0].value, "/tmp/out");
+  EXPECT_EQ(all[1].key, "return_value");
+  ASSERT_OK(store().ClearXComs("etl", "r1", "a"));
+  EXPECT_TRUE(store().ListXComs("etl", "r1").value().empty());
+  EXPECT_ERROR(store().SetXCom(MakeXCom("nope", "return_value", 1)), ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace weir

@@ -1,0 +1,41 @@
+#include "store/open.h"
+
+#include <string_view>
+
+#include "store/sqlite/sqlite_store.h"
+
+namespace weir {
+
+Result<std::unique_ptr<MetadataStore>> OpenMetadataStore(const std::string& url) {
+  std::string_view text = url;
+  if (text.empty()) {
+    return Err(ErrorCode::kInvalidArgument,
+               "the metadata database URL is empty; use sqlite:///path/to/weir.db or a path");
+  }
+  if (text.starts_with("postgresql://") || text.starts_with("postgres://")) {
+    return Err(ErrorCode::kInvalidArgument,
+               "'{}': PostgreSQL support is not built yet; use sqlite:///path/to/weir.db", url);
+  }
+  std::string path;
+  if (text.starts_with("sqlite://")) {
+    // sqlite:///abs/path keeps the third slash as the path's root.
+    path = std::string(text.substr(std::string_view("sqlite://").size()));
+  } else if (size_t scheme = text.find("://"); scheme != std::string_view::npos) {
+    return Err(ErrorCode::kInvalidArgument,
+               "'{}' is not a metadata database URL weir knows; use sqlite:///path/to/weir.db, "
+               "a path, or postgresql://...",
+               url);
+  } else {
+    path = url;
+  }
+  if (path.empty()) {
+    return Err(ErrorCode::kInvalidArgument,
+               "'{}' names no database file; use "
+               "sqlite:///path/to/weir.db",
+               url);
+  }
+  auto store = TRY(SqliteStore::Open(path));
+  return std::unique_ptr<MetadataStore>(std::move(store));
+}
+
+}  // namespace weir

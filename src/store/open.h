@@ -1,0 +1,20 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "store/metadata_store.h"
+
+namespace weir {
+
+// Opens the metadata store named by `url`:
+//   sqlite:///abs/path/weir.db, sqlite://relative/path.db or a bare path  -> SQLite
+//   sqlite://:memory: or :memory:                                          -> SQLite in memory
+//   postgresql://... or postgres://...  -> kInvalidArgument until PostgreSQL support is built
+// Does not migrate: callers run Migrate() (`weir db migrate`, or standalone at start).
+// Errors are those of the store's Open; an unknown scheme is kInvalidArgument naming the
+// accepted forms.
+Result<std::unique_ptr<MetadataStore>> OpenMetadataStore(const std::string& url);
+
+}  // namespace weir

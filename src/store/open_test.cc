@@ -1,0 +1,56 @@
+#include "store/open.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "store/store_test_fixture.h"
+
+namespace weir {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(OpenMetadataStore, SqliteUrlWithAnAbsolutePathOpensWithoutMigrating) {
+  TempDir dir;
+  std::string path = dir.File("weir.db");
+  auto store = OpenMetadataStore("sqlite://" + path);
+  ASSERT_TRUE(store.has_value()) << store.error().message;
+  EXPECT_EQ((*store)->SchemaVersion().value(), 0);
+  EXPECT_TRUE(std::filesystem::exists(path));
+  ASSERT_OK((*store)->Migrate());
+  EXPECT_EQ((*store)->GetPool("default_pool").value().slots, 128);
+}
+
+TEST(OpenMetadataStore, BarePathOpensSqlite) {
+  TempDir dir;
+  auto store = OpenMetadataStore(dir.File("bare.db"));
+  ASSERT_TRUE(store.has_value()) << store.error().message;
+  ASSERT_OK((*store)->Migrate());
+  EXPECT_TRUE(std::filesystem::exists(dir.File("bare.db")));
+}
+
+TEST(OpenMetadataStore, PostgresqlIsNotBuiltYet) {
+  auto store = OpenMetadataStore("postgresql://weir@localhost/weir");
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(store.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(store.error().message, HasSubstr("PostgreSQL support is not built yet"));
+}
+
+TEST(OpenMetadataStore, UnknownSchemesAndEmptyUrlsAreRejected) {
+  EXPECT_ERROR(OpenMetadataStore("mysql://localhost/weir"), ErrorCode::kInvalidArgument);
+  EXPECT_ERROR(OpenMetadataStore(""), ErrorCode::kInvalidArgument);
+  EXPECT_ERROR(OpenMetadataStore("sqlite://"), ErrorCode::kInvalidArgument);
+}
+
+TEST(OpenMetadataStore, MissingDirectoryIsAnIoError) {
+  TempDir dir;
+  auto store = OpenMetadataStore("sqlite://" + dir.File("no/such/dir/weir.db"));
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(store.error().code, ErrorCode::kIo);
+  EXPECT_THAT(store.error().message, HasSubstr("no/such/dir/weir.db"));
+}
+
+}  // namespace
+}  // namespace weir

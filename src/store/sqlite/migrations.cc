@@ -1,0 +1,202 @@
+#include "store/sqlite/migrations.h"
+
+#include <array>
+#include <chrono>
+
+#include "base/time.h"
+
+namespace weir::sqlite {
+
+namespace {
+
+// The schema keeps to what PostgreSQL accepts as well (BIGINT microseconds, TEXT, BOOLEAN,
+// composite keys, ON CONFLICT), so postgres/ can use the same shape. Times are microseconds
+// since the epoch, NULL when unset; JSON and tag lists are TEXT; enums are their names.
+//
+// dag_version and dag_run do not reference dag: the DAG processor may record a version
+// before the dag row, and runs outlive a DAG whose file is gone.
+constexpr auto kMigration1 = std::to_array<std::string_view>({
+    R"sql(CREATE TABLE dag (
+      dag_id TEXT NOT NULL PRIMARY KEY,
+      fileloc TEXT NOT NULL,
+      is_paused BOOLEAN NOT NULL DEFAULT FALSE,
+      is_active BOOLEAN NOT NULL DEFAULT TRUE,
+      latest_version_id BIGINT NOT NULL DEFAULT 0,
+      description TEXT NOT NULL DEFAULT '',
+      schedule TEXT NOT NULL DEFAULT '',
+      timezone TEXT NOT NULL DEFAULT '',
+      owner TEXT NOT NULL DEFAULT '',
+      tags TEXT NOT NULL DEFAULT '[]',
+      last_parsed_at BIGINT NOT NULL)
+    )sql",
+    R"sql(CREATE TABLE dag_version (
+      id INTEGER PRIMARY KEY,
+      dag_id TEXT NOT NULL,
+      version_number INTEGER NOT NULL,
+      source_hash TEXT NOT NULL,
+      source TEXT NOT NULL,
+      fileloc TEXT NOT NULL,
+      created_at BIGINT NOT NULL,
+      UNIQUE (dag_id, source_hash),
+      UNIQUE (dag_id, version_number))
+    )sql",
+    R"sql(CREATE TABLE import_error (
+      fileloc TEXT NOT NULL PRIMARY KEY,
+      message TEXT NOT NULL,
+      timestamp BIGINT NOT NULL)
+    )sql",
+    R"sql(CREATE TABLE dag_run (
+      dag_id TEXT NOT NULL,
+      run_id TEXT NOT NULL,
+      run_type TEXT NOT NULL,
+      state TEXT NOT NULL,
+      logical_date BIGINT NOT NULL,
+      data_interval_start BIGINT NOT NULL,
+      data_interval_end BIGINT NOT NULL,
+      queued_at BIGINT NOT NULL,
+      start_date BIGINT,
+      end_date BIGINT,
+      conf TEXT NOT NULL DEFAULT '{}',
+      version_id BIGINT NOT NULL DEFAULT 0,
+      note TEXT NOT NULL DEFAULT '',
+      PRIMARY KEY (dag_id, run_id)) WITHOUT ROWID
+    )sql",
+    "CREATE INDEX dag_run_by_logical_date ON dag_run (dag_id, logical_date)",
+    "CREATE INDEX dag_run_by_state ON dag_run (state)",
+    // The primary key's index serves "task instances of (dag_id, run_id)".
+    R"sql(CREATE TABLE task_instance (
+      dag_id TEXT NOT NULL,
+      run_id TEXT NOT NULL,
+      task_id TEXT NOT NULL,
+      state TEXT NOT NULL,
+      try_number INTEGER NOT NULL DEFAULT 0,
+      max_tries INTEGER NOT NULL DEFAULT 0,
+      operator_name TEXT NOT NULL DEFAULT '',
+      pool TEXT NOT NULL DEFAULT 'default_pool',
+      pool_slots INTEGER NOT NULL DEFAULT 1,
+      priority_weight INTEGER NOT NULL DEFAULT 1,
+      start_date BIGINT,
+      end_date BIGINT,
+      next_retry_at BIGINT,
+      queued_at BIGINT,
+      error TEXT NOT NULL DEFAULT '',
+      PRIMARY KEY (dag_id, run_id, task_id),
+      FOREIGN KEY (dag_id, run_id) REFERENCES dag_run (dag_id, run_id) ON DELETE CASCADE)
+      WITHOUT ROWID
+    )sql",
+    R"sql(CREATE TABLE task_try (
+      dag_id TEXT NOT NULL,
+      run_id TEXT NOT NULL,
+      task_id TEXT NOT NULL,
+      try_number INTEGER NOT NULL,
+      state TEXT NOT NULL,
+      queued_at BIGINT NOT NULL,
+      start_date BIGINT,
+      end_date BIGINT,
+      heartbeat_at BIGINT,
+      hostname TEXT NOT NULL DEFAULT '',
+      pid INTEGER NOT NULL DEFAULT 0,
+      proc_start BIGINT NOT NULL DEFAULT 0,
+      exit_code INTEGER,
+      log_path TEXT NOT NULL DEFAULT '',
+      error TEXT NOT NULL DEFAULT '',
+      version_id BIGINT NOT NULL DEFAULT 0,
+      rendered_args TEXT NOT NULL DEFAULT '{}',
+      PRIMARY KEY (dag_id, run_id, task_id, try_number),
+      FOREIGN KEY (dag_id, run_id, task_id)
+        REFERENCES task_instance (dag_id, run_id, task_id) ON DELETE CASCADE)
+      WITHOUT ROWID
+    )sql",
+    "CREATE INDEX task_try_by_state ON task_try (state)",
+    R"sql(CREATE TABLE xcom (
+      dag_id TEXT NOT NULL,
+      run_id TEXT NOT NULL,
+      task_id TEXT NOT NULL,
+      key TEXT NOT NULL,
+      value TEXT NOT NULL,
+      timestamp BIGINT NOT NULL,
+      PRIMARY KEY (dag_id, run_id, task_id, key),
+      FOREIGN KEY (dag_id, run_id) REFERENCES dag_run (dag_id, run_id) ON DELETE CASCADE)
+    )sql",
+    R"sql(CREATE TABLE variable (
+      key TEXT NOT NULL PRIMARY KEY,
+      value TEXT NOT NULL,
+      description TEXT NOT NULL DEFAULT '',
+      is_secret BOOLEAN NOT NULL DEFAULT FALSE)
+    )sql",
+    R"sql(CREATE TABLE pool (
+      name TEXT NOT NULL PRIMARY KEY,
+      slots INTEGER NOT NULL,
+      description TEXT NOT NULL DEFAULT '')
+    )sql",
+});
+
+constexpr auto kMigrations = std::to_array<Migration>({
+    {1, "create every table", kMigration1},
+});
+
+constexpr std::string_view kCreateSchemaVersion =
+    "CREATE TABLE IF NOT EXISTS schema_version ("
+    "version INTEGER NOT NULL PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+
+Status ApplyOne(Connection& db, const Migration& migration) {
+  for (std::string_view sql : migration.statements) {
+    TRY(db.Exec(sql));
+  }
+  auto now = std::chrono::time_point_cast<Micros>(std::chrono::system_clock::now());
+  auto insert = TRY(db.Prepare(
+      "INSERT INTO schema_version (version, description, applied_at) VALUES (?1, ?2, ?3)"));
+  return insert.Bind(1, int64_t{migration.version})
+      .Bind(2, migration.description)
+      .Bind(3, ToMicros(now))
+      .Run();
+}
+
+}  // namespace
+
+std::span<const Migration> Migrations() { return kMigrations; }
+
+int LatestSchemaVersion() { return kMigrations.back().version; }
+
+Result<int> ReadSchemaVersion(Connection& db) {
+  auto exists = TRY(
+      db.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"));
+  if (!TRY(exists.Step())) return 0;
+  auto max = TRY(db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version"));
+  TRY(max.Step());
+  return max.Int(0);
+}
+
+Status CheckSchemaNotNewer(Connection& db) {
+  int version = TRY(ReadSchemaVersion(db));
+  if (version > LatestSchemaVersion()) {
+    return Err(ErrorCode::kFailedPrecondition,
+               "the metadata database '{}' has schema version {}, but this weir knows only "
+               "versions up to {}: a newer weir has migrated it; upgrade weir to use this "
+               "database",
+               db.path(), version, LatestSchemaVersion());
+  }
+  return {};
+}
+
+Status ApplyMigrations(Connection& db, std::span<const Migration> migrations) {
+  TRY(db.Exec(kCreateSchemaVersion));
+  TRY(CheckSchemaNotNewer(db));
+  for (const Migration& migration : migrations) {
+    TRY(db.Exec("BEGIN IMMEDIATE"));
+    // Another process may have applied it since we looked; the write lock settles that.
+    auto apply = [&]() -> Status {
+      if (TRY(ReadSchemaVersion(db)) >= migration.version) return {};
+      return ApplyOne(db, migration);
+    };
+    if (Status applied = apply(); !applied.has_value()) {
+      (void)db.Exec("ROLLBACK");
+      return std::unexpected(applied.error().Wrap(
+          fmt::format("applying migration {} ({})", migration.version, migration.description)));
+    }
+    TRY(db.Exec("COMMIT"));
+  }
+  return {};
+}
+
+}  // namespace weir::sqlite

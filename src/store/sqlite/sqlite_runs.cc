@@ -1,0 +1,214 @@
+// SqliteStore: runs, task instances, tries and XCom: the scheduler's hot path.
+#include <utility>
+
+#include "store/sqlite/rows.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace weir {
+
+using sqlite::Statement;
+
+namespace {
+
+std::string RunName(const std::string& dag_id, const std::string& run_id) {
+  return fmt::format("run '{}' of DAG '{}'", run_id, dag_id);
+}
+
+std::string TaskInstanceName(const std::string& dag_id, const std::string& run_id,
+                             const std::string& task_id) {
+  return fmt::format("task '{}' in run '{}' of DAG '{}'", task_id, run_id, dag_id);
+}
+
+}  // namespace
+
+// Runs.
+
+Status SqliteStore::CreateRun(const DagRun& run, const std::vector<TaskInstance>& tasks) {
+  static const std::string kInsertRun =
+      fmt::format("INSERT INTO dag_run ({}) VALUES ({})", sqlite::kRunColumns,
+                  sqlite::Placeholders(sqlite::kRunColumns));
+  static const std::string kInsertTask =
+      fmt::format("INSERT INTO task_instance ({}) VALUES ({})", sqlite::kTaskInstanceColumns,
+                  sqlite::Placeholders(sqlite::kTaskInstanceColumns));
+  return Transaction([&]() -> Status {
+    auto insert_run = TRY(db_->Prepare(kInsertRun));
+    sqlite::BindRun(insert_run, run);
+    if (Status inserted = insert_run.Run(); !inserted.has_value()) {
+      if (inserted.error().code == ErrorCode::kAlreadyExists) {
+        return Err(ErrorCode::kAlreadyExists, "{} exists already", RunName(run.dag_id, run.run_id));
+      }
+      return std::unexpected(inserted.error().Wrap("creating " + RunName(run.dag_id, run.run_id)));
+    }
+    auto insert_task = TRY(db_->Prepare(kInsertTask));
+    for (const TaskInstance& task : tasks) {
+      TaskInstance ti = task;
+      ti.dag_id = run.dag_id;
+      ti.run_id = run.run_id;
+      sqlite::BindTaskInstance(insert_task, ti);
+      TRY_CONTEXT(insert_task.Run(),
+                  "creating " + TaskInstanceName(ti.dag_id, ti.run_id, ti.task_id));
+    }
+    return {};
+  });
+}
+
+Result<DagRun> SqliteStore::GetRun(const std::string& dag_id, const std::string& run_id) {
+  static const std::string kSql =
+      fmt::format("SELECT {} FROM dag_run WHERE dag_id = ?1 AND run_id = ?2", sqlite::kRunColumns);
+  auto select = TRY(db_->Prepare(kSql));
+  select.Bind(1, dag_id).Bind(2, run_id);
+  auto run = TRY(sqlite::FirstRow(select, sqlite::ReadRun));
+  if (!run.has_value()) return Err(ErrorCode::kNotFound, "no {}", RunName(dag_id, run_id));
+  return *std::move(run);
+}
+
+Status SqliteStore::UpdateRun(const DagRun& run) {
+  static const std::string kSql =
+      fmt::format("UPDATE dag_run SET ({}) = ({}) WHERE dag_id = ?1 AND run_id = ?2",
+                  sqlite::kRunColumns, sqlite::Placeholders(sqlite::kRunColumns));
+  auto update = TRY(db_->Prepare(kSql));
+  sqlite::BindRun(update, run);
+  TRY(update.Run());
+  if (db_->Changes() == 0)
+    return Err(ErrorCode::kNotFound, "no {}", RunName(run.dag_id, run.run_id));
+  return {};
+}
+
+Result<std::vector<DagRun>> SqliteStore::ListRuns(const RunFilter& filter) {
+  // The filter's shape decides the SQL text; the values are bound, so each shape is
+  // prepared once and cached.
+  std::string sql = fmt::format("SELECT {} FROM dag_run WHERE 1 = 1", sqlite::kRunColumns);
+  int param = 0;
+  if (filter.dag_id) sql += fmt::format(" AND dag_id = ?{}", ++param);
+  if (!filter.states.empty()) {
+    sql += " AND state IN (";
+    for (size_t i = 0; i < filter.states.size(); ++i) {
+      sql += fmt::format("{}?{}", i == 0 ? "" : ", ", ++param);
+    }
+    sql += ")";
+  }
+  if (filter.run_type) sql += fmt::format(" AND run_type = ?{}", ++param);
+  if (filter.logical_date_from) sql += fmt::format(" AND logical_date >= ?{}", ++param);
+  if (filter.logical_date_to) sql += fmt::format(" AND logical_date <= ?{}", ++param);
+  sql += filter.newest_first ? " ORDER BY logical_date DESC, run_id DESC"
+                             : " ORDER BY logical_date, run_id";
+  if (filter.limit > 0 || filter.offset > 0) {
+    sql += fmt::format(" LIMIT ?{} OFFSET ?{}", param + 1, param + 2);
+  }
+
+  auto select = TRY(db_->Prepare(sql));
+  param = 0;
+  if (filter.dag_id) select.Bind(++param, *filter.dag_id);
+  for (RunState state : filter.states) select.Bind(++param, RunStateName(state));
+  if (filter.run_type) select.Bind(++param, RunTypeName(*filter.run_type));
+  if (filter.logical_date_from) sqlite::BindTime(select, ++param, *filter.logical_date_from);
+  if (filter.logical_date_to) sqlite::BindTime(select, ++param, *filter.logical_date_to);
+  if (filter.limit > 0 || filter.offset > 0) {
+    select.Bind(++param, int64_t{filter.limit > 0 ? filter.limit : -1});
+    select.Bind(++param, int64_t{filter.offset});
+  }
+  return sqlite::CollectRows(select, sqlite::ReadRun);
+}
+
+Result<std::optional<DagRun>> SqliteStore::LatestScheduledRun(const std::string& dag_id) {
+  static const std::string kSql = fmt::format(
+      "SELECT {} FROM dag_run WHERE dag_id = ?1 AND run_type = 'scheduled' "
+      "ORDER BY logical_date DESC LIMIT 1",
+      sqlite::kRunColumns);
+  auto select = TRY(db_->Prepare(kSql));
+  select.Bind(1, dag_id);
+  return sqlite::FirstRow(select, sqlite::ReadRun);
+}
+
+Status SqliteStore::DeleteRun(const std::string& dag_id, const std::string& run_id) {
+  // Task instances, their tries and the run's XComs go with it (ON DELETE CASCADE).
+  auto remove = TRY(db_->Prepare("DELETE FROM dag_run WHERE dag_id = ?1 AND run_id = ?2"));
+  TRY(remove.Bind(1, dag_id).Bind(2, run_id).Run());
+  if (db_->Changes() == 0) return Err(ErrorCode::kNotFound, "no {}", RunName(dag_id, run_id));
+  return {};
+}
+
+// Task instances.
+
+Result<std::vector<TaskInstance>> SqliteStore::QueryTaskInstances(
+    std::string_view sql, const std::function<void(Statement&)>& bind) {
+  auto select = TRY(db_->Prepare(sql));
+  bind(select);
+  return sqlite::CollectRows(select, sqlite::ReadTaskInstance);
+}
+
+Result<std::vector<TaskInstance>> SqliteStore::ListTaskInstances(const std::string& dag_id,
+                                                                 const std::string& run_id) {
+  static const std::string kSql =
+      fmt::format("SELECT {} FROM task_instance WHERE dag_id = ?1 AND run_id = ?2 ORDER BY task_id",
+                  sqlite::kTaskInstanceColumns);
+  return QueryTaskInstances(kSql, [&](Statement& s) { s.Bind(1, dag_id).Bind(2, run_id); });
+}
+
+Result<std::vector<TaskInstance>> SqliteStore::ListTaskInstancesOfActiveRuns() {
+  static const std::string kSql = fmt::format(
+      "SELECT {} FROM dag_run r JOIN task_instance ti ON ti.dag_id = r.dag_id AND "
+      "ti.run_id = r.run_id WHERE r.state IN ('queued', 'running') "
+      "ORDER BY ti.dag_id, r.logical_date, ti.run_id, ti.task_id",
+      sqlite::Qualified(sqlite::kTaskInstanceColumns, "ti"));
+  return QueryTaskInstances(kSql, [](Statement&) {});
+}
+
+Result<TaskInstance> SqliteStore::GetTaskInstance(const std::string& dag_id,
+                                                  const std::string& run_id,
+                                                  const std::string& task_id) {
+  static const std::string kSql =
+      fmt::format("SELECT {} FROM task_instance WHERE dag_id = ?1 AND run_id = ?2 AND task_id = ?3",
+                  sqlite::kTaskInstanceColumns);
+  auto select = TRY(db_->Prepare(kSql));
+  select.Bind(1, dag_id).Bind(2, run_id).Bind(3, task_id);
+  auto ti = TRY(sqlite::FirstRow(select, sqlite::ReadTaskInstance));
+  if (!ti.has_value()) {
+    return Err(ErrorCode::kNotFound, "no {}", TaskInstanceName(dag_id, run_id, task_id));
+  }
+  return *std::move(ti);
+}
+
+Status SqliteStore::UpdateTaskInstance(const TaskInstance& ti) {
+  // One UPSERT: no read before the write on the scheduler's hot path.
+  static const std::string kSql = fmt::format(
+      "INSERT INTO task_instance ({}) VALUES ({}) "
+      "ON CONFLICT (dag_id, run_id, task_id) DO UPDATE SET {}",
+      sqlite::kTaskInstanceColumns, sqlite::Placeholders(sqlite::kTaskInstanceColumns),
+      sqlite::ExcludedAssignments(sqlite::kTaskInstanceColumns, 3));
+  auto upsert = TRY(db_->Prepare(kSql));
+  sqlite::BindTaskInstance(upsert, ti);
+  TRY_CONTEXT(upsert.Run(), "updating " + TaskInstanceName(ti.dag_id, ti.run_id, ti.task_id));
+  return {};
+}
+
+Result<std::optional<TaskInstance>> SqliteStore::PreviousTaskInstance(const std::string& dag_id,
+                                                                      const std::string& task_id,
+                                                                      Time logical_date) {
+  // The task in the run just before: nullopt when there is no earlier run, or when that
+  // run has no such task (it was added to the DAG later).
+  static const std::string kSql = fmt::format(
+      "SELECT {} FROM task_instance WHERE dag_id = ?1 AND task_id = ?2 AND run_id = "
+      "(SELECT run_id FROM dag_run WHERE dag_id = ?1 AND logical_date < ?3 "
+      "ORDER BY logical_date DESC LIMIT 1)",
+      sqlite::kTaskInstanceColumns);
+  auto select = TRY(db_->Prepare(kSql));
+  select.Bind(1, dag_id).Bind(2, task_id);
+  sqlite::BindTime(select, 3, logical_date);
+  return sqlite::FirstRow(select, sqlite::ReadTaskInstance);
+}
+
+Result<std::vector<TaskInstance>> SqliteStore::ListTaskInstancesOfDag(const std::string& dag_id,
+                                                                      int limit_runs) {
+  static const std::string kSql = fmt::format(
+      "SELECT {} FROM (SELECT run_id, logical_date FROM dag_run WHERE dag_id = ?1 "
+      "ORDER BY logical_date DESC LIMIT ?2) r JOIN task_instance ti "
+      "ON ti.dag_id = ?1 AND ti.run_id = r.run_id "
+      "ORDER BY r.logical_date DESC, ti.run_id, ti.task_id",
+      sqlite::Qualified(sqlite::kTaskInstanceColumns, "ti"));
+  return QueryTaskInstances(kSql, [&](Statement& s) {
+    s.Bind(1, dag_id).Bind(2, int64_t{limit_runs > 0 ? limit_runs : -1});
+  });
+}
+
+}  // namespace weir

@@ -1,0 +1,282 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <chrono>
+#include <utility>
+
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/rows.h"
+
+namespace weir {
+
+using sqlite::Statement;
+
+SqliteStore::SqliteStore(std::unique_ptr<sqlite::Connection> db, SqliteStoreOptions options)
+    : db_(std::move(db)), options_(std::move(options)) {}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
+                                                       SqliteStoreOptions options) {
+  auto db = TRY(sqlite::Connection::Open(
+      path, sqlite::ConnectionOptions{.busy_timeout_ms = options.busy_timeout_ms}));
+  // WAL lets readers (the web server, the CLI) run beside the scheduler's writes; NORMAL
+  // sync is durable across process crashes, which is what WAL needs.
+  TRY(db->Exec("PRAGMA journal_mode = WAL"));
+  TRY(db->Exec("PRAGMA synchronous = NORMAL"));
+  TRY(db->Exec("PRAGMA foreign_keys = ON"));
+  TRY(sqlite::CheckSchemaNotNewer(*db));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db), std::move(options)));
+}
+
+Time SqliteStore::Now() const {
+  if (options_.now) return options_.now();
+  return std::chrono::time_point_cast<Micros>(std::chrono::system_clock::now());
+}
+
+Status SqliteStore::Migrate() {
+  if (transaction_depth_ > 0) {
+    return Err(ErrorCode::kFailedPrecondition, "Migrate() cannot run inside a transaction");
+  }
+  TRY(sqlite::ApplyMigrations(*db_, sqlite::Migrations()));
+  auto pool =
+      TRY(db_->Prepare("INSERT INTO pool (name, slots, description) VALUES ('default_pool', 128, "
+                       "'Default pool') ON CONFLICT (name) DO NOTHING"));
+  return pool.Run();
+}
+
+Result<int> SqliteStore::SchemaVersion() { return sqlite::ReadSchemaVersion(*db_); }
+
+int SqliteStore::LatestSchemaVersion() const { return sqlite::LatestSchemaVersion(); }
+
+Status SqliteStore::Transaction(const std::function<Status()>& fn) {
+  // A nested call runs in a savepoint: its failure undoes only its own writes, and the
+  // outer transaction decides what is committed.
+  bool outer = transaction_depth_ == 0;
+  TRY(db_->Exec(outer ? "BEGIN IMMEDIATE" : "SAVEPOINT weir_nested"));
+  ++transaction_depth_;
+  Status status;
+  try {
+    status = fn();
+  } catch (...) {
+    --transaction_depth_;
+    (void)db_->Exec(outer ? "ROLLBACK" : "ROLLBACK TO weir_nested; RELEASE weir_nested");
+    throw;
+  }
+  --transaction_depth_;
+  if (status.has_value()) {
+    Status committed = db_->Exec(outer ? "COMMIT" : "RELEASE weir_nested");
+    if (committed.has_value()) return {};
+    status = std::unexpected(committed.error());
+  }
+  (void)db_->Exec(outer ? "ROLLBACK" : "ROLLBACK TO weir_nested; RELEASE weir_nested");
+  return status;
+}
+
+// DAGs.
+
+Status SqliteStore::UpsertDag(const DagRow& dag) {
+  // A re-parsed DAG keeps the pause state its users chose.
+  static const std::string kSql =
+      fmt::format("INSERT INTO dag ({}) VALUES ({}) ON CONFLICT (dag_id) DO UPDATE SET {}",
+                  sqlite::kDagColumns, sqlite::Placeholders(sqlite::kDagColumns),
+                  sqlite::ExcludedAssignments(sqlite::kDagColumns, 1, {"is_paused"}));
+  auto upsert = TRY(db_->Prepare(kSql));
+  sqlite::BindDag(upsert, dag);
+  return upsert.Run();
+}
+
+Result<DagRow> SqliteStore::GetDag(const std::string& dag_id) {
+  static const std::string kSql =
+      fmt::format("SELECT {} FROM dag WHERE dag_id = ?1", sqlite::kDagColumns);
+  auto select = TRY(db_->Prepare(kSql));
+  select.Bind(1, dag_id);
+  auto dag = TRY(sqlite::FirstRow(select, sqlite::ReadDag));
+  if (!dag.has_value()) return Err(ErrorCode::kNotFound, "no DAG named '{}'", dag_id);
+  return *std::move(dag);
+}
+
+Result<std::vector<DagRow>> SqliteStore::ListDags() {
+  static const std::string kSql =
+      fmt::format("SELECT {} FROM dag ORDER BY dag_id", sqlite::kDagColumns);
+  auto select = TRY(db_->Prepare(kSql));
+  return sqlite::CollectRows(select, sqlite::ReadDag);
+}
+
+Status SqliteStore::SetPaused(const std::string& dag_id, bool paused) {
+  auto update = TRY(db_->Prepare("UPDATE dag SET is_paused = ?2 WHERE dag_id = ?1"));
+  TRY(update.Bind(1, dag_id).Bind(2, int64_t{paused}).Run());
+  if (db_->Changes() == 0) return Err(ErrorCode::kNotFound, "no DAG named '{}'", dag_id);
+  return {};
+}
+
+Status SqliteStore::SetActive(const std::string& dag_id, bool active) {
+  auto update = TRY(db_->Prepare("UPDATE dag SET is_active = ?2 WHERE dag_id = ?1"));
+  TRY(update.Bind(1, dag_id).Bind(2, int64_t{active}).Run());
+  if (db_->Changes() == 0) return Err(ErrorCode::kNotFound, "no DAG named '{}'", dag_id);
+  return {};
+}
+
+// DAG versions.
+
+Result<DagVersion> SqliteStore::AddDagVersion(const std::string& dag_id, const std::string& hash,
+                                              const std::string& source,
+                                              const std::string& fileloc) {
+  static const std::string kSelect =
+      fmt::format("SELECT {} FROM dag_version WHERE dag_id = ?1 AND source_hash = ?2",
+                  sqlite::kDagVersionColumns);
+  // The next number is computed inside the write transaction, so it cannot be taken twice.
+  static const std::string kInsert = fmt::format(
+      "INSERT INTO dag_version (dag_id, version_number, source_hash, source, fileloc, "
+      "created_at) SELECT ?1, COALESCE(MAX(version_number), 0) + 1, ?2, ?3, ?4, ?5 "
+      "FROM dag_version WHERE dag_id = ?1 RETURNING {}",
+      sqlite::kDagVersionColumns);
+  DagVersion version;
+  TRY(Transaction([&]() -> Status {
+    auto select = TRY(db_->Prepare(kSelect));
+    select.Bind(1, dag_id).Bind(2, hash);
+    if (auto existing = TRY(sqlite::FirstRow(select, sqlite::ReadDagVersion))) {
+      version = *std::move(existing);
+      return {};
+    }
+    auto insert = TRY(db_->Prepare(kInsert));
+    insert.Bind(1, dag_id).Bind(2, hash).Bind(3, source).Bind(4, fileloc);
+    sqlite::BindTime(insert, 5, Now());
+    auto inserted = TRY(sqlite::FirstRow(insert, sqlite::ReadDagVersion));
+    if (!inserted.has_value()) {
+      return Err(ErrorCode::kInternal, "inserting a version of DAG '{}' returned no row", dag_id);
+    }
+    version = *std::move(inserted);
+    return insert.Run();  // finish the statement so the transaction can commit
+  }));
+  return version;
+}
+
+Result<DagVersion> SqliteStore::GetDagVersion(int64_t id) {
+  static const std::string kSql =
+      fmt::format("SELECT {} FROM dag_version WHERE id = ?1", sqlite::kDagVersionColumns);
+  auto select = TRY(db_->Prepare(kSql));
+  select.Bind(1, id);
+  auto version = TRY(sqlite::FirstRow(select, sqlite::ReadDagVersion));
+  if (!version.has_value()) return Err(ErrorCode::kNotFound, "no DAG version with id {}", id);
+  return *std::move(version);
+}
+
+Result<std::vector<DagVersion>> SqliteStore::ListDagVersions(const std::string& dag_id) {
+  static const std::string kSql =
+      fmt::format("SELECT {} FROM dag_version WHERE dag_id = ?1 ORDER BY version_number",
+                  sqlite::kDagVersionColumns);
+  auto select = TRY(db_->Prepare(kSql));
+  select.Bind(1, dag_id);
+  return sqlite::CollectRows(select, sqlite::ReadDagVersion);
+}
+
+// Import errors.
+
+Status SqliteStore::SetImportError(const std::string& fileloc, const std::string& message) {
+  auto upsert =
+      TRY(db_->Prepare("INSERT INTO import_error (fileloc, message, timestamp) VALUES (?1, ?2, ?3) "
+                       "ON CONFLICT (fileloc) DO UPDATE SET message = excluded.message, "
+                       "timestamp = excluded.timestamp"));
+  upsert.Bind(1, fileloc).Bind(2, message);
+  sqlite::BindTime(upsert, 3, Now());
+  return upsert.Run();
+}
+
+Status SqliteStore::ClearImportError(const std::string& fileloc) {
+  // Called after every good parse, so a file without an error is not an error.
+  auto remove = TRY(db_->Prepare("DELETE FROM import_error WHERE fileloc = ?1"));
+  return remove.Bind(1, fileloc).Run();
+}
+
+Result<std::vector<ImportError>> SqliteStore::ListImportErrors() {
+  auto select =
+      TRY(db_->Prepare("SELECT fileloc, message, timestamp FROM import_error ORDER BY fileloc"));
+  return sqlite::CollectRows(select, [](const Statement& s) -> Result<ImportError> {
+    return ImportError{
+        .fileloc = s.Text(0), .message = s.Text(1), .timestamp = FromMicros(s.Int64(2))};
+  });
+}
+
+// Variables.
+
+namespace {
+
+Result<Variable> ReadVariable(const Statement& s) {
+  return Variable{
+      .key = s.Text(0), .value = s.Text(1), .description = s.Text(2), .is_secret = s.Int(3) != 0};
+}
+
+Result<Pool> ReadPool(const Statement& s) {
+  return Pool{.name = s.Text(0), .slots = s.Int(1), .description = s.Text(2)};
+}
+
+}  // namespace
+
+Status SqliteStore::SetVariable(const Variable& v) {
+  auto upsert = TRY(db_->Prepare(
+      "INSERT INTO variable (key, value, description, is_secret) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
+      "description = excluded.description, is_secret = excluded.is_secret"));
+  return upsert.Bind(1, v.key)
+      .Bind(2, v.value)
+      .Bind(3, v.description)
+      .Bind(4, int64_t{v.is_secret})
+      .Run();
+}
+
+Result<Variable> SqliteStore::GetVariable(const std::string& key) {
+  auto select =
+      TRY(db_->Prepare("SELECT key, value, description, is_secret FROM variable WHERE key = ?1"));
+  select.Bind(1, key);
+  auto variable = TRY(sqlite::FirstRow(select, ReadVariable));
+  if (!variable.has_value()) return Err(ErrorCode::kNotFound, "no variable named '{}'", key);
+  return *std::move(variable);
+}
+
+Result<std::vector<Variable>> SqliteStore::ListVariables() {
+  auto select =
+      TRY(db_->Prepare("SELECT key, value, description, is_secret FROM variable ORDER BY key"));
+  return sqlite::CollectRows(select, ReadVariable);
+}
+
+Status SqliteStore::DeleteVariable(const std::string& key) {
+  auto remove = TRY(db_->Prepare("DELETE FROM variable WHERE key = ?1"));
+  TRY(remove.Bind(1, key).Run());
+  if (db_->Changes() == 0) return Err(ErrorCode::kNotFound, "no variable named '{}'", key);
+  return {};
+}
+
+// Pools.
+
+Status SqliteStore::SetPool(const Pool& p) {
+  auto upsert =
+      TRY(db_->Prepare("INSERT INTO pool (name, slots, description) VALUES (?1, ?2, ?3) "
+                       "ON CONFLICT (name) DO UPDATE SET slots = excluded.slots, "
+                       "description = excluded.description"));
+  return upsert.Bind(1, p.name).Bind(2, int64_t{p.slots}).Bind(3, p.description).Run();
+}
+
+Result<Pool> SqliteStore::GetPool(const std::string& name) {
+  auto select = TRY(db_->Prepare("SELECT name, slots, description FROM pool WHERE name = ?1"));
+  select.Bind(1, name);
+  auto pool = TRY(sqlite::FirstRow(select, ReadPool));
+  if (!pool.has_value()) return Err(ErrorCode::kNotFound, "no pool named '{}'", name);
+  return *std::move(pool);
+}
+
+Result<std::vector<Pool>> SqliteStore::ListPools() {
+  auto select = TRY(db_->Prepare("SELECT name, slots, description FROM pool ORDER BY name"));
+  return sqlite::CollectRows(select, ReadPool);
+}
+
+Status SqliteStore::DeletePool(const std::string& name) {
+  if (name == "default_pool") {
+    return Err(ErrorCode::kFailedPrecondition,
+               "default_pool cannot be deleted: tasks without a pool use it; change its slots "
+               "instead");
+  }
+  auto remove = TRY(db_->Prepare("DELETE FROM pool WHERE name = ?1"));
+  TRY(remove.Bind(1, name).Run());
+  if (db_->Changes() == 0) return Err(ErrorCode::kNotFound, "no pool named '{}'", name);
+  return {};
+}
+
+}  // namespace weir

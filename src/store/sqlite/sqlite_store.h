@@ -1,0 +1,116 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "store/metadata_store.h"
+#include "store/sqlite/statement.h"
+
+namespace weir {
+
+struct SqliteStoreOptions {
+  // How long a write waits for another connection's write transaction before the call
+  // fails with kUnavailable.
+  int busy_timeout_ms = 5000;
+  // The time recorded in dag_version.created_at and import_error.timestamp; the system
+  // clock when empty.
+  std::function<Time()> now;
+};
+
+// The embedded metadata store: one SQLite file in WAL mode (readers never block the
+// writer), synchronous=NORMAL, foreign keys on. Several processes may open the same file;
+// writes are serialised by SQLite's lock and wait up to busy_timeout_ms.
+class SqliteStore final : public MetadataStore {
+ public:
+  // Opens or creates the database at `path` (":memory:" for a private in-memory one) and
+  // sets its pragmas. Does not migrate: call Migrate() before using a new database.
+  // Fails with kIo when the file cannot be opened, kUnavailable when it stays locked,
+  // kFailedPrecondition when its schema is newer than this binary knows (upgrade weir).
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
+                                                   SqliteStoreOptions options = {});
+
+  Status Migrate() override;
+  Result<int> SchemaVersion() override;
+  int LatestSchemaVersion() const override;
+
+  Status Transaction(const std::function<Status()>& fn) override;
+
+  Status UpsertDag(const DagRow& dag) override;
+  Result<DagRow> GetDag(const std::string& dag_id) override;
+  Result<std::vector<DagRow>> ListDags() override;
+  Status SetPaused(const std::string& dag_id, bool paused) override;
+  Status SetActive(const std::string& dag_id, bool active) override;
+
+  Result<DagVersion> AddDagVersion(const std::string& dag_id, const std::string& hash,
+                                   const std::string& source, const std::string& fileloc) override;
+  Result<DagVersion> GetDagVersion(int64_t id) override;
+  Result<std::vector<DagVersion>> ListDagVersions(const std::string& dag_id) override;
+
+  Status SetImportError(const std::string& fileloc, const std::string& message) override;
+  Status ClearImportError(const std::string& fileloc) override;
+  Result<std::vector<ImportError>> ListImportErrors() override;
+
+  Status CreateRun(const DagRun& run, const std::vector<TaskInstance>& tasks) override;
+  Result<DagRun> GetRun(const std::string& dag_id, const std::string& run_id) override;
+  Status UpdateRun(const DagRun& run) override;
+  Result<std::vector<DagRun>> ListRuns(const RunFilter& filter) override;
+  Result<std::optional<DagRun>> LatestScheduledRun(const std::string& dag_id) override;
+  Status DeleteRun(const std::string& dag_id, const std::string& run_id) override;
+
+  Result<std::vector<TaskInstance>> ListTaskInstances(const std::string& dag_id,
+                                                      const std::string& run_id) override;
+  Result<std::vector<TaskInstance>> ListTaskInstancesOfActiveRuns() override;
+  Result<TaskInstance> GetTaskInstance(const std::string& dag_id, const std::string& run_id,
+                                       const std::string& task_id) override;
+  Status UpdateTaskInstance(const TaskInstance& ti) override;
+  Result<std::optional<TaskInstance>> PreviousTaskInstance(const std::string& dag_id,
+                                                           const std::string& task_id,
+                                                           Time logical_date) override;
+  Result<std::vector<TaskInstance>> ListTaskInstancesOfDag(const std::string& dag_id,
+                                                           int limit_runs) override;
+
+  Status InsertTry(const TaskTry& t) override;
+  Status UpdateTry(const TaskTry& t) override;
+  Result<std::vector<TaskTry>> ListTries(const std::string& dag_id, const std::string& run_id,
+                                         const std::string& task_id) override;
+  Result<std::vector<TaskTry>> ListUnfinishedTries() override;
+  Status HeartbeatRunningTries(Time now) override;
+
+  Status SetXCom(const XComRow& x) override;
+  Result<std::optional<XComRow>> GetXCom(const std::string& dag_id, const std::string& run_id,
+                                         const std::string& task_id,
+                                         const std::string& key) override;
+  Result<std::vector<XComRow>> ListXComs(const std::string& dag_id,
+                                         const std::string& run_id) override;
+  Status ClearXComs(const std::string& dag_id, const std::string& run_id,
+                    const std::string& task_id) override;
+
+  Status SetVariable(const Variable& v) override;
+  Result<Variable> GetVariable(const std::string& key) override;
+  Result<std::vector<Variable>> ListVariables() override;
+  Status DeleteVariable(const std::string& key) override;
+
+  Status SetPool(const Pool& p) override;
+  Result<Pool> GetPool(const std::string& name) override;
+  Result<std::vector<Pool>> ListPools() override;
+  Status DeletePool(const std::string& name) override;
+
+ private:
+  SqliteStore(std::unique_ptr<sqlite::Connection> db, SqliteStoreOptions options);
+
+  Time Now() const;
+  // Rows of the run's task instances selected by `sql` (bound by `bind`), in order.
+  Result<std::vector<TaskInstance>> QueryTaskInstances(
+      std::string_view sql, const std::function<void(sqlite::Statement&)>& bind);
+  Result<std::vector<TaskTry>> QueryTries(std::string_view sql,
+                                          const std::function<void(sqlite::Statement&)>& bind);
+
+  std::unique_ptr<sqlite::Connection> db_;
+  SqliteStoreOptions options_;
+  // Open Transaction() calls: 0 outside a transaction, 1 in BEGIN ... COMMIT, more inside
+  // nested calls, which run in savepoints of the outer transaction.
+  int transaction_depth_ = 0;
+};
+
+}  // namespace weir

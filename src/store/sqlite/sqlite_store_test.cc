@@ -1,0 +1,204 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/statement.h"
+#include "store/store_test_fixture.h"
+
+namespace weir {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A plain sqlite3 connection, standing in for another process or an older/newer weir.
+class RawConnection {
+ public:
+  explicit RawConnection(const std::string& path) {
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK);
+  }
+  ~RawConnection() { sqlite3_close(db_); }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  void Exec(const std::string& sql) {
+    char* error = nullptr;
+    EXPECT_EQ(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
+        << sql << ": " << (error != nullptr ? error : "");
+    sqlite3_free(error);
+  }
+  // The first column of the first row, as text.
+  std::string QueryText(const std::string& sql) {
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
+    std::string text;
+    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
+      text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+    return text;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+std::unique_ptr<SqliteStore> OpenOrDie(const std::string& path, SqliteStoreOptions options = {}) {
+  auto store = SqliteStore::Open(path, std::move(options));
+  EXPECT_TRUE(store.has_value()) << store.error().message;
+  return store.has_value() ? std::move(*store) : nullptr;
+}
+
+DagRow Dag(const std::string& id) {
+  DagRow dag;
+  dag.dag_id = id;
+  dag.fileloc = "/dags/" + id + ".yaml";
+  return dag;
+}
+
+TEST(SqliteStore, FreshDatabaseMigratesToTheLatestVersion) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("weir.db"));
+  EXPECT_EQ(store->SchemaVersion().value(), 0);
+  ASSERT_OK(store->Migrate());
+  EXPECT_EQ(store->SchemaVersion().value(), store->LatestSchemaVersion());
+  EXPECT_EQ(store->LatestSchemaVersion(), sqlite::Migrations().back().version);
+
+  RawConnection raw(dir.File("weir.db"));
+  for (const char* table : {"dag", "dag_version", "import_error", "dag_run", "task_instance",
+                            "task_try", "xcom", "variable", "pool"}) {
+    EXPECT_EQ(raw.QueryText(fmt::format(
+                  "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '{}'", table)),
+              table);
+  }
+  for (const char* index : {"dag_run_by_logical_date", "dag_run_by_state", "task_try_by_state"}) {
+    EXPECT_EQ(raw.QueryText(fmt::format(
+                  "SELECT name FROM sqlite_master WHERE type = 'index' AND name = '{}'", index)),
+              index);
+  }
+}
+
+TEST(SqliteStore, MigratingAgainIsANoOp) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("weir.db"));
+  ASSERT_OK(store->Migrate());
+  ASSERT_OK(store->Migrate());
+  store.reset();
+  auto reopened = OpenOrDie(dir.File("weir.db"));
+  ASSERT_OK(reopened->Migrate());
+  RawConnection raw(dir.File("weir.db"));
+  EXPECT_EQ(raw.QueryText("SELECT COUNT(*) FROM schema_version"),
+            std::to_string(sqlite::LatestSchemaVersion()));
+  EXPECT_EQ(raw.QueryText("SELECT COUNT(*) FROM pool"), "1");
+}
+
+TEST(SqliteStore, DatabaseFromANewerWeirIsRejected) {
+  TempDir dir;
+  ASSERT_OK(OpenOrDie(dir.File("weir.db"))->Migrate());
+  int future = sqlite::LatestSchemaVersion() + 1;
+  RawConnection(dir.File("weir.db"))
+      .Exec(fmt::format("INSERT INTO schema_version VALUES ({}, 'from the future', 0)", future));
+
+  auto store = SqliteStore::Open(dir.File("weir.db"));
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(store.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(store.error().message, HasSubstr("upgrade weir"));
+  EXPECT_THAT(store.error().message, HasSubstr(fmt::format("schema version {}", future)));
+}
+
+TEST(SqliteStore, FileDatabaseUsesWriteAheadLogging) {
+  TempDir dir;
+  ASSERT_OK(OpenOrDie(dir.File("weir.db"))->Migrate());
+  RawConnection raw(dir.File("weir.db"));
+  EXPECT_EQ(raw.QueryText("PRAGMA journal_mode"), "wal");
+}
+
+TEST(SqliteStore, TwoInstancesOnOneFileSeeEachOthersCommits) {
+  TempDir dir;
+  auto scheduler = OpenOrDie(dir.File("weir.db"));
+  ASSERT_OK(scheduler->Migrate());
+  auto webserver = OpenOrDie(dir.File("weir.db"));
+  ASSERT_OK(scheduler->UpsertDag(Dag("etl")));
+  ASSERT_OK(webserver->SetPaused("etl", true));
+  EXPECT_TRUE(scheduler->GetDag("etl").value().is_paused);
+
+  // An uncommitted write is invisible to the other instance until it commits.
+  ASSERT_OK(scheduler->Transaction([&]() -> Status {
+    TRY(scheduler->UpsertDag(Dag("pending")));
+    EXPECT_ERROR(webserver->GetDag("pending"), ErrorCode::kNotFound);
+    return {};
+  }));
+  EXPECT_OK(webserver->GetDag("pending"));
+}
+
+TEST(SqliteStore, BusyBeyondTheTimeoutIsUnavailable) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.File("weir.db"), {.busy_timeout_ms = 50, .now = nullptr});
+  ASSERT_OK(store->Migrate());
+  RawConnection other(dir.File("weir.db"));
+  other.Exec("BEGIN IMMEDIATE");
+
+  auto status = store->UpsertDag(Dag("etl"));
+  ASSERT_FALSE(status.has_value());
+  EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
+  EXPECT_THAT(status.error().message, HasSubstr("another weir process holds the database"));
+  EXPECT_ERROR(store->Transaction([] { return Status(); }), ErrorCode::kUnavailable);
+  // Readers are not blocked by a writer in WAL mode.
+  EXPECT_OK(store->ListDags());
+
+  other.Exec("ROLLBACK");
+  EXPECT_OK(store->UpsertDag(Dag("etl")));
+}
+
+TEST(SqliteStore, TimestampsComeFromTheInjectedClock) {
+  Time now = T("2030-06-01T12:00:00Z");
+  auto store = OpenOrDie(":memory:", {.busy_timeout_ms = 5000, .now = [&] { return now; }});
+  ASSERT_OK(store->Migrate());
+  EXPECT_EQ(store->AddDagVersion("etl", "h", "src", "/dags/etl.yaml").value().created_at, now);
+  ASSERT_OK(store->SetImportError("/dags/x.yaml", "broken"));
+  EXPECT_EQ(store->ListImportErrors().value()[0].timestamp, now);
+}
+
+TEST(SqliteConnection, AStatementInUseIsNotHandedOutTwice) {
+  auto db = sqlite::Connection::Open(":memory:", {}).value();
+  ASSERT_OK(db->Exec("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2)"));
+  constexpr std::string_view kSql = "SELECT x FROM t ORDER BY x";
+  auto outer = db->Prepare(kSql).value();
+  ASSERT_TRUE(outer.Step().value());
+  {
+    auto inner = db->Prepare(kSql).value();
+    ASSERT_TRUE(inner.Step().value());
+    EXPECT_EQ(inner.Int64(0), 1);
+    ASSERT_TRUE(inner.Step().value());
+    EXPECT_EQ(inner.Int64(0), 2);
+  }
+  EXPECT_EQ(outer.Int64(0), 1);  // the outer iteration was not disturbed
+  ASSERT_TRUE(outer.Step().value());
+  EXPECT_EQ(outer.Int64(0), 2);
+  EXPECT_FALSE(outer.Step().value());
+}
+
+TEST(SqliteConnection, ErrorsNameTheStatementAndSqlitesMessage) {
+  auto db = sqlite::Connection::Open(":memory:", {}).value();
+  auto bad = db->Prepare("SELECT * FROM no_such_table");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_THAT(bad.error().message, HasSubstr("no such table: no_such_table"));
+
+  ASSERT_OK(db->Exec("CREATE TABLE t (x INTEGER PRIMARY KEY)"));
+  auto insert = db->Prepare("INSERT INTO t VALUES (?1)").value();
+  ASSERT_OK(insert.Bind(1, int64_t{1}).Run());
+  auto again = db->Prepare("INSERT INTO t VALUES (?1)").value();
+  auto status = again.Bind(1, int64_t{1}).Run();
+  ASSERT_FALSE(status.has_value());
+  EXPECT_EQ(status.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_THAT(status.error().message, HasSubstr("UNIQUE constraint failed"));
+  auto wrong_index = db->Prepare("SELECT ?1").value();
+  EXPECT_ERROR(wrong_index.Bind(5, int64_t{1}).Step(), ErrorCode::kInternal);
+}
+
+}  // namespace
+}  // namespace weir
