@@ -1,0 +1,167 @@
+// Expressions, statements, filters, CheckTemplate and RenderArgs.
+
+#include <gtest/gtest.h>
+
+#include "model/template.h"
+
+namespace weir {
+namespace {
+
+TemplateContext Context() {
+  TemplateContext ctx;
+  ctx.logical_date = *ParseDateTime("2021-03-05T00:00");
+  ctx.run_id = "manual__1";
+  ctx.task_id = "t";
+  ctx.params = {{"color", "green"}, {"n", 3}, {"items", {"b", "a", "c", "a"}}, {"x", 1.0}};
+  return ctx;
+}
+
+std::string Render(std::string_view source) {
+  auto t = Template::Parse(source, "t");
+  if (!t) return "ERROR: " + t.error().message;
+  auto out = t->Render(Context());
+  if (!out) return "ERROR: " + out.error().message;
+  return *out;
+}
+
+TEST(TemplateExpressions, LiteralsRenderLikePython) {
+  EXPECT_EQ(Render("{{ 1 }} {{ 1.0 }} {{ 2.5 }} {{ true }} {{ False }} {{ none }}"),
+            "1 1.0 2.5 True False None");
+  EXPECT_EQ(Render("{{ [1, 'a', none] }} {{ params.x }}"), "[1, 'a', None] 1.0");
+  EXPECT_EQ(Render("{{ 'it''s' }} {{ \"q\" }}"), "its q");
+}
+
+TEST(TemplateExpressions, ArithmeticFollowsPython) {
+  EXPECT_EQ(Render("{{ 7 / 2 }} {{ 7 // 2 }} {{ -7 // 2 }} {{ -7 % 3 }} {{ 2 ** 10 }}"),
+            "3.5 3 -4 2 1024");
+  EXPECT_EQ(Render("{{ params.n * 2 + 1 }} {{ 'a' + 'b' }} {{ 'x' ~ 1 ~ none }}"), "7 ab x1None");
+  EXPECT_EQ(Render("{{ 1 + 2 * 3 }} {{ (1 + 2) * 3 }}"), "7 9");
+  std::string err = Render("{{ 'a' + 1 }}");
+  EXPECT_NE(err.find("unsupported operand types for +: 'str' and 'int'"), std::string::npos);
+}
+
+TEST(TemplateExpressions, ComparisonsLogicAndConditionals) {
+  EXPECT_EQ(Render("{{ params.n > 2 and params.color == 'green' }}"), "True");
+  EXPECT_EQ(Render("{{ not params.n or 5 }} {{ 'ee' in params.color }} {{ 'z' not in 'abc' }}"),
+            "5 True True");
+  EXPECT_EQ(Render("{{ 'big' if params.n > 2 else 'small' }}"), "big");
+  EXPECT_EQ(Render("{{ 'a' in params['items'] }} {{ 'n' in params }}"), "True True");
+}
+
+TEST(TemplateExpressions, MethodsAndSlices) {
+  EXPECT_EQ(Render("{{ params.color.upper() }} {{ 'a,b'.split(',') }} {{ ds[:7] }}"),
+            "GREEN ['a', 'b'] 2021-03");
+  EXPECT_EQ(Render("{{ run_id.replace('__', '/') }} {{ '-'.join(['x', 'y']) }}"), "manual/1 x-y");
+  EXPECT_EQ(Render("{{ params['items'][-1] }}"), "a");
+}
+
+TEST(TemplateStatements, IfElifElse) {
+  const char* t = "{% if params.n > 5 %}big{% elif params.n > 2 %}mid{% else %}small{% endif %}";
+  EXPECT_EQ(Render(t), "mid");
+  EXPECT_EQ(Render("{% if params.missing is defined %}a{% else %}b{% endif %}"), "b");
+}
+
+TEST(TemplateStatements, ForLoopsBindNamesAndLoop) {
+  EXPECT_EQ(Render("{% for x in params['items'] %}{{ loop.index }}{{ x }}{% endfor %}"),
+            "1b2a3c4a");
+  EXPECT_EQ(Render("{% for k, v in params.items() %}{{ k }}={{ v }};{% endfor %}"),
+            "color=green;items=['b', 'a', 'c', 'a'];n=3;x=1.0;");
+  EXPECT_EQ(Render("{% for i in range(3) %}{{ i }}{% if not loop.last %},{% endif %}{% endfor %}"),
+            "0,1,2");
+  EXPECT_EQ(Render("{% for x in [] %}x{% else %}empty{% endfor %}"), "empty");
+  EXPECT_EQ(
+      Render("{% for pair in [['a', 1]] %}{% for k in pair %}{{ k }}{% endfor %}{% endfor %}"),
+      "a1");
+}
+
+TEST(TemplateStatements, WhitespaceControlCommentsAndRaw) {
+  EXPECT_EQ(Render("a  {{- 'b' -}}  \n c"), "abc");
+  EXPECT_EQ(Render("{% for x in [1, 2] -%}\n  {{ x }}\n{%- endfor %}"), "12");
+  EXPECT_EQ(Render("a {# note {{ x }} #}b {#- trim -#} c"), "a bc");
+  EXPECT_EQ(Render("{% raw %}{{ ds }}{% endraw %} {{ ds }}"), "{{ ds }} 2021-03-05");
+  EXPECT_EQ(Render("json {\"a\": 1} stays\n"), "json {\"a\": 1} stays\n");
+}
+
+TEST(TemplateFilters, StringFilters) {
+  EXPECT_EQ(Render("{{ 'hello world' | title }} {{ 'hELLO' | capitalize }} {{ 'Ab' | lower }}"),
+            "Hello World Hello ab");
+  EXPECT_EQ(Render("{{ '  x ' | trim }}|{{ 'a-b-c' | replace('-', '_') }}"), "x|a_b_c");
+  EXPECT_EQ(Render("{{ 'a very long sentence here' | truncate(12, leeway=0) }}"), "a very...");
+  EXPECT_EQ(
+      Render("{{ 'a b&c' | urlencode }} {{ '/x/y/z.csv' | basename }} {{ '/x/y/z' | dirname }}"),
+      "a%20b%26c z.csv /x/y");
+}
+
+TEST(TemplateFilters, NumberFilters) {
+  EXPECT_EQ(Render("{{ '42' | int + 1 }} {{ '2.5' | float }} {{ 2.567 | round(2) }}"),
+            "43 2.5 2.57");
+  EXPECT_EQ(Render("{{ 2.5 | round }} {{ -3 | abs }} {{ 'x' | int(7) }}"), "3.0 3 7");
+  std::string err = Render("{{ 'abc' | int }}");
+  EXPECT_NE(err.find("filter 'int': int: cannot convert 'abc' to int"), std::string::npos) << err;
+}
+
+TEST(TemplateFilters, ListFilters) {
+  EXPECT_EQ(Render("{{ params['items'] | length }} {{ params['items'] | count }}"), "4 4");
+  EXPECT_EQ(Render("{{ params['items'] | sort | join('') }} {{ params['items'] | unique | list }}"),
+            "aabc ['b', 'a', 'c']");
+  EXPECT_EQ(Render("{{ params['items'] | first }}{{ params['items'] | last }}"), "ba");
+  EXPECT_EQ(Render("{{ [3, 1, 2] | min }} {{ [3, 1, 2] | max }} {{ [3, 1, 2] | sum }}"), "1 3 6");
+}
+
+TEST(TemplateFilters, JsonFilters) {
+  EXPECT_EQ(Render("{{ params | tojson }}"),
+            R"({"color": "green", "items": ["b", "a", "c", "a"], "n": 3, "x": 1.0})");
+  EXPECT_EQ(Render("{{ ('{\"a\": {\"b\": 2}}' | fromjson).a.b }}"), "2");
+}
+
+TEST(TemplateCheck, AcceptsKnownNamesAndLoopVariables) {
+  EXPECT_TRUE(CheckTemplate(
+      "{{ ds }} {{ params.color }} {% for t in dag.tags %}{{ t }}{% endfor %}", {"color"}, "w"));
+  auto t = Template::Parse(
+      "{{ params.color }}{{ params['size'] }}{{ ds }}{% for p in x %}{{ p }}"
+      "{% endfor %}",
+      "w");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->ReferencedNames(), (std::vector<std::string>{"params", "ds", "x"}));
+  EXPECT_EQ(t->ReferencedParams(), (std::vector<std::string>{"color", "size"}));
+  EXPECT_FALSE(t->is_literal());
+  EXPECT_TRUE(Template::Parse("plain text", "w")->is_literal());
+}
+
+TEST(TemplateCheck, RejectsUnknownNamesAndParams) {
+  auto s = CheckTemplate("x {{ params.colr }}", {"color", "size"}, "dags/t.yaml:3:5");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().message,
+            "dags/t.yaml:3:5: unknown param 'colr' in {{ params.colr }} (did you mean 'color'?) "
+            "(declared: color, size)");
+  s = CheckTemplate("{{ params['x'] }}", {}, "w");
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("the DAG declares no params"), std::string::npos);
+  s = CheckTemplate("{% for t in dag.tags %}{% endfor %}{{ t }}", {}, "w");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().message, "w: unknown name 't' in {{ t }} (did you mean 'ts'?)");
+  s = CheckTemplate("{{ ds | nope }}", {}, "w");
+  EXPECT_FALSE(s);
+}
+
+TEST(TemplateRenderArgs, RendersStringsInNestedJsonWithPaths) {
+  Json args = {{"url", "{{ params.color }}/{{ ds }}"},
+               {"env", {{"DATE", "{{ ds_nodash }}"}, {"{{ key }}", "plain"}}},
+               {"cmd", {"echo", "{{ params.n }}", 5, true}}};
+  auto out = RenderArgs(args, Context(), "task 't'");
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ((*out)["url"], "green/2021-03-05");
+  EXPECT_EQ((*out)["env"]["DATE"], "20210305");
+  EXPECT_EQ((*out)["env"]["{{ key }}"], "plain");
+  EXPECT_EQ((*out)["cmd"], Json({"echo", "3", 5, true}));
+
+  Json bad = {{"env", {{"DATE", "{{ ds_nodsh }}"}}}};
+  auto err = RenderArgs(bad, Context(), "task 't'");
+  ASSERT_FALSE(err);
+  EXPECT_EQ(err.error().message,
+            "task 't' arg 'env.DATE': unknown name 'ds_nodsh' in {{ ds_nodsh }} (did you mean "
+            "'ds_nodash'?)");
+}
+
+}  // namespace
+}  // namespace weir
