@@ -44,10 +44,11 @@ constexpr std::array<std::pair<RunState, std::string_view>, 4> kRunStates{{
     {RunState::kFailed, "failed"},
 }};
 
-constexpr std::array<std::pair<RunType, std::string_view>, 3> kRunTypes{{
+constexpr std::array<std::pair<RunType, std::string_view>, 4> kRunTypes{{
     {RunType::kScheduled, "scheduled"},
     {RunType::kManual, "manual"},
     {RunType::kBackfill, "backfill"},
+    {RunType::kTest, "test"},
 }};
 
 constexpr std::array<std::pair<TriggerRule, std::string_view>, 9> kTriggerRules{{

@@ -21,7 +21,8 @@ enum class TaskState {
 
 enum class RunState { kQueued, kRunning, kSuccess, kFailed };
 
-enum class RunType { kScheduled, kManual, kBackfill };
+// kTest: a run of `weir dags test`, executed by that command; schedulers leave it alone.
+enum class RunType { kScheduled, kManual, kBackfill, kTest };
 
 enum class TriggerRule {
   kAllSuccess,
@@ -39,7 +40,7 @@ std::string_view TaskStateName(TaskState s);  // "up_for_retry"
 std::optional<TaskState> ParseTaskState(std::string_view s);
 std::string_view RunStateName(RunState s);
 std::optional<RunState> ParseRunState(std::string_view s);
-std::string_view RunTypeName(RunType t);  // "scheduled", "manual", "backfill"
+std::string_view RunTypeName(RunType t);  // "scheduled", "manual", "backfill", "test"
 std::optional<RunType> ParseRunType(std::string_view s);
 std::string_view TriggerRuleName(TriggerRule r);
 std::optional<TriggerRule> ParseTriggerRule(std::string_view s);

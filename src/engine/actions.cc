@@ -1,0 +1,243 @@
+#include "engine/actions.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <set>
+
+#include "engine/planner.h"
+#include "env/process.h"
+
+namespace weir {
+
+namespace {
+
+// Kills the process group of the task instance's current try, if it is running.
+Status KillCurrentTry(MetadataStore& store, const TaskInstance& ti) {
+  if (!IsActive(ti.state)) return {};
+  for (const auto& t : TRY(store.ListTries(ti.dag_id, ti.run_id, ti.task_id))) {
+    if (t.try_number == ti.try_number && t.pid > 0) {
+      SignalProcessGroupIfSame(t.pid, t.proc_start, SIGKILL);
+    }
+  }
+  return {};
+}
+
+Result<std::vector<TaskInstance>> Select(MetadataStore& store, const DagSpec& spec,
+                                         const ClearRequest& request) {
+  std::set<std::string> wanted;
+  for (const auto& id : request.task_ids) {
+    if (spec.FindTask(id) == nullptr) {
+      return Err(ErrorCode::kNotFound, "DAG '{}' has no task '{}'", spec.dag_id, id);
+    }
+    wanted.insert(id);
+    if (request.downstream) {
+      for (const auto& d : spec.Downstream(id)) wanted.insert(d);
+    }
+  }
+  std::vector<TaskInstance> out;
+  for (auto& ti : TRY(store.ListTaskInstances(spec.dag_id, request.run_id))) {
+    if (!request.task_ids.empty() && wanted.count(ti.task_id) == 0) continue;
+    if (request.only_failed && ti.state != TaskState::kFailed &&
+        ti.state != TaskState::kUpstreamFailed) {
+      continue;
+    }
+    out.push_back(std::move(ti));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<DagRun> TriggerRun(MetadataStore& store, const LoadedDag& dag, const Clock& clock,
+                          const TriggerRequest& request) {
+  const DagSpec& spec = *dag.spec;
+  Json conf = request.conf.is_null() ? Json::object() : request.conf;
+  if (!conf.is_object()) {
+    return Err(ErrorCode::kInvalidArgument, "conf must be a JSON object, got {}", conf.dump());
+  }
+  TRY(spec.ResolveParams(conf));
+  Time now = clock.Now();
+  Time logical = request.logical_date.value_or(now);
+  DagRun run;
+  run.dag_id = spec.dag_id;
+  run.run_type = request.run_type;
+  run.run_id = request.run_id.empty() ? MakeRunId(request.run_type, logical) : request.run_id;
+  run.state = RunState::kQueued;
+  run.logical_date = logical;
+  DataInterval interval{logical, logical};
+  if (spec.timetable) {
+    interval = spec.timetable->ManualInterval(logical);
+    if (request.schedule_interval) {
+      auto intervals = spec.timetable->IntervalsBetween(logical, logical);
+      if (!intervals.empty()) interval = intervals.front();
+    }
+  }
+  run.data_interval_start = interval.start;
+  run.data_interval_end = interval.end;
+  run.queued_at = now;
+  run.conf = conf;
+  run.version_id = dag.version_id;
+  TRY(store.Transaction([&]() -> Status {
+    if (request.replace_existing) {
+      auto old = store.GetRun(run.dag_id, run.run_id);
+      if (old) TRY(store.DeleteRun(run.dag_id, run.run_id));
+    }
+    auto created = store.CreateRun(run, InitialTaskInstances(spec, run.run_id));
+    if (!created && created.error().code == ErrorCode::kAlreadyExists) {
+      return Err(ErrorCode::kAlreadyExists,
+                 "DAG '{}' already has a run '{}': pick another --logical-date or --run-id, or "
+                 "clear that run with `weir tasks clear {} --run-id {}`",
+                 run.dag_id, run.run_id, run.dag_id, run.run_id);
+    }
+    return created;
+  }));
+  return run;
+}
+
+Result<BackfillResult> Backfill(MetadataStore& store, const LoadedDag& dag, const Clock& clock,
+                                Time from, Time to, const Json& conf, bool rerun_failed) {
+  const DagSpec& spec = *dag.spec;
+  if (!spec.timetable || !spec.timetable->periodic()) {
+    return Err(ErrorCode::kFailedPrecondition,
+               "DAG '{}' has no schedule, so it has no intervals to backfill: trigger runs with "
+               "`weir dags trigger {} --logical-date DATE`",
+               spec.dag_id, spec.dag_id);
+  }
+  if (to < from) {
+    return Err(ErrorCode::kInvalidArgument,
+               "backfill range is empty: --start-date {} is after "
+               "--end-date {}",
+               FormatIso(from), FormatIso(to));
+  }
+  TRY(spec.ResolveParams(conf));
+  BackfillResult result;
+  Time now = clock.Now();
+  TRY(store.Transaction([&]() -> Status {
+    RunFilter f;
+    f.dag_id = spec.dag_id;
+    f.logical_date_from = from;
+    f.logical_date_to = to;
+    std::map<Time, DagRun> existing;
+    for (auto& r : TRY(store.ListRuns(f))) existing[r.logical_date] = std::move(r);
+    for (const auto& interval : spec.timetable->IntervalsBetween(from, to)) {
+      auto it = existing.find(interval.start);
+      if (it != existing.end()) {
+        if (rerun_failed && it->second.state == RunState::kFailed) {
+          ClearRequest clear{it->second.run_id, {}, false, true};
+          TRY(ClearTasks(store, spec, clear));
+        }
+        result.existing.push_back(it->second);
+        continue;
+      }
+      DagRun run;
+      run.dag_id = spec.dag_id;
+      run.run_type = RunType::kBackfill;
+      run.run_id = MakeRunId(RunType::kBackfill, interval.start);
+      run.state = RunState::kQueued;
+      run.logical_date = interval.start;
+      run.data_interval_start = interval.start;
+      run.data_interval_end = interval.end;
+      run.queued_at = now;
+      run.conf = conf.is_null() ? Json::object() : conf;
+      run.version_id = dag.version_id;
+      TRY(store.CreateRun(run, InitialTaskInstances(spec, run.run_id)));
+      result.created.push_back(run);
+    }
+    return {};
+  }));
+  return result;
+}
+
+Result<std::vector<TaskInstance>> ClearTasks(MetadataStore& store, const DagSpec& spec,
+                                             const ClearRequest& request) {
+  std::vector<TaskInstance> cleared;
+  TRY(store.Transaction([&]() -> Status {
+    DagRun run = TRY(store.GetRun(spec.dag_id, request.run_id));
+    for (auto& ti : TRY(Select(store, spec, request))) {
+      TRY(KillCurrentTry(store, ti));
+      const TaskSpec* task = spec.FindTask(ti.task_id);
+      ti.state = TaskState::kNone;
+      ti.max_tries = ti.try_number + (task ? task->retries : 0) + 1;
+      ti.next_retry_at.reset();
+      ti.start_date.reset();
+      ti.end_date.reset();
+      ti.queued_at.reset();
+      ti.error.clear();
+      TRY(store.UpdateTaskInstance(ti));
+      cleared.push_back(ti);
+    }
+    if (!cleared.empty() && run.state != RunState::kQueued && run.state != RunState::kRunning) {
+      run.state = RunState::kQueued;
+      run.start_date.reset();
+      run.end_date.reset();
+      TRY(store.UpdateRun(run));
+    }
+    return {};
+  }));
+  return cleared;
+}
+
+Result<std::vector<TaskInstance>> MarkTasks(MetadataStore& store, const DagSpec& spec,
+                                            const ClearRequest& request, TaskState state,
+                                            const Clock& clock) {
+  if (state != TaskState::kSuccess && state != TaskState::kFailed && state != TaskState::kSkipped) {
+    return Err(ErrorCode::kInvalidArgument, "a task can be marked success, failed or skipped");
+  }
+  std::vector<TaskInstance> marked;
+  Time now = clock.Now();
+  TRY(store.Transaction([&]() -> Status {
+    DagRun run = TRY(store.GetRun(spec.dag_id, request.run_id));
+    for (auto& ti : TRY(Select(store, spec, request))) {
+      TRY(KillCurrentTry(store, ti));
+      ti.state = state;
+      ti.next_retry_at.reset();
+      if (!ti.start_date) ti.start_date = now;
+      ti.end_date = now;
+      ti.error = state == TaskState::kFailed ? "marked failed" : "";
+      TRY(store.UpdateTaskInstance(ti));
+      marked.push_back(ti);
+    }
+    // The scheduler decides the run's new state from its task instances.
+    if (!marked.empty() && (run.state == RunState::kSuccess || run.state == RunState::kFailed)) {
+      run.state = RunState::kRunning;
+      run.end_date.reset();
+      TRY(store.UpdateRun(run));
+    }
+    return {};
+  }));
+  return marked;
+}
+
+Result<DagRun> MarkRun(MetadataStore& store, const std::string& dag_id, const std::string& run_id,
+                       RunState state, const Clock& clock) {
+  if (state != RunState::kSuccess && state != RunState::kFailed) {
+    return Err(ErrorCode::kInvalidArgument, "a run can be marked success or failed");
+  }
+  Time now = clock.Now();
+  DagRun run;
+  TRY(store.Transaction([&]() -> Status {
+    run = TRY(store.GetRun(dag_id, run_id));
+    for (auto& ti : TRY(store.ListTaskInstances(dag_id, run_id))) {
+      if (IsFinished(ti.state)) continue;
+      bool was_active = IsActive(ti.state);
+      TRY(KillCurrentTry(store, ti));
+      if (state == RunState::kSuccess) {
+        ti.state = TaskState::kSuccess;
+      } else {
+        ti.state = was_active ? TaskState::kFailed : TaskState::kSkipped;
+      }
+      ti.next_retry_at.reset();
+      ti.end_date = now;
+      TRY(store.UpdateTaskInstance(ti));
+    }
+    run.state = state;
+    if (!run.start_date) run.start_date = now;
+    run.end_date = now;
+    TRY(store.UpdateRun(run));
+    return {};
+  }));
+  return run;
+}
+
+}  // namespace weir

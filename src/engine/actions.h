@@ -1,0 +1,66 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/dag_registry.h"
+#include "env/clock.h"
+#include "store/metadata_store.h"
+
+namespace weir {
+
+// State changes that people ask for (CLI, API). Each is one transaction; the caller then
+// wakes the scheduler (WakeScheduler) so it acts at once.
+
+struct TriggerRequest {
+  std::optional<Time> logical_date;  // default: now
+  Json conf = Json::object();
+  std::string run_id;  // default: manual__<logical date>
+  RunType run_type = RunType::kManual;
+  // Use the schedule's interval that starts at logical_date, when there is one, instead of
+  // a point interval (`dags test` and backfills see what a scheduled run would).
+  bool schedule_interval = false;
+  bool replace_existing = false;  // delete a run with the same run_id first (`dags test`)
+};
+
+// Creates a queued run. Validates conf against the DAG's params (types, enums, required).
+Result<DagRun> TriggerRun(MetadataStore& store, const LoadedDag& dag, const Clock& clock,
+                          const TriggerRequest& request);
+
+struct BackfillResult {
+  std::vector<DagRun> created;
+  std::vector<DagRun> existing;  // intervals that already had a run, left alone or cleared
+};
+
+// Creates a backfill run for every interval whose start is in [from, to] that has no run
+// yet; with rerun_failed, clears the failed runs it finds. The scheduler runs them like any
+// other run, within max_active_runs.
+Result<BackfillResult> Backfill(MetadataStore& store, const LoadedDag& dag, const Clock& clock,
+                                Time from, Time to, const Json& conf, bool rerun_failed);
+
+struct ClearRequest {
+  std::string run_id;
+  std::vector<std::string> task_ids;  // empty: every task
+  bool downstream = false;
+  bool only_failed = false;  // failed and upstream_failed only
+};
+
+// Clears task instances so they run again: state none, tries allowed again (max_tries =
+// try_number + retries + 1), and the run back to queued. Running attempts are killed.
+// Returns the cleared task instances.
+Result<std::vector<TaskInstance>> ClearTasks(MetadataStore& store, const DagSpec& spec,
+                                             const ClearRequest& request);
+
+// Marks task instances success or failed (with downstream when asked); running attempts
+// are killed.
+Result<std::vector<TaskInstance>> MarkTasks(MetadataStore& store, const DagSpec& spec,
+                                            const ClearRequest& request, TaskState state,
+                                            const Clock& clock);
+
+// Marks a run success or failed; its unfinished task instances become success (or, for
+// failed, failed when running and skipped otherwise), as Airflow does.
+Result<DagRun> MarkRun(MetadataStore& store, const std::string& dag_id, const std::string& run_id,
+                       RunState state, const Clock& clock);
+
+}  // namespace weir

@@ -1,0 +1,344 @@
+#include "engine/attempts.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "base/strings.h"
+#include "engine/retry_policy.h"
+#include "ops/registry.h"
+
+namespace weir {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string Hostname() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+std::string ArgvText(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) {
+    if (!out.empty()) out += ' ';
+    out += a.size() > 200 ? ShellQuote(a.substr(0, 200)) + "..." : ShellQuote(a);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string AttemptLogPath(const std::string& logs_folder, const AttemptKey& key) {
+  return (fs::path(logs_folder) / key.dag_id / key.run_id / key.task_id /
+          ("attempt-" + std::to_string(key.try_number) + ".log"))
+      .string();
+}
+
+Result<std::string> LookupVariable(MetadataStore& store, std::string_view key) {
+  std::string env_name = "WEIR_VAR_";
+  for (char c : key) env_name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (const char* v = std::getenv(env_name.c_str())) return std::string(v);
+  auto var = store.GetVariable(std::string(key));
+  if (!var) {
+    if (var.error().code == ErrorCode::kNotFound) {
+      return Err(ErrorCode::kNotFound,
+                 "variable '{}' is not set: set it with `weir variables set {} VALUE` or the "
+                 "environment variable {}",
+                 key, key, env_name);
+    }
+    return std::unexpected(var.error());
+  }
+  return var->value;
+}
+
+TemplateContext MakeTemplateContext(const DagSpec& spec, const DagRun& run,
+                                    const std::string& task_id, int try_number,
+                                    MetadataStore& store) {
+  TemplateContext ctx;
+  ctx.dag = &spec;
+  ctx.run_id = run.run_id;
+  ctx.run_type = std::string(RunTypeName(run.run_type));
+  ctx.task_id = task_id;
+  ctx.try_number = try_number;
+  ctx.logical_date = run.logical_date;
+  ctx.data_interval_start = run.data_interval_start;
+  ctx.data_interval_end = run.data_interval_end;
+  auto zone = FindZone(spec.timezone);
+  ctx.zone = zone ? *zone : nullptr;
+  auto params = spec.ResolveParams(run.conf);
+  ctx.params = params ? *params : Json::object();
+  ctx.conf = run.conf;
+  std::string dag_id = spec.dag_id;
+  std::string run_id = run.run_id;
+  ctx.xcom_pull = [&store, dag_id, run_id](std::string_view task,
+                                           std::string_view key) -> Result<Json> {
+    auto x = TRY(store.GetXCom(dag_id, run_id, std::string(task), std::string(key)));
+    if (!x) {
+      return Err(ErrorCode::kNotFound, "task '{}' of run '{}' has no XCom '{}'", task, run_id, key);
+    }
+    return x->value;
+  };
+  ctx.variable = [&store](std::string_view key) { return LookupVariable(store, key); };
+  ctx.connection = [](std::string_view conn_id) -> Result<Json> {
+    return Err(ErrorCode::kNotFound,
+               "connection '{}' does not exist (connections are not "
+               "supported yet)",
+               conn_id);
+  };
+  return ctx;
+}
+
+TaskInstance ApplyOutcome(TaskInstance ti, const TaskSpec* task, const TaskOutcome& outcome,
+                          Time now) {
+  ti.end_date = now;
+  ti.next_retry_at.reset();
+  ti.error = outcome.error;
+  if (outcome.state == TaskState::kSuccess || outcome.state == TaskState::kSkipped) {
+    ti.state = outcome.state;
+    return ti;
+  }
+  if (task != nullptr && CanRetry(ti.try_number, ti.max_tries)) {
+    ti.state = TaskState::kUpForRetry;
+    ti.next_retry_at = now + RetryDelay(*task, ti.try_number);
+  } else {
+    ti.state = TaskState::kFailed;
+  }
+  return ti;
+}
+
+Result<PreparedAttempt> PrepareAttempt(const DagSpec& spec, const DagRun& run, const TaskSpec& task,
+                                       int try_number, int max_tries, MetadataStore& store,
+                                       const AttemptPaths& paths, Time now) {
+  PreparedAttempt out;
+  out.op = FindOperator(task.operator_name);
+  if (out.op == nullptr) {
+    return Err(ErrorCode::kInvalidArgument, "unknown operator '{}'", task.operator_name);
+  }
+  TemplateContext ctx = MakeTemplateContext(spec, run, task.task_id, try_number, store);
+  std::string where = spec.fileloc + ": task '" + task.task_id + "'";
+  out.args = TRY(RenderArgs(task.args, ctx, where));
+
+  AttemptContext actx;
+  actx.dag_id = spec.dag_id;
+  actx.run_id = run.run_id;
+  actx.task_id = task.task_id;
+  actx.try_number = try_number;
+  actx.dags_folder = paths.dags_folder;
+  actx.work_dir = (fs::path(paths.work_folder) / spec.dag_id / run.run_id / task.task_id).string();
+  std::error_code ec;
+  fs::create_directories(actx.work_dir, ec);
+  std::string logical = FormatIsoOffset(run.logical_date, ctx.zone);
+  actx.env = {
+      {"WEIR_DAG_ID", spec.dag_id},
+      {"WEIR_TASK_ID", task.task_id},
+      {"WEIR_RUN_ID", run.run_id},
+      {"WEIR_TRY_NUMBER", std::to_string(try_number)},
+      {"WEIR_LOGICAL_DATE", logical},
+      {"WEIR_DATA_INTERVAL_START", FormatIsoOffset(run.data_interval_start, ctx.zone)},
+      {"WEIR_DATA_INTERVAL_END", FormatIsoOffset(run.data_interval_end, ctx.zone)},
+      {"WEIR_WORK_DIR", actx.work_dir},
+      {"AIRFLOW_CTX_DAG_ID", spec.dag_id},
+      {"AIRFLOW_CTX_TASK_ID", task.task_id},
+      {"AIRFLOW_CTX_DAG_RUN_ID", run.run_id},
+      {"AIRFLOW_CTX_TRY_NUMBER", std::to_string(try_number)},
+      {"AIRFLOW_CTX_LOGICAL_DATE", logical},
+      {"AIRFLOW_CTX_DAG_OWNER", task.owner},
+  };
+  out.spec = TRY(out.op->Prepare(out.args, actx));
+  AttemptSpec& as = out.spec;
+  as.key = AttemptKey{spec.dag_id, run.run_id, task.task_id, try_number};
+  as.log_path = AttemptLogPath(paths.logs_folder, as.key);
+  as.timeout = task.execution_timeout;
+  as.log_header = fmt::format(
+      "[weir] {} dag {} task {} run {} try {}/{}\n"
+      "[weir] data interval [{}, {}) logical date {}\n"
+      "[weir] operator {} arguments {}\n",
+      FormatIso(now), spec.dag_id, task.task_id, run.run_id, try_number, max_tries,
+      FormatIsoOffset(run.data_interval_start, ctx.zone),
+      FormatIsoOffset(run.data_interval_end, ctx.zone), logical, task.operator_name,
+      out.args.dump());
+  if (!as.process.argv.empty()) {
+    as.log_header += "[weir] process " + ArgvText(as.process.argv) +
+                     (as.process.cwd.empty() ? "" : " (in " + as.process.cwd + ")") + "\n";
+  }
+  if (as.timeout) {
+    as.log_header += "[weir] execution_timeout " + FormatDuration(*as.timeout) + "\n";
+  }
+  return out;
+}
+
+AttemptManager::AttemptManager(MetadataStore& store, const Clock& clock, AttemptPaths paths)
+    : store_(store), clock_(clock), paths_(std::move(paths)), hostname_(Hostname()) {}
+
+Result<std::optional<AttemptSpec>> AttemptManager::Prepare(const LoadedDag& dag, const DagRun& run,
+                                                           TaskInstance ti) {
+  const DagSpec& spec = *dag.spec;
+  const TaskSpec* task = spec.FindTask(ti.task_id);
+  Time now = clock_.Now();
+  ti.try_number += 1;
+  ti.state = TaskState::kQueued;
+  ti.queued_at = now;
+  ti.start_date.reset();
+  ti.end_date.reset();
+  ti.next_retry_at.reset();
+  ti.error.clear();
+
+  TaskTry t;
+  t.dag_id = ti.dag_id;
+  t.run_id = ti.run_id;
+  t.task_id = ti.task_id;
+  t.try_number = ti.try_number;
+  t.state = TaskState::kQueued;
+  t.queued_at = now;
+  t.hostname = hostname_;
+  t.version_id = dag.version_id;
+  AttemptKey key{ti.dag_id, ti.run_id, ti.task_id, ti.try_number};
+  t.log_path = AttemptLogPath(paths_.logs_folder, key);
+
+  if (task == nullptr) {
+    TRY(FailBeforeStart(ti, t, nullptr, "the task is no longer in the DAG"));
+    return std::optional<AttemptSpec>();
+  }
+  auto prepared =
+      PrepareAttempt(spec, run, *task, ti.try_number, ti.max_tries, store_, paths_, now);
+  if (!prepared) {
+    TRY(FailBeforeStart(ti, t, task, prepared.error().message));
+    return std::optional<AttemptSpec>();
+  }
+  t.rendered_args = prepared->args;
+  AttemptSpec as = std::move(prepared->spec);
+  TRY(store_.ClearXComs(ti.dag_id, ti.run_id, ti.task_id));
+  TRY(store_.InsertTry(t));
+  TRY(store_.UpdateTaskInstance(ti));
+  inflight_[key.ToString()] = Inflight{prepared->op, std::move(prepared->args), dag.spec};
+  return std::optional<AttemptSpec>(std::move(as));
+}
+
+Status AttemptManager::FailBeforeStart(TaskInstance ti, TaskTry t, const TaskSpec* task,
+                                       const std::string& error) {
+  Time now = clock_.Now();
+  t.state = TaskState::kFailed;
+  t.start_date = now;
+  t.end_date = now;
+  t.error = error;
+  // The log says why nothing ran, so `weir tasks logs` answers the question.
+  std::error_code ec;
+  fs::create_directories(fs::path(t.log_path).parent_path(), ec);
+  std::ofstream(t.log_path, std::ios::app)
+      << "[weir] " << FormatIso(now) << " dag " << ti.dag_id << " task " << ti.task_id << " run "
+      << ti.run_id << " try " << ti.try_number << "/" << ti.max_tries << "\n"
+      << "[weir] the attempt could not start: " << error << "\n";
+  TRY(store_.InsertTry(t));
+  ti.start_date = now;
+  TaskOutcome outcome{TaskState::kFailed, Json(), error};
+  TRY(store_.UpdateTaskInstance(ApplyOutcome(ti, task, outcome, now)));
+  return {};
+}
+
+namespace {
+
+Result<TaskTry> FindTry(MetadataStore& store, const AttemptKey& key) {
+  for (auto& t : TRY(store.ListTries(key.dag_id, key.run_id, key.task_id))) {
+    if (t.try_number == key.try_number) return t;
+  }
+  return Err(ErrorCode::kNotFound, "no try {} recorded", key.ToString());
+}
+
+}  // namespace
+
+Result<std::optional<TaskInstance>> AttemptManager::Apply(const AttemptEvent& event) {
+  const AttemptKey& key = event.key;
+  TaskTry t = TRY(FindTry(store_, key));
+  TaskInstance ti = TRY(store_.GetTaskInstance(key.dag_id, key.run_id, key.task_id));
+  // A task instance cleared or marked while its attempt ran has moved on: the try is still
+  // recorded, but it no longer decides the task instance's state.
+  const bool current = ti.try_number == key.try_number && IsActive(ti.state);
+  if (event.kind == AttemptEvent::Kind::kStarted) {
+    t.state = TaskState::kRunning;
+    t.start_date = event.at;
+    t.heartbeat_at = event.at;
+    t.pid = event.pid;
+    t.proc_start = event.proc_start;
+    TRY(store_.UpdateTry(t));
+    if (!current) return std::optional<TaskInstance>();
+    ti.state = TaskState::kRunning;
+    ti.start_date = event.at;
+    TRY(store_.UpdateTaskInstance(ti));
+    return std::optional<TaskInstance>(ti);
+  }
+
+  auto it = inflight_.find(key.ToString());
+  TaskOutcome outcome;
+  const TaskSpec* task = nullptr;
+  if (it != inflight_.end()) {
+    outcome = it->second.op->Interpret(it->second.args, event);
+    task = it->second.spec->FindTask(key.task_id);
+  } else {
+    outcome = TaskOutcome{TaskState::kFailed, Json(), event.error};
+  }
+  if (event.killed && outcome.state != TaskState::kFailed) {
+    outcome = TaskOutcome{TaskState::kFailed, Json(), event.error};
+  }
+  if (event.timed_out && outcome.error.empty()) outcome.error = event.error;
+  t.state = outcome.state;
+  if (!t.start_date) t.start_date = event.at - event.duration;
+  t.end_date = event.at;
+  if (event.exit_code >= 0) t.exit_code = event.exit_code;
+  t.error = outcome.error;
+  TRY(store_.UpdateTry(t));
+  if (it != inflight_.end()) inflight_.erase(it);
+  if (!current) return std::optional<TaskInstance>();
+  if (outcome.state == TaskState::kSuccess && !outcome.xcom.is_null()) {
+    TRY(store_.SetXCom(
+        XComRow{key.dag_id, key.run_id, key.task_id, "return_value", outcome.xcom, event.at}));
+  }
+  if (!ti.start_date) ti.start_date = t.start_date;
+  ti = ApplyOutcome(std::move(ti), task, outcome, event.at);
+  TRY(store_.UpdateTaskInstance(ti));
+  return std::optional<TaskInstance>(ti);
+}
+
+Status AttemptManager::RecoverOrphans(const std::map<std::string, LoadedDag>& dags) {
+  Time now = clock_.Now();
+  return store_.Transaction([&]() -> Status {
+    for (auto& t : TRY(store_.ListUnfinishedTries())) {
+      bool killed = false;
+      if (t.pid > 0) killed = SignalProcessGroupIfSame(t.pid, t.proc_start, SIGKILL);
+      t.state = TaskState::kFailed;
+      t.end_date = now;
+      t.error = killed ? fmt::format(
+                             "attempt lost: weir stopped while it ran; its process group "
+                             "(pid {}) was killed on restart",
+                             t.pid)
+                       : "attempt lost: weir stopped while it was queued or running";
+      TRY(store_.UpdateTry(t));
+      std::error_code ec;
+      fs::create_directories(fs::path(t.log_path).parent_path(), ec);
+      std::ofstream(t.log_path, std::ios::app)
+          << "\n[weir] " << FormatIso(now) << " " << t.error << "\n";
+      auto ti = store_.GetTaskInstance(t.dag_id, t.run_id, t.task_id);
+      if (!ti || ti->try_number != t.try_number || !IsActive(ti->state)) continue;
+      const TaskSpec* task = nullptr;
+      if (auto d = dags.find(t.dag_id); d != dags.end()) task = d->second.spec->FindTask(t.task_id);
+      TRY(store_.UpdateTaskInstance(
+          ApplyOutcome(*ti, task, TaskOutcome{TaskState::kFailed, Json(), t.error}, now)));
+    }
+    // Chosen but never started: the planner will choose them again.
+    for (auto& ti : TRY(store_.ListTaskInstancesOfActiveRuns())) {
+      if (ti.state == TaskState::kScheduled || IsActive(ti.state)) {
+        ti.state = TaskState::kNone;
+        TRY(store_.UpdateTaskInstance(ti));
+      }
+    }
+    return {};
+  });
+}
+
+}  // namespace weir

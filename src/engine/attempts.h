@@ -1,0 +1,93 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "engine/dag_registry.h"
+#include "env/clock.h"
+#include "exec/executor.h"
+#include "model/template.h"
+#include "ops/operator.h"
+#include "store/metadata_store.h"
+
+namespace weir {
+
+// Where attempts put their files.
+struct AttemptPaths {
+  std::string dags_folder;
+  std::string logs_folder;  // logs/<dag_id>/<run_id>/<task_id>/attempt-<n>.log
+  std::string work_folder;  // work/<dag_id>/<run_id>/<task_id>/: the task's scratch area
+};
+
+std::string AttemptLogPath(const std::string& logs_folder, const AttemptKey& key);
+
+// The template context of one try: Airflow's names, with XCom and variables read from the
+// store and variables overridable by WEIR_VAR_<NAME> environment variables.
+TemplateContext MakeTemplateContext(const DagSpec& spec, const DagRun& run,
+                                    const std::string& task_id, int try_number,
+                                    MetadataStore& store);
+
+// Looks a variable up: the environment's WEIR_VAR_<KEY upper-cased> first, then the store.
+Result<std::string> LookupVariable(MetadataStore& store, std::string_view key);
+
+// A try made ready to run: its operator, its rendered arguments and its process.
+struct PreparedAttempt {
+  const Operator* op = nullptr;
+  Json args;
+  AttemptSpec spec;
+};
+
+// Renders `task`'s arguments for `run` and try `try_number`, and asks its operator for the
+// process (with the log header and the WEIR_* / AIRFLOW_CTX_* environment). Records
+// nothing. Errors: unknown operator, a template that does not render, bad arguments.
+Result<PreparedAttempt> PrepareAttempt(const DagSpec& spec, const DagRun& run, const TaskSpec& task,
+                                       int try_number, int max_tries, MetadataStore& store,
+                                       const AttemptPaths& paths, Time now);
+
+// The task instance after a try ended with `outcome`: success or skipped; failed, or
+// up_for_retry with next_retry_at when tries remain (task == nullptr: no retry).
+TaskInstance ApplyOutcome(TaskInstance ti, const TaskSpec* task, const TaskOutcome& outcome,
+                          Time now);
+
+// Starts and finishes attempts on behalf of the scheduler loop: bumps try numbers, renders
+// arguments, asks the operator for its process, records each try, and turns executor
+// events into task instance states. Not thread-safe: the loop's thread only.
+class AttemptManager {
+ public:
+  AttemptManager(MetadataStore& store, const Clock& clock, AttemptPaths paths);
+
+  // Prepares the next try of `ti`, which the planner chose to start, and records it (the try
+  // and the task instance as queued). Returns the spec to hand to the executor, or nullopt
+  // when the try failed before it could start (bad template, bad argument): that is
+  // recorded as a failed try, with the retry policy applied. Must run inside a transaction.
+  Result<std::optional<AttemptSpec>> Prepare(const LoadedDag& dag, const DagRun& run,
+                                             TaskInstance ti);
+
+  // Records an executor event. Returns the task instance when its state changed.
+  Result<std::optional<TaskInstance>> Apply(const AttemptEvent& event);
+
+  // Records that attempts this process did not finish (after a crash or restart) were lost:
+  // kills what is left of their process groups, fails the tries, and retries per policy.
+  // Task instances left scheduled or queued without a try go back to none.
+  Status RecoverOrphans(const std::map<std::string, LoadedDag>& dags);
+
+  bool has_inflight() const { return !inflight_.empty(); }
+
+ private:
+  struct Inflight {
+    const Operator* op = nullptr;
+    Json args;
+    std::shared_ptr<const DagSpec> spec;
+  };
+  Status FailBeforeStart(TaskInstance ti, TaskTry t, const TaskSpec* task,
+                         const std::string& error);
+
+  MetadataStore& store_;
+  const Clock& clock_;
+  AttemptPaths paths_;
+  std::string hostname_;
+  std::map<std::string, Inflight> inflight_;  // by AttemptKey::ToString()
+};
+
+}  // namespace weir

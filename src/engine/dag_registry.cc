@@ -1,0 +1,79 @@
+#include "engine/dag_registry.h"
+
+#include <set>
+
+#include "engine/planner.h"
+#include "model/dag_bag.h"
+
+namespace weir {
+
+DagRegistry::DagRegistry(MetadataStore& store, const Clock& clock, std::string dags_folder,
+                         std::vector<OperatorSchema> operators)
+    : store_(store),
+      clock_(clock),
+      dags_folder_(std::move(dags_folder)),
+      operators_(std::move(operators)) {}
+
+const LoadedDag* DagRegistry::Find(const std::string& dag_id) const {
+  auto it = dags_.find(dag_id);
+  return it == dags_.end() ? nullptr : &it->second;
+}
+
+Status DagRegistry::Reload() {
+  DagBag bag = LoadDagFolder(dags_folder_, operators_);
+  std::map<std::string, LoadedDag> loaded;
+  TRY(store_.Transaction([&]() -> Status {
+    for (const auto& [dag_id, spec] : bag.dags) {
+      LoadedDag ld;
+      ld.spec = spec;
+      auto previous = dags_.find(dag_id);
+      if (previous != dags_.end() && previous->second.spec->source_hash == spec->source_hash) {
+        // Unchanged file: keep the derived data.
+        ld = previous->second;
+        ld.spec = spec;
+      } else {
+        DagVersion v =
+            TRY(store_.AddDagVersion(dag_id, spec->source_hash, spec->source, spec->fileloc));
+        ld.version_id = v.id;
+        ld.version_number = v.version_number;
+        ld.priorities =
+            std::make_shared<const std::map<std::string, int>>(EffectivePriorities(*spec));
+        ld.topo_order = std::make_shared<const std::vector<std::string>>(TopologicalOrder(*spec));
+      }
+      DagRow row;
+      row.dag_id = dag_id;
+      row.fileloc = spec->fileloc;
+      row.is_paused = spec->is_paused_upon_creation;  // kept for existing rows by UpsertDag
+      row.is_active = true;
+      row.latest_version_id = ld.version_id;
+      row.description = spec->description;
+      row.schedule = spec->schedule;
+      row.timezone = spec->timezone;
+      row.owner = spec->owner;
+      row.tags = spec->tags;
+      row.last_parsed_at = clock_.Now();
+      TRY(store_.UpsertDag(row));
+      loaded[dag_id] = std::move(ld);
+    }
+    // DAGs whose file is gone (or now broken) stay in the store, inactive, with history.
+    for (const auto& row : TRY(store_.ListDags())) {
+      if (loaded.count(row.dag_id) == 0 && row.is_active) {
+        TRY(store_.SetActive(row.dag_id, false));
+      }
+    }
+    std::set<std::string> still_broken;
+    for (const auto& [file, message] : bag.errors) {
+      TRY(store_.SetImportError(file, message));
+      still_broken.insert(file);
+    }
+    for (const auto& e : TRY(store_.ListImportErrors())) {
+      if (still_broken.count(e.fileloc) == 0) TRY(store_.ClearImportError(e.fileloc));
+    }
+    return {};
+  }));
+  dags_ = std::move(loaded);
+  errors_ = std::move(bag.errors);
+  return {};
+}
+
+}  // namespace weir

@@ -1,0 +1,101 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/time.h"
+#include "model/dag.h"
+#include "store/records.h"
+
+namespace weir {
+
+// What the planner sees of one DAG.
+struct PlannerDag {
+  std::shared_ptr<const DagSpec> spec;
+  bool paused = false;
+  int64_t version_id = 0;  // the latest version: new runs record it
+  // Interval of the latest scheduled run (any state), the anchor of the next one.
+  std::optional<DataInterval> last_scheduled;
+  // EffectivePriorities(*spec), computed once per DAG version by the caller; when null the
+  // planner computes it.
+  std::shared_ptr<const std::map<std::string, int>> priorities;
+  // Task ids in an order where every task comes after its upstreams; computed like
+  // priorities.
+  std::shared_ptr<const std::vector<std::string>> topo_order;
+};
+
+// A queued or running run with its task instances.
+struct PlannerRun {
+  DagRun run;
+  std::vector<TaskInstance> tis;
+};
+
+// Everything the planner needs, read from the store by the loop. No I/O happens in Plan().
+struct PlannerInput {
+  Time now{};
+  std::map<std::string, PlannerDag> dags;  // active DAGs by dag_id
+  std::vector<PlannerRun> runs;            // every queued or running run
+  std::map<std::string, int> pool_slots;   // pool name -> total slots
+  int executor_free_slots = 0;
+  // For depends_on_past: the state of the same task in the previous run, keyed by
+  // "<dag_id>\x1f<run_id>\x1f<task_id>". A missing key means there is no previous run.
+  std::map<std::string, TaskState> previous_states;
+  // Only plan this run (for `dags test`); create no runs.
+  std::optional<std::pair<std::string, std::string>> only_run;
+};
+
+struct TaskKey {
+  std::string dag_id;
+  std::string run_id;
+  std::string task_id;
+  auto operator<=>(const TaskKey&) const = default;
+};
+
+struct NewRun {
+  DagRun run;
+  std::vector<TaskInstance> tis;
+};
+
+// What the loop must do. Task instance changes carry the whole updated row.
+struct Decisions {
+  std::vector<NewRun> create_runs;
+  std::vector<DagRun> update_runs;       // state changes (queued->running, finished)
+  std::vector<TaskInstance> update_tis;  // none->scheduled/skipped/upstream_failed/removed...
+  std::vector<TaskKey> queue;            // scheduled -> queued, in the order to start them
+  std::vector<TaskKey> kill;             // running attempts to stop (dagrun timeout)
+  std::optional<Time> wake_at;           // the earliest time something becomes due
+  bool empty() const {
+    return create_runs.empty() && update_runs.empty() && update_tis.empty() && queue.empty() &&
+           kill.empty();
+  }
+};
+
+std::string PreviousStateKey(const std::string& dag_id, const std::string& run_id,
+                             const std::string& task_id);
+
+// Airflow's run id for an automated run: "scheduled__2021-01-01T00:00:00+00:00".
+std::string MakeRunId(RunType type, Time logical_date);
+
+// A fresh task instance (state none) of task `t` in run `run_id`.
+TaskInstance MakeTaskInstance(const DagSpec& spec, const TaskSpec& t, const std::string& run_id);
+
+// The task instances a new run of `spec` starts with (state none).
+std::vector<TaskInstance> InitialTaskInstances(const DagSpec& spec, const std::string& run_id);
+
+// Airflow's "downstream" weight rule: a task's effective priority is its own
+// priority_weight plus that of every task downstream of it.
+std::map<std::string, int> EffectivePriorities(const DagSpec& spec);
+
+// Task ids with every task after its upstreams (the loader guarantees there is no cycle).
+std::vector<std::string> TopologicalOrder(const DagSpec& spec);
+
+// Decides, from a snapshot, which runs to create, which runs start or finish, which task
+// instances become scheduled, skipped or upstream_failed, and which to start now within
+// executor, DAG (max_active_tasks) and pool limits, by priority. Pure and deterministic.
+Decisions Plan(const PlannerInput& input);
+
+}  // namespace weir

@@ -1,0 +1,228 @@
+#include "engine/scheduler.h"
+
+#include <memory>
+
+#include "engine/watcher.h"
+
+namespace weir {
+
+Scheduler::Scheduler(MetadataStore& store, Executor& executor, EventQueue& queue,
+                     const Clock& clock, DagRegistry& registry, SchedulerOptions options)
+    : store_(store),
+      executor_(executor),
+      queue_(queue),
+      clock_(clock),
+      registry_(registry),
+      options_(std::move(options)),
+      attempts_(store, clock, options_.paths) {}
+
+Scheduler::~Scheduler() = default;
+
+void Scheduler::Stop() { queue_.Post(SchedulerEvent{SchedulerEvent::Kind::kStop, {}}); }
+
+void Scheduler::NotifyTask(const TaskInstance& ti) {
+  if (observer_.on_task) observer_.on_task(ti);
+}
+
+void Scheduler::NotifyRun(const DagRun& run) {
+  if (options_.only_run && run.dag_id == options_.only_run->first &&
+      run.run_id == options_.only_run->second) {
+    only_run_state_ = run.state;
+  }
+  if (observer_.on_run) observer_.on_run(run);
+}
+
+bool Scheduler::OnlyRunFinished() {
+  return options_.only_run && only_run_state_ &&
+         (*only_run_state_ == RunState::kSuccess || *only_run_state_ == RunState::kFailed) &&
+         !attempts_.has_inflight();
+}
+
+Result<PlannerInput> Scheduler::Snapshot() {
+  PlannerInput in;
+  in.now = clock_.Now();
+  in.only_run = options_.only_run;
+  std::map<std::string, bool> paused;
+  for (const auto& row : TRY(store_.ListDags())) paused[row.dag_id] = row.is_paused;
+  if (!last_scheduled_loaded_) {
+    last_scheduled_.clear();
+    for (const auto& [dag_id, dag] : registry_.dags()) {
+      auto latest = TRY(store_.LatestScheduledRun(dag_id));
+      if (latest) {
+        last_scheduled_[dag_id] =
+            DataInterval{latest->data_interval_start, latest->data_interval_end};
+      }
+    }
+    last_scheduled_loaded_ = true;
+  }
+  for (const auto& [dag_id, dag] : registry_.dags()) {
+    PlannerDag pd;
+    pd.spec = dag.spec;
+    pd.paused = paused[dag_id];
+    pd.version_id = dag.version_id;
+    pd.priorities = dag.priorities;
+    pd.topo_order = dag.topo_order;
+    if (auto it = last_scheduled_.find(dag_id); it != last_scheduled_.end()) {
+      pd.last_scheduled = it->second;
+    }
+    in.dags.emplace(dag_id, std::move(pd));
+  }
+  RunFilter active;
+  active.states = {RunState::kQueued, RunState::kRunning};
+  active.newest_first = false;
+  std::map<std::string, size_t> run_index;
+  for (auto& run : TRY(store_.ListRuns(active))) {
+    run_index[run.dag_id + '\x1f' + run.run_id] = in.runs.size();
+    in.runs.push_back(PlannerRun{std::move(run), {}});
+  }
+  for (auto& ti : TRY(store_.ListTaskInstancesOfActiveRuns())) {
+    auto it = run_index.find(ti.dag_id + '\x1f' + ti.run_id);
+    if (it != run_index.end()) in.runs[it->second].tis.push_back(std::move(ti));
+  }
+  // depends_on_past needs the previous run's state of tasks that are waiting to start.
+  for (const auto& pr : in.runs) {
+    const LoadedDag* dag = registry_.Find(pr.run.dag_id);
+    if (dag == nullptr) continue;
+    for (const auto& ti : pr.tis) {
+      if (ti.state != TaskState::kNone) continue;
+      const TaskSpec* task = dag->spec->FindTask(ti.task_id);
+      if (task == nullptr || !task->depends_on_past) continue;
+      auto prev = TRY(store_.PreviousTaskInstance(ti.dag_id, ti.task_id, pr.run.logical_date));
+      if (prev)
+        in.previous_states[PreviousStateKey(ti.dag_id, ti.run_id, ti.task_id)] = prev->state;
+    }
+  }
+  for (const auto& pool : TRY(store_.ListPools())) in.pool_slots[pool.name] = pool.slots;
+  in.executor_free_slots = executor_.Capacity() - executor_.Running();
+  return in;
+}
+
+Status Scheduler::ApplyDecisions(Decisions& d, bool& progress) {
+  progress = !d.empty();
+  if (!progress) return {};
+  std::vector<AttemptSpec> to_submit;
+  std::vector<TaskInstance> changed;
+  TRY(store_.Transaction([&]() -> Status {
+    for (auto& nr : d.create_runs) {
+      auto created = store_.CreateRun(nr.run, nr.tis);
+      if (!created && created.error().code != ErrorCode::kAlreadyExists) {
+        return std::unexpected(created.error());
+      }
+      last_scheduled_[nr.run.dag_id] =
+          DataInterval{nr.run.data_interval_start, nr.run.data_interval_end};
+    }
+    for (const auto& run : d.update_runs) TRY(store_.UpdateRun(run));
+    for (const auto& ti : d.update_tis) {
+      TRY(store_.UpdateTaskInstance(ti));
+      changed.push_back(ti);
+    }
+    std::map<std::string, const DagRun*> runs;
+    for (const auto& run : d.update_runs) runs[run.dag_id + '\x1f' + run.run_id] = &run;
+    for (const auto& key : d.queue) {
+      const LoadedDag* dag = registry_.Find(key.dag_id);
+      if (dag == nullptr) continue;
+      DagRun run = TRY(store_.GetRun(key.dag_id, key.run_id));
+      TaskInstance ti = TRY(store_.GetTaskInstance(key.dag_id, key.run_id, key.task_id));
+      auto spec = TRY(attempts_.Prepare(*dag, run, ti));
+      changed.push_back(TRY(store_.GetTaskInstance(key.dag_id, key.run_id, key.task_id)));
+      if (spec) to_submit.push_back(std::move(*spec));
+    }
+    return {};
+  }));
+  for (const auto& ti : changed) NotifyTask(ti);
+  for (const auto& run : d.update_runs) NotifyRun(run);
+  for (const auto& key : d.kill) {
+    // The attempt's try number is the task instance's current one.
+    auto ti = store_.GetTaskInstance(key.dag_id, key.run_id, key.task_id);
+    int try_number = ti ? ti->try_number : 0;
+    executor_.Kill(AttemptKey{key.dag_id, key.run_id, key.task_id, try_number},
+                   "the run's dagrun_timeout was reached");
+  }
+  for (auto& spec : to_submit) {
+    AttemptKey key = spec.key;
+    auto submitted = executor_.Submit(std::move(spec));
+    if (!submitted) {
+      // The planner keeps within the executor's capacity, so this is a bug; record it as a
+      // failed start rather than leaving the task queued.
+      AttemptEvent failed;
+      failed.kind = AttemptEvent::Kind::kFinished;
+      failed.key = key;
+      failed.at = clock_.Now();
+      failed.error = "the executor refused the attempt: " + submitted.error().message;
+      queue_.Post(SchedulerEvent{SchedulerEvent::Kind::kAttempt, failed});
+    }
+  }
+  return {};
+}
+
+Status Scheduler::HandleEvents(std::vector<SchedulerEvent>& events, bool& stop) {
+  bool reload = false;
+  std::vector<TaskInstance> changed;
+  TRY(store_.Transaction([&]() -> Status {
+    for (auto& ev : events) {
+      switch (ev.kind) {
+        case SchedulerEvent::Kind::kStop:
+          stop = true;
+          break;
+        case SchedulerEvent::Kind::kDagsChanged:
+          reload = true;
+          break;
+        case SchedulerEvent::Kind::kWake:
+          // Another process changed the store (a backfill, a deleted run): re-read anchors.
+          last_scheduled_loaded_ = false;
+          break;
+        case SchedulerEvent::Kind::kAttempt: {
+          auto ti = TRY(attempts_.Apply(ev.attempt));
+          if (ti) changed.push_back(*ti);
+          break;
+        }
+      }
+    }
+    return {};
+  }));
+  for (const auto& ti : changed) NotifyTask(ti);
+  if (reload && options_.watch_dags) {
+    TRY(registry_.Reload());
+    last_scheduled_loaded_ = false;
+  }
+  return {};
+}
+
+Status Scheduler::Run() {
+  if (options_.recover_orphans) TRY(attempts_.RecoverOrphans(registry_.dags()));
+  std::unique_ptr<Watcher> watcher;
+  if (options_.watch_dags || !options_.wake_file.empty()) {
+    watcher = std::make_unique<Watcher>(
+        queue_, options_.watch_dags ? registry_.dags_folder() : std::string(), options_.wake_file);
+    TRY(watcher->Start());
+  }
+  next_heartbeat_ = clock_.Now() + options_.heartbeat_interval;
+  bool stop = false;
+  while (!stop) {
+    auto events = queue_.Drain();
+    TRY(HandleEvents(events, stop));
+    if (stop || OnlyRunFinished()) break;
+
+    PlannerInput input = TRY(Snapshot());
+    Decisions decisions = Plan(input);
+    bool progress = false;
+    TRY(ApplyDecisions(decisions, progress));
+    if (OnlyRunFinished()) break;
+
+    Time now = clock_.Now();
+    if (now >= next_heartbeat_) {
+      TRY(store_.HeartbeatRunningTries(now));
+      next_heartbeat_ = now + options_.heartbeat_interval;
+    }
+    if (progress) continue;  // decisions can enable more decisions: plan again at once
+
+    std::optional<Time> wake = decisions.wake_at;
+    if (attempts_.has_inflight() && (!wake || next_heartbeat_ < *wake)) wake = next_heartbeat_;
+    events = queue_.WaitAndDrain(wake);
+    TRY(HandleEvents(events, stop));
+  }
+  if (watcher) watcher->Stop();
+  return {};
+}
+
+}  // namespace weir

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "engine/attempts.h"
+#include "engine/dag_registry.h"
+#include "engine/event_queue.h"
+#include "engine/planner.h"
+#include "env/clock.h"
+#include "exec/executor.h"
+#include "store/metadata_store.h"
+
+namespace weir {
+
+struct SchedulerOptions {
+  AttemptPaths paths;
+  std::string wake_file;  // touched by other processes after they change the store
+  Duration heartbeat_interval = std::chrono::seconds{5};
+  bool watch_dags = true;  // reload the DAGs folder when it changes
+  // Fail and retry the attempts a previous scheduler left running. Only the process that
+  // holds the scheduler lock may do this.
+  bool recover_orphans = true;
+  // Plan only this run and return from Run() when it has finished (`weir dags test`).
+  std::optional<std::pair<std::string, std::string>> only_run;
+};
+
+// Called on the loop's thread whenever a task instance or run changes state.
+struct SchedulerObserver {
+  std::function<void(const TaskInstance&)> on_task;
+  std::function<void(const DagRun&)> on_run;
+};
+
+// The scheduler: one thread owns its state. It sleeps until an event arrives (an attempt
+// started or finished, the DAGs folder changed, another process woke it) or until the next
+// due time the planner reported (a schedule tick, a retry, a timeout), then reads a snapshot
+// from the store, plans, and applies the decisions: creating runs, moving states, starting
+// attempts on the executor. It never polls for work it can be told about.
+class Scheduler {
+ public:
+  Scheduler(MetadataStore& store, Executor& executor, EventQueue& queue, const Clock& clock,
+            DagRegistry& registry, SchedulerOptions options);
+  ~Scheduler();
+
+  // Recovers attempts a previous process left behind, then runs until Stop() (or, with
+  // only_run, until that run finishes). Store failures end the loop with an error.
+  Status Run();
+  // Thread-safe; Run() returns soon after.
+  void Stop();
+
+  void set_observer(SchedulerObserver o) { observer_ = std::move(o); }
+
+ private:
+  Result<PlannerInput> Snapshot();
+  Status ApplyDecisions(Decisions& d, bool& progress);
+  Status HandleEvents(std::vector<SchedulerEvent>& events, bool& stop);
+  void NotifyTask(const TaskInstance& ti);
+  void NotifyRun(const DagRun& run);
+  bool OnlyRunFinished();
+
+  MetadataStore& store_;
+  Executor& executor_;
+  EventQueue& queue_;
+  const Clock& clock_;
+  DagRegistry& registry_;
+  SchedulerOptions options_;
+  AttemptManager attempts_;
+  SchedulerObserver observer_;
+  std::map<std::string, std::optional<DataInterval>> last_scheduled_;
+  bool last_scheduled_loaded_ = false;
+  std::optional<RunState> only_run_state_;
+  Time next_heartbeat_{};
+};
+
+}  // namespace weir

@@ -1,0 +1,298 @@
+// The scheduler loop end to end, in-process: real DAG files, a real SQLite store, the local
+// executor running real processes.
+#include "engine/scheduler.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <thread>
+
+#include "engine/actions.h"
+#include "env/process.h"
+#include "env/temp_dir.h"
+#include "exec/local_executor.h"
+#include "ops/registry.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace weir {
+namespace {
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(dir_.path().empty());
+    std::filesystem::create_directories(dir_.Join("dags"));
+    store_ = SqliteStore::Open(dir_.Join("weir.db")).value();
+    ASSERT_TRUE(store_->Migrate().has_value());
+    registry_ =
+        std::make_unique<DagRegistry>(*store_, clock_, dir_.Join("dags"), OperatorSchemas());
+  }
+
+  void WriteDag(const std::string& name, const std::string& yaml) {
+    std::ofstream(dir_.Join("dags/" + name)) << yaml;
+  }
+
+  AttemptPaths Paths() {
+    return AttemptPaths{dir_.Join("dags"), dir_.Join("logs"), dir_.Join("work")};
+  }
+
+  // Triggers a run of dag_id and runs the scheduler until that run finishes.
+  DagRun RunOnce(const std::string& dag_id, Json conf = Json::object()) {
+    EXPECT_TRUE(registry_->Reload().has_value());
+    const LoadedDag* dag = registry_->Find(dag_id);
+    EXPECT_NE(dag, nullptr) << (registry_->import_errors().empty()
+                                    ? std::string("no import error")
+                                    : registry_->import_errors().begin()->second);
+    TriggerRequest req;
+    req.logical_date = ParseDateTime("2021-03-05").value();
+    req.conf = std::move(conf);
+    req.run_type = RunType::kTest;
+    req.replace_existing = true;
+    DagRun run = TriggerRun(*store_, *dag, clock_, req).value();
+    EventQueue queue;
+    LocalExecutor executor(4, queue.AttemptPoster(), std::chrono::milliseconds(200));
+    SchedulerOptions options;
+    options.paths = Paths();
+    options.watch_dags = false;
+    options.recover_orphans = false;
+    options.only_run = std::make_pair(run.dag_id, run.run_id);
+    Scheduler scheduler(*store_, executor, queue, clock_, *registry_, options);
+    EXPECT_TRUE(scheduler.Run().has_value());
+    executor.Shutdown();
+    return store_->GetRun(run.dag_id, run.run_id).value();
+  }
+
+  TaskInstance Ti(const DagRun& run, const std::string& task) {
+    return store_->GetTaskInstance(run.dag_id, run.run_id, task).value();
+  }
+
+  TempDir dir_;
+  SystemClock clock_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<DagRegistry> registry_;
+};
+
+TEST_F(SchedulerTest, ChainRunsToSuccessAndPassesXCom) {
+  WriteDag("chain.yaml", R"(
+dag_id: chain
+tasks:
+  - task_id: a
+    operator: bash
+    command: echo hello
+  - task_id: b
+    operator: bash
+    depends_on: [a]
+    command: echo "got {{ ti.xcom_pull('a') }} for {{ ds }}"
+)");
+  DagRun run = RunOnce("chain");
+  EXPECT_EQ(run.state, RunState::kSuccess);
+  EXPECT_EQ(Ti(run, "a").state, TaskState::kSuccess);
+  auto x = store_->GetXCom("chain", run.run_id, "b", "return_value").value();
+  ASSERT_TRUE(x.has_value());
+  EXPECT_EQ(x->value, "got hello for 2021-03-05");
+  // One log per attempt, with the header and the footer.
+  std::ifstream log(Paths().logs_folder + "/chain/" + run.run_id + "/b/attempt-1.log");
+  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("got hello for 2021-03-05"), std::string::npos) << text;
+  EXPECT_NE(text.find("exit status 0"), std::string::npos) << text;
+}
+
+TEST_F(SchedulerTest, FailedTryIsRetriedAndEveryTryIsRecorded) {
+  WriteDag("flaky.yaml", R"(
+dag_id: flaky
+tasks:
+  - task_id: t
+    operator: bash
+    retries: 2
+    retry_delay: 50ms
+    command: '[ "$WEIR_TRY_NUMBER" -ge 2 ] || { echo nope >&2; exit 3; }'
+)");
+  DagRun run = RunOnce("flaky");
+  EXPECT_EQ(run.state, RunState::kSuccess);
+  TaskInstance ti = Ti(run, "t");
+  EXPECT_EQ(ti.state, TaskState::kSuccess);
+  EXPECT_EQ(ti.try_number, 2);
+  auto tries = store_->ListTries("flaky", run.run_id, "t").value();
+  ASSERT_EQ(tries.size(), 2u);
+  EXPECT_EQ(tries[0].state, TaskState::kFailed);
+  EXPECT_EQ(tries[0].exit_code, 3);
+  EXPECT_EQ(tries[1].state, TaskState::kSuccess);
+  // The retry waited at least retry_delay after the first try ended.
+  EXPECT_GE(*tries[1].start_date - *tries[0].end_date, std::chrono::milliseconds(50));
+}
+
+TEST_F(SchedulerTest, ExhaustedRetriesFailTheTaskAndUpstreamFailedFollows) {
+  WriteDag("fails.yaml", R"(
+dag_id: fails
+tasks:
+  - task_id: t
+    operator: bash
+    retries: 1
+    retry_delay: 10ms
+    command: exit 1
+  - task_id: after
+    operator: bash
+    depends_on: [t]
+    command: echo never
+)");
+  DagRun run = RunOnce("fails");
+  EXPECT_EQ(run.state, RunState::kFailed);
+  EXPECT_EQ(Ti(run, "t").state, TaskState::kFailed);
+  EXPECT_EQ(Ti(run, "t").try_number, 2);
+  EXPECT_EQ(Ti(run, "after").state, TaskState::kUpstreamFailed);
+}
+
+TEST_F(SchedulerTest, ExecutionTimeoutKillsTheAttempt) {
+  WriteDag("slow.yaml", R"(
+dag_id: slow
+tasks:
+  - task_id: t
+    operator: bash
+    execution_timeout: 300ms
+    command: sleep 30
+)");
+  auto started = std::chrono::steady_clock::now();
+  DagRun run = RunOnce("slow");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  EXPECT_EQ(run.state, RunState::kFailed);
+  TaskInstance ti = Ti(run, "t");
+  EXPECT_EQ(ti.state, TaskState::kFailed);
+  EXPECT_NE(ti.error.find("timed out"), std::string::npos) << ti.error;
+}
+
+TEST_F(SchedulerTest, ExitCode99SkipsAndSkipPropagates) {
+  WriteDag("skip.yaml", R"(
+dag_id: skip
+tasks:
+  - task_id: t
+    operator: bash
+    command: exit 99
+  - task_id: after
+    operator: bash
+    depends_on: [t]
+    command: echo never
+)");
+  DagRun run = RunOnce("skip");
+  EXPECT_EQ(run.state, RunState::kSuccess);
+  EXPECT_EQ(Ti(run, "t").state, TaskState::kSkipped);
+  EXPECT_EQ(Ti(run, "after").state, TaskState::kSkipped);
+}
+
+TEST_F(SchedulerTest, TemplateErrorFailsTheTaskWithTheName) {
+  WriteDag("tmpl.yaml", R"(
+dag_id: tmpl
+tasks:
+  - task_id: t
+    operator: bash
+    command: echo {{ var.value.not_set_anywhere }}
+)");
+  DagRun run = RunOnce("tmpl");
+  EXPECT_EQ(run.state, RunState::kFailed);
+  TaskInstance ti = Ti(run, "t");
+  EXPECT_EQ(ti.state, TaskState::kFailed);
+  EXPECT_NE(ti.error.find("not_set_anywhere"), std::string::npos) << ti.error;
+}
+
+TEST_F(SchedulerTest, ParamsAndConfReachTheTask) {
+  WriteDag("params.yaml", R"(
+dag_id: params
+params:
+  color: {type: string, default: yellow, enum: [yellow, green]}
+tasks:
+  - task_id: t
+    operator: bash
+    command: echo "{{ params.color }}"
+)");
+  DagRun run = RunOnce("params", Json{{"color", "green"}});
+  EXPECT_EQ(store_->GetXCom("params", run.run_id, "t", "return_value").value()->value, "green");
+}
+
+TEST_F(SchedulerTest, RecoveryKillsLostAttemptsAndRetriesThem) {
+  WriteDag("lost.yaml", R"(
+dag_id: lost
+tasks:
+  - task_id: t
+    operator: bash
+    retries: 1
+    command: sleep 60
+)");
+  ASSERT_TRUE(registry_->Reload().has_value());
+  const LoadedDag* dag = registry_->Find("lost");
+  ASSERT_NE(dag, nullptr);
+  TriggerRequest req;
+  req.logical_date = ParseDateTime("2021-03-05").value();
+  DagRun run = TriggerRun(*store_, *dag, clock_, req).value();
+  // What a killed weir leaves behind: a running try whose process still runs.
+  SpawnOptions quiet;
+  quiet.capture_stdout = false;
+  quiet.capture_stderr = false;
+  ChildProcess child = SpawnProcess(ProcessSpec{{"sleep", "60"}, {}, ""}, quiet).value();
+  TaskInstance ti = Ti(run, "t");
+  ti.state = TaskState::kRunning;
+  ti.try_number = 1;
+  ASSERT_TRUE(store_->UpdateTaskInstance(ti).has_value());
+  TaskTry t;
+  t.dag_id = "lost";
+  t.run_id = run.run_id;
+  t.task_id = "t";
+  t.try_number = 1;
+  t.state = TaskState::kRunning;
+  t.pid = child.pid;
+  t.proc_start = child.start_ticks;
+  t.log_path = dir_.Join("logs/lost.log");
+  ASSERT_TRUE(store_->InsertTry(t).has_value());
+
+  AttemptManager attempts(*store_, clock_, Paths());
+  ASSERT_TRUE(attempts.RecoverOrphans(registry_->dags()).has_value());
+
+  int status = 0;
+  ASSERT_EQ(waitpid(child.pid, &status, 0), child.pid);  // it was killed
+  EXPECT_TRUE(WIFSIGNALED(status));
+  auto tries = store_->ListTries("lost", run.run_id, "t").value();
+  ASSERT_EQ(tries.size(), 1u);
+  EXPECT_EQ(tries[0].state, TaskState::kFailed);
+  EXPECT_NE(tries[0].error.find("lost"), std::string::npos);
+  TaskInstance after = Ti(run, "t");
+  EXPECT_EQ(after.state, TaskState::kUpForRetry);
+  EXPECT_TRUE(after.next_retry_at.has_value());
+}
+
+TEST_F(SchedulerTest, ClearRerunsATaskAndItsDownstream) {
+  WriteDag("clear.yaml", R"(
+dag_id: clear
+tasks:
+  - task_id: a
+    operator: bash
+    command: echo "try $WEIR_TRY_NUMBER"
+  - task_id: b
+    operator: bash
+    depends_on: [a]
+    command: echo "b after {{ ti.xcom_pull('a') }}"
+)");
+  DagRun run = RunOnce("clear");
+  ASSERT_EQ(run.state, RunState::kSuccess);
+  auto cleared = ClearTasks(*store_, *registry_->Find("clear")->spec,
+                            ClearRequest{run.run_id, {"a"}, true, false})
+                     .value();
+  EXPECT_EQ(cleared.size(), 2u);
+  EXPECT_EQ(store_->GetRun("clear", run.run_id).value().state, RunState::kQueued);
+  // Run the same run again (not a new one).
+  EventQueue queue;
+  LocalExecutor executor(4, queue.AttemptPoster());
+  SchedulerOptions options;
+  options.paths = Paths();
+  options.watch_dags = false;
+  options.recover_orphans = false;
+  options.only_run = std::make_pair(run.dag_id, run.run_id);
+  Scheduler scheduler(*store_, executor, queue, clock_, *registry_, options);
+  ASSERT_TRUE(scheduler.Run().has_value());
+  executor.Shutdown();
+  EXPECT_EQ(store_->GetRun("clear", run.run_id).value().state, RunState::kSuccess);
+  EXPECT_EQ(Ti(run, "a").try_number, 2);
+  EXPECT_EQ(store_->GetXCom("clear", run.run_id, "b", "return_value").value()->value,
+            "b after try 2");
+}
+
+}  // namespace
+}  // namespace weir
