@@ -74,6 +74,16 @@ TEST(TemplateStatements, ForLoopsBindNamesAndLoop) {
       "a1");
 }
 
+TEST(TemplateStatements, ErrorsNameTheTagTheyAreIn) {
+  EXPECT_EQ(Render("{% if false %}a{% elif params.colour %}b{% endif %}"),
+            "ERROR: t: no key 'colour' in params in {% elif params.colour %} (did you mean "
+            "'color'?)");
+  EXPECT_EQ(Render("{% for x in params.n %}{% endfor %}"),
+            "ERROR: t: cannot loop over a int in {% for x in params.n %}");
+  EXPECT_EQ(Render("{% for x in [1] %}{{ x.y }}{% endfor %}"),
+            "ERROR: t: x (int) has no attribute 'y' in {{ x.y }}");
+}
+
 TEST(TemplateStatements, WhitespaceControlCommentsAndRaw) {
   EXPECT_EQ(Render("a  {{- 'b' -}}  \n c"), "abc");
   EXPECT_EQ(Render("{% for x in [1, 2] -%}\n  {{ x }}\n{%- endfor %}"), "12");
