@@ -51,7 +51,7 @@ class MetadataStore {
 
   // Import errors: one per file, replaced on every parse of that file.
   virtual Status SetImportError(const std::string& fileloc, const std::string& message) = 0;
-  virtual Status ClearImportError(const std::string& fileloc) = 0;
+  virtual Status ClearImportError(const std::string& fileloc) = 0;  // no error when none
   virtual Result<std::vector<ImportError>> ListImportErrors() = 0;
 
   // Runs. CreateRun inserts the run and one task instance per entry of `tasks` (state none)
@@ -71,16 +71,20 @@ class MetadataStore {
   virtual Result<std::vector<TaskInstance>> ListTaskInstancesOfActiveRuns() = 0;
   virtual Result<TaskInstance> GetTaskInstance(const std::string& dag_id, const std::string& run_id,
                                                const std::string& task_id) = 0;
-  virtual Status UpdateTaskInstance(const TaskInstance& ti) = 0;  // inserts when missing
-  // The same task in the run with the greatest logical date before `logical_date`.
+  // Inserts when missing; kNotFound when its run does not exist.
+  virtual Status UpdateTaskInstance(const TaskInstance& ti) = 0;
+  // The same task in the run with the greatest logical date before `logical_date`; nullopt
+  // when there is no earlier run or that run has no such task (it was added later).
   virtual Result<std::optional<TaskInstance>> PreviousTaskInstance(const std::string& dag_id,
                                                                    const std::string& task_id,
                                                                    Time logical_date) = 0;
-  // Task instances across runs, newest first (for `tasks state`, the UI's grid).
+  // Task instances of the newest `limit_runs` runs (all runs when <= 0), newest run first,
+  // then by task_id (for `tasks state`, the UI's grid).
   virtual Result<std::vector<TaskInstance>> ListTaskInstancesOfDag(const std::string& dag_id,
                                                                    int limit_runs) = 0;
 
-  // Tries: one row per attempt.
+  // Tries: one row per attempt. InsertTry: kAlreadyExists for a recorded try number,
+  // kNotFound when the task instance does not exist. UpdateTry: kNotFound when missing.
   virtual Status InsertTry(const TaskTry& t) = 0;
   virtual Status UpdateTry(const TaskTry& t) = 0;
   virtual Result<std::vector<TaskTry>> ListTries(const std::string& dag_id,
@@ -92,7 +96,8 @@ class MetadataStore {
   virtual Status HeartbeatRunningTries(Time now) = 0;
 
   // XCom.
-  virtual Status SetXCom(const XComRow& x) = 0;  // replaces the same (run, task, key)
+  // Replaces the same (run, task, key); kNotFound when the run does not exist.
+  virtual Status SetXCom(const XComRow& x) = 0;
   virtual Result<std::optional<XComRow>> GetXCom(const std::string& dag_id,
                                                  const std::string& run_id,
                                                  const std::string& task_id,

@@ -68,14 +68,14 @@ TaskTry MakeTry(const std::string& run_id, const std::string& task_id, int numbe
   t.task_id = task_id;
   t.try_number = number;
   t.state = state;
-  t.queued_at = T("2024-01-02T00:00:00Z");
+  t.queued_at = Utc("2024-01-02T00:00:00Z");
   return t;
 }
 
 TEST_P(MetadataStoreTest, CreateRunStoresTheRunAndItsTaskInstances) {
-  DagRun run = MakeRun("etl", "manual__1", T("2024-01-01"), RunType::kManual);
+  DagRun run = MakeRun("etl", "manual__1", Utc("2024-01-01"), RunType::kManual);
   run.conf = Json{{"table", "users"}, {"limit", 10}};
-  run.start_date = T("2024-01-02T00:00:01.5Z");
+  run.start_date = Utc("2024-01-02T00:00:01.5Z");
   run.version_id = 3;
   run.note = "rerun after fix";
   ASSERT_OK(store().CreateRun(run, {MakeTask("extract"), MakeTask("load")}));
@@ -83,10 +83,10 @@ TEST_P(MetadataStoreTest, CreateRunStoresTheRunAndItsTaskInstances) {
   DagRun got = store().GetRun("etl", "manual__1").value();
   EXPECT_EQ(got.run_type, RunType::kManual);
   EXPECT_EQ(got.state, RunState::kQueued);
-  EXPECT_EQ(got.logical_date, T("2024-01-01"));
-  EXPECT_EQ(got.data_interval_end, T("2024-01-02"));
-  EXPECT_EQ(got.queued_at, T("2024-01-02"));
-  EXPECT_EQ(got.start_date, T("2024-01-02T00:00:01.5Z"));
+  EXPECT_EQ(got.logical_date, Utc("2024-01-01"));
+  EXPECT_EQ(got.data_interval_end, Utc("2024-01-02"));
+  EXPECT_EQ(got.queued_at, Utc("2024-01-02"));
+  EXPECT_EQ(got.start_date, Utc("2024-01-02T00:00:01.5Z"));
   EXPECT_FALSE(got.end_date.has_value());
   EXPECT_EQ(got.conf, run.conf);
   EXPECT_EQ(got.version_id, 3);
@@ -105,7 +105,7 @@ TEST_P(MetadataStoreTest, CreateRunStoresTheRunAndItsTaskInstances) {
 }
 
 TEST_P(MetadataStoreTest, CreateRunTwiceIsAlreadyExistsAndWritesNothing) {
-  DagRun run = MakeRun("etl", "r1", T("2024-01-01"));
+  DagRun run = MakeRun("etl", "r1", Utc("2024-01-01"));
   ASSERT_OK(store().CreateRun(run, {MakeTask("a")}));
   run.note = "second";
   EXPECT_ERROR(store().CreateRun(run, {MakeTask("a"), MakeTask("b")}), ErrorCode::kAlreadyExists);
@@ -113,23 +113,25 @@ TEST_P(MetadataStoreTest, CreateRunTwiceIsAlreadyExistsAndWritesNothing) {
   EXPECT_THAT(TaskKeys(store().ListTaskInstances("etl", "r1").value()), ElementsAre("r1/a"));
 
   // A failure after the run row was written takes the run row back out.
-  EXPECT_FALSE(store()
-                   .CreateRun(MakeRun("etl", "r2", T("2024-01-02")), {MakeTask("x"), MakeTask("x")})
-                   .has_value());
+  EXPECT_FALSE(
+      store()
+          .CreateRun(MakeRun("etl", "r2", Utc("2024-01-02")), {MakeTask("x"), MakeTask("x")})
+          .has_value());
   EXPECT_ERROR(store().GetRun("etl", "r2"), ErrorCode::kNotFound);
   EXPECT_TRUE(store().ListTaskInstances("etl", "r2").value().empty());
 }
 
 TEST_P(MetadataStoreTest, UpdateRunAndDeleteRun) {
-  ASSERT_OK(store().CreateRun(MakeRun("etl", "r1", T("2024-01-01")), {MakeTask("a")}));
+  ASSERT_OK(store().CreateRun(MakeRun("etl", "r1", Utc("2024-01-01")), {MakeTask("a")}));
   DagRun run = store().GetRun("etl", "r1").value();
   run.state = RunState::kSuccess;
-  run.end_date = T("2024-01-02T01:00:00Z");
+  run.end_date = Utc("2024-01-02T01:00:00Z");
   ASSERT_OK(store().UpdateRun(run));
   DagRun got = store().GetRun("etl", "r1").value();
   EXPECT_EQ(got.state, RunState::kSuccess);
-  EXPECT_EQ(got.end_date, T("2024-01-02T01:00:00Z"));
-  EXPECT_ERROR(store().UpdateRun(MakeRun("etl", "missing", T("2024-01-01"))), ErrorCode::kNotFound);
+  EXPECT_EQ(got.end_date, Utc("2024-01-02T01:00:00Z"));
+  EXPECT_ERROR(store().UpdateRun(MakeRun("etl", "missing", Utc("2024-01-01"))),
+               ErrorCode::kNotFound);
   EXPECT_ERROR(store().GetRun("etl", "missing"), ErrorCode::kNotFound);
 
   // Deleting a run takes its task instances, tries and XComs with it.
@@ -144,14 +146,14 @@ TEST_P(MetadataStoreTest, UpdateRunAndDeleteRun) {
 }
 
 TEST_P(MetadataStoreTest, ListRunsFiltersOrdersAndPages) {
-  ASSERT_OK(store().CreateRun(MakeRun("etl", "s1", T("2024-01-01")), {}));
+  ASSERT_OK(store().CreateRun(MakeRun("etl", "s1", Utc("2024-01-01")), {}));
   ASSERT_OK(store().CreateRun(
-      MakeRun("etl", "s2", T("2024-01-02"), RunType::kScheduled, RunState::kSuccess), {}));
+      MakeRun("etl", "s2", Utc("2024-01-02"), RunType::kScheduled, RunState::kSuccess), {}));
   ASSERT_OK(store().CreateRun(
-      MakeRun("etl", "m3", T("2024-01-03"), RunType::kManual, RunState::kRunning), {}));
+      MakeRun("etl", "m3", Utc("2024-01-03"), RunType::kManual, RunState::kRunning), {}));
   ASSERT_OK(store().CreateRun(
-      MakeRun("etl", "b4", T("2024-01-04"), RunType::kBackfill, RunState::kFailed), {}));
-  ASSERT_OK(store().CreateRun(MakeRun("other", "o1", T("2024-01-05")), {}));
+      MakeRun("etl", "b4", Utc("2024-01-04"), RunType::kBackfill, RunState::kFailed), {}));
+  ASSERT_OK(store().CreateRun(MakeRun("other", "o1", Utc("2024-01-05")), {}));
 
   EXPECT_THAT(RunIds(store().ListRuns({}).value()), ElementsAre("o1", "b4", "m3", "s2", "s1"));
   RunFilter f = ForDag("etl");
@@ -172,8 +174,8 @@ TEST_P(MetadataStoreTest, ListRunsFiltersOrdersAndPages) {
   scheduled.run_type = RunType::kScheduled;
   EXPECT_THAT(RunIds(store().ListRuns(scheduled).value()), ElementsAre("s2", "s1"));
   RunFilter range;
-  range.logical_date_from = T("2024-01-02");
-  range.logical_date_to = T("2024-01-04");
+  range.logical_date_from = Utc("2024-01-02");
+  range.logical_date_to = Utc("2024-01-04");
   EXPECT_THAT(RunIds(store().ListRuns(range).value()), ElementsAre("b4", "m3", "s2"));
   RunFilter none = ForDag("etl");
   none.states = {RunState::kSuccess};
@@ -183,25 +185,25 @@ TEST_P(MetadataStoreTest, ListRunsFiltersOrdersAndPages) {
 
 TEST_P(MetadataStoreTest, LatestScheduledRunIgnoresManualAndBackfillRuns) {
   EXPECT_FALSE(store().LatestScheduledRun("etl").value().has_value());
-  ASSERT_OK(store().CreateRun(MakeRun("etl", "s1", T("2024-01-01")), {}));
-  ASSERT_OK(store().CreateRun(MakeRun("etl", "s2", T("2024-01-02")), {}));
-  ASSERT_OK(store().CreateRun(MakeRun("etl", "m", T("2024-02-01"), RunType::kManual), {}));
-  ASSERT_OK(store().CreateRun(MakeRun("etl", "b", T("2024-03-01"), RunType::kBackfill), {}));
-  ASSERT_OK(store().CreateRun(MakeRun("other", "s9", T("2024-04-01")), {}));
+  ASSERT_OK(store().CreateRun(MakeRun("etl", "s1", Utc("2024-01-01")), {}));
+  ASSERT_OK(store().CreateRun(MakeRun("etl", "s2", Utc("2024-01-02")), {}));
+  ASSERT_OK(store().CreateRun(MakeRun("etl", "m", Utc("2024-02-01"), RunType::kManual), {}));
+  ASSERT_OK(store().CreateRun(MakeRun("etl", "b", Utc("2024-03-01"), RunType::kBackfill), {}));
+  ASSERT_OK(store().CreateRun(MakeRun("other", "s9", Utc("2024-04-01")), {}));
   auto latest = store().LatestScheduledRun("etl").value();
   ASSERT_TRUE(latest.has_value());
   EXPECT_EQ(latest->run_id, "s2");
 }
 
 TEST_P(MetadataStoreTest, UpdateTaskInstanceUpdatesOrInserts) {
-  ASSERT_OK(store().CreateRun(MakeRun("etl", "r1", T("2024-01-01")), {MakeTask("a")}));
+  ASSERT_OK(store().CreateRun(MakeRun("etl", "r1", Utc("2024-01-01")), {MakeTask("a")}));
   TaskInstance ti = store().GetTaskInstance("etl", "r1", "a").value();
   ti.state = TaskState::kUpForRetry;
   ti.try_number = 1;
-  ti.start_date = T("2024-01-02T00:00:00Z");
-  ti.end_date = T("2024-01-02T00:00:05Z");
-  ti.next_retry_at = T("2024-01-02T00:05:05Z");
-  ti.queued_at = T("2024-01-01T23:59:59Z");
+  ti.start_date = Utc("2024-01-02T00:00:00Z");
+  ti.end_date = Utc("2024-01-02T00:00:05Z");
+  ti.next_retry_at = Utc("2024-01-02T00:05:05Z");
+  ti.queued_at = Utc("2024-01-01T23:59:59Z");
   ti.error = "exit code 1";
   ti.pool = "db";
   ti.pool_slots = 2;
@@ -210,9 +212,9 @@ TEST_P(MetadataStoreTest, UpdateTaskInstanceUpdatesOrInserts) {
   TaskInstance got = store().GetTaskInstance("etl", "r1", "a").value();
   EXPECT_EQ(got.state, TaskState::kUpForRetry);
   EXPECT_EQ(got.try_number, 1);
-  EXPECT_EQ(got.end_date, T("2024-01-02T00:00:05Z"));
-  EXPECT_EQ(got.next_retry_at, T("2024-01-02T00:05:05Z"));
-  EXPECT_EQ(got.queued_at, T("2024-01-01T23:59:59Z"));
+  EXPECT_EQ(got.end_date, Utc("2024-01-02T00:00:05Z"));
+  EXPECT_EQ(got.next_retry_at, Utc("2024-01-02T00:05:05Z"));
+  EXPECT_EQ(got.queued_at, Utc("2024-01-01T23:59:59Z"));
   EXPECT_EQ(got.error, "exit code 1");
   EXPECT_EQ(got.pool, "db");
   EXPECT_EQ(got.pool_slots, 2);
@@ -233,14 +235,14 @@ TEST_P(MetadataStoreTest, UpdateTaskInstanceUpdatesOrInserts) {
 
 TEST_P(MetadataStoreTest, TaskInstanceQueriesAcrossRuns) {
   ASSERT_OK(store().CreateRun(
-      MakeRun("etl", "r1", T("2024-01-01"), RunType::kScheduled, RunState::kSuccess),
+      MakeRun("etl", "r1", Utc("2024-01-01"), RunType::kScheduled, RunState::kSuccess),
       {MakeTask("a"), MakeTask("b")}));
   ASSERT_OK(store().CreateRun(
-      MakeRun("etl", "r2", T("2024-01-02"), RunType::kScheduled, RunState::kRunning),
+      MakeRun("etl", "r2", Utc("2024-01-02"), RunType::kScheduled, RunState::kRunning),
       {MakeTask("a")}));
-  ASSERT_OK(store().CreateRun(MakeRun("etl", "r3", T("2024-01-03")), {MakeTask("a")}));
+  ASSERT_OK(store().CreateRun(MakeRun("etl", "r3", Utc("2024-01-03")), {MakeTask("a")}));
   ASSERT_OK(store().CreateRun(
-      MakeRun("other", "o1", T("2024-01-01"), RunType::kScheduled, RunState::kFailed),
+      MakeRun("other", "o1", Utc("2024-01-01"), RunType::kScheduled, RunState::kFailed),
       {MakeTask("z")}));
 
   EXPECT_THAT(TaskKeys(store().ListTaskInstancesOfActiveRuns().value()),
@@ -250,26 +252,26 @@ TEST_P(MetadataStoreTest, TaskInstanceQueriesAcrossRuns) {
   EXPECT_THAT(TaskKeys(store().ListTaskInstancesOfDag("etl", 0).value()),
               ElementsAre("r3/a", "r2/a", "r1/a", "r1/b"));
 
-  auto previous = store().PreviousTaskInstance("etl", "a", T("2024-01-03")).value();
+  auto previous = store().PreviousTaskInstance("etl", "a", Utc("2024-01-03")).value();
   ASSERT_TRUE(previous.has_value());
   EXPECT_EQ(previous->run_id, "r2");
-  previous = store().PreviousTaskInstance("etl", "a", T("2024-01-02T12:00")).value();
+  previous = store().PreviousTaskInstance("etl", "a", Utc("2024-01-02T12:00")).value();
   ASSERT_TRUE(previous.has_value());
   EXPECT_EQ(previous->run_id, "r2");
-  EXPECT_FALSE(store().PreviousTaskInstance("etl", "a", T("2024-01-01")).value().has_value());
+  EXPECT_FALSE(store().PreviousTaskInstance("etl", "a", Utc("2024-01-01")).value().has_value());
   // Only r1 has b: r2's predecessor is r1, but r3's is r2, which lacks b.
-  EXPECT_EQ(store().PreviousTaskInstance("etl", "b", T("2024-01-02")).value()->run_id, "r1");
-  EXPECT_FALSE(store().PreviousTaskInstance("etl", "b", T("2024-01-03")).value().has_value());
+  EXPECT_EQ(store().PreviousTaskInstance("etl", "b", Utc("2024-01-02")).value()->run_id, "r1");
+  EXPECT_FALSE(store().PreviousTaskInstance("etl", "b", Utc("2024-01-03")).value().has_value());
 }
 
 TEST_P(MetadataStoreTest, TriesAreRecordedUpdatedAndHeartbeaten) {
   ASSERT_OK(
-      store().CreateRun(MakeRun("etl", "r1", T("2024-01-01")), {MakeTask("a"), MakeTask("b")}));
+      store().CreateRun(MakeRun("etl", "r1", Utc("2024-01-01")), {MakeTask("a"), MakeTask("b")}));
   TaskTry first = MakeTry("r1", "a", 1, TaskState::kRunning);
   first.hostname = "worker-1";
   first.pid = 4242;
   first.proc_start = 987654;
-  first.start_date = T("2024-01-02T00:00:01Z");
+  first.start_date = Utc("2024-01-02T00:00:01Z");
   first.rendered_args = Json{{"bash_command", "echo hi"}};
   first.version_id = 9;
   ASSERT_OK(store().InsertTry(first));
@@ -279,7 +281,7 @@ TEST_P(MetadataStoreTest, TriesAreRecordedUpdatedAndHeartbeaten) {
 
   first.state = TaskState::kFailed;
   first.exit_code = 1;
-  first.end_date = T("2024-01-02T00:00:09Z");
+  first.end_date = Utc("2024-01-02T00:00:09Z");
   first.error = "exit code 1";
   first.log_path = "/logs/etl/r1/a/1.log";
   ASSERT_OK(store().UpdateTry(first));
@@ -295,7 +297,7 @@ TEST_P(MetadataStoreTest, TriesAreRecordedUpdatedAndHeartbeaten) {
   EXPECT_EQ(tries[0].hostname, "worker-1");
   EXPECT_EQ(tries[0].pid, 4242);
   EXPECT_EQ(tries[0].proc_start, 987654);
-  EXPECT_EQ(tries[0].end_date, T("2024-01-02T00:00:09Z"));
+  EXPECT_EQ(tries[0].end_date, Utc("2024-01-02T00:00:09Z"));
   EXPECT_EQ(tries[0].log_path, "/logs/etl/r1/a/1.log");
   EXPECT_EQ(tries[0].rendered_args["bash_command"], "echo hi");
   EXPECT_EQ(tries[0].version_id, 9);
@@ -308,17 +310,17 @@ TEST_P(MetadataStoreTest, TriesAreRecordedUpdatedAndHeartbeaten) {
   EXPECT_EQ(unfinished[0].try_number, 2);
   EXPECT_EQ(unfinished[1].task_id, "b");
 
-  ASSERT_OK(store().HeartbeatRunningTries(T("2024-01-02T00:01:00Z")));
+  ASSERT_OK(store().HeartbeatRunningTries(Utc("2024-01-02T00:01:00Z")));
   tries = store().ListTries("etl", "r1", "a").value();
   EXPECT_FALSE(tries[0].heartbeat_at.has_value());  // finished: left alone
-  EXPECT_EQ(tries[1].heartbeat_at, T("2024-01-02T00:01:00Z"));
+  EXPECT_EQ(tries[1].heartbeat_at, Utc("2024-01-02T00:01:00Z"));
   EXPECT_FALSE(store().ListTries("etl", "r1", "b").value()[0].heartbeat_at.has_value());
 }
 
 TEST_P(MetadataStoreTest, XComIsReplacedPerKeyAndCleared) {
-  ASSERT_OK(store().CreateRun(MakeRun("etl", "r1", T("2024-01-01")), {MakeTask("a")}));
+  ASSERT_OK(store().CreateRun(MakeRun("etl", "r1", Utc("2024-01-01")), {MakeTask("a")}));
   XComRow x = MakeXCom("r1", "return_value", Json{1, 2});
-  x.timestamp = T("2024-01-02T00:00:00Z");
+  x.timestamp = Utc("2024-01-02T00:00:00Z");
   ASSERT_OK(store().SetXCom(x));
   x.value = Json{{"rows", 10}};
   ASSERT_OK(store().SetXCom(x));
@@ -326,7 +328,7 @@ TEST_P(MetadataStoreTest, XComIsReplacedPerKeyAndCleared) {
   auto got = store().GetXCom("etl", "r1", "a", "return_value").value();
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->value, (Json{{"rows", 10}}));
-  EXPECT_EQ(got->timestamp, T("2024-01-02T00:00:00Z"));
+  EXPECT_EQ(got->timestamp, Utc("2024-01-02T00:00:00Z"));
   EXPECT_FALSE(store().GetXCom("etl", "r1", "a", "nope").value().has_value());
   auto all = store().ListXComs("etl", "r1").value();
   ASSERT_EQ(all.size(), 2u);

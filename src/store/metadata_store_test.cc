@@ -25,7 +25,7 @@ DagRow MakeDag(const std::string& id) {
                 .timezone = "Europe/Berlin",
                 .owner = "data",
                 .tags = {"etl", "daily"},
-                .last_parsed_at = T("2024-03-01T10:00:00Z")};
+                .last_parsed_at = Utc("2024-03-01T10:00:00Z")};
 }
 
 TEST_P(MetadataStoreTest, MigrateReachesTheLatestVersionAndIsIdempotent) {
@@ -46,7 +46,7 @@ TEST_P(MetadataStoreTest, UpsertDagRoundTripsEveryField) {
   EXPECT_EQ(dag.timezone, "Europe/Berlin");
   EXPECT_EQ(dag.owner, "data");
   EXPECT_THAT(dag.tags, ElementsAre("etl", "daily"));
-  EXPECT_EQ(dag.last_parsed_at, T("2024-03-01T10:00:00Z"));
+  EXPECT_EQ(dag.last_parsed_at, Utc("2024-03-01T10:00:00Z"));
 }
 
 TEST_P(MetadataStoreTest, UpsertDagKeepsPausedButUpdatesTheRest) {

@@ -61,7 +61,7 @@ class MetadataStoreTest : public ::testing::TestWithParam<StoreFactory> {
   std::unique_ptr<MetadataStore> store_;
 };
 
-inline Time T(const char* text) { return ParseDateTime(text).value(); }
+inline Time Utc(const char* text) { return ParseDateTime(text).value(); }
 
 }  // namespace weir
 

@@ -96,6 +96,21 @@ TEST(SqliteStore, MigratingAgainIsANoOp) {
   EXPECT_EQ(raw.QueryText("SELECT COUNT(*) FROM pool"), "1");
 }
 
+TEST(SqliteMigrations, AFailingMigrationLeavesTheSchemaAtThePreviousVersion) {
+  auto db = sqlite::Connection::Open(":memory:", {}).value();
+  constexpr std::string_view kOne[] = {"CREATE TABLE a (x INTEGER)"};
+  constexpr std::string_view kTwo[] = {"CREATE TABLE b (x INTEGER)", "CREATE TABLE a (y TEXT)"};
+  const sqlite::Migration migrations[] = {{1, "create a", kOne}, {2, "create b", kTwo}};
+  auto status = sqlite::ApplyMigrations(*db, migrations);
+  ASSERT_FALSE(status.has_value());
+  EXPECT_THAT(status.error().message, HasSubstr("applying migration 2 (create b)"));
+  EXPECT_THAT(status.error().message, HasSubstr("table a already exists"));
+  EXPECT_EQ(sqlite::ReadSchemaVersion(*db).value(), 1);
+  // Table b, created by the failed migration's first statement, was rolled back with it.
+  EXPECT_FALSE(db->Prepare("SELECT x FROM b").has_value());
+  EXPECT_OK(db->Prepare("SELECT x FROM a"));
+}
+
 TEST(SqliteStore, DatabaseFromANewerWeirIsRejected) {
   TempDir dir;
   ASSERT_OK(OpenOrDie(dir.File("weir.db"))->Migrate());
@@ -155,7 +170,7 @@ TEST(SqliteStore, BusyBeyondTheTimeoutIsUnavailable) {
 }
 
 TEST(SqliteStore, TimestampsComeFromTheInjectedClock) {
-  Time now = T("2030-06-01T12:00:00Z");
+  Time now = Utc("2030-06-01T12:00:00Z");
   auto store = OpenOrDie(":memory:", {.busy_timeout_ms = 5000, .now = [&] { return now; }});
   ASSERT_OK(store->Migrate());
   EXPECT_EQ(store->AddDagVersion("etl", "h", "src", "/dags/etl.yaml").value().created_at, now);

@@ -75,7 +75,7 @@ struct ConnectionOptions {
 };
 
 // An open sqlite3 connection with a cache of prepared statements keyed by SQL text.
-// Used by one thread at a time.
+// Used by one thread at a time; its Statements must not outlive it.
 class Connection {
  public:
   // Opens (creating when missing) the database at `path` (":memory:" for a private
