@@ -1,6 +1,5 @@
 #include "exec/local_executor.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/eventfd.h>
