@@ -1,6 +1,4 @@
-#include <cstdio>
+#include "cli/commands.h"
 
-int main() {
-  std::puts("weir 0.1.0");
-  return 0;
-}
+// Wiring only: everything lives in the layers under src/.
+int main(int argc, char** argv) { return weir::RunCli(argc, argv); }

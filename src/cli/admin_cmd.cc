@@ -1,0 +1,144 @@
+// `weir db init|migrate`, `weir variables get|set|list|delete`, `weir pools`, `weir version`.
+#include "cli/commands.h"
+
+namespace weir {
+
+namespace {
+
+Result<int> DbMigrate(CliState& state, bool init) {
+  Config config = TRY(LoadConfig());
+  if (init) TRY(InitHome(config, false));
+  auto ctx = TRY(state.Open(false));
+  int version = TRY(ctx->store->SchemaVersion());
+  fmt::print("{} is at schema version {} (latest {})\n", ctx->config.database, version,
+             ctx->store->LatestSchemaVersion());
+  return kExitOk;
+}
+
+Result<int> VarGet(CliState& state, const std::string& key, bool json) {
+  auto ctx = TRY(state.Open(false));
+  Variable v = TRY(ctx->store->GetVariable(key));
+  if (json) {
+    Json parsed = TRY(ParseJson(v.value, "variable '" + key + "'"));
+    fmt::print("{}\n", parsed.dump(2));
+  } else {
+    fmt::print("{}\n", v.value);
+  }
+  return kExitOk;
+}
+
+Result<int> VarSet(CliState& state, const std::string& key, const std::string& value,
+                   const std::string& description, bool secret) {
+  auto ctx = TRY(state.Open(false));
+  if (key.empty()) return Err(ErrorCode::kInvalidArgument, "a variable needs a key");
+  TRY(ctx->store->SetVariable(Variable{key, value, description, secret}));
+  fmt::print("variable {} set\n", key);
+  return kExitOk;
+}
+
+Result<int> VarList(CliState& state) {
+  auto ctx = TRY(state.Open(false));
+  Table t({"key", "value", "description"});
+  for (const auto& v : TRY(ctx->store->ListVariables())) {
+    std::string shown = v.is_secret ? "***" : v.value;
+    t.AddRow({v.key, shown, v.description}, Json{{"key", v.key},
+                                                 {"value", shown},
+                                                 {"description", v.description},
+                                                 {"is_secret", v.is_secret}});
+  }
+  t.Print(state.format());
+  return kExitOk;
+}
+
+Result<int> VarDelete(CliState& state, const std::string& key) {
+  auto ctx = TRY(state.Open(false));
+  TRY(ctx->store->DeleteVariable(key));
+  fmt::print("variable {} deleted\n", key);
+  return kExitOk;
+}
+
+Result<int> PoolList(CliState& state) {
+  auto ctx = TRY(state.Open(false));
+  Table t({"pool", "slots", "description"});
+  for (const auto& p : TRY(ctx->store->ListPools())) {
+    t.AddRow({p.name, std::to_string(p.slots), p.description},
+             Json{{"pool", p.name}, {"slots", p.slots}, {"description", p.description}});
+  }
+  t.Print(state.format());
+  return kExitOk;
+}
+
+Result<int> PoolSet(CliState& state, const std::string& name, int slots,
+                    const std::string& description) {
+  auto ctx = TRY(state.Open(false));
+  if (slots < 0) return Err(ErrorCode::kInvalidArgument, "a pool's slots must be >= 0");
+  TRY(ctx->store->SetPool(Pool{name, slots, description}));
+  ctx->WakeScheduler();
+  fmt::print("pool {} has {} slots\n", name, slots);
+  return kExitOk;
+}
+
+Result<int> PoolDelete(CliState& state, const std::string& name) {
+  auto ctx = TRY(state.Open(false));
+  TRY(ctx->store->DeletePool(name));
+  fmt::print("pool {} deleted\n", name);
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddAdminCommands(CLI::App& app, CliState& state) {
+  static std::string key, value, description;
+  static bool json = false, secret = false;
+  static int slots = 0;
+
+  auto* db = app.add_subcommand("db", "Create or upgrade the metadata database");
+  db->require_subcommand(1);
+  db->add_subcommand("init", "Create $WEIR_HOME and the database")->callback([&state] {
+    state.Run([&] { return DbMigrate(state, true); });
+  });
+  db->add_subcommand("migrate", "Apply pending schema migrations")->callback([&state] {
+    state.Run([&] { return DbMigrate(state, false); });
+  });
+
+  auto* vars = app.add_subcommand("variables", "Get, set, list and delete variables");
+  vars->require_subcommand(1);
+  auto* get = vars->add_subcommand("get", "Print a variable's value");
+  get->add_option("key", key)->required();
+  get->add_flag("-j,--json", json, "Parse the value as JSON and pretty-print it");
+  get->callback([&state] { state.Run([&] { return VarGet(state, key, json); }); });
+  auto* set = vars->add_subcommand("set", "Set a variable");
+  set->add_option("key", key)->required();
+  set->add_option("value", value)->required();
+  set->add_option("--description", description, "What it is for");
+  set->add_flag("--secret", secret, "Never show the value in listings");
+  set->callback(
+      [&state] { state.Run([&] { return VarSet(state, key, value, description, secret); }); });
+  auto* list = vars->add_subcommand("list", "List variables");
+  AddOutputOption(list, state);
+  list->callback([&state] { state.Run([&] { return VarList(state); }); });
+  auto* del = vars->add_subcommand("delete", "Delete a variable");
+  del->add_option("key", key)->required();
+  del->callback([&state] { state.Run([&] { return VarDelete(state, key); }); });
+
+  auto* pools = app.add_subcommand("pools", "List, set and delete pools");
+  pools->require_subcommand(1);
+  auto* plist = pools->add_subcommand("list", "List pools");
+  AddOutputOption(plist, state);
+  plist->callback([&state] { state.Run([&] { return PoolList(state); }); });
+  auto* pset = pools->add_subcommand("set", "Create or resize a pool");
+  pset->add_option("name", key)->required();
+  pset->add_option("slots", slots)->required();
+  pset->add_option("--description", description);
+  pset->callback([&state] { state.Run([&] { return PoolSet(state, key, slots, description); }); });
+  auto* pdel = pools->add_subcommand("delete", "Delete a pool");
+  pdel->add_option("name", key)->required();
+  pdel->callback([&state] { state.Run([&] { return PoolDelete(state, key); }); });
+
+  app.add_subcommand("version", "Print weir's version")->callback([&state] {
+    fmt::print("weir 0.1.0\n");
+    state.exit_code = kExitOk;
+  });
+}
+
+}  // namespace weir

@@ -1,0 +1,55 @@
+#include "cli/commands.h"
+
+#include "base/time.h"
+
+namespace weir {
+
+void CliState::Run(const std::function<Result<int>()>& body) {
+  auto r = body();
+  exit_code = r ? *r : ReportError(r.error());
+}
+
+void AddOutputOption(CLI::App* cmd, CliState& state) {
+  cmd->add_option("-o,--output", state.output, "Output format")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+}
+
+Result<Time> ParseCliDate(const std::string& text, const std::string& zone,
+                          const std::string& flag) {
+  const date::time_zone* z = TRY(FindZone(zone));
+  auto t = ParseDateTime(text, z);
+  if (!t) return std::unexpected(t.error().Wrap(flag));
+  return *t;
+}
+
+int RunCli(int argc, char** argv) {
+  CLI::App app{
+      "weir: a workflow orchestrator for landing web data in a data lake.\n"
+      "DAGs are YAML files in $WEIR_HOME/dags (default ~/weir/dags)."};
+  app.name("weir");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "weir 0.1.0");
+  CliState state;
+
+  CLI::App* dags = app.add_subcommand("dags", "List, show, trigger, pause, test and backfill DAGs");
+  dags->require_subcommand(1);
+  CLI::App* tasks = app.add_subcommand("tasks", "List, test, render, clear and read logs of tasks");
+  tasks->require_subcommand(1);
+  AddDagsCommands(*dags, state);
+  AddTasksCommands(*tasks, state);
+  AddDagsTestCommands(*dags, *tasks, state);
+  AddRunsCommands(app, state);
+  AddAdminCommands(app, state);
+  AddServerCommands(app, state);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kExitUsage;
+  }
+  return state.exit_code;
+}
+
+}  // namespace weir

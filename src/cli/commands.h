@@ -1,0 +1,46 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "base/status.h"
+#include "cli/context.h"
+
+namespace weir {
+
+// State shared by the command groups while the command line is parsed and run.
+struct CliState {
+  std::string output = "table";  // --output table|json
+  int exit_code = kExitOk;
+
+  OutputFormat format() const {
+    return output == "json" ? OutputFormat::kJson : OutputFormat::kTable;
+  }
+  // Runs a command body: its Result<int> becomes the exit code; an error is printed.
+  void Run(const std::function<Result<int>()>& body);
+  // Opens the context (store migrated; DAGs loaded when load_dags).
+  Result<std::unique_ptr<CliContext>> Open(bool load_dags = true) const {
+    return OpenContext(load_dags, format());
+  }
+};
+
+// Adds `--output/-o table|json` to a command.
+void AddOutputOption(CLI::App* cmd, CliState& state);
+
+// Parses a date or date-time given on the command line, as wall time in `zone`.
+Result<Time> ParseCliDate(const std::string& text, const std::string& zone,
+                          const std::string& flag);
+
+void AddDagsCommands(CLI::App& app, CliState& state);
+void AddDagsTestCommands(CLI::App& dags, CLI::App& tasks, CliState& state);
+void AddTasksCommands(CLI::App& tasks, CliState& state);
+void AddRunsCommands(CLI::App& app, CliState& state);
+void AddAdminCommands(CLI::App& app, CliState& state);   // db, variables, pools, version
+void AddServerCommands(CLI::App& app, CliState& state);  // scheduler, standalone
+
+// The whole command line. Returns the process exit code.
+int RunCli(int argc, char** argv);
+
+}  // namespace weir

@@ -1,0 +1,135 @@
+#include "cli/config.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+#include <yaml-cpp/yaml.h>
+
+#include "base/strings.h"
+
+namespace weir {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string Resolve(const std::string& home, const std::string& path) {
+  if (path.empty()) return path;
+  if (path[0] == '~') {
+    const char* h = std::getenv("HOME");
+    return std::string(h ? h : "") + path.substr(1);
+  }
+  if (fs::path(path).is_absolute()) return path;
+  return (fs::path(home) / path).lexically_normal().string();
+}
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+}  // namespace
+
+std::string Config::wake_file() const {
+  return (fs::path(home) / "run" / "scheduler.wake").string();
+}
+std::string Config::lock_file() const {
+  return (fs::path(home) / "run" / "scheduler.lock").string();
+}
+
+std::string DefaultConfigText() {
+  return R"(# weir configuration. Relative paths are relative to this file's folder.
+# Environment variables override these: WEIR_DAGS_FOLDER, WEIR_LOGS_FOLDER, WEIR_DATABASE,
+# WEIR_PARALLELISM.
+
+# Where DAG files (*.yaml) live. weir reloads them when they change.
+dags_folder: dags
+# One log file per attempt: logs/<dag_id>/<run_id>/<task_id>/attempt-<n>.log
+logs_folder: logs
+# Scratch files of tasks (downloads, conversions): work/<dag_id>/<run_id>/<task_id>/
+work_folder: work
+# The metadata database: sqlite:///absolute/path.db, or a path relative to this folder.
+database: weir.db
+# How many attempts may run at once.
+parallelism: 32
+# How often running attempts record a heartbeat.
+heartbeat_interval: 5s
+)";
+}
+
+Result<Config> LoadConfig() {
+  Config c;
+  c.home = Env("WEIR_HOME");
+  if (c.home.empty()) {
+    std::string h = Env("HOME");
+    c.home = (fs::path(h.empty() ? "/root" : h) / "weir").string();
+  }
+  c.home = fs::absolute(c.home).lexically_normal().string();
+  c.config_file = (fs::path(c.home) / "weir.yaml").string();
+  std::string dags = "dags", logs = "logs", work = "work", db = "weir.db";
+  std::error_code ec;
+  if (fs::exists(c.config_file, ec)) {
+    YAML::Node root;
+    try {
+      root = YAML::LoadFile(c.config_file);
+    } catch (const YAML::Exception& e) {
+      return Err(ErrorCode::kInvalidArgument, "{}:{}:{}: {}", c.config_file, e.mark.line + 1,
+                 e.mark.column + 1, e.msg);
+    }
+    if (root && !root.IsNull()) {
+      if (!root.IsMap()) {
+        return Err(ErrorCode::kInvalidArgument, "{}: expected a map of settings", c.config_file);
+      }
+      static const std::vector<std::string> kKeys = {"dags_folder", "logs_folder",
+                                                     "work_folder", "database",
+                                                     "parallelism", "heartbeat_interval"};
+      for (const auto& kv : root) {
+        std::string key = kv.first.as<std::string>();
+        auto where = fmt::format("{}:{}:{}", c.config_file, kv.first.Mark().line + 1,
+                                 kv.first.Mark().column + 1);
+        if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+          return Err(ErrorCode::kInvalidArgument, "{}: unknown setting '{}'{}", where, key,
+                     DidYouMean(key, kKeys));
+        }
+        try {
+          if (key == "dags_folder") dags = kv.second.as<std::string>();
+          if (key == "logs_folder") logs = kv.second.as<std::string>();
+          if (key == "work_folder") work = kv.second.as<std::string>();
+          if (key == "database") db = kv.second.as<std::string>();
+          if (key == "parallelism") c.parallelism = kv.second.as<int>();
+          if (key == "heartbeat_interval") {
+            c.heartbeat_interval = TRY_CONTEXT(ParseDuration(kv.second.as<std::string>()), where);
+          }
+        } catch (const YAML::Exception& e) {
+          return Err(ErrorCode::kInvalidArgument, "{}: bad value for '{}': {}", where, key, e.msg);
+        }
+      }
+    }
+  }
+  if (auto v = Env("WEIR_DAGS_FOLDER"); !v.empty()) dags = v;
+  if (auto v = Env("WEIR_LOGS_FOLDER"); !v.empty()) logs = v;
+  if (auto v = Env("WEIR_DATABASE"); !v.empty()) db = v;
+  if (auto v = Env("WEIR_PARALLELISM"); !v.empty()) {
+    try {
+      c.parallelism = std::stoi(v);
+    } catch (const std::exception&) {
+      return Err(ErrorCode::kInvalidArgument, "WEIR_PARALLELISM must be a number, got '{}'", v);
+    }
+  }
+  if (c.parallelism < 1) {
+    return Err(ErrorCode::kInvalidArgument, "parallelism must be at least 1, got {}",
+               c.parallelism);
+  }
+  c.dags_folder = Resolve(c.home, dags);
+  c.logs_folder = Resolve(c.home, logs);
+  c.work_folder = Resolve(c.home, work);
+  if (db.rfind("sqlite://", 0) == 0 || db.rfind("postgres", 0) == 0) {
+    c.database = db;
+  } else {
+    c.database = "sqlite:///" + Resolve(c.home, db);
+  }
+  return c;
+}
+
+}  // namespace weir

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <string>
+
+#include "base/status.h"
+#include "base/time.h"
+
+namespace weir {
+
+// weir's configuration: $WEIR_HOME/weir.yaml, then environment overrides. Relative paths in
+// the file are relative to the home folder.
+struct Config {
+  std::string home;         // $WEIR_HOME, default ~/weir
+  std::string config_file;  // <home>/weir.yaml
+  std::string dags_folder;  // dags_folder, default <home>/dags
+  std::string logs_folder;  // logs_folder, default <home>/logs
+  std::string work_folder;  // work_folder, default <home>/work: tasks' scratch files
+  std::string database;     // database, default sqlite:///<home>/weir.db
+  int parallelism = 32;     // parallelism: attempts running at once
+  Duration heartbeat_interval = std::chrono::seconds{5};
+
+  std::string wake_file() const;  // <home>/run/scheduler.wake
+  std::string lock_file() const;  // <home>/run/scheduler.lock
+};
+
+// Reads the configuration. A missing weir.yaml gives the defaults; a broken one is an
+// error naming the file, line and key. Environment: WEIR_HOME, WEIR_DAGS_FOLDER,
+// WEIR_LOGS_FOLDER, WEIR_DATABASE, WEIR_PARALLELISM.
+Result<Config> LoadConfig();
+
+// The weir.yaml written into a fresh home, with every setting and its default.
+std::string DefaultConfigText();
+
+}  // namespace weir

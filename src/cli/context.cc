@@ -1,0 +1,67 @@
+#include "cli/context.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "base/strings.h"
+#include "cli/examples.h"
+#include "engine/watcher.h"
+#include "env/files.h"
+#include "ops/registry.h"
+#include "store/open.h"
+
+namespace weir {
+
+namespace fs = std::filesystem;
+
+Result<const LoadedDag*> CliContext::FindDag(const std::string& dag_id) const {
+  if (const LoadedDag* d = registry->Find(dag_id)) return d;
+  for (const auto& [file, message] : registry->import_errors()) {
+    if (fs::path(file).stem().string() == dag_id) {
+      return Err(ErrorCode::kFailedPrecondition, "DAG '{}' does not load: {}", dag_id, message);
+    }
+  }
+  std::vector<std::string> ids;
+  for (const auto& [id, d] : registry->dags()) ids.push_back(id);
+  return Err(ErrorCode::kNotFound, "no DAG '{}' in {}{}; `weir dags list` shows the DAGs", dag_id,
+             config.dags_folder, DidYouMean(dag_id, ids));
+}
+
+void CliContext::WakeScheduler() const { weir::WakeScheduler(config.wake_file()); }
+
+Result<bool> InitHome(const Config& config, bool with_examples) {
+  std::error_code ec;
+  bool fresh = !fs::exists(config.config_file, ec);
+  for (const auto& dir : {config.home, config.dags_folder, config.logs_folder}) {
+    fs::create_directories(dir, ec);
+    if (ec) {
+      return Err(ErrorCode::kIo, "cannot create folder {}: {}", dir, ec.message());
+    }
+  }
+  if (!fresh) return false;
+  TRY(WriteFileAtomic(config.config_file, DefaultConfigText()));
+  if (with_examples) {
+    for (const auto& ex : ExampleDagFiles()) {
+      fs::path target = fs::path(config.dags_folder) / ex.name;
+      if (fs::exists(target, ec)) continue;
+      fs::create_directories(target.parent_path(), ec);
+      TRY(WriteFileAtomic(target.string(), std::string(ex.content)));
+    }
+  }
+  return true;
+}
+
+Result<std::unique_ptr<CliContext>> OpenContext(bool load_dags, OutputFormat format) {
+  auto ctx = std::make_unique<CliContext>();
+  ctx->format = format;
+  ctx->config = TRY(LoadConfig());
+  TRY(InitHome(ctx->config, false));
+  ctx->store = TRY(OpenMetadataStore(ctx->config.database));
+  TRY_CONTEXT(ctx->store->Migrate(), "migrating the metadata database " + ctx->config.database);
+  ctx->registry = std::make_unique<DagRegistry>(*ctx->store, ctx->clock, ctx->config.dags_folder,
+                                                OperatorSchemas());
+  if (load_dags) TRY(ctx->registry->Reload());
+  return ctx;
+}
+
+}  // namespace weir

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cli/config.h"
+#include "cli/output.h"
+#include "engine/dag_registry.h"
+#include "env/clock.h"
+#include "store/metadata_store.h"
+
+namespace weir {
+
+// What most commands need: the configuration, the metadata store (migrated to the current
+// schema), the DAGs folder loaded and recorded, and how to print.
+struct CliContext {
+  Config config;
+  SystemClock clock;
+  std::unique_ptr<MetadataStore> store;
+  std::unique_ptr<DagRegistry> registry;
+  OutputFormat format = OutputFormat::kTable;
+
+  // The DAG or a kNotFound error listing the known ones (and the import error of its file
+  // when the DAG is broken).
+  Result<const LoadedDag*> FindDag(const std::string& dag_id) const;
+  // Tells a running scheduler that the store changed.
+  void WakeScheduler() const;
+};
+
+// Opens the store (creating the home's folders and migrating the schema), and loads the
+// DAGs folder when load_dags is set.
+Result<std::unique_ptr<CliContext>> OpenContext(bool load_dags, OutputFormat format);
+
+// Creates the home folder, weir.yaml and the DAGs folder, and copies the example DAGs in
+// when the home is new. Returns true when it was new.
+Result<bool> InitHome(const Config& config, bool with_examples);
+
+}  // namespace weir

@@ -1,0 +1,105 @@
+// `weir scheduler` and `weir standalone`: the long-running processes.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "cli/commands.h"
+#include "engine/scheduler.h"
+#include "exec/local_executor.h"
+
+namespace weir {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Holds the scheduler lock of a home for the life of the process: one scheduler per
+// SQLite database.
+Result<int> LockHome(const Config& config) {
+  std::error_code ec;
+  fs::create_directories(fs::path(config.lock_file()).parent_path(), ec);
+  int fd = open(config.lock_file().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Err(ErrorCode::kIo, "cannot open {}", config.lock_file());
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char buf[32] = {};
+    [[maybe_unused]] auto n = pread(fd, buf, sizeof buf - 1, 0);
+    close(fd);
+    return Err(ErrorCode::kUnavailable,
+               "another weir scheduler (pid {}) is running with home {}: stop it first, or set "
+               "WEIR_HOME to another folder",
+               std::string(buf).empty() ? "?" : std::string(buf), config.home);
+  }
+  std::string pid = std::to_string(getpid());
+  [[maybe_unused]] auto r = ftruncate(fd, 0);
+  [[maybe_unused]] auto w = pwrite(fd, pid.data(), pid.size(), 0);
+  return fd;
+}
+
+Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::time_point started) {
+  Config config = TRY(LoadConfig());
+  bool fresh = TRY(InitHome(config, standalone));
+  TRY(LockHome(config));
+
+  // Signals are taken by a thread of their own; every other thread blocks them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto ctx = TRY(state.Open());
+  EventQueue queue;
+  LocalExecutor executor(ctx->config.parallelism, queue.AttemptPoster());
+  SchedulerOptions options;
+  options.paths =
+      AttemptPaths{ctx->config.dags_folder, ctx->config.logs_folder, ctx->config.work_folder};
+  options.wake_file = ctx->config.wake_file();
+  options.heartbeat_interval = ctx->config.heartbeat_interval;
+  Scheduler scheduler(*ctx->store, executor, queue, ctx->clock, *ctx->registry, options);
+
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig != 0) fmt::print(stderr, "\nweir: signal {} received, stopping\n", sig);
+    scheduler.Stop();
+  });
+
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  fmt::print("weir {}: home {}{}\n", standalone ? "standalone" : "scheduler", ctx->config.home,
+             fresh ? " (created, with the example DAGs)" : "");
+  fmt::print("  database   {}\n  dags       {} ({} DAGs, {} import errors)\n  logs       {}\n",
+             ctx->config.database, ctx->config.dags_folder, ctx->registry->dags().size(),
+             ctx->registry->import_errors().size(), ctx->config.logs_folder);
+  fmt::print("  executor   local, parallelism {}\nready in {:.0f} ms; Ctrl-C stops\n",
+             ctx->config.parallelism, ms);
+  std::fflush(stdout);
+
+  Status s = scheduler.Run();
+  // Wake the signal thread if the loop ended by itself.
+  pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signal_thread.join();
+  executor.Shutdown();
+  TRY(s);
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddServerCommands(CLI::App& app, CliState& state) {
+  static auto started = std::chrono::steady_clock::now();
+  app.add_subcommand("scheduler", "Run the scheduler with the local executor")->callback([&state] {
+    state.Run([&] { return Serve(state, false, started); });
+  });
+  app.add_subcommand("standalone",
+                     "Run everything in one process (scheduler, executor); on a fresh "
+                     "$WEIR_HOME, create it with the example DAGs")
+      ->callback([&state] { state.Run([&] { return Serve(state, true, started); }); });
+}
+
+}  // namespace weir

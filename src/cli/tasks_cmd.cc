@@ -1,0 +1,234 @@
+// `weir tasks list|clear|logs|state|mark`.
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <regex>
+#include <thread>
+
+#include "base/strings.h"
+#include "cli/commands.h"
+#include "engine/actions.h"
+#include "engine/attempts.h"
+
+namespace weir {
+
+namespace {
+
+Result<int> ListTasks(CliState& state, const std::string& dag_id) {
+  auto ctx = TRY(state.Open());
+  const LoadedDag* dag = TRY(ctx->FindDag(dag_id));
+  Table t({"task_id", "operator", "depends_on"});
+  for (const auto& task : dag->spec->tasks) {
+    t.AddRow({task.task_id, task.operator_name, Join(task.upstream, ",")},
+             Json{{"task_id", task.task_id},
+                  {"operator", task.operator_name},
+                  {"depends_on", task.upstream}});
+  }
+  t.Print(state.format());
+  return kExitOk;
+}
+
+// The runs a clear applies to: one run id, or every run whose logical date is in range.
+Result<std::vector<DagRun>> SelectRuns(CliContext& ctx, const DagSpec& spec,
+                                       const std::string& run_id, const std::string& start,
+                                       const std::string& end) {
+  if (!run_id.empty()) {
+    return std::vector<DagRun>{TRY(ctx.store->GetRun(spec.dag_id, run_id))};
+  }
+  if (start.empty() && end.empty()) {
+    return Err(ErrorCode::kInvalidArgument,
+               "say which runs to clear: --run-id RUN, or --start-date/--end-date");
+  }
+  RunFilter f;
+  f.dag_id = spec.dag_id;
+  if (!start.empty()) f.logical_date_from = TRY(ParseCliDate(start, spec.timezone, "--start-date"));
+  if (!end.empty()) f.logical_date_to = TRY(ParseCliDate(end, spec.timezone, "--end-date"));
+  return ctx.store->ListRuns(f);
+}
+
+Result<std::vector<std::string>> MatchTasks(const DagSpec& spec, const std::string& regex) {
+  std::vector<std::string> ids;
+  if (regex.empty()) return ids;
+  std::regex re;
+  try {
+    re = std::regex(regex);
+  } catch (const std::regex_error& e) {
+    return Err(ErrorCode::kInvalidArgument, "--task-regex '{}' is not a valid regex: {}", regex,
+               e.what());
+  }
+  for (const auto& t : spec.tasks) {
+    if (std::regex_search(t.task_id, re)) ids.push_back(t.task_id);
+  }
+  if (ids.empty()) {
+    return Err(ErrorCode::kNotFound, "no task of DAG '{}' matches '{}'", spec.dag_id, regex);
+  }
+  return ids;
+}
+
+struct ClearArgs {
+  std::string dag_id, task_regex, run_id, start, end, state;
+  bool downstream = false, only_failed = false, yes = false;
+};
+
+Result<int> Clear(CliState& state, const ClearArgs& a) {
+  auto ctx = TRY(state.Open());
+  const LoadedDag* dag = TRY(ctx->FindDag(a.dag_id));
+  auto runs = TRY(SelectRuns(*ctx, *dag->spec, a.run_id, a.start, a.end));
+  auto task_ids = TRY(MatchTasks(*dag->spec, a.task_regex));
+  if (!a.yes && isatty(STDIN_FILENO)) {
+    fmt::print("Clear {} task(s) in {} run(s) of {}{}? [y/N] ",
+               task_ids.empty() ? std::string("all") : std::to_string(task_ids.size()), runs.size(),
+               a.dag_id, a.downstream ? " (and downstream)" : "");
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer != "y" && answer != "Y" && answer != "yes") {
+      fmt::print("Nothing cleared.\n");
+      return kExitOk;
+    }
+  }
+  Table t({"run_id", "task_id", "was"});
+  for (const auto& run : runs) {
+    auto before = TRY(ctx->store->ListTaskInstances(a.dag_id, run.run_id));
+    ClearRequest req{run.run_id, task_ids, a.downstream, a.only_failed};
+    for (const auto& ti : TRY(ClearTasks(*ctx->store, *dag->spec, req))) {
+      std::string was;
+      for (const auto& b : before) {
+        if (b.task_id == ti.task_id) was = std::string(TaskStateName(b.state));
+      }
+      t.AddRow({run.run_id, ti.task_id, was});
+    }
+  }
+  ctx->WakeScheduler();
+  t.Print(state.format());
+  if (state.format() == OutputFormat::kTable) fmt::print("{} task instance(s) cleared\n", t.size());
+  return kExitOk;
+}
+
+Result<int> Mark(CliState& state, const ClearArgs& a, const std::string& task_id) {
+  auto ctx = TRY(state.Open());
+  const LoadedDag* dag = TRY(ctx->FindDag(a.dag_id));
+  auto target = ParseTaskState(a.state);
+  if (!target) {
+    return Err(ErrorCode::kInvalidArgument, "--state must be success, failed or skipped");
+  }
+  ClearRequest req{a.run_id, {task_id}, a.downstream, false};
+  auto marked = TRY(MarkTasks(*ctx->store, *dag->spec, req, *target, ctx->clock));
+  ctx->WakeScheduler();
+  for (const auto& ti : marked) fmt::print("{} {} -> {}\n", ti.run_id, ti.task_id, a.state);
+  return kExitOk;
+}
+
+Result<int> State(CliState& state, const std::string& dag_id, const std::string& task_id,
+                  const std::string& run_id) {
+  auto ctx = TRY(state.Open(false));
+  TaskInstance ti = TRY(ctx->store->GetTaskInstance(dag_id, run_id, task_id));
+  if (state.format() == OutputFormat::kJson) {
+    fmt::print("{}\n", Json({{"dag_id", ti.dag_id},
+                             {"run_id", ti.run_id},
+                             {"task_id", ti.task_id},
+                             {"state", TaskStateName(ti.state)},
+                             {"try_number", ti.try_number},
+                             {"max_tries", ti.max_tries},
+                             {"error", ti.error}})
+                           .dump(2));
+  } else {
+    fmt::print("{}\n", TaskStateName(ti.state));
+  }
+  return kExitOk;
+}
+
+Result<int> Logs(CliState& state, const std::string& dag_id, const std::string& task_id,
+                 const std::string& run_id, int try_number, bool follow) {
+  auto ctx = TRY(state.Open(false));
+  auto tries = TRY(ctx->store->ListTries(dag_id, run_id, task_id));
+  if (tries.empty()) {
+    TRY(ctx->store->GetTaskInstance(dag_id, run_id, task_id));
+    return Err(ErrorCode::kNotFound, "task {} of run {} has not run yet: no log", task_id, run_id);
+  }
+  const TaskTry* chosen = &tries.back();
+  for (const auto& t : tries) {
+    if (try_number > 0 && t.try_number == try_number) chosen = &t;
+  }
+  if (try_number > 0 && chosen->try_number != try_number) {
+    return Err(ErrorCode::kNotFound, "task {} of run {} has tries 1 to {}, not {}", task_id, run_id,
+               tries.back().try_number, try_number);
+  }
+  std::ifstream in(chosen->log_path, std::ios::binary);
+  if (!in) {
+    return Err(ErrorCode::kNotFound, "log file {} is missing", chosen->log_path);
+  }
+  std::cout << in.rdbuf();
+  std::cout.flush();
+  while (follow) {
+    // Follow the file while the try runs; the try's row says when it is over.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    in.clear();
+    std::cout << in.rdbuf();
+    std::cout.flush();
+    auto now_tries = TRY(ctx->store->ListTries(dag_id, run_id, task_id));
+    bool running = false;
+    for (const auto& t : now_tries) {
+      if (t.try_number == chosen->try_number) running = !IsFinished(t.state);
+    }
+    if (!running) {
+      in.clear();
+      std::cout << in.rdbuf();
+      break;
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddTasksCommands(CLI::App& tasks, CliState& state) {
+  static std::string dag_id, task_id, run_id;
+  static int try_number = 0;
+  static bool follow = false;
+  static ClearArgs clear;
+
+  auto* list = tasks.add_subcommand("list", "List a DAG's tasks");
+  list->add_option("dag_id", dag_id, "The DAG")->required();
+  AddOutputOption(list, state);
+  list->callback([&state] { state.Run([&] { return ListTasks(state, dag_id); }); });
+
+  auto* c = tasks.add_subcommand("clear", "Clear task instances so that they run again");
+  c->add_option("dag_id", clear.dag_id, "The DAG")->required();
+  c->add_option("-t,--task-regex", clear.task_regex, "Only tasks whose id matches (default all)");
+  c->add_option("-r,--run-id", clear.run_id, "Only this run");
+  c->add_option("-s,--start-date", clear.start, "Runs with a logical date from this one");
+  c->add_option("-e,--end-date", clear.end, "Runs with a logical date up to this one");
+  c->add_flag("-d,--downstream", clear.downstream, "Also clear tasks downstream of the matches");
+  c->add_flag("-f,--only-failed", clear.only_failed, "Only failed and upstream_failed tasks");
+  c->add_flag("-y,--yes", clear.yes, "Do not ask for confirmation");
+  AddOutputOption(c, state);
+  c->callback([&state] { state.Run([&] { return Clear(state, clear); }); });
+
+  auto* mark = tasks.add_subcommand("mark", "Mark a task instance success, failed or skipped");
+  mark->add_option("dag_id", clear.dag_id, "The DAG")->required();
+  mark->add_option("task_id", task_id, "The task")->required();
+  mark->add_option("run_id", clear.run_id, "The run")->required();
+  mark->add_option("--state", clear.state, "success, failed or skipped")->required();
+  mark->add_flag("-d,--downstream", clear.downstream, "Also mark tasks downstream");
+  mark->callback([&state] { state.Run([&] { return Mark(state, clear, task_id); }); });
+
+  auto* st = tasks.add_subcommand("state", "Print the state of a task instance");
+  st->add_option("dag_id", dag_id, "The DAG")->required();
+  st->add_option("task_id", task_id, "The task")->required();
+  st->add_option("run_id", run_id, "The run")->required();
+  AddOutputOption(st, state);
+  st->callback([&state] { state.Run([&] { return State(state, dag_id, task_id, run_id); }); });
+
+  auto* logs = tasks.add_subcommand("logs", "Print the log of a task instance's try");
+  logs->add_option("dag_id", dag_id, "The DAG")->required();
+  logs->add_option("task_id", task_id, "The task")->required();
+  logs->add_option("run_id", run_id, "The run")->required();
+  logs->add_option("--try", try_number, "Try number (default: the latest)");
+  logs->add_flag("-f,--follow", follow, "Keep printing while the try runs");
+  logs->callback([&state] {
+    state.Run([&] { return Logs(state, dag_id, task_id, run_id, try_number, follow); });
+  });
+}
+
+}  // namespace weir

@@ -1,0 +1,208 @@
+// `weir dags test DAG [DATE]` and `weir tasks test DAG TASK [DATE]`: run in the foreground.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "engine/actions.h"
+#include "engine/attempts.h"
+#include "engine/scheduler.h"
+#include "exec/local_executor.h"
+
+namespace weir {
+
+namespace {
+
+AttemptPaths PathsOf(const Config& c) {
+  return AttemptPaths{c.dags_folder, c.logs_folder, c.work_folder};
+}
+
+std::string Clock24(Time t) { return FormatTime(t, "%H:%M:%S"); }
+
+Result<int> TestDag(CliState& state, const std::string& dag_id, const std::string& date) {
+  auto ctx = TRY(state.Open());
+  const LoadedDag* dag = TRY(ctx->FindDag(dag_id));
+  TriggerRequest req;
+  req.logical_date = date.empty() ? ctx->clock.Now()
+                                  : TRY(ParseCliDate(date, dag->spec->timezone, "logical date"));
+  req.run_type = RunType::kTest;
+  req.schedule_interval = true;
+  req.replace_existing = true;
+  DagRun run = TRY(TriggerRun(*ctx->store, *dag, ctx->clock, req));
+  const date::time_zone* zone = *FindZone(dag->spec->timezone);
+  fmt::print("run {} of {} covers [{}, {})\n", run.run_id, dag_id,
+             FormatIsoOffset(run.data_interval_start, zone),
+             FormatIsoOffset(run.data_interval_end, zone));
+  std::fflush(stdout);
+
+  EventQueue queue;
+  LocalExecutor executor(ctx->config.parallelism, queue.AttemptPoster());
+  SchedulerOptions options;
+  options.paths = PathsOf(ctx->config);
+  options.watch_dags = false;
+  options.recover_orphans = false;
+  options.only_run = std::make_pair(run.dag_id, run.run_id);
+  options.heartbeat_interval = ctx->config.heartbeat_interval;
+  Scheduler scheduler(*ctx->store, executor, queue, ctx->clock, *ctx->registry, options);
+  std::map<std::string, TaskState> last;
+  RunState final_state = RunState::kRunning;
+  SchedulerObserver observer;
+  observer.on_task = [&](const TaskInstance& ti) {
+    if (ti.run_id != run.run_id) return;
+    auto it = last.find(ti.task_id);
+    if (it != last.end() && it->second == ti.state) return;
+    last[ti.task_id] = ti.state;
+    std::string extra;
+    if (ti.state == TaskState::kRunning || ti.state == TaskState::kQueued) {
+      extra = fmt::format(" (try {}/{})", ti.try_number, ti.max_tries);
+    }
+    if (ti.state == TaskState::kUpForRetry && ti.next_retry_at) {
+      extra = " (retry at " + FormatIsoOffset(*ti.next_retry_at, zone) + ")";
+    }
+    if (!ti.error.empty() &&
+        (ti.state == TaskState::kFailed || ti.state == TaskState::kUpForRetry)) {
+      extra += ": " + ti.error;
+    }
+    fmt::print("{}  {:<24} {}{}\n", Clock24(ctx->clock.Now()), ti.task_id, TaskStateName(ti.state),
+               extra);
+    std::fflush(stdout);
+  };
+  observer.on_run = [&](const DagRun& r) {
+    if (r.run_id == run.run_id) final_state = r.state;
+  };
+  scheduler.set_observer(observer);
+  auto started = std::chrono::steady_clock::now();
+  Status s = scheduler.Run();
+  executor.Shutdown();
+  TRY(s);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  Table t({"task_id", "state", "tries", "duration", "log"});
+  for (const auto& ti : TRY(ctx->store->ListTaskInstances(run.dag_id, run.run_id))) {
+    std::string duration;
+    if (ti.start_date && ti.end_date) duration = FormatDuration(*ti.end_date - *ti.start_date);
+    std::string log;
+    if (ti.try_number > 0) {
+      log = AttemptLogPath(ctx->config.logs_folder,
+                           AttemptKey{ti.dag_id, ti.run_id, ti.task_id, ti.try_number});
+    }
+    t.AddRow({ti.task_id, std::string(TaskStateName(ti.state)), std::to_string(ti.try_number),
+              duration, log},
+             Json{{"task_id", ti.task_id},
+                  {"state", TaskStateName(ti.state)},
+                  {"try_number", ti.try_number},
+                  {"duration_seconds", ti.start_date && ti.end_date
+                                           ? Json(ToSeconds(*ti.end_date - *ti.start_date))
+                                           : Json()},
+                  {"log", log}});
+  }
+  fmt::print("\n");
+  t.Print(state.format());
+  fmt::print("\nrun {} {} in {:.1f}s\n", run.run_id, RunStateName(final_state), secs);
+  return final_state == RunState::kSuccess ? kExitOk : kExitFailed;
+}
+
+// The run a task test renders against: the real run at that logical date when one exists
+// (so xcom_pull sees its XComs), else one made up for the occasion.
+Result<DagRun> RunForTaskTest(CliContext& ctx, const LoadedDag& dag, Time logical) {
+  RunFilter f;
+  f.dag_id = dag.spec->dag_id;
+  f.logical_date_from = logical;
+  f.logical_date_to = logical;
+  auto runs = TRY(ctx.store->ListRuns(f));
+  if (!runs.empty()) return runs.front();
+  DagRun run;
+  run.dag_id = dag.spec->dag_id;
+  run.run_type = RunType::kTest;
+  run.run_id = "test__" + FormatIsoOffset(logical, nullptr);
+  run.logical_date = logical;
+  DataInterval interval{logical, logical};
+  if (dag.spec->timetable) {
+    auto intervals = dag.spec->timetable->IntervalsBetween(logical, logical);
+    if (!intervals.empty()) interval = intervals.front();
+  }
+  run.data_interval_start = interval.start;
+  run.data_interval_end = interval.end;
+  run.queued_at = ctx.clock.Now();
+  return run;
+}
+
+Result<int> TestTask(CliState& state, const std::string& dag_id, const std::string& task_id,
+                     const std::string& date, bool render_only) {
+  auto ctx = TRY(state.Open());
+  const LoadedDag* dag = TRY(ctx->FindDag(dag_id));
+  const TaskSpec* task = dag->spec->FindTask(task_id);
+  if (task == nullptr) {
+    return Err(ErrorCode::kNotFound, "DAG '{}' has no task '{}'; `weir tasks list {}` lists them",
+               dag_id, task_id, dag_id);
+  }
+  Time logical = date.empty() ? ctx->clock.Now()
+                              : TRY(ParseCliDate(date, dag->spec->timezone, "logical date"));
+  DagRun run = TRY(RunForTaskTest(*ctx, *dag, logical));
+  AttemptPaths paths = PathsOf(ctx->config);
+  PreparedAttempt prepared = TRY(PrepareAttempt(*dag->spec, run, *task, 1, task->retries + 1,
+                                                *ctx->store, paths, ctx->clock.Now()));
+  if (render_only) {
+    if (state.format() == OutputFormat::kJson) {
+      fmt::print("{}\n", prepared.args.dump(2));
+    } else {
+      for (const auto& [key, value] : prepared.args.items()) {
+        fmt::print("# {}\n{}\n\n", key,
+                   value.is_string() ? value.get<std::string>() : value.dump(2));
+      }
+    }
+    return kExitOk;
+  }
+  // The log goes to the terminal; nothing is recorded in the store.
+  prepared.spec.log_path = "/dev/stdout";
+  EventQueue queue;
+  LocalExecutor executor(1, queue.AttemptPoster());
+  TRY(executor.Submit(prepared.spec));
+  std::optional<AttemptEvent> finished;
+  while (!finished) {
+    for (auto& ev : queue.WaitAndDrain(std::nullopt)) {
+      if (ev.kind == SchedulerEvent::Kind::kAttempt &&
+          ev.attempt.kind == AttemptEvent::Kind::kFinished) {
+        finished = ev.attempt;
+      }
+    }
+  }
+  executor.Shutdown();
+  TaskOutcome outcome = prepared.op->Interpret(prepared.args, *finished);
+  fmt::print("\ntask {} {}", task_id, TaskStateName(outcome.state));
+  if (!outcome.xcom.is_null()) fmt::print(", XCom {}", outcome.xcom.dump());
+  if (!outcome.error.empty()) fmt::print(": {}", outcome.error);
+  fmt::print("\n");
+  return outcome.state == TaskState::kFailed ? kExitFailed : kExitOk;
+}
+
+}  // namespace
+
+void AddDagsTestCommands(CLI::App& dags, CLI::App& tasks, CliState& state) {
+  static std::string dag_id, task_id, date;
+  auto* test = dags.add_subcommand(
+      "test", "Run one whole run of a DAG now, in the foreground, printing task states");
+  test->add_option("dag_id", dag_id, "The DAG")->required();
+  test->add_option("logical_date", date, "Logical date (YYYY-MM-DD[THH:MM]); default now");
+  AddOutputOption(test, state);
+  test->callback([&state] { state.Run([&] { return TestDag(state, dag_id, date); }); });
+
+  auto* ttest =
+      tasks.add_subcommand("test", "Run one task now, printing its log; records no state");
+  ttest->add_option("dag_id", dag_id, "The DAG")->required();
+  ttest->add_option("task_id", task_id, "The task")->required();
+  ttest->add_option("logical_date", date, "Logical date; default now");
+  ttest->callback(
+      [&state] { state.Run([&] { return TestTask(state, dag_id, task_id, date, false); }); });
+
+  auto* render = tasks.add_subcommand("render", "Print a task's arguments with templates rendered");
+  render->add_option("dag_id", dag_id, "The DAG")->required();
+  render->add_option("task_id", task_id, "The task")->required();
+  render->add_option("logical_date", date, "Logical date; default now");
+  AddOutputOption(render, state);
+  render->callback(
+      [&state] { state.Run([&] { return TestTask(state, dag_id, task_id, date, true); }); });
+}
+
+}  // namespace weir
