@@ -194,7 +194,9 @@ void LocalExecutor::Start(AttemptSpec& spec) {
     return;
   }
 
+  // The attempt starts when we start spawning: durations then match the log's footer.
   SteadyTime now = SteadyClock::now();
+  Time wall_start = WallNow();
   Result<ChildProcess> child =
       SpawnProcess(spec.process, {.result_channel = spec.result_channel, .nonblocking = true});
   if (!child) return FinishWithoutProcess(spec, *log, child.error().message);
@@ -212,7 +214,7 @@ void LocalExecutor::Start(AttemptSpec& spec) {
 
   started.pid = child->pid;
   started.proc_start = child->start_ticks;
-  started.at = WallNow();
+  started.at = wall_start;
   Emit(std::move(started));
 }
 
