@@ -1,6 +1,7 @@
 // `weir dags test DAG [DATE]` and `weir tasks test DAG TASK [DATE]`: run in the foreground.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -79,7 +80,14 @@ Result<int> TestDag(CliState& state, const std::string& dag_id, const std::strin
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   Table t({"task_id", "state", "tries", "duration", "log"});
-  for (const auto& ti : TRY(ctx->store->ListTaskInstances(run.dag_id, run.run_id))) {
+  auto tis = TRY(ctx->store->ListTaskInstances(run.dag_id, run.run_id));
+  // In the order the DAG runs them, not alphabetically.
+  std::map<std::string, size_t> rank;
+  for (size_t i = 0; i < dag->topo_order->size(); ++i) rank[(*dag->topo_order)[i]] = i;
+  std::stable_sort(tis.begin(), tis.end(), [&](const TaskInstance& a, const TaskInstance& b) {
+    return rank[a.task_id] < rank[b.task_id];
+  });
+  for (const auto& ti : tis) {
     std::string duration;
     if (ti.start_date && ti.end_date) duration = FormatDuration(*ti.end_date - *ti.start_date);
     std::string log;
