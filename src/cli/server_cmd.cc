@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/signals.h"
 #include "engine/scheduler.h"
 #include "exec/local_executor.h"
 
@@ -45,13 +46,6 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
   bool fresh = TRY(InitHome(config, standalone));
   TRY(LockHome(config));
 
-  // Signals are taken by a thread of their own; every other thread blocks them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
   auto ctx = TRY(state.Open());
   EventQueue queue;
   LocalExecutor executor(ctx->config.parallelism, queue.AttemptPoster());
@@ -62,10 +56,8 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
   options.heartbeat_interval = ctx->config.heartbeat_interval;
   Scheduler scheduler(*ctx->store, executor, queue, ctx->clock, *ctx->registry, options);
 
-  std::thread signal_thread([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    if (sig != 0) fmt::print(stderr, "\nweir: signal {} received, stopping\n", sig);
+  SignalStopper stopper([&](int sig) {
+    fmt::print(stderr, "\nweir: {} received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     scheduler.Stop();
   });
 
@@ -81,11 +73,9 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
   std::fflush(stdout);
 
   Status s = scheduler.Run();
-  // Wake the signal thread if the loop ended by itself.
-  pthread_kill(signal_thread.native_handle(), SIGTERM);
-  signal_thread.join();
   executor.Shutdown();
   TRY(s);
+  TRY(scheduler.Finish());
   return kExitOk;
 }
 

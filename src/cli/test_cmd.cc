@@ -5,7 +5,10 @@
 #include <chrono>
 #include <cstdio>
 
+#include <atomic>
+
 #include "cli/commands.h"
+#include "cli/signals.h"
 #include "engine/actions.h"
 #include "engine/attempts.h"
 #include "engine/scheduler.h"
@@ -38,6 +41,11 @@ Result<int> TestDag(CliState& state, const std::string& dag_id, const std::strin
   std::fflush(stdout);
 
   EventQueue queue;
+  std::atomic<bool> interrupted{false};
+  SignalStopper stopper([&](int) {
+    interrupted = true;
+    queue.Post(SchedulerEvent{SchedulerEvent::Kind::kStop, {}});
+  });
   LocalExecutor executor(ctx->config.parallelism, queue.AttemptPoster());
   SchedulerOptions options;
   options.paths = PathsOf(ctx->config);
@@ -77,6 +85,7 @@ Result<int> TestDag(CliState& state, const std::string& dag_id, const std::strin
   Status s = scheduler.Run();
   executor.Shutdown();
   TRY(s);
+  TRY(scheduler.Finish());
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   Table t({"task_id", "state", "tries", "duration", "log"});
@@ -107,6 +116,10 @@ Result<int> TestDag(CliState& state, const std::string& dag_id, const std::strin
   }
   fmt::print("\n");
   t.Print(state.format());
+  if (interrupted) {
+    fmt::print("\ninterrupted after {:.1f}s: running tasks were killed\n", secs);
+    return kExitFailed;
+  }
   fmt::print("\nrun {} {} in {:.1f}s\n", run.run_id, RunStateName(final_state), secs);
   return final_state == RunState::kSuccess ? kExitOk : kExitFailed;
 }

@@ -188,6 +188,14 @@ Status Scheduler::HandleEvents(std::vector<SchedulerEvent>& events, bool& stop) 
   return {};
 }
 
+Status Scheduler::Finish() {
+  auto events = queue_.Drain();
+  bool stop = true;
+  std::erase_if(events,
+                [](const SchedulerEvent& e) { return e.kind != SchedulerEvent::Kind::kAttempt; });
+  return HandleEvents(events, stop);
+}
+
 Status Scheduler::Run() {
   if (options_.recover_orphans) TRY(attempts_.RecoverOrphans(registry_.dags()));
   std::unique_ptr<Watcher> watcher;

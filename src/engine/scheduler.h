@@ -51,6 +51,10 @@ class Scheduler {
   // Thread-safe; Run() returns soon after.
   void Stop();
 
+  // After Run() returned and the executor was shut down: records what the executor
+  // reported last (attempts it killed become failed tries, retried per policy later).
+  Status Finish();
+
   void set_observer(SchedulerObserver o) { observer_ = std::move(o); }
 
  private:
