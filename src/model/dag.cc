@@ -6,7 +6,16 @@
 
 namespace weir {
 
+void DagSpec::IndexTasks() {
+  task_index.clear();
+  for (size_t i = 0; i < tasks.size(); ++i) task_index.emplace(tasks[i].task_id, i);
+}
+
 const TaskSpec* DagSpec::FindTask(std::string_view task_id) const {
+  if (task_index.size() == tasks.size() && !tasks.empty()) {
+    auto it = task_index.find(std::string(task_id));
+    return it == task_index.end() ? nullptr : &tasks[it->second];
+  }
   for (const auto& t : tasks) {
     if (t.task_id == task_id) return &t;
   }

@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/json.h"
@@ -85,7 +86,13 @@ struct DagSpec {
   std::string source;       // the file's content
   std::string source_hash;  // hex sha256 of the content: one DAG version per distinct hash
 
+  // task_id -> index into `tasks`, built by IndexTasks().
+  std::unordered_map<std::string, size_t> task_index;
+
+  // O(1) once IndexTasks() ran (the loader does), a linear scan otherwise.
   const TaskSpec* FindTask(std::string_view task_id) const;
+  // Builds the task_id index FindTask uses; call again after changing `tasks`.
+  void IndexTasks();
   const ParamSpec* FindParam(std::string_view name) const;
   // Task ids downstream of task_id (transitively), in file order.
   std::vector<std::string> Downstream(std::string_view task_id) const;

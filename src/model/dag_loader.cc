@@ -176,6 +176,7 @@ Result<DagSpec> ParseDocument(const YamlReader& reader, const YAML::Node& doc,
   }
   TRY(CheckTaskGraph(reader, loaded));
   for (auto& t : loaded) dag.tasks.push_back(std::move(t.spec));
+  dag.IndexTasks();
   return dag;
 }
 
