@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+"""Orchestration overhead of weir, against the floor of doing the same work without it.
+
+Measures, in one run, on this machine:
+  - a chain of N no-op bash tasks (each depends on the previous) through `weir dags test`,
+    against spawning the same N `/bin/bash -c true` processes one after another;
+  - a fan-out of N independent no-op bash tasks, against spawning N processes with the same
+    parallelism;
+  - per-task scheduler latency in the chain (from one task's end to the next one's start, as
+    recorded in weir's database);
+  - start to ready of `weir standalone` on a fresh home, and its idle resident memory.
+
+Usage: /usr/bin/python3 bench/orchestration.py [--tasks 1000] [--weir build/weir]
+Prints a table; writes nothing into the repository.
+"""
+
+import argparse
+import os
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def spawn_true():
+    pid = os.posix_spawn("/bin/bash", ["/bin/bash", "-c", "true"], os.environ)
+    os.waitpid(pid, 0)
+
+
+def floor_sequential(n):
+    start = time.perf_counter()
+    for _ in range(n):
+        spawn_true()
+    return time.perf_counter() - start
+
+
+def floor_parallel(n, parallelism):
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=parallelism) as pool:
+        list(pool.map(lambda _: spawn_true(), range(n)))
+    return time.perf_counter() - start
+
+
+def write_dags(home, n, parallelism):
+    os.makedirs(os.path.join(home, "dags"), exist_ok=True)
+    with open(os.path.join(home, "weir.yaml"), "w") as f:
+        f.write(f"parallelism: {parallelism}\n")
+    chain = ["dag_id: bench_chain", "max_active_tasks: 1", "tasks:"]
+    fan = ["dag_id: bench_fanout", f"max_active_tasks: {parallelism}", "tasks:"]
+    for i in range(n):
+        chain.append(f"  - task_id: t{i}\n    operator: bash\n    command: 'true'")
+        if i:
+            chain.append(f"    depends_on: [t{i - 1}]")
+        fan.append(f"  - task_id: t{i}\n    operator: bash\n    command: 'true'")
+    for name, lines in (("bench_chain", chain), ("bench_fanout", fan)):
+        with open(os.path.join(home, "dags", name + ".yaml"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+
+def weir_dags_test(weir, home, dag_id):
+    env = dict(os.environ, WEIR_HOME=home)
+    start = time.perf_counter()
+    out = subprocess.run([weir, "dags", "test", dag_id, "2021-01-01", "-o", "json"], env=env,
+                         capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if out.returncode != 0:
+        sys.exit(f"weir dags test {dag_id} failed ({out.returncode}):\n{out.stderr[-2000:]}")
+    return elapsed
+
+
+def chain_gaps_ms(home):
+    """End of task i to start of task i+1, from weir's own records (microseconds)."""
+    db = sqlite3.connect(os.path.join(home, "weir.db"))
+    rows = db.execute(
+        "SELECT task_id, start_date, end_date FROM task_try WHERE dag_id = 'bench_chain'").fetchall()
+    by_index = {int(t[1:]): (s, e) for t, s, e in rows}
+    gaps = []
+    for i in range(1, len(by_index)):
+        gaps.append((by_index[i][0] - by_index[i - 1][1]) / 1000.0)
+    return gaps
+
+
+def standalone_ready(weir, runs):
+    """Start to ready of `weir standalone` on a fresh home, and the idle RSS of the last one."""
+    times, printed, rss, hwm = [], [], 0, 0
+    for i in range(runs):
+        home = tempfile.mkdtemp(prefix="weir-bench-home-")
+        env = dict(os.environ, WEIR_HOME=home)
+        start = time.perf_counter()
+        proc = subprocess.Popen([weir, "standalone"], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+        line = ""
+        while True:
+            line = proc.stdout.readline()
+            if not line or line.startswith("ready in"):
+                break
+        times.append(time.perf_counter() - start)
+        printed.append(float(line.split()[2]) if line else float("nan"))
+        if i == runs - 1:
+            time.sleep(2)  # idle: example DAGs loaded, catch-up runs done or sleeping
+            with open(f"/proc/{proc.pid}/status") as f:
+                for l in f:
+                    if l.startswith("VmRSS:"):
+                        rss = int(l.split()[1])
+                    if l.startswith("VmHWM:"):
+                        hwm = int(l.split()[1])
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+        shutil.rmtree(home, ignore_errors=True)
+    return times, printed, rss, hwm
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tasks", type=int, default=1000)
+    parser.add_argument("--parallelism", type=int, default=os.cpu_count() * 2)
+    parser.add_argument("--weir", default=os.path.join(ROOT, "build", "weir"))
+    parser.add_argument("--starts", type=int, default=10)
+    args = parser.parse_args()
+    n = args.tasks
+    home = tempfile.mkdtemp(prefix="weir-bench-")
+    try:
+        write_dags(home, n, args.parallelism)
+        floor_seq = floor_sequential(n)
+        weir_chain = weir_dags_test(args.weir, home, "bench_chain")
+        gaps = chain_gaps_ms(home)
+        floor_par = floor_parallel(n, args.parallelism)
+        weir_fan = weir_dags_test(args.weir, home, "bench_fanout")
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    ready, printed, rss_kb, hwm_kb = standalone_ready(args.weir, args.starts)
+
+    chain_over = (weir_chain - floor_seq) / n * 1000
+    fan_over = (weir_fan - floor_par) / n * 1000
+    gaps.sort()
+    p95 = gaps[int(len(gaps) * 0.95)] if gaps else float("nan")
+    rows = [
+        ("chain: wall time", f"{weir_chain:.2f} s", f"{floor_seq:.2f} s", "", "<= 10 s",
+         weir_chain <= 10),
+        ("chain: overhead per task", f"{chain_over:.2f} ms", "", "", "<= 5 ms", chain_over <= 5),
+        ("chain: end -> next start, median", f"{statistics.median(gaps):.2f} ms", "", "",
+         "<= 5 ms", statistics.median(gaps) <= 5),
+        ("chain: end -> next start, p95", f"{p95:.2f} ms", "", "", "", None),
+        (f"fan-out ({args.parallelism} at once): wall time", f"{weir_fan:.2f} s",
+         f"{floor_par:.2f} s", "", "<= 10 s", weir_fan <= 10),
+        ("fan-out: overhead per task", f"{fan_over:.2f} ms", "", "", "<= 5 ms", fan_over <= 5),
+        ("standalone: start to ready, median", f"{statistics.median(ready) * 1000:.0f} ms",
+         "", f"weir says {statistics.median(printed):.0f} ms", "<= 300 ms",
+         statistics.median(ready) <= 0.3),
+        ("standalone: idle RSS", f"{rss_kb / 1024:.1f} MB", "", f"peak {hwm_kb / 1024:.1f} MB",
+         "<= 30 MB", rss_kb / 1024 <= 30),
+    ]
+    print(f"weir orchestration benchmark: {n} no-op bash tasks, {os.cpu_count()} cores")
+    header = ("what", "weir", "floor (no weir)", "note", "target", "")
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(5)]
+    fmt = "  ".join("{:<%d}" % w for w in widths) + "  {}"
+    print(fmt.format(*header))
+    print(fmt.format(*["-" * w for w in widths], "----"))
+    for r in rows:
+        verdict = "" if r[5] is None else ("pass" if r[5] else "FAIL")
+        print(fmt.format(*[str(c) for c in r[:5]], verdict))
+
+
+if __name__ == "__main__":
+    main()
