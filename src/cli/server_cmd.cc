@@ -48,6 +48,12 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
 
   auto ctx = TRY(state.Open());
   EventQueue queue;
+  // Before any thread starts: threads inherit the blocked signal mask, so only the stopper's
+  // thread ever takes SIGINT/SIGTERM.
+  SignalStopper stopper([&](int sig) {
+    fmt::print(stderr, "\nweir: {} received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    queue.Post(SchedulerEvent{SchedulerEvent::Kind::kStop, {}});
+  });
   LocalExecutor executor(ctx->config.parallelism, queue.AttemptPoster());
   SchedulerOptions options;
   options.paths =
@@ -55,11 +61,6 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
   options.wake_file = ctx->config.wake_file();
   options.heartbeat_interval = ctx->config.heartbeat_interval;
   Scheduler scheduler(*ctx->store, executor, queue, ctx->clock, *ctx->registry, options);
-
-  SignalStopper stopper([&](int sig) {
-    fmt::print(stderr, "\nweir: {} received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    scheduler.Stop();
-  });
 
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
