@@ -38,9 +38,11 @@ Result<bool> InitHome(const Config& config, bool with_examples) {
       return Err(ErrorCode::kIo, "cannot create folder {}: {}", dir, ec.message());
     }
   }
-  if (!fresh) return false;
+  // Only standalone makes a home "set up": other commands create the folders they need, so
+  // running `weir dags list` first does not keep standalone from adding the examples.
+  if (!fresh || !with_examples) return false;
   TRY(WriteFileAtomic(config.config_file, DefaultConfigText()));
-  if (with_examples) {
+  {
     for (const auto& ex : ExampleDagFiles()) {
       fs::path target = fs::path(config.dags_folder) / ex.name;
       if (fs::exists(target, ec)) continue;

@@ -31,8 +31,9 @@ struct CliContext {
 // DAGs folder when load_dags is set.
 Result<std::unique_ptr<CliContext>> OpenContext(bool load_dags, OutputFormat format);
 
-// Creates the home folder, weir.yaml and the DAGs folder, and copies the example DAGs in
-// when the home is new. Returns true when it was new.
+// Creates the home, DAGs and logs folders. With `with_examples` (weir standalone) and a home
+// that has no weir.yaml yet, also writes weir.yaml and copies the example DAGs in; returns
+// true in that case.
 Result<bool> InitHome(const Config& config, bool with_examples);
 
 }  // namespace weir

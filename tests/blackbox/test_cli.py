@@ -79,6 +79,9 @@ tasks:
     def test_standalone_creates_a_fresh_home_with_the_examples(self):
         home = os.path.join(self.home, "fresh")
         env = self.env(WEIR_HOME=home)
+        # Looking around first must not keep standalone from adding the examples.
+        self.weir("dags", "list", env=env, check=0)
+        self.assertFalse(os.path.exists(os.path.join(home, "weir.yaml")))
         proc = self.start("standalone", env=env)
         self.assertIn("(created, with the example DAGs)", proc.startup_output)
         self.assertTrue(os.path.exists(os.path.join(home, "weir.yaml")))
