@@ -172,8 +172,16 @@ Status Scheduler::HandleEvents(std::vector<SchedulerEvent>& events, bool& stop) 
           last_scheduled_loaded_ = false;
           break;
         case SchedulerEvent::Kind::kAttempt: {
-          auto ti = TRY(attempts_.Apply(ev.attempt));
-          if (ti) changed.push_back(*ti);
+          auto ti = attempts_.Apply(ev.attempt);
+          if (!ti) {
+            // One event that cannot be recorded (its run was deleted meanwhile, say) must
+            // not stop the scheduler; a busy or broken database still does.
+            if (ti.error().code != ErrorCode::kNotFound) return std::unexpected(ti.error());
+            fmt::print(stderr, "weir: ignoring the report of attempt {}: {}\n",
+                       ev.attempt.key.ToString(), ti.error().message);
+            break;
+          }
+          if (*ti) changed.push_back(**ti);
           break;
         }
       }

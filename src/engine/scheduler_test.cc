@@ -38,7 +38,8 @@ class SchedulerTest : public ::testing::Test {
   }
 
   // Triggers a run of dag_id and runs the scheduler until that run finishes.
-  DagRun RunOnce(const std::string& dag_id, Json conf = Json::object()) {
+  DagRun RunOnce(const std::string& dag_id, Json conf = Json::object(),
+                 const std::vector<AttemptEvent>& stray_events = {}) {
     EXPECT_TRUE(registry_->Reload().has_value());
     const LoadedDag* dag = registry_->Find(dag_id);
     EXPECT_NE(dag, nullptr) << (registry_->import_errors().empty()
@@ -58,6 +59,7 @@ class SchedulerTest : public ::testing::Test {
     options.recover_orphans = false;
     options.only_run = std::make_pair(run.dag_id, run.run_id);
     Scheduler scheduler(*store_, executor, queue, clock_, *registry_, options);
+    for (const auto& e : stray_events) queue.AttemptPoster()(e);
     EXPECT_TRUE(scheduler.Run().has_value());
     executor.Shutdown();
     return store_->GetRun(run.dag_id, run.run_id).value();
@@ -120,6 +122,22 @@ tasks:
   EXPECT_EQ(tries[1].state, TaskState::kSuccess);
   // The retry waited at least retry_delay after the first try ended.
   EXPECT_GE(*tries[1].start_date - *tries[0].end_date, std::chrono::milliseconds(50));
+}
+
+TEST_F(SchedulerTest, AReportForAnUnknownAttemptDoesNotStopTheScheduler) {
+  WriteDag("ok.yaml", R"(
+dag_id: ok
+tasks:
+  - task_id: t
+    operator: bash
+    command: echo fine
+)");
+  AttemptEvent stray;
+  stray.kind = AttemptEvent::Kind::kFinished;
+  stray.key = AttemptKey{"ok", "no_such_run", "t", 1};
+  stray.at = clock_.Now();
+  DagRun run = RunOnce("ok", Json::object(), {stray});
+  EXPECT_EQ(run.state, RunState::kSuccess);
 }
 
 TEST_F(SchedulerTest, ExhaustedRetriesFailTheTaskAndUpstreamFailedFollows) {
