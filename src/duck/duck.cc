@@ -1,0 +1,186 @@
+#include "duck/duck.h"
+
+namespace weir {
+
+namespace {
+
+// duckdb_result is a plain struct that must be destroyed exactly once.
+class ResultGuard {
+ public:
+  ResultGuard(const DuckApi* api, duckdb_result* r) : api_(api), r_(r) {}
+  ~ResultGuard() { api_->destroy_result(r_); }
+  ResultGuard(const ResultGuard&) = delete;
+  ResultGuard& operator=(const ResultGuard&) = delete;
+
+ private:
+  const DuckApi* api_;
+  duckdb_result* r_;
+};
+
+std::string ErrorText(const DuckApi* api, duckdb_result* r) {
+  const char* e = api->result_error(r);
+  return e != nullptr ? e : "unknown error";
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DuckDatabase>> DuckDatabase::Open(const std::string& path,
+                                                         const DuckOptions& options) {
+  const DuckApi* api = TRY(LoadDuckApi());
+  duckdb_config config = nullptr;
+  if (api->create_config(&config) != DuckDBSuccess) {
+    return Err(ErrorCode::kInternal, "DuckDB: cannot create a configuration");
+  }
+  std::vector<std::pair<std::string, std::string>> settings = {
+      {"autoinstall_known_extensions", "false"},
+      {"autoload_known_extensions", "false"},
+  };
+  if (!options.memory_limit.empty()) settings.emplace_back("memory_limit", options.memory_limit);
+  if (options.threads > 0) settings.emplace_back("threads", std::to_string(options.threads));
+  if (!options.temp_directory.empty()) {
+    settings.emplace_back("temp_directory", options.temp_directory);
+  }
+  for (const auto& [name, value] : settings) {
+    if (api->set_config(config, name.c_str(), value.c_str()) != DuckDBSuccess) {
+      api->destroy_config(&config);
+      return Err(ErrorCode::kInvalidArgument, "DuckDB setting {} = '{}' is not valid", name, value);
+    }
+  }
+  duckdb_database db = nullptr;
+  char* error = nullptr;
+  const char* file = path.empty() || path == ":memory:" ? nullptr : path.c_str();
+  duckdb_state state = api->open_ext(file, &db, config, &error);
+  api->destroy_config(&config);
+  if (state != DuckDBSuccess) {
+    std::string message = error != nullptr ? error : "unknown error";
+    if (error != nullptr) api->free(error);
+    return Err(ErrorCode::kIo, "cannot open the DuckDB database {}: {}",
+               file ? path : std::string(":memory:"), message);
+  }
+  return std::unique_ptr<DuckDatabase>(new DuckDatabase(api, db));
+}
+
+DuckDatabase::~DuckDatabase() { api_->close(&db_); }
+
+Result<DuckConnection> DuckDatabase::Connect() {
+  duckdb_connection con = nullptr;
+  if (api_->connect(db_, &con) != DuckDBSuccess) {
+    return Err(ErrorCode::kIo, "cannot connect to the DuckDB database");
+  }
+  return DuckConnection(api_, con);
+}
+
+DuckConnection::DuckConnection(DuckConnection&& other) noexcept
+    : api_(other.api_), con_(other.con_) {
+  other.con_ = nullptr;
+}
+
+DuckConnection::~DuckConnection() {
+  if (con_ != nullptr) api_->disconnect(&con_);
+}
+
+Status DuckConnection::Execute(const std::string& sql, std::string_view what) {
+  duckdb_result r;
+  duckdb_state state = api_->query(con_, sql.c_str(), &r);
+  ResultGuard guard(api_, &r);
+  if (state != DuckDBSuccess) {
+    return Err(ErrorCode::kInvalidArgument, "{}: {}", what, ErrorText(api_, &r));
+  }
+  return {};
+}
+
+Result<DuckRows> DuckConnection::Query(const std::string& sql, std::string_view what) {
+  duckdb_result r;
+  duckdb_state state = api_->query(con_, sql.c_str(), &r);
+  ResultGuard guard(api_, &r);
+  if (state != DuckDBSuccess) {
+    return Err(ErrorCode::kInvalidArgument, "{}: {}", what, ErrorText(api_, &r));
+  }
+  DuckRows out;
+  idx_t cols = api_->column_count(&r);
+  idx_t rows = api_->row_count(&r);
+  for (idx_t c = 0; c < cols; ++c) {
+    const char* name = api_->column_name(&r, c);
+    out.names.emplace_back(name != nullptr ? name : "");
+    out.types.push_back(DuckTypeName(api_->column_type(&r, c)));
+  }
+  out.rows.reserve(rows);
+  for (idx_t row = 0; row < rows; ++row) {
+    std::vector<std::optional<std::string>> values;
+    values.reserve(cols);
+    for (idx_t c = 0; c < cols; ++c) {
+      if (api_->value_is_null(&r, c, row)) {
+        values.emplace_back(std::nullopt);
+        continue;
+      }
+      char* text = api_->value_varchar(&r, c, row);
+      values.emplace_back(std::string(text != nullptr ? text : ""));
+      if (text != nullptr) api_->free(text);
+    }
+    out.rows.push_back(std::move(values));
+  }
+  return out;
+}
+
+std::string DuckTypeName(duckdb_type type) {
+  switch (type) {
+    case DUCKDB_TYPE_BOOLEAN:
+      return "BOOLEAN";
+    case DUCKDB_TYPE_TINYINT:
+      return "TINYINT";
+    case DUCKDB_TYPE_SMALLINT:
+      return "SMALLINT";
+    case DUCKDB_TYPE_INTEGER:
+      return "INTEGER";
+    case DUCKDB_TYPE_BIGINT:
+      return "BIGINT";
+    case DUCKDB_TYPE_HUGEINT:
+      return "HUGEINT";
+    case DUCKDB_TYPE_UTINYINT:
+      return "UTINYINT";
+    case DUCKDB_TYPE_USMALLINT:
+      return "USMALLINT";
+    case DUCKDB_TYPE_UINTEGER:
+      return "UINTEGER";
+    case DUCKDB_TYPE_UBIGINT:
+      return "UBIGINT";
+    case DUCKDB_TYPE_FLOAT:
+      return "FLOAT";
+    case DUCKDB_TYPE_DOUBLE:
+      return "DOUBLE";
+    case DUCKDB_TYPE_DECIMAL:
+      return "DECIMAL";
+    case DUCKDB_TYPE_VARCHAR:
+      return "VARCHAR";
+    case DUCKDB_TYPE_BLOB:
+      return "BLOB";
+    case DUCKDB_TYPE_DATE:
+      return "DATE";
+    case DUCKDB_TYPE_TIME:
+      return "TIME";
+    case DUCKDB_TYPE_TIMESTAMP:
+      return "TIMESTAMP";
+    case DUCKDB_TYPE_TIMESTAMP_TZ:
+      return "TIMESTAMP WITH TIME ZONE";
+    case DUCKDB_TYPE_TIMESTAMP_S:
+      return "TIMESTAMP_S";
+    case DUCKDB_TYPE_TIMESTAMP_MS:
+      return "TIMESTAMP_MS";
+    case DUCKDB_TYPE_TIMESTAMP_NS:
+      return "TIMESTAMP_NS";
+    case DUCKDB_TYPE_INTERVAL:
+      return "INTERVAL";
+    case DUCKDB_TYPE_LIST:
+      return "LIST";
+    case DUCKDB_TYPE_STRUCT:
+      return "STRUCT";
+    case DUCKDB_TYPE_MAP:
+      return "MAP";
+    case DUCKDB_TYPE_UUID:
+      return "UUID";
+    default:
+      return "OTHER";
+  }
+}
+
+}  // namespace weir

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+#include "base/status.h"
+#include "duck/duck_api.h"
+
+namespace weir {
+
+// How an embedded DuckDB may use the machine. Extensions are never installed or auto-loaded
+// (CSV, Parquet, JSON and ICU are built in, and nothing may be downloaded at run time).
+struct DuckOptions {
+  std::string memory_limit;    // e.g. "512MB"; empty: DuckDB's default (80% of RAM)
+  int threads = 0;             // 0: DuckDB's default (one per core)
+  std::string temp_directory;  // where larger-than-memory work spills; empty: default
+};
+
+// The rows of a query, every value as text (null as std::nullopt): enough for tables, JSON
+// output and tests. Columns carry DuckDB's type names.
+struct DuckRows {
+  std::vector<std::string> names;
+  std::vector<std::string> types;
+  std::vector<std::vector<std::optional<std::string>>> rows;
+};
+
+// One connection to one database. Not thread-safe: one thread at a time.
+class DuckConnection {
+ public:
+  ~DuckConnection();
+  DuckConnection(DuckConnection&&) noexcept;
+  DuckConnection& operator=(DuckConnection&&) = delete;
+  DuckConnection(const DuckConnection&) = delete;
+
+  // Runs sql (one or more statements); errors carry DuckDB's message, prefixed with `what`.
+  Status Execute(const std::string& sql, std::string_view what = "DuckDB");
+  // Runs one query and returns its rows (the last statement's, for several).
+  Result<DuckRows> Query(const std::string& sql, std::string_view what = "DuckDB");
+
+ private:
+  friend class DuckDatabase;
+  DuckConnection(const DuckApi* api, duckdb_connection con) : api_(api), con_(con) {}
+  const DuckApi* api_;
+  duckdb_connection con_;
+};
+
+// An open DuckDB database: a file, or in memory when path is empty or ":memory:".
+class DuckDatabase {
+ public:
+  static Result<std::unique_ptr<DuckDatabase>> Open(const std::string& path,
+                                                    const DuckOptions& options = {});
+  ~DuckDatabase();
+  DuckDatabase(const DuckDatabase&) = delete;
+  DuckDatabase& operator=(const DuckDatabase&) = delete;
+
+  Result<DuckConnection> Connect();
+  const DuckApi& api() const { return *api_; }
+
+ private:
+  DuckDatabase(const DuckApi* api, duckdb_database db) : api_(api), db_(db) {}
+  const DuckApi* api_;
+  duckdb_database db_;
+};
+
+// DuckDB's name for a column type ("BIGINT", "VARCHAR", "TIMESTAMP", ...).
+std::string DuckTypeName(duckdb_type type);
+
+}  // namespace weir
