@@ -51,6 +51,11 @@ class SchedulerTest : public ::testing::Test {
     req.run_type = RunType::kTest;
     req.replace_existing = true;
     DagRun run = TriggerRun(*store_, *dag, clock_, req).value();
+    return RunUntilFinished(run, stray_events);
+  }
+
+  // Runs the scheduler on an existing run until it finishes; `stray_events` are posted first.
+  DagRun RunUntilFinished(const DagRun& run, const std::vector<AttemptEvent>& stray_events = {}) {
     EventQueue queue;
     LocalExecutor executor(4, queue.AttemptPoster(), std::chrono::milliseconds(200));
     SchedulerOptions options;
@@ -296,17 +301,7 @@ tasks:
   EXPECT_EQ(cleared.size(), 2u);
   EXPECT_EQ(store_->GetRun("clear", run.run_id).value().state, RunState::kQueued);
   // Run the same run again (not a new one).
-  EventQueue queue;
-  LocalExecutor executor(4, queue.AttemptPoster());
-  SchedulerOptions options;
-  options.paths = Paths();
-  options.watch_dags = false;
-  options.recover_orphans = false;
-  options.only_run = std::make_pair(run.dag_id, run.run_id);
-  Scheduler scheduler(*store_, executor, queue, clock_, *registry_, options);
-  ASSERT_TRUE(scheduler.Run().has_value());
-  executor.Shutdown();
-  EXPECT_EQ(store_->GetRun("clear", run.run_id).value().state, RunState::kSuccess);
+  EXPECT_EQ(RunUntilFinished(run).state, RunState::kSuccess);
   EXPECT_EQ(Ti(run, "a").try_number, 2);
   EXPECT_EQ(store_->GetXCom("clear", run.run_id, "b", "return_value").value()->value,
             "b after try 2");
