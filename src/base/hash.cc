@@ -4,18 +4,44 @@
 
 namespace weir {
 
-std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  // crypto_hash_sha256 needs no sodium_init(): it uses no random numbers or CPU dispatch.
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+namespace {
+
+std::string Hex(const unsigned char* digest, size_t n) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(2 * sizeof(digest));
-  for (unsigned char b : digest) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 0xf]);
+  out.reserve(2 * n);
+  for (size_t i = 0; i < n; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 0xf]);
   }
   return out;
+}
+
+}  // namespace
+
+// crypto_hash_sha256 needs no sodium_init(): it uses no random numbers or CPU dispatch.
+std::string Sha256Hex(std::string_view data) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  return Hex(digest, sizeof digest);
+}
+
+struct Sha256::State {
+  crypto_hash_sha256_state st;
+};
+
+Sha256::Sha256() : state_(std::make_unique<State>()) { crypto_hash_sha256_init(&state_->st); }
+Sha256::~Sha256() = default;
+
+void Sha256::Update(std::string_view data) {
+  crypto_hash_sha256_update(&state_->st, reinterpret_cast<const unsigned char*>(data.data()),
+                            data.size());
+}
+
+std::string Sha256::HexDigest() {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&state_->st, digest);
+  return Hex(digest, sizeof digest);
 }
 
 }  // namespace weir

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -8,5 +9,21 @@ namespace weir {
 // The SHA-256 of `data` as 64 lowercase hex digits. Used to tell versions of a DAG file
 // apart (one DAG version per distinct hash). Never fails.
 std::string Sha256Hex(std::string_view data);
+
+// SHA-256 fed in pieces, for files streamed with bounded memory.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void Update(std::string_view data);
+  // The digest as 64 lowercase hex digits; the object must not be updated afterwards.
+  std::string HexDigest();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace weir

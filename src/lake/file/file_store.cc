@@ -1,0 +1,207 @@
+#include "lake/file/file_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <random>
+
+#include "base/hash.h"
+
+namespace weir {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kTempPrefix = ".weir-tmp-";
+constexpr size_t kChunk = 1 << 20;  // bounded memory whatever the file size
+
+std::string Errno(const std::string& what, const std::string& path) {
+  return fmt::format("{} {}: {}", what, path, std::strerror(errno));
+}
+
+// An fd closed on every path out of a function.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Hashes a whole file from disk.
+Result<std::string> HashFile(const std::string& path) {
+  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return Err(ErrorCode::kIo, "{}", Errno("cannot read", path));
+  Sha256 h;
+  std::string buf(kChunk, '\0');
+  while (true) {
+    ssize_t n = read(fd.get(), buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Err(ErrorCode::kIo, "{}", Errno("cannot read", path));
+    }
+    if (n == 0) break;
+    h.Update(std::string_view(buf.data(), static_cast<size_t>(n)));
+  }
+  return h.HexDigest();
+}
+
+std::string TempName() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  return fmt::format("{}{:016x}", kTempPrefix, rng());
+}
+
+Result<ObjectInfo> InfoOf(const std::string& key, const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return Err(ErrorCode::kIo, "{}", Errno("cannot stat", path));
+  ObjectInfo info;
+  info.key = key;
+  info.size = st.st_size;
+  info.modified = Time{std::chrono::duration_cast<Micros>(
+      std::chrono::seconds{st.st_mtim.tv_sec} + std::chrono::nanoseconds{st.st_mtim.tv_nsec})};
+  info.etag = fmt::format("{:x}-{:x}", st.st_size, ToMicros(info.modified));
+  return info;
+}
+
+}  // namespace
+
+Result<std::string> PublishFile(const std::string& source, const std::string& target,
+                                const std::string& expected_sha256) {
+  fs::path dir = fs::path(target).parent_path();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Err(ErrorCode::kIo, "cannot create folder {}: {}", dir.string(), ec.message());
+  Fd in(open(source.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0) return Err(ErrorCode::kIo, "{}", Errno("cannot read", source));
+  std::string temp = (dir / TempName()).string();
+  Fd out(open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (out.get() < 0) return Err(ErrorCode::kIo, "{}", Errno("cannot create", temp));
+  auto fail = [&](Error e) -> Result<std::string> {
+    unlink(temp.c_str());
+    return std::unexpected(std::move(e));
+  };
+  Sha256 h;
+  std::string buf(kChunk, '\0');
+  while (true) {
+    ssize_t n = read(in.get(), buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail(Error{ErrorCode::kIo, Errno("cannot read", source)});
+    }
+    if (n == 0) break;
+    h.Update(std::string_view(buf.data(), static_cast<size_t>(n)));
+    for (ssize_t done = 0; done < n;) {
+      ssize_t w = write(out.get(), buf.data() + done, static_cast<size_t>(n - done));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return fail(Error{ErrorCode::kIo, Errno("cannot write", temp)});
+      }
+      done += w;
+    }
+  }
+  if (fsync(out.get()) != 0) return fail(Error{ErrorCode::kIo, Errno("cannot fsync", temp)});
+  std::string read_hash = h.HexDigest();
+  if (!expected_sha256.empty() && read_hash != expected_sha256) {
+    return fail(Error{ErrorCode::kInvalidArgument,
+                      fmt::format("{} has sha256 {}, expected {}: nothing was published", source,
+                                  read_hash, expected_sha256)});
+  }
+  // End to end: what landed on disk must hash like what was read.
+  auto stored = HashFile(temp);
+  if (!stored) return fail(stored.error());
+  if (*stored != read_hash) {
+    return fail(
+        Error{ErrorCode::kIo, fmt::format("{} was stored corrupted (sha256 {} on disk, {} read): "
+                                          "nothing was published",
+                                          target, *stored, read_hash)});
+  }
+  if (rename(temp.c_str(), target.c_str()) != 0) {
+    return fail(Error{ErrorCode::kIo, Errno("cannot publish", target)});
+  }
+  Fd d(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (d.get() >= 0) fsync(d.get());
+  return read_hash;
+}
+
+Result<std::unique_ptr<FileObjectStore>> FileObjectStore::Open(const std::string& root) {
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec) return Err(ErrorCode::kIo, "cannot create the lake folder {}: {}", root, ec.message());
+  std::string clean = fs::path(root).lexically_normal().string();
+  while (clean.size() > 1 && clean.back() == '/') clean.pop_back();
+  return std::unique_ptr<FileObjectStore>(new FileObjectStore(clean));
+}
+
+Result<ObjectInfo> FileObjectStore::Put(const std::string& key, const std::string& source,
+                                        const PutOptions& options) {
+  TRY(ValidateKey(key));
+  std::string sha = TRY(PublishFile(source, PathOf(key), options.expected_sha256));
+  ObjectInfo info = TRY(InfoOf(key, PathOf(key)));
+  info.sha256 = sha;
+  info.etag = sha;
+  return info;
+}
+
+Status FileObjectStore::Get(const std::string& key, const std::string& dest) {
+  TRY(ValidateKey(key));
+  if (!fs::exists(PathOf(key))) {
+    return Err(ErrorCode::kNotFound, "no object {} in {}", key, uri());
+  }
+  TRY(PublishFile(PathOf(key), dest, ""));
+  return {};
+}
+
+Result<std::optional<ObjectInfo>> FileObjectStore::Head(const std::string& key) {
+  TRY(ValidateKey(key));
+  std::error_code ec;
+  if (!fs::is_regular_file(PathOf(key), ec)) return std::optional<ObjectInfo>();
+  return std::optional<ObjectInfo>(TRY(InfoOf(key, PathOf(key))));
+}
+
+Result<std::vector<ObjectInfo>> FileObjectStore::List(const std::string& prefix) {
+  std::vector<ObjectInfo> out;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(root_, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    std::string name = it->path().filename().string();
+    if (name.rfind(kTempPrefix, 0) == 0) continue;  // a put in progress, or a killed one
+    std::string key = it->path().lexically_relative(root_).string();
+    if (key.rfind(prefix, 0) != 0) continue;
+    out.push_back(TRY(InfoOf(key, it->path().string())));
+  }
+  if (ec) return Err(ErrorCode::kIo, "cannot list {}: {}", root_, ec.message());
+  std::sort(out.begin(), out.end(),
+            [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
+  return out;
+}
+
+Status FileObjectStore::Delete(const std::string& key) {
+  TRY(ValidateKey(key));
+  if (unlink(PathOf(key).c_str()) != 0 && errno != ENOENT) {
+    return Err(ErrorCode::kIo, "{}", Errno("cannot delete", PathOf(key)));
+  }
+  return {};
+}
+
+Result<ObjectInfo> FileObjectStore::Copy(const std::string& from_key, const std::string& to_key) {
+  TRY(ValidateKey(from_key));
+  TRY(ValidateKey(to_key));
+  if (!fs::exists(PathOf(from_key))) {
+    return Err(ErrorCode::kNotFound, "no object {} in {}", from_key, uri());
+  }
+  return Put(to_key, PathOf(from_key), {});
+}
+
+}  // namespace weir

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "base/time.h"
+
+namespace weir {
+
+// An object in a lake: its key (a relative path with '/' separators), size, modification
+// time and checksum.
+struct ObjectInfo {
+  std::string key;
+  int64_t size = 0;
+  Time modified{};
+  std::string etag;    // changes whenever the content changes
+  std::string sha256;  // hex; empty when the store does not know it (a listing)
+};
+
+struct PutOptions {
+  // When set, the put fails (and publishes nothing) unless the source has this sha256.
+  std::string expected_sha256;
+};
+
+// A lake: file:// now; s3://, gs:// and az:// implement the same interface later. Every
+// method is safe to call from several threads and processes at once.
+//
+// Keys are relative paths: no leading '/', no empty, '.' or '..' segments (kInvalidArgument
+// otherwise). Writes are atomic: a reader sees the previous object or the complete new one,
+// never a part of one, and a failed or killed put leaves nothing at the key.
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  // The store's base URI ("file:///home/me/weir/lake").
+  virtual std::string uri() const = 0;
+
+  // Publishes the local file `source` at `key`, replacing any object there. The bytes are
+  // hashed while they are read and checked again once they are stored (end to end); a
+  // mismatch fails the put and publishes nothing. Returns the new object with its sha256.
+  virtual Result<ObjectInfo> Put(const std::string& key, const std::string& source,
+                                 const PutOptions& options = {}) = 0;
+  // Copies the object at `key` to the local file `dest`, atomically. kNotFound when absent.
+  virtual Status Get(const std::string& key, const std::string& dest) = 0;
+  // The object at `key`, or nullopt when there is none.
+  virtual Result<std::optional<ObjectInfo>> Head(const std::string& key) = 0;
+  // Every object whose key starts with `prefix` (recursively), sorted by key.
+  virtual Result<std::vector<ObjectInfo>> List(const std::string& prefix) = 0;
+  // Deletes the object at `key`; deleting a missing object succeeds.
+  virtual Status Delete(const std::string& key) = 0;
+  // Copies one object to another key within the store, atomically.
+  virtual Result<ObjectInfo> Copy(const std::string& from_key, const std::string& to_key) = 0;
+};
+
+// Checks that `key` is a valid object key (see ObjectStore).
+Status ValidateKey(const std::string& key);
+
+// Opens the lake at `uri`: file:///absolute/path (created if missing). Other schemes are
+// kInvalidArgument naming the supported ones.
+Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& uri);
+
+}  // namespace weir
