@@ -41,7 +41,7 @@ std::string Config::lock_file() const {
 std::string DefaultConfigText() {
   return R"(# weir configuration. Relative paths are relative to this file's folder.
 # Environment variables override these: WEIR_DAGS_FOLDER, WEIR_LOGS_FOLDER, WEIR_DATABASE,
-# WEIR_PARALLELISM.
+# WEIR_LAKE, WEIR_PARALLELISM.
 
 # Where DAG files (*.yaml) live. weir reloads them when they change.
 dags_folder: dags
@@ -51,6 +51,8 @@ logs_folder: logs
 work_folder: work
 # The metadata database: sqlite:///absolute/path.db, or a path relative to this folder.
 database: weir.db
+# The default lake, where lake://<key> URIs point: file:///absolute/path, or a folder.
+lake: lake
 # How many attempts may run at once.
 parallelism: 32
 # How often running attempts record a heartbeat.
@@ -67,7 +69,7 @@ Result<Config> LoadConfig() {
   }
   c.home = fs::absolute(c.home).lexically_normal().string();
   c.config_file = (fs::path(c.home) / "weir.yaml").string();
-  std::string dags = "dags", logs = "logs", work = "work", db = "weir.db";
+  std::string dags = "dags", logs = "logs", work = "work", db = "weir.db", lake = "lake";
   std::error_code ec;
   if (fs::exists(c.config_file, ec)) {
     YAML::Node root;
@@ -81,9 +83,9 @@ Result<Config> LoadConfig() {
       if (!root.IsMap()) {
         return Err(ErrorCode::kInvalidArgument, "{}: expected a map of settings", c.config_file);
       }
-      static const std::vector<std::string> kKeys = {"dags_folder", "logs_folder",
-                                                     "work_folder", "database",
-                                                     "parallelism", "heartbeat_interval"};
+      static const std::vector<std::string> kKeys = {
+          "dags_folder", "logs_folder", "work_folder",       "database",
+          "lake",        "parallelism", "heartbeat_interval"};
       for (const auto& kv : root) {
         std::string key = kv.first.as<std::string>();
         auto where = fmt::format("{}:{}:{}", c.config_file, kv.first.Mark().line + 1,
@@ -97,6 +99,7 @@ Result<Config> LoadConfig() {
           if (key == "logs_folder") logs = kv.second.as<std::string>();
           if (key == "work_folder") work = kv.second.as<std::string>();
           if (key == "database") db = kv.second.as<std::string>();
+          if (key == "lake") lake = kv.second.as<std::string>();
           if (key == "parallelism") c.parallelism = kv.second.as<int>();
           if (key == "heartbeat_interval") {
             c.heartbeat_interval = TRY_CONTEXT(ParseDuration(kv.second.as<std::string>()), where);
@@ -110,6 +113,7 @@ Result<Config> LoadConfig() {
   if (auto v = Env("WEIR_DAGS_FOLDER"); !v.empty()) dags = v;
   if (auto v = Env("WEIR_LOGS_FOLDER"); !v.empty()) logs = v;
   if (auto v = Env("WEIR_DATABASE"); !v.empty()) db = v;
+  if (auto v = Env("WEIR_LAKE"); !v.empty()) lake = v;
   if (auto v = Env("WEIR_PARALLELISM"); !v.empty()) {
     try {
       c.parallelism = std::stoi(v);
@@ -124,6 +128,7 @@ Result<Config> LoadConfig() {
   c.dags_folder = Resolve(c.home, dags);
   c.logs_folder = Resolve(c.home, logs);
   c.work_folder = Resolve(c.home, work);
+  c.lake = lake.find("://") != std::string::npos ? lake : "file://" + Resolve(c.home, lake);
   if (db.rfind("sqlite://", 0) == 0 || db.rfind("postgres", 0) == 0) {
     c.database = db;
   } else {

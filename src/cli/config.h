@@ -16,6 +16,7 @@ struct Config {
   std::string logs_folder;  // logs_folder, default <home>/logs
   std::string work_folder;  // work_folder, default <home>/work: tasks' scratch files
   std::string database;     // database, default sqlite:///<home>/weir.db
+  std::string lake;         // lake, default file://<home>/lake: where lake:// URIs point
   int parallelism = 32;     // parallelism: attempts running at once
   Duration heartbeat_interval = std::chrono::seconds{5};
 
@@ -25,7 +26,7 @@ struct Config {
 
 // Reads the configuration. A missing weir.yaml gives the defaults; a broken one is an
 // error naming the file, line and key. Environment: WEIR_HOME, WEIR_DAGS_FOLDER,
-// WEIR_LOGS_FOLDER, WEIR_DATABASE, WEIR_PARALLELISM.
+// WEIR_LOGS_FOLDER, WEIR_DATABASE, WEIR_LAKE, WEIR_PARALLELISM.
 Result<Config> LoadConfig();
 
 // The weir.yaml written into a fresh home, with every setting and its default.

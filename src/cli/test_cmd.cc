@@ -13,13 +13,14 @@
 #include "engine/attempts.h"
 #include "engine/scheduler.h"
 #include "exec/local_executor.h"
+#include "ops/native.h"
 
 namespace weir {
 
 namespace {
 
 AttemptPaths PathsOf(const Config& c) {
-  return AttemptPaths{c.dags_folder, c.logs_folder, c.work_folder};
+  return AttemptPaths{c.dags_folder, c.logs_folder, c.work_folder, c.lake};
 }
 
 std::string Clock24(Time t) { return FormatTime(t, "%H:%M:%S"); }
@@ -216,6 +217,13 @@ void AddDagsTestCommands(CLI::App& dags, CLI::App& tasks, CliState& state) {
   ttest->add_option("logical_date", date, "Logical date; default now");
   ttest->callback(
       [&state] { state.Run([&] { return TestTask(state, dag_id, task_id, date, false); }); });
+
+  // The child process of a native operator's attempt (ops/native.h); not for people.
+  static std::string native_name;
+  auto* native = tasks.add_subcommand("run-native", "");
+  native->group("");
+  native->add_option("operator", native_name)->required();
+  native->callback([&state] { state.exit_code = RunNativeOperator(native_name); });
 
   auto* render = tasks.add_subcommand("render", "Print a task's arguments with templates rendered");
   render->add_option("dag_id", dag_id, "The DAG")->required();

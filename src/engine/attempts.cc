@@ -144,6 +144,7 @@ Result<PreparedAttempt> PrepareAttempt(const DagSpec& spec, const DagRun& run, c
       {"WEIR_DATA_INTERVAL_START", FormatIsoOffset(run.data_interval_start, ctx.zone)},
       {"WEIR_DATA_INTERVAL_END", FormatIsoOffset(run.data_interval_end, ctx.zone)},
       {"WEIR_WORK_DIR", actx.work_dir},
+      {"WEIR_LAKE", paths.lake_uri},
       {"AIRFLOW_CTX_DAG_ID", spec.dag_id},
       {"AIRFLOW_CTX_TASK_ID", task.task_id},
       {"AIRFLOW_CTX_DAG_RUN_ID", run.run_id},

@@ -18,6 +18,7 @@ struct AttemptPaths {
   std::string dags_folder;
   std::string logs_folder;  // logs/<dag_id>/<run_id>/<task_id>/attempt-<n>.log
   std::string work_folder;  // work/<dag_id>/<run_id>/<task_id>/: the task's scratch area
+  std::string lake_uri;     // the default lake (lake://<key>), given to tasks as WEIR_LAKE
 };
 
 std::string AttemptLogPath(const std::string& logs_folder, const AttemptKey& key);

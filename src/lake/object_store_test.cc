@@ -87,6 +87,7 @@ TEST_F(ObjectStoreTest, AMissingSourceFailsAndLeavesNothing) {
   EXPECT_NE(r.error().message.find("no-such-file.csv"), std::string::npos);
   EXPECT_FALSE(store_->Head("a/data.csv").value().has_value());
   EXPECT_TRUE(FilesOnDisk().empty());
+  EXPECT_FALSE(fs::exists(dir_.Join("lake/a")));  // not even an empty folder
 }
 
 TEST_F(ObjectStoreTest, AKilledPutsTemporaryFileIsNeverListed) {

@@ -4,17 +4,19 @@
 
 #include "ops/bash.h"
 #include "ops/empty.h"
+#include "ops/lake_put.h"
 #include "ops/python.h"
 
 namespace weir {
 namespace {
 
 // Constant, stateless objects built on first use; sorted by name.
-const std::array<const Operator*, 3>& Operators() {
+const std::array<const Operator*, 4>& Operators() {
   static const BashOperator bash;
   static const EmptyOperator empty;
+  static const LakePutOperator lake_put;
   static const PythonOperator python;
-  static const std::array<const Operator*, 3> all = {&bash, &empty, &python};
+  static const std::array<const Operator*, 4> all = {&bash, &empty, &lake_put, &python};
   return all;
 }
 

@@ -79,12 +79,13 @@ Result<ObjectInfo> InfoOf(const std::string& key, const std::string& path) {
 
 Result<std::string> PublishFile(const std::string& source, const std::string& target,
                                 const std::string& expected_sha256) {
+  // The source first: a put that cannot read it leaves no trace, not even a folder.
+  Fd in(open(source.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0) return Err(ErrorCode::kIo, "{}", Errno("cannot read", source));
   fs::path dir = fs::path(target).parent_path();
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Err(ErrorCode::kIo, "cannot create folder {}: {}", dir.string(), ec.message());
-  Fd in(open(source.c_str(), O_RDONLY | O_CLOEXEC));
-  if (in.get() < 0) return Err(ErrorCode::kIo, "{}", Errno("cannot read", source));
   std::string temp = (dir / TempName()).string();
   Fd out(open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (out.get() < 0) return Err(ErrorCode::kIo, "{}", Errno("cannot create", temp));

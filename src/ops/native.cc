@@ -1,0 +1,81 @@
+#include "ops/native.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "ops/args.h"
+#include "ops/registry.h"
+
+namespace weir {
+
+namespace {
+
+constexpr const char* kArgsEnv = "WEIR_NATIVE_ARGS";
+
+std::string SelfExe() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("weir") : p.string();
+}
+
+void WriteResult(const Json& j) {
+  std::string text = j.dump();
+  for (size_t done = 0; done < text.size();) {
+    ssize_t n = write(3, text.data() + done, text.size() - done);
+    if (n <= 0) return;
+    done += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+Result<AttemptSpec> NativeOperator::Prepare(const Json& args, const AttemptContext& ctx) const {
+  AttemptSpec spec = BaseAttemptSpec(ctx, schema().name);
+  spec.process.argv = {SelfExe(), "tasks", "run-native", schema().name};
+  spec.process.env = ctx.env;
+  spec.process.env[kArgsEnv] = args.dump();
+  spec.process.cwd = ctx.work_dir;
+  spec.result_channel = true;
+  return spec;
+}
+
+TaskOutcome NativeOperator::Interpret(const Json& /*args*/, const AttemptEvent& event) const {
+  TaskOutcome outcome;
+  const Json* result = event.result ? &*event.result : nullptr;
+  if (event.error.empty() && result != nullptr && result->contains("result")) {
+    outcome.state = TaskState::kSuccess;
+    outcome.xcom = (*result)["result"];
+    return outcome;
+  }
+  outcome.state = TaskState::kFailed;
+  if (result != nullptr && result->contains("error") && (*result)["error"].is_string()) {
+    outcome.error = (*result)["error"].get<std::string>();
+  } else {
+    outcome.error = DescribeFailure(schema().name, event);
+  }
+  return outcome;
+}
+
+int RunNativeOperator(std::string_view name) {
+  auto fail = [](const std::string& message) {
+    std::fprintf(stderr, "[weir] error: %s\n", message.c_str());
+    WriteResult(Json{{"error", message}});
+    return 1;
+  };
+  const NativeOperator* op = dynamic_cast<const NativeOperator*>(FindOperator(name));
+  if (op == nullptr) return fail(fmt::format("'{}' is not a native operator", name));
+  const char* text = std::getenv(kArgsEnv);
+  auto args = ParseJson(text != nullptr ? text : "{}", kArgsEnv);
+  if (!args) return fail(args.error().message);
+  NativeContext ctx;
+  if (const char* w = std::getenv("WEIR_WORK_DIR")) ctx.work_dir = w;
+  if (const char* l = std::getenv("WEIR_LAKE")) ctx.lake_uri = l;
+  auto result = op->Run(*args, ctx);
+  if (!result) return fail(result.error().message);
+  WriteResult(Json{{"result", *result}});
+  return 0;
+}
+
+}  // namespace weir
