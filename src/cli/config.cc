@@ -29,6 +29,16 @@ std::string Env(const char* name) {
   return v ? std::string(v) : std::string();
 }
 
+Result<int> EnvNumber(std::string_view name, const std::string& value) {
+  try {
+    size_t used = 0;
+    int n = std::stoi(value, &used);
+    if (used == value.size()) return n;
+  } catch (const std::exception&) {
+  }
+  return Err(ErrorCode::kInvalidArgument, "{} must be a whole number, got '{}'", name, value);
+}
+
 }  // namespace
 
 std::string Config::wake_file() const {
@@ -41,7 +51,7 @@ std::string Config::lock_file() const {
 std::string DefaultConfigText() {
   return R"(# weir configuration. Relative paths are relative to this file's folder.
 # Environment variables override these: WEIR_DAGS_FOLDER, WEIR_LOGS_FOLDER, WEIR_DATABASE,
-# WEIR_LAKE, WEIR_PARALLELISM.
+# WEIR_LAKE, WEIR_WAREHOUSE, WEIR_PARALLELISM, WEIR_DUCKDB_MEMORY_LIMIT, WEIR_DUCKDB_THREADS.
 
 # Where DAG files (*.yaml) live. weir reloads them when they change.
 dags_folder: dags
@@ -53,6 +63,12 @@ work_folder: work
 database: weir.db
 # The default lake, where lake://<key> URIs point: file:///absolute/path, or a folder.
 lake: lake
+# The DuckDB warehouse that external_table, sql and `weir query` use.
+warehouse: warehouse.duckdb
+# DuckDB inside a task (csv_to_parquet, external_table, sql): memory it may use before it
+# spills to disk, and threads (0: one per core).
+duckdb_memory_limit: 1GB
+duckdb_threads: 2
 # How many attempts may run at once.
 parallelism: 32
 # How often running attempts record a heartbeat.
@@ -69,7 +85,8 @@ Result<Config> LoadConfig() {
   }
   c.home = fs::absolute(c.home).lexically_normal().string();
   c.config_file = (fs::path(c.home) / "weir.yaml").string();
-  std::string dags = "dags", logs = "logs", work = "work", db = "weir.db", lake = "lake";
+  std::string dags = "dags", logs = "logs", work = "work", db = "weir.db", lake = "lake",
+              warehouse = "warehouse.duckdb";
   std::error_code ec;
   if (fs::exists(c.config_file, ec)) {
     YAML::Node root;
@@ -84,8 +101,10 @@ Result<Config> LoadConfig() {
         return Err(ErrorCode::kInvalidArgument, "{}: expected a map of settings", c.config_file);
       }
       static const std::vector<std::string> kKeys = {
-          "dags_folder", "logs_folder", "work_folder",       "database",
-          "lake",        "parallelism", "heartbeat_interval"};
+          "dags_folder",        "logs_folder", "work_folder",
+          "database",           "lake",        "parallelism",
+          "heartbeat_interval", "warehouse",   "duckdb_memory_limit",
+          "duckdb_threads"};
       for (const auto& kv : root) {
         std::string key = kv.first.as<std::string>();
         auto where = fmt::format("{}:{}:{}", c.config_file, kv.first.Mark().line + 1,
@@ -100,6 +119,9 @@ Result<Config> LoadConfig() {
           if (key == "work_folder") work = kv.second.as<std::string>();
           if (key == "database") db = kv.second.as<std::string>();
           if (key == "lake") lake = kv.second.as<std::string>();
+          if (key == "warehouse") warehouse = kv.second.as<std::string>();
+          if (key == "duckdb_memory_limit") c.duckdb_memory_limit = kv.second.as<std::string>();
+          if (key == "duckdb_threads") c.duckdb_threads = kv.second.as<int>();
           if (key == "parallelism") c.parallelism = kv.second.as<int>();
           if (key == "heartbeat_interval") {
             c.heartbeat_interval = TRY_CONTEXT(ParseDuration(kv.second.as<std::string>()), where);
@@ -114,12 +136,16 @@ Result<Config> LoadConfig() {
   if (auto v = Env("WEIR_LOGS_FOLDER"); !v.empty()) logs = v;
   if (auto v = Env("WEIR_DATABASE"); !v.empty()) db = v;
   if (auto v = Env("WEIR_LAKE"); !v.empty()) lake = v;
-  if (auto v = Env("WEIR_PARALLELISM"); !v.empty()) {
-    try {
-      c.parallelism = std::stoi(v);
-    } catch (const std::exception&) {
-      return Err(ErrorCode::kInvalidArgument, "WEIR_PARALLELISM must be a number, got '{}'", v);
-    }
+  if (auto v = Env("WEIR_WAREHOUSE"); !v.empty()) warehouse = v;
+  if (auto v = Env("WEIR_DUCKDB_MEMORY_LIMIT"); !v.empty()) c.duckdb_memory_limit = v;
+  if (auto v = Env("WEIR_PARALLELISM"); !v.empty())
+    c.parallelism = TRY(EnvNumber("WEIR_PARALLELISM", v));
+  if (auto v = Env("WEIR_DUCKDB_THREADS"); !v.empty()) {
+    c.duckdb_threads = TRY(EnvNumber("WEIR_DUCKDB_THREADS", v));
+  }
+  if (c.duckdb_threads < 0) {
+    return Err(ErrorCode::kInvalidArgument, "duckdb_threads must be 0 or more, got {}",
+               c.duckdb_threads);
   }
   if (c.parallelism < 1) {
     return Err(ErrorCode::kInvalidArgument, "parallelism must be at least 1, got {}",
@@ -128,6 +154,7 @@ Result<Config> LoadConfig() {
   c.dags_folder = Resolve(c.home, dags);
   c.logs_folder = Resolve(c.home, logs);
   c.work_folder = Resolve(c.home, work);
+  c.warehouse = Resolve(c.home, warehouse);
   c.lake = lake.find("://") != std::string::npos ? lake : "file://" + Resolve(c.home, lake);
   if (db.rfind("sqlite://", 0) == 0 || db.rfind("postgres", 0) == 0) {
     c.database = db;

@@ -17,7 +17,11 @@ struct Config {
   std::string work_folder;  // work_folder, default <home>/work: tasks' scratch files
   std::string database;     // database, default sqlite:///<home>/weir.db
   std::string lake;         // lake, default file://<home>/lake: where lake:// URIs point
-  int parallelism = 32;     // parallelism: attempts running at once
+  std::string warehouse;    // warehouse, default <home>/warehouse.duckdb: DuckDB warehouse
+  // DuckDB inside tasks (csv_to_parquet, external_table, sql) and `weir query`.
+  std::string duckdb_memory_limit = "1GB";  // duckdb_memory_limit
+  int duckdb_threads = 2;                   // duckdb_threads; 0: one per core
+  int parallelism = 32;                     // parallelism: attempts running at once
   Duration heartbeat_interval = std::chrono::seconds{5};
 
   std::string wake_file() const;  // <home>/run/scheduler.wake
@@ -26,7 +30,8 @@ struct Config {
 
 // Reads the configuration. A missing weir.yaml gives the defaults; a broken one is an
 // error naming the file, line and key. Environment: WEIR_HOME, WEIR_DAGS_FOLDER,
-// WEIR_LOGS_FOLDER, WEIR_DATABASE, WEIR_LAKE, WEIR_PARALLELISM.
+// WEIR_LOGS_FOLDER, WEIR_DATABASE, WEIR_LAKE, WEIR_WAREHOUSE, WEIR_PARALLELISM,
+// WEIR_DUCKDB_MEMORY_LIMIT, WEIR_DUCKDB_THREADS.
 Result<Config> LoadConfig();
 
 // The weir.yaml written into a fresh home, with every setting and its default.

@@ -5,6 +5,7 @@
 
 #include "cli/config.h"
 #include "cli/output.h"
+#include "engine/attempts.h"
 #include "engine/dag_registry.h"
 #include "env/clock.h"
 #include "store/metadata_store.h"
@@ -25,6 +26,11 @@ struct CliContext {
   Result<const LoadedDag*> FindDag(const std::string& dag_id) const;
   // Tells a running scheduler that the store changed.
   void WakeScheduler() const;
+  // Where attempts keep their logs and scratch files, and what they are told about home.
+  AttemptPaths attempt_paths() const {
+    return AttemptPaths{config.dags_folder, config.logs_folder, config.work_folder, config.lake,
+                        config.home};
+  }
 };
 
 // Opens the store (creating the home's folders and migrating the schema), and loads the

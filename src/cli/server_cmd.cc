@@ -56,8 +56,7 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
   });
   LocalExecutor executor(ctx->config.parallelism, queue.AttemptPoster());
   SchedulerOptions options;
-  options.paths = AttemptPaths{ctx->config.dags_folder, ctx->config.logs_folder,
-                               ctx->config.work_folder, ctx->config.lake};
+  options.paths = ctx->attempt_paths();
   options.wake_file = ctx->config.wake_file();
   options.heartbeat_interval = ctx->config.heartbeat_interval;
   Scheduler scheduler(*ctx->store, executor, queue, ctx->clock, *ctx->registry, options);

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include <atomic>
+#include <filesystem>
 
 #include "cli/commands.h"
 #include "cli/signals.h"
@@ -19,8 +20,19 @@ namespace weir {
 
 namespace {
 
-AttemptPaths PathsOf(const Config& c) {
-  return AttemptPaths{c.dags_folder, c.logs_folder, c.work_folder, c.lake};
+// The child of a native operator's attempt: its context comes from the configuration
+// (which the attempt's WEIR_HOME selects) and the attempt's WEIR_* variables.
+int RunNative(const std::string& name) {
+  NativeContext ctx;
+  auto config = LoadConfig();
+  if (!config) return FailNativeOperator(config.error().message);
+  ctx.lake_uri = config->lake;
+  ctx.database_url = config->database;
+  ctx.warehouse_path = config->warehouse;
+  ctx.duck.memory_limit = config->duckdb_memory_limit;
+  ctx.duck.threads = config->duckdb_threads;
+  ctx.duck.temp_directory = (std::filesystem::path(config->work_folder) / ".duckdb_tmp").string();
+  return RunNativeOperator(name, std::move(ctx));
 }
 
 std::string Clock24(Time t) { return FormatTime(t, "%H:%M:%S"); }
@@ -49,7 +61,7 @@ Result<int> TestDag(CliState& state, const std::string& dag_id, const std::strin
   });
   LocalExecutor executor(ctx->config.parallelism, queue.AttemptPoster());
   SchedulerOptions options;
-  options.paths = PathsOf(ctx->config);
+  options.paths = ctx->attempt_paths();
   options.watch_dags = false;
   options.recover_orphans = false;
   options.only_run = std::make_pair(run.dag_id, run.run_id);
@@ -162,7 +174,7 @@ Result<int> TestTask(CliState& state, const std::string& dag_id, const std::stri
   Time logical = date.empty() ? ctx->clock.Now()
                               : TRY(ParseCliDate(date, dag->spec->timezone, "logical date"));
   DagRun run = TRY(RunForTaskTest(*ctx, *dag, logical));
-  AttemptPaths paths = PathsOf(ctx->config);
+  AttemptPaths paths = ctx->attempt_paths();
   PreparedAttempt prepared = TRY(PrepareAttempt(*dag->spec, run, *task, 1, task->retries + 1,
                                                 *ctx->store, paths, ctx->clock.Now()));
   if (render_only) {
@@ -223,7 +235,7 @@ void AddDagsTestCommands(CLI::App& dags, CLI::App& tasks, CliState& state) {
   auto* native = tasks.add_subcommand("run-native", "");
   native->group("");
   native->add_option("operator", native_name)->required();
-  native->callback([&state] { state.exit_code = RunNativeOperator(native_name); });
+  native->callback([&state] { state.exit_code = RunNative(native_name); });
 
   auto* render = tasks.add_subcommand("render", "Print a task's arguments with templates rendered");
   render->add_option("dag_id", dag_id, "The DAG")->required();

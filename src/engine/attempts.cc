@@ -152,6 +152,7 @@ Result<PreparedAttempt> PrepareAttempt(const DagSpec& spec, const DagRun& run, c
       {"AIRFLOW_CTX_LOGICAL_DATE", logical},
       {"AIRFLOW_CTX_DAG_OWNER", task.owner},
   };
+  if (!paths.home.empty()) actx.env["WEIR_HOME"] = paths.home;
   out.spec = TRY(out.op->Prepare(out.args, actx));
   AttemptSpec& as = out.spec;
   as.key = AttemptKey{spec.dag_id, run.run_id, task.task_id, try_number};

@@ -19,6 +19,8 @@ struct AttemptPaths {
   std::string logs_folder;  // logs/<dag_id>/<run_id>/<task_id>/attempt-<n>.log
   std::string work_folder;  // work/<dag_id>/<run_id>/<task_id>/: the task's scratch area
   std::string lake_uri;     // the default lake (lake://<key>), given to tasks as WEIR_LAKE
+  std::string home;         // $WEIR_HOME (absolute), given to tasks so that native operators
+                            // read the same configuration; empty: not set
 };
 
 std::string AttemptLogPath(const std::string& logs_folder, const AttemptKey& key);

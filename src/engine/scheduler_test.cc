@@ -35,7 +35,7 @@ class SchedulerTest : public ::testing::Test {
 
   AttemptPaths Paths() {
     return AttemptPaths{dir_.Join("dags"), dir_.Join("logs"), dir_.Join("work"),
-                        "file://" + dir_.Join("lake")};
+                        "file://" + dir_.Join("lake"), ""};
   }
 
   // Triggers a run of dag_id and runs the scheduler until that run finishes.

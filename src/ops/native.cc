@@ -45,8 +45,9 @@ TaskOutcome NativeOperator::Interpret(const Json& /*args*/, const AttemptEvent& 
   TaskOutcome outcome;
   const Json* result = event.result ? &*event.result : nullptr;
   if (event.error.empty() && result != nullptr && result->contains("result")) {
-    outcome.state = TaskState::kSuccess;
     outcome.xcom = (*result)["result"];
+    bool skipped = outcome.xcom.is_object() && outcome.xcom.value("skipped", false);
+    outcome.state = skipped ? TaskState::kSkipped : TaskState::kSuccess;
     return outcome;
   }
   outcome.state = TaskState::kFailed;
@@ -58,20 +59,31 @@ TaskOutcome NativeOperator::Interpret(const Json& /*args*/, const AttemptEvent& 
   return outcome;
 }
 
-int RunNativeOperator(std::string_view name) {
-  auto fail = [](const std::string& message) {
-    std::fprintf(stderr, "[weir] error: %s\n", message.c_str());
-    WriteResult(Json{{"error", message}});
-    return 1;
-  };
+int FailNativeOperator(const std::string& message) {
+  std::fprintf(stderr, "[weir] error: %s\n", message.c_str());
+  WriteResult(Json{{"error", message}});
+  return 1;
+}
+
+int RunNativeOperator(std::string_view name, NativeContext ctx) {
+  auto fail = FailNativeOperator;
   const NativeOperator* op = dynamic_cast<const NativeOperator*>(FindOperator(name));
   if (op == nullptr) return fail(fmt::format("'{}' is not a native operator", name));
   const char* text = std::getenv(kArgsEnv);
   auto args = ParseJson(text != nullptr ? text : "{}", kArgsEnv);
   if (!args) return fail(args.error().message);
-  NativeContext ctx;
-  if (const char* w = std::getenv("WEIR_WORK_DIR")) ctx.work_dir = w;
-  if (const char* l = std::getenv("WEIR_LAKE")) ctx.lake_uri = l;
+  auto env = [](const char* name, std::string& field) {
+    const char* v = std::getenv(name);
+    if (field.empty() && v != nullptr) field = v;
+  };
+  env("WEIR_WORK_DIR", ctx.work_dir);
+  env("WEIR_LAKE", ctx.lake_uri);
+  env("WEIR_DAG_ID", ctx.dag_id);
+  env("WEIR_RUN_ID", ctx.run_id);
+  env("WEIR_TASK_ID", ctx.task_id);
+  if (const char* t = std::getenv("WEIR_TRY_NUMBER"); t != nullptr && ctx.try_number == 0) {
+    ctx.try_number = std::atoi(t);
+  }
   auto result = op->Run(*args, ctx);
   if (!result) return fail(result.error().message);
   WriteResult(Json{{"result", *result}});

@@ -1,17 +1,38 @@
 #pragma once
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "duck/duck.h"
 #include "ops/operator.h"
 
 namespace weir {
 
+// What the lake already holds from a source URL: the source's validators when weir last
+// fetched it, and the object it became (so http_download can skip an unchanged source).
+struct SourceCopy {
+  std::string source_url;
+  std::string etag;           // the source's ETag then (may be empty)
+  std::string last_modified;  // the source's Last-Modified then (may be empty)
+  std::string object_uri;     // the lake object made from it, still present
+};
+
 // What a native operator sees when it runs.
 struct NativeContext {
-  std::string work_dir;  // the task's scratch folder (relative paths resolve here)
-  std::string lake_uri;  // the default lake, for lake:// URIs
+  std::string work_dir;        // the task's scratch folder (relative paths resolve here)
+  std::string lake_uri;        // the default lake, for lake:// URIs
+  std::string database_url;    // the metadata store (the lake catalog lives there)
+  std::string warehouse_path;  // the DuckDB warehouse file
+  DuckOptions duck;            // memory limit, threads, spill folder for DuckDB in tasks
+  // Which attempt this is (empty outside an attempt, e.g. in unit tests).
+  std::string dag_id, run_id, task_id;
+  int try_number = 0;
+  // The lake's copy of a source URL, or nullopt when the catalog has none (or there is no
+  // catalog, when unset).
+  std::function<Result<std::optional<SourceCopy>>(const std::string& url)> find_source_copy;
 };
 
 // An operator implemented inside weir (lake_put, and later http_download, csv_to_parquet,
@@ -28,9 +49,15 @@ class NativeOperator : public Operator {
   virtual Result<Json> Run(const Json& args, const NativeContext& ctx) const = 0;
 };
 
-// The child's side: runs the native operator `name` with the arguments and context in the
-// environment, writes {"result": ...} or {"error": "..."} to fd 3, and returns the exit code
-// (0 on success, 1 on failure).
-int RunNativeOperator(std::string_view name);
+// The child's side: runs the native operator `name` with the arguments in the environment
+// (WEIR_NATIVE_ARGS) and `ctx` (whose work_dir, identity and lake are taken from the
+// attempt's WEIR_* variables when empty), writes {"result": ...} or {"error": "..."} to fd 3,
+// and returns the exit code (0 on success, 1 on failure). A result with "skipped": true
+// makes the task skipped.
+int RunNativeOperator(std::string_view name, NativeContext ctx);
+
+// The child's side when it cannot even start: reports `message` as the attempt's error on
+// fd 3 and stderr, and returns the exit code (1).
+int FailNativeOperator(const std::string& message);
 
 }  // namespace weir
