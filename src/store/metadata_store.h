@@ -118,6 +118,22 @@ class MetadataStore {
   virtual Result<Pool> GetPool(const std::string& name) = 0;
   virtual Result<std::vector<Pool>> ListPools() = 0;
   virtual Status DeletePool(const std::string& name) = 0;  // default_pool cannot be deleted
+
+  // The lake catalog.
+  // Records a new version of obj.uri (its id and created_at are set by the store when zero)
+  // and marks the previous current version of that URI replaced; returns the new id.
+  virtual Result<int64_t> RecordLakeObject(const LakeObject& obj) = 0;
+  // Current objects whose URI starts with `prefix`, by URI.
+  virtual Result<std::vector<LakeObject>> ListLakeObjects(const std::string& prefix) = 0;
+  // Every version of `uri`, newest first; empty when weir never wrote it.
+  virtual Result<std::vector<LakeObject>> LakeObjectHistory(const std::string& uri) = 0;
+  // The newest current object made from `source_url`, or nullopt.
+  virtual Result<std::optional<LakeObject>> FindLakeObjectBySource(
+      const std::string& source_url) = 0;
+  // Schema history: AddDatasetSchema fails with kAlreadyExists for a recorded version.
+  virtual Status AddDatasetSchema(const DatasetSchema& schema) = 0;
+  virtual Result<std::vector<DatasetSchema>> ListDatasetSchemas(const std::string& dataset) = 0;
+  virtual Result<std::vector<DatasetSummary>> ListDatasets() = 0;
 };
 
 }  // namespace weir

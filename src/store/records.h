@@ -119,6 +119,58 @@ struct Pool {
   std::string description;
 };
 
+// The lake catalog (DESIGN.md section 6).
+
+// One version of one object weir wrote into a lake. Re-writing the same URI adds a new
+// row and sets replaced_at on the previous one, so the history is kept.
+struct LakeObject {
+  int64_t id = 0;
+  std::string uri;        // as tasks name it: lake://<key> or file:///path
+  std::string store_uri;  // the lake holding it (file:///home/me/weir/lake)
+  std::string key;        // its key in that lake
+  std::string dataset;    // the prefix it belongs to (raw/yellow_tripdata)
+  std::string format;     // parquet, csv, or "" for other files
+  int64_t size = 0;
+  std::string sha256;
+  std::string etag;  // the lake's ETag of the object
+  std::string source_url;
+  std::string source_etag;
+  std::string source_last_modified;
+  std::optional<int64_t> rows;  // for parquet and csv
+  Json columns = Json::array();  // [{"name", "type"}] for parquet and csv
+  int schema_version = 0;        // the dataset schema version it has (0: none)
+  std::string warning;           // e.g. schema drift published under schema_policy warn
+  std::string dag_id;
+  std::string run_id;
+  std::string task_id;
+  int try_number = 0;
+  Time created_at{};
+  std::optional<Time> replaced_at;
+};
+
+// A version of a dataset's schema: a new one is recorded whenever an object arrives whose
+// columns differ from the latest version.
+struct DatasetSchema {
+  std::string dataset;
+  int version = 0;
+  Json columns = Json::array();  // [{"name", "type"}]
+  std::string change;            // how it differs from the previous version ("" for v1)
+  std::string policy;            // the schema_policy in force when it was recorded
+  std::string first_uri;         // the object that brought it
+  Time created_at{};
+};
+
+// A dataset and what it holds now (current objects only).
+struct DatasetSummary {
+  std::string dataset;
+  int64_t objects = 0;
+  int64_t size = 0;
+  std::optional<int64_t> rows;  // sum over objects that know their rows
+  int schema_version = 0;       // latest
+  Time updated_at{};
+  int warnings = 0;  // current objects with a warning
+};
+
 struct RunFilter {
   std::optional<std::string> dag_id;
   std::vector<RunState> states;  // empty: any

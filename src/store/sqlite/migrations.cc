@@ -131,8 +131,51 @@ constexpr auto kMigration1 = std::to_array<std::string_view>({
     )sql",
 });
 
+// The lake catalog: one row per version of an object (replaced_at NULL: the current one),
+// and the schema history of each dataset.
+constexpr auto kMigration2 = std::to_array<std::string_view>({
+    R"sql(CREATE TABLE lake_object (
+      id INTEGER PRIMARY KEY,
+      uri TEXT NOT NULL,
+      store_uri TEXT NOT NULL,
+      object_key TEXT NOT NULL,
+      dataset TEXT NOT NULL,
+      format TEXT NOT NULL DEFAULT '',
+      size BIGINT NOT NULL,
+      sha256 TEXT NOT NULL DEFAULT '',
+      etag TEXT NOT NULL DEFAULT '',
+      source_url TEXT NOT NULL DEFAULT '',
+      source_etag TEXT NOT NULL DEFAULT '',
+      source_last_modified TEXT NOT NULL DEFAULT '',
+      row_count BIGINT,
+      columns TEXT NOT NULL DEFAULT '[]',
+      schema_version INTEGER NOT NULL DEFAULT 0,
+      warning TEXT NOT NULL DEFAULT '',
+      dag_id TEXT NOT NULL DEFAULT '',
+      run_id TEXT NOT NULL DEFAULT '',
+      task_id TEXT NOT NULL DEFAULT '',
+      try_number INTEGER NOT NULL DEFAULT 0,
+      created_at BIGINT NOT NULL,
+      replaced_at BIGINT)
+    )sql",
+    "CREATE INDEX lake_object_by_uri ON lake_object (uri, id)",
+    "CREATE INDEX lake_object_by_source ON lake_object (source_url, id)",
+    "CREATE INDEX lake_object_by_dataset ON lake_object (dataset)",
+    R"sql(CREATE TABLE dataset_schema (
+      dataset TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      columns TEXT NOT NULL,
+      change TEXT NOT NULL DEFAULT '',
+      policy TEXT NOT NULL DEFAULT '',
+      first_uri TEXT NOT NULL DEFAULT '',
+      created_at BIGINT NOT NULL,
+      PRIMARY KEY (dataset, version))
+    )sql",
+});
+
 constexpr auto kMigrations = std::to_array<Migration>({
     {1, "create every table", kMigration1},
+    {2, "the lake catalog", kMigration2},
 });
 
 constexpr std::string_view kCreateSchemaVersion =

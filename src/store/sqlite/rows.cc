@@ -258,4 +258,77 @@ void BindXCom(Statement& s, const XComRow& x) {
   BindTime(s, 6, x.timestamp);
 }
 
+Result<LakeObject> ReadLakeObject(const Statement& s) {
+  LakeObject o;
+  o.id = s.Int64(0);
+  o.uri = s.Text(1);
+  o.store_uri = s.Text(2);
+  o.key = s.Text(3);
+  o.dataset = s.Text(4);
+  o.format = s.Text(5);
+  o.size = s.Int64(6);
+  o.sha256 = s.Text(7);
+  o.etag = s.Text(8);
+  o.source_url = s.Text(9);
+  o.source_etag = s.Text(10);
+  o.source_last_modified = s.Text(11);
+  o.rows = s.OptionalInt64(12);
+  o.columns = TRY(JsonColumn(s, 13, "lake_object.columns"));
+  o.schema_version = s.Int(14);
+  o.warning = s.Text(15);
+  o.dag_id = s.Text(16);
+  o.run_id = s.Text(17);
+  o.task_id = s.Text(18);
+  o.try_number = s.Int(19);
+  o.created_at = FromMicros(s.Int64(20));
+  o.replaced_at = ColumnOptionalTime(s, 21);
+  return o;
+}
+
+void BindLakeObject(Statement& s, const LakeObject& o) {
+  s.Bind(1, o.uri)
+      .Bind(2, o.store_uri)
+      .Bind(3, o.key)
+      .Bind(4, o.dataset)
+      .Bind(5, o.format)
+      .Bind(6, o.size)
+      .Bind(7, o.sha256)
+      .Bind(8, o.etag)
+      .Bind(9, o.source_url)
+      .Bind(10, o.source_etag)
+      .Bind(11, o.source_last_modified)
+      .Bind(12, o.rows)
+      .Bind(13, JsonText(o.columns))
+      .Bind(14, int64_t{o.schema_version})
+      .Bind(15, o.warning)
+      .Bind(16, o.dag_id)
+      .Bind(17, o.run_id)
+      .Bind(18, o.task_id)
+      .Bind(19, int64_t{o.try_number});
+  BindTime(s, 20, o.created_at);
+  BindTime(s, 21, o.replaced_at);
+}
+
+Result<DatasetSchema> ReadDatasetSchema(const Statement& s) {
+  DatasetSchema d;
+  d.dataset = s.Text(0);
+  d.version = s.Int(1);
+  d.columns = TRY(JsonColumn(s, 2, "dataset_schema.columns"));
+  d.change = s.Text(3);
+  d.policy = s.Text(4);
+  d.first_uri = s.Text(5);
+  d.created_at = FromMicros(s.Int64(6));
+  return d;
+}
+
+void BindDatasetSchema(Statement& s, const DatasetSchema& d) {
+  s.Bind(1, d.dataset)
+      .Bind(2, int64_t{d.version})
+      .Bind(3, JsonText(d.columns))
+      .Bind(4, d.change)
+      .Bind(5, d.policy)
+      .Bind(6, d.first_uri);
+  BindTime(s, 7, d.created_at);
+}
+
 }  // namespace weir::sqlite

@@ -30,6 +30,13 @@ inline constexpr std::string_view kTryColumns =
     "heartbeat_at, hostname, pid, proc_start, exit_code, log_path, error, version_id, "
     "rendered_args";
 inline constexpr std::string_view kXComColumns = "dag_id, run_id, task_id, key, value, timestamp";
+// Without id (the first column a read expects): selects prepend it, inserts leave it out.
+inline constexpr std::string_view kLakeObjectColumns =
+    "uri, store_uri, object_key, dataset, format, size, sha256, etag, source_url, source_etag, "
+    "source_last_modified, row_count, columns, schema_version, warning, dag_id, run_id, "
+    "task_id, try_number, created_at, replaced_at";
+inline constexpr std::string_view kDatasetSchemaColumns =
+    "dataset, version, columns, change, policy, first_uri, created_at";
 
 // "a, b" with alias "t" -> "t.a, t.b": for selecting one table's columns in a join.
 std::string Qualified(std::string_view columns, std::string_view alias);
@@ -77,5 +84,12 @@ void BindTry(Statement& s, const TaskTry& t);
 
 Result<XComRow> ReadXCom(const Statement& s);
 void BindXCom(Statement& s, const XComRow& x);
+
+// Reads "id, <kLakeObjectColumns>"; binds kLakeObjectColumns as ?1..?21.
+Result<LakeObject> ReadLakeObject(const Statement& s);
+void BindLakeObject(Statement& s, const LakeObject& o);
+
+Result<DatasetSchema> ReadDatasetSchema(const Statement& s);
+void BindDatasetSchema(Statement& s, const DatasetSchema& d);
 
 }  // namespace weir::sqlite

@@ -96,6 +96,14 @@ class SqliteStore final : public MetadataStore {
   Result<std::vector<Pool>> ListPools() override;
   Status DeletePool(const std::string& name) override;
 
+  Result<int64_t> RecordLakeObject(const LakeObject& obj) override;
+  Result<std::vector<LakeObject>> ListLakeObjects(const std::string& prefix) override;
+  Result<std::vector<LakeObject>> LakeObjectHistory(const std::string& uri) override;
+  Result<std::optional<LakeObject>> FindLakeObjectBySource(const std::string& source_url) override;
+  Status AddDatasetSchema(const DatasetSchema& schema) override;
+  Result<std::vector<DatasetSchema>> ListDatasetSchemas(const std::string& dataset) override;
+  Result<std::vector<DatasetSummary>> ListDatasets() override;
+
  private:
   SqliteStore(std::unique_ptr<sqlite::Connection> db, SqliteStoreOptions options);
 
