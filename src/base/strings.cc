@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
+
+#include <fmt/format.h>
 
 namespace weir {
 
@@ -89,6 +92,15 @@ std::string ShellQuote(std::string_view s) {
   }
   out += "'";
   return out;
+}
+
+std::string FormatBytes(int64_t bytes) {
+  if (bytes < 1000) return fmt::format("{} B", bytes);
+  static constexpr const char* kUnits[] = {"KB", "MB", "GB", "TB", "PB"};
+  double value = static_cast<double>(bytes);
+  size_t unit = 0;
+  for (value /= 1000; value >= 999.95 && unit + 1 < std::size(kUnits); value /= 1000) ++unit;
+  return fmt::format("{:.1f} {}", value, kUnits[unit]);
 }
 
 }  // namespace weir

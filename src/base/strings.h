@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,9 @@ size_t EditDistance(std::string_view a, std::string_view b);
 std::string ClosestMatch(std::string_view word, const std::vector<std::string>& candidates);
 // " (did you mean 'x'?)" or "" : ready to append to an error message.
 std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates);
+
+// A byte count for people: "812 B", "4.2 KB", "118.3 MB", "2.0 GB" (powers of 1000).
+std::string FormatBytes(int64_t bytes);
 
 // Quotes s for a POSIX shell, for log headers that show what ran.
 std::string ShellQuote(std::string_view s);

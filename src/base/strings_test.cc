@@ -22,5 +22,13 @@ TEST(Strings, ShellQuoteQuotesOnlyWhenNeeded) {
   EXPECT_EQ(ShellQuote("it's"), "'it'\\''s'");
 }
 
+TEST(Strings, FormatBytesPicksAReadableUnit) {
+  EXPECT_EQ(FormatBytes(0), "0 B");
+  EXPECT_EQ(FormatBytes(999), "999 B");
+  EXPECT_EQ(FormatBytes(4200), "4.2 KB");
+  EXPECT_EQ(FormatBytes(118'300'000), "118.3 MB");
+  EXPECT_EQ(FormatBytes(999'990'000), "1.0 GB");
+}
+
 }  // namespace
 }  // namespace weir

@@ -42,6 +42,7 @@ int RunCli(int argc, char** argv) {
   AddRunsCommands(app, state);
   AddAdminCommands(app, state);
   AddServerCommands(app, state);
+  AddLakeCommands(app, state);
 
   try {
     app.parse(argc, argv);

@@ -76,7 +76,9 @@ void Table::Print(OutputFormat format) const {
     fmt::print("{}\n", arr.dump(2));
     return;
   }
-  fmt::print("{}", Render());
+  std::string text = Render();
+  if (!text.empty() && text.back() != '\n') text += '\n';
+  fmt::print("{}", text);
 }
 
 std::string ShortTime(const std::optional<Time>& t, const date::time_zone* zone) {

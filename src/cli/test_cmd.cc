@@ -14,7 +14,9 @@
 #include "engine/attempts.h"
 #include "engine/scheduler.h"
 #include "exec/local_executor.h"
+#include "lake/catalog.h"
 #include "ops/native.h"
+#include "store/open.h"
 
 namespace weir {
 
@@ -32,6 +34,13 @@ int RunNative(const std::string& name) {
   ctx.duck.memory_limit = config->duckdb_memory_limit;
   ctx.duck.threads = config->duckdb_threads;
   ctx.duck.temp_directory = (std::filesystem::path(config->work_folder) / ".duckdb_tmp").string();
+  ctx.find_source_copy =
+      [db = config->database](const std::string& url) -> Result<std::optional<SourceCopy>> {
+    auto store = TRY(OpenMetadataStore(db));
+    auto copy = TRY(CurrentCopyOfSource(*store, url));
+    if (!copy) return std::optional<SourceCopy>();
+    return SourceCopy{url, copy->source_etag, copy->source_last_modified, copy->uri};
+  };
   return RunNativeOperator(name, std::move(ctx));
 }
 

@@ -183,4 +183,13 @@ std::string DuckTypeName(duckdb_type type) {
   }
 }
 
+std::string DuckString(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
 }  // namespace weir

@@ -65,6 +65,9 @@ class DuckDatabase {
   duckdb_database db_;
 };
 
+// `text` as a SQL string literal: 'it''s'.
+std::string DuckString(std::string_view text);
+
 // DuckDB's name for a column type ("BIGINT", "VARCHAR", "TIMESTAMP", ...).
 std::string DuckTypeName(duckdb_type type);
 

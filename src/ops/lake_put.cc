@@ -2,18 +2,90 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
+#include "duck/file_facts.h"
+#include "lake/catalog.h"
 #include "lake/object_store.h"
 #include "ops/args.h"
+#include "store/open.h"
 
 namespace weir {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+constexpr std::string_view kLake = "lake://", kFile = "file://";
+
+// Where a target URI points: the store, the key in it, and the dataset it belongs to.
+struct Target {
+  std::string store_uri;
+  std::string key;
+  std::string dataset;
+};
+
+Result<Target> ResolveTarget(const std::string& target, const NativeContext& ctx) {
+  if (target.rfind(kLake, 0) == 0) {
+    if (ctx.lake_uri.empty()) {
+      return Err(ErrorCode::kFailedPrecondition, "lake_put: no default lake is configured");
+    }
+    std::string key = target.substr(kLake.size());
+    TRY_CONTEXT(ValidateKey(key), "lake_put: target " + target);
+    return Target{ctx.lake_uri, key, DatasetOf(key)};
+  }
+  if (target.rfind(kFile, 0) == 0) {
+    fs::path path(target.substr(kFile.size()));
+    if (!path.is_absolute() || !path.has_filename()) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "lake_put: target '{}' must be file:///absolute/path/to/file", target);
+    }
+    std::string dataset = DatasetOf(path.relative_path().string());
+    return Target{std::string(kFile) + path.parent_path().string(), path.filename().string(),
+                  std::string(kFile) + "/" + dataset};
+  }
+  return Err(ErrorCode::kInvalidArgument,
+             "lake_put: target '{}' must start with lake:// or file:// (s3://, gs:// and "
+             "az:// come later)",
+             target);
+}
+
+// The lineage http_download leaves beside a file (and csv_to_parquet carries along).
+Json ReadSourceSidecar(const std::string& input) {
+  std::ifstream in(input + ".weir-source.json");
+  if (!in) return Json::object();
+  std::stringstream text;
+  text << in.rdbuf();
+  auto parsed = ParseJson(text.str(), input + ".weir-source.json");
+  return parsed && parsed->is_object() ? *parsed : Json::object();
+}
+
+// The input's schema and rows. A Parquet file that does not read as Parquet is refused (it
+// would poison every query over its dataset); a CSV that DuckDB cannot sniff is published
+// without a schema, with a note in the log.
+Result<FileFacts> InputFacts(const std::string& input, const std::string& target,
+                             const NativeContext& ctx) {
+  std::string format = TabularFormatOf(target);
+  if (format.empty()) return FileFacts{};
+  auto facts = ReadFileFacts(input, ctx.duck);
+  if (facts) return facts;
+  if (format == "parquet") {
+    return Err(ErrorCode::kInvalidArgument,
+               "lake_put: {} is not a readable Parquet file, so it was not published: {}", input,
+               facts.error().message);
+  }
+  fmt::print("[weir] note: no schema recorded for {}: {}\n", input, facts.error().message);
+  return FileFacts{format, std::nullopt, {}};
+}
+
+}  // namespace
+
 LakePutOperator::LakePutOperator() {
   schema_.name = "lake_put";
   schema_.description =
-      "Publishes a local file in the lake, atomically, with an end-to-end sha256 check.";
+      "Publishes a local file in the lake, atomically, with an end-to-end sha256 check, and "
+      "records it in the lake catalog.";
   schema_.args = {
       {"input", ArgType::kString, true, Json(),
        "The local file to publish; relative paths are relative to the task's work folder."},
@@ -21,6 +93,13 @@ LakePutOperator::LakePutOperator() {
        "Where: lake://<key> in the default lake, or file:///absolute/path."},
       {"expected_sha256", ArgType::kString, false, Json(),
        "Fail, publishing nothing, unless the input has this sha256 (hex)."},
+      {"schema_policy", ArgType::kString, false, Json("warn"),
+       "What a Parquet or CSV file whose columns differ from its dataset's latest schema "
+       "does: evolve (record a new schema version), warn (the same, flagged with a warning) "
+       "or freeze (fail before publishing)."},
+      {"source_url", ArgType::kString, false, Json(),
+       "The URL the file came from, for the catalog; default: what http_download recorded "
+       "beside the file."},
   };
 }
 
@@ -29,46 +108,75 @@ Result<Json> LakePutOperator::Run(const Json& args, const NativeContext& ctx) co
   std::string target = TRY(StringArg(args, "lake_put", "target"));
   PutOptions options;
   options.expected_sha256 = TRY(StringArg(args, "lake_put", "expected_sha256"));
+  SchemaPolicy policy = TRY_CONTEXT(
+      ParseSchemaPolicy(TRY(StringArg(args, "lake_put", "schema_policy", "warn"))), "lake_put");
   if (!input.empty() && input.front() != '/' && !ctx.work_dir.empty()) {
     input = (fs::path(ctx.work_dir) / input).string();
   }
-  std::string store_uri, key, shown;
-  constexpr std::string_view kLake = "lake://", kFile = "file://";
-  if (target.rfind(kLake, 0) == 0) {
-    if (ctx.lake_uri.empty()) {
-      return Err(ErrorCode::kFailedPrecondition, "lake_put: no default lake is configured");
-    }
-    store_uri = ctx.lake_uri;
-    key = target.substr(kLake.size());
-    shown = target;
-  } else if (target.rfind(kFile, 0) == 0) {
-    fs::path path(target.substr(kFile.size()));
-    if (!path.is_absolute() || !path.has_filename()) {
-      return Err(ErrorCode::kInvalidArgument,
-                 "lake_put: target '{}' must be file:///absolute/path/to/file", target);
-    }
-    store_uri = std::string(kFile) + path.parent_path().string();
-    key = path.filename().string();
-    shown = target;
-  } else {
-    return Err(ErrorCode::kInvalidArgument,
-               "lake_put: target '{}' must start with lake:// or file:// (s3://, gs:// and "
-               "az:// come later)",
-               target);
+  Target where = TRY(ResolveTarget(target, ctx));
+  FileFacts facts = TRY(InputFacts(input, target, ctx));
+  if (!facts.columns.empty()) {
+    fmt::print("[weir] {}: {} rows, {} columns\n", input,
+               facts.rows ? std::to_string(*facts.rows) : "?", facts.columns.size());
   }
-  auto store = TRY(OpenObjectStore(store_uri));
-  fmt::print("[weir] publishing {} to {}\n", input, shown);
+
+  // The catalog decides first: under schema_policy freeze a drifting file is refused here,
+  // before anything is published.
+  std::unique_ptr<MetadataStore> catalog;
+  Admission admission;
+  if (!ctx.database_url.empty()) {
+    catalog = TRY_CONTEXT(OpenMetadataStore(ctx.database_url), "lake_put: opening the catalog");
+    admission = TRY(AdmitObject(*catalog, where.dataset, facts.columns, policy, target));
+    if (admission.drift) fmt::print("[weir] schema drift: {}\n", admission.change);
+  }
+
+  auto store = TRY(OpenObjectStore(where.store_uri));
+  fmt::print("[weir] publishing {} to {}\n", input, target);
   std::fflush(stdout);
   auto started = std::chrono::steady_clock::now();
-  ObjectInfo info = TRY_CONTEXT(store->Put(key, input, options), "lake_put");
+  ObjectInfo info = TRY_CONTEXT(store->Put(where.key, input, options), "lake_put");
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   fmt::print("[weir] published {} bytes in {:.2f}s, sha256 {}\n", info.size, secs, info.sha256);
   std::string path = store->uri().substr(kFile.size()) + "/" + info.key;
-  return Json{{"uri", shown},
-              {"path", path},
-              {"size", info.size},
-              {"sha256", info.sha256},
-              {"etag", info.etag}};
+  Json result = {{"uri", target},         {"path", path},      {"size", info.size},
+                 {"sha256", info.sha256}, {"etag", info.etag}, {"dataset", where.dataset},
+                 {"format", facts.format}};
+  if (facts.rows) result["rows"] = *facts.rows;
+  if (!facts.columns.empty()) result["columns"] = ColumnsToJson(facts.columns);
+  if (catalog == nullptr) return result;
+
+  Json source = ReadSourceSidecar(input);
+  LakeObject record;
+  record.uri = target;
+  record.store_uri = store->uri();
+  record.key = info.key;
+  record.dataset = where.dataset;
+  record.format = facts.format;
+  record.size = info.size;
+  record.sha256 = info.sha256;
+  record.etag = info.etag;
+  record.source_url = TRY(StringArg(args, "lake_put", "source_url"));
+  if (record.source_url.empty()) record.source_url = source.value("source_url", "");
+  if (record.source_url == source.value("source_url", "")) {
+    record.source_etag = source.value("etag", "");
+    record.source_last_modified = source.value("last_modified", "");
+  }
+  record.rows = facts.rows;
+  record.columns = ColumnsToJson(facts.columns);
+  record.warning = admission.warning;
+  record.dag_id = ctx.dag_id;
+  record.run_id = ctx.run_id;
+  record.task_id = ctx.task_id;
+  record.try_number = ctx.try_number;
+  LakeObject recorded = TRY_CONTEXT(RecordObject(*catalog, std::move(record), policy),
+                                    "lake_put: published " + target + " but recording it failed");
+  if (!admission.warning.empty()) fmt::print("[weir] warning: {}\n", admission.warning);
+  fmt::print("[weir] catalog: {} in dataset {} (schema version {})\n", target, where.dataset,
+             recorded.schema_version);
+  result["schema_version"] = recorded.schema_version;
+  if (!admission.warning.empty()) result["warning"] = admission.warning;
+  if (!recorded.source_url.empty()) result["source_url"] = recorded.source_url;
+  return result;
 }
 
 }  // namespace weir

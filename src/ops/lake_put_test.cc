@@ -6,7 +6,9 @@
 #include <fstream>
 
 #include "base/hash.h"
+#include "duck/duck.h"
 #include "env/temp_dir.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace weir {
 namespace {
@@ -68,6 +70,102 @@ TEST_F(LakePutTest, TheChildsResultBecomesTheXComAndItsErrorTheTaskError) {
   TaskOutcome failed = op_.Interpret({}, bad);
   EXPECT_EQ(failed.state, TaskState::kFailed);
   EXPECT_EQ(failed.error, "lake_put: cannot read /x: No such file or directory");
+}
+
+// A Parquet file of 7 rows with `extra` DOUBLE columns after the two base ones.
+void WriteParquet(const std::string& path, int extra) {
+  auto db = DuckDatabase::Open("").value();
+  auto con = db->Connect().value();
+  std::string select = "SELECT range AS VendorID, range * 1.5 AS fare";
+  for (int i = 0; i < extra; ++i) select += fmt::format(", 0.5::DOUBLE AS extra{}", i);
+  ASSERT_TRUE(con.Execute("COPY (" + select + " FROM range(7)) TO " + DuckString(path) +
+                          " (FORMAT parquet)")
+                  .has_value());
+}
+
+class LakePutCatalogTest : public LakePutTest {
+ protected:
+  void SetUp() override {
+    LakePutTest::SetUp();
+    auto store = SqliteStore::Open(dir_.Join("weir.db")).value();
+    ASSERT_TRUE(store->Migrate().has_value());
+    ctx_.database_url = "sqlite:///" + dir_.Join("weir.db");
+    ctx_.dag_id = "taxi";
+    ctx_.run_id = "scheduled__2019-01-01";
+    ctx_.task_id = "upload";
+    ctx_.try_number = 2;
+    store_ = std::move(store);
+  }
+  std::unique_ptr<SqliteStore> store_;
+};
+
+TEST_F(LakePutCatalogTest, RecordsTheObjectWithSchemaRowsLineageAndSource) {
+  WriteParquet(dir_.Join("work/m.parquet"), 0);
+  std::ofstream(dir_.Join("work/m.parquet.weir-source.json"))
+      << R"({"source_url": "http://127.0.0.1:9/y.csv.gz", "etag": "\"e1\"",
+             "last_modified": "Tue, 01 Jan 2019 00:00:00 GMT"})";
+  Json r =
+      op_.Run({{"input", "m.parquet"}, {"target", "lake://raw/y/year=2019/month=01/m.parquet"}},
+              ctx_)
+          .value();
+  EXPECT_EQ(r["rows"], 7);
+  EXPECT_EQ(r["dataset"], "raw/y");
+  EXPECT_EQ(r["schema_version"], 1);
+  auto objects = store_->ListLakeObjects("lake://raw/y/").value();
+  ASSERT_EQ(objects.size(), 1u);
+  const LakeObject& o = objects[0];
+  EXPECT_EQ(o.format, "parquet");
+  EXPECT_EQ(o.rows, 7);
+  EXPECT_EQ(o.columns.size(), 2u);
+  EXPECT_EQ(o.sha256, r["sha256"]);
+  EXPECT_EQ(o.source_url, "http://127.0.0.1:9/y.csv.gz");
+  EXPECT_EQ(o.source_etag, "\"e1\"");
+  EXPECT_EQ(o.source_last_modified, "Tue, 01 Jan 2019 00:00:00 GMT");
+  EXPECT_EQ(o.dag_id, "taxi");
+  EXPECT_EQ(o.run_id, "scheduled__2019-01-01");
+  EXPECT_EQ(o.task_id, "upload");
+  EXPECT_EQ(o.try_number, 2);
+}
+
+TEST_F(LakePutCatalogTest, WarnPublishesADriftAndFreezeRefusesItBeforePublishing) {
+  WriteParquet(dir_.Join("work/a.parquet"), 0);
+  WriteParquet(dir_.Join("work/b.parquet"), 1);
+  ASSERT_TRUE(op_.Run({{"input", "a.parquet"}, {"target", "lake://d/month=1/a.parquet"}}, ctx_)
+                  .has_value());
+  auto frozen = op_.Run({{"input", "b.parquet"},
+                         {"target", "lake://d/month=2/b.parquet"},
+                         {"schema_policy", "freeze"}},
+                        ctx_);
+  ASSERT_FALSE(frozen.has_value());
+  EXPECT_NE(frozen.error().message.find("2 -> 3 columns: added extra0 (DOUBLE)"), std::string::npos)
+      << frozen.error().message;
+  EXPECT_FALSE(std::filesystem::exists(dir_.Join("lake/d/month=2/b.parquet")));
+  EXPECT_EQ(store_->ListLakeObjects("lake://d/").value().size(), 1u);
+  EXPECT_EQ(store_->ListDatasetSchemas("d").value().size(), 1u);
+
+  Json warned =
+      op_.Run({{"input", "b.parquet"}, {"target", "lake://d/month=2/b.parquet"}}, ctx_).value();
+  EXPECT_EQ(warned["schema_version"], 2);
+  EXPECT_NE(warned["warning"].get<std::string>().find("schema drift"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(dir_.Join("lake/d/month=2/b.parquet")));
+}
+
+TEST_F(LakePutCatalogTest, ABrokenParquetFileIsRefusedAndARewriteKeepsHistory) {
+  std::ofstream(dir_.Join("work/bad.parquet")) << "<?xml version=\"1.0\"?><Error/>";
+  auto bad = op_.Run({{"input", "bad.parquet"}, {"target", "lake://d/bad.parquet"}}, ctx_);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("not a readable Parquet file"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir_.Join("lake/d/bad.parquet")));
+  EXPECT_TRUE(store_->ListLakeObjects("").value().empty());
+
+  WriteParquet(dir_.Join("work/a.parquet"), 0);
+  ASSERT_TRUE(op_.Run({{"input", "a.parquet"}, {"target", "lake://d/a.parquet"}}, ctx_));
+  ASSERT_TRUE(op_.Run({{"input", "a.parquet"}, {"target", "lake://d/a.parquet"}}, ctx_));
+  auto history = store_->LakeObjectHistory("lake://d/a.parquet").value();
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_FALSE(history[0].replaced_at.has_value());
+  EXPECT_TRUE(history[1].replaced_at.has_value());
+  EXPECT_EQ(store_->ListDatasetSchemas("d").value().size(), 1u);
 }
 
 }  // namespace

@@ -42,15 +42,15 @@ TEST_P(MetadataStoreTest, LakeObjectsRoundTripAndListByPrefix) {
   auto id = store().RecordLakeObject(a);
   ASSERT_OK(id);
   EXPECT_GT(*id, 0);
-  ASSERT_OK(store().RecordLakeObject(MakeObject("raw/yellow/year=2019/month=02/b.parquet", 5,
-                                                "bb")));
+  ASSERT_OK(
+      store().RecordLakeObject(MakeObject("raw/yellow/year=2019/month=02/b.parquet", 5, "bb")));
   ASSERT_OK(store().RecordLakeObject(MakeObject("raw/green_x/c.parquet", 5, "cc")));
 
   auto listed = store().ListLakeObjects("lake://raw/yellow/");
   ASSERT_OK(listed);
-  EXPECT_THAT(Uris(*listed), ::testing::ElementsAre(
-                                 "lake://raw/yellow/year=2019/month=01/a.parquet",
-                                 "lake://raw/yellow/year=2019/month=02/b.parquet"));
+  EXPECT_THAT(Uris(*listed),
+              ::testing::ElementsAre("lake://raw/yellow/year=2019/month=01/a.parquet",
+                                     "lake://raw/yellow/year=2019/month=02/b.parquet"));
   const LakeObject& got = (*listed)[0];
   EXPECT_EQ(got.id, *id);
   EXPECT_EQ(got.key, a.key);

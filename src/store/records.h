@@ -136,7 +136,7 @@ struct LakeObject {
   std::string source_url;
   std::string source_etag;
   std::string source_last_modified;
-  std::optional<int64_t> rows;  // for parquet and csv
+  std::optional<int64_t> rows;   // for parquet and csv
   Json columns = Json::array();  // [{"name", "type"}] for parquet and csv
   int schema_version = 0;        // the dataset schema version it has (0: none)
   std::string warning;           // e.g. schema drift published under schema_policy warn

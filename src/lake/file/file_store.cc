@@ -150,8 +150,7 @@ Result<ObjectInfo> FileObjectStore::Put(const std::string& key, const std::strin
   TRY(ValidateKey(key));
   std::string sha = TRY(PublishFile(source, PathOf(key), options.expected_sha256));
   ObjectInfo info = TRY(InfoOf(key, PathOf(key)));
-  info.sha256 = sha;
-  info.etag = sha;
+  info.sha256 = sha;  // the etag stays what Head reports, so the two can be compared
   return info;
 }
 

@@ -69,8 +69,7 @@ Result<std::vector<LakeObject>> SqliteStore::LakeObjectHistory(const std::string
 Result<std::optional<LakeObject>> SqliteStore::FindLakeObjectBySource(
     const std::string& source_url) {
   static const std::string kSql =
-      SelectObjects() +
-      "WHERE source_url = ?1 AND replaced_at IS NULL ORDER BY id DESC LIMIT 1";
+      SelectObjects() + "WHERE source_url = ?1 AND replaced_at IS NULL ORDER BY id DESC LIMIT 1";
   auto select = TRY(db_->Prepare(kSql));
   select.Bind(1, source_url);
   return sqlite::FirstRow(select, sqlite::ReadLakeObject);
@@ -95,9 +94,9 @@ Status SqliteStore::AddDatasetSchema(const DatasetSchema& schema) {
 }
 
 Result<std::vector<DatasetSchema>> SqliteStore::ListDatasetSchemas(const std::string& dataset) {
-  static const std::string kSql = fmt::format(
-      "SELECT {} FROM dataset_schema WHERE dataset = ?1 ORDER BY version",
-      sqlite::kDatasetSchemaColumns);
+  static const std::string kSql =
+      fmt::format("SELECT {} FROM dataset_schema WHERE dataset = ?1 ORDER BY version",
+                  sqlite::kDatasetSchemaColumns);
   auto select = TRY(db_->Prepare(kSql));
   select.Bind(1, dataset);
   return sqlite::CollectRows(select, sqlite::ReadDatasetSchema);

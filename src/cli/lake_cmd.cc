@@ -1,0 +1,215 @@
+// `weir lake ls|show|schema|history`: the lake catalog.
+#include "base/strings.h"
+#include "cli/commands.h"
+#include "duck/file_facts.h"
+#include "lake/catalog.h"
+
+namespace weir {
+
+namespace {
+
+// A URI as users type it: "raw/yellow" means lake://raw/yellow.
+std::string AsUri(const std::string& text) {
+  return text.find("://") == std::string::npos ? "lake://" + text : text;
+}
+
+std::string Rows(const std::optional<int64_t>& rows) {
+  return rows ? std::to_string(*rows) : std::string();
+}
+
+Json OptionalJson(const std::optional<int64_t>& v) { return v ? Json(*v) : Json(); }
+
+std::string ProducedBy(const LakeObject& o) {
+  if (o.dag_id.empty()) return "";
+  return fmt::format("{}/{}/{} try {}", o.dag_id, o.run_id, o.task_id, o.try_number);
+}
+
+Json ObjectJson(const LakeObject& o) {
+  return Json{{"uri", o.uri},
+              {"lake", o.store_uri},
+              {"key", o.key},
+              {"dataset", o.dataset},
+              {"format", o.format},
+              {"size", o.size},
+              {"sha256", o.sha256},
+              {"etag", o.etag},
+              {"rows", OptionalJson(o.rows)},
+              {"columns", o.columns},
+              {"schema_version", o.schema_version},
+              {"warning", o.warning},
+              {"source_url", o.source_url},
+              {"source_etag", o.source_etag},
+              {"source_last_modified", o.source_last_modified},
+              {"dag_id", o.dag_id},
+              {"run_id", o.run_id},
+              {"task_id", o.task_id},
+              {"try_number", o.try_number},
+              {"created_at", FormatIso(o.created_at)},
+              {"replaced_at", o.replaced_at ? Json(FormatIso(*o.replaced_at)) : Json()}};
+}
+
+Result<int> ListDatasetsCmd(CliState& state) {
+  auto ctx = TRY(state.Open(false));
+  Table t({"dataset", "objects", "rows", "size", "schema", "warnings", "updated"});
+  for (const auto& d : TRY(ctx->store->ListDatasets())) {
+    t.AddRow({d.dataset.empty() ? "(top level)" : d.dataset, std::to_string(d.objects),
+              Rows(d.rows), FormatBytes(d.size), fmt::format("v{}", d.schema_version),
+              d.warnings > 0 ? std::to_string(d.warnings) : "", ShortTime(d.updated_at)},
+             Json{{"dataset", d.dataset},
+                  {"objects", d.objects},
+                  {"rows", OptionalJson(d.rows)},
+                  {"size", d.size},
+                  {"schema_version", d.schema_version},
+                  {"warnings", d.warnings},
+                  {"updated_at", FormatIso(d.updated_at)}});
+  }
+  if (t.size() == 0 && state.format() == OutputFormat::kTable) {
+    fmt::print("the lake catalog is empty: lake_put records every object it publishes\n");
+    return kExitOk;
+  }
+  t.Print(state.format());
+  return kExitOk;
+}
+
+Result<int> ListObjectsCmd(CliState& state, const std::string& prefix) {
+  if (prefix.empty()) return ListDatasetsCmd(state);
+  auto ctx = TRY(state.Open(false));
+  Table t({"uri", "size", "rows", "schema", "written", "by", "warning"});
+  for (const auto& o : TRY(ctx->store->ListLakeObjects(AsUri(prefix)))) {
+    t.AddRow({o.uri, FormatBytes(o.size), Rows(o.rows),
+              o.schema_version > 0 ? fmt::format("v{}", o.schema_version) : "",
+              ShortTime(o.created_at), ProducedBy(o), o.warning.empty() ? "" : "yes"},
+             ObjectJson(o));
+  }
+  t.Print(state.format());
+  return kExitOk;
+}
+
+Result<std::vector<LakeObject>> HistoryOf(CliContext& ctx, const std::string& uri) {
+  auto history = TRY(ctx.store->LakeObjectHistory(AsUri(uri)));
+  if (history.empty()) {
+    return Err(ErrorCode::kNotFound,
+               "the lake catalog has no object {}; `weir lake ls PREFIX` lists what it has",
+               AsUri(uri));
+  }
+  return history;
+}
+
+Result<int> ShowCmd(CliState& state, const std::string& uri) {
+  auto ctx = TRY(state.Open(false));
+  auto history = TRY(HistoryOf(*ctx, uri));
+  const LakeObject& o = history.front();
+  if (state.format() == OutputFormat::kJson) {
+    fmt::print("{}\n", ObjectJson(o).dump(2));
+    return kExitOk;
+  }
+  auto line = [](std::string_view label, const std::string& value) {
+    if (!value.empty()) fmt::print("{:<15} {}\n", label, value);
+  };
+  line("uri", o.uri);
+  line("stored at", o.store_uri + "/" + o.key);
+  line("dataset", o.dataset);
+  line("format", o.format);
+  line("size", fmt::format("{} ({} bytes)", FormatBytes(o.size), o.size));
+  line("rows", Rows(o.rows));
+  line("sha256", o.sha256);
+  line("etag", o.etag);
+  line("schema", o.schema_version > 0 ? fmt::format("version {}", o.schema_version) : "");
+  line("source", o.source_url);
+  line("source etag", o.source_etag);
+  line("last modified", o.source_last_modified);
+  line("written", FormatIso(o.created_at));
+  line("by", ProducedBy(o));
+  line("replaced", o.replaced_at ? FormatIso(*o.replaced_at) + " (no longer current)" : "");
+  line("warning", o.warning);
+  line("versions",
+       history.size() > 1 ? fmt::format("{} (weir lake history {})", history.size(), o.uri) : "");
+  if (auto columns = ColumnsFromJson(o.columns); columns && !columns->empty()) {
+    fmt::print("columns:\n");
+    for (const auto& c : *columns) fmt::print("  {:<28} {}\n", c.name, c.type);
+  }
+  return kExitOk;
+}
+
+Result<int> SchemaCmd(CliState& state, const std::string& dataset) {
+  auto ctx = TRY(state.Open(false));
+  auto versions = TRY(ctx->store->ListDatasetSchemas(dataset));
+  if (versions.empty()) {
+    std::vector<std::string> names;
+    for (const auto& d : TRY(ctx->store->ListDatasets())) names.push_back(d.dataset);
+    return Err(ErrorCode::kNotFound, "the lake catalog has no dataset '{}'{}", dataset,
+               names.empty() ? std::string(" (it is empty)") : DidYouMean(dataset, names));
+  }
+  if (state.format() == OutputFormat::kJson) {
+    Json out = Json::array();
+    for (const auto& v : versions) {
+      out.push_back(Json{{"dataset", v.dataset},
+                         {"version", v.version},
+                         {"columns", v.columns},
+                         {"change", v.change},
+                         {"policy", v.policy},
+                         {"first_uri", v.first_uri},
+                         {"created_at", FormatIso(v.created_at)}});
+    }
+    fmt::print("{}\n", out.dump(2));
+    return kExitOk;
+  }
+  Table t({"version", "recorded", "columns", "policy", "change", "first object"});
+  for (const auto& v : versions) {
+    t.AddRow({fmt::format("v{}", v.version), ShortTime(v.created_at),
+              std::to_string(v.columns.size()), v.policy,
+              v.change.empty() ? "(first version)" : v.change, v.first_uri});
+  }
+  t.Print(state.format());
+  const DatasetSchema& latest = versions.back();
+  fmt::print("\ncolumns of v{}:\n", latest.version);
+  for (const auto& c : TRY(ColumnsFromJson(latest.columns))) {
+    fmt::print("  {:<28} {}\n", c.name, c.type);
+  }
+  return kExitOk;
+}
+
+Result<int> HistoryCmd(CliState& state, const std::string& uri) {
+  auto ctx = TRY(state.Open(false));
+  Table t({"written", "size", "rows", "sha256", "schema", "by", "current", "warning"});
+  for (const auto& o : TRY(HistoryOf(*ctx, uri))) {
+    t.AddRow({ShortTime(o.created_at), FormatBytes(o.size), Rows(o.rows), o.sha256.substr(0, 12),
+              o.schema_version > 0 ? fmt::format("v{}", o.schema_version) : "", ProducedBy(o),
+              o.replaced_at ? "" : "yes", o.warning},
+             ObjectJson(o));
+  }
+  t.Print(state.format());
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddLakeCommands(CLI::App& app, CliState& state) {
+  static std::string arg;
+  auto* lake = app.add_subcommand("lake", "The lake catalog: objects, datasets, schema history");
+  lake->require_subcommand(1);
+
+  auto* ls = lake->add_subcommand(
+      "ls", "List datasets, or the current objects under PREFIX (lake://... or a key prefix)");
+  ls->add_option("prefix", arg, "A URI prefix; raw/yellow means lake://raw/yellow");
+  AddOutputOption(ls, state);
+  ls->callback([&state] { state.Run([&] { return ListObjectsCmd(state, arg); }); });
+
+  auto* show = lake->add_subcommand("show", "Everything the catalog knows about an object");
+  show->add_option("uri", arg, "The object's URI (lake://... or file://...)")->required();
+  AddOutputOption(show, state);
+  show->callback([&state] { state.Run([&] { return ShowCmd(state, arg); }); });
+
+  auto* schema = lake->add_subcommand(
+      "schema", "A dataset's schema history, with what changed between versions");
+  schema->add_option("dataset", arg, "The dataset, e.g. raw/yellow_tripdata")->required();
+  AddOutputOption(schema, state);
+  schema->callback([&state] { state.Run([&] { return SchemaCmd(state, arg); }); });
+
+  auto* history = lake->add_subcommand("history", "Every version weir wrote of an object");
+  history->add_option("uri", arg, "The object's URI")->required();
+  AddOutputOption(history, state);
+  history->callback([&state] { state.Run([&] { return HistoryCmd(state, arg); }); });
+}
+
+}  // namespace weir

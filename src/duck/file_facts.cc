@@ -1,0 +1,67 @@
+#include "duck/file_facts.h"
+
+namespace weir {
+
+namespace {
+
+bool EndsWith(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+std::string TabularFormatOf(const std::string& path) {
+  std::string p = Lower(path);
+  if (EndsWith(p, ".parquet")) return "parquet";
+  for (std::string_view ext : {".csv", ".csv.gz", ".tsv", ".tsv.gz"}) {
+    if (EndsWith(p, ext)) return "csv";
+  }
+  return "";
+}
+
+Result<FileFacts> ReadFileFacts(const std::string& path, const DuckOptions& options) {
+  FileFacts facts;
+  facts.format = TabularFormatOf(path);
+  if (facts.format.empty()) return facts;
+  auto db = TRY(DuckDatabase::Open("", options));
+  auto con = TRY(db->Connect());
+  std::string source = facts.format == "parquet" ? fmt::format("read_parquet({})", DuckString(path))
+                                                 : fmt::format("read_csv({})", DuckString(path));
+  std::string what = fmt::format("reading {} as {}", path, facts.format);
+  DuckRows described = TRY(con.Query("DESCRIBE SELECT * FROM " + source, what));
+  for (const auto& row : described.rows) {
+    if (row.size() < 2 || !row[0] || !row[1]) continue;
+    facts.columns.push_back(ColumnInfo{*row[0], *row[1]});
+  }
+  DuckRows counted = TRY(con.Query("SELECT count(*) FROM " + source, what));
+  if (!counted.rows.empty() && !counted.rows[0].empty() && counted.rows[0][0]) {
+    facts.rows = std::stoll(*counted.rows[0][0]);
+  }
+  return facts;
+}
+
+Json ColumnsToJson(const std::vector<ColumnInfo>& columns) {
+  Json out = Json::array();
+  for (const auto& c : columns) out.push_back(Json{{"name", c.name}, {"type", c.type}});
+  return out;
+}
+
+Result<std::vector<ColumnInfo>> ColumnsFromJson(const Json& j) {
+  std::vector<ColumnInfo> out;
+  if (!j.is_array()) return Err(ErrorCode::kInvalidArgument, "columns must be a list");
+  for (const Json& c : j) {
+    if (!c.is_object() || !c.contains("name") || !c["name"].is_string()) {
+      return Err(ErrorCode::kInvalidArgument, "each column needs a name: {}", c.dump());
+    }
+    out.push_back(ColumnInfo{c["name"].get<std::string>(), c.value("type", std::string())});
+  }
+  return out;
+}
+
+}  // namespace weir
