@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,6 +21,10 @@ Result<std::string> StringArg(const Json& args, std::string_view op, std::string
                               std::string fallback = "");
 // args[name] as a bool; `fallback` when absent or null.
 Result<bool> BoolArg(const Json& args, std::string_view op, std::string_view name, bool fallback);
+// args[name] as an integer (a string of digits, as a template renders, also counts);
+// `fallback` when absent or null.
+Result<int64_t> IntArg(const Json& args, std::string_view op, std::string_view name,
+                       int64_t fallback);
 // args[name] as a map of strings (numbers and booleans are converted, as an environment
 // would); empty when absent or null.
 Result<std::map<std::string, std::string>> StringMapArg(const Json& args, std::string_view op,

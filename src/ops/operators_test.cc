@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -183,15 +184,19 @@ TEST_F(OperatorRun, EmptySucceedsWithoutAProcess) {
 }
 
 TEST(OperatorRegistry, ListsTheOperatorsWithSchemas) {
-  EXPECT_THAT(OperatorNames(), ElementsAre("bash", "empty", "lake_put", "python"));
+  std::vector<std::string> names = OperatorNames();
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  EXPECT_EQ(std::adjacent_find(names.begin(), names.end()), names.end());
+  EXPECT_THAT(names,
+              testing::IsSupersetOf({"bash", "csv_to_parquet", "empty", "lake_put", "python"}));
   std::vector<OperatorSchema> schemas = OperatorSchemas();
-  ASSERT_EQ(schemas.size(), 4u);
+  ASSERT_EQ(schemas.size(), names.size());
   const OperatorSchema& bash = schemas[0];
   ASSERT_FALSE(bash.args.empty());
   EXPECT_EQ(bash.args[0].name, "command");
   EXPECT_TRUE(bash.args[0].required);
   EXPECT_FALSE(bash.description.empty());
-  const OperatorSchema& python = schemas[3];
+  const OperatorSchema& python = FindOperator("python")->schema();
   EXPECT_THAT(python.one_of, ElementsAre("callable", "script"));
   for (const OperatorSchema& s : schemas) {
     for (const ArgSpec& a : s.args) EXPECT_FALSE(a.description.empty()) << s.name << "." << a.name;

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "ops/bash.h"
+#include "ops/csv_to_parquet.h"
 #include "ops/empty.h"
 #include "ops/lake_put.h"
 #include "ops/python.h"
@@ -11,12 +12,14 @@ namespace weir {
 namespace {
 
 // Constant, stateless objects built on first use; sorted by name.
-const std::array<const Operator*, 4>& Operators() {
+const std::array<const Operator*, 5>& Operators() {
   static const BashOperator bash;
+  static const CsvToParquetOperator csv_to_parquet;
   static const EmptyOperator empty;
   static const LakePutOperator lake_put;
   static const PythonOperator python;
-  static const std::array<const Operator*, 4> all = {&bash, &empty, &lake_put, &python};
+  static const std::array<const Operator*, 5> all = {&bash, &csv_to_parquet, &empty, &lake_put,
+                                                     &python};
   return all;
 }
 

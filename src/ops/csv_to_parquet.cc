@@ -1,0 +1,476 @@
+#include "ops/csv_to_parquet.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <future>
+#include <set>
+
+#include "base/strings.h"
+#include "duck/file_facts.h"
+#include "ops/args.h"
+#include "ops/csv_inspect.h"
+
+namespace weir {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kOp = "csv_to_parquet";
+
+// Text forms of timestamps that DuckDB's sniffer leaves as VARCHAR, tried in this order on
+// text columns (month-first before day-first: the common US exports come first).
+const std::vector<std::string>& DefaultTimestampFormats() {
+  static const std::vector<std::string> formats = {
+      "%m/%d/%Y %H:%M:%S",
+      "%m/%d/%Y %H:%M",
+      "%m/%d/%Y, %I:%M:%S %p",
+      "%m/%d/%Y %I:%M:%S %p",
+      "%m/%d/%Y, %I:%M %p",
+      "%m/%d/%Y %I:%M %p",
+      "%d/%m/%Y %H:%M:%S",
+      "%d/%m/%Y %H:%M",
+      "%Y-%m-%d %I:%M:%S %p",
+      "%Y/%m/%d %H:%M:%S",
+      "%Y/%m/%d %H:%M",
+      "%d.%m.%Y %H:%M:%S",
+      "%d.%m.%Y %H:%M",
+      "%m/%d/%Y",
+      "%Y/%m/%d",
+      "%d.%m.%Y",
+  };
+  return formats;
+}
+
+// The options the task's arguments give, checked.
+struct Options {
+  std::string input, output;
+  CsvHints hints;
+  std::string escape;
+  bool header = true;
+  std::vector<std::string> null_values;
+  Json columns;  // [{name, type}] in file order, or null
+  std::map<std::string, std::string> types;
+  std::vector<std::string> timestamp_formats;
+  std::string compression;
+  int64_t row_group_size = 0;
+  int64_t sample_size = 0;
+  bool allow_empty = false;
+};
+
+Result<char> OneChar(const Json& args, std::string_view name, std::string fallback) {
+  std::string text = TRY(StringArg(args, kOp, name, fallback));
+  if (text == "\\t" || text == "tab") return '\t';
+  if (text.empty()) return static_cast<char>(0);
+  if (text.size() != 1) {
+    return Err(ErrorCode::kInvalidArgument,
+               "csv_to_parquet: argument '{}' must be one character, got '{}'", name, text);
+  }
+  return text[0];
+}
+
+Result<std::vector<std::string>> StringList(const Json& args, std::string_view name,
+                                            std::vector<std::string> fallback) {
+  Json list = TRY(TypedArg(args, kOp, name, Json::value_t::array, Json()));
+  if (list.is_null()) return fallback;
+  std::vector<std::string> out;
+  for (const Json& v : list) {
+    if (!v.is_string()) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "csv_to_parquet: argument '{}' must be a list of strings, got {}", name, v.dump());
+    }
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+std::string DefaultOutput(const std::string& input) {
+  std::string name = fs::path(input).filename().string();
+  for (std::string_view ext : {".gz", ".csv", ".tsv", ".txt"}) {
+    if (name.size() > ext.size() && name.ends_with(ext)) name.resize(name.size() - ext.size());
+  }
+  return name + ".parquet";
+}
+
+Result<Options> ParseOptions(const Json& args, const NativeContext& ctx) {
+  Options o;
+  auto resolve = [&](std::string path) {
+    if (!path.empty() && path.front() != '/' && !ctx.work_dir.empty()) {
+      return (fs::path(ctx.work_dir) / path).string();
+    }
+    return path;
+  };
+  o.input = resolve(TRY(StringArg(args, kOp, "input")));
+  o.output = TRY(StringArg(args, kOp, "output"));
+  if (o.output.empty()) o.output = DefaultOutput(o.input);
+  if (fs::path(o.output).lexically_normal().string().starts_with("..")) {
+    return Err(ErrorCode::kInvalidArgument,
+               "csv_to_parquet: output '{}' leaves the task's work folder", o.output);
+  }
+  o.output = resolve(o.output);
+  o.hints.delimiter = TRY(OneChar(args, "delimiter", ""));
+  o.hints.quote = TRY(OneChar(args, "quote", "\""));
+  o.escape = TRY(StringArg(args, kOp, "escape"));
+  std::string encoding = ToLower(TRY(StringArg(args, kOp, "encoding")));
+  if (encoding == "utf8" || encoding == "utf-8-sig") encoding = "utf-8";
+  if (encoding == "latin1" || encoding == "iso-8859-1") encoding = "latin-1";
+  if (encoding == "utf16") encoding = "utf-16";
+  if (!encoding.empty() && encoding != "utf-8" && encoding != "latin-1" && encoding != "utf-16") {
+    return Err(ErrorCode::kInvalidArgument,
+               "csv_to_parquet: encoding '{}' is not supported: use utf-8, utf-8-sig, latin-1 or "
+               "utf-16",
+               encoding);
+  }
+  o.hints.encoding = encoding;
+  o.header = TRY(BoolArg(args, kOp, "header", true));
+  o.null_values = TRY(StringList(args, "null_values", {""}));
+  o.columns = TRY(TypedArg(args, kOp, "columns", Json::value_t::array, Json()));
+  if (!o.columns.is_null()) TRY_CONTEXT(ColumnsFromJson(o.columns), "csv_to_parquet: columns");
+  o.types = TRY(StringMapArg(args, kOp, "types"));
+  o.timestamp_formats = TRY(StringList(args, "timestamp_formats", DefaultTimestampFormats()));
+  o.compression = ToLower(TRY(StringArg(args, kOp, "compression", "zstd")));
+  if (o.compression != "zstd" && o.compression != "snappy" && o.compression != "gzip" &&
+      o.compression != "none") {
+    return Err(ErrorCode::kInvalidArgument,
+               "csv_to_parquet: compression '{}' is not one of zstd, snappy, gzip, none",
+               o.compression);
+  }
+  o.row_group_size = TRY(IntArg(args, kOp, "row_group_size", 122880));
+  o.sample_size = TRY(IntArg(args, kOp, "sample_size", 20480));
+  if (o.row_group_size < 1 || o.sample_size == 0 || o.sample_size < -1) {
+    return Err(ErrorCode::kInvalidArgument,
+               "csv_to_parquet: row_group_size must be > 0 and sample_size > 0 (or -1: the "
+               "whole file)");
+  }
+  o.allow_empty = TRY(BoolArg(args, kOp, "allow_empty", false));
+  return o;
+}
+
+std::string Ident(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    out += c;
+    if (c == '"') out += '"';
+  }
+  return out + "\"";
+}
+
+std::string StringListSql(const std::vector<std::string>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + DuckString(values[i]);
+  return out + "]";
+}
+
+// The read_csv(...) call for the input, with everything weir knows passed explicitly.
+std::string ReadCsvSql(const Options& o, const CsvLayout& layout, int64_t sample_size,
+                       const std::map<std::string, std::string>& types) {
+  std::string sql = "read_csv(" + DuckString(o.input);
+  sql += ", delim=" + DuckString(std::string(1, layout.delimiter));
+  sql += ", quote=" + DuckString(std::string(1, o.hints.quote));
+  if (!o.escape.empty()) sql += ", escape=" + DuckString(o.escape);
+  sql += fmt::format(", header={}", o.header);
+  sql += ", encoding=" + DuckString(layout.encoding);
+  sql += ", compression=" + DuckString(layout.gzip ? "gzip" : "none");
+  sql += ", nullstr=" + StringListSql(o.null_values);
+  sql += ", strict_mode=true";
+  sql += fmt::format(", sample_size={}", sample_size);
+  if (!o.columns.is_null()) {
+    sql += ", auto_detect=false, columns={";
+    for (size_t i = 0; i < o.columns.size(); ++i) {
+      const Json& c = o.columns[i];
+      sql += (i ? ", " : "") + DuckString(c["name"].get<std::string>()) + ": " +
+             DuckString(c.value("type", std::string("VARCHAR")));
+    }
+    sql += "}";
+  } else if (!types.empty()) {
+    sql += ", types={";
+    bool first = true;
+    for (const auto& [name, type] : types) {
+      sql += (first ? "" : ", ") + DuckString(name) + ": " + DuckString(type);
+      first = false;
+    }
+    sql += "}";
+  }
+  return sql + ")";
+}
+
+// DuckDB's message without its list of generic fixes, on one line.
+std::string ShortDuckError(std::string_view message) {
+  std::string text(message.substr(0, message.find("Possible fixes")));
+  std::string out;
+  for (char c : text) {
+    if (c == '\n') {
+      if (!out.empty() && out.back() != ' ') out += "; ";
+    } else {
+      out += c;
+    }
+  }
+  while (!out.empty() && (out.back() == ' ' || out.back() == ';')) out.pop_back();
+  return out.size() > 600 ? out.substr(0, 600) + "..." : out;
+}
+
+struct Plan {
+  std::vector<ColumnInfo> columns;             // as read
+  std::map<std::string, std::string> formats;  // text column -> timestamp format
+  std::set<std::string> integers;              // integer columns read as text, cast checked
+};
+
+bool IsIntegerType(const std::string& type) {
+  static const std::set<std::string> kIntegers = {"TINYINT",   "SMALLINT", "INTEGER",
+                                                  "BIGINT",    "HUGEINT",  "UTINYINT",
+                                                  "USMALLINT", "UINTEGER", "UBIGINT"};
+  return kIntegers.count(type) > 0;
+}
+
+// The columns as DuckDB's sniffer reads them, and the timestamp format of each text column
+// whose every non-null value in the sample parses with one of the formats. Creates the view
+// `src` that the conversion reads. Integer columns are read as text and cast with a check:
+// DuckDB would round a "3.5" met after the sampled rows into 4, silently.
+Result<Plan> PlanColumns(DuckConnection& con, const Options& o, const CsvLayout& layout,
+                         int64_t sample_size) {
+  Plan plan;
+  std::string read = ReadCsvSql(o, layout, sample_size, o.types);
+  DuckRows described = TRY(con.Query("DESCRIBE SELECT * FROM " + read, "reading the CSV"));
+  std::vector<std::string> text;
+  std::map<std::string, std::string> types = o.types;
+  for (const auto& row : described.rows) {
+    if (row.size() < 2 || !row[0] || !row[1]) continue;
+    plan.columns.push_back(ColumnInfo{*row[0], *row[1]});
+    bool explicit_type = o.types.count(*row[0]) > 0 || !o.columns.is_null();
+    if (explicit_type) continue;
+    if (*row[1] == "VARCHAR") text.push_back(*row[0]);
+    if (IsIntegerType(*row[1])) {
+      plan.integers.insert(*row[0]);
+      types[*row[0]] = "VARCHAR";
+    }
+  }
+  if (!plan.integers.empty()) read = ReadCsvSql(o, layout, sample_size, types);
+  TRY(con.Execute("CREATE VIEW src AS SELECT * FROM " + read, "reading the CSV"));
+  if (text.empty() || o.timestamp_formats.empty()) return plan;
+  std::string sql = "SELECT ";
+  for (size_t c = 0; c < text.size(); ++c) {
+    sql += (c ? ", " : "") + fmt::format("count({})", Ident(text[c]));
+    for (const auto& f : o.timestamp_formats) {
+      sql += fmt::format(", count(try_strptime({}, {}))", Ident(text[c]), DuckString(f));
+    }
+  }
+  int64_t limit = sample_size > 0 ? sample_size : 100000;
+  sql += fmt::format(" FROM (SELECT * FROM src LIMIT {})", limit);
+  DuckRows counts = TRY(con.Query(sql, "reading the CSV"));
+  if (counts.rows.empty()) return plan;
+  const auto& row = counts.rows[0];
+  size_t stride = o.timestamp_formats.size() + 1;
+  for (size_t c = 0; c < text.size(); ++c) {
+    std::string values = row[c * stride].value_or("0");
+    if (values == "0") continue;
+    for (size_t f = 0; f < o.timestamp_formats.size(); ++f) {
+      if (row[c * stride + 1 + f].value_or("") == values) {
+        plan.formats[text[c]] = o.timestamp_formats[f];
+        break;
+      }
+    }
+  }
+  return plan;
+}
+
+bool HasTime(const std::string& format) {
+  return format.find("%H") != std::string::npos || format.find("%I") != std::string::npos;
+}
+
+std::string SelectSql(const Plan& plan) {
+  std::string sql = "SELECT ";
+  for (size_t i = 0; i < plan.columns.size(); ++i) {
+    const std::string& name = plan.columns[i].name;
+    std::string id = Ident(name);
+    auto f = plan.formats.find(name);
+    if (i) sql += ", ";
+    if (plan.integers.count(name)) {
+      // Worded as DuckDB words a failed cast, so that the retry with the whole file applies.
+      sql += fmt::format(
+          "CASE WHEN NOT contains({0}, '.') THEN {0}::{1} ELSE error('Could not convert string "
+          "''' || {0} || ''' to {1} in column ' || {2} || ': a value with a fraction') END AS "
+          "{0}",
+          id, plan.columns[i].type, DuckString(name));
+    } else if (f == plan.formats.end()) {
+      sql += id;
+    } else if (HasTime(f->second)) {
+      sql += fmt::format("strptime({0}, {1}) AS {0}", id, DuckString(f->second));
+    } else {
+      sql += fmt::format("strptime({0}, {1})::DATE AS {0}", id, DuckString(f->second));
+    }
+  }
+  return sql + " FROM src";
+}
+
+std::string CompressionSql(const std::string& c) { return c == "none" ? "uncompressed" : c; }
+
+struct Converted {
+  int64_t rows = 0;
+  Plan plan;
+};
+
+// One conversion attempt with the given sample size; DuckDB's error comes back unchanged.
+Result<Converted> Convert(const Options& o, const CsvLayout& layout, const NativeContext& ctx,
+                          const std::string& temp, int64_t sample_size) {
+  auto db = TRY(DuckDatabase::Open("", ctx.duck));
+  auto con = TRY(db->Connect());
+  Converted out;
+  out.plan = TRY(PlanColumns(con, o, layout, sample_size));
+  for (const auto& [name, format] : out.plan.formats) {
+    fmt::print("[weir] column {}: text read as {} with format {}\n", name,
+               HasTime(format) ? "TIMESTAMP" : "DATE", format);
+  }
+  std::fflush(stdout);
+  std::string copy = fmt::format(
+      "COPY ({}) TO {} (FORMAT parquet, COMPRESSION {}, "
+      "ROW_GROUP_SIZE {})",
+      SelectSql(out.plan), DuckString(temp), CompressionSql(o.compression), o.row_group_size);
+  DuckRows counted = TRY(con.Query(copy, "converting"));
+  if (!counted.rows.empty() && !counted.rows[0].empty() && counted.rows[0][0]) {
+    out.rows = std::stoll(*counted.rows[0][0]);
+  }
+  return out;
+}
+
+// A value DuckDB's sniffer did not see in its sample breaks the types it chose.
+bool IsTypeError(const std::string& message) {
+  return message.find("Could not convert") != std::string::npos ||
+         message.find("Could not parse string") != std::string::npos ||
+         message.find("Conversion Error") != std::string::npos;
+}
+
+void CopySidecar(const std::string& input, const std::string& output) {
+  std::error_code ec;
+  fs::path from(input + ".weir-source.json");
+  if (!fs::exists(from, ec)) return;
+  fs::copy_file(from, output + ".weir-source.json", fs::copy_options::overwrite_existing, ec);
+}
+
+}  // namespace
+
+CsvToParquetOperator::CsvToParquetOperator() {
+  schema_.name = "csv_to_parquet";
+  schema_.description =
+      "Converts a CSV or CSV.gz file to Parquet with DuckDB, inferring types (or taking them "
+      "from `columns`/`types`).";
+  schema_.args = {
+      {"input", ArgType::kString, true, Json(),
+       "The CSV file (plain or gzip); relative paths are relative to the task's work folder."},
+      {"output", ArgType::kString, false, Json(),
+       "The Parquet file to write; default: the input's name with .parquet for .csv(.gz), in "
+       "the task's work folder."},
+      {"header", ArgType::kBoolean, false, Json(true), "The first line holds column names."},
+      {"delimiter", ArgType::kString, false, Json(),
+       "One character (or \\t); default: the most frequent of , tab ; | in the first line."},
+      {"quote", ArgType::kString, false, Json("\""), "The quote character."},
+      {"escape", ArgType::kString, false, Json(),
+       "The escape character inside quotes; default: the quote (doubled quotes)."},
+      {"encoding", ArgType::kString, false, Json(),
+       "utf-8, utf-8-sig, latin-1 or utf-16; default: utf-16 when the file starts with its "
+       "byte order mark, else utf-8."},
+      {"null_values", ArgType::kList, false, Json::array({""}),
+       "Field values read as NULL, for every column (e.g. [\"\", \"-\", \"NA\"])."},
+      {"columns", ArgType::kList, false, Json(),
+       "The whole schema in file order, [{name, type}] with DuckDB types; turns inference "
+       "off. The names replace the header's."},
+      {"types", ArgType::kMap, false, Json(),
+       "Types for some columns by name (e.g. {store_and_fwd_flag: VARCHAR}); the rest are "
+       "inferred."},
+      {"timestamp_formats", ArgType::kList, false, Json(),
+       "strptime formats tried on text columns that DuckDB did not type; a column becomes a "
+       "TIMESTAMP (or DATE) when every sampled value parses with one. Default: US, Excel, "
+       "12-hour and day-first forms (see docs)."},
+      {"compression", ArgType::kString, false, Json("zstd"), "zstd, snappy, gzip or none."},
+      {"row_group_size", ArgType::kInteger, false, Json(122880), "Rows per Parquet row group."},
+      {"sample_size", ArgType::kInteger, false, Json(20480),
+       "Rows sampled to infer types; -1 reads the whole file. When a later value does not fit, "
+       "the conversion is redone once with the whole file sampled."},
+      {"allow_empty", ArgType::kBoolean, false, Json(false),
+       "Succeed with a 0-row Parquet file when the CSV has a header but no rows (default: "
+       "fail)."},
+  };
+}
+
+Result<Json> CsvToParquetOperator::Run(const Json& args, const NativeContext& ctx) const {
+  Options o = TRY(ParseOptions(args, ctx));
+  CsvLayout layout = TRY_CONTEXT(InspectCsv(o.input, o.hints), "csv_to_parquet");
+  fmt::print("[weir] {}: {}{}, {}, delimiter {}\n", o.input,
+             FormatBytes(static_cast<int64_t>(layout.size)), layout.gzip ? " gzip" : "",
+             layout.encoding, layout.delimiter == '\t' ? "tab" : std::string(1, layout.delimiter));
+  std::fflush(stdout);
+
+  // A gzip file is read to its end by zlib alongside DuckDB: DuckDB takes a file cut at a
+  // line boundary for a whole one.
+  std::future<Status> gzip_check;
+  if (layout.gzip) {
+    gzip_check = std::async(std::launch::async, [path = o.input] { return CheckGzipIntact(path); });
+  }
+  std::error_code dir_error;
+  fs::path parent = fs::absolute(o.output, dir_error).parent_path();
+  fs::create_directories(parent, dir_error);
+  std::string temp = fmt::format("{}.weir-tmp-{}", o.output, getpid());
+  auto started = std::chrono::steady_clock::now();
+  auto converted = Convert(o, layout, ctx, temp, o.sample_size);
+  if (!converted && o.sample_size != -1 && IsTypeError(converted.error().message)) {
+    fmt::print(
+        "[weir] a value after the first {} rows does not fit the inferred types ({}); "
+        "inferring them again from the whole file\n",
+        o.sample_size, ShortDuckError(converted.error().message));
+    std::fflush(stdout);
+    converted = Convert(o, layout, ctx, temp, -1);
+  }
+  Status intact = gzip_check.valid() ? gzip_check.get() : Status();
+  auto fail = [&](std::string message) -> Result<Json> {
+    std::error_code ec;
+    fs::remove(temp, ec);
+    return Err(ErrorCode::kInvalidArgument, "csv_to_parquet: {}", message);
+  };
+  if (!intact) return fail(intact.error().message);
+  if (!converted) {
+    // Say where the file breaks when a scan can tell; DuckDB's words otherwise.
+    if (auto ragged = FindRaggedRecord(o.input, layout, o.hints.quote, o.header)) {
+      return fail(
+          fmt::format("{}: {} (a ragged row: the file is damaged, or quoted otherwise than "
+                      "`quote`/`escape` say); check the source",
+                      o.input, *ragged));
+    }
+    return fail(fmt::format("{}: {}", o.input, ShortDuckError(converted.error().message)));
+  }
+  if (converted->rows == 0 && !o.allow_empty) {
+    return fail(
+        fmt::format("{} has {} but no data rows; set allow_empty: true if that is "
+                    "expected",
+                    o.input, o.header ? "a header" : "no lines"));
+  }
+  std::error_code ec;
+  fs::rename(temp, o.output, ec);
+  if (ec)
+    return fail(fmt::format("cannot move the output into place at {}: {}", o.output, ec.message()));
+  CopySidecar(o.input, o.output);
+  int64_t bytes = static_cast<int64_t>(fs::file_size(o.output, ec));
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  fmt::print("[weir] wrote {} rows, {} columns to {} ({}, {}) in {:.2f}s\n", converted->rows,
+             converted->plan.columns.size(), o.output, FormatBytes(bytes), o.compression, secs);
+
+  // The schema as written (timestamp columns parsed from text are TIMESTAMP/DATE now).
+  std::vector<ColumnInfo> written = converted->plan.columns;
+  for (auto& c : written) {
+    auto f = converted->plan.formats.find(c.name);
+    if (f != converted->plan.formats.end()) c.type = HasTime(f->second) ? "TIMESTAMP" : "DATE";
+  }
+  Json formats = Json::object();
+  for (const auto& [name, format] : converted->plan.formats) formats[name] = format;
+  return Json{{"path", o.output},
+              {"rows", converted->rows},
+              {"bytes", bytes},
+              {"columns", ColumnsToJson(written)},
+              {"compression", o.compression},
+              {"row_group_size", o.row_group_size},
+              {"timestamp_formats", formats},
+              {"input", o.input}};
+}
+
+}  // namespace weir
