@@ -43,6 +43,7 @@ int RunCli(int argc, char** argv) {
   AddAdminCommands(app, state);
   AddServerCommands(app, state);
   AddLakeCommands(app, state);
+  AddQueryCommand(app, state);
 
   try {
     app.parse(argc, argv);

@@ -40,6 +40,7 @@ void AddRunsCommands(CLI::App& app, CliState& state);
 void AddAdminCommands(CLI::App& app, CliState& state);   // db, variables, pools, version
 void AddServerCommands(CLI::App& app, CliState& state);  // scheduler, standalone
 void AddLakeCommands(CLI::App& app, CliState& state);    // lake ls|show|schema|history
+void AddQueryCommand(CLI::App& app, CliState& state);    // query "SQL"
 
 // The whole command line. Returns the process exit code.
 int RunCli(int argc, char** argv);

@@ -1,5 +1,9 @@
 #include "duck/duck.h"
 
+#include <algorithm>
+#include <set>
+#include <thread>
+
 namespace weir {
 
 namespace {
@@ -40,6 +44,7 @@ Result<std::unique_ptr<DuckDatabase>> DuckDatabase::Open(const std::string& path
   if (!options.temp_directory.empty()) {
     settings.emplace_back("temp_directory", options.temp_directory);
   }
+  if (options.read_only) settings.emplace_back("access_mode", "READ_ONLY");
   for (const auto& [name, value] : settings) {
     if (api->set_config(config, name.c_str(), value.c_str()) != DuckDBSuccess) {
       api->destroy_config(&config);
@@ -47,16 +52,26 @@ Result<std::unique_ptr<DuckDatabase>> DuckDatabase::Open(const std::string& path
     }
   }
   duckdb_database db = nullptr;
-  char* error = nullptr;
   const char* file = path.empty() || path == ":memory:" ? nullptr : path.c_str();
-  duckdb_state state = api->open_ext(file, &db, config, &error);
-  api->destroy_config(&config);
-  if (state != DuckDBSuccess) {
-    std::string message = error != nullptr ? error : "unknown error";
+  auto deadline = std::chrono::steady_clock::now() + options.lock_wait;
+  auto pause = std::chrono::milliseconds(50);
+  std::string message;
+  for (;;) {
+    char* error = nullptr;
+    duckdb_state state = api->open_ext(file, &db, config, &error);
+    if (state == DuckDBSuccess) break;
+    message = error != nullptr ? error : "unknown error";
     if (error != nullptr) api->free(error);
-    return Err(ErrorCode::kIo, "cannot open the DuckDB database {}: {}",
-               file ? path : std::string(":memory:"), message);
+    bool locked = message.find("Could not set lock") != std::string::npos;
+    if (!locked || std::chrono::steady_clock::now() + pause > deadline) {
+      api->destroy_config(&config);
+      return Err(ErrorCode::kIo, "cannot open the DuckDB database {}: {}",
+                 file ? path : std::string(":memory:"), message);
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(1000));
   }
+  api->destroy_config(&config);
   return std::unique_ptr<DuckDatabase>(new DuckDatabase(api, db));
 }
 
@@ -190,6 +205,21 @@ std::string DuckString(std::string_view text) {
     if (c == '\'') out += '\'';
   }
   return out + "'";
+}
+
+Json DuckValueJson(const std::optional<std::string>& text, const std::string& type) {
+  if (!text) return Json();
+  static const std::set<std::string> kIntegers = {"TINYINT",  "SMALLINT",  "INTEGER",  "BIGINT",
+                                                  "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"};
+  static const std::set<std::string> kReals = {"FLOAT", "DOUBLE", "DECIMAL"};
+  try {
+    if (kIntegers.count(type)) return Json(std::stoll(*text));
+    if (kReals.count(type)) return Json(std::stod(*text));
+  } catch (const std::exception&) {
+    return Json(*text);
+  }
+  if (type == "BOOLEAN") return Json(*text == "true");
+  return Json(*text);
 }
 
 }  // namespace weir

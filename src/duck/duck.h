@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,10 @@ struct DuckOptions {
   std::string memory_limit;    // e.g. "512MB"; empty: DuckDB's default (80% of RAM)
   int threads = 0;             // 0: DuckDB's default (one per core)
   std::string temp_directory;  // where larger-than-memory work spills; empty: default
+  bool read_only = false;      // open a database file for reading only
+  // How long to keep trying while another process holds the file's lock (a DuckDB file has
+  // one writer process at a time); 0: fail at once.
+  std::chrono::milliseconds lock_wait{0};
 };
 
 // The rows of a query, every value as text (null as std::nullopt): enough for tables, JSON
@@ -67,6 +72,10 @@ class DuckDatabase {
 
 // `text` as a SQL string literal: 'it''s'.
 std::string DuckString(std::string_view text);
+
+// A value of DuckRows as JSON: integers and floating-point numbers as numbers, BOOLEAN as
+// true/false, NULL as null, everything else as its text.
+Json DuckValueJson(const std::optional<std::string>& text, const std::string& type);
 
 // DuckDB's name for a column type ("BIGINT", "VARCHAR", "TIMESTAMP", ...).
 std::string DuckTypeName(duckdb_type type);

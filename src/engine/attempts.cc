@@ -10,6 +10,8 @@
 
 #include "base/strings.h"
 #include "engine/retry_policy.h"
+#include "env/files.h"
+#include "model/template.h"
 #include "ops/registry.h"
 
 namespace weir {
@@ -31,6 +33,30 @@ std::string ArgvText(const std::vector<std::string>& argv) {
     out += a.size() > 200 ? ShellQuote(a.substr(0, 200)) + "..." : ShellQuote(a);
   }
   return out;
+}
+
+// Replaces each argument that names a template file (a .sql file next to the DAG file, for
+// the sql operator) with the file's content, rendered.
+Status RenderTemplateFiles(const OperatorSchema& schema, const DagSpec& spec,
+                           const TemplateContext& ctx, Json& args) {
+  for (const std::string& name : schema.template_file_args) {
+    if (!args.is_object() || !args.contains(name) || !args[name].is_string()) continue;
+    std::string value = args[name].get<std::string>();
+    if (value.find('\n') != std::string::npos) continue;
+    bool named = false;
+    for (const std::string& ext : schema.template_exts) named = named || value.ends_with(ext);
+    if (!named) continue;
+    fs::path path(value);
+    if (path.is_relative()) path = fs::path(spec.fileloc).parent_path() / path;
+    std::string where = spec.fileloc + ": argument '" + name + "' file " + path.string();
+    auto text = ReadFile(path.string());
+    if (!text) {
+      return Err(ErrorCode::kNotFound, "{}: cannot read it: {}", where, text.error().message);
+    }
+    Template parsed = TRY(Template::Parse(*text, where));
+    args[name] = TRY(parsed.Render(ctx));
+  }
+  return {};
 }
 
 }  // namespace
@@ -124,6 +150,7 @@ Result<PreparedAttempt> PrepareAttempt(const DagSpec& spec, const DagRun& run, c
   TemplateContext ctx = MakeTemplateContext(spec, run, task.task_id, try_number, store);
   std::string where = spec.fileloc + ": task '" + task.task_id + "'";
   out.args = TRY(RenderArgs(task.args, ctx, where));
+  TRY(RenderTemplateFiles(out.op->schema(), spec, ctx, out.args));
 
   AttemptContext actx;
   actx.dag_id = spec.dag_id;

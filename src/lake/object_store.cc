@@ -39,4 +39,26 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& uri) {
              uri);
 }
 
+Result<std::string> LocalPathOf(const std::string& uri, const std::string& lake_uri) {
+  constexpr std::string_view kLake = "lake://", kFile = "file://";
+  if (uri.rfind(kLake, 0) == 0) {
+    if (lake_uri.rfind(kFile, 0) != 0) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "{} is in the lake {}, whose objects are not local files", uri, lake_uri);
+    }
+    std::string key = uri.substr(kLake.size());
+    std::string check = key;
+    while (!check.empty() && check.back() == '/') check.pop_back();
+    if (!check.empty()) TRY_CONTEXT(ValidateKey(check), uri);
+    return lake_uri.substr(kFile.size()) + "/" + key;
+  }
+  if (uri.rfind(kFile, 0) == 0 && uri.size() > kFile.size() && uri[kFile.size()] == '/') {
+    return uri.substr(kFile.size());
+  }
+  return Err(ErrorCode::kInvalidArgument,
+             "'{}' must be lake://<key> or file:///absolute/path (s3://, gs:// and az:// come "
+             "later)",
+             uri);
+}
+
 }  // namespace weir

@@ -62,4 +62,9 @@ Status ValidateKey(const std::string& key);
 // kInvalidArgument naming the supported ones.
 Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& uri);
 
+// The local path of a lake://<key> (in the lake at `lake_uri`) or file:///path URI, for
+// readers that take paths (DuckDB's read_parquet). The key may end in '/' or hold a glob.
+// Other schemes are kInvalidArgument: their objects are not local files.
+Result<std::string> LocalPathOf(const std::string& uri, const std::string& lake_uri);
+
 }  // namespace weir

@@ -26,6 +26,11 @@ struct OperatorSchema {
   std::vector<ArgSpec> args;
   // At least one of these argument names must be present (e.g. python: script or callable).
   std::vector<std::string> one_of;
+  // Arguments whose value, when it is a file name ending in one of template_exts (".sql"),
+  // is replaced by that file's content, read relative to the DAG file's folder and rendered
+  // as a template (Airflow's template_ext).
+  std::vector<std::string> template_file_args;
+  std::vector<std::string> template_exts;
 };
 
 }  // namespace weir

@@ -5,21 +5,25 @@
 #include "ops/bash.h"
 #include "ops/csv_to_parquet.h"
 #include "ops/empty.h"
+#include "ops/external_table.h"
 #include "ops/lake_put.h"
 #include "ops/python.h"
+#include "ops/sql.h"
 
 namespace weir {
 namespace {
 
 // Constant, stateless objects built on first use; sorted by name.
-const std::array<const Operator*, 5>& Operators() {
+const std::array<const Operator*, 7>& Operators() {
   static const BashOperator bash;
   static const CsvToParquetOperator csv_to_parquet;
   static const EmptyOperator empty;
+  static const ExternalTableOperator external_table;
   static const LakePutOperator lake_put;
   static const PythonOperator python;
-  static const std::array<const Operator*, 5> all = {&bash, &csv_to_parquet, &empty, &lake_put,
-                                                     &python};
+  static const SqlOperator sql;
+  static const std::array<const Operator*, 7> all = {
+      &bash, &csv_to_parquet, &empty, &external_table, &lake_put, &python, &sql};
   return all;
 }
 
