@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <memory>
 #include <mutex>
@@ -191,6 +192,10 @@ Result<HttpResponse> Fetch(const HttpRequest& request, const HttpSink& sink,
   if (t.sink_error) return std::unexpected(*t.sink_error);
   if (code != CURLE_OK) {
     std::string detail = error[0] != '\0' ? error : curl_easy_strerror(code);
+    long os_errno = 0;  // curl's text says "Couldn't connect"; errno says why (refused, ...)
+    if (curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK && os_errno != 0) {
+      detail += fmt::format(" ({})", std::strerror(static_cast<int>(os_errno)));
+    }
     return MakeError(Classify(code), "fetching " + request.url + " failed: " + detail);
   }
   if (!t.head_sent) {

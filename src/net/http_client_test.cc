@@ -125,6 +125,7 @@ TEST_F(FetchTest, ARefusedConnectionIsATransientError) {
   EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
   EXPECT_TRUE(IsTransient(r.error()));
   EXPECT_NE(r.error().message.find(url), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("Connection refused"), std::string::npos) << r.error().message;
   EXPECT_EQ(heads_, 0);
 }
 

@@ -183,7 +183,7 @@ TEST_F(OperatorRun, EmptySucceedsWithoutAProcess) {
 }
 
 TEST(OperatorRegistry, ListsTheOperatorsWithSchemas) {
-  EXPECT_THAT(OperatorNames(), ElementsAre("bash", "empty", "lake_put", "python"));
+  EXPECT_THAT(OperatorNames(), ElementsAre("bash", "empty", "http_download", "lake_put", "python"));
   std::vector<OperatorSchema> schemas = OperatorSchemas();
   ASSERT_EQ(schemas.size(), 4u);
   const OperatorSchema& bash = schemas[0];

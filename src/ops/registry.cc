@@ -4,6 +4,7 @@
 
 #include "ops/bash.h"
 #include "ops/empty.h"
+#include "ops/http_download.h"
 #include "ops/lake_put.h"
 #include "ops/python.h"
 
@@ -11,12 +12,14 @@ namespace weir {
 namespace {
 
 // Constant, stateless objects built on first use; sorted by name.
-const std::array<const Operator*, 4>& Operators() {
+const std::array<const Operator*, 5>& Operators() {
   static const BashOperator bash;
   static const EmptyOperator empty;
+  static const HttpDownloadOperator http_download;
   static const LakePutOperator lake_put;
   static const PythonOperator python;
-  static const std::array<const Operator*, 4> all = {&bash, &empty, &lake_put, &python};
+  static const std::array<const Operator*, 5> all = {&bash, &empty, &http_download, &lake_put,
+                                                     &python};
   return all;
 }
 
