@@ -160,8 +160,13 @@ Result<PartResult> FetchPart(HttpRequest request, const std::string& path,
     } else {
       return {};
     }
-    return WriteMeta(meta_file, {request.url, head.Header("etag"), head.Header("last-modified"),
-                                 result.resumed_from});
+    PartMeta now{request.url, head.Header("etag"), head.Header("last-modified"),
+                 result.resumed_from};
+    if (head.status == 206 && now.etag.empty() && now.last_modified.empty()) {
+      now.etag = meta->etag;  // If-Range matched these, and they are what a later try needs
+      now.last_modified = meta->last_modified;
+    }
+    return WriteMeta(meta_file, now);
   };
   sink.body = [&](std::string_view piece) -> Status {
     if (!file.is_open()) {
@@ -200,6 +205,12 @@ Result<PartResult> FetchPart(HttpRequest request, const std::string& path,
                *request.range_from);
   }
   if (status < 200 || status >= 300) return result;
+  if (status == 206 && result.response.Header("etag").empty() &&
+      result.response.Header("last-modified").empty()) {
+    // A 206 without validators: the ones If-Range matched describe the file.
+    result.response.headers["etag"] = meta->etag;
+    result.response.headers["last-modified"] = meta->last_modified;
+  }
   if (total && result.bytes != *total) {
     return Err(ErrorCode::kUnavailable, "the transfer from {} ended after {} of {} bytes",
                request.url, result.bytes, *total);
