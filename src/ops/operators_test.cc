@@ -185,13 +185,13 @@ TEST_F(OperatorRun, EmptySucceedsWithoutAProcess) {
 TEST(OperatorRegistry, ListsTheOperatorsWithSchemas) {
   EXPECT_THAT(OperatorNames(), ElementsAre("bash", "empty", "http_download", "lake_put", "python"));
   std::vector<OperatorSchema> schemas = OperatorSchemas();
-  ASSERT_EQ(schemas.size(), 4u);
+  ASSERT_EQ(schemas.size(), 5u);
   const OperatorSchema& bash = schemas[0];
   ASSERT_FALSE(bash.args.empty());
   EXPECT_EQ(bash.args[0].name, "command");
   EXPECT_TRUE(bash.args[0].required);
   EXPECT_FALSE(bash.description.empty());
-  const OperatorSchema& python = schemas[3];
+  const OperatorSchema& python = schemas[4];
   EXPECT_THAT(python.one_of, ElementsAre("callable", "script"));
   for (const OperatorSchema& s : schemas) {
     for (const ArgSpec& a : s.args) EXPECT_FALSE(a.description.empty()) << s.name << "." << a.name;
