@@ -44,11 +44,25 @@ Result<int64_t> IntArg(const Json& args, std::string_view op, std::string_view n
   if (v->is_number_integer()) return v->get<int64_t>();
   if (v->is_string()) {
     const std::string& text = v->get_ref<const std::string&>();
-    int64_t value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) return value;
+    int64_t n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) return n;
   }
-  return WrongType(op, name, "an integer", *v);
+  return WrongType(op, name, "a whole number", *v);
+}
+
+Result<double> NumberArg(const Json& args, std::string_view op, std::string_view name,
+                         double fallback) {
+  const Json* v = Find(args, name);
+  if (v == nullptr) return fallback;
+  if (v->is_number()) return v->get<double>();
+  if (v->is_string()) {
+    const std::string& text = v->get_ref<const std::string&>();
+    double x = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
+    if (ec == std::errc() && end == text.data() + text.size() && !text.empty()) return x;
+  }
+  return WrongType(op, name, "a number", *v);
 }
 
 Result<std::map<std::string, std::string>> StringMapArg(const Json& args, std::string_view op,

@@ -21,10 +21,14 @@ Result<std::string> StringArg(const Json& args, std::string_view op, std::string
                               std::string fallback = "");
 // args[name] as a bool; `fallback` when absent or null.
 Result<bool> BoolArg(const Json& args, std::string_view op, std::string_view name, bool fallback);
-// args[name] as an integer (a string of digits, as a template renders, also counts);
-// `fallback` when absent or null.
+// args[name] as a whole number (a rendered template's text such as "42" counts); `fallback`
+// when absent or null.
 Result<int64_t> IntArg(const Json& args, std::string_view op, std::string_view name,
                        int64_t fallback);
+// args[name] as a number (or a rendered template's text such as "0.5"); `fallback` when
+// absent or null.
+Result<double> NumberArg(const Json& args, std::string_view op, std::string_view name,
+                         double fallback);
 // args[name] as a map of strings (numbers and booleans are converted, as an environment
 // would); empty when absent or null.
 Result<std::map<std::string, std::string>> StringMapArg(const Json& args, std::string_view op,

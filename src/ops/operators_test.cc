@@ -187,8 +187,8 @@ TEST(OperatorRegistry, ListsTheOperatorsWithSchemas) {
   std::vector<std::string> names = OperatorNames();
   EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
   EXPECT_EQ(std::adjacent_find(names.begin(), names.end()), names.end());
-  EXPECT_THAT(names,
-              testing::IsSupersetOf({"bash", "csv_to_parquet", "empty", "lake_put", "python"}));
+  EXPECT_THAT(names, testing::IsSupersetOf({"bash", "csv_to_parquet", "empty", "external_table",
+                                            "http_download", "lake_put", "python", "sql"}));
   std::vector<OperatorSchema> schemas = OperatorSchemas();
   ASSERT_EQ(schemas.size(), names.size());
   const OperatorSchema& bash = schemas[0];

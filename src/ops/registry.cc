@@ -6,6 +6,7 @@
 #include "ops/csv_to_parquet.h"
 #include "ops/empty.h"
 #include "ops/external_table.h"
+#include "ops/http_download.h"
 #include "ops/lake_put.h"
 #include "ops/python.h"
 #include "ops/sql.h"
@@ -14,16 +15,17 @@ namespace weir {
 namespace {
 
 // Constant, stateless objects built on first use; sorted by name.
-const std::array<const Operator*, 7>& Operators() {
+const std::array<const Operator*, 8>& Operators() {
   static const BashOperator bash;
   static const CsvToParquetOperator csv_to_parquet;
   static const EmptyOperator empty;
   static const ExternalTableOperator external_table;
+  static const HttpDownloadOperator http_download;
   static const LakePutOperator lake_put;
   static const PythonOperator python;
   static const SqlOperator sql;
-  static const std::array<const Operator*, 7> all = {
-      &bash, &csv_to_parquet, &empty, &external_table, &lake_put, &python, &sql};
+  static const std::array<const Operator*, 8> all = {
+      &bash, &csv_to_parquet, &empty, &external_table, &http_download, &lake_put, &python, &sql};
   return all;
 }
 
