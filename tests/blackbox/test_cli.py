@@ -86,7 +86,7 @@ tasks:
         self.assertIn("(created, with the example DAGs)", proc.startup_output)
         self.assertTrue(os.path.exists(os.path.join(home, "weir.yaml")))
         self.assertTrue(os.path.exists(os.path.join(home, "dags", "simple_dag.yaml")))
-        self.assertIn("7 DAGs, 0 import errors", proc.startup_output)
+        self.assertIn("10 DAGs, 0 import errors", proc.startup_output)
 
 
 if __name__ == "__main__":

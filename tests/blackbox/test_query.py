@@ -1,0 +1,94 @@
+"""The sql operator (inline and .sql files, templated; the warehouse and SQLite) and
+`weir query`, with the real binary."""
+
+import json
+import os
+import sqlite3
+import unittest
+
+from harness import WeirTestCase
+
+DAG = """
+dag_id: report
+schedule: "@daily"
+start_date: 2021-03-01
+tasks:
+  - task_id: load
+    operator: sql
+    sql: |
+      CREATE TABLE IF NOT EXISTS daily (day DATE, n INTEGER);
+      DELETE FROM daily WHERE day = DATE '{{ ds }}';
+      INSERT INTO daily VALUES (DATE '{{ ds }}', {{ params.n }});
+  - task_id: report
+    operator: sql
+    depends_on: [load]
+    sql: report.sql
+  - task_id: mirror
+    operator: sql
+    depends_on: [report]
+    conn: sqlite:///%(app_db)s
+    sql: |
+      CREATE TABLE IF NOT EXISTS seen (day TEXT PRIMARY KEY, n INTEGER);
+      INSERT OR REPLACE INTO seen VALUES ('{{ ds }}', {{ ti.xcom_pull('report').rows[0].n }});
+params:
+  n: 42
+"""
+
+REPORT_SQL = "-- the day's row\nSELECT day, n FROM daily WHERE day = DATE '{{ ds }}'\n"
+
+
+class QueryTest(WeirTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.app_db = os.path.join(self.home, "app.db")
+        self.write_dag("report.yaml", DAG % {"app_db": self.app_db})
+        with open(os.path.join(self.dags, "report.sql"), "w") as f:
+            f.write(REPORT_SQL)
+
+    def xcom(self, task, run_id):
+        (value,) = self.query("SELECT value FROM xcom WHERE dag_id = 'report' AND task_id = ? "
+                              "AND run_id = ?", task, run_id)[0]
+        return json.loads(value)
+
+    def test_sql_files_are_templated_and_the_warehouse_answers_queries(self):
+        code, out, err = self.weir("query", "SELECT 1")
+        self.assertNotEqual(code, 0)
+        self.assertIn("there is no warehouse", err)
+
+        for day in ("2021-03-05", "2021-03-06"):
+            self.weir("dags", "test", "report", day, check=0)
+        self.weir("dags", "test", "report", "2021-03-05", check=0)  # idempotent
+        report = self.xcom("report", "test__2021-03-06T00:00:00+00:00")
+        self.assertEqual(report["rows"], [{"day": "2021-03-06", "n": 42}])
+        self.assertEqual(report["row_count"], 1)
+
+        rows = self.weir_json("query", "SELECT day, n FROM daily ORDER BY day")
+        self.assertEqual(rows, [{"day": "2021-03-05", "n": 42}, {"day": "2021-03-06", "n": 42}])
+        code, out, err = self.weir("query", "SELECT count(*) AS days FROM daily")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out.split(), ["days", "----", "2"])
+        code, out, err = self.weir("query", "SELEC 1")
+        self.assertNotEqual(code, 0)
+        self.assertIn("syntax error", err)
+        # weir query is read-only.
+        code, out, err = self.weir("query", "DROP TABLE daily")
+        self.assertNotEqual(code, 0)
+        self.assertIn("read-only", err)
+
+        # The SQLite connection got the value XCom carried from the warehouse.
+        with sqlite3.connect(self.app_db) as conn:
+            self.assertEqual(conn.execute("SELECT day, n FROM seen ORDER BY day").fetchall(),
+                             [("2021-03-05", 42), ("2021-03-06", 42)])
+
+    def test_a_missing_sql_file_fails_the_task_and_says_where_it_looked(self):
+        os.remove(os.path.join(self.dags, "report.sql"))
+        code, out, err = self.weir("dags", "test", "report", "2021-03-05")
+        self.assertEqual(code, 1, out + err)
+        (error,) = self.query("SELECT error FROM task_instance WHERE task_id = 'report'")[0]
+        self.assertIn(os.path.join(self.dags, "report.sql"), error)
+        self.assertIn("cannot read", error)
+
+
+if __name__ == "__main__":
+    unittest.main()
