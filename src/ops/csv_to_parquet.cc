@@ -164,10 +164,9 @@ std::string StringListSql(const std::vector<std::string>& values) {
   return out + "]";
 }
 
-// The read_csv(...) call for the input, with everything weir knows passed explicitly.
-std::string ReadCsvSql(const Options& o, const CsvLayout& layout, int64_t sample_size,
-                       const std::map<std::string, std::string>& types) {
-  std::string sql = "read_csv(" + DuckString(o.input);
+// The options every read of the input shares: dialect, encoding, compression, nulls.
+std::string CsvOptionsSql(const Options& o, const CsvLayout& layout) {
+  std::string sql = DuckString(o.input);
   sql += ", delim=" + DuckString(std::string(1, layout.delimiter));
   sql += ", quote=" + DuckString(std::string(1, o.hints.quote));
   if (!o.escape.empty()) sql += ", escape=" + DuckString(o.escape);
@@ -176,25 +175,74 @@ std::string ReadCsvSql(const Options& o, const CsvLayout& layout, int64_t sample
   sql += ", compression=" + DuckString(layout.gzip ? "gzip" : "none");
   sql += ", nullstr=" + StringListSql(o.null_values);
   sql += ", strict_mode=true";
-  sql += fmt::format(", sample_size={}", sample_size);
+  return sql;
+}
+
+// What DuckDB's sniffer found in the sample: columns and types, and the date and timestamp
+// formats it recognised. From `columns` when the task gives them (nothing is sniffed).
+struct Sniffed {
+  std::vector<ColumnInfo> columns;
+  std::string date_format, timestamp_format;
+  int64_t skip_rows = 0;
+};
+
+Result<Sniffed> Sniff(DuckConnection& con, const Options& o, const CsvLayout& layout,
+                      int64_t sample_size) {
+  Sniffed out;
   if (!o.columns.is_null()) {
-    sql += ", auto_detect=false, columns={";
-    for (size_t i = 0; i < o.columns.size(); ++i) {
-      const Json& c = o.columns[i];
-      sql += (i ? ", " : "") + DuckString(c["name"].get<std::string>()) + ": " +
-             DuckString(c.value("type", std::string("VARCHAR")));
+    out.columns = TRY(ColumnsFromJson(o.columns));
+    for (auto& c : out.columns) {
+      if (c.type.empty()) c.type = "VARCHAR";
     }
-    sql += "}";
-  } else if (!types.empty()) {
-    sql += ", types={";
-    bool first = true;
-    for (const auto& [name, type] : types) {
-      sql += (first ? "" : ", ") + DuckString(name) + ": " + DuckString(type);
-      first = false;
-    }
-    sql += "}";
+    return out;
   }
-  return sql + ")";
+  DuckRows rows =
+      TRY(con.Query(fmt::format("SELECT to_json(s) FROM sniff_csv({}, sample_size={}) s",
+                                CsvOptionsSql(o, layout), sample_size),
+                    "reading the CSV"));
+  if (rows.rows.empty() || rows.rows[0].empty() || !rows.rows[0][0]) {
+    return Err(ErrorCode::kInternal, "reading the CSV: DuckDB's sniffer returned nothing");
+  }
+  Json j = TRY(ParseJson(*rows.rows[0][0], "sniff_csv"));
+  for (const Json& c : j.value("Columns", Json::array())) {
+    out.columns.push_back(ColumnInfo{c.value("name", ""), c.value("type", "VARCHAR")});
+  }
+  if (j.contains("DateFormat") && j["DateFormat"].is_string()) {
+    out.date_format = j["DateFormat"].get<std::string>();
+  }
+  if (j.contains("TimestampFormat") && j["TimestampFormat"].is_string()) {
+    out.timestamp_format = j["TimestampFormat"].get<std::string>();
+  }
+  out.skip_rows = j.value("SkipRows", int64_t{0});
+  for (const auto& [name, type] : o.types) {
+    auto it = std::find_if(out.columns.begin(), out.columns.end(),
+                           [&](const ColumnInfo& c) { return c.name == name; });
+    if (it == out.columns.end()) {
+      return Err(ErrorCode::kInvalidArgument, "types: the file has no column named '{}'", name);
+    }
+    it->type = type;
+  }
+  return out;
+}
+
+// read_csv with everything explicit, so nothing is sniffed again; `read_as` overrides the
+// type of some columns.
+std::string ReadCsvSql(const Options& o, const CsvLayout& layout, const Sniffed& sniffed,
+                       const std::map<std::string, std::string>& read_as) {
+  std::string sql = "read_csv(" + CsvOptionsSql(o, layout) + ", auto_detect=false";
+  if (sniffed.skip_rows > 0) sql += fmt::format(", skip={}", sniffed.skip_rows);
+  if (!sniffed.date_format.empty()) sql += ", dateformat=" + DuckString(sniffed.date_format);
+  if (!sniffed.timestamp_format.empty()) {
+    sql += ", timestampformat=" + DuckString(sniffed.timestamp_format);
+  }
+  sql += ", columns={";
+  for (size_t i = 0; i < sniffed.columns.size(); ++i) {
+    const ColumnInfo& c = sniffed.columns[i];
+    auto over = read_as.find(c.name);
+    sql += (i ? ", " : "") + DuckString(c.name) + ": " +
+           DuckString(over != read_as.end() ? over->second : c.type);
+  }
+  return sql + "})";
 }
 
 // DuckDB's message without its list of generic fixes, on one line.
@@ -232,46 +280,59 @@ bool IsIntegerType(const std::string& type) {
 Result<Plan> PlanColumns(DuckConnection& con, const Options& o, const CsvLayout& layout,
                          int64_t sample_size) {
   Plan plan;
-  std::string read = ReadCsvSql(o, layout, sample_size, o.types);
-  DuckRows described = TRY(con.Query("DESCRIBE SELECT * FROM " + read, "reading the CSV"));
+  Sniffed sniffed = TRY(Sniff(con, o, layout, sample_size));
   std::vector<std::string> text;
-  std::map<std::string, std::string> types = o.types;
-  for (const auto& row : described.rows) {
-    if (row.size() < 2 || !row[0] || !row[1]) continue;
-    plan.columns.push_back(ColumnInfo{*row[0], *row[1]});
-    bool explicit_type = o.types.count(*row[0]) > 0 || !o.columns.is_null();
+  std::map<std::string, std::string> read_as;
+  for (const ColumnInfo& c : sniffed.columns) {
+    plan.columns.push_back(c);
+    bool explicit_type = o.types.count(c.name) > 0 || !o.columns.is_null();
     if (explicit_type) continue;
-    if (*row[1] == "VARCHAR") text.push_back(*row[0]);
-    if (IsIntegerType(*row[1])) {
-      plan.integers.insert(*row[0]);
-      types[*row[0]] = "VARCHAR";
+    if (c.type == "VARCHAR") text.push_back(c.name);
+    if (IsIntegerType(c.type)) {
+      plan.integers.insert(c.name);
+      read_as[c.name] = "VARCHAR";
     }
   }
-  if (!plan.integers.empty()) read = ReadCsvSql(o, layout, sample_size, types);
-  TRY(con.Execute("CREATE VIEW src AS SELECT * FROM " + read, "reading the CSV"));
+  TRY(con.Execute("CREATE VIEW src AS SELECT * FROM " + ReadCsvSql(o, layout, sniffed, read_as),
+                  "reading the CSV"));
   if (text.empty() || o.timestamp_formats.empty()) return plan;
-  std::string sql = "SELECT ";
-  for (size_t c = 0; c < text.size(); ++c) {
-    sql += (c ? ", " : "") + fmt::format("count({})", Ident(text[c]));
-    for (const auto& f : o.timestamp_formats) {
-      sql += fmt::format(", count(try_strptime({}, {}))", Ident(text[c]), DuckString(f));
-    }
-  }
+  // The sample of the text columns, kept in memory; formats are tried on its first rows, and
+  // the ones that fit them all are checked on the whole sample (failing parses are not
+  // free: trying every format on every sampled value would cost more than the conversion's
+  // reading of a small file).
+  std::string columns;
+  for (const auto& name : text) columns += (columns.empty() ? "" : ", ") + Ident(name);
   int64_t limit = sample_size > 0 ? sample_size : 100000;
-  sql += fmt::format(" FROM (SELECT * FROM src LIMIT {})", limit);
-  DuckRows counts = TRY(con.Query(sql, "reading the CSV"));
-  if (counts.rows.empty()) return plan;
-  const auto& row = counts.rows[0];
-  size_t stride = o.timestamp_formats.size() + 1;
-  for (size_t c = 0; c < text.size(); ++c) {
-    std::string values = row[c * stride].value_or("0");
-    if (values == "0") continue;
-    for (size_t f = 0; f < o.timestamp_formats.size(); ++f) {
-      if (row[c * stride + 1 + f].value_or("") == values) {
-        plan.formats[text[c]] = o.timestamp_formats[f];
-        break;
+  TRY(con.Execute(
+      fmt::format("CREATE TEMP TABLE text_sample AS SELECT {} FROM src LIMIT {}", columns, limit),
+      "reading the CSV"));
+  auto fitting = [&](const std::vector<std::vector<std::string>>& candidates,
+                     std::string_view from) -> Result<std::vector<std::vector<std::string>>> {
+    std::string sql = "SELECT ";
+    for (size_t c = 0; c < text.size(); ++c) {
+      sql += (c ? ", " : "") + fmt::format("count({})", Ident(text[c]));
+      for (const auto& f : candidates[c]) {
+        sql += fmt::format(", count(try_strptime({}, {}))", Ident(text[c]), DuckString(f));
       }
     }
+    DuckRows counts = TRY(con.Query(sql + " FROM " + std::string(from), "reading the CSV"));
+    std::vector<std::vector<std::string>> out(text.size());
+    if (counts.rows.empty()) return out;
+    size_t at = 0;
+    for (size_t c = 0; c < text.size(); ++c) {
+      std::string values = counts.rows[0][at++].value_or("0");
+      for (const auto& f : candidates[c]) {
+        if (values != "0" && counts.rows[0][at].value_or("") == values) out[c].push_back(f);
+        ++at;
+      }
+    }
+    return out;
+  };
+  std::vector<std::vector<std::string>> all(text.size(), o.timestamp_formats);
+  auto first = TRY(fitting(all, "(SELECT * FROM text_sample LIMIT 200)"));
+  auto checked = TRY(fitting(first, "text_sample"));
+  for (size_t c = 0; c < text.size(); ++c) {
+    if (!checked[c].empty()) plan.formats[text[c]] = checked[c].front();
   }
   return plan;
 }
@@ -315,6 +376,7 @@ struct Converted {
 // One conversion attempt with the given sample size; DuckDB's error comes back unchanged.
 Result<Converted> Convert(const Options& o, const CsvLayout& layout, const NativeContext& ctx,
                           const std::string& temp, int64_t sample_size) {
+  auto started = std::chrono::steady_clock::now();
   auto db = TRY(DuckDatabase::Open("", ctx.duck));
   auto con = TRY(db->Connect());
   Converted out;
@@ -323,6 +385,9 @@ Result<Converted> Convert(const Options& o, const CsvLayout& layout, const Nativ
     fmt::print("[weir] column {}: text read as {} with format {}\n", name,
                HasTime(format) ? "TIMESTAMP" : "DATE", format);
   }
+  fmt::print("[weir] types inferred from {} rows in {:.2f}s\n",
+             sample_size > 0 ? std::to_string(sample_size) : "all",
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   std::fflush(stdout);
   std::string copy = fmt::format(
       "COPY ({}) TO {} (FORMAT parquet, COMPRESSION {}, "
