@@ -25,7 +25,7 @@ Result<int> QueryCmd(CliState& state, const std::string& sql) {
   options.lock_wait = std::chrono::seconds(30);  // a task may be replacing a table
   auto db = TRY(DuckDatabase::Open(config.warehouse, options));
   auto con = TRY(db->Connect());
-  DuckRows rows = TRY(con.Query(sql, "query"));
+  DuckRows rows = TRY(con.QueryEach(sql, "query"));
   Table t(rows.names);
   for (const auto& row : rows.rows) {
     std::vector<std::string> cells;

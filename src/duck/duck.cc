@@ -65,8 +65,10 @@ Result<std::unique_ptr<DuckDatabase>> DuckDatabase::Open(const std::string& path
     bool locked = message.find("Could not set lock") != std::string::npos;
     if (!locked || std::chrono::steady_clock::now() + pause > deadline) {
       api->destroy_config(&config);
-      return Err(ErrorCode::kIo, "cannot open the DuckDB database {}: {}",
-                 file ? path : std::string(":memory:"), message);
+      // A lock held by another process is worth retrying later; anything else is not.
+      return Err(locked ? ErrorCode::kUnavailable : ErrorCode::kIo,
+                 "cannot open the DuckDB database {}: {}", file ? path : std::string(":memory:"),
+                 message);
     }
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(1000));
@@ -104,6 +106,38 @@ Status DuckConnection::Execute(const std::string& sql, std::string_view what) {
   return {};
 }
 
+namespace {
+
+// The rows of a successful result.
+DuckRows RowsOf(const DuckApi* api, duckdb_result* r) {
+  DuckRows out;
+  idx_t cols = api->column_count(r);
+  idx_t rows = api->row_count(r);
+  for (idx_t c = 0; c < cols; ++c) {
+    const char* name = api->column_name(r, c);
+    out.names.emplace_back(name != nullptr ? name : "");
+    out.types.push_back(DuckTypeName(api->column_type(r, c)));
+  }
+  out.rows.reserve(rows);
+  for (idx_t row = 0; row < rows; ++row) {
+    std::vector<std::optional<std::string>> values;
+    values.reserve(cols);
+    for (idx_t c = 0; c < cols; ++c) {
+      if (api->value_is_null(r, c, row)) {
+        values.emplace_back(std::nullopt);
+        continue;
+      }
+      char* text = api->value_varchar(r, c, row);
+      values.emplace_back(std::string(text != nullptr ? text : ""));
+      if (text != nullptr) api->free(text);
+    }
+    out.rows.push_back(std::move(values));
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<DuckRows> DuckConnection::Query(const std::string& sql, std::string_view what) {
   duckdb_result r;
   duckdb_state state = api_->query(con_, sql.c_str(), &r);
@@ -111,30 +145,46 @@ Result<DuckRows> DuckConnection::Query(const std::string& sql, std::string_view 
   if (state != DuckDBSuccess) {
     return Err(ErrorCode::kInvalidArgument, "{}: {}", what, ErrorText(api_, &r));
   }
-  DuckRows out;
-  idx_t cols = api_->column_count(&r);
-  idx_t rows = api_->row_count(&r);
-  for (idx_t c = 0; c < cols; ++c) {
-    const char* name = api_->column_name(&r, c);
-    out.names.emplace_back(name != nullptr ? name : "");
-    out.types.push_back(DuckTypeName(api_->column_type(&r, c)));
+  return RowsOf(api_, &r);
+}
+
+Result<DuckRows> DuckConnection::QueryEach(const std::string& sql, std::string_view what) {
+  duckdb_extracted_statements statements = nullptr;
+  idx_t count = api_->extract_statements(con_, sql.c_str(), &statements);
+  struct Extracted {
+    const DuckApi* api;
+    duckdb_extracted_statements* s;
+    ~Extracted() { api->destroy_extracted(s); }
+  } extracted{api_, &statements};
+  if (count == 0) {
+    const char* e = api_->extract_statements_error(statements);
+    if (e != nullptr) return Err(ErrorCode::kInvalidArgument, "{}: {}", what, e);
+    return DuckRows{};
   }
-  out.rows.reserve(rows);
-  for (idx_t row = 0; row < rows; ++row) {
-    std::vector<std::optional<std::string>> values;
-    values.reserve(cols);
-    for (idx_t c = 0; c < cols; ++c) {
-      if (api_->value_is_null(&r, c, row)) {
-        values.emplace_back(std::nullopt);
-        continue;
-      }
-      char* text = api_->value_varchar(&r, c, row);
-      values.emplace_back(std::string(text != nullptr ? text : ""));
-      if (text != nullptr) api_->free(text);
+  DuckRows last;
+  for (idx_t i = 0; i < count; ++i) {
+    duckdb_prepared_statement prepared = nullptr;
+    duckdb_state state = api_->prepare_extracted_statement(con_, statements, i, &prepared);
+    struct Prepared {
+      const DuckApi* api;
+      duckdb_prepared_statement* p;
+      ~Prepared() { api->destroy_prepare(p); }
+    } guard_prepared{api_, &prepared};
+    if (state != DuckDBSuccess) {
+      const char* e = api_->prepare_error(prepared);
+      return Err(ErrorCode::kInvalidArgument, "{} (statement {} of {}): {}", what, i + 1, count,
+                 e != nullptr ? e : "cannot prepare");
     }
-    out.rows.push_back(std::move(values));
+    duckdb_result r;
+    state = api_->execute_prepared(prepared, &r);
+    ResultGuard guard(api_, &r);
+    if (state != DuckDBSuccess) {
+      return Err(ErrorCode::kInvalidArgument, "{} (statement {} of {}): {}", what, i + 1, count,
+                 ErrorText(api_, &r));
+    }
+    last = RowsOf(api_, &r);
   }
-  return out;
+  return last;
 }
 
 std::string DuckTypeName(duckdb_type type) {

@@ -44,6 +44,10 @@ class DuckConnection {
   Status Execute(const std::string& sql, std::string_view what = "DuckDB");
   // Runs one query and returns its rows (the last statement's, for several).
   Result<DuckRows> Query(const std::string& sql, std::string_view what = "DuckDB");
+  // Runs sql's statements one at a time and returns the last one's rows (a statement that
+  // returns none gives DuckDB's count, or nothing). Errors name the statement: "(statement 2
+  // of 3)".
+  Result<DuckRows> QueryEach(const std::string& sql, std::string_view what = "DuckDB");
 
  private:
   friend class DuckDatabase;

@@ -46,24 +46,33 @@ Result<DuckApi> Load() {
   DuckApi api;
   api.path = path;
   std::string missing;
-  bool ok = Resolve(lib, "duckdb_library_version", api.library_version, missing) &&
-            Resolve(lib, "duckdb_create_config", api.create_config, missing) &&
-            Resolve(lib, "duckdb_set_config", api.set_config, missing) &&
-            Resolve(lib, "duckdb_destroy_config", api.destroy_config, missing) &&
-            Resolve(lib, "duckdb_open_ext", api.open_ext, missing) &&
-            Resolve(lib, "duckdb_close", api.close, missing) &&
-            Resolve(lib, "duckdb_connect", api.connect, missing) &&
-            Resolve(lib, "duckdb_disconnect", api.disconnect, missing) &&
-            Resolve(lib, "duckdb_query", api.query, missing) &&
-            Resolve(lib, "duckdb_destroy_result", api.destroy_result, missing) &&
-            Resolve(lib, "duckdb_result_error", api.result_error, missing) &&
-            Resolve(lib, "duckdb_column_count", api.column_count, missing) &&
-            Resolve(lib, "duckdb_row_count", api.row_count, missing) &&
-            Resolve(lib, "duckdb_column_name", api.column_name, missing) &&
-            Resolve(lib, "duckdb_column_type", api.column_type, missing) &&
-            Resolve(lib, "duckdb_value_is_null", api.value_is_null, missing) &&
-            Resolve(lib, "duckdb_value_varchar", api.value_varchar, missing) &&
-            Resolve(lib, "duckdb_free", api.free, missing);
+  bool ok =
+      Resolve(lib, "duckdb_library_version", api.library_version, missing) &&
+      Resolve(lib, "duckdb_create_config", api.create_config, missing) &&
+      Resolve(lib, "duckdb_set_config", api.set_config, missing) &&
+      Resolve(lib, "duckdb_destroy_config", api.destroy_config, missing) &&
+      Resolve(lib, "duckdb_open_ext", api.open_ext, missing) &&
+      Resolve(lib, "duckdb_close", api.close, missing) &&
+      Resolve(lib, "duckdb_connect", api.connect, missing) &&
+      Resolve(lib, "duckdb_disconnect", api.disconnect, missing) &&
+      Resolve(lib, "duckdb_query", api.query, missing) &&
+      Resolve(lib, "duckdb_destroy_result", api.destroy_result, missing) &&
+      Resolve(lib, "duckdb_result_error", api.result_error, missing) &&
+      Resolve(lib, "duckdb_column_count", api.column_count, missing) &&
+      Resolve(lib, "duckdb_row_count", api.row_count, missing) &&
+      Resolve(lib, "duckdb_column_name", api.column_name, missing) &&
+      Resolve(lib, "duckdb_column_type", api.column_type, missing) &&
+      Resolve(lib, "duckdb_value_is_null", api.value_is_null, missing) &&
+      Resolve(lib, "duckdb_value_varchar", api.value_varchar, missing) &&
+      Resolve(lib, "duckdb_free", api.free, missing) &&
+      Resolve(lib, "duckdb_extract_statements", api.extract_statements, missing) &&
+      Resolve(lib, "duckdb_extract_statements_error", api.extract_statements_error, missing) &&
+      Resolve(lib, "duckdb_destroy_extracted", api.destroy_extracted, missing) &&
+      Resolve(lib, "duckdb_prepare_extracted_statement", api.prepare_extracted_statement,
+              missing) &&
+      Resolve(lib, "duckdb_prepare_error", api.prepare_error, missing) &&
+      Resolve(lib, "duckdb_destroy_prepare", api.destroy_prepare, missing) &&
+      Resolve(lib, "duckdb_execute_prepared", api.execute_prepared, missing);
   if (!ok) {
     dlclose(lib);
     return Err(ErrorCode::kFailedPrecondition,

@@ -30,6 +30,13 @@ struct DuckApi {
   decltype(&duckdb_value_is_null) value_is_null;
   decltype(&duckdb_value_varchar) value_varchar;
   decltype(&duckdb_free) free;
+  decltype(&duckdb_extract_statements) extract_statements;
+  decltype(&duckdb_extract_statements_error) extract_statements_error;
+  decltype(&duckdb_destroy_extracted) destroy_extracted;
+  decltype(&duckdb_prepare_extracted_statement) prepare_extracted_statement;
+  decltype(&duckdb_prepare_error) prepare_error;
+  decltype(&duckdb_destroy_prepare) destroy_prepare;
+  decltype(&duckdb_execute_prepared) execute_prepared;
   std::string path;  // the library that was loaded
 };
 

@@ -170,8 +170,9 @@ Result<CsvLayout> InspectCsv(const std::string& path, const CsvHints& hints) {
   layout.encoding = hints.encoding;
   if (text.substr(0, 2) == "\xff\xfe" || text.substr(0, 2) == "\xfe\xff") {
     if (layout.encoding.empty()) layout.encoding = "utf-16";
-    if (hints.delimiter != 0) layout.delimiter = hints.delimiter;
-    return layout;  // fields are not counted in UTF-16; DuckDB reads it
+    // Fields are not counted in UTF-16: DuckDB's sniffer finds the delimiter unless given.
+    layout.delimiter = hints.delimiter;
+    return layout;
   }
   if (layout.encoding.empty()) layout.encoding = "utf-8";
   if (text.substr(0, 3) == "\xef\xbb\xbf") text.remove_prefix(3);

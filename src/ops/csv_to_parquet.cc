@@ -167,7 +167,7 @@ std::string StringListSql(const std::vector<std::string>& values) {
 // The options every read of the input shares: dialect, encoding, compression, nulls.
 std::string CsvOptionsSql(const Options& o, const CsvLayout& layout) {
   std::string sql = DuckString(o.input);
-  sql += ", delim=" + DuckString(std::string(1, layout.delimiter));
+  if (layout.delimiter != 0) sql += ", delim=" + DuckString(std::string(1, layout.delimiter));
   sql += ", quote=" + DuckString(std::string(1, o.hints.quote));
   if (!o.escape.empty()) sql += ", escape=" + DuckString(o.escape);
   sql += fmt::format(", header={}", o.header);
@@ -181,6 +181,7 @@ std::string CsvOptionsSql(const Options& o, const CsvLayout& layout) {
 // What DuckDB's sniffer found in the sample: columns and types, and the date and timestamp
 // formats it recognised. From `columns` when the task gives them (nothing is sniffed).
 struct Sniffed {
+  char delimiter = 0;  // when weir did not know it (UTF-16)
   std::vector<ColumnInfo> columns;
   std::string date_format, timestamp_format;
   int64_t skip_rows = 0;
@@ -214,6 +215,8 @@ Result<Sniffed> Sniff(DuckConnection& con, const Options& o, const CsvLayout& la
     out.timestamp_format = j["TimestampFormat"].get<std::string>();
   }
   out.skip_rows = j.value("SkipRows", int64_t{0});
+  std::string delimiter = j.value("Delimiter", "");
+  if (layout.delimiter == 0 && delimiter.size() == 1) out.delimiter = delimiter[0];
   for (const auto& [name, type] : o.types) {
     auto it = std::find_if(out.columns.begin(), out.columns.end(),
                            [&](const ColumnInfo& c) { return c.name == name; });
@@ -230,6 +233,7 @@ Result<Sniffed> Sniff(DuckConnection& con, const Options& o, const CsvLayout& la
 std::string ReadCsvSql(const Options& o, const CsvLayout& layout, const Sniffed& sniffed,
                        const std::map<std::string, std::string>& read_as) {
   std::string sql = "read_csv(" + CsvOptionsSql(o, layout) + ", auto_detect=false";
+  if (sniffed.delimiter != 0) sql += ", delim=" + DuckString(std::string(1, sniffed.delimiter));
   if (sniffed.skip_rows > 0) sql += fmt::format(", skip={}", sniffed.skip_rows);
   if (!sniffed.date_format.empty()) sql += ", dateformat=" + DuckString(sniffed.date_format);
   if (!sniffed.timestamp_format.empty()) {
@@ -464,7 +468,10 @@ Result<Json> CsvToParquetOperator::Run(const Json& args, const NativeContext& ct
   CsvLayout layout = TRY_CONTEXT(InspectCsv(o.input, o.hints), "csv_to_parquet");
   fmt::print("[weir] {}: {}{}, {}, delimiter {}\n", o.input,
              FormatBytes(static_cast<int64_t>(layout.size)), layout.gzip ? " gzip" : "",
-             layout.encoding, layout.delimiter == '\t' ? "tab" : std::string(1, layout.delimiter));
+             layout.encoding,
+             layout.delimiter == '\t' ? "tab"
+             : layout.delimiter == 0  ? "(DuckDB's sniffer decides)"
+                                      : std::string(1, layout.delimiter));
   std::fflush(stdout);
 
   // A gzip file is read to its end by zlib alongside DuckDB: DuckDB takes a file cut at a

@@ -182,6 +182,16 @@ TEST_F(CsvToParquetTest, Latin1AndUtf16Encodings) {
   EXPECT_EQ(nhs["columns"][0]["name"], "Organisation_code");
 }
 
+TEST_F(CsvToParquetTest, AUtf16FileWithSemicolonsIsSplitOnThem) {
+  // "a;b\n1;x\n2;y\n" in UTF-16LE with its byte order mark.
+  std::string text = "a;b\n1;x\n2;y\n", utf16 = "\xff\xfe";
+  for (char c : text) utf16 += std::string{c, '\0'};
+  Write("w.csv", utf16);
+  Json r = Run({{"input", "w.csv"}}).value();
+  EXPECT_EQ(r["rows"], 2);
+  EXPECT_EQ(Types(r["path"]), "a BIGINT, b VARCHAR");
+}
+
 TEST_F(CsvToParquetTest, AValueBeyondTheSampleThatBreaksATypeIsReadAgainWithTheWholeFile) {
   std::string csv = "n\n";
   for (int i = 0; i < 30000; ++i) csv += std::to_string(i) + "\n";

@@ -31,7 +31,7 @@ Result<SqlResult> RunDuck(const std::string& path, const std::string& sql, int64
   }
   auto db = TRY_CONTEXT(DuckDatabase::Open(path, options), "sql");
   auto con = TRY(db->Connect());
-  DuckRows rows = TRY(con.Query(sql, "sql"));
+  DuckRows rows = TRY(con.QueryEach(sql, "sql"));
   SqlResult out;
   out.columns = rows.names;
   out.row_count = static_cast<int64_t>(rows.rows.size());

@@ -114,8 +114,15 @@ TEST_F(WarehouseTest, SqlRunsStatementsInTheWarehouseAndReturnsTheLastRows) {
   EXPECT_EQ(r["rows"][3], Json({{"n", 3}, {"half", 4.5}, {"s", "x"}}));
   EXPECT_EQ(*Query("SELECT sum(n) FROM totals").rows[0][0], "11175");
 
-  Json mem = sql_.Run({{"sql", "SELECT 42 AS answer"}, {"conn", "duckdb://"}}, ctx_).value();
-  EXPECT_EQ(mem["rows"][0]["answer"], 42);
+  Json mem = sql_.Run({{"sql", "SELECT 1 AS first; SELECT 42 AS answer; -- the last one counts"},
+                       {"conn", "duckdb://"}},
+                      ctx_)
+                 .value();
+  EXPECT_EQ(mem["rows"], Json::array({{{"answer", 42}}}));
+  auto second = sql_.Run({{"sql", "SELECT 1; SELECT * FROM nowhere"}, {"conn", "duckdb://"}}, ctx_);
+  ASSERT_FALSE(second.has_value());
+  EXPECT_NE(second.error().message.find("(statement 2 of 2)"), std::string::npos)
+      << second.error().message;
   auto bad = sql_.Run({{"sql", "SELEC 1"}}, ctx_);
   ASSERT_FALSE(bad.has_value());
   EXPECT_NE(bad.error().message.find("syntax error"), std::string::npos) << bad.error().message;
