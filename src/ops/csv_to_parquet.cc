@@ -97,20 +97,15 @@ std::string DefaultOutput(const std::string& input) {
 
 Result<Options> ParseOptions(const Json& args, const NativeContext& ctx) {
   Options o;
-  auto resolve = [&](std::string path) {
-    if (!path.empty() && path.front() != '/' && !ctx.work_dir.empty()) {
-      return (fs::path(ctx.work_dir) / path).string();
-    }
-    return path;
-  };
-  o.input = resolve(TRY(StringArg(args, kOp, "input")));
+
+  o.input = InWorkDir(TRY(StringArg(args, kOp, "input")), ctx);
   o.output = TRY(StringArg(args, kOp, "output"));
   if (o.output.empty()) o.output = DefaultOutput(o.input);
   if (fs::path(o.output).lexically_normal().string().starts_with("..")) {
     return Err(ErrorCode::kInvalidArgument,
                "csv_to_parquet: output '{}' leaves the task's work folder", o.output);
   }
-  o.output = resolve(o.output);
+  o.output = InWorkDir(o.output, ctx);
   o.hints.delimiter = TRY(OneChar(args, "delimiter", ""));
   o.hints.quote = TRY(OneChar(args, "quote", "\""));
   o.escape = TRY(StringArg(args, kOp, "escape"));

@@ -110,9 +110,7 @@ Result<Json> LakePutOperator::Run(const Json& args, const NativeContext& ctx) co
   options.expected_sha256 = TRY(StringArg(args, "lake_put", "expected_sha256"));
   SchemaPolicy policy = TRY_CONTEXT(
       ParseSchemaPolicy(TRY(StringArg(args, "lake_put", "schema_policy", "warn"))), "lake_put");
-  if (!input.empty() && input.front() != '/' && !ctx.work_dir.empty()) {
-    input = (fs::path(ctx.work_dir) / input).string();
-  }
+  input = InWorkDir(input, ctx);
   Target where = TRY(ResolveTarget(target, ctx));
   FileFacts facts = TRY(InputFacts(input, target, ctx));
   if (!facts.columns.empty()) {

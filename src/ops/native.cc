@@ -31,6 +31,11 @@ void WriteResult(const Json& j) {
 
 }  // namespace
 
+std::string InWorkDir(const std::string& path, const NativeContext& ctx) {
+  if (path.empty() || path.front() == '/' || ctx.work_dir.empty()) return path;
+  return (std::filesystem::path(ctx.work_dir) / path).string();
+}
+
 Result<AttemptSpec> NativeOperator::Prepare(const Json& args, const AttemptContext& ctx) const {
   AttemptSpec spec = BaseAttemptSpec(ctx, schema().name);
   spec.process.argv = {SelfExe(), "tasks", "run-native", schema().name};

@@ -35,6 +35,9 @@ struct NativeContext {
   std::function<Result<std::optional<SourceCopy>>(const std::string& url)> find_source_copy;
 };
 
+// `path` as the task sees it: relative paths are relative to ctx.work_dir (when set).
+std::string InWorkDir(const std::string& path, const NativeContext& ctx);
+
 // An operator implemented inside weir (lake_put, and later http_download, csv_to_parquet,
 // ...). Its attempt is a child process, `weir tasks run-native <name>`, so that a crash, a
 // memory blow-up or a kill touches only that attempt, and heavy libraries (DuckDB, curl)
