@@ -171,6 +171,43 @@ struct DatasetSummary {
   int warnings = 0;  // current objects with a warning
 };
 
+// Users of the web server and the API (DESIGN.md section 7). The store keeps hashes only:
+// a password as its argon2id encoding, tokens and session ids as their SHA-256.
+
+struct User {
+  int64_t id = 0;  // set by the store
+  std::string username;
+  std::string role;           // "admin", "op" or "viewer" (auth/role.h)
+  std::string password_hash;  // argon2id encoded: "$argon2id$v=19$m=...,t=...,p=...$salt$hash"
+  Time created_at{};
+  Time updated_at{};
+  std::optional<Time> last_login_at;
+  int failed_logins = 0;  // consecutive, since the last successful login
+  std::optional<Time> locked_until;
+};
+
+// A token for scripts: the token itself is shown once, when it is made, and never stored.
+struct ApiToken {
+  int64_t id = 0;  // set by the store
+  int64_t user_id = 0;
+  std::string name;        // unique per user
+  std::string token_hash;  // SHA-256 hex of the token
+  std::string prefix;      // the token's first characters, to tell tokens apart in listings
+  Time created_at{};
+  std::optional<Time> last_used_at;
+  std::optional<Time> expires_at;  // nullopt: never
+};
+
+// A browser's login. The session id lives only in the browser's cookie.
+struct WebSession {
+  std::string id_hash;  // SHA-256 hex of the session id
+  int64_t user_id = 0;
+  std::string csrf_token;  // sent back in a header on every state-changing request
+  Time created_at{};
+  Time expires_at{};  // moves with last_seen_at (idle timeout), up to an absolute limit
+  Time last_seen_at{};
+};
+
 struct RunFilter {
   std::optional<std::string> dag_id;
   std::vector<RunState> states;  // empty: any

@@ -173,9 +173,48 @@ constexpr auto kMigration2 = std::to_array<std::string_view>({
     )sql",
 });
 
+// Users of the web server and the API, their API tokens and their login sessions. Only
+// hashes of secrets are kept: the argon2id encoding of a password, the SHA-256 of a token or a
+// session id. A user's tokens and sessions go with the user.
+constexpr auto kMigration3 = std::to_array<std::string_view>({
+    R"sql(CREATE TABLE weir_user (
+      id INTEGER PRIMARY KEY,
+      username TEXT NOT NULL UNIQUE,
+      role TEXT NOT NULL CHECK (role IN ('admin', 'op', 'viewer')),
+      password_hash TEXT NOT NULL,
+      created_at BIGINT NOT NULL,
+      updated_at BIGINT NOT NULL,
+      last_login_at BIGINT,
+      failed_logins INTEGER NOT NULL DEFAULT 0,
+      locked_until BIGINT)
+    )sql",
+    R"sql(CREATE TABLE api_token (
+      id INTEGER PRIMARY KEY,
+      user_id BIGINT NOT NULL REFERENCES weir_user (id) ON DELETE CASCADE,
+      name TEXT NOT NULL,
+      token_hash TEXT NOT NULL UNIQUE,
+      prefix TEXT NOT NULL,
+      created_at BIGINT NOT NULL,
+      last_used_at BIGINT,
+      expires_at BIGINT,
+      UNIQUE (user_id, name))
+    )sql",
+    R"sql(CREATE TABLE web_session (
+      id_hash TEXT NOT NULL PRIMARY KEY,
+      user_id BIGINT NOT NULL REFERENCES weir_user (id) ON DELETE CASCADE,
+      csrf_token TEXT NOT NULL,
+      created_at BIGINT NOT NULL,
+      expires_at BIGINT NOT NULL,
+      last_seen_at BIGINT NOT NULL)
+    )sql",
+    "CREATE INDEX web_session_by_user ON web_session (user_id)",
+    "CREATE INDEX web_session_by_expiry ON web_session (expires_at)",
+});
+
 constexpr auto kMigrations = std::to_array<Migration>({
     {1, "create every table", kMigration1},
     {2, "the lake catalog", kMigration2},
+    {3, "users, API tokens and web sessions", kMigration3},
 });
 
 constexpr std::string_view kCreateSchemaVersion =

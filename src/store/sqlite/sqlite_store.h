@@ -104,6 +104,26 @@ class SqliteStore final : public MetadataStore {
   Result<std::vector<DatasetSchema>> ListDatasetSchemas(const std::string& dataset) override;
   Result<std::vector<DatasetSummary>> ListDatasets() override;
 
+  Result<int64_t> CreateUser(const User& user) override;
+  Result<User> GetUser(const std::string& username) override;
+  Result<User> GetUserById(int64_t id) override;
+  Result<std::vector<User>> ListUsers() override;
+  Status DeleteUser(const std::string& username) override;
+  Status UpdateUser(const User& user) override;
+
+  Result<int64_t> AddApiToken(const ApiToken& token) override;
+  Result<std::optional<ApiToken>> FindApiTokenByHash(const std::string& token_hash) override;
+  Result<std::vector<ApiToken>> ListApiTokens(int64_t user_id) override;
+  Status DeleteApiToken(int64_t id) override;
+  Status TouchApiToken(int64_t id, Time last_used_at) override;
+
+  Status CreateSession(const WebSession& session) override;
+  Result<std::optional<WebSession>> FindSessionByHash(const std::string& id_hash) override;
+  Status TouchSession(const std::string& id_hash, Time last_seen_at, Time expires_at) override;
+  Status DeleteSession(const std::string& id_hash) override;
+  Result<int> DeleteSessionsOfUser(int64_t user_id) override;
+  Result<int> DeleteExpiredSessions(Time now) override;
+
  private:
   SqliteStore(std::unique_ptr<sqlite::Connection> db, SqliteStoreOptions options);
 

@@ -70,7 +70,8 @@ TEST(SqliteStore, FreshDatabaseMigratesToTheLatestVersion) {
 
   RawConnection raw(dir.File("weir.db"));
   for (const char* table : {"dag", "dag_version", "import_error", "dag_run", "task_instance",
-                            "task_try", "xcom", "variable", "pool"}) {
+                            "task_try", "xcom", "variable", "pool", "lake_object", "dataset_schema",
+                            "weir_user", "api_token", "web_session"}) {
     EXPECT_EQ(raw.QueryText(fmt::format(
                   "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '{}'", table)),
               table);
