@@ -44,6 +44,7 @@ int RunCli(int argc, char** argv) {
   AddServerCommands(app, state);
   AddLakeCommands(app, state);
   AddQueryCommand(app, state);
+  AddWebCommands(app, state);
 
   try {
     app.parse(argc, argv);

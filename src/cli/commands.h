@@ -41,6 +41,7 @@ void AddAdminCommands(CLI::App& app, CliState& state);   // db, variables, pools
 void AddServerCommands(CLI::App& app, CliState& state);  // scheduler, standalone
 void AddLakeCommands(CLI::App& app, CliState& state);    // lake ls|show|schema|history
 void AddQueryCommand(CLI::App& app, CliState& state);    // query "SQL"
+void AddWebCommands(CLI::App& app, CliState& state);     // webserver
 
 // The whole command line. Returns the process exit code.
 int RunCli(int argc, char** argv);

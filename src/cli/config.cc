@@ -71,6 +71,10 @@ duckdb_memory_limit: 1GB
 duckdb_threads: 2
 # How many attempts may run at once.
 parallelism: 32
+# The web server (weir webserver): the address and port it listens on. 0.0.0.0 makes it
+# reachable from other machines.
+webserver_host: 127.0.0.1
+webserver_port: 8080
 # How often running attempts record a heartbeat.
 heartbeat_interval: 5s
 )";
@@ -101,10 +105,10 @@ Result<Config> LoadConfig() {
         return Err(ErrorCode::kInvalidArgument, "{}: expected a map of settings", c.config_file);
       }
       static const std::vector<std::string> kKeys = {
-          "dags_folder",        "logs_folder", "work_folder",
-          "database",           "lake",        "parallelism",
-          "heartbeat_interval", "warehouse",   "duckdb_memory_limit",
-          "duckdb_threads"};
+          "dags_folder",        "logs_folder",    "work_folder",
+          "database",           "lake",           "parallelism",
+          "heartbeat_interval", "warehouse",      "duckdb_memory_limit",
+          "duckdb_threads",     "webserver_host", "webserver_port"};
       for (const auto& kv : root) {
         std::string key = kv.first.as<std::string>();
         auto where = fmt::format("{}:{}:{}", c.config_file, kv.first.Mark().line + 1,
@@ -123,6 +127,8 @@ Result<Config> LoadConfig() {
           if (key == "duckdb_memory_limit") c.duckdb_memory_limit = kv.second.as<std::string>();
           if (key == "duckdb_threads") c.duckdb_threads = kv.second.as<int>();
           if (key == "parallelism") c.parallelism = kv.second.as<int>();
+          if (key == "webserver_host") c.webserver_host = kv.second.as<std::string>();
+          if (key == "webserver_port") c.webserver_port = kv.second.as<int>();
           if (key == "heartbeat_interval") {
             c.heartbeat_interval = TRY_CONTEXT(ParseDuration(kv.second.as<std::string>()), where);
           }
@@ -142,6 +148,14 @@ Result<Config> LoadConfig() {
     c.parallelism = TRY(EnvNumber("WEIR_PARALLELISM", v));
   if (auto v = Env("WEIR_DUCKDB_THREADS"); !v.empty()) {
     c.duckdb_threads = TRY(EnvNumber("WEIR_DUCKDB_THREADS", v));
+  }
+  if (auto v = Env("WEIR_WEBSERVER_HOST"); !v.empty()) c.webserver_host = v;
+  if (auto v = Env("WEIR_WEBSERVER_PORT"); !v.empty()) {
+    c.webserver_port = TRY(EnvNumber("WEIR_WEBSERVER_PORT", v));
+  }
+  if (c.webserver_port < 0 || c.webserver_port > 65535) {
+    return Err(ErrorCode::kInvalidArgument, "webserver_port must be 0 to 65535, got {}",
+               c.webserver_port);
   }
   if (c.duckdb_threads < 0) {
     return Err(ErrorCode::kInvalidArgument, "duckdb_threads must be 0 or more, got {}",

@@ -22,6 +22,9 @@ struct Config {
   std::string duckdb_memory_limit = "1GB";  // duckdb_memory_limit
   int duckdb_threads = 2;                   // duckdb_threads; 0: one per core
   int parallelism = 32;                     // parallelism: attempts running at once
+  // The web server (REST API): where it listens.
+  std::string webserver_host = "127.0.0.1";  // webserver_host
+  int webserver_port = 8080;                 // webserver_port
   Duration heartbeat_interval = std::chrono::seconds{5};
 
   std::string wake_file() const;  // <home>/run/scheduler.wake
@@ -31,7 +34,7 @@ struct Config {
 // Reads the configuration. A missing weir.yaml gives the defaults; a broken one is an
 // error naming the file, line and key. Environment: WEIR_HOME, WEIR_DAGS_FOLDER,
 // WEIR_LOGS_FOLDER, WEIR_DATABASE, WEIR_LAKE, WEIR_WAREHOUSE, WEIR_PARALLELISM,
-// WEIR_DUCKDB_MEMORY_LIMIT, WEIR_DUCKDB_THREADS.
+// WEIR_DUCKDB_MEMORY_LIMIT, WEIR_DUCKDB_THREADS, WEIR_WEBSERVER_HOST, WEIR_WEBSERVER_PORT.
 Result<Config> LoadConfig();
 
 // The weir.yaml written into a fresh home, with every setting and its default.

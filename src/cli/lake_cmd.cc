@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 #include "duck/file_facts.h"
 #include "lake/catalog.h"
+#include "store/records_json.h"
 
 namespace weir {
 
@@ -17,35 +18,9 @@ std::string Rows(const std::optional<int64_t>& rows) {
   return rows ? std::to_string(*rows) : std::string();
 }
 
-Json OptionalJson(const std::optional<int64_t>& v) { return v ? Json(*v) : Json(); }
-
 std::string ProducedBy(const LakeObject& o) {
   if (o.dag_id.empty()) return "";
   return fmt::format("{}/{}/{} try {}", o.dag_id, o.run_id, o.task_id, o.try_number);
-}
-
-Json ObjectJson(const LakeObject& o) {
-  return Json{{"uri", o.uri},
-              {"lake", o.store_uri},
-              {"key", o.key},
-              {"dataset", o.dataset},
-              {"format", o.format},
-              {"size", o.size},
-              {"sha256", o.sha256},
-              {"etag", o.etag},
-              {"rows", OptionalJson(o.rows)},
-              {"columns", o.columns},
-              {"schema_version", o.schema_version},
-              {"warning", o.warning},
-              {"source_url", o.source_url},
-              {"source_etag", o.source_etag},
-              {"source_last_modified", o.source_last_modified},
-              {"dag_id", o.dag_id},
-              {"run_id", o.run_id},
-              {"task_id", o.task_id},
-              {"try_number", o.try_number},
-              {"created_at", FormatIso(o.created_at)},
-              {"replaced_at", o.replaced_at ? Json(FormatIso(*o.replaced_at)) : Json()}};
 }
 
 Result<int> ListDatasetsCmd(CliState& state) {
@@ -55,13 +30,7 @@ Result<int> ListDatasetsCmd(CliState& state) {
     t.AddRow({d.dataset.empty() ? "(top level)" : d.dataset, std::to_string(d.objects),
               Rows(d.rows), FormatBytes(d.size), fmt::format("v{}", d.schema_version),
               d.warnings > 0 ? std::to_string(d.warnings) : "", ShortTime(d.updated_at)},
-             Json{{"dataset", d.dataset},
-                  {"objects", d.objects},
-                  {"rows", OptionalJson(d.rows)},
-                  {"size", d.size},
-                  {"schema_version", d.schema_version},
-                  {"warnings", d.warnings},
-                  {"updated_at", FormatIso(d.updated_at)}});
+             DatasetSummaryJson(d));
   }
   if (t.size() == 0 && state.format() == OutputFormat::kTable) {
     fmt::print("the lake catalog is empty: lake_put records every object it publishes\n");
@@ -79,7 +48,7 @@ Result<int> ListObjectsCmd(CliState& state, const std::string& prefix) {
     t.AddRow({o.uri, FormatBytes(o.size), Rows(o.rows),
               o.schema_version > 0 ? fmt::format("v{}", o.schema_version) : "",
               ShortTime(o.created_at), ProducedBy(o), o.warning.empty() ? "" : "yes"},
-             ObjectJson(o));
+             LakeObjectJson(o));
   }
   t.Print(state.format());
   return kExitOk;
@@ -100,7 +69,7 @@ Result<int> ShowCmd(CliState& state, const std::string& uri) {
   auto history = TRY(HistoryOf(*ctx, uri));
   const LakeObject& o = history.front();
   if (state.format() == OutputFormat::kJson) {
-    fmt::print("{}\n", ObjectJson(o).dump(2));
+    fmt::print("{}\n", LakeObjectJson(o).dump(2));
     return kExitOk;
   }
   auto line = [](std::string_view label, const std::string& value) {
@@ -143,13 +112,7 @@ Result<int> SchemaCmd(CliState& state, const std::string& dataset) {
   if (state.format() == OutputFormat::kJson) {
     Json out = Json::array();
     for (const auto& v : versions) {
-      out.push_back(Json{{"dataset", v.dataset},
-                         {"version", v.version},
-                         {"columns", v.columns},
-                         {"change", v.change},
-                         {"policy", v.policy},
-                         {"first_uri", v.first_uri},
-                         {"created_at", FormatIso(v.created_at)}});
+      out.push_back(DatasetSchemaJson(v));
     }
     fmt::print("{}\n", out.dump(2));
     return kExitOk;
@@ -176,7 +139,7 @@ Result<int> HistoryCmd(CliState& state, const std::string& uri) {
     t.AddRow({ShortTime(o.created_at), FormatBytes(o.size), Rows(o.rows), o.sha256.substr(0, 12),
               o.schema_version > 0 ? fmt::format("v{}", o.schema_version) : "", ProducedBy(o),
               o.replaced_at ? "" : "yes", o.warning},
-             ObjectJson(o));
+             LakeObjectJson(o));
   }
   t.Print(state.format());
   return kExitOk;

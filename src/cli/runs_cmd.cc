@@ -1,6 +1,7 @@
 // `weir runs list|mark`.
 #include "cli/commands.h"
 #include "engine/actions.h"
+#include "store/records_json.h"
 
 namespace weir {
 
@@ -36,22 +37,10 @@ Result<int> ListRunsCmd(CliState& state, const std::string& dag_id,
                                    FormatIsoOffset(run.data_interval_end, zone) + ")";
     std::string duration;
     if (run.start_date && run.end_date) duration = FormatDuration(*run.end_date - *run.start_date);
-    auto opt_iso = [](const std::optional<Time>& t) { return t ? Json(FormatIso(*t)) : Json(); };
     t.AddRow(
         {run.dag_id, run.run_id, std::string(RunTypeName(run.run_type)),
          std::string(RunStateName(run.state)), covers, ShortTime(run.start_date, zone), duration},
-        Json{{"dag_id", run.dag_id},
-             {"run_id", run.run_id},
-             {"run_type", RunTypeName(run.run_type)},
-             {"state", RunStateName(run.state)},
-             {"logical_date", FormatIso(run.logical_date)},
-             {"data_interval_start", FormatIso(run.data_interval_start)},
-             {"data_interval_end", FormatIso(run.data_interval_end)},
-             {"queued_at", FormatIso(run.queued_at)},
-             {"start_date", opt_iso(run.start_date)},
-             {"end_date", opt_iso(run.end_date)},
-             {"conf", run.conf},
-             {"note", run.note}});
+        DagRunJson(run));
   }
   t.Print(state.format());
   return kExitOk;

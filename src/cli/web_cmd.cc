@@ -1,0 +1,62 @@
+// `weir webserver`: the REST API (and later the UI) on webserver_host:webserver_port.
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
+#include "cli/commands.h"
+#include "cli/signals.h"
+#include "web/server.h"
+
+namespace weir {
+
+namespace {
+
+Result<int> WebserverCmd(CliState& state, const std::string& host, int port) {
+  auto started = std::chrono::steady_clock::now();
+  Config config = TRY(LoadConfig());
+  TRY(InitHome(config, false));
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stop = false;
+  SignalStopper stopper([&](int sig) {
+    fmt::print(stderr, "\nweir: {} received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    std::lock_guard lock(mu);
+    stop = true;
+    cv.notify_all();
+  });
+  {
+    auto ctx = TRY(state.Open(false));  // creates and migrates the database when needed
+  }
+  auto api = TRY(
+      Api::Open(ApiConfig{config.database, config.dags_folder, config.logs_folder, config.home}));
+  WebServerOptions options;
+  options.host = host.empty() ? config.webserver_host : host;
+  options.port = port >= 0 ? port : config.webserver_port;
+  WebServer server(*api, options);
+  TRY(server.Start());
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  fmt::print("weir webserver\n  home       {}\n  api        http://{}:{}/api/v1\n", config.home,
+             options.host, server.port());
+  fmt::print("ready in {:.0f} ms; Ctrl-C stops\n", ms);
+  std::fflush(stdout);
+  std::unique_lock lock(mu);
+  cv.wait(lock, [&] { return stop; });
+  server.Stop();
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddWebCommands(CLI::App& app, CliState& state) {
+  static std::string host;
+  static int port = -1;
+  auto* web =
+      app.add_subcommand("webserver", "Serve the REST API on webserver_host:webserver_port");
+  web->add_option("--host", host, "Address to listen on (default: webserver_host, 127.0.0.1)");
+  web->add_option("--port,-p", port, "Port (default: webserver_port, 8080; 0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  web->callback([&state] { state.Run([&] { return WebserverCmd(state, host, port); }); });
+}
+
+}  // namespace weir

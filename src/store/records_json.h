@@ -1,0 +1,22 @@
+#pragma once
+
+#include "base/json.h"
+#include "store/records.h"
+
+namespace weir {
+
+// The records as JSON, one shape for every reader: `weir ... -o json` and the REST API.
+// Times are ISO 8601 in UTC ("2021-01-01T00:00:00Z"); unset times are null.
+Json DagRowJson(const DagRow& d);
+Json DagRunJson(const DagRun& r);
+Json TaskInstanceJson(const TaskInstance& ti);
+Json TaskTryJson(const TaskTry& t);
+Json ImportErrorJson(const ImportError& e);
+// A secret variable's value is "***": it never leaves the store in a listing.
+Json VariableJson(const Variable& v);
+Json PoolJson(const Pool& p);
+Json LakeObjectJson(const LakeObject& o);
+Json DatasetSchemaJson(const DatasetSchema& s);
+Json DatasetSummaryJson(const DatasetSummary& d);
+
+}  // namespace weir

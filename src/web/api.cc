@@ -1,0 +1,453 @@
+#include "web/api.h"
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+
+#include "base/strings.h"
+#include "base/time.h"
+#include "engine/attempts.h"
+#include "ops/registry.h"
+#include "store/open.h"
+#include "store/records_json.h"
+
+namespace weir {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kDefaultLimit = 100;
+constexpr int kMaxLimit = 1000;
+constexpr size_t kMaxLogChunk = 1 << 20;  // one response carries at most 1 MiB of a log
+
+int HttpStatus(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+      return 400;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kAlreadyExists:
+      return 409;
+    case ErrorCode::kFailedPrecondition:
+      return 409;
+    case ErrorCode::kUnavailable:
+      return 503;
+    case ErrorCode::kTimeout:
+      return 504;
+    default:
+      return 500;
+  }
+}
+
+std::vector<std::string> Segments(std::string_view path) {
+  std::vector<std::string> out;
+  for (const std::string& s : Split(std::string(path), '/')) {
+    if (!s.empty()) out.push_back(s);
+  }
+  return out;
+}
+
+// limit/offset from the query: bad values are a 400, not a silent default.
+Result<std::pair<int, int>> Page(const ApiRequest& req) {
+  auto number = [&](const char* name, int fallback, int max) -> Result<int> {
+    auto it = req.query.find(name);
+    if (it == req.query.end() || it->second.empty()) return fallback;
+    int v = 0;
+    auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+    if (ec != std::errc() || end != it->second.data() + it->second.size() || v < 0 || v > max) {
+      return Err(ErrorCode::kInvalidArgument, "'{}' must be a whole number from 0 to {}, got '{}'",
+                 name, max, it->second);
+    }
+    return v;
+  };
+  int limit = TRY(number("limit", kDefaultLimit, kMaxLimit));
+  int offset = TRY(number("offset", 0, 1 << 30));
+  return std::make_pair(limit, offset);
+}
+
+// One page of `items` as {"<name>": [...], "total_entries": n}.
+template <typename T, typename F>
+Json PageOf(const std::vector<T>& items, std::pair<int, int> page, std::string_view name,
+            F to_json) {
+  Json list = Json::array();
+  size_t start = std::min(items.size(), static_cast<size_t>(page.second));
+  size_t end = std::min(items.size(), start + static_cast<size_t>(page.first));
+  for (size_t i = start; i < end; ++i) list.push_back(to_json(items[i]));
+  return Json{{std::string(name), list}, {"total_entries", items.size()}};
+}
+
+std::string QueryParam(const ApiRequest& req, const std::string& name) {
+  auto it = req.query.find(name);
+  return it == req.query.end() ? std::string() : it->second;
+}
+
+Result<std::optional<bool>> BoolParam(const ApiRequest& req, const std::string& name) {
+  std::string v = QueryParam(req, name);
+  if (v.empty()) return std::optional<bool>();
+  if (v == "true") return std::optional<bool>(true);
+  if (v == "false") return std::optional<bool>(false);
+  return Err(ErrorCode::kInvalidArgument, "'{}' must be true or false, got '{}'", name, v);
+}
+
+Json TaskSpecJson(const TaskSpec& t) {
+  return Json{{"task_id", t.task_id},   {"operator", t.operator_name},
+              {"upstream", t.upstream}, {"owner", t.owner},
+              {"retries", t.retries},   {"trigger_rule", TriggerRuleName(t.trigger_rule)},
+              {"pool", t.pool},         {"doc_md", t.doc_md}};
+}
+
+Json ParamJson(const ParamSpec& p) {
+  Json j{{"name", p.name},
+         {"type", p.type},
+         {"default", p.default_value},
+         {"description", p.description},
+         {"enum", p.enum_values}};
+  if (p.minimum) j["minimum"] = *p.minimum;
+  if (p.maximum) j["maximum"] = *p.maximum;
+  return j;
+}
+
+}  // namespace
+
+ApiResponse ErrorResponse(int status, std::string_view code, std::string_view message) {
+  ApiResponse r;
+  r.status = status;
+  r.body = Json{{"error", {{"code", std::string(code)}, {"message", std::string(message)}}}};
+  return r;
+}
+
+ApiResponse ErrorResponse(const Error& error) {
+  return ErrorResponse(HttpStatus(error.code), ErrorCodeName(error.code), error.message);
+}
+
+// A store connection taken from the pool for one request, returned when done.
+class Api::StoreLease {
+ public:
+  StoreLease(Api* api, std::unique_ptr<MetadataStore> store)
+      : api_(api), store_(std::move(store)) {}
+  StoreLease(StoreLease&&) = default;
+  ~StoreLease() {
+    if (store_ == nullptr) return;
+    std::lock_guard lock(api_->pool_mu_);
+    api_->pool_.push_back(std::move(store_));
+  }
+  MetadataStore* get() const { return store_.get(); }
+
+ private:
+  Api* api_;
+  std::unique_ptr<MetadataStore> store_;
+};
+
+Api::Api(ApiConfig config) : config_(std::move(config)) {}
+Api::~Api() = default;
+
+Result<std::unique_ptr<Api>> Api::Open(ApiConfig config) {
+  std::unique_ptr<Api> api(new Api(std::move(config)));
+  api->registry_store_ = TRY(OpenMetadataStore(api->config_.database_url));
+  api->registry_ = std::make_unique<DagRegistry>(*api->registry_store_, api->clock_,
+                                                 api->config_.dags_folder, OperatorSchemas());
+  TRY(api->ReloadDags());
+  return api;
+}
+
+Status Api::ReloadDags() {
+  std::lock_guard reload(reload_mu_);
+  TRY(registry_->Reload());
+  auto copy = std::make_shared<const std::map<std::string, LoadedDag>>(registry_->dags());
+  std::unique_lock lock(dags_mu_);
+  dags_ = std::move(copy);
+  return {};
+}
+
+std::shared_ptr<const std::map<std::string, LoadedDag>> Api::Dags() const {
+  std::shared_lock lock(dags_mu_);
+  return dags_;
+}
+
+Api::StoreLease Api::Lease() {
+  {
+    std::lock_guard lock(pool_mu_);
+    if (!pool_.empty()) {
+      auto store = std::move(pool_.back());
+      pool_.pop_back();
+      return StoreLease(this, std::move(store));
+    }
+  }
+  auto store = OpenMetadataStore(config_.database_url);
+  return StoreLease(this, store ? std::move(*store) : nullptr);
+}
+
+namespace {
+
+// The handlers: each gets the store, the DAG specs and the request, and returns JSON.
+struct Ctx {
+  MetadataStore& store;
+  const std::map<std::string, LoadedDag>& dags;
+  const ApiConfig& config;
+  const ApiRequest& req;
+};
+
+Json DagSummary(Ctx& c, const DagRow& d) {
+  Json j = DagRowJson(d);
+  auto it = c.dags.find(d.dag_id);
+  const DagSpec* spec = it != c.dags.end() ? it->second.spec.get() : nullptr;
+  j["schedule_description"] =
+      spec && spec->timetable ? spec->timetable->Describe() : std::string("Manual only");
+  RunFilter filter;
+  filter.dag_id = d.dag_id;
+  filter.limit = 5;
+  Json recent = Json::array();
+  if (auto runs = c.store.ListRuns(filter)) {
+    for (const auto& r : *runs) {
+      recent.push_back(Json{{"run_id", r.run_id},
+                            {"state", RunStateName(r.state)},
+                            {"data_interval_start", FormatIso(r.data_interval_start)},
+                            {"data_interval_end", FormatIso(r.data_interval_end)}});
+    }
+  }
+  j["recent_runs"] = recent;
+  return j;
+}
+
+Result<Json> ListDags(Ctx& c) {
+  auto page = TRY(Page(c.req));
+  auto paused = TRY(BoolParam(c.req, "paused"));
+  auto only_active = TRY(BoolParam(c.req, "only_active"));
+  std::string pattern = ToLower(QueryParam(c.req, "dag_id_pattern"));
+  std::vector<std::string> tags;
+  for (const auto& t : Split(QueryParam(c.req, "tags"), ',')) {
+    if (!t.empty()) tags.push_back(t);
+  }
+  std::vector<DagRow> rows;
+  for (auto& d : TRY(c.store.ListDags())) {
+    if (only_active.value_or(true) && !d.is_active) continue;
+    if (paused && d.is_paused != *paused) continue;
+    if (!pattern.empty() && ToLower(d.dag_id).find(pattern) == std::string::npos) continue;
+    bool tagged = std::all_of(tags.begin(), tags.end(), [&](const std::string& t) {
+      return std::find(d.tags.begin(), d.tags.end(), t) != d.tags.end();
+    });
+    if (!tagged) continue;
+    rows.push_back(std::move(d));
+  }
+  return PageOf(rows, page, "dags", [&](const DagRow& d) { return DagSummary(c, d); });
+}
+
+Result<Json> GetDag(Ctx& c, const std::string& dag_id) {
+  DagRow row = TRY(c.store.GetDag(dag_id));
+  Json j = DagSummary(c, row);
+  auto it = c.dags.find(dag_id);
+  if (it != c.dags.end()) {
+    const DagSpec& spec = *it->second.spec;
+    Json tasks = Json::array();
+    for (const auto& t : spec.tasks) tasks.push_back(TaskSpecJson(t));
+    Json params = Json::array();
+    for (const auto& p : spec.params) params.push_back(ParamJson(p));
+    j["tasks"] = tasks;
+    j["params"] = params;
+    j["catchup"] = spec.catchup;
+    j["max_active_runs"] = spec.max_active_runs;
+    j["start_date"] = spec.start_date ? Json(FormatIso(*spec.start_date)) : Json();
+    j["end_date"] = spec.end_date ? Json(FormatIso(*spec.end_date)) : Json();
+    j["doc_md"] = spec.doc_md;
+    j["version_number"] = it->second.version_number;
+  }
+  return j;
+}
+
+Result<Json> DagSource(Ctx& c, const std::string& dag_id) {
+  DagRow row = TRY(c.store.GetDag(dag_id));
+  auto versions = TRY(c.store.ListDagVersions(dag_id));
+  std::string wanted = QueryParam(c.req, "version");
+  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+    bool match = wanted.empty() ? it->id == row.latest_version_id
+                                : std::to_string(it->version_number) == wanted;
+    if (match) {
+      return Json{{"dag_id", dag_id},
+                  {"version_number", it->version_number},
+                  {"version_id", it->id},
+                  {"fileloc", it->fileloc},
+                  {"created_at", FormatIso(it->created_at)},
+                  {"source", it->source}};
+    }
+  }
+  return Err(ErrorCode::kNotFound, "DAG '{}' has no version {}", dag_id,
+             wanted.empty() ? "recorded" : wanted);
+}
+
+Result<Json> ListRuns(Ctx& c, const std::string& dag_id) {
+  TRY(c.store.GetDag(dag_id));
+  auto page = TRY(Page(c.req));
+  RunFilter filter;
+  filter.dag_id = dag_id;
+  for (const auto& s : Split(QueryParam(c.req, "state"), ',')) {
+    if (s.empty()) continue;
+    auto state = ParseRunState(s);
+    if (!state) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "'state' must be queued, running, success or failed, got '{}'", s);
+    }
+    filter.states.push_back(*state);
+  }
+  auto runs = TRY(c.store.ListRuns(filter));
+  return PageOf(runs, page, "dag_runs", DagRunJson);
+}
+
+Result<Json> ListTaskInstances(Ctx& c, const std::string& dag_id, const std::string& run_id) {
+  TRY(c.store.GetRun(dag_id, run_id));
+  auto page = TRY(Page(c.req));
+  auto tis = TRY(c.store.ListTaskInstances(dag_id, run_id));
+  return PageOf(tis, page, "task_instances", TaskInstanceJson);
+}
+
+Result<Json> GetTaskInstance(Ctx& c, const std::string& dag_id, const std::string& run_id,
+                             const std::string& task_id) {
+  TaskInstance ti = TRY(c.store.GetTaskInstance(dag_id, run_id, task_id));
+  Json j = TaskInstanceJson(ti);
+  Json tries = Json::array();
+  for (const auto& t : TRY(c.store.ListTries(dag_id, run_id, task_id))) {
+    tries.push_back(TaskTryJson(t));
+  }
+  j["tries"] = tries;
+  Json xcom = Json::object();
+  for (const auto& x : TRY(c.store.ListXComs(dag_id, run_id))) {
+    if (x.task_id == task_id) xcom[x.key] = x.value;
+  }
+  j["xcom"] = xcom;
+  return j;
+}
+
+// A piece of a try's log from byte `offset`: {content, offset, next_offset, size, finished}.
+// The path is built from ids the store knows, and must stay inside the logs folder.
+Result<Json> TaskLog(Ctx& c, const std::string& dag_id, const std::string& run_id,
+                     const std::string& task_id, const std::string& try_text) {
+  int try_number = 0;
+  auto [end, ec] = std::from_chars(try_text.data(), try_text.data() + try_text.size(), try_number);
+  if (ec != std::errc() || end != try_text.data() + try_text.size() || try_number < 1) {
+    return Err(ErrorCode::kInvalidArgument, "the try number must be 1 or more, got '{}'", try_text);
+  }
+  TaskInstance ti = TRY(c.store.GetTaskInstance(dag_id, run_id, task_id));
+  if (try_number > ti.try_number) {
+    return Err(ErrorCode::kNotFound, "task {} of run {} has {} tries, not {}", task_id, run_id,
+               ti.try_number, try_number);
+  }
+  fs::path path = fs::weakly_canonical(
+      AttemptLogPath(c.config.logs_folder, AttemptKey{dag_id, run_id, task_id, try_number}));
+  fs::path root = fs::weakly_canonical(c.config.logs_folder);
+  auto rel = path.lexically_relative(root);
+  if (rel.empty() || rel.begin()->string() == "..") {
+    return Err(ErrorCode::kInvalidArgument, "that log is outside the logs folder");
+  }
+  int64_t offset = 0;
+  std::string off = QueryParam(c.req, "offset");
+  if (!off.empty()) {
+    auto [e, err] = std::from_chars(off.data(), off.data() + off.size(), offset);
+    if (err != std::errc() || e != off.data() + off.size() || offset < 0) {
+      return Err(ErrorCode::kInvalidArgument, "'offset' must be a byte offset, got '{}'", off);
+    }
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string content;
+  int64_t size = 0;
+  if (in) {
+    in.seekg(0, std::ios::end);
+    size = in.tellg();
+    if (offset < size) {
+      in.seekg(offset);
+      content.resize(std::min<size_t>(kMaxLogChunk, static_cast<size_t>(size - offset)));
+      in.read(content.data(), static_cast<std::streamsize>(content.size()));
+      content.resize(static_cast<size_t>(in.gcount()));
+    }
+  }
+  bool finished = try_number < ti.try_number ||
+                  (ti.state != TaskState::kRunning && ti.state != TaskState::kQueued);
+  return Json{{"content", content},
+              {"offset", offset},
+              {"next_offset", offset + static_cast<int64_t>(content.size())},
+              {"size", size},
+              {"finished", finished && offset + static_cast<int64_t>(content.size()) >= size}};
+}
+
+Result<Json> Health(Ctx& c) {
+  auto version = c.store.SchemaVersion();
+  Json j{{"metadatabase",
+          {{"status", version ? "healthy" : "unhealthy"},
+           {"schema_version", version ? Json(*version) : Json()}}}};
+  return j;
+}
+
+Result<Json> Route(Ctx& c, const std::vector<std::string>& s) {
+  if (c.req.method != "GET") {
+    return Err(ErrorCode::kInvalidArgument, "{} is not supported here yet", c.req.method);
+  }
+  size_t n = s.size();
+  if (n == 1 && s[0] == "health") return Health(c);
+  if (n == 1 && s[0] == "importErrors") {
+    auto errors = TRY(c.store.ListImportErrors());
+    return PageOf(errors, TRY(Page(c.req)), "import_errors", ImportErrorJson);
+  }
+  if (n == 1 && s[0] == "variables") {
+    auto vars = TRY(c.store.ListVariables());
+    return PageOf(vars, TRY(Page(c.req)), "variables", VariableJson);
+  }
+  if (n == 1 && s[0] == "pools") {
+    auto pools = TRY(c.store.ListPools());
+    return PageOf(pools, TRY(Page(c.req)), "pools", PoolJson);
+  }
+  if (n == 2 && s[0] == "lake" && s[1] == "datasets") {
+    auto datasets = TRY(c.store.ListDatasets());
+    return PageOf(datasets, TRY(Page(c.req)), "datasets", DatasetSummaryJson);
+  }
+  if (n == 2 && s[0] == "lake" && s[1] == "schema") {
+    std::string dataset = QueryParam(c.req, "dataset");
+    auto versions = TRY(c.store.ListDatasetSchemas(dataset));
+    if (versions.empty()) {
+      return Err(ErrorCode::kNotFound, "the lake catalog has no dataset '{}'", dataset);
+    }
+    return PageOf(versions, TRY(Page(c.req)), "versions", DatasetSchemaJson);
+  }
+  if (n == 2 && s[0] == "lake" && s[1] == "objects") {
+    auto objects = TRY(c.store.ListLakeObjects(QueryParam(c.req, "prefix")));
+    return PageOf(objects, TRY(Page(c.req)), "objects", LakeObjectJson);
+  }
+  if (n == 2 && s[0] == "lake" && s[1] == "history") {
+    auto history = TRY(c.store.LakeObjectHistory(QueryParam(c.req, "uri")));
+    return PageOf(history, TRY(Page(c.req)), "versions", LakeObjectJson);
+  }
+  if (n >= 1 && s[0] == "dags") {
+    if (n == 1) return ListDags(c);
+    const std::string& dag = s[1];
+    if (n == 2) return GetDag(c, dag);
+    if (n == 3 && s[2] == "source") return DagSource(c, dag);
+    if (s[2] == "dagRuns") {
+      if (n == 3) return ListRuns(c, dag);
+      if (n == 4) return DagRunJson(TRY(c.store.GetRun(dag, s[3])));
+      if (s[4] == "taskInstances") {
+        if (n == 5) return ListTaskInstances(c, dag, s[3]);
+        if (n == 6) return GetTaskInstance(c, dag, s[3], s[5]);
+        if (n == 8 && s[6] == "logs") return TaskLog(c, dag, s[3], s[5], s[7]);
+      }
+    }
+  }
+  return Err(ErrorCode::kNotFound, "no such endpoint: /api/v1{}", c.req.path);
+}
+
+}  // namespace
+
+ApiResponse Api::Handle(const ApiRequest& req) {
+  StoreLease lease = Lease();
+  if (lease.get() == nullptr) {
+    return ErrorResponse(503, "unavailable", "cannot open the metadata database");
+  }
+  auto dags = Dags();
+  static const std::map<std::string, LoadedDag> kNone;
+  Ctx c{*lease.get(), dags ? *dags : kNone, config_, req};
+  auto body = Route(c, Segments(req.path));
+  if (!body) return ErrorResponse(body.error());
+  ApiResponse r;
+  r.body = std::move(*body);
+  return r;
+}
+
+}  // namespace weir

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+#include "base/status.h"
+#include "engine/dag_registry.h"
+#include "env/clock.h"
+#include "store/metadata_store.h"
+
+namespace weir {
+
+// What the REST API serves from: the metadata store (one connection per request thread,
+// from a small pool) and the DAG specs (a registry reloaded in the background, for
+// schedules in words, tasks and params).
+struct ApiConfig {
+  std::string database_url;
+  std::string dags_folder;
+  std::string logs_folder;
+  std::string home;
+};
+
+// A request as the API sees it: method, path below /api/v1, query parameters.
+struct ApiRequest {
+  std::string method;
+  std::string path;  // "/dags/simple_dag/dagRuns"
+  std::map<std::string, std::string> query;
+};
+
+// A response: status and a JSON body, or plain text (logs).
+struct ApiResponse {
+  int status = 200;
+  Json body;
+  std::string text;  // when set, sent as text/plain instead of body
+};
+
+// The /api/v1 endpoints (docs/api.md). Thread-safe: Handle may be called from many
+// threads at once.
+class Api {
+ public:
+  static Result<std::unique_ptr<Api>> Open(ApiConfig config);
+  ~Api();
+
+  ApiResponse Handle(const ApiRequest& request);
+  // Parses the DAGs folder again (the server calls it every few seconds).
+  Status ReloadDags();
+
+ private:
+  explicit Api(ApiConfig config);
+  class StoreLease;
+  StoreLease Lease();
+  std::shared_ptr<const std::map<std::string, LoadedDag>> Dags() const;
+
+  ApiConfig config_;
+  SystemClock clock_;
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<MetadataStore>> pool_;
+  mutable std::shared_mutex dags_mu_;
+  std::shared_ptr<const std::map<std::string, LoadedDag>> dags_;
+  std::unique_ptr<MetadataStore> registry_store_;
+  std::unique_ptr<DagRegistry> registry_;
+  std::mutex reload_mu_;
+};
+
+// {"error": {"code": "...", "message": "..."}} with the HTTP status for `error`.
+ApiResponse ErrorResponse(const Error& error);
+ApiResponse ErrorResponse(int status, std::string_view code, std::string_view message);
+
+}  // namespace weir

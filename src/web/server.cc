@@ -1,0 +1,100 @@
+#include "web/server.h"
+
+#include <httplib.h>
+
+#include <condition_variable>
+
+namespace weir {
+
+namespace {
+
+void Send(httplib::Response& res, const ApiResponse& r) {
+  res.status = r.status;
+  res.set_header("Cache-Control", "no-store");
+  res.set_header("X-Content-Type-Options", "nosniff");
+  if (!r.text.empty()) {
+    res.set_content(r.text, "text/plain; charset=utf-8");
+  } else {
+    res.set_content(r.body.dump(), "application/json");
+  }
+}
+
+ApiRequest ToApiRequest(const httplib::Request& req, std::string_view prefix) {
+  ApiRequest out;
+  out.method = req.method;
+  out.path = req.path.substr(prefix.size());
+  for (const auto& [k, v] : req.params) out.query[k] = v;
+  return out;
+}
+
+}  // namespace
+
+WebServer::WebServer(Api& api, WebServerOptions options)
+    : api_(api), options_(std::move(options)), server_(std::make_unique<httplib::Server>()) {}
+
+WebServer::~WebServer() { Stop(); }
+
+Status WebServer::Start() {
+  constexpr std::string_view kPrefix = "/api/v1";
+  int threads = options_.threads;
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  auto api = [this, kPrefix](const httplib::Request& req, httplib::Response& res) {
+    Send(res, api_.Handle(ToApiRequest(req, kPrefix)));
+  };
+  const std::string pattern = std::string(kPrefix) + "(/.*)?";
+  server_->Get(pattern, api);
+  server_->Post(pattern, api);
+  server_->Patch(pattern, api);
+  server_->Delete(pattern, api);
+  server_->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    Send(res, ErrorResponse(res.status, res.status == 404 ? "not_found" : "error",
+                            res.status == 404 ? "no such page: " + req.path
+                                              : "the request could not be served"));
+  });
+  server_->set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "internal error";
+        try {
+          std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        Send(res, ErrorResponse(500, "internal", what));
+      });
+  if (options_.port == 0) {
+    port_ = server_->bind_to_any_port(options_.host);
+  } else if (server_->bind_to_port(options_.host, options_.port)) {
+    port_ = options_.port;
+  }
+  if (port_ <= 0) {
+    return Err(ErrorCode::kUnavailable,
+               "cannot listen on {}:{}: the port is taken or the address is not this machine's; "
+               "set webserver_port in weir.yaml or pass --port",
+               options_.host, options_.port);
+  }
+  listener_ = std::thread([this] { server_->listen_after_bind(); });
+  reloader_ = std::thread([this] {
+    std::mutex mu;
+    std::condition_variable cv;
+    while (!stopping_) {
+      std::unique_lock lock(mu);
+      cv.wait_for(lock, options_.dag_reload_interval, [this] { return stopping_.load(); });
+      if (stopping_) break;
+      if (Status s = api_.ReloadDags(); !s) {
+        fmt::print(stderr, "weir webserver: reloading DAGs: {}\n", s.error().message);
+      }
+    }
+  });
+  return {};
+}
+
+void WebServer::Stop() {
+  if (stopping_.exchange(true)) return;
+  if (server_) server_->stop();
+  if (listener_.joinable()) listener_.join();
+  if (reloader_.joinable()) reloader_.join();
+}
+
+}  // namespace weir

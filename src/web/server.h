@@ -1,0 +1,48 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "base/status.h"
+#include "web/api.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace weir {
+
+struct WebServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0: any free port (see WebServer::port())
+  int threads = 8;  // request threads
+  std::chrono::milliseconds dag_reload_interval{5000};
+};
+
+// The HTTP server: /api/v1/... goes to the Api; other paths are 404 until the UI lands.
+// Start() binds and serves on its own threads; Stop() ends it.
+class WebServer {
+ public:
+  WebServer(Api& api, WebServerOptions options);
+  ~WebServer();
+  WebServer(const WebServer&) = delete;
+  WebServer& operator=(const WebServer&) = delete;
+
+  // Binds the port (an error names the address when it is taken) and starts serving.
+  Status Start();
+  void Stop();
+  int port() const { return port_; }
+
+ private:
+  Api& api_;
+  WebServerOptions options_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread listener_;
+  std::thread reloader_;
+  std::atomic<bool> stopping_{false};
+  int port_ = 0;
+};
+
+}  // namespace weir
