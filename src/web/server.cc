@@ -2,8 +2,6 @@
 
 #include <httplib.h>
 
-#include <condition_variable>
-
 namespace weir {
 
 namespace {
@@ -76,11 +74,9 @@ Status WebServer::Start() {
   }
   listener_ = std::thread([this] { server_->listen_after_bind(); });
   reloader_ = std::thread([this] {
-    std::mutex mu;
-    std::condition_variable cv;
     while (!stopping_) {
-      std::unique_lock lock(mu);
-      cv.wait_for(lock, options_.dag_reload_interval, [this] { return stopping_.load(); });
+      std::unique_lock lock(stop_mu_);
+      stop_cv_.wait_for(lock, options_.dag_reload_interval, [this] { return stopping_.load(); });
       if (stopping_) break;
       if (Status s = api_.ReloadDags(); !s) {
         fmt::print(stderr, "weir webserver: reloading DAGs: {}\n", s.error().message);
@@ -91,7 +87,11 @@ Status WebServer::Start() {
 }
 
 void WebServer::Stop() {
-  if (stopping_.exchange(true)) return;
+  {
+    std::lock_guard lock(stop_mu_);
+    if (stopping_.exchange(true)) return;
+  }
+  stop_cv_.notify_all();
   if (server_) server_->stop();
   if (listener_.joinable()) listener_.join();
   if (reloader_.joinable()) reloader_.join();

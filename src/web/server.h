@@ -1,7 +1,9 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -42,6 +44,8 @@ class WebServer {
   std::thread listener_;
   std::thread reloader_;
   std::atomic<bool> stopping_{false};
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;  // wakes the reloader at Stop()
   int port_ = 0;
 };
 
