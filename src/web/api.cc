@@ -1,10 +1,13 @@
 #include "web/api.h"
 
+#include "web/api_internal.h"
+
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
 
+#include "auth/role.h"
 #include "base/strings.h"
 #include "base/time.h"
 #include "engine/attempts.h"
@@ -181,15 +184,7 @@ Api::StoreLease Api::Lease() {
 
 namespace {
 
-// The handlers: each gets the store, the DAG specs and the request, and returns JSON.
-struct Ctx {
-  MetadataStore& store;
-  const std::map<std::string, LoadedDag>& dags;
-  const ApiConfig& config;
-  const ApiRequest& req;
-};
-
-Json DagSummary(Ctx& c, const DagRow& d) {
+Json DagSummary(ApiCtx& c, const DagRow& d) {
   Json j = DagRowJson(d);
   auto it = c.dags.find(d.dag_id);
   const DagSpec* spec = it != c.dags.end() ? it->second.spec.get() : nullptr;
@@ -211,7 +206,7 @@ Json DagSummary(Ctx& c, const DagRow& d) {
   return j;
 }
 
-Result<Json> ListDags(Ctx& c) {
+Result<Json> ListDags(ApiCtx& c) {
   auto page = TRY(Page(c.req));
   auto paused = TRY(BoolParam(c.req, "paused"));
   auto only_active = TRY(BoolParam(c.req, "only_active"));
@@ -234,7 +229,7 @@ Result<Json> ListDags(Ctx& c) {
   return PageOf(rows, page, "dags", [&](const DagRow& d) { return DagSummary(c, d); });
 }
 
-Result<Json> GetDag(Ctx& c, const std::string& dag_id) {
+Result<Json> GetDag(ApiCtx& c, const std::string& dag_id) {
   DagRow row = TRY(c.store.GetDag(dag_id));
   Json j = DagSummary(c, row);
   auto it = c.dags.find(dag_id);
@@ -256,7 +251,7 @@ Result<Json> GetDag(Ctx& c, const std::string& dag_id) {
   return j;
 }
 
-Result<Json> DagSource(Ctx& c, const std::string& dag_id) {
+Result<Json> DagSource(ApiCtx& c, const std::string& dag_id) {
   DagRow row = TRY(c.store.GetDag(dag_id));
   auto versions = TRY(c.store.ListDagVersions(dag_id));
   std::string wanted = QueryParam(c.req, "version");
@@ -276,7 +271,7 @@ Result<Json> DagSource(Ctx& c, const std::string& dag_id) {
              wanted.empty() ? "recorded" : wanted);
 }
 
-Result<Json> ListRuns(Ctx& c, const std::string& dag_id) {
+Result<Json> ListRuns(ApiCtx& c, const std::string& dag_id) {
   TRY(c.store.GetDag(dag_id));
   auto page = TRY(Page(c.req));
   RunFilter filter;
@@ -294,14 +289,14 @@ Result<Json> ListRuns(Ctx& c, const std::string& dag_id) {
   return PageOf(runs, page, "dag_runs", DagRunJson);
 }
 
-Result<Json> ListTaskInstances(Ctx& c, const std::string& dag_id, const std::string& run_id) {
+Result<Json> ListTaskInstances(ApiCtx& c, const std::string& dag_id, const std::string& run_id) {
   TRY(c.store.GetRun(dag_id, run_id));
   auto page = TRY(Page(c.req));
   auto tis = TRY(c.store.ListTaskInstances(dag_id, run_id));
   return PageOf(tis, page, "task_instances", TaskInstanceJson);
 }
 
-Result<Json> GetTaskInstance(Ctx& c, const std::string& dag_id, const std::string& run_id,
+Result<Json> GetTaskInstance(ApiCtx& c, const std::string& dag_id, const std::string& run_id,
                              const std::string& task_id) {
   TaskInstance ti = TRY(c.store.GetTaskInstance(dag_id, run_id, task_id));
   Json j = TaskInstanceJson(ti);
@@ -320,7 +315,7 @@ Result<Json> GetTaskInstance(Ctx& c, const std::string& dag_id, const std::strin
 
 // A piece of a try's log from byte `offset`: {content, offset, next_offset, size, finished}.
 // The path is built from ids the store knows, and must stay inside the logs folder.
-Result<Json> TaskLog(Ctx& c, const std::string& dag_id, const std::string& run_id,
+Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& run_id,
                      const std::string& task_id, const std::string& try_text) {
   int try_number = 0;
   auto [end, ec] = std::from_chars(try_text.data(), try_text.data() + try_text.size(), try_number);
@@ -369,7 +364,7 @@ Result<Json> TaskLog(Ctx& c, const std::string& dag_id, const std::string& run_i
               {"finished", finished && offset + static_cast<int64_t>(content.size()) >= size}};
 }
 
-Result<Json> Health(Ctx& c) {
+Result<Json> Health(ApiCtx& c) {
   auto version = c.store.SchemaVersion();
   Json j{{"metadatabase",
           {{"status", version ? "healthy" : "unhealthy"},
@@ -377,12 +372,18 @@ Result<Json> Health(Ctx& c) {
   return j;
 }
 
-Result<Json> Route(Ctx& c, const std::vector<std::string>& s) {
+Result<Json> Route(ApiCtx& c, const std::vector<std::string>& s) {
   if (c.req.method != "GET") {
-    return Err(ErrorCode::kInvalidArgument, "{} is not supported here yet", c.req.method);
+    if (auto written = RouteWrite(c, s)) return std::move(*written);
+    return Err(ErrorCode::kNotFound, "no endpoint {} /api/v1{}", c.req.method, c.req.path);
   }
   size_t n = s.size();
   if (n == 1 && s[0] == "health") return Health(c);
+  if (n == 2 && s[0] == "auth" && s[1] == "me") {
+    return Json{{"username", c.who->user.username},
+                {"role", RoleName(c.who->role)},
+                {"csrf_token", c.who->csrf_token}};
+  }
   if (n == 1 && s[0] == "importErrors") {
     auto errors = TRY(c.store.ListImportErrors());
     return PageOf(errors, TRY(Page(c.req)), "import_errors", ImportErrorJson);
@@ -435,19 +436,113 @@ Result<Json> Route(Ctx& c, const std::vector<std::string>& s) {
 
 }  // namespace
 
+namespace {
+
+ApiResponse JsonResponse(Json body) {
+  ApiResponse r;
+  r.body = std::move(body);
+  return r;
+}
+
+std::string SessionCookie(const std::string& value, int64_t max_age) {
+  return fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", kSessionCookie, value,
+                     max_age);
+}
+
+// Authentication failures as HTTP: 401 (who are you?) or 429 (locked after failed logins).
+ApiResponse AuthError(const Error& e) {
+  if (e.code == ErrorCode::kInvalidArgument)
+    return ErrorResponse(401, "unauthenticated", e.message);
+  if (e.code == ErrorCode::kFailedPrecondition) {
+    return ErrorResponse(429, "too_many_requests", e.message);
+  }
+  return ErrorResponse(e);
+}
+
+}  // namespace
+
+Result<Json> BodyObject(const ApiCtx& c) {
+  if (c.req.body.empty()) return Json::object();
+  auto parsed = ParseJson(c.req.body, "the request body");
+  if (!parsed) return std::unexpected(parsed.error());
+  if (!parsed->is_object()) {
+    return Err(ErrorCode::kInvalidArgument, "the request body must be a JSON object");
+  }
+  return *parsed;
+}
+
 ApiResponse Api::Handle(const ApiRequest& req) {
   StoreLease lease = Lease();
   if (lease.get() == nullptr) {
     return ErrorResponse(503, "unavailable", "cannot open the metadata database");
   }
+  MetadataStore& store = *lease.get();
+  Authenticator auth(store);
+  Time now = clock_.Now();
+  std::vector<std::string> segments = Segments(req.path);
+  bool is_auth = segments.size() == 2 && segments[0] == "auth";
+
+  // Public: health, and logging in.
+  if (is_auth && segments[1] == "login" && req.method == "POST") {
+    auto body = ParseJson(req.body.empty() ? "{}" : req.body, "the request body");
+    if (!body || !body->is_object() || !(*body)["username"].is_string() ||
+        !(*body)["password"].is_string()) {
+      return ErrorResponse(400, "invalid_argument",
+                           "send {\"username\": \"...\", \"password\": \"...\"}");
+    }
+    auto login = auth.Login((*body)["username"].get<std::string>(),
+                            (*body)["password"].get<std::string>(), now);
+    if (!login) return AuthError(login.error());
+    ApiResponse r = JsonResponse(Json{{"username", login->who.user.username},
+                                      {"role", RoleName(login->who.role)},
+                                      {"csrf_token", login->csrf_token},
+                                      {"expires_at", FormatIso(login->expires_at)}});
+    r.set_cookies.push_back(SessionCookie(
+        login->session_id,
+        std::chrono::duration_cast<std::chrono::seconds>(login->expires_at - now).count()));
+    return r;
+  }
+  bool is_health = segments.size() == 1 && segments[0] == "health" && req.method == "GET";
+
+  // Everything else: a token or a session, the role the method needs, and for a session a
+  // CSRF token on every state change.
+  std::optional<AuthenticatedUser> who;
+  if (!is_health) {
+    Result<AuthenticatedUser> found =
+        !req.bearer_token.empty() ? auth.TokenUser(req.bearer_token, now)
+        : !req.session_id.empty()
+            ? auth.SessionUser(req.session_id, now)
+            : Result<AuthenticatedUser>(std::unexpected(Error{
+                  ErrorCode::kInvalidArgument,
+                  "log in first (POST /api/v1/auth/login) or send Authorization: Bearer <token>"}));
+    if (!found) return AuthError(found.error());
+    who = std::move(*found);
+    bool writes = req.method != "GET";
+    if (writes && req.bearer_token.empty() && req.csrf_token != who->csrf_token) {
+      return ErrorResponse(403, "csrf",
+                           "a state change needs the X-CSRF-Token header of your session "
+                           "(GET /api/v1/auth/me returns it)");
+    }
+    Role need = writes ? Role::kOp : Role::kViewer;
+    if (!Allows(who->role, need)) {
+      return ErrorResponse(403, "forbidden",
+                           fmt::format("user {} has role {}; this needs {}", who->user.username,
+                                       RoleName(who->role), RoleName(need)));
+    }
+    if (is_auth && segments[1] == "logout" && req.method == "POST") {
+      if (Status s = auth.Logout(req.session_id); !s) return ErrorResponse(s.error());
+      ApiResponse r = JsonResponse(Json{{"logged_out", true}});
+      r.set_cookies.push_back(SessionCookie("", 0));
+      return r;
+    }
+  }
+
   auto dags = Dags();
   static const std::map<std::string, LoadedDag> kNone;
-  Ctx c{*lease.get(), dags ? *dags : kNone, config_, req};
-  auto body = Route(c, Segments(req.path));
+  ApiCtx c{store, dags ? *dags : kNone, config_, req, clock_, who ? &*who : nullptr};
+  auto body = Route(c, segments);
   if (!body) return ErrorResponse(body.error());
-  ApiResponse r;
-  r.body = std::move(*body);
-  return r;
+  return JsonResponse(std::move(*body));
 }
 
 }  // namespace weir

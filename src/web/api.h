@@ -24,21 +24,31 @@ struct ApiConfig {
   std::string dags_folder;
   std::string logs_folder;
   std::string home;
+  std::string wake_file;  // touched after a state change so the scheduler acts at once
 };
 
-// A request as the API sees it: method, path below /api/v1, query parameters.
+// A request as the API sees it: method, path below /api/v1, query parameters, and what
+// authenticates it.
 struct ApiRequest {
   std::string method;
   std::string path;  // "/dags/simple_dag/dagRuns"
   std::map<std::string, std::string> query;
+  std::string body;          // JSON for POST and PATCH
+  std::string session_id;    // the weir_session cookie
+  std::string bearer_token;  // Authorization: Bearer ...
+  std::string csrf_token;    // X-CSRF-Token
 };
 
 // A response: status and a JSON body, or plain text (logs).
 struct ApiResponse {
   int status = 200;
   Json body;
-  std::string text;  // when set, sent as text/plain instead of body
+  std::string text;                      // when set, sent as text/plain instead of body
+  std::vector<std::string> set_cookies;  // Set-Cookie values
 };
+
+// The session cookie's name.
+inline constexpr std::string_view kSessionCookie = "weir_session";
 
 // The /api/v1 endpoints (docs/api.md). Thread-safe: Handle may be called from many
 // threads at once.

@@ -8,6 +8,7 @@ namespace {
 
 void Send(httplib::Response& res, const ApiResponse& r) {
   res.status = r.status;
+  for (const auto& cookie : r.set_cookies) res.headers.emplace("Set-Cookie", cookie);
   res.set_header("Cache-Control", "no-store");
   res.set_header("X-Content-Type-Options", "nosniff");
   if (!r.text.empty()) {
@@ -22,6 +23,22 @@ ApiRequest ToApiRequest(const httplib::Request& req, std::string_view prefix) {
   out.method = req.method;
   out.path = req.path.substr(prefix.size());
   for (const auto& [k, v] : req.params) out.query[k] = v;
+  out.body = req.body;
+  out.csrf_token = req.get_header_value("X-CSRF-Token");
+  std::string auth = req.get_header_value("Authorization");
+  if (auth.rfind("Bearer ", 0) == 0) out.bearer_token = auth.substr(7);
+  // Cookie: a=1; weir_session=...; b=2
+  std::string cookies = req.get_header_value("Cookie");
+  std::string key = std::string(kSessionCookie) + "=";
+  for (size_t at = 0; at < cookies.size();) {
+    size_t end = cookies.find(';', at);
+    std::string_view part(cookies.data() + at,
+                          (end == std::string::npos ? cookies.size() : end) - at);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    if (part.rfind(key, 0) == 0) out.session_id = std::string(part.substr(key.size()));
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
   return out;
 }
 

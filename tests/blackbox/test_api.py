@@ -1,7 +1,8 @@
-"""The REST API's read side with the real binary: weir webserver on a free port, the
-scheduler's records behind it, JSON errors, pagination, logs, and paths that try to leave
-the logs folder."""
+"""The REST API with the real binary: weir webserver on a free port, the scheduler's records
+behind it; logins, roles, CSRF and tokens; JSON errors, pagination, logs, paths that try to
+leave the logs folder, and the state changes (pause, trigger, clear, mark, variables)."""
 
+import http.cookiejar
 import json
 import os
 import re
@@ -9,7 +10,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from harness import WeirTestCase
+import subprocess
+
+from harness import WEIR, WeirTestCase
 
 
 class ApiTest(WeirTestCase):
@@ -21,18 +24,47 @@ class ApiTest(WeirTestCase):
         self.weir("variables", "set", "token", "s3cr3t", "--secret", check=0)
         self.weir("variables", "set", "base_url", "https://example.org", check=0)
         self.weir("dags", "test", "simple_dag", "2021-01-01", timeout=60, check=0)
+        for user, role in (("ada", "admin"), ("olga", "op"), ("vic", "viewer")):
+            p = subprocess.run([WEIR, "users", "create", user, "--role", role,
+                                "--password-stdin"], input=f"pw-{user}-123\n", text=True,
+                               env=self.env(), capture_output=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
         proc = self.start("webserver", "--port", "0")
         port = re.search(r"http://127\.0\.0\.1:(\d+)/api/v1", proc.startup_output)
         self.assertIsNotNone(port, proc.startup_output)
         self.base = f"http://127.0.0.1:{port.group(1)}/api/v1"
+        self.client = self.login("vic")
 
-    def get(self, path):
-        """(status, JSON body)."""
+    def login(self, user):
+        """A client (cookie jar) logged in as `user`, with its CSRF token."""
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        status, body = self.call("POST", "/auth/login",
+                                 {"username": user, "password": f"pw-{user}-123"}, opener=opener)
+        self.assertEqual(status, 200, body)
+        opener.csrf = body["csrf_token"]
+        opener.jar = jar
+        return opener
+
+    def call(self, method, path, body=None, opener=None, headers=None):
+        """(status, JSON body) of one request, with `opener`'s cookies."""
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers=dict(headers or {}))
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(self.base + path, timeout=10) as r:
+            with (opener or urllib.request.build_opener()).open(req, timeout=10) as r:
                 return r.status, json.load(r)
         except urllib.error.HTTPError as e:
             return e.code, json.load(e)
+
+    def get(self, path):
+        return self.call("GET", path, opener=self.client)
+
+    def write(self, client, method, path, body=None, csrf=True):
+        headers = {"X-CSRF-Token": client.csrf} if csrf else {}
+        return self.call(method, path, body, opener=client, headers=headers)
 
     def test_dags_runs_task_instances_and_logs(self):
         status, health = self.get("/health")
@@ -101,6 +133,77 @@ class ApiTest(WeirTestCase):
         self.assertEqual(values, {"base_url": "https://example.org", "token": "***"})
         status, pools = self.get("/pools")
         self.assertIn("default_pool", [p["name"] for p in pools["pools"]])
+
+
+    def test_who_may_do_what(self):
+        # Without a session or a token: 401, except health and login.
+        status, body = self.call("GET", "/dags")
+        self.assertEqual((status, body["error"]["code"]), (401, "unauthenticated"))
+        self.assertEqual(self.call("GET", "/health")[0], 200)
+        status, body = self.call("POST", "/auth/login", {"username": "vic", "password": "nope"})
+        self.assertEqual((status, body["error"]["message"]),
+                         (401, "invalid username or password"))
+        status, body = self.call("POST", "/auth/login", {"username": "nobody", "password": "x"})
+        self.assertEqual((status, body["error"]["message"]),
+                         (401, "invalid username or password"))
+        # The cookie is HttpOnly and SameSite=Strict.
+        cookie = next(c for c in self.client.jar if c.name == "weir_session")
+        self.assertTrue(cookie.has_nonstandard_attr("HttpOnly"))
+        self.assertEqual(cookie.get_nonstandard_attr("SameSite"), "Strict")
+
+        # A viewer reads but cannot trigger.
+        status, me = self.get("/auth/me")
+        self.assertEqual((me["username"], me["role"]), ("vic", "viewer"))
+        status, body = self.write(self.client, "POST", "/dags/example_params/dagRuns", {})
+        self.assertEqual((status, body["error"]["code"]), (403, "forbidden"))
+
+        op = self.login("olga")
+        # A state change without the CSRF token is refused, with it accepted.
+        status, body = self.write(op, "PATCH", "/dags/simple_dag", {"is_paused": True},
+                                  csrf=False)
+        self.assertEqual((status, body["error"]["code"]), (403, "csrf"))
+        status, dag = self.write(op, "PATCH", "/dags/simple_dag", {"is_paused": True})
+        self.assertEqual((status, dag["is_paused"]), (200, True))
+        status, run = self.write(op, "POST", "/dags/example_params/dagRuns",
+                                 {"conf": {"color": "green"}})
+        self.assertEqual(status, 200, run)
+        self.assertEqual((run["state"], run["conf"]["color"]), ("queued", "green"))
+        status, body = self.write(op, "POST", "/dags/example_params/dagRuns",
+                                  {"conf": {"color": "purple"}})
+        self.assertEqual(status, 400, body)
+
+        # Clear a finished task and mark a run, as an op.
+        status, runs = self.get("/dags/simple_dag/dagRuns")
+        run_path = "/dags/simple_dag/dagRuns/" + urllib.parse.quote(runs["dag_runs"][0]["run_id"],
+                                                                    safe="")
+        status, cleared = self.write(op, "POST", run_path + "/taskInstances/sleep/clear",
+                                     {"include_downstream": True})
+        self.assertEqual(status, 200, cleared)
+        self.assertEqual(sorted(t["task_id"] for t in cleared["task_instances"]),
+                         ["print_end", "sleep"])
+        status, marked = self.write(op, "PATCH", run_path, {"state": "failed"})
+        self.assertEqual((status, marked["state"]), (200, "failed"))
+
+        # Variables: an op sets one; a secret never comes back.
+        status, v = self.write(op, "POST", "/variables",
+                               {"key": "api_key", "value": "hunter2", "is_secret": True})
+        self.assertEqual((status, v["value"]), (200, "***"))
+        status, variables = self.get("/variables")
+        self.assertNotIn("hunter2", json.dumps(variables))
+
+        # A token works without cookie or CSRF; logging out ends the session.
+        p = subprocess.run([WEIR, "users", "token", "olga", "--name", "ci"], env=self.env(),
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        token = re.search(r"weir_\S+", p.stdout).group(0)
+        status, dag = self.call("PATCH", "/dags/simple_dag", {"is_paused": False},
+                                headers={"Authorization": f"Bearer {token}"})
+        self.assertEqual((status, dag["is_paused"]), (200, False))
+        self.assertEqual(self.call("GET", "/dags", headers={
+            "Authorization": "Bearer weir_not_a_token"})[0], 401)
+        status, _ = self.write(op, "POST", "/auth/logout")
+        self.assertEqual(status, 200)
+        self.assertEqual(self.call("GET", "/dags", opener=op)[0], 401)
 
 
 if __name__ == "__main__":

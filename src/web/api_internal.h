@@ -1,0 +1,34 @@
+#pragma once
+
+// Shared by the API's source files; not part of the web layer's interface.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "auth/authenticator.h"
+#include "engine/dag_registry.h"
+#include "env/clock.h"
+#include "web/api.h"
+
+namespace weir {
+
+// One request in progress: the store connection leased for it, the DAG specs, who asked.
+struct ApiCtx {
+  MetadataStore& store;
+  const std::map<std::string, LoadedDag>& dags;
+  const ApiConfig& config;
+  const ApiRequest& req;
+  const Clock& clock;
+  const AuthenticatedUser* who;  // null for the public endpoints
+};
+
+// The request body as a JSON object (an empty body is {}); a 400 naming the problem
+// otherwise.
+Result<Json> BodyObject(const ApiCtx& c);
+
+// POST, PATCH and DELETE endpoints: triggering, clearing, marking, pausing, variables.
+// nullopt when no write endpoint has this path.
+std::optional<Result<Json>> RouteWrite(ApiCtx& c, const std::vector<std::string>& segments);
+
+}  // namespace weir

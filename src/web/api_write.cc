@@ -1,0 +1,174 @@
+// The API's state changes. Each is one engine action (engine/actions.h), as the CLI does
+// them, followed by a wake-up of the scheduler.
+#include <algorithm>
+
+#include "engine/actions.h"
+#include "engine/watcher.h"
+#include "store/records_json.h"
+#include "web/api_internal.h"
+
+namespace weir {
+
+namespace {
+
+Result<const LoadedDag*> FindDag(const ApiCtx& c, const std::string& dag_id) {
+  auto it = c.dags.find(dag_id);
+  if (it == c.dags.end()) {
+    TRY(c.store.GetDag(dag_id));  // the store's not-found message when it is unknown
+    return Err(ErrorCode::kFailedPrecondition,
+               "DAG '{}' does not load now (see /importErrors), so it cannot be changed", dag_id);
+  }
+  return &it->second;
+}
+
+Result<bool> BoolField(const Json& body, const char* name, bool fallback) {
+  if (!body.contains(name) || body[name].is_null()) return fallback;
+  if (!body[name].is_boolean()) {
+    return Err(ErrorCode::kInvalidArgument, "'{}' must be true or false", name);
+  }
+  return body[name].get<bool>();
+}
+
+Result<std::string> StringField(const Json& body, const char* name, bool required) {
+  if (!body.contains(name) || body[name].is_null()) {
+    if (required) return Err(ErrorCode::kInvalidArgument, "'{}' is required", name);
+    return std::string();
+  }
+  if (!body[name].is_string()) {
+    return Err(ErrorCode::kInvalidArgument, "'{}' must be a string", name);
+  }
+  return body[name].get<std::string>();
+}
+
+void Wake(const ApiCtx& c) {
+  if (!c.config.wake_file.empty()) WakeScheduler(c.config.wake_file);
+}
+
+Result<Json> PatchDag(ApiCtx& c, const std::string& dag_id) {
+  Json body = TRY(BodyObject(c));
+  TRY(c.store.GetDag(dag_id));
+  if (!body.contains("is_paused") || !body["is_paused"].is_boolean()) {
+    return Err(ErrorCode::kInvalidArgument, "send {{\"is_paused\": true|false}}");
+  }
+  TRY(c.store.SetPaused(dag_id, body["is_paused"].get<bool>()));
+  Wake(c);
+  return DagRowJson(TRY(c.store.GetDag(dag_id)));
+}
+
+Result<Json> Trigger(ApiCtx& c, const std::string& dag_id) {
+  Json body = TRY(BodyObject(c));
+  const LoadedDag* dag = TRY(FindDag(c, dag_id));
+  TriggerRequest req;
+  if (body.contains("conf") && !body["conf"].is_null()) {
+    if (!body["conf"].is_object()) return Err(ErrorCode::kInvalidArgument, "'conf' must be a map");
+    req.conf = body["conf"];
+  }
+  std::string when = TRY(StringField(body, "logical_date", false));
+  if (!when.empty()) {
+    req.logical_date = TRY_CONTEXT(ParseDateTime(when), "'logical_date'");
+  }
+  req.run_id = TRY(StringField(body, "dag_run_id", false));
+  DagRun run = TRY(TriggerRun(c.store, *dag, c.clock, req));
+  Wake(c);
+  return DagRunJson(run);
+}
+
+Result<Json> PatchRun(ApiCtx& c, const std::string& dag_id, const std::string& run_id) {
+  Json body = TRY(BodyObject(c));
+  std::string state = TRY(StringField(body, "state", true));
+  auto parsed = ParseRunState(state);
+  if (!parsed || (*parsed != RunState::kSuccess && *parsed != RunState::kFailed)) {
+    return Err(ErrorCode::kInvalidArgument, "'state' must be success or failed, got '{}'", state);
+  }
+  DagRun run = TRY(MarkRun(c.store, dag_id, run_id, *parsed, c.clock));
+  Wake(c);
+  return DagRunJson(run);
+}
+
+Result<ClearRequest> ClearRequestOf(const Json& body, const std::string& run_id,
+                                    const std::string& task_id) {
+  ClearRequest req;
+  req.run_id = run_id;
+  if (!task_id.empty()) req.task_ids = {task_id};
+  req.downstream = TRY(BoolField(body, "include_downstream", false));
+  req.only_failed = TRY(BoolField(body, "only_failed", false));
+  return req;
+}
+
+Json TaskInstancesJson(const std::vector<TaskInstance>& tis) {
+  Json list = Json::array();
+  for (const auto& ti : tis) list.push_back(TaskInstanceJson(ti));
+  return Json{{"task_instances", list}, {"total_entries", tis.size()}};
+}
+
+Result<Json> Clear(ApiCtx& c, const std::string& dag_id, const std::string& run_id,
+                   const std::string& task_id) {
+  Json body = TRY(BodyObject(c));
+  const LoadedDag* dag = TRY(FindDag(c, dag_id));
+  TRY(c.store.GetRun(dag_id, run_id));
+  if (!task_id.empty() && dag->spec->FindTask(task_id) == nullptr) {
+    return Err(ErrorCode::kNotFound, "DAG '{}' has no task '{}'", dag_id, task_id);
+  }
+  auto cleared = TRY(ClearTasks(c.store, *dag->spec, TRY(ClearRequestOf(body, run_id, task_id))));
+  Wake(c);
+  return TaskInstancesJson(cleared);
+}
+
+Result<Json> PatchTask(ApiCtx& c, const std::string& dag_id, const std::string& run_id,
+                       const std::string& task_id) {
+  Json body = TRY(BodyObject(c));
+  const LoadedDag* dag = TRY(FindDag(c, dag_id));
+  TRY(c.store.GetTaskInstance(dag_id, run_id, task_id));
+  std::string state = TRY(StringField(body, "state", true));
+  auto parsed = ParseTaskState(state);
+  if (!parsed || (*parsed != TaskState::kSuccess && *parsed != TaskState::kFailed)) {
+    return Err(ErrorCode::kInvalidArgument, "'state' must be success or failed, got '{}'", state);
+  }
+  auto marked = TRY(
+      MarkTasks(c.store, *dag->spec, TRY(ClearRequestOf(body, run_id, task_id)), *parsed, c.clock));
+  Wake(c);
+  return TaskInstancesJson(marked);
+}
+
+Result<Json> SetVariable(ApiCtx& c, const std::string& key_in_path) {
+  Json body = TRY(BodyObject(c));
+  Variable v;
+  v.key = key_in_path.empty() ? TRY(StringField(body, "key", true)) : key_in_path;
+  v.value = TRY(StringField(body, "value", true));
+  v.description = TRY(StringField(body, "description", false));
+  v.is_secret = TRY(BoolField(body, "is_secret", false));
+  if (v.key.empty()) return Err(ErrorCode::kInvalidArgument, "'key' must not be empty");
+  TRY(c.store.SetVariable(v));
+  return VariableJson(v);
+}
+
+}  // namespace
+
+std::optional<Result<Json>> RouteWrite(ApiCtx& c, const std::vector<std::string>& s) {
+  const std::string& m = c.req.method;
+  size_t n = s.size();
+  if (n >= 2 && s[0] == "dags") {
+    const std::string& dag = s[1];
+    if (n == 2 && m == "PATCH") return PatchDag(c, dag);
+    if (n == 3 && s[2] == "dagRuns" && m == "POST") return Trigger(c, dag);
+    if (n >= 4 && s[2] == "dagRuns") {
+      const std::string& run = s[3];
+      if (n == 4 && m == "PATCH") return PatchRun(c, dag, run);
+      if (n == 5 && s[4] == "clear" && m == "POST") return Clear(c, dag, run, "");
+      if (n >= 6 && s[4] == "taskInstances") {
+        if (n == 6 && m == "PATCH") return PatchTask(c, dag, run, s[5]);
+        if (n == 7 && s[6] == "clear" && m == "POST") return Clear(c, dag, run, s[5]);
+      }
+    }
+  }
+  if (n == 1 && s[0] == "variables" && m == "POST") return SetVariable(c, "");
+  if (n == 2 && s[0] == "variables" && m == "PATCH") return SetVariable(c, s[1]);
+  if (n == 2 && s[0] == "variables" && m == "DELETE") {
+    Status deleted = c.store.DeleteVariable(s[1]);
+    if (!deleted) return Result<Json>(std::unexpected(deleted.error()));
+    return Result<Json>(Json{{"deleted", s[1]}});
+  }
+  return std::nullopt;
+}
+
+}  // namespace weir
