@@ -45,6 +45,7 @@ int RunCli(int argc, char** argv) {
   AddLakeCommands(app, state);
   AddQueryCommand(app, state);
   AddWebCommands(app, state);
+  AddUsersCommands(app, state);
 
   try {
     app.parse(argc, argv);

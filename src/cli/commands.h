@@ -42,6 +42,7 @@ void AddServerCommands(CLI::App& app, CliState& state);  // scheduler, standalon
 void AddLakeCommands(CLI::App& app, CliState& state);    // lake ls|show|schema|history
 void AddQueryCommand(CLI::App& app, CliState& state);    // query "SQL"
 void AddWebCommands(CLI::App& app, CliState& state);     // webserver
+void AddUsersCommands(CLI::App& app, CliState& state);   // users, their roles and API tokens
 
 // The whole command line. Returns the process exit code.
 int RunCli(int argc, char** argv);
