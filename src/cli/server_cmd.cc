@@ -8,10 +8,12 @@
 #include <filesystem>
 #include <thread>
 
+#include "auth/standalone_admin.h"
 #include "cli/commands.h"
 #include "cli/signals.h"
 #include "engine/scheduler.h"
 #include "exec/local_executor.h"
+#include "web/server.h"
 
 namespace weir {
 
@@ -61,6 +63,23 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
   options.heartbeat_interval = ctx->config.heartbeat_interval;
   Scheduler scheduler(*ctx->store, executor, queue, ctx->clock, *ctx->registry, options);
 
+  // standalone also serves the API, and on a home without users makes the admin (its
+  // password printed once, and kept in a 0600 file as Airflow's standalone does).
+  std::unique_ptr<Api> api;
+  std::unique_ptr<WebServer> web;
+  std::optional<std::string> admin_password;
+  if (standalone) {
+    admin_password = TRY(EnsureStandaloneAdmin(*ctx->store, ctx->config.home));
+    api = TRY(
+        Api::Open(ApiConfig{ctx->config.database, ctx->config.dags_folder, ctx->config.logs_folder,
+                            ctx->config.home, ctx->config.wake_file()}));
+    WebServerOptions web_options;
+    web_options.host = ctx->config.webserver_host;
+    web_options.port = ctx->config.webserver_port;
+    web = std::make_unique<WebServer>(*api, web_options);
+    TRY(web->Start());
+  }
+
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   fmt::print("weir {}: home {}{}\n", standalone ? "standalone" : "scheduler", ctx->config.home,
@@ -68,11 +87,19 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
   fmt::print("  database   {}\n  dags       {} ({} DAGs, {} import errors)\n  logs       {}\n",
              ctx->config.database, ctx->config.dags_folder, ctx->registry->dags().size(),
              ctx->registry->import_errors().size(), ctx->config.logs_folder);
-  fmt::print("  executor   local, parallelism {}\nready in {:.0f} ms; Ctrl-C stops\n",
-             ctx->config.parallelism, ms);
+  fmt::print("  executor   local, parallelism {}\n", ctx->config.parallelism);
+  if (web) {
+    fmt::print("  api        http://{}:{}/api/v1\n", ctx->config.webserver_host, web->port());
+  }
+  if (admin_password) {
+    fmt::print("  login      admin / {} (also in {}/{})\n", *admin_password, ctx->config.home,
+               kStandaloneAdminPasswordFile);
+  }
+  fmt::print("ready in {:.0f} ms; Ctrl-C stops\n", ms);
   std::fflush(stdout);
 
   Status s = scheduler.Run();
+  if (web) web->Stop();
   executor.Shutdown();
   TRY(s);
   TRY(scheduler.Finish());

@@ -50,7 +50,8 @@ class WeirTestCase(unittest.TestCase):
         shutil.rmtree(self.home, ignore_errors=True)
 
     def env(self, **extra):
-        e = dict(os.environ, WEIR_HOME=self.home)
+        # Any free port for the API of `weir standalone`: tests run side by side.
+        e = dict(os.environ, WEIR_HOME=self.home, WEIR_WEBSERVER_PORT="0")
         e.update(extra)
         return e
 

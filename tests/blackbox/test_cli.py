@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import unittest
 
 from harness import WeirTestCase
@@ -87,6 +88,16 @@ tasks:
         self.assertTrue(os.path.exists(os.path.join(home, "weir.yaml")))
         self.assertTrue(os.path.exists(os.path.join(home, "dags", "simple_dag.yaml")))
         self.assertIn("10 DAGs, 0 import errors", proc.startup_output)
+        # The admin's random password: printed once, kept in a file only its owner reads.
+        printed = re.search(r"login      admin / (\S+) \(also in (\S+)\)", proc.startup_output)
+        self.assertIsNotNone(printed, proc.startup_output)
+        path = os.path.join(home, "standalone_admin_password.txt")
+        self.assertEqual(printed.group(2), path)
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+        with open(path) as f:
+            self.assertEqual(f.read().strip(), printed.group(1))
+        self.assertGreaterEqual(len(printed.group(1)), 20)
+        self.assertRegex(proc.startup_output, r"api        http://127\.0\.0\.1:\d+/api/v1")
 
 
 if __name__ == "__main__":
