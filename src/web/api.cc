@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "auth/role.h"
+#include "auth/secrets.h"
 #include "base/strings.h"
 #include "base/time.h"
 #include "engine/attempts.h"
@@ -518,7 +519,7 @@ ApiResponse Api::Handle(const ApiRequest& req) {
     if (!found) return AuthError(found.error());
     who = std::move(*found);
     bool writes = req.method != "GET";
-    if (writes && req.bearer_token.empty() && req.csrf_token != who->csrf_token) {
+    if (writes && req.bearer_token.empty() && !SameSecret(req.csrf_token, who->csrf_token)) {
       return ErrorResponse(403, "csrf",
                            "a state change needs the X-CSRF-Token header of your session "
                            "(GET /api/v1/auth/me returns it)");
