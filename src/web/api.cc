@@ -6,6 +6,7 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "auth/role.h"
 #include "auth/secrets.h"
@@ -25,6 +26,7 @@ namespace {
 constexpr int kDefaultLimit = 100;
 constexpr int kMaxLimit = 1000;
 constexpr size_t kMaxLogChunk = 1 << 20;  // one response carries at most 1 MiB of a log
+constexpr int kMaxLogWaitSeconds = 30;
 
 int HttpStatus(ErrorCode code) {
   switch (code) {
@@ -297,6 +299,37 @@ Result<Json> ListTaskInstances(ApiCtx& c, const std::string& dag_id, const std::
   return PageOf(tis, page, "task_instances", TaskInstanceJson);
 }
 
+// The values of secret variables, longest first: a secret never leaves the API, even where a
+// template put it into a task's arguments, its XCom, its error or its log.
+std::vector<std::string> SecretValues(MetadataStore& store) {
+  std::vector<std::string> out;
+  if (auto vars = store.ListVariables()) {
+    for (const auto& v : *vars) {
+      if (v.is_secret && v.value.size() >= 3) out.push_back(v.value);
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  return out;
+}
+
+void RedactText(std::string& text, const std::vector<std::string>& secrets) {
+  for (const auto& secret : secrets) {
+    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) {
+      text.replace(at, secret.size(), "***");
+    }
+  }
+}
+
+void Redact(Json& j, const std::vector<std::string>& secrets) {
+  if (secrets.empty()) return;
+  if (j.is_string()) {
+    RedactText(j.get_ref<std::string&>(), secrets);
+  } else if (j.is_array() || j.is_object()) {
+    for (auto& v : j) Redact(v, secrets);
+  }
+}
+
 Result<Json> GetTaskInstance(ApiCtx& c, const std::string& dag_id, const std::string& run_id,
                              const std::string& task_id) {
   TaskInstance ti = TRY(c.store.GetTaskInstance(dag_id, run_id, task_id));
@@ -311,6 +344,7 @@ Result<Json> GetTaskInstance(ApiCtx& c, const std::string& dag_id, const std::st
     if (x.task_id == task_id) xcom[x.key] = x.value;
   }
   j["xcom"] = xcom;
+  Redact(j, SecretValues(c.store));
   return j;
 }
 
@@ -343,26 +377,49 @@ Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& ru
       return Err(ErrorCode::kInvalidArgument, "'offset' must be a byte offset, got '{}'", off);
     }
   }
-  std::ifstream in(path, std::ios::binary);
-  std::string content;
-  int64_t size = 0;
-  if (in) {
-    in.seekg(0, std::ios::end);
-    size = in.tellg();
-    if (offset < size) {
-      in.seekg(offset);
-      content.resize(std::min<size_t>(kMaxLogChunk, static_cast<size_t>(size - offset)));
-      in.read(content.data(), static_cast<std::streamsize>(content.size()));
-      content.resize(static_cast<size_t>(in.gcount()));
+  int wait_seconds = 0;
+  std::string wait = QueryParam(c.req, "wait");
+  if (!wait.empty()) {
+    auto [e, err] = std::from_chars(wait.data(), wait.data() + wait.size(), wait_seconds);
+    if (err != std::errc() || e != wait.data() + wait.size() || wait_seconds < 0 ||
+        wait_seconds > kMaxLogWaitSeconds) {
+      return Err(ErrorCode::kInvalidArgument, "'wait' must be 0 to {} seconds, got '{}'",
+                 kMaxLogWaitSeconds, wait);
     }
   }
-  bool finished = try_number < ti.try_number ||
-                  (ti.state != TaskState::kRunning && ti.state != TaskState::kQueued);
+  // Long polling: with `wait`, a request at the end of a running try's log returns as soon
+  // as more is written (or the try ends), so a client tailing it keeps up without hammering.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
+  std::string content;
+  int64_t size = 0;
+  bool finished = false;
+  for (;;) {
+    content.clear();
+    size = 0;
+    std::ifstream in(path, std::ios::binary);
+    if (in) {
+      in.seekg(0, std::ios::end);
+      size = in.tellg();
+      if (offset < size) {
+        in.seekg(offset);
+        content.resize(std::min<size_t>(kMaxLogChunk, static_cast<size_t>(size - offset)));
+        in.read(content.data(), static_cast<std::streamsize>(content.size()));
+        content.resize(static_cast<size_t>(in.gcount()));
+      }
+    }
+    finished = try_number < ti.try_number ||
+               (ti.state != TaskState::kRunning && ti.state != TaskState::kQueued);
+    if (!content.empty() || finished || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ti = TRY(c.store.GetTaskInstance(dag_id, run_id, task_id));
+  }
+  int64_t next = offset + static_cast<int64_t>(content.size());
+  RedactText(content, SecretValues(c.store));
   return Json{{"content", content},
               {"offset", offset},
-              {"next_offset", offset + static_cast<int64_t>(content.size())},
+              {"next_offset", next},
               {"size", size},
-              {"finished", finished && offset + static_cast<int64_t>(content.size()) >= size}};
+              {"finished", finished && next >= size}};
 }
 
 Result<Json> Health(ApiCtx& c) {
@@ -539,6 +596,15 @@ ApiResponse Api::Handle(const ApiRequest& req) {
   }
 
   auto dags = Dags();
+  // A DAG the scheduler recorded (or changed) since the last reload: parse the folder now
+  // rather than answer with an old spec, or none.
+  if (segments.size() >= 2 && segments[0] == "dags") {
+    auto row = store.GetDag(segments[1]);
+    auto it = dags ? dags->find(segments[1]) : decltype(dags->end()){};
+    bool stale =
+        row && (!dags || it == dags->end() || it->second.version_id != row->latest_version_id);
+    if (stale && ReloadDags()) dags = Dags();
+  }
   static const std::map<std::string, LoadedDag> kNone;
   ApiCtx c{store, dags ? *dags : kNone, config_, req, clock_, who ? &*who : nullptr};
   auto body = Route(c, segments);

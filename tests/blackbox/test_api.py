@@ -206,6 +206,49 @@ class ApiTest(WeirTestCase):
         self.assertEqual(self.call("GET", "/dags", opener=op)[0], 401)
 
 
+    def test_secrets_are_masked_in_arguments_and_logs_and_a_log_can_be_tailed(self):
+        self.write_dag("tail.yaml", """
+dag_id: tail_dag
+schedule: null
+start_date: 2021-01-01
+tasks:
+  - task_id: talk
+    operator: bash
+    command: "echo token={{ var.value.token }}; for i in 1 2 3; do echo line$i; sleep 0.7; done"
+""")
+        self.start("scheduler")
+        op = self.login("olga")
+        # The scheduler records the new file; the webserver parses it when asked about it.
+        self.wait_for("the scheduler to record tail_dag",
+                      lambda: self.query("SELECT 1 FROM dag WHERE dag_id = 'tail_dag'"),
+                      timeout=15)
+        status, run = self.write(op, "POST", "/dags/tail_dag/dagRuns", {})
+        self.assertEqual(status, 200, run)
+        path = ("/dags/tail_dag/dagRuns/" + urllib.parse.quote(run["run_id"], safe="") +
+                "/taskInstances/talk")
+        self.wait_for("the try to start",
+                      lambda: self.get(path)[1].get("try_number", 0) >= 1, timeout=30)
+        # Follow the log with long polls until the try ends.
+        text, offset, polls = "", 0, 0
+        while polls < 40:
+            polls += 1
+            status, piece = self.get(f"{path}/logs/1?offset={offset}&wait=5")
+            self.assertEqual(status, 200, piece)
+            text += piece["content"]
+            offset = piece["next_offset"]
+            if piece["finished"]:
+                break
+        self.assertTrue(piece["finished"], text)
+        self.assertLess(polls, 15, "long polls should wait for output, not spin")
+        lines = [l for l in text.splitlines() if l.startswith("line")]
+        self.assertEqual(lines, ["line1", "line2", "line3"])
+        self.assertIn("token=***", text)
+        self.assertNotIn("s3cr3t", text)
+        status, ti = self.get(path)
+        self.assertNotIn("s3cr3t", json.dumps(ti))
+        self.assertIn("***", ti["tries"][0]["rendered_args"]["command"])
+
+
 if __name__ == "__main__":
     import unittest
     unittest.main()
