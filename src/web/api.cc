@@ -437,6 +437,7 @@ Result<Json> Route(ApiCtx& c, const std::vector<std::string>& s) {
   }
   size_t n = s.size();
   if (n == 1 && s[0] == "health") return Health(c);
+  if (n == 1 && s[0] == "users") return ListUsersJson(c);
   if (n == 2 && s[0] == "auth" && s[1] == "me") {
     return Json{{"username", c.who->user.username},
                 {"role", RoleName(c.who->role)},
@@ -519,6 +520,11 @@ ApiResponse AuthError(const Error& e) {
 
 }  // namespace
 
+Role RoleNeeded(const ApiRequest& req, const std::vector<std::string>& segments) {
+  if (!segments.empty() && segments[0] == "users") return Role::kAdmin;
+  return req.method == "GET" ? Role::kViewer : Role::kOp;
+}
+
 Result<Json> BodyObject(const ApiCtx& c) {
   if (c.req.body.empty()) return Json::object();
   auto parsed = ParseJson(c.req.body, "the request body");
@@ -581,7 +587,7 @@ ApiResponse Api::Handle(const ApiRequest& req) {
                            "a state change needs the X-CSRF-Token header of your session "
                            "(GET /api/v1/auth/me returns it)");
     }
-    Role need = writes ? Role::kOp : Role::kViewer;
+    Role need = RoleNeeded(req, segments);
     if (!Allows(who->role, need)) {
       return ErrorResponse(403, "forbidden",
                            fmt::format("user {} has role {}; this needs {}", who->user.username,

@@ -31,4 +31,10 @@ Result<Json> BodyObject(const ApiCtx& c);
 // nullopt when no write endpoint has this path.
 std::optional<Result<Json>> RouteWrite(ApiCtx& c, const std::vector<std::string>& segments);
 
+// GET /users (admin).
+Result<Json> ListUsersJson(ApiCtx& c);
+
+// The role a request needs: viewer to read, op to change, admin for /users.
+Role RoleNeeded(const ApiRequest& req, const std::vector<std::string>& segments);
+
 }  // namespace weir

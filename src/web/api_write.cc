@@ -2,6 +2,8 @@
 // them, followed by a wake-up of the scheduler.
 #include <algorithm>
 
+#include "auth/role.h"
+#include "auth/users.h"
 #include "engine/actions.h"
 #include "engine/watcher.h"
 #include "store/records_json.h"
@@ -142,7 +144,45 @@ Result<Json> SetVariable(ApiCtx& c, const std::string& key_in_path) {
   return VariableJson(v);
 }
 
+Json UserJson(const User& u) {
+  return Json{{"username", u.username},
+              {"role", u.role},
+              {"created_at", FormatIso(u.created_at)},
+              {"last_login_at", u.last_login_at ? Json(FormatIso(*u.last_login_at)) : Json()},
+              {"failed_logins", u.failed_logins},
+              {"locked_until", u.locked_until ? Json(FormatIso(*u.locked_until)) : Json()}};
+}
+
+Result<Json> CreateUser(ApiCtx& c) {
+  Json body = TRY(BodyObject(c));
+  std::string username = TRY(StringField(body, "username", true));
+  Role role = TRY(ParseRole(TRY(StringField(body, "role", true))));
+  std::string password = TRY(StringField(body, "password", true));
+  return UserJson(TRY(AddUser(c.store, username, role, password)));
+}
+
+Result<Json> PatchUser(ApiCtx& c, const std::string& username) {
+  Json body = TRY(BodyObject(c));
+  User user = TRY(c.store.GetUser(username));
+  std::string role = TRY(StringField(body, "role", false));
+  std::string password = TRY(StringField(body, "password", false));
+  if (!role.empty()) {
+    user.role = std::string(RoleName(TRY(ParseRole(role))));
+    user.updated_at = c.clock.Now();
+    TRY(c.store.UpdateUser(user));
+  }
+  if (!password.empty()) TRY(ResetPassword(c.store, username, password));
+  return UserJson(TRY(c.store.GetUser(username)));
+}
+
 }  // namespace
+
+Result<Json> ListUsersJson(ApiCtx& c) {
+  Json list = Json::array();
+  auto users = TRY(c.store.ListUsers());
+  for (const auto& u : users) list.push_back(UserJson(u));
+  return Json{{"users", list}, {"total_entries", users.size()}};
+}
 
 std::optional<Result<Json>> RouteWrite(ApiCtx& c, const std::vector<std::string>& s) {
   const std::string& m = c.req.method;
@@ -160,6 +200,17 @@ std::optional<Result<Json>> RouteWrite(ApiCtx& c, const std::vector<std::string>
         if (n == 7 && s[6] == "clear" && m == "POST") return Clear(c, dag, run, s[5]);
       }
     }
+  }
+  if (n == 1 && s[0] == "users" && m == "POST") return CreateUser(c);
+  if (n == 2 && s[0] == "users" && m == "PATCH") return PatchUser(c, s[1]);
+  if (n == 2 && s[0] == "users" && m == "DELETE") {
+    if (s[1] == c.who->user.username) {
+      return Result<Json>(
+          std::unexpected(Error{ErrorCode::kFailedPrecondition, "you cannot delete yourself"}));
+    }
+    Status deleted = c.store.DeleteUser(s[1]);
+    if (!deleted) return Result<Json>(std::unexpected(deleted.error()));
+    return Result<Json>(Json{{"deleted", s[1]}});
   }
   if (n == 1 && s[0] == "variables" && m == "POST") return SetVariable(c, "");
   if (n == 2 && s[0] == "variables" && m == "PATCH") return SetVariable(c, s[1]);

@@ -206,6 +206,35 @@ class ApiTest(WeirTestCase):
         self.assertEqual(self.call("GET", "/dags", opener=op)[0], 401)
 
 
+    def test_admins_manage_users(self):
+        admin = self.login("ada")
+        op = self.login("olga")
+        status, body = self.call("GET", "/users", opener=op)
+        self.assertEqual((status, body["error"]["code"]), (403, "forbidden"))
+        status, users = self.call("GET", "/users", opener=admin)
+        self.assertEqual([u["username"] for u in users["users"]], ["ada", "olga", "vic"])
+        self.assertNotIn("password", json.dumps(users))
+        self.assertNotIn("argon2", json.dumps(users))
+        status, made = self.write(admin, "POST", "/users",
+                                  {"username": "newbie", "role": "viewer", "password": "pw-newbie-123"})
+        self.assertEqual((status, made["role"]), (200, "viewer"))
+        status, body = self.write(admin, "POST", "/users",
+                                  {"username": "short", "role": "viewer", "password": "x"})
+        self.assertEqual(status, 400, body)
+        status, body = self.write(admin, "POST", "/users",
+                                  {"username": "newbie", "role": "viewer", "password": "pw-newbie-123"})
+        self.assertEqual(status, 409, body)
+        status, promoted = self.write(admin, "PATCH", "/users/newbie", {"role": "op"})
+        self.assertEqual(promoted["role"], "op")
+        self.assertEqual(self.login("newbie").csrf != "", True)
+        status, body = self.write(admin, "DELETE", "/users/ada")
+        self.assertEqual(status, 409, body)
+        status, _ = self.write(admin, "DELETE", "/users/newbie")
+        self.assertEqual(status, 200)
+        status, body = self.call("POST", "/auth/login",
+                                 {"username": "newbie", "password": "pw-newbie-123"})
+        self.assertEqual(status, 401)
+
     def test_secrets_are_masked_in_arguments_and_logs_and_a_log_can_be_tailed(self):
         self.write_dag("tail.yaml", """
 dag_id: tail_dag
