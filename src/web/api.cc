@@ -1,6 +1,7 @@
 #include "web/api.h"
 
 #include "web/api_internal.h"
+#include "web/openapi.h"
 
 #include <algorithm>
 #include <charconv>
@@ -565,6 +566,10 @@ ApiResponse Api::Handle(const ApiRequest& req) {
         login->session_id,
         std::chrono::duration_cast<std::chrono::seconds>(login->expires_at - now).count()));
     return r;
+  }
+  if (segments.size() == 1 && segments[0] == "openapi.json" && req.method == "GET") {
+    static const Json kDocument = Json::parse(OpenApiDocument());  // checked by openapi_test
+    return JsonResponse(kDocument);
   }
   bool is_health = segments.size() == 1 && segments[0] == "health" && req.method == "GET";
 
