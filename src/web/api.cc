@@ -423,6 +423,40 @@ Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& ru
               {"finished", finished && next >= size}};
 }
 
+// The grid (Airflow's main view): the newest runs (limit_runs, default 25, at most 365) as
+// columns and the DAG's tasks as rows, each cell a state and try number.
+Result<Json> Grid(ApiCtx& c, const std::string& dag_id) {
+  TRY(c.store.GetDag(dag_id));
+  int limit_runs = 25;
+  std::string limit = QueryParam(c.req, "limit_runs");
+  if (!limit.empty()) {
+    auto [e, err] = std::from_chars(limit.data(), limit.data() + limit.size(), limit_runs);
+    if (err != std::errc() || e != limit.data() + limit.size() || limit_runs < 1 ||
+        limit_runs > 365) {
+      return Err(ErrorCode::kInvalidArgument, "'limit_runs' must be 1 to 365, got '{}'", limit);
+    }
+  }
+  RunFilter filter;
+  filter.dag_id = dag_id;
+  filter.limit = limit_runs;
+  Json runs = Json::array();
+  for (const auto& r : TRY(c.store.ListRuns(filter))) runs.push_back(DagRunJson(r));
+  Json cells = Json::object();
+  std::vector<std::string> task_order;
+  auto it = c.dags.find(dag_id);
+  if (it != c.dags.end()) {
+    for (const auto& t : *it->second.topo_order) task_order.push_back(t);
+  }
+  for (const auto& ti : TRY(c.store.ListTaskInstancesOfDag(dag_id, limit_runs))) {
+    cells[ti.run_id][ti.task_id] =
+        Json{{"state", TaskStateName(ti.state)}, {"try_number", ti.try_number}};
+    if (std::find(task_order.begin(), task_order.end(), ti.task_id) == task_order.end()) {
+      task_order.push_back(ti.task_id);  // a task the current version no longer has
+    }
+  }
+  return Json{{"dag_id", dag_id}, {"runs", runs}, {"tasks", task_order}, {"cells", cells}};
+}
+
 Result<Json> Health(ApiCtx& c) {
   auto version = c.store.SchemaVersion();
   Json j{{"metadatabase",
@@ -481,6 +515,7 @@ Result<Json> Route(ApiCtx& c, const std::vector<std::string>& s) {
     const std::string& dag = s[1];
     if (n == 2) return GetDag(c, dag);
     if (n == 3 && s[2] == "source") return DagSource(c, dag);
+    if (n == 3 && s[2] == "grid") return Grid(c, dag);
     if (s[2] == "dagRuns") {
       if (n == 3) return ListRuns(c, dag);
       if (n == 4) return DagRunJson(TRY(c.store.GetRun(dag, s[3])));

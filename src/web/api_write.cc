@@ -144,6 +144,22 @@ Result<Json> SetVariable(ApiCtx& c, const std::string& key_in_path) {
   return VariableJson(v);
 }
 
+Result<Json> SetPool(ApiCtx& c, const std::string& name_in_path) {
+  Json body = TRY(BodyObject(c));
+  Pool p;
+  p.name = name_in_path.empty() ? TRY(StringField(body, "name", true)) : name_in_path;
+  if (!body.contains("slots") || !body["slots"].is_number_integer() ||
+      body["slots"].get<int64_t>() < 0) {
+    return Err(ErrorCode::kInvalidArgument, "'slots' must be a whole number, 0 or more");
+  }
+  p.slots = body["slots"].get<int>();
+  p.description = TRY(StringField(body, "description", false));
+  if (p.name.empty()) return Err(ErrorCode::kInvalidArgument, "'name' must not be empty");
+  TRY(c.store.SetPool(p));
+  Wake(c);  // more slots may let queued tasks start
+  return PoolJson(TRY(c.store.GetPool(p.name)));
+}
+
 Json UserJson(const User& u) {
   return Json{{"username", u.username},
               {"role", u.role},
@@ -209,6 +225,13 @@ std::optional<Result<Json>> RouteWrite(ApiCtx& c, const std::vector<std::string>
           std::unexpected(Error{ErrorCode::kFailedPrecondition, "you cannot delete yourself"}));
     }
     Status deleted = c.store.DeleteUser(s[1]);
+    if (!deleted) return Result<Json>(std::unexpected(deleted.error()));
+    return Result<Json>(Json{{"deleted", s[1]}});
+  }
+  if (n == 1 && s[0] == "pools" && m == "POST") return SetPool(c, "");
+  if (n == 2 && s[0] == "pools" && m == "PATCH") return SetPool(c, s[1]);
+  if (n == 2 && s[0] == "pools" && m == "DELETE") {
+    Status deleted = c.store.DeletePool(s[1]);
     if (!deleted) return Result<Json>(std::unexpected(deleted.error()));
     return Result<Json>(Json{{"deleted", s[1]}});
   }

@@ -110,6 +110,26 @@ class ApiTest(WeirTestCase):
         self.assertEqual(rest["content"], "")
         self.assertEqual(rest["next_offset"], log["size"])
 
+    def test_the_grid_and_pools(self):
+        status, grid = self.get("/dags/simple_dag/grid")
+        self.assertEqual(status, 200, grid)
+        self.assertEqual(grid["tasks"], ["print_date", "sleep", "print_end"])
+        self.assertEqual(len(grid["runs"]), 1)
+        run_id = grid["runs"][0]["run_id"]
+        self.assertEqual(grid["cells"][run_id]["sleep"], {"state": "success", "try_number": 1})
+        self.assertEqual(self.get("/dags/simple_dag/grid?limit_runs=0")[0], 400)
+
+        op = self.login("olga")
+        status, pool = self.write(op, "POST", "/pools", {"name": "api", "slots": 2})
+        self.assertEqual((status, pool["slots"]), (200, 2))
+        status, pool = self.write(op, "PATCH", "/pools/api", {"slots": 5, "description": "x"})
+        self.assertEqual((status, pool["slots"]), (200, 5))
+        self.assertEqual(self.write(op, "POST", "/pools", {"name": "bad", "slots": -1})[0], 400)
+        self.assertEqual(self.write(op, "DELETE", "/pools/api")[0], 200)
+        self.assertNotEqual(self.write(op, "DELETE", "/pools/default_pool")[0], 200)
+        status, pools = self.get("/pools")
+        self.assertEqual([p["name"] for p in pools["pools"]], ["default_pool"])
+
     def test_errors_are_json_and_paths_cannot_escape(self):
         status, body = self.get("/dags/nope")
         self.assertEqual(status, 404)
