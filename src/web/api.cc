@@ -627,17 +627,18 @@ ApiResponse Api::Handle(const ApiRequest& req) {
                            "a state change needs the X-CSRF-Token header of your session "
                            "(GET /api/v1/auth/me returns it)");
     }
-    Role need = RoleNeeded(req, segments);
-    if (!Allows(who->role, need)) {
-      return ErrorResponse(403, "forbidden",
-                           fmt::format("user {} has role {}; this needs {}", who->user.username,
-                                       RoleName(who->role), RoleName(need)));
-    }
+    // Anyone may end their own session (with its CSRF token, checked above).
     if (is_auth && segments[1] == "logout" && req.method == "POST") {
       if (Status s = auth.Logout(req.session_id); !s) return ErrorResponse(s.error());
       ApiResponse r = JsonResponse(Json{{"logged_out", true}});
       r.set_cookies.push_back(SessionCookie("", 0));
       return r;
+    }
+    Role need = RoleNeeded(req, segments);
+    if (!Allows(who->role, need)) {
+      return ErrorResponse(403, "forbidden",
+                           fmt::format("user {} has role {}; this needs {}", who->user.username,
+                                       RoleName(who->role), RoleName(need)));
     }
   }
 

@@ -224,6 +224,10 @@ class ApiTest(WeirTestCase):
         status, _ = self.write(op, "POST", "/auth/logout")
         self.assertEqual(status, 200)
         self.assertEqual(self.call("GET", "/dags", opener=op)[0], 401)
+        # A viewer may log out too (it changes nothing but its own session).
+        status, _ = self.write(self.client, "POST", "/auth/logout")
+        self.assertEqual(status, 200)
+        self.assertEqual(self.get("/dags")[0], 401)
 
 
     def test_admins_manage_users(self):
