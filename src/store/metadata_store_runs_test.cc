@@ -181,14 +181,6 @@ TEST_P(MetadataStoreTest, ListRunsFiltersOrdersAndPages) {
   none.states = {RunState::kSuccess};
   none.run_type = RunType::kManual;
   EXPECT_TRUE(store().ListRuns(none).value().empty());
-
-  // The newest two runs of each DAG, in one query (what a list of DAGs shows).
-  RunFilter recent;
-  recent.per_dag = 2;
-  EXPECT_THAT(RunIds(store().ListRuns(recent).value()), ElementsAre("o1", "b4", "m3"));
-  recent.dag_id = "etl";
-  recent.per_dag = 3;
-  EXPECT_THAT(RunIds(store().ListRuns(recent).value()), ElementsAre("b4", "m3", "s2"));
 }
 
 TEST_P(MetadataStoreTest, LatestScheduledRunIgnoresManualAndBackfillRuns) {

@@ -217,9 +217,6 @@ struct RunFilter {
   int limit = 0;                          // 0: no limit
   int offset = 0;
   bool newest_first = true;  // by logical date
-  // When > 0: only the newest `per_dag` runs of each DAG (before limit/offset), so that a
-  // list of DAGs gets every DAG's recent runs in one query.
-  int per_dag = 0;
 };
 
 }  // namespace weir

@@ -188,46 +188,26 @@ Api::StoreLease Api::Lease() {
 
 namespace {
 
-Json RecentRunJson(const DagRun& r) {
-  return Json{{"run_id", r.run_id},
-              {"state", RunStateName(r.state)},
-              {"data_interval_start", FormatIso(r.data_interval_start)},
-              {"data_interval_end", FormatIso(r.data_interval_end)}};
-}
-
-constexpr int kRecentRuns = 5;
-
-// A DAG as lists show it; `recent` holds its newest runs, newest first.
-Json DagSummary(ApiCtx& c, const DagRow& d, const std::vector<const DagRun*>& recent) {
+Json DagSummary(ApiCtx& c, const DagRow& d) {
   Json j = DagRowJson(d);
   auto it = c.dags.find(d.dag_id);
   const DagSpec* spec = it != c.dags.end() ? it->second.spec.get() : nullptr;
   j["schedule_description"] =
       spec && spec->timetable ? spec->timetable->Describe() : std::string("Manual only");
-  Json runs = Json::array();
-  for (const DagRun* r : recent) runs.push_back(RecentRunJson(*r));
-  j["recent_runs"] = runs;
-  return j;
-}
-
-// The newest runs of every DAG, in one query.
-Result<std::map<std::string, std::vector<DagRun>>> RecentRunsByDag(ApiCtx& c,
-                                                                   std::optional<std::string> dag) {
   RunFilter filter;
-  filter.dag_id = std::move(dag);
-  filter.per_dag = kRecentRuns;
-  std::map<std::string, std::vector<DagRun>> out;
-  for (auto& r : TRY(c.store.ListRuns(filter))) out[r.dag_id].push_back(std::move(r));
-  return out;
-}
-
-std::vector<const DagRun*> Pointers(const std::map<std::string, std::vector<DagRun>>& by_dag,
-                                    const std::string& dag_id) {
-  std::vector<const DagRun*> out;
-  auto it = by_dag.find(dag_id);
-  if (it == by_dag.end()) return out;
-  for (const auto& r : it->second) out.push_back(&r);
-  return out;
+  filter.dag_id = d.dag_id;
+  filter.limit = 5;
+  Json recent = Json::array();
+  if (auto runs = c.store.ListRuns(filter)) {
+    for (const auto& r : *runs) {
+      recent.push_back(Json{{"run_id", r.run_id},
+                            {"state", RunStateName(r.state)},
+                            {"data_interval_start", FormatIso(r.data_interval_start)},
+                            {"data_interval_end", FormatIso(r.data_interval_end)}});
+    }
+  }
+  j["recent_runs"] = recent;
+  return j;
 }
 
 Result<Json> ListDags(ApiCtx& c) {
@@ -250,15 +230,12 @@ Result<Json> ListDags(ApiCtx& c) {
     if (!tagged) continue;
     rows.push_back(std::move(d));
   }
-  auto recent = TRY(RecentRunsByDag(c, std::nullopt));
-  return PageOf(rows, page, "dags",
-                [&](const DagRow& d) { return DagSummary(c, d, Pointers(recent, d.dag_id)); });
+  return PageOf(rows, page, "dags", [&](const DagRow& d) { return DagSummary(c, d); });
 }
 
 Result<Json> GetDag(ApiCtx& c, const std::string& dag_id) {
   DagRow row = TRY(c.store.GetDag(dag_id));
-  auto recent = TRY(RecentRunsByDag(c, dag_id));
-  Json j = DagSummary(c, row, Pointers(recent, dag_id));
+  Json j = DagSummary(c, row);
   auto it = c.dags.find(dag_id);
   if (it != c.dags.end()) {
     const DagSpec& spec = *it->second.spec;

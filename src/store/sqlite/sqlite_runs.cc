@@ -77,14 +77,7 @@ Status SqliteStore::UpdateRun(const DagRun& run) {
 Result<std::vector<DagRun>> SqliteStore::ListRuns(const RunFilter& filter) {
   // The filter's shape decides the SQL text; the values are bound, so each shape is
   // prepared once and cached.
-  std::string from = "dag_run";
-  if (filter.per_dag > 0) {
-    from =
-        "(SELECT *, row_number() OVER (PARTITION BY dag_id ORDER BY logical_date DESC, "
-        "run_id DESC) AS per_dag_rank FROM dag_run)";
-  }
-  std::string sql = fmt::format("SELECT {} FROM {} WHERE 1 = 1", sqlite::kRunColumns, from);
-  if (filter.per_dag > 0) sql += fmt::format(" AND per_dag_rank <= {}", filter.per_dag);
+  std::string sql = fmt::format("SELECT {} FROM dag_run WHERE 1 = 1", sqlite::kRunColumns);
   int param = 0;
   if (filter.dag_id) sql += fmt::format(" AND dag_id = ?{}", ++param);
   if (!filter.states.empty()) {
