@@ -18,7 +18,7 @@ namespace weir {
 
 struct WebServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;  // 0: any free port (see WebServer::port())
+  int port = 8080;   // 0: any free port (see WebServer::port())
   int threads = 32;  // request threads (a keep-alive connection holds one while open)
   std::chrono::milliseconds dag_reload_interval{5000};
 };
