@@ -56,21 +56,30 @@ std::vector<std::string> Segments(std::string_view path) {
   return out;
 }
 
-// limit/offset from the query: bad values are a 400, not a silent default.
+// `text` as a whole number from min to max; a 400 naming `what` otherwise.
+Result<int64_t> WholeNumber(std::string_view text, std::string_view what, int64_t min,
+                            int64_t max) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
+    return Err(ErrorCode::kInvalidArgument, "{} must be a whole number from {} to {}, got '{}'",
+               what, min, max, text);
+  }
+  return v;
+}
+
+// A whole-number query parameter; `fallback` when absent. Bad values are a 400, never a
+// silent default.
+Result<int64_t> IntParam(const ApiRequest& req, const std::string& name, int64_t fallback,
+                         int64_t min, int64_t max) {
+  auto it = req.query.find(name);
+  if (it == req.query.end() || it->second.empty()) return fallback;
+  return WholeNumber(it->second, "'" + name + "'", min, max);
+}
+
 Result<std::pair<int, int>> Page(const ApiRequest& req) {
-  auto number = [&](const char* name, int fallback, int max) -> Result<int> {
-    auto it = req.query.find(name);
-    if (it == req.query.end() || it->second.empty()) return fallback;
-    int v = 0;
-    auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
-    if (ec != std::errc() || end != it->second.data() + it->second.size() || v < 0 || v > max) {
-      return Err(ErrorCode::kInvalidArgument, "'{}' must be a whole number from 0 to {}, got '{}'",
-                 name, max, it->second);
-    }
-    return v;
-  };
-  int limit = TRY(number("limit", kDefaultLimit, kMaxLimit));
-  int offset = TRY(number("offset", 0, 1 << 30));
+  int limit = static_cast<int>(TRY(IntParam(req, "limit", kDefaultLimit, 0, kMaxLimit)));
+  int offset = static_cast<int>(TRY(IntParam(req, "offset", 0, 0, 1 << 30)));
   return std::make_pair(limit, offset);
 }
 
@@ -353,11 +362,7 @@ Result<Json> GetTaskInstance(ApiCtx& c, const std::string& dag_id, const std::st
 // The path is built from ids the store knows, and must stay inside the logs folder.
 Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& run_id,
                      const std::string& task_id, const std::string& try_text) {
-  int try_number = 0;
-  auto [end, ec] = std::from_chars(try_text.data(), try_text.data() + try_text.size(), try_number);
-  if (ec != std::errc() || end != try_text.data() + try_text.size() || try_number < 1) {
-    return Err(ErrorCode::kInvalidArgument, "the try number must be 1 or more, got '{}'", try_text);
-  }
+  int try_number = static_cast<int>(TRY(WholeNumber(try_text, "the try number", 1, 1 << 20)));
   TaskInstance ti = TRY(c.store.GetTaskInstance(dag_id, run_id, task_id));
   if (try_number > ti.try_number) {
     return Err(ErrorCode::kNotFound, "task {} of run {} has {} tries, not {}", task_id, run_id,
@@ -370,24 +375,8 @@ Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& ru
   if (rel.empty() || rel.begin()->string() == "..") {
     return Err(ErrorCode::kInvalidArgument, "that log is outside the logs folder");
   }
-  int64_t offset = 0;
-  std::string off = QueryParam(c.req, "offset");
-  if (!off.empty()) {
-    auto [e, err] = std::from_chars(off.data(), off.data() + off.size(), offset);
-    if (err != std::errc() || e != off.data() + off.size() || offset < 0) {
-      return Err(ErrorCode::kInvalidArgument, "'offset' must be a byte offset, got '{}'", off);
-    }
-  }
-  int wait_seconds = 0;
-  std::string wait = QueryParam(c.req, "wait");
-  if (!wait.empty()) {
-    auto [e, err] = std::from_chars(wait.data(), wait.data() + wait.size(), wait_seconds);
-    if (err != std::errc() || e != wait.data() + wait.size() || wait_seconds < 0 ||
-        wait_seconds > kMaxLogWaitSeconds) {
-      return Err(ErrorCode::kInvalidArgument, "'wait' must be 0 to {} seconds, got '{}'",
-                 kMaxLogWaitSeconds, wait);
-    }
-  }
+  int64_t offset = TRY(IntParam(c.req, "offset", 0, 0, INT64_MAX));
+  int64_t wait_seconds = TRY(IntParam(c.req, "wait", 0, 0, kMaxLogWaitSeconds));
   // Long polling: with `wait`, a request at the end of a running try's log returns as soon
   // as more is written (or the try ends), so a client tailing it keeps up without hammering.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
@@ -427,15 +416,7 @@ Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& ru
 // columns and the DAG's tasks as rows, each cell a state and try number.
 Result<Json> Grid(ApiCtx& c, const std::string& dag_id) {
   TRY(c.store.GetDag(dag_id));
-  int limit_runs = 25;
-  std::string limit = QueryParam(c.req, "limit_runs");
-  if (!limit.empty()) {
-    auto [e, err] = std::from_chars(limit.data(), limit.data() + limit.size(), limit_runs);
-    if (err != std::errc() || e != limit.data() + limit.size() || limit_runs < 1 ||
-        limit_runs > 365) {
-      return Err(ErrorCode::kInvalidArgument, "'limit_runs' must be 1 to 365, got '{}'", limit);
-    }
-  }
+  int limit_runs = static_cast<int>(TRY(IntParam(c.req, "limit_runs", 25, 1, 365)));
   RunFilter filter;
   filter.dag_id = dag_id;
   filter.limit = limit_runs;
