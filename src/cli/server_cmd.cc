@@ -89,7 +89,8 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
              ctx->registry->import_errors().size(), ctx->config.logs_folder);
   fmt::print("  executor   local, parallelism {}\n", ctx->config.parallelism);
   if (web) {
-    fmt::print("  api        http://{}:{}/api/v1\n", ctx->config.webserver_host, web->port());
+    fmt::print("  ui         http://{0}:{1}/\n  api        http://{0}:{1}/api/v1\n",
+               ctx->config.webserver_host, web->port());
   }
   if (admin_password) {
     fmt::print("  login      admin / {} (also in {}/{})\n", *admin_password, ctx->config.home,

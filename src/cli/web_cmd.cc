@@ -36,8 +36,10 @@ Result<int> WebserverCmd(CliState& state, const std::string& host, int port) {
   TRY(server.Start());
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  fmt::print("weir webserver\n  home       {}\n  api        http://{}:{}/api/v1\n", config.home,
-             options.host, server.port());
+  fmt::print(
+      "weir webserver\n  home       {}\n  ui         http://{}:{}/\n  api        "
+      "http://{}:{}/api/v1\n",
+      config.home, options.host, server.port(), options.host, server.port());
   fmt::print("ready in {:.0f} ms; Ctrl-C stops\n", ms);
   std::fflush(stdout);
   std::unique_lock lock(mu);

@@ -267,10 +267,13 @@ Result<Json> GetDag(ApiCtx& c, const std::string& dag_id) {
 Result<Json> DagSource(ApiCtx& c, const std::string& dag_id) {
   DagRow row = TRY(c.store.GetDag(dag_id));
   auto versions = TRY(c.store.ListDagVersions(dag_id));
+  // ?version=N (the DAG's Nth version) or ?version_id=ID (a run's version_id).
   std::string wanted = QueryParam(c.req, "version");
+  std::string wanted_id = QueryParam(c.req, "version_id");
   for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
-    bool match = wanted.empty() ? it->id == row.latest_version_id
-                                : std::to_string(it->version_number) == wanted;
+    bool match = !wanted_id.empty() ? std::to_string(it->id) == wanted_id
+                 : wanted.empty()   ? it->id == row.latest_version_id
+                                    : std::to_string(it->version_number) == wanted;
     if (match) {
       return Json{{"dag_id", dag_id},
                   {"version_number", it->version_number},
@@ -281,7 +284,9 @@ Result<Json> DagSource(ApiCtx& c, const std::string& dag_id) {
     }
   }
   return Err(ErrorCode::kNotFound, "DAG '{}' has no version {}", dag_id,
-             wanted.empty() ? "recorded" : wanted);
+             !wanted_id.empty() ? "with id " + wanted_id
+             : wanted.empty()   ? std::string("recorded")
+                                : wanted);
 }
 
 Result<Json> ListRuns(ApiCtx& c, const std::string& dag_id) {
@@ -485,6 +490,9 @@ Result<Json> Route(ApiCtx& c, const std::vector<std::string>& s) {
   }
   if (n == 2 && s[0] == "lake" && s[1] == "objects") {
     auto objects = TRY(c.store.ListLakeObjects(QueryParam(c.req, "prefix")));
+    if (std::string dataset = QueryParam(c.req, "dataset"); !dataset.empty()) {
+      std::erase_if(objects, [&](const LakeObject& o) { return o.dataset != dataset; });
+    }
     return PageOf(objects, TRY(Page(c.req)), "objects", LakeObjectJson);
   }
   if (n == 2 && s[0] == "lake" && s[1] == "history") {

@@ -2,6 +2,10 @@
 
 #include <httplib.h>
 
+#include <functional>
+
+#include "web/ui_assets.h"
+
 namespace weir {
 
 namespace {
@@ -42,6 +46,25 @@ ApiRequest ToApiRequest(const httplib::Request& req, std::string_view prefix) {
   return out;
 }
 
+// The UI's pages: the browser revalidates them (ETag) so a new weir binary's UI shows at once.
+void ServeAsset(const httplib::Request& req, httplib::Response& res, std::string_view body,
+                const char* content_type) {
+  std::string etag = fmt::format("\"{:x}\"", std::hash<std::string_view>{}(body));
+  res.set_header("ETag", etag);
+  res.set_header("Cache-Control", "no-cache");
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_header("X-Frame-Options", "DENY");
+  res.set_header("Referrer-Policy", "same-origin");
+  res.set_header("Content-Security-Policy",
+                 "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                 "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+  if (req.get_header_value("If-None-Match") == etag) {
+    res.status = 304;
+    return;
+  }
+  res.set_content(body.data(), body.size(), content_type);
+}
+
 }  // namespace
 
 WebServer::WebServer(Api& api, WebServerOptions options)
@@ -61,6 +84,16 @@ Status WebServer::Start() {
   server_->Post(pattern, api);
   server_->Patch(pattern, api);
   server_->Delete(pattern, api);
+  // The UI: one page (hash routes), its script and its stylesheet.
+  server_->Get("/", [](const httplib::Request& req, httplib::Response& res) {
+    ServeAsset(req, res, UiIndexHtml(), "text/html; charset=utf-8");
+  });
+  server_->Get("/assets/app.js", [](const httplib::Request& req, httplib::Response& res) {
+    ServeAsset(req, res, UiAppJs(), "text/javascript; charset=utf-8");
+  });
+  server_->Get("/assets/style.css", [](const httplib::Request& req, httplib::Response& res) {
+    ServeAsset(req, res, UiStyleCss(), "text/css; charset=utf-8");
+  });
   server_->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     Send(res, ErrorResponse(res.status, res.status == 404 ? "not_found" : "error",

@@ -94,6 +94,11 @@ class ApiTest(WeirTestCase):
         self.assertEqual(runs["total_entries"], 1)
         run = runs["dag_runs"][0]
         self.assertEqual(run["data_interval_start"], "2021-01-01T00:00:00Z")
+        status, ran = self.get(f"/dags/simple_dag/source?version_id={run['version_id']}")
+        self.assertEqual((status, ran["version_id"]), (200, run["version_id"]))
+        self.assertEqual(ran["source"], source["source"])
+        status, _ = self.get("/dags/simple_dag/source?version_id=999999")
+        self.assertEqual(status, 404)
         run_path = "/dags/simple_dag/dagRuns/" + urllib.parse.quote(run["run_id"], safe="")
         status, tis = self.get(run_path + "/taskInstances")
         self.assertEqual({t["task_id"]: t["state"] for t in tis["task_instances"]},

@@ -1,0 +1,175 @@
+// Small pieces every view uses: states, errors, toggles, dialogs, tabs.
+import type { ComponentChildren } from 'preact';
+import { createContext } from 'preact';
+import { useContext, useEffect, useRef, useState } from 'preact/hooks';
+import { errorText } from './api';
+import { refresh } from './poll';
+import type { Me } from './types';
+
+export const Session = createContext<Me | null>(null);
+
+export function useMe(): Me {
+  return useContext(Session)!;
+}
+
+// op and admin make changes; a viewer only reads (the API enforces it too).
+export function useCanEdit(): boolean {
+  const me = useContext(Session);
+  return me?.role === 'admin' || me?.role === 'op';
+}
+
+export function StateBadge({ state }: { state: string }) {
+  return <span class={`state s-${state}`}>{state.replace(/_/g, ' ')}</span>;
+}
+
+export function StateDot({ state, title, href }: { state: string; title: string; href?: string }) {
+  const label = `${title}: ${state.replace(/_/g, ' ')}`;
+  if (href) return <a class={`dot s-${state}`} href={href} title={label} aria-label={label} />;
+  return <span class={`dot s-${state}`} title={label} role="img" aria-label={label} />;
+}
+
+export function ErrorBox({ error }: { error: string }) {
+  if (!error) return null;
+  return (
+    <div class="error" role="alert">
+      {error}
+    </div>
+  );
+}
+
+export function Loading({ what }: { what: string }) {
+  return <p class="muted" aria-busy="true">Loading {what}…</p>;
+}
+
+// A switch that pauses and unpauses; disabled for viewers.
+export function Toggle(props: { on: boolean; label: string; disabled?: boolean; onChange: (on: boolean) => Promise<unknown> }) {
+  const [busy, setBusy] = useState(false);
+  return (
+    <button
+      type="button"
+      role="switch"
+      class={'toggle' + (props.on ? ' on' : '')}
+      aria-checked={props.on}
+      aria-label={props.label}
+      title={props.label}
+      disabled={props.disabled || busy}
+      onClick={async () => {
+        setBusy(true);
+        try {
+          await props.onChange(!props.on);
+        } catch (e) {
+          notify(errorText(e), true);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <span class="knob" />
+    </button>
+  );
+}
+
+// A button that runs a change, shows it is busy, reports the result and refreshes the views.
+export function ActionButton(props: {
+  label: string;
+  run: () => Promise<unknown>;
+  done?: string;
+  confirm?: string;
+  kind?: 'primary' | 'danger' | '';
+  disabled?: boolean;
+  testId?: string;
+}) {
+  const [busy, setBusy] = useState(false);
+  return (
+    <button
+      type="button"
+      class={props.kind || ''}
+      disabled={busy || props.disabled}
+      data-testid={props.testId}
+      onClick={async () => {
+        if (props.confirm && !window.confirm(props.confirm)) return;
+        setBusy(true);
+        try {
+          await props.run();
+          if (props.done) notify(props.done);
+          refresh();
+        } catch (e) {
+          notify(errorText(e), true);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      {props.label}
+    </button>
+  );
+}
+
+// A modal dialog (the browser's <dialog>: Escape closes it, focus stays inside).
+export function Dialog(props: { title: string; open: boolean; onClose: () => void; children: ComponentChildren }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (props.open && !d.open) d.showModal();
+    if (!props.open && d.open) d.close();
+  }, [props.open]);
+  return (
+    <dialog ref={ref} onClose={props.onClose} aria-label={props.title}>
+      <header class="dialog-head">
+        <h2>{props.title}</h2>
+        <button type="button" class="ghost" aria-label="Close" onClick={props.onClose}>
+          ✕
+        </button>
+      </header>
+      {props.open && props.children}
+    </dialog>
+  );
+}
+
+export function Tabs({ tabs, current }: { tabs: { id: string; label: string; href: string }[]; current: string }) {
+  return (
+    <nav class="tabs" aria-label="Views">
+      {tabs.map((t) => (
+        <a href={t.href} class={t.id === current ? 'active' : ''} aria-current={t.id === current ? 'page' : undefined}>
+          {t.label}
+        </a>
+      ))}
+    </nav>
+  );
+}
+
+export function Json({ value }: { value: unknown }) {
+  return <pre class="code">{JSON.stringify(value, null, 2)}</pre>;
+}
+
+// Notices at the bottom of the screen, read out by screen readers.
+type Notice = { id: number; text: string; error: boolean };
+const noticeListeners = new Set<(n: Notice) => void>();
+let noticeId = 0;
+
+export function notify(text: string, error = false) {
+  const n = { id: ++noticeId, text, error };
+  noticeListeners.forEach((f) => f(n));
+}
+
+export function Notices() {
+  const [items, setItems] = useState<Notice[]>([]);
+  useEffect(() => {
+    const on = (n: Notice) => {
+      setItems((xs) => [...xs, n]);
+      window.setTimeout(() => setItems((xs) => xs.filter((x) => x.id !== n.id)), n.error ? 8000 : 4000);
+    };
+    noticeListeners.add(on);
+    return () => noticeListeners.delete(on);
+  }, []);
+  return (
+    <div class="notices" role="status" aria-live="polite">
+      {items.map((n) => (
+        <div class={'notice' + (n.error ? ' bad' : '')} key={n.id}>
+          {n.text}
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,115 @@
+// weir's web UI: a page per hash route, every piece of data from the REST API.
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { get, onUnauthenticated, post, setSession } from './api';
+import { Notices, Session } from './components';
+import { href, useRoute } from './router';
+import type { Me } from './types';
+import { AdminView } from './views/admin';
+import { DagView } from './views/dag';
+import { DagsView } from './views/dags';
+import { LakeView } from './views/lake';
+import { Login } from './views/login';
+import { TaskView } from './views/task';
+
+function App() {
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const route = useRoute();
+
+  useEffect(() => {
+    get<Me>('/auth/me')
+      .then((m) => {
+        setSession(m);
+        setMe(m);
+      })
+      .catch(() => setMe(null));
+    return onUnauthenticated(() => {
+      setSession(null);
+      setMe(null);
+    });
+  }, []);
+
+  if (me === undefined) return null;
+  if (me === null) {
+    return (
+      <Login
+        onLogin={(m) => {
+          setSession(m);
+          setMe(m);
+        }}
+      />
+    );
+  }
+
+  const [section] = route.parts;
+  let view;
+  const p = route.parts;
+  if (!section || section === 'dags') {
+    if (p.length >= 6 && p[2] === 'runs' && p[4] === 'tasks') {
+      view = <TaskView dagId={p[1]} runId={p[3]} taskId={p[5]} tryNumber={Number(route.params.get('try')) || 0} />;
+    } else if (p.length >= 2) {
+      view = <DagView dagId={p[1]} tab={p[2] || 'grid'} params={route.params} />;
+    } else {
+      view = <DagsView params={route.params} />;
+    }
+  } else if (section === 'lake') {
+    view = <LakeView dataset={p.slice(1).join('/')} params={route.params} />;
+  } else if (section === 'admin') {
+    view = <AdminView page={p[1] || 'variables'} />;
+  } else {
+    view = (
+      <p>
+        No such page. <a href="#/">Back to the DAGs</a>
+      </p>
+    );
+  }
+
+  return (
+    <Session.Provider value={me}>
+      <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById('main')?.focus())}>
+        Skip to content
+      </a>
+      <header class="top">
+        <a class="brand" href="#/">
+          weir
+        </a>
+        <nav aria-label="Sections">
+          <a href="#/" class={!section || section === 'dags' ? 'active' : ''}>
+            DAGs
+          </a>
+          <a href={href(['lake'])} class={section === 'lake' ? 'active' : ''}>
+            Lake
+          </a>
+          <a href={href(['admin', 'variables'])} class={section === 'admin' ? 'active' : ''}>
+            Admin
+          </a>
+        </nav>
+        <div class="who">
+          <span title={`signed in as ${me.username} (${me.role})`}>
+            {me.username} <span class="muted">· {me.role}</span>
+          </span>
+          <button
+            type="button"
+            class="ghost"
+            onClick={async () => {
+              try {
+                await post('/auth/logout');
+              } finally {
+                setSession(null);
+                setMe(null);
+              }
+            }}
+          >
+            Log out
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {view}
+      </main>
+      <Notices />
+    </Session.Provider>
+  );
+}
+
+render(<App />, document.getElementById('app')!);

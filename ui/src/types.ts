@@ -1,0 +1,228 @@
+// The shapes the REST API answers (docs/api.md).
+
+export type TaskState =
+  | 'none' | 'scheduled' | 'queued' | 'running' | 'success' | 'failed'
+  | 'up_for_retry' | 'skipped' | 'upstream_failed' | 'removed';
+export type RunState = 'queued' | 'running' | 'success' | 'failed';
+export type Role = 'admin' | 'op' | 'viewer';
+
+export interface Me {
+  username: string;
+  role: Role;
+  csrf_token: string;
+}
+
+export interface RecentRun {
+  run_id: string;
+  state: RunState;
+  data_interval_start: string;
+  data_interval_end: string;
+}
+
+export interface NextRun {
+  data_interval_start: string;
+  data_interval_end: string;
+  runs_at: string;
+}
+
+export interface Dag {
+  dag_id: string;
+  description: string;
+  owner: string;
+  tags: string[];
+  schedule: string;
+  schedule_description: string;
+  timezone: string;
+  is_paused: boolean;
+  is_active: boolean;
+  fileloc: string;
+  latest_version_id: number;
+  last_parsed_at: string;
+  recent_runs: RecentRun[];
+  next_run?: NextRun | null;
+}
+
+export interface TaskSpec {
+  task_id: string;
+  operator: string;
+  upstream: string[];
+  owner: string;
+  retries: number;
+  trigger_rule: string;
+  pool: string;
+  doc_md: string;
+}
+
+export interface Param {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'array' | 'object';
+  default: unknown;
+  description: string;
+  enum: unknown[];
+  minimum?: number;
+  maximum?: number;
+}
+
+export interface DagDetail extends Dag {
+  tasks?: TaskSpec[];
+  params?: Param[];
+  catchup?: boolean;
+  max_active_runs?: number;
+  start_date?: string | null;
+  end_date?: string | null;
+  doc_md?: string;
+  version_number?: number;
+}
+
+export interface DagRun {
+  dag_id: string;
+  run_id: string;
+  run_type: string;
+  state: RunState;
+  logical_date: string;
+  data_interval_start: string;
+  data_interval_end: string;
+  queued_at: string;
+  start_date: string | null;
+  end_date: string | null;
+  conf: Record<string, unknown>;
+  version_id: number;
+  note: string;
+}
+
+export interface TaskInstance {
+  dag_id: string;
+  run_id: string;
+  task_id: string;
+  state: TaskState;
+  try_number: number;
+  max_tries: number;
+  operator: string;
+  pool: string;
+  pool_slots: number;
+  priority_weight: number;
+  queued_at: string | null;
+  start_date: string | null;
+  end_date: string | null;
+  next_retry_at: string | null;
+  error: string;
+}
+
+export interface TaskTry {
+  try_number: number;
+  state: TaskState;
+  queued_at: string;
+  start_date: string | null;
+  end_date: string | null;
+  hostname: string;
+  pid: number;
+  exit_code: number | null;
+  error: string;
+  version_id: number;
+  rendered_args: unknown;
+}
+
+export interface TaskInstanceDetail extends TaskInstance {
+  tries: TaskTry[];
+  xcom: Record<string, unknown>;
+}
+
+export interface GridCell {
+  state: TaskState;
+  try_number: number;
+}
+
+export interface Grid {
+  dag_id: string;
+  runs: DagRun[];
+  tasks: string[];
+  cells: Record<string, Record<string, GridCell>>;
+}
+
+export interface Source {
+  source: string;
+  version_number: number;
+  version_id: number;
+  fileloc: string;
+  created_at: string;
+}
+
+export interface LogChunk {
+  content: string;
+  offset: number;
+  next_offset: number;
+  size: number;
+  finished: boolean;
+}
+
+export interface ImportError {
+  fileloc: string;
+  message: string;
+  timestamp: string;
+}
+
+export interface Variable {
+  key: string;
+  value: string;
+  description: string;
+  is_secret: boolean;
+}
+
+export interface Pool {
+  name: string;
+  slots: number;
+  description: string;
+}
+
+export interface User {
+  username: string;
+  role: Role;
+  created_at: string;
+  last_login_at: string | null;
+  failed_logins: number;
+  locked_until: string | null;
+}
+
+export interface Dataset {
+  dataset: string;
+  objects: number;
+  rows: number | null;
+  size: number;
+  schema_version: number;
+  warnings: number;
+  updated_at: string;
+}
+
+export interface Column {
+  name: string;
+  type: string;
+}
+
+export interface SchemaVersion {
+  version: number;
+  columns: Column[];
+  change: string;
+  policy: string;
+  first_uri: string;
+  created_at: string;
+}
+
+export interface LakeObject {
+  uri: string;
+  dataset: string;
+  format: string;
+  size: number;
+  sha256: string;
+  rows: number | null;
+  columns: Column[];
+  schema_version: number;
+  warning: string;
+  source_url: string;
+  source_etag: string;
+  dag_id: string;
+  run_id: string;
+  task_id: string;
+  try_number: number;
+  created_at: string;
+  replaced_at: string | null;
+}

@@ -1,0 +1,317 @@
+// Admin: variables (op edits them), pools (op) and users (admin).
+import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+import { del, errorText, get, patch, post, seg } from '../api';
+import { ActionButton, Dialog, ErrorBox, Loading, Tabs, notify, useCanEdit, useMe } from '../components';
+import { refresh, usePoll } from '../poll';
+import { href } from '../router';
+import { fmtTime } from '../time';
+import type { Pool, User, Variable } from '../types';
+
+export function AdminView({ page }: { page: string }) {
+  const me = useMe();
+  const tabs = [
+    { id: 'variables', label: 'Variables', href: href(['admin', 'variables']) },
+    { id: 'pools', label: 'Pools', href: href(['admin', 'pools']) },
+  ];
+  if (me.role === 'admin') tabs.push({ id: 'users', label: 'Users', href: href(['admin', 'users']) });
+  return (
+    <>
+      <h1>Admin</h1>
+      <Tabs tabs={tabs} current={page} />
+      {page === 'variables' && <Variables />}
+      {page === 'pools' && <Pools />}
+      {page === 'users' && (me.role === 'admin' ? <Users /> : <ErrorBox error="Only an admin manages users." />)}
+    </>
+  );
+}
+
+// A form in a dialog: fields are rendered by the caller, submit runs `save`.
+function EditDialog(props: { title: string; open: boolean; onClose: () => void; save: (form: FormData) => Promise<unknown>; children: ComponentChildren }) {
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  return (
+    <Dialog title={props.title} open={props.open} onClose={() => (setError(''), props.onClose())}>
+      <form
+        class="form"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setBusy(true);
+          setError('');
+          try {
+            await props.save(new FormData(e.currentTarget));
+            notify(`${props.title}: saved`);
+            refresh();
+            props.onClose();
+          } catch (err) {
+            setError(errorText(err));
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        {props.children}
+        <ErrorBox error={error} />
+        <div class="actions">
+          <button class="primary" type="submit" disabled={busy}>
+            Save
+          </button>
+          <button type="button" onClick={props.onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+const text = (f: FormData, k: string) => String(f.get(k) ?? '');
+
+function Variables() {
+  const canEdit = useCanEdit();
+  const vars = usePoll((s) => get<{ variables: Variable[] }>('/variables?limit=1000', s), 10000, []);
+  const [editing, setEditing] = useState<Variable | 'new' | null>(null);
+  const v = editing === 'new' ? null : editing;
+  return (
+    <>
+      <p class="small muted">Templates read them as <code>{'{{ var.value.KEY }}'}</code>. A secret's value is never shown again, here or in logs.</p>
+      {canEdit && (
+        <button type="button" class="primary" onClick={() => setEditing('new')}>
+          Add a variable
+        </button>
+      )}
+      <ErrorBox error={vars.error} />
+      {!vars.data ? (
+        <Loading what="variables" />
+      ) : (
+        <div class="scroll">
+          <table data-testid="variables">
+            <thead>
+              <tr>
+                <th scope="col">Key</th>
+                <th scope="col">Value</th>
+                <th scope="col">Description</th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {vars.data.variables.map((x) => (
+                <tr>
+                  <td class="mono">{x.key}</td>
+                  <td class="mono small">{x.is_secret ? <span class="pill">secret ***</span> : x.value}</td>
+                  <td class="small">{x.description}</td>
+                  <td class="actions">
+                    {canEdit && (
+                      <>
+                        <button type="button" onClick={() => setEditing(x)}>
+                          Edit
+                        </button>
+                        <ActionButton label="Delete" kind="danger" confirm={`Delete the variable ${x.key}?`} run={() => del('/variables/' + seg(x.key))} done={`Deleted ${x.key}`} />
+                      </>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <EditDialog
+        title={v ? `Variable ${v.key}` : 'New variable'}
+        open={editing !== null}
+        onClose={() => setEditing(null)}
+        save={(f) => {
+          const body = { value: text(f, 'value'), description: text(f, 'description'), is_secret: f.get('is_secret') === 'on' };
+          return v ? patch('/variables/' + seg(v.key), body) : post('/variables', { key: text(f, 'key'), ...body });
+        }}
+      >
+        {!v && (
+          <div class="field">
+            <label for="var-key">Key</label>
+            <input id="var-key" name="key" required class="mono" />
+          </div>
+        )}
+        <div class="field">
+          <label for="var-value">Value {v?.is_secret && <span class="muted small">(secret: type the new value)</span>}</label>
+          <textarea id="var-value" name="value" rows={3} class="mono" value={v && !v.is_secret ? v.value : ''} />
+        </div>
+        <div class="field">
+          <label for="var-desc">Description</label>
+          <input id="var-desc" name="description" value={v?.description ?? ''} />
+        </div>
+        <label class="inline">
+          <input type="checkbox" name="is_secret" checked={v?.is_secret ?? false} /> Secret (masked in the UI, the API and logs)
+        </label>
+      </EditDialog>
+    </>
+  );
+}
+
+function Pools() {
+  const canEdit = useCanEdit();
+  const pools = usePoll((s) => get<{ pools: Pool[] }>('/pools?limit=1000', s), 10000, []);
+  const [editing, setEditing] = useState<Pool | 'new' | null>(null);
+  const p = editing === 'new' ? null : editing;
+  return (
+    <>
+      <p class="small muted">A pool limits how many tasks that use it run at once (a task's <code>pool</code> and <code>pool_slots</code>).</p>
+      {canEdit && (
+        <button type="button" class="primary" onClick={() => setEditing('new')}>
+          Add a pool
+        </button>
+      )}
+      <ErrorBox error={pools.error} />
+      {!pools.data ? (
+        <Loading what="pools" />
+      ) : (
+        <div class="scroll">
+          <table data-testid="pools">
+            <thead>
+              <tr>
+                <th scope="col">Pool</th>
+                <th scope="col">Slots</th>
+                <th scope="col">Description</th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {pools.data.pools.map((x) => (
+                <tr>
+                  <td class="mono">{x.name}</td>
+                  <td>{x.slots}</td>
+                  <td class="small">{x.description}</td>
+                  <td class="actions">
+                    {canEdit && (
+                      <>
+                        <button type="button" onClick={() => setEditing(x)}>
+                          Edit
+                        </button>
+                        {x.name !== 'default_pool' && (
+                          <ActionButton label="Delete" kind="danger" confirm={`Delete the pool ${x.name}?`} run={() => del('/pools/' + seg(x.name))} done={`Deleted ${x.name}`} />
+                        )}
+                      </>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <EditDialog
+        title={p ? `Pool ${p.name}` : 'New pool'}
+        open={editing !== null}
+        onClose={() => setEditing(null)}
+        save={(f) => {
+          const body = { slots: Number(text(f, 'slots')), description: text(f, 'description') };
+          return p ? patch('/pools/' + seg(p.name), body) : post('/pools', { name: text(f, 'name'), ...body });
+        }}
+      >
+        {!p && (
+          <div class="field">
+            <label for="pool-name">Name</label>
+            <input id="pool-name" name="name" required class="mono" />
+          </div>
+        )}
+        <div class="field">
+          <label for="pool-slots">Slots</label>
+          <input id="pool-slots" name="slots" type="number" min={0} step={1} required value={String(p?.slots ?? 1)} />
+        </div>
+        <div class="field">
+          <label for="pool-desc">Description</label>
+          <input id="pool-desc" name="description" value={p?.description ?? ''} />
+        </div>
+      </EditDialog>
+    </>
+  );
+}
+
+const ROLES = ['viewer', 'op', 'admin'];
+
+function Users() {
+  const me = useMe();
+  const users = usePoll((s) => get<{ users: User[] }>('/users?limit=1000', s), 10000, []);
+  const [editing, setEditing] = useState<User | 'new' | null>(null);
+  const u = editing === 'new' ? null : editing;
+  return (
+    <>
+      <p class="small muted">viewer reads everything; op also triggers, clears, pauses and edits variables and pools; admin also manages users.</p>
+      <button type="button" class="primary" onClick={() => setEditing('new')}>
+        Add a user
+      </button>
+      <ErrorBox error={users.error} />
+      {!users.data ? (
+        <Loading what="users" />
+      ) : (
+        <div class="scroll">
+          <table data-testid="users">
+            <thead>
+              <tr>
+                <th scope="col">User</th>
+                <th scope="col">Role</th>
+                <th scope="col">Last login</th>
+                <th scope="col">Locked</th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {users.data.users.map((x) => (
+                <tr>
+                  <td class="mono">{x.username}</td>
+                  <td>{x.role}</td>
+                  <td class="small">{fmtTime(x.last_login_at) || <span class="muted">never</span>}</td>
+                  <td class="small">{x.locked_until && new Date(x.locked_until) > new Date() ? `until ${fmtTime(x.locked_until)}` : ''}</td>
+                  <td class="actions">
+                    <button type="button" onClick={() => setEditing(x)}>
+                      Edit
+                    </button>
+                    {x.username !== me.username && (
+                      <ActionButton label="Delete" kind="danger" confirm={`Delete the user ${x.username} with their tokens and sessions?`} run={() => del('/users/' + seg(x.username))} done={`Deleted ${x.username}`} />
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <EditDialog
+        title={u ? `User ${u.username}` : 'New user'}
+        open={editing !== null}
+        onClose={() => setEditing(null)}
+        save={(f) => {
+          const password = text(f, 'password');
+          if (!u) return post('/users', { username: text(f, 'username'), role: text(f, 'role'), password });
+          const body: Record<string, string> = { role: text(f, 'role') };
+          if (password) body.password = password;
+          return patch('/users/' + seg(u.username), body);
+        }}
+      >
+        {!u && (
+          <div class="field">
+            <label for="user-name">Username</label>
+            <input id="user-name" name="username" required class="mono" autocomplete="off" />
+          </div>
+        )}
+        <div class="field">
+          <label for="user-role">Role</label>
+          <select id="user-role" name="role" value={u?.role ?? 'viewer'}>
+            {ROLES.map((r) => (
+              <option value={r}>{r}</option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="user-password">{u ? 'New password (empty: unchanged; a new one ends their sessions)' : 'Password (8 characters or more)'}</label>
+          <input id="user-password" name="password" type="password" autocomplete="new-password" minLength={8} required={!u} />
+        </div>
+      </EditDialog>
+    </>
+  );
+}

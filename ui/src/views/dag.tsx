@@ -1,0 +1,169 @@
+// One DAG: grid, graph, runs, code and details, with pause and trigger.
+import { useState } from 'preact/hooks';
+import { get, patch, seg } from '../api';
+import { Dialog, ErrorBox, Loading, Tabs, Toggle, useCanEdit } from '../components';
+import { refresh, usePoll } from '../poll';
+import { href, navigate } from '../router';
+import { covers, fmtTime } from '../time';
+import type { DagDetail, Grid } from '../types';
+import { CodeView } from './code';
+import { GraphView } from './graph';
+import { GridView } from './grid';
+import { RunPanel } from './run_panel';
+import { RunsList } from './runs';
+import { TriggerForm } from './trigger';
+
+export function DagView({ dagId, tab, params }: { dagId: string; tab: string; params: URLSearchParams }) {
+  const canEdit = useCanEdit();
+  const [triggering, setTriggering] = useState(false);
+  const dag = usePoll((s) => get<DagDetail>('/dags/' + seg(dagId), s), 10000, [dagId]);
+  const live = tab === 'grid' || tab === 'graph';
+  const grid = usePoll((s) => (live ? get<Grid>(`/dags/${seg(dagId)}/grid?limit_runs=25`, s) : Promise.resolve(undefined)), live ? 2000 : 0, [dagId, live]);
+
+  if (dag.error && !dag.data) return <ErrorBox error={dag.error} />;
+  if (!dag.data) return <Loading what={dagId} />;
+  const d = dag.data;
+  const tz = d.timezone || 'UTC';
+  const g = grid.data;
+  const selected = params.get('run') || g?.runs[0]?.run_id || '';
+  const selectedRun = g?.runs.find((r) => r.run_id === selected);
+  const select = (runId: string) => navigate(href(['dags', dagId, tab], { run: runId }));
+
+  const tabs = ['grid', 'graph', 'runs', 'code', 'details'].map((id) => ({
+    id,
+    label: id[0].toUpperCase() + id.slice(1),
+    href: href(['dags', dagId, id], id === 'grid' || id === 'graph' ? { run: params.get('run') ?? undefined } : undefined),
+  }));
+
+  return (
+    <>
+      <div class="toolbar">
+        <Toggle
+          on={!d.is_paused}
+          label={d.is_paused ? `Unpause ${dagId}` : `Pause ${dagId}`}
+          disabled={!canEdit}
+          onChange={async (on) => {
+            await patch('/dags/' + seg(dagId), { is_paused: !on });
+            refresh();
+          }}
+        />
+        <h1 class="mono">{dagId}</h1>
+        {d.is_paused && <span class="pill">paused</span>}
+        {!d.is_active && <span class="pill bad">file gone</span>}
+        <span class="grow" />
+        {canEdit && (
+          <button type="button" class="primary" data-testid="trigger" onClick={() => setTriggering(true)} disabled={!d.tasks}>
+            Trigger
+          </button>
+        )}
+      </div>
+      <p class="small muted">
+        {d.description && <>{d.description} · </>}
+        {d.schedule_description}
+        {d.next_run && (
+          <>
+            {' · '}next run at {fmtTime(d.next_run.runs_at, tz)}, covering {covers(d.next_run.data_interval_start, d.next_run.data_interval_end, tz)}
+          </>
+        )}
+        {' · '}owner {d.owner || '—'}
+      </p>
+      {!d.tasks && <ErrorBox error="This DAG's file does not load now (see the import errors on the DAG list): it cannot be triggered or cleared." />}
+      <Tabs tabs={tabs} current={tab} />
+      <ErrorBox error={live ? grid.error : ''} />
+      {tab === 'grid' &&
+        (g ? (
+          <div class="split">
+            <GridView grid={g} tz={tz} selected={selected} onSelect={select} />
+            {selectedRun && <RunPanel run={selectedRun} tz={tz} />}
+          </div>
+        ) : (
+          <Loading what="the grid" />
+        ))}
+      {tab === 'graph' &&
+        (g ? (
+          <>
+            {g.runs.length > 0 && (
+              <label class="inline">
+                Run
+                <select value={selected} onChange={(e) => select(e.currentTarget.value)}>
+                  {g.runs.map((r) => (
+                    <option value={r.run_id}>
+                      {r.run_id} ({r.state})
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
+            <GraphView dagId={dagId} tasks={d.tasks ?? []} runId={selected} cells={g.cells[selected] ?? {}} />
+            {selectedRun && <RunPanel run={selectedRun} tz={tz} />}
+          </>
+        ) : (
+          <Loading what="the graph" />
+        ))}
+      {tab === 'runs' && <RunsList dagId={dagId} tz={tz} offset={Number(params.get('offset')) || 0} state={params.get('state') ?? ''} />}
+      {tab === 'code' && <CodeView dagId={dagId} versionId={params.get('version_id') ?? ''} latest={d.version_number ?? 0} />}
+      {tab === 'details' && <Details dag={d} />}
+      <Dialog title={`Trigger ${dagId}`} open={triggering} onClose={() => setTriggering(false)}>
+        <TriggerForm dag={d} onDone={() => setTriggering(false)} />
+      </Dialog>
+    </>
+  );
+}
+
+function Details({ dag }: { dag: DagDetail }) {
+  const tz = dag.timezone || 'UTC';
+  return (
+    <>
+      <dl class="facts">
+        <dt>Schedule</dt>
+        <dd>
+          <code>{dag.schedule || 'none'}</code> ({dag.schedule_description})
+        </dd>
+        <dt>Time zone</dt>
+        <dd>{tz}</dd>
+        <dt>Start date</dt>
+        <dd>{fmtTime(dag.start_date, tz) || '—'}</dd>
+        <dt>End date</dt>
+        <dd>{fmtTime(dag.end_date, tz) || '—'}</dd>
+        <dt>Catchup</dt>
+        <dd>{String(dag.catchup ?? '')}</dd>
+        <dt>Max active runs</dt>
+        <dd>{dag.max_active_runs}</dd>
+        <dt>File</dt>
+        <dd class="mono">{dag.fileloc}</dd>
+        <dt>Version</dt>
+        <dd>{dag.version_number}</dd>
+        <dt>Tags</dt>
+        <dd>{dag.tags.join(', ') || '—'}</dd>
+      </dl>
+      {dag.doc_md && <pre class="doc">{dag.doc_md}</pre>}
+      <h2>Tasks</h2>
+      <div class="scroll">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Task</th>
+              <th scope="col">Operator</th>
+              <th scope="col">Upstream</th>
+              <th scope="col">Trigger rule</th>
+              <th scope="col">Retries</th>
+              <th scope="col">Pool</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(dag.tasks ?? []).map((t) => (
+              <tr>
+                <td class="mono">{t.task_id}</td>
+                <td>{t.operator}</td>
+                <td class="mono small">{t.upstream.join(', ')}</td>
+                <td>{t.trigger_rule}</td>
+                <td>{t.retries}</td>
+                <td>{t.pool}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}

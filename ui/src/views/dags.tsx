@@ -1,0 +1,170 @@
+// The DAG list: schedule in words, next and last run, recent states, pause, search, tags,
+// and a banner with every DAG file that does not load.
+import { get, patch, query, seg } from '../api';
+import { ErrorBox, Loading, StateDot, Toggle, useCanEdit } from '../components';
+import { refresh, usePoll } from '../poll';
+import { href, navigate } from '../router';
+import { covers, fmtTime } from '../time';
+import type { Dag, ImportError } from '../types';
+
+export function ImportErrorsBanner() {
+  const errs = usePoll((s) => get<{ import_errors: ImportError[] }>('/importErrors', s), 5000, []);
+  const list = errs.data?.import_errors ?? [];
+  if (!list.length) return null;
+  return (
+    <section class="banner" role="alert" aria-label="Import errors" data-testid="import-errors">
+      <h2>
+        {list.length} DAG file{list.length > 1 ? 's' : ''} did not load
+      </h2>
+      <ul>
+        {list.map((e) => (
+          <li key={e.fileloc}>
+            <pre>{e.message}</pre>
+          </li>
+        ))}
+      </ul>
+      <p class="small">The other DAGs keep running. Fix the file and weir reloads it within seconds.</p>
+    </section>
+  );
+}
+
+export function DagsView({ params }: { params: URLSearchParams }) {
+  const search = params.get('search') ?? '';
+  const tags = params.get('tags') ?? '';
+  const paused = params.get('paused') ?? '';
+  const canEdit = useCanEdit();
+  const dags = usePoll(
+    (s) => get<{ dags: Dag[]; total_entries: number }>('/dags' + query({ dag_id_pattern: search, tags, paused, limit: 1000 }), s),
+    5000,
+    [search, tags, paused],
+  );
+  const allTags = usePoll((s) => get<{ dags: Dag[] }>('/dags?limit=1000', s), 30000, []);
+  const tagSet = [...new Set((allTags.data?.dags ?? []).flatMap((d) => d.tags))].sort();
+  const setParam = (k: string, v: string) => {
+    const next = { search, tags, paused, [k]: v };
+    navigate(href(['dags'], next));
+  };
+
+  return (
+    <>
+      <ImportErrorsBanner />
+      <div class="toolbar">
+        <h1>DAGs</h1>
+        <input
+          type="search"
+          placeholder="Search DAGs"
+          aria-label="Search DAGs"
+          value={search}
+          onInput={(e) => setParam('search', e.currentTarget.value)}
+        />
+        <label class="inline">
+          Tag
+          <select value={tags} onChange={(e) => setParam('tags', e.currentTarget.value)} aria-label="Filter by tag">
+            <option value="">all</option>
+            {tagSet.map((t) => (
+              <option value={t}>{t}</option>
+            ))}
+          </select>
+        </label>
+        <div class="seg" role="group" aria-label="Paused or active">
+          {[['', 'All'], ['false', 'Active'], ['true', 'Paused']].map(([v, label]) => (
+            <button type="button" class={paused === v ? 'on' : ''} aria-pressed={paused === v} onClick={() => setParam('paused', v)}>
+              {label}
+            </button>
+          ))}
+        </div>
+      </div>
+      <ErrorBox error={dags.error} />
+      {!dags.data ? (
+        <Loading what="DAGs" />
+      ) : dags.data.dags.length === 0 ? (
+        <p class="muted">No DAG matches. DAG files live in the dags folder (dags_folder in weir.yaml).</p>
+      ) : (
+        <div class="scroll">
+          <table class="dags">
+            <thead>
+              <tr>
+                <th scope="col">
+                  <span class="sr-only">Paused</span>
+                </th>
+                <th scope="col">DAG</th>
+                <th scope="col">Owner</th>
+                <th scope="col">Schedule</th>
+                <th scope="col">Next run</th>
+                <th scope="col">Last run</th>
+                <th scope="col">Recent runs</th>
+              </tr>
+            </thead>
+            <tbody>
+              {dags.data.dags.map((d) => (
+                <tr key={d.dag_id} data-dag={d.dag_id} class={d.is_paused ? 'paused' : ''}>
+                  <td>
+                    <Toggle
+                      on={!d.is_paused}
+                      label={d.is_paused ? `Unpause ${d.dag_id}` : `Pause ${d.dag_id}`}
+                      disabled={!canEdit}
+                      onChange={async (on) => {
+                        await patch('/dags/' + seg(d.dag_id), { is_paused: !on });
+                        refresh();
+                      }}
+                    />
+                  </td>
+                  <td>
+                    <a class="dag-link" href={href(['dags', d.dag_id, 'grid'])}>
+                      {d.dag_id}
+                    </a>
+                    {d.description && <div class="small muted">{d.description}</div>}
+                    <div class="tags">
+                      {d.tags.map((t) => (
+                        <button type="button" class="tag" onClick={() => setParam('tags', t)} title={`Only DAGs tagged ${t}`}>
+                          {t}
+                        </button>
+                      ))}
+                    </div>
+                  </td>
+                  <td>{d.owner}</td>
+                  <td>
+                    <span title={d.schedule || 'none'}>{d.schedule_description}</span>
+                  </td>
+                  <td class="small">
+                    {d.next_run ? (
+                      <span title={`covers ${covers(d.next_run.data_interval_start, d.next_run.data_interval_end, d.timezone)} ${d.timezone}`}>
+                        {fmtTime(d.next_run.runs_at, d.timezone)}
+                      </span>
+                    ) : (
+                      <span class="muted">—</span>
+                    )}
+                  </td>
+                  <td class="small">
+                    {d.recent_runs[0] ? (
+                      <a href={href(['dags', d.dag_id, 'runs'], { run: d.recent_runs[0].run_id })}>
+                        <span class={`state s-${d.recent_runs[0].state}`}>{d.recent_runs[0].state}</span>{' '}
+                        {covers(d.recent_runs[0].data_interval_start, d.recent_runs[0].data_interval_end, d.timezone)}
+                      </a>
+                    ) : (
+                      <span class="muted">never run</span>
+                    )}
+                  </td>
+                  <td>
+                    <span class="dots">
+                      {d.recent_runs
+                        .slice()
+                        .reverse()
+                        .map((r) => (
+                          <StateDot
+                            state={r.state}
+                            title={`${r.run_id} covers ${covers(r.data_interval_start, r.data_interval_end, d.timezone)}`}
+                            href={href(['dags', d.dag_id, 'grid'], { run: r.run_id })}
+                          />
+                        ))}
+                    </span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}

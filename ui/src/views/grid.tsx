@@ -1,0 +1,61 @@
+// Airflow's main view: runs as columns (oldest on the left), tasks as rows, a state per cell.
+import { href } from '../router';
+import { covers, fmtTime } from '../time';
+import type { Grid } from '../types';
+
+export function GridView({ grid, tz, selected, onSelect }: { grid: Grid; tz: string; selected: string; onSelect: (runId: string) => void }) {
+  const runs = grid.runs.slice().reverse();
+  if (!runs.length) return <p class="muted">No runs yet. Trigger one, or unpause the DAG to let its schedule create them.</p>;
+  return (
+    <div class="scroll">
+      <table class="grid" data-testid="grid">
+        <thead>
+          <tr>
+            <th scope="col" class="task-col">Task</th>
+            {runs.map((r) => (
+              <th scope="col" class={r.run_id === selected ? 'sel' : ''}>
+                <button
+                  type="button"
+                  class={`run-bar s-${r.state}`}
+                  data-run={r.run_id}
+                  aria-pressed={r.run_id === selected}
+                  aria-label={`Run ${r.run_id}, ${r.state}, covers ${covers(r.data_interval_start, r.data_interval_end, tz)}`}
+                  title={`${r.run_id}\n${r.state}\ncovers ${covers(r.data_interval_start, r.data_interval_end, tz)}`}
+                  onClick={() => onSelect(r.run_id)}
+                />
+                <span class="run-date">{fmtTime(r.data_interval_start, tz).slice(5, 10)}</span>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {grid.tasks.map((task) => (
+            <tr>
+              <th scope="row" class="task-col mono">
+                {task}
+              </th>
+              {runs.map((r) => {
+                const cell = grid.cells[r.run_id]?.[task];
+                const state = cell?.state ?? 'none';
+                const label = `${task} in ${r.run_id}: ${state.replace(/_/g, ' ')}${cell && cell.try_number > 1 ? `, try ${cell.try_number}` : ''}`;
+                return (
+                  <td class={r.run_id === selected ? 'sel' : ''}>
+                    <a
+                      class={`cell s-${state}`}
+                      data-task={task}
+                      data-run={r.run_id}
+                      data-state={state}
+                      href={href(['dags', grid.dag_id, 'runs', r.run_id, 'tasks', task])}
+                      title={label}
+                      aria-label={label}
+                    />
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

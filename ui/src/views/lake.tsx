@@ -1,0 +1,206 @@
+// The lake catalog: datasets; for one dataset its partitions, objects with the run that wrote
+// each, and its schema history with what changed between versions.
+import { get, query } from '../api';
+import { ErrorBox, Loading } from '../components';
+import { usePoll } from '../poll';
+import { href } from '../router';
+import { ago, fmtBytes, fmtTime } from '../time';
+import type { Dataset, LakeObject, SchemaVersion } from '../types';
+
+export function LakeView({ dataset, params }: { dataset: string; params: URLSearchParams }) {
+  return dataset ? <DatasetView dataset={dataset} partition={params.get('partition') ?? ''} /> : <Datasets />;
+}
+
+function Datasets() {
+  const ds = usePoll((s) => get<{ datasets: Dataset[] }>('/lake/datasets?limit=1000', s), 10000, []);
+  return (
+    <>
+      <h1>Lake</h1>
+      <ErrorBox error={ds.error} />
+      {!ds.data ? (
+        <Loading what="datasets" />
+      ) : ds.data.datasets.length === 0 ? (
+        <p class="muted">The lake is empty: datasets appear once a task writes to it (lake_put, csv_to_parquet, http_download).</p>
+      ) : (
+        <div class="scroll">
+          <table data-testid="datasets">
+            <thead>
+              <tr>
+                <th scope="col">Dataset</th>
+                <th scope="col">Objects</th>
+                <th scope="col">Rows</th>
+                <th scope="col">Size</th>
+                <th scope="col">Schema</th>
+                <th scope="col">Updated</th>
+              </tr>
+            </thead>
+            <tbody>
+              {ds.data.datasets.map((d) => (
+                <tr>
+                  <td class="mono">
+                    <a href={href(['lake', ...d.dataset.split('/')])}>{d.dataset}</a>
+                  </td>
+                  <td>{d.objects}</td>
+                  <td>{d.rows?.toLocaleString() ?? ''}</td>
+                  <td>{fmtBytes(d.size)}</td>
+                  <td>
+                    v{d.schema_version}
+                    {d.warnings > 0 && <span class="pill warn">{d.warnings} warning{d.warnings > 1 ? 's' : ''}</span>}
+                  </td>
+                  <td class="small" title={fmtTime(d.updated_at)}>
+                    {ago(d.updated_at)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}
+
+// "year=2021/month=01" from ".../yellow_tripdata/year=2021/month=01/part.parquet".
+function partitionOf(uri: string): string {
+  return uri
+    .split('/')
+    .filter((p) => /^[^=]+=[^=]*$/.test(p))
+    .join('/');
+}
+
+function DatasetView({ dataset, partition }: { dataset: string; partition: string }) {
+  const objects = usePoll((s) => get<{ objects: LakeObject[]; total_entries: number }>('/lake/objects' + query({ dataset, limit: 1000 }), s), 10000, [dataset]);
+  const schema = usePoll((s) => get<{ versions: SchemaVersion[] }>('/lake/schema' + query({ dataset, limit: 1000 }), s), 10000, [dataset]);
+  const all = objects.data?.objects ?? [];
+  const partitions = new Map<string, { objects: number; rows: number; size: number }>();
+  for (const o of all) {
+    const p = partitionOf(o.uri);
+    const e = partitions.get(p) ?? { objects: 0, rows: 0, size: 0 };
+    e.objects++;
+    e.rows += o.rows ?? 0;
+    e.size += o.size;
+    partitions.set(p, e);
+  }
+  const shown = partition ? all.filter((o) => partitionOf(o.uri) === partition) : all;
+  const versions = (schema.data?.versions ?? []).slice().sort((a, b) => b.version - a.version);
+  const here = ['lake', ...dataset.split('/')];
+
+  return (
+    <>
+      <nav class="crumbs small" aria-label="Breadcrumb">
+        <a href={href(['lake'])}>Lake</a> / <span class="mono">{dataset}</span>
+      </nav>
+      <h1 class="mono">{dataset}</h1>
+      <ErrorBox error={objects.error || schema.error} />
+      {[...partitions.keys()].some((p) => p) && (
+        <>
+          <h2>Partitions</h2>
+          <div class="chips" role="group" aria-label="Partitions">
+            <a class={'chip' + (partition ? '' : ' on')} href={href(here)}>
+              all
+            </a>
+            {[...partitions.entries()].sort().map(([p, e]) => (
+              <a class={'chip' + (p === partition ? ' on' : '')} href={href(here, { partition: p })} title={`${e.objects} objects, ${e.rows.toLocaleString()} rows, ${fmtBytes(e.size)}`}>
+                {p || '(none)'}
+              </a>
+            ))}
+          </div>
+        </>
+      )}
+      <h2>Objects</h2>
+      {!objects.data ? (
+        <Loading what="objects" />
+      ) : (
+        <div class="scroll">
+          <table data-testid="objects">
+            <thead>
+              <tr>
+                <th scope="col">Object</th>
+                <th scope="col">Rows</th>
+                <th scope="col">Size</th>
+                <th scope="col">Schema</th>
+                <th scope="col">Written by</th>
+                <th scope="col">Source</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((o) => (
+                <tr>
+                  <td class="mono small" title={`sha256 ${o.sha256}`}>
+                    {o.uri}
+                    {o.warning && <div class="warn small">{o.warning}</div>}
+                  </td>
+                  <td>{o.rows?.toLocaleString() ?? ''}</td>
+                  <td>{fmtBytes(o.size)}</td>
+                  <td>v{o.schema_version}</td>
+                  <td class="small">
+                    {o.dag_id ? (
+                      <a href={href(['dags', o.dag_id, 'runs', o.run_id, 'tasks', o.task_id], { try: o.try_number })}>
+                        {o.dag_id} · {o.task_id} · {o.run_id}
+                      </a>
+                    ) : (
+                      ''
+                    )}
+                    <div class="muted">{fmtTime(o.created_at)}</div>
+                  </td>
+                  <td class="small mono">{o.source_url}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <h2>Schema history</h2>
+      {!schema.data ? (
+        <Loading what="the schema" />
+      ) : (
+        versions.map((v, i) => <SchemaVersionView v={v} previous={versions[i + 1]} />)
+      )}
+    </>
+  );
+}
+
+function SchemaVersionView({ v, previous }: { v: SchemaVersion; previous?: SchemaVersion }) {
+  const before = new Map((previous?.columns ?? []).map((c) => [c.name, c.type]));
+  const now = new Set(v.columns.map((c) => c.name));
+  const removed = previous ? previous.columns.filter((c) => !now.has(c.name)) : [];
+  return (
+    <details class="schema" open={!previous || undefined} data-testid={`schema-v${v.version}`}>
+      <summary>
+        <strong>v{v.version}</strong> <span class="muted small">{fmtTime(v.created_at)}, policy {v.policy}</span> {v.change ? <span>· {v.change}</span> : <span class="muted">· first version</span>}
+      </summary>
+      <p class="small muted">
+        First written as <span class="mono">{v.first_uri}</span>
+      </p>
+      <table class="small">
+        <thead>
+          <tr>
+            <th scope="col">Column</th>
+            <th scope="col">Type</th>
+            <th scope="col">Change</th>
+          </tr>
+        </thead>
+        <tbody>
+          {v.columns.map((c) => {
+            const was = before.get(c.name);
+            const change = !previous ? '' : was === undefined ? 'added' : was !== c.type ? `was ${was}` : '';
+            return (
+              <tr class={change ? (was === undefined ? 'added' : 'changed') : ''}>
+                <td class="mono">{c.name}</td>
+                <td class="mono">{c.type}</td>
+                <td>{change}</td>
+              </tr>
+            );
+          })}
+          {removed.map((c) => (
+            <tr class="removed">
+              <td class="mono">{c.name}</td>
+              <td class="mono">{c.type}</td>
+              <td>removed</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
+  );
+}

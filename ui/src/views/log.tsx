@@ -1,0 +1,89 @@
+// A try's log, followed live: each request asks from where the last one ended and waits (up
+// to 10 s) at the end of a running try's log for more, until the try has finished.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { errorText, get, seg } from '../api';
+import { ErrorBox } from '../components';
+import type { LogChunk } from '../types';
+
+const KEEP = 4 << 20; // characters kept on screen; older ones are dropped (the API has them all)
+
+export function LogView({ dagId, runId, taskId, tryNumber }: { dagId: string; runId: string; taskId: string; tryNumber: number }) {
+  const [text, setText] = useState('');
+  const [dropped, setDropped] = useState(false);
+  const [finished, setFinished] = useState(false);
+  const [error, setError] = useState('');
+  const [follow, setFollow] = useState(true);
+  const pre = useRef<HTMLPreElement>(null);
+
+  useEffect(() => {
+    setText('');
+    setDropped(false);
+    setFinished(false);
+    setError('');
+    const ctl = new AbortController();
+    const path = `/dags/${seg(dagId)}/dagRuns/${seg(runId)}/taskInstances/${seg(taskId)}/logs/${tryNumber}`;
+    (async () => {
+      let offset = 0;
+      let failures = 0;
+      while (!ctl.signal.aborted) {
+        try {
+          const chunk = await get<LogChunk>(`${path}?offset=${offset}&wait=10`, ctl.signal);
+          failures = 0;
+          if (chunk.content) {
+            setText((old) => {
+              const next = old + chunk.content;
+              if (next.length <= KEEP) return next;
+              setDropped(true);
+              return next.slice(next.length - KEEP);
+            });
+          }
+          offset = chunk.next_offset;
+          setError('');
+          if (chunk.finished) {
+            setFinished(true);
+            return;
+          }
+        } catch (e) {
+          if (ctl.signal.aborted) return;
+          setError(errorText(e));
+          failures++;
+          await new Promise((r) => setTimeout(r, Math.min(10000, 1000 * failures)));
+        }
+      }
+    })();
+    return () => ctl.abort();
+  }, [dagId, runId, taskId, tryNumber]);
+
+  useEffect(() => {
+    if (follow && pre.current) pre.current.scrollTop = pre.current.scrollHeight;
+  }, [text, follow]);
+
+  return (
+    <section aria-label={`Log of try ${tryNumber}`}>
+      <div class="toolbar small">
+        <span data-testid="log-status" class={finished ? 'muted' : 'live'}>
+          {finished ? 'complete' : 'live: following the log as it is written'}
+        </span>
+        <label class="inline">
+          <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.currentTarget.checked)} /> Scroll to the end
+        </label>
+      </div>
+      <ErrorBox error={error} />
+      {dropped && <p class="small muted">The start of this log is not shown (it is long); the REST API serves all of it.</p>}
+      <pre
+        ref={pre}
+        class="log"
+        data-testid="log"
+        tabIndex={0}
+        aria-live="off"
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          const atEnd = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
+          if (atEnd !== follow) setFollow(atEnd);
+        }}
+      >
+        {text || (finished ? '(empty log)' : '')}
+      </pre>
+    </section>
+  );
+}
