@@ -42,7 +42,7 @@ function Datasets() {
                   </td>
                   <td>{d.objects}</td>
                   <td>{d.rows?.toLocaleString() ?? ''}</td>
-                  <td>{fmtBytes(d.size)}</td>
+                  <td class="nowrap">{fmtBytes(d.size)}</td>
                   <td>
                     v{d.schema_version}
                     {d.warnings > 0 && <span class="pill warn">{d.warnings} warning{d.warnings > 1 ? 's' : ''}</span>}
@@ -131,7 +131,7 @@ function DatasetView({ dataset, partition }: { dataset: string; partition: strin
                     {o.warning && <div class="warn small">{o.warning}</div>}
                   </td>
                   <td>{o.rows?.toLocaleString() ?? ''}</td>
-                  <td>{fmtBytes(o.size)}</td>
+                  <td class="nowrap">{fmtBytes(o.size)}</td>
                   <td>v{o.schema_version}</td>
                   <td class="small">
                     {o.dag_id ? (
@@ -154,18 +154,18 @@ function DatasetView({ dataset, partition }: { dataset: string; partition: strin
       {!schema.data ? (
         <Loading what="the schema" />
       ) : (
-        versions.map((v, i) => <SchemaVersionView v={v} previous={versions[i + 1]} />)
+        versions.map((v, i) => <SchemaVersionView v={v} previous={versions[i + 1]} open={i === 0} />)
       )}
     </>
   );
 }
 
-function SchemaVersionView({ v, previous }: { v: SchemaVersion; previous?: SchemaVersion }) {
+function SchemaVersionView({ v, previous, open }: { v: SchemaVersion; previous?: SchemaVersion; open: boolean }) {
   const before = new Map((previous?.columns ?? []).map((c) => [c.name, c.type]));
   const now = new Set(v.columns.map((c) => c.name));
   const removed = previous ? previous.columns.filter((c) => !now.has(c.name)) : [];
   return (
-    <details class="schema" open={!previous || undefined} data-testid={`schema-v${v.version}`}>
+    <details class="schema" open={open || undefined} data-testid={`schema-v${v.version}`}>
       <summary>
         <strong>v{v.version}</strong> <span class="muted small">{fmtTime(v.created_at)}, policy {v.policy}</span> {v.change ? <span>· {v.change}</span> : <span class="muted">· first version</span>}
       </summary>
