@@ -88,7 +88,7 @@ export function DagView({ dagId, tab, params }: { dagId: string; tab: string; pa
                 <select value={selected} onChange={(e) => select(e.currentTarget.value)}>
                   {g.runs.map((r) => (
                     <option value={r.run_id}>
-                      {r.run_id} ({r.state})
+                      {r.state}: covers {covers(r.data_interval_start, r.data_interval_end, tz)} ({r.run_type})
                     </option>
                   ))}
                 </select>

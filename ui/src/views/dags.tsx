@@ -137,7 +137,7 @@ export function DagsView({ params }: { params: URLSearchParams }) {
                   </td>
                   <td class="small">
                     {d.recent_runs[0] ? (
-                      <a href={href(['dags', d.dag_id, 'runs'], { run: d.recent_runs[0].run_id })}>
+                      <a href={href(['dags', d.dag_id, 'grid'], { run: d.recent_runs[0].run_id })}>
                         <span class={`state s-${d.recent_runs[0].state}`}>{d.recent_runs[0].state}</span>{' '}
                         {covers(d.recent_runs[0].data_interval_start, d.recent_runs[0].data_interval_end, d.timezone)}
                       </a>
