@@ -4,6 +4,7 @@ datasets, objects (by prefix and by dataset), the schema history with the added 
 and one object's history."""
 
 import json
+import os
 import re
 import subprocess
 import urllib.error
@@ -12,37 +13,16 @@ import urllib.request
 
 from harness import WEIR, WeirTestCase
 
-DAG = """
-dag_id: land_demo
-schedule: null
-start_date: 2021-01-01
-tasks:
-  - task_id: make
-    operator: bash
-    command: |
-      if [ "{{ logical_date.month }}" = "1" ]; then
-        printf 'id,fare\\n1,2.5\\n2,3.0\\n' > "$WEIR_WORK_DIR/demo.csv"
-      else
-        printf 'id,fare,tip\\n1,2.5,0.5\\n2,3.0,1.0\\n3,4.0,0\\n' > "$WEIR_WORK_DIR/demo.csv"
-      fi
-      echo "$WEIR_WORK_DIR/demo.csv"
-  - task_id: convert
-    operator: csv_to_parquet
-    depends_on: [make]
-    input: "{{ ti.xcom_pull('make') }}"
-  - task_id: put
-    operator: lake_put
-    depends_on: [convert]
-    input: "{{ ti.xcom_pull('convert').path }}"
-    target: "lake://raw/demo/year={{ logical_date.year }}/month={{ logical_date.strftime('%m') }}/demo.parquet"
-"""
+FIXTURE = os.path.join(os.path.dirname(__file__), "..", "fixtures", "dags", "land_demo.yaml")
+
 
 
 class ApiLakeTest(WeirTestCase):
 
     def setUp(self):
         super().setUp()
-        self.write_dag("land_demo.yaml", DAG)
+        with open(FIXTURE) as f:
+            self.write_dag("land_demo.yaml", f.read())
         for day in ("2021-01-01", "2021-01-01", "2021-02-01"):  # January twice: a replaced object
             code, out, err = self.weir("dags", "test", "land_demo", day, timeout=120)
             self.assertEqual(code, 0, out + err)

@@ -67,8 +67,16 @@ export async function startStandalone(prepare) {
 export async function launch() {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -112,5 +120,5 @@ export function writeDag(dir, name, text) {
 
 // The UI's hash route for a task instance (ids percent-encoded, as the UI builds them).
 export function taskHref(dag, run, task) {
-  return `#/${[ 'dags', dag, 'runs', run, 'tasks', task ].map(encodeURIComponent).join('/')}`;
+  return `#/${['dags', dag, 'runs', run, 'tasks', task].map(encodeURIComponent).join('/')}`;
 }

@@ -3,32 +3,11 @@
 // and users.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { finish, launch, login, newPage, startStandalone, writeDag } from './harness.mjs';
 
 // Two months of a small CSV landed as Parquet; February's file has one more column.
-const LAND = `dag_id: land_demo
-schedule: null
-start_date: 2021-01-01
-tasks:
-  - task_id: make
-    operator: bash
-    command: |
-      if [ "{{ logical_date.month }}" = "1" ]; then
-        printf 'id,fare\\n1,2.5\\n2,3.0\\n' > "$WEIR_WORK_DIR/demo.csv"
-      else
-        printf 'id,fare,tip\\n1,2.5,0.5\\n2,3.0,1.0\\n3,4.0,0\\n' > "$WEIR_WORK_DIR/demo.csv"
-      fi
-      echo "$WEIR_WORK_DIR/demo.csv"
-  - task_id: convert
-    operator: csv_to_parquet
-    depends_on: [make]
-    input: "{{ ti.xcom_pull('make') }}"
-  - task_id: put
-    operator: lake_put
-    depends_on: [convert]
-    input: "{{ ti.xcom_pull('convert').path }}"
-    target: "lake://raw/demo/year={{ logical_date.year }}/month={{ logical_date.strftime('%m') }}/demo.parquet"
-`;
+const LAND = readFileSync(new URL('../fixtures/dags/land_demo.yaml', import.meta.url), 'utf8');
 
 let weir;
 let browser;

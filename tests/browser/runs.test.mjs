@@ -78,7 +78,11 @@ test("a running task's log is followed live, then shown complete", async (t) => 
   await log.filter({ hasText: 'tick 12' }).waitFor({ timeout: 30000 });
   await page.locator('[data-testid=log-status]').filter({ hasText: 'complete' }).waitFor({ timeout: 30000 });
   const lines = (await log.innerText()).split('\n').filter((l) => l.startsWith('tick '));
-  assert.deepEqual(lines, Array.from({ length: 12 }, (_, i) => `tick ${i + 1}`), 'lines lost or repeated while following');
+  assert.deepEqual(
+    lines,
+    Array.from({ length: 12 }, (_, i) => `tick ${i + 1}`),
+    'lines lost or repeated while following',
+  );
   await finish(t, page);
 });
 

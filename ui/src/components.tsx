@@ -38,7 +38,11 @@ export function ErrorBox({ error }: { error: string }) {
 }
 
 export function Loading({ what }: { what: string }) {
-  return <p class="muted" aria-busy="true">Loading {what}…</p>;
+  return (
+    <p class="muted" aria-busy="true">
+      Loading {what}…
+    </p>
+  );
 }
 
 // A switch that pauses and unpauses; disabled for viewers.
@@ -170,6 +174,24 @@ export function Notices() {
           {n.text}
         </div>
       ))}
+    </div>
+  );
+}
+
+// A table that scrolls sideways on a narrow screen, with a header row of column names.
+export function Table(props: { head: ComponentChildren[]; class?: string; 'data-testid'?: string; children: ComponentChildren }) {
+  return (
+    <div class="scroll">
+      <table class={props.class} data-testid={props['data-testid']}>
+        <thead>
+          <tr>
+            {props.head.map((h) => (
+              <th scope="col">{h}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
     </div>
   );
 }

@@ -10,8 +10,13 @@ function formatter(tz: string | undefined): Intl.DateTimeFormat {
     try {
       f = new Intl.DateTimeFormat('en-CA', {
         timeZone: tz || undefined,
-        year: 'numeric', month: '2-digit', day: '2-digit',
-        hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        hourCycle: 'h23',
       });
     } catch {
       f = formatter(undefined); // an unknown zone: the browser's

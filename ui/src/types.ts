@@ -1,8 +1,7 @@
 // The shapes the REST API answers (docs/api.md).
 
 export type TaskState =
-  | 'none' | 'scheduled' | 'queued' | 'running' | 'success' | 'failed'
-  | 'up_for_retry' | 'skipped' | 'upstream_failed' | 'removed';
+  'none' | 'scheduled' | 'queued' | 'running' | 'success' | 'failed' | 'up_for_retry' | 'skipped' | 'upstream_failed' | 'removed';
 export type RunState = 'queued' | 'running' | 'success' | 'failed';
 export type Role = 'admin' | 'op' | 'viewer';
 

@@ -2,7 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { del, errorText, get, patch, post, seg } from '../api';
-import { ActionButton, Dialog, ErrorBox, Loading, Tabs, notify, useCanEdit, useMe } from '../components';
+import { ActionButton, Dialog, ErrorBox, Loading, notify, Table, Tabs, useCanEdit, useMe } from '../components';
 import { refresh, usePoll } from '../poll';
 import { href } from '../router';
 import { fmtTime } from '../time';
@@ -27,7 +27,13 @@ export function AdminView({ page }: { page: string }) {
 }
 
 // A form in a dialog: fields are rendered by the caller, submit runs `save`.
-function EditDialog(props: { title: string; open: boolean; onClose: () => void; save: (form: FormData) => Promise<unknown>; children: ComponentChildren }) {
+function EditDialog(props: {
+  title: string;
+  open: boolean;
+  onClose: () => void;
+  save: (form: FormData) => Promise<unknown>;
+  children: ComponentChildren;
+}) {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   return (
@@ -74,7 +80,9 @@ function Variables() {
   const v = editing === 'new' ? null : editing;
   return (
     <>
-      <p class="small muted">Templates read them as <code>{'{{ var.value.KEY }}'}</code>. A secret's value is never shown again, here or in logs.</p>
+      <p class="small muted">
+        Templates read them as <code>{'{{ var.value.KEY }}'}</code>. A secret's value is never shown again, here or in logs.
+      </p>
       {canEdit && (
         <button type="button" class="primary" onClick={() => setEditing('new')}>
           Add a variable
@@ -84,39 +92,31 @@ function Variables() {
       {!vars.data ? (
         <Loading what="variables" />
       ) : (
-        <div class="scroll">
-          <table data-testid="variables">
-            <thead>
-              <tr>
-                <th scope="col">Key</th>
-                <th scope="col">Value</th>
-                <th scope="col">Description</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {vars.data.variables.map((x) => (
-                <tr>
-                  <td class="mono">{x.key}</td>
-                  <td class="mono small">{x.is_secret ? <span class="pill">secret ***</span> : x.value}</td>
-                  <td class="small">{x.description}</td>
-                  <td class="actions">
-                    {canEdit && (
-                      <>
-                        <button type="button" onClick={() => setEditing(x)}>
-                          Edit
-                        </button>
-                        <ActionButton label="Delete" kind="danger" confirm={`Delete the variable ${x.key}?`} run={() => del('/variables/' + seg(x.key))} done={`Deleted ${x.key}`} />
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table data-testid="variables" head={['Key', 'Value', 'Description', <span class="sr-only">Actions</span>]}>
+          {vars.data.variables.map((x) => (
+            <tr>
+              <td class="mono">{x.key}</td>
+              <td class="mono small">{x.is_secret ? <span class="pill">secret ***</span> : x.value}</td>
+              <td class="small">{x.description}</td>
+              <td class="actions">
+                {canEdit && (
+                  <>
+                    <button type="button" onClick={() => setEditing(x)}>
+                      Edit
+                    </button>
+                    <ActionButton
+                      label="Delete"
+                      kind="danger"
+                      confirm={`Delete the variable ${x.key}?`}
+                      run={() => del('/variables/' + seg(x.key))}
+                      done={`Deleted ${x.key}`}
+                    />
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
       <EditDialog
         title={v ? `Variable ${v.key}` : 'New variable'}
@@ -156,7 +156,9 @@ function Pools() {
   const p = editing === 'new' ? null : editing;
   return (
     <>
-      <p class="small muted">A pool limits how many tasks that use it run at once (a task's <code>pool</code> and <code>pool_slots</code>).</p>
+      <p class="small muted">
+        A pool limits how many tasks that use it run at once (a task's <code>pool</code> and <code>pool_slots</code>).
+      </p>
       {canEdit && (
         <button type="button" class="primary" onClick={() => setEditing('new')}>
           Add a pool
@@ -166,41 +168,33 @@ function Pools() {
       {!pools.data ? (
         <Loading what="pools" />
       ) : (
-        <div class="scroll">
-          <table data-testid="pools">
-            <thead>
-              <tr>
-                <th scope="col">Pool</th>
-                <th scope="col">Slots</th>
-                <th scope="col">Description</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {pools.data.pools.map((x) => (
-                <tr>
-                  <td class="mono">{x.name}</td>
-                  <td>{x.slots}</td>
-                  <td class="small">{x.description}</td>
-                  <td class="actions">
-                    {canEdit && (
-                      <>
-                        <button type="button" onClick={() => setEditing(x)}>
-                          Edit
-                        </button>
-                        {x.name !== 'default_pool' && (
-                          <ActionButton label="Delete" kind="danger" confirm={`Delete the pool ${x.name}?`} run={() => del('/pools/' + seg(x.name))} done={`Deleted ${x.name}`} />
-                        )}
-                      </>
+        <Table data-testid="pools" head={['Pool', 'Slots', 'Description', <span class="sr-only">Actions</span>]}>
+          {pools.data.pools.map((x) => (
+            <tr>
+              <td class="mono">{x.name}</td>
+              <td>{x.slots}</td>
+              <td class="small">{x.description}</td>
+              <td class="actions">
+                {canEdit && (
+                  <>
+                    <button type="button" onClick={() => setEditing(x)}>
+                      Edit
+                    </button>
+                    {x.name !== 'default_pool' && (
+                      <ActionButton
+                        label="Delete"
+                        kind="danger"
+                        confirm={`Delete the pool ${x.name}?`}
+                        run={() => del('/pools/' + seg(x.name))}
+                        done={`Deleted ${x.name}`}
+                      />
                     )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
       <EditDialog
         title={p ? `Pool ${p.name}` : 'New pool'}
@@ -239,7 +233,9 @@ function Users() {
   const u = editing === 'new' ? null : editing;
   return (
     <>
-      <p class="small muted">viewer reads everything; op also triggers, clears, pauses and edits variables and pools; admin also manages users.</p>
+      <p class="small muted">
+        viewer reads everything; op also triggers, clears, pauses and edits variables and pools; admin also manages users.
+      </p>
       <button type="button" class="primary" onClick={() => setEditing('new')}>
         Add a user
       </button>
@@ -247,39 +243,30 @@ function Users() {
       {!users.data ? (
         <Loading what="users" />
       ) : (
-        <div class="scroll">
-          <table data-testid="users">
-            <thead>
-              <tr>
-                <th scope="col">User</th>
-                <th scope="col">Role</th>
-                <th scope="col">Last login</th>
-                <th scope="col">Locked</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.data.users.map((x) => (
-                <tr>
-                  <td class="mono">{x.username}</td>
-                  <td>{x.role}</td>
-                  <td class="small">{fmtTime(x.last_login_at) || <span class="muted">never</span>}</td>
-                  <td class="small">{x.locked_until && new Date(x.locked_until) > new Date() ? `until ${fmtTime(x.locked_until)}` : ''}</td>
-                  <td class="actions">
-                    <button type="button" onClick={() => setEditing(x)}>
-                      Edit
-                    </button>
-                    {x.username !== me.username && (
-                      <ActionButton label="Delete" kind="danger" confirm={`Delete the user ${x.username} with their tokens and sessions?`} run={() => del('/users/' + seg(x.username))} done={`Deleted ${x.username}`} />
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table data-testid="users" head={['User', 'Role', 'Last login', 'Locked', <span class="sr-only">Actions</span>]}>
+          {users.data.users.map((x) => (
+            <tr>
+              <td class="mono">{x.username}</td>
+              <td>{x.role}</td>
+              <td class="small">{fmtTime(x.last_login_at) || <span class="muted">never</span>}</td>
+              <td class="small">{x.locked_until && new Date(x.locked_until) > new Date() ? `until ${fmtTime(x.locked_until)}` : ''}</td>
+              <td class="actions">
+                <button type="button" onClick={() => setEditing(x)}>
+                  Edit
+                </button>
+                {x.username !== me.username && (
+                  <ActionButton
+                    label="Delete"
+                    kind="danger"
+                    confirm={`Delete the user ${x.username} with their tokens and sessions?`}
+                    run={() => del('/users/' + seg(x.username))}
+                    done={`Deleted ${x.username}`}
+                  />
+                )}
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
       <EditDialog
         title={u ? `User ${u.username}` : 'New user'}
@@ -308,7 +295,9 @@ function Users() {
           </select>
         </div>
         <div class="field">
-          <label for="user-password">{u ? 'New password (empty: unchanged; a new one ends their sessions)' : 'Password (8 characters or more)'}</label>
+          <label for="user-password">
+            {u ? 'New password (empty: unchanged; a new one ends their sessions)' : 'Password (8 characters or more)'}
+          </label>
           <input id="user-password" name="password" type="password" autocomplete="new-password" minLength={8} required={!u} />
         </div>
       </EditDialog>

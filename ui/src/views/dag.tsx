@@ -1,7 +1,7 @@
 // One DAG: grid, graph, runs, code and details, with pause and trigger.
 import { useState } from 'preact/hooks';
 import { get, patch, seg } from '../api';
-import { Dialog, ErrorBox, Loading, Tabs, Toggle, useCanEdit } from '../components';
+import { Dialog, ErrorBox, Loading, Table, Tabs, Toggle, useCanEdit } from '../components';
 import { refresh, usePoll } from '../poll';
 import { href, navigate } from '../router';
 import { covers, fmtTime } from '../time';
@@ -18,7 +18,11 @@ export function DagView({ dagId, tab, params }: { dagId: string; tab: string; pa
   const [triggering, setTriggering] = useState(false);
   const dag = usePoll((s) => get<DagDetail>('/dags/' + seg(dagId), s), 10000, [dagId]);
   const live = tab === 'grid' || tab === 'graph';
-  const grid = usePoll((s) => (live ? get<Grid>(`/dags/${seg(dagId)}/grid?limit_runs=25`, s) : Promise.resolve(undefined)), live ? 2000 : 0, [dagId, live]);
+  const grid = usePoll(
+    (s) => (live ? get<Grid>(`/dags/${seg(dagId)}/grid?limit_runs=25`, s) : Promise.resolve(undefined)),
+    live ? 2000 : 0,
+    [dagId, live],
+  );
 
   if (dag.error && !dag.data) return <ErrorBox error={dag.error} />;
   if (!dag.data) return <Loading what={dagId} />;
@@ -62,12 +66,15 @@ export function DagView({ dagId, tab, params }: { dagId: string; tab: string; pa
         {d.schedule_description}
         {d.next_run && (
           <>
-            {' · '}next run at {fmtTime(d.next_run.runs_at, tz)}, covering {covers(d.next_run.data_interval_start, d.next_run.data_interval_end, tz)}
+            {' · '}next run at {fmtTime(d.next_run.runs_at, tz)}, covering{' '}
+            {covers(d.next_run.data_interval_start, d.next_run.data_interval_end, tz)}
           </>
         )}
         {' · '}owner {d.owner || '—'}
       </p>
-      {!d.tasks && <ErrorBox error="This DAG's file does not load now (see the import errors on the DAG list): it cannot be triggered or cleared." />}
+      {!d.tasks && (
+        <ErrorBox error="This DAG's file does not load now (see the import errors on the DAG list): it cannot be triggered or cleared." />
+      )}
       <Tabs tabs={tabs} current={tab} />
       <ErrorBox error={live ? grid.error : ''} />
       {tab === 'grid' &&
@@ -138,32 +145,18 @@ function Details({ dag }: { dag: DagDetail }) {
       </dl>
       {dag.doc_md && <pre class="doc">{dag.doc_md}</pre>}
       <h2>Tasks</h2>
-      <div class="scroll">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Task</th>
-              <th scope="col">Operator</th>
-              <th scope="col">Upstream</th>
-              <th scope="col">Trigger rule</th>
-              <th scope="col">Retries</th>
-              <th scope="col">Pool</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(dag.tasks ?? []).map((t) => (
-              <tr>
-                <td class="mono">{t.task_id}</td>
-                <td>{t.operator}</td>
-                <td class="mono small">{t.upstream.join(', ')}</td>
-                <td>{t.trigger_rule}</td>
-                <td>{t.retries}</td>
-                <td>{t.pool}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table head={['Task', 'Operator', 'Upstream', 'Trigger rule', 'Retries', 'Pool']}>
+        {(dag.tasks ?? []).map((t) => (
+          <tr>
+            <td class="mono">{t.task_id}</td>
+            <td>{t.operator}</td>
+            <td class="mono small">{t.upstream.join(', ')}</td>
+            <td>{t.trigger_rule}</td>
+            <td>{t.retries}</td>
+            <td>{t.pool}</td>
+          </tr>
+        ))}
+      </Table>
     </>
   );
 }

@@ -1,7 +1,7 @@
 // The DAG list: schedule in words, next and last run, recent states, pause, search, tags,
 // and a banner with every DAG file that does not load.
 import { get, patch, query, seg } from '../api';
-import { ErrorBox, Loading, StateDot, Toggle, useCanEdit } from '../components';
+import { ErrorBox, Loading, StateDot, Table, Toggle, useCanEdit } from '../components';
 import { refresh, usePoll } from '../poll';
 import { href, navigate } from '../router';
 import { covers, fmtTime } from '../time';
@@ -67,7 +67,11 @@ export function DagsView({ params }: { params: URLSearchParams }) {
           </select>
         </label>
         <div class="seg" role="group" aria-label="Paused or active">
-          {[['', 'All'], ['false', 'Active'], ['true', 'Paused']].map(([v, label]) => (
+          {[
+            ['', 'All'],
+            ['false', 'Active'],
+            ['true', 'Paused'],
+          ].map(([v, label]) => (
             <button type="button" class={paused === v ? 'on' : ''} aria-pressed={paused === v} onClick={() => setParam('paused', v)}>
               {label}
             </button>
@@ -80,90 +84,73 @@ export function DagsView({ params }: { params: URLSearchParams }) {
       ) : dags.data.dags.length === 0 ? (
         <p class="muted">No DAG matches. DAG files live in the dags folder (dags_folder in weir.yaml).</p>
       ) : (
-        <div class="scroll">
-          <table class="dags">
-            <thead>
-              <tr>
-                <th scope="col">
-                  <span class="sr-only">Paused</span>
-                </th>
-                <th scope="col">DAG</th>
-                <th scope="col">Owner</th>
-                <th scope="col">Schedule</th>
-                <th scope="col">Next run</th>
-                <th scope="col">Last run</th>
-                <th scope="col">Recent runs</th>
-              </tr>
-            </thead>
-            <tbody>
-              {dags.data.dags.map((d) => (
-                <tr key={d.dag_id} data-dag={d.dag_id} class={d.is_paused ? 'paused' : ''}>
-                  <td>
-                    <Toggle
-                      on={!d.is_paused}
-                      label={d.is_paused ? `Unpause ${d.dag_id}` : `Pause ${d.dag_id}`}
-                      disabled={!canEdit}
-                      onChange={async (on) => {
-                        await patch('/dags/' + seg(d.dag_id), { is_paused: !on });
-                        refresh();
-                      }}
-                    />
-                  </td>
-                  <td>
-                    <a class="dag-link" href={href(['dags', d.dag_id, 'grid'])}>
-                      {d.dag_id}
-                    </a>
-                    {d.description && <div class="small muted">{d.description}</div>}
-                    <div class="tags">
-                      {d.tags.map((t) => (
-                        <button type="button" class="tag" onClick={() => setParam('tags', t)} title={`Only DAGs tagged ${t}`}>
-                          {t}
-                        </button>
-                      ))}
-                    </div>
-                  </td>
-                  <td>{d.owner}</td>
-                  <td>
-                    <span title={d.schedule || 'none'}>{d.schedule_description}</span>
-                  </td>
-                  <td class="small">
-                    {d.next_run ? (
-                      <span title={`covers ${covers(d.next_run.data_interval_start, d.next_run.data_interval_end, d.timezone)} ${d.timezone}`}>
-                        {fmtTime(d.next_run.runs_at, d.timezone)}
-                      </span>
-                    ) : (
-                      <span class="muted">—</span>
-                    )}
-                  </td>
-                  <td class="small">
-                    {d.recent_runs[0] ? (
-                      <a href={href(['dags', d.dag_id, 'grid'], { run: d.recent_runs[0].run_id })}>
-                        <span class={`state s-${d.recent_runs[0].state}`}>{d.recent_runs[0].state}</span>{' '}
-                        {covers(d.recent_runs[0].data_interval_start, d.recent_runs[0].data_interval_end, d.timezone)}
-                      </a>
-                    ) : (
-                      <span class="muted">never run</span>
-                    )}
-                  </td>
-                  <td>
-                    <span class="dots">
-                      {d.recent_runs
-                        .slice()
-                        .reverse()
-                        .map((r) => (
-                          <StateDot
-                            state={r.state}
-                            title={`${r.run_id} covers ${covers(r.data_interval_start, r.data_interval_end, d.timezone)}`}
-                            href={href(['dags', d.dag_id, 'grid'], { run: r.run_id })}
-                          />
-                        ))}
-                    </span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table class="dags" head={[<span class="sr-only">Paused</span>, 'DAG', 'Owner', 'Schedule', 'Next run', 'Last run', 'Recent runs']}>
+          {dags.data.dags.map((d) => (
+            <tr key={d.dag_id} data-dag={d.dag_id} class={d.is_paused ? 'paused' : ''}>
+              <td>
+                <Toggle
+                  on={!d.is_paused}
+                  label={d.is_paused ? `Unpause ${d.dag_id}` : `Pause ${d.dag_id}`}
+                  disabled={!canEdit}
+                  onChange={async (on) => {
+                    await patch('/dags/' + seg(d.dag_id), { is_paused: !on });
+                    refresh();
+                  }}
+                />
+              </td>
+              <td>
+                <a class="dag-link" href={href(['dags', d.dag_id, 'grid'])}>
+                  {d.dag_id}
+                </a>
+                {d.description && <div class="small muted">{d.description}</div>}
+                <div class="tags">
+                  {d.tags.map((t) => (
+                    <button type="button" class="tag" onClick={() => setParam('tags', t)} title={`Only DAGs tagged ${t}`}>
+                      {t}
+                    </button>
+                  ))}
+                </div>
+              </td>
+              <td>{d.owner}</td>
+              <td>
+                <span title={d.schedule || 'none'}>{d.schedule_description}</span>
+              </td>
+              <td class="small">
+                {d.next_run ? (
+                  <span title={`covers ${covers(d.next_run.data_interval_start, d.next_run.data_interval_end, d.timezone)} ${d.timezone}`}>
+                    {fmtTime(d.next_run.runs_at, d.timezone)}
+                  </span>
+                ) : (
+                  <span class="muted">—</span>
+                )}
+              </td>
+              <td class="small">
+                {d.recent_runs[0] ? (
+                  <a href={href(['dags', d.dag_id, 'grid'], { run: d.recent_runs[0].run_id })}>
+                    <span class={`state s-${d.recent_runs[0].state}`}>{d.recent_runs[0].state}</span>{' '}
+                    {covers(d.recent_runs[0].data_interval_start, d.recent_runs[0].data_interval_end, d.timezone)}
+                  </a>
+                ) : (
+                  <span class="muted">never run</span>
+                )}
+              </td>
+              <td>
+                <span class="dots">
+                  {d.recent_runs
+                    .slice()
+                    .reverse()
+                    .map((r) => (
+                      <StateDot
+                        state={r.state}
+                        title={`${r.run_id} covers ${covers(r.data_interval_start, r.data_interval_end, d.timezone)}`}
+                        href={href(['dags', d.dag_id, 'grid'], { run: r.run_id })}
+                      />
+                    ))}
+                </span>
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
     </>
   );

@@ -7,7 +7,17 @@ import type { GridCell, TaskSpec } from '../types';
 const W = 180;
 const H = 46;
 
-export function GraphView({ dagId, tasks, runId, cells }: { dagId: string; tasks: TaskSpec[]; runId: string; cells: Record<string, GridCell> }) {
+export function GraphView({
+  dagId,
+  tasks,
+  runId,
+  cells,
+}: {
+  dagId: string;
+  tasks: TaskSpec[];
+  runId: string;
+  cells: Record<string, GridCell>;
+}) {
   const layout = useMemo(() => {
     const g = new graphlib.Graph();
     g.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 56, marginx: 8, marginy: 8 });
@@ -24,7 +34,15 @@ export function GraphView({ dagId, tasks, runId, cells }: { dagId: string; tasks
   if (!tasks.length) return <p class="muted">This DAG has no tasks.</p>;
   return (
     <div class="scroll graph-wrap">
-      <svg class="graph" data-testid="graph" viewBox={`0 0 ${layout.width} ${layout.height}`} width={layout.width} height={layout.height} role="group" aria-label="Task graph">
+      <svg
+        class="graph"
+        data-testid="graph"
+        viewBox={`0 0 ${layout.width} ${layout.height}`}
+        width={layout.width}
+        height={layout.height}
+        role="group"
+        aria-label="Task graph"
+      >
         <defs>
           <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
             <path d="M 0 0 L 10 5 L 0 10 z" class="arrow" />
@@ -37,7 +55,12 @@ export function GraphView({ dagId, tasks, runId, cells }: { dagId: string; tasks
           const state = cells[n.task.task_id]?.state ?? 'none';
           const link = runId ? href(['dags', dagId, 'runs', runId, 'tasks', n.task.task_id]) : undefined;
           const body = (
-            <g transform={`translate(${n.x - W / 2},${n.y - H / 2})`} data-task={n.task.task_id} data-state={state} class={`node s-${state}`}>
+            <g
+              transform={`translate(${n.x - W / 2},${n.y - H / 2})`}
+              data-task={n.task.task_id}
+              data-state={state}
+              class={`node s-${state}`}
+            >
               <rect width={W} height={H} rx="6" />
               <text x="10" y="19" class="node-id">
                 {n.task.task_id.length > 22 ? n.task.task_id.slice(0, 21) + '…' : n.task.task_id}

@@ -3,7 +3,17 @@ import { href } from '../router';
 import { covers, fmtTime } from '../time';
 import type { Grid } from '../types';
 
-export function GridView({ grid, tz, selected, onSelect }: { grid: Grid; tz: string; selected: string; onSelect: (runId: string) => void }) {
+export function GridView({
+  grid,
+  tz,
+  selected,
+  onSelect,
+}: {
+  grid: Grid;
+  tz: string;
+  selected: string;
+  onSelect: (runId: string) => void;
+}) {
   const runs = grid.runs.slice().reverse();
   if (!runs.length) return <p class="muted">No runs yet. Trigger one, or unpause the DAG to let its schedule create them.</p>;
   return (
@@ -11,7 +21,9 @@ export function GridView({ grid, tz, selected, onSelect }: { grid: Grid; tz: str
       <table class="grid" data-testid="grid">
         <thead>
           <tr>
-            <th scope="col" class="task-col">Task</th>
+            <th scope="col" class="task-col">
+              Task
+            </th>
             {runs.map((r) => (
               <th scope="col" class={r.run_id === selected ? 'sel' : ''}>
                 <button

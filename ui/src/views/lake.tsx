@@ -1,7 +1,7 @@
 // The lake catalog: datasets; for one dataset its partitions, objects with the run that wrote
 // each, and its schema history with what changed between versions.
 import { get, query } from '../api';
-import { ErrorBox, Loading } from '../components';
+import { ErrorBox, Loading, Table } from '../components';
 import { usePoll } from '../poll';
 import { href } from '../router';
 import { ago, fmtBytes, fmtTime } from '../time';
@@ -22,39 +22,29 @@ function Datasets() {
       ) : ds.data.datasets.length === 0 ? (
         <p class="muted">The lake is empty: datasets appear once a task writes to it (lake_put, csv_to_parquet, http_download).</p>
       ) : (
-        <div class="scroll">
-          <table data-testid="datasets">
-            <thead>
-              <tr>
-                <th scope="col">Dataset</th>
-                <th scope="col">Objects</th>
-                <th scope="col">Rows</th>
-                <th scope="col">Size</th>
-                <th scope="col">Schema</th>
-                <th scope="col">Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {ds.data.datasets.map((d) => (
-                <tr>
-                  <td class="mono">
-                    <a href={href(['lake', ...d.dataset.split('/')])}>{d.dataset}</a>
-                  </td>
-                  <td>{d.objects}</td>
-                  <td>{d.rows?.toLocaleString() ?? ''}</td>
-                  <td class="nowrap">{fmtBytes(d.size)}</td>
-                  <td>
-                    v{d.schema_version}
-                    {d.warnings > 0 && <span class="pill warn">{d.warnings} warning{d.warnings > 1 ? 's' : ''}</span>}
-                  </td>
-                  <td class="small" title={fmtTime(d.updated_at)}>
-                    {ago(d.updated_at)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table data-testid="datasets" head={['Dataset', 'Objects', 'Rows', 'Size', 'Schema', 'Updated']}>
+          {ds.data.datasets.map((d) => (
+            <tr>
+              <td class="mono">
+                <a href={href(['lake', ...d.dataset.split('/')])}>{d.dataset}</a>
+              </td>
+              <td>{d.objects}</td>
+              <td>{d.rows?.toLocaleString() ?? ''}</td>
+              <td class="nowrap">{fmtBytes(d.size)}</td>
+              <td>
+                v{d.schema_version}
+                {d.warnings > 0 && (
+                  <span class="pill warn">
+                    {d.warnings} warning{d.warnings > 1 ? 's' : ''}
+                  </span>
+                )}
+              </td>
+              <td class="small" title={fmtTime(d.updated_at)}>
+                {ago(d.updated_at)}
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
     </>
   );
@@ -69,7 +59,11 @@ function partitionOf(uri: string): string {
 }
 
 function DatasetView({ dataset, partition }: { dataset: string; partition: string }) {
-  const objects = usePoll((s) => get<{ objects: LakeObject[]; total_entries: number }>('/lake/objects' + query({ dataset, limit: 1000 }), s), 10000, [dataset]);
+  const objects = usePoll(
+    (s) => get<{ objects: LakeObject[]; total_entries: number }>('/lake/objects' + query({ dataset, limit: 1000 }), s),
+    10000,
+    [dataset],
+  );
   const schema = usePoll((s) => get<{ versions: SchemaVersion[] }>('/lake/schema' + query({ dataset, limit: 1000 }), s), 10000, [dataset]);
   const all = objects.data?.objects ?? [];
   const partitions = new Map<string, { objects: number; rows: number; size: number }>();
@@ -100,7 +94,11 @@ function DatasetView({ dataset, partition }: { dataset: string; partition: strin
               all
             </a>
             {[...partitions.entries()].sort().map(([p, e]) => (
-              <a class={'chip' + (p === partition ? ' on' : '')} href={href(here, { partition: p })} title={`${e.objects} objects, ${e.rows.toLocaleString()} rows, ${fmtBytes(e.size)}`}>
+              <a
+                class={'chip' + (p === partition ? ' on' : '')}
+                href={href(here, { partition: p })}
+                title={`${e.objects} objects, ${e.rows.toLocaleString()} rows, ${fmtBytes(e.size)}`}
+              >
                 {p || '(none)'}
               </a>
             ))}
@@ -111,44 +109,30 @@ function DatasetView({ dataset, partition }: { dataset: string; partition: strin
       {!objects.data ? (
         <Loading what="objects" />
       ) : (
-        <div class="scroll">
-          <table data-testid="objects">
-            <thead>
-              <tr>
-                <th scope="col">Object</th>
-                <th scope="col">Rows</th>
-                <th scope="col">Size</th>
-                <th scope="col">Schema</th>
-                <th scope="col">Written by</th>
-                <th scope="col">Source</th>
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((o) => (
-                <tr>
-                  <td class="mono small" title={`sha256 ${o.sha256}`}>
-                    {o.uri}
-                    {o.warning && <div class="warn small">{o.warning}</div>}
-                  </td>
-                  <td>{o.rows?.toLocaleString() ?? ''}</td>
-                  <td class="nowrap">{fmtBytes(o.size)}</td>
-                  <td>v{o.schema_version}</td>
-                  <td class="small">
-                    {o.dag_id ? (
-                      <a href={href(['dags', o.dag_id, 'runs', o.run_id, 'tasks', o.task_id], { try: o.try_number })}>
-                        {o.dag_id} · {o.task_id} · {o.run_id}
-                      </a>
-                    ) : (
-                      ''
-                    )}
-                    <div class="muted">{fmtTime(o.created_at)}</div>
-                  </td>
-                  <td class="small mono">{o.source_url}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table data-testid="objects" head={['Object', 'Rows', 'Size', 'Schema', 'Written by', 'Source']}>
+          {shown.map((o) => (
+            <tr>
+              <td class="mono small" title={`sha256 ${o.sha256}`}>
+                {o.uri}
+                {o.warning && <div class="warn small">{o.warning}</div>}
+              </td>
+              <td>{o.rows?.toLocaleString() ?? ''}</td>
+              <td class="nowrap">{fmtBytes(o.size)}</td>
+              <td>v{o.schema_version}</td>
+              <td class="small">
+                {o.dag_id ? (
+                  <a href={href(['dags', o.dag_id, 'runs', o.run_id, 'tasks', o.task_id], { try: o.try_number })}>
+                    {o.dag_id} · {o.task_id} · {o.run_id}
+                  </a>
+                ) : (
+                  ''
+                )}
+                <div class="muted">{fmtTime(o.created_at)}</div>
+              </td>
+              <td class="small mono">{o.source_url}</td>
+            </tr>
+          ))}
+        </Table>
       )}
       <h2>Schema history</h2>
       {!schema.data ? (
@@ -167,7 +151,11 @@ function SchemaVersionView({ v, previous, open }: { v: SchemaVersion; previous?:
   return (
     <details class="schema" open={open || undefined} data-testid={`schema-v${v.version}`}>
       <summary>
-        <strong>v{v.version}</strong> <span class="muted small">{fmtTime(v.created_at)}, policy {v.policy}</span> {v.change ? <span>· {v.change}</span> : <span class="muted">· first version</span>}
+        <strong>v{v.version}</strong>{' '}
+        <span class="muted small">
+          {fmtTime(v.created_at)}, policy {v.policy}
+        </span>{' '}
+        {v.change ? <span>· {v.change}</span> : <span class="muted">· first version</span>}
       </summary>
       <p class="small muted">
         First written as <span class="mono">{v.first_uri}</span>

@@ -10,7 +10,11 @@ export function RunSummary({ run, tz }: { run: DagRun; tz: string }) {
     <p class="run-summary" data-testid="run-summary">
       <StateBadge state={run.state} /> <span>covers {covers(run.data_interval_start, run.data_interval_end, tz)}</span>
       {run.start_date ? <span>, started at {fmtTime(run.start_date, tz)}</span> : <span>, queued at {fmtTime(run.queued_at, tz)}</span>}
-      {run.start_date && <span>, {run.end_date ? 'took' : 'running for'} {duration(run.start_date, run.end_date)}</span>}
+      {run.start_date && (
+        <span>
+          , {run.end_date ? 'took' : 'running for'} {duration(run.start_date, run.end_date)}
+        </span>
+      )}
       <span class="muted"> ({tz})</span>
     </p>
   );
@@ -60,8 +64,19 @@ export function RunPanel({ run, tz }: { run: DagRun; tz: string }) {
             run={() => post(path + '/clear', { only_failed: false })}
             done="Run cleared: its tasks run again"
           />
-          <ActionButton label="Mark success" disabled={run.state === 'success'} run={() => patch(path, { state: 'success' })} done="Run marked success" />
-          <ActionButton label="Mark failed" kind="danger" disabled={run.state === 'failed'} run={() => patch(path, { state: 'failed' })} done="Run marked failed" />
+          <ActionButton
+            label="Mark success"
+            disabled={run.state === 'success'}
+            run={() => patch(path, { state: 'success' })}
+            done="Run marked success"
+          />
+          <ActionButton
+            label="Mark failed"
+            kind="danger"
+            disabled={run.state === 'failed'}
+            run={() => patch(path, { state: 'failed' })}
+            done="Run marked failed"
+          />
         </div>
       )}
     </section>

@@ -1,6 +1,6 @@
 // Every run of a DAG, newest first, a page at a time.
 import { get, query, seg } from '../api';
-import { ErrorBox, Loading, StateBadge } from '../components';
+import { ErrorBox, Loading, StateBadge, Table } from '../components';
 import { usePoll } from '../poll';
 import { href } from '../router';
 import { covers, duration, fmtTime } from '../time';
@@ -31,40 +31,25 @@ export function RunsList({ dagId, tz, offset, state }: { dagId: string; tz: stri
         <Loading what="runs" />
       ) : (
         <>
-          <div class="scroll">
-            <table data-testid="runs">
-              <thead>
-                <tr>
-                  <th scope="col">State</th>
-                  <th scope="col">Run</th>
-                  <th scope="col">Covers ({tz})</th>
-                  <th scope="col">Started at</th>
-                  <th scope="col">Duration</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Code</th>
-                </tr>
-              </thead>
-              <tbody>
-                {runs.data.dag_runs.map((r) => (
-                  <tr>
-                    <td>
-                      <StateBadge state={r.state} />
-                    </td>
-                    <td class="mono small">
-                      <a href={href(['dags', dagId, 'grid'], { run: r.run_id })}>{r.run_id}</a>
-                    </td>
-                    <td class="small">{covers(r.data_interval_start, r.data_interval_end, tz)}</td>
-                    <td class="small">{r.start_date ? fmtTime(r.start_date, tz) : <span class="muted">queued</span>}</td>
-                    <td class="small">{duration(r.start_date, r.end_date)}</td>
-                    <td class="small">{r.run_type}</td>
-                    <td class="small">
-                      <a href={href(['dags', dagId, 'code'], { version_id: r.version_id })}>version</a>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table data-testid="runs" head={['State', 'Run', `Covers (${tz})`, 'Started at', 'Duration', 'Type', 'Code']}>
+            {runs.data.dag_runs.map((r) => (
+              <tr>
+                <td>
+                  <StateBadge state={r.state} />
+                </td>
+                <td class="mono small">
+                  <a href={href(['dags', dagId, 'grid'], { run: r.run_id })}>{r.run_id}</a>
+                </td>
+                <td class="small">{covers(r.data_interval_start, r.data_interval_end, tz)}</td>
+                <td class="small">{r.start_date ? fmtTime(r.start_date, tz) : <span class="muted">queued</span>}</td>
+                <td class="small">{duration(r.start_date, r.end_date)}</td>
+                <td class="small">{r.run_type}</td>
+                <td class="small">
+                  <a href={href(['dags', dagId, 'code'], { version_id: r.version_id })}>version</a>
+                </td>
+              </tr>
+            ))}
+          </Table>
           <nav class="pager" aria-label="Pages of runs">
             <span class="muted small">
               {runs.data.total_entries ? `${offset + 1}–${offset + runs.data.dag_runs.length} of ${runs.data.total_entries}` : 'No runs'}

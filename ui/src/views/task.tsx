@@ -2,7 +2,7 @@
 // with clear (and downstream) and mark success/failed.
 import { useState } from 'preact/hooks';
 import { get, patch, post, seg } from '../api';
-import { ActionButton, ErrorBox, Json, Loading, StateBadge, useCanEdit } from '../components';
+import { ActionButton, ErrorBox, Json, Loading, StateBadge, Table, useCanEdit } from '../components';
 import { usePoll } from '../poll';
 import { href } from '../router';
 import { duration, fmtTime } from '../time';
@@ -87,38 +87,27 @@ export function TaskView({ dagId, runId, taskId, tryNumber }: { dagId: string; r
       {t.tries.length === 0 ? (
         <p class="muted">Not tried yet ({t.state}).</p>
       ) : (
-        <div class="scroll">
-          <table data-testid="tries">
-            <thead>
-              <tr>
-                <th scope="col">Try</th>
-                <th scope="col">State</th>
-                <th scope="col">Started at</th>
-                <th scope="col">Duration</th>
-                <th scope="col">Host, pid</th>
-                <th scope="col">Exit</th>
-              </tr>
-            </thead>
-            <tbody>
-              {t.tries.map((x) => (
-                <tr class={x.try_number === shownTry ? 'sel' : ''}>
-                  <td>
-                    <a href={href(['dags', dagId, 'runs', runId, 'tasks', taskId], { try: x.try_number })} aria-current={x.try_number === shownTry ? 'true' : undefined}>
-                      {x.try_number}
-                    </a>
-                  </td>
-                  <td>
-                    <StateBadge state={x.state} />
-                  </td>
-                  <td class="small">{fmtTime(x.start_date, tz)}</td>
-                  <td class="small">{duration(x.start_date, x.end_date)}</td>
-                  <td class="small mono">{x.hostname ? `${x.hostname}, ${x.pid}` : ''}</td>
-                  <td class="small">{x.exit_code ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table data-testid="tries" head={['Try', 'State', 'Started at', 'Duration', 'Host, pid', 'Exit']}>
+          {t.tries.map((x) => (
+            <tr class={x.try_number === shownTry ? 'sel' : ''}>
+              <td>
+                <a
+                  href={href(['dags', dagId, 'runs', runId, 'tasks', taskId], { try: x.try_number })}
+                  aria-current={x.try_number === shownTry ? 'true' : undefined}
+                >
+                  {x.try_number}
+                </a>
+              </td>
+              <td>
+                <StateBadge state={x.state} />
+              </td>
+              <td class="small">{fmtTime(x.start_date, tz)}</td>
+              <td class="small">{duration(x.start_date, x.end_date)}</td>
+              <td class="small mono">{x.hostname ? `${x.hostname}, ${x.pid}` : ''}</td>
+              <td class="small">{x.exit_code ?? ''}</td>
+            </tr>
+          ))}
+        </Table>
       )}
 
       {tr && (

@@ -79,7 +79,9 @@ export function TriggerForm({ dag, onDone }: { dag: DagDetail; onDone: () => voi
         const v = values[p.name];
         let input;
         if (p.type === 'boolean') {
-          input = <input id={id} name={p.name} type="checkbox" checked={v === true} onChange={(e) => set(p.name, e.currentTarget.checked)} />;
+          input = (
+            <input id={id} name={p.name} type="checkbox" checked={v === true} onChange={(e) => set(p.name, e.currentTarget.checked)} />
+          );
         } else if (p.enum.length) {
           input = (
             <select id={id} name={p.name} value={String(v)} onChange={(e) => set(p.name, e.currentTarget.value)}>
@@ -102,7 +104,9 @@ export function TriggerForm({ dag, onDone }: { dag: DagDetail; onDone: () => voi
             />
           );
         } else if (p.type === 'array' || p.type === 'object') {
-          input = <textarea id={id} name={p.name} rows={3} class="mono" value={String(v)} onInput={(e) => set(p.name, e.currentTarget.value)} />;
+          input = (
+            <textarea id={id} name={p.name} rows={3} class="mono" value={String(v)} onInput={(e) => set(p.name, e.currentTarget.value)} />
+          );
         } else {
           input = <input id={id} name={p.name} value={String(v)} onInput={(e) => set(p.name, e.currentTarget.value)} />;
         }
@@ -123,7 +127,12 @@ export function TriggerForm({ dag, onDone }: { dag: DagDetail; onDone: () => voi
           <label for="logical-date">
             Logical date <span class="muted small">ISO 8601, e.g. 2021-03-01T00:00:00Z; empty: now</span>
           </label>
-          <input id="logical-date" value={logicalDate} placeholder="2021-03-01T00:00:00Z" onInput={(e) => setLogicalDate(e.currentTarget.value)} />
+          <input
+            id="logical-date"
+            value={logicalDate}
+            placeholder="2021-03-01T00:00:00Z"
+            onInput={(e) => setLogicalDate(e.currentTarget.value)}
+          />
         </div>
         <div class="field">
           <label for="run-id">
