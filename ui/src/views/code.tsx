@@ -23,7 +23,7 @@ export function CodeView({ dagId, versionId, latest }: { dagId: string; versionI
         )}
       </p>
       <pre class="code source" data-testid="source">
-        {v.source.split('\n').map((line, i) => (
+        {v.source.replace(/\n$/, '').split('\n').map((line, i) => (
           <span class="line">
             <span class="ln" aria-hidden="true">
               {i + 1}

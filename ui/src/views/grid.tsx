@@ -1,7 +1,7 @@
 // Airflow's main view: runs as columns (oldest on the left), tasks as rows, a state per cell.
 import { href } from '../router';
-import { covers, fmtTime } from '../time';
-import type { Grid } from '../types';
+import { covers, duration, fmtTime } from '../time';
+import type { DagRun, Grid } from '../types';
 
 export function GridView({
   grid,
@@ -15,6 +15,11 @@ export function GridView({
   onSelect: (runId: string) => void;
 }) {
   const runs = grid.runs.slice().reverse();
+  // As in Airflow, a run's bar is as tall as the run was long, relative to the longest shown.
+  const seconds = (r: DagRun) =>
+    r.start_date ? ((r.end_date ? Date.parse(r.end_date) : Date.now()) - Date.parse(r.start_date)) / 1000 : 0;
+  const longest = Math.max(1e-3, ...runs.map(seconds));
+  const barHeight = (r: DagRun) => Math.round(8 + 40 * (seconds(r) / longest));
   if (!runs.length) return <p class="muted">No runs yet. Trigger one, or unpause the DAG to let its schedule create them.</p>;
   return (
     <div class="scroll">
@@ -26,15 +31,18 @@ export function GridView({
             </th>
             {runs.map((r) => (
               <th scope="col" class={r.run_id === selected ? 'sel' : ''}>
-                <button
-                  type="button"
-                  class={`run-bar s-${r.state}`}
-                  data-run={r.run_id}
-                  aria-pressed={r.run_id === selected}
-                  aria-label={`Run ${r.run_id}, ${r.state}, covers ${covers(r.data_interval_start, r.data_interval_end, tz)}`}
-                  title={`${r.run_id}\n${r.state}\ncovers ${covers(r.data_interval_start, r.data_interval_end, tz)}`}
-                  onClick={() => onSelect(r.run_id)}
-                />
+                <div class="bar-slot">
+                  <button
+                    type="button"
+                    class={`run-bar s-${r.state}`}
+                    style={{ height: `${barHeight(r)}px` }}
+                    data-run={r.run_id}
+                    aria-pressed={r.run_id === selected}
+                    aria-label={`Run ${r.run_id}, ${r.state}, covers ${covers(r.data_interval_start, r.data_interval_end, tz)}`}
+                    title={`${r.run_id}\n${r.state}\ncovers ${covers(r.data_interval_start, r.data_interval_end, tz)}\n${duration(r.start_date, r.end_date) || 'not started'}`}
+                    onClick={() => onSelect(r.run_id)}
+                  />
+                </div>
                 <span class="run-date">{fmtTime(r.data_interval_start, tz).slice(5, 10)}</span>
               </th>
             ))}
