@@ -9,6 +9,7 @@ import { AdminView } from './views/admin';
 import { DagView } from './views/dag';
 import { DagsView } from './views/dags';
 import { LakeView } from './views/lake';
+import { SchedulerBanner } from './views/health';
 import { Login } from './views/login';
 import { TaskView } from './views/task';
 
@@ -105,6 +106,7 @@ function App() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
+        <SchedulerBanner />
         {view}
       </main>
       <Notices />

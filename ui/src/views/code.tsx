@@ -23,14 +23,17 @@ export function CodeView({ dagId, versionId, latest }: { dagId: string; versionI
         )}
       </p>
       <pre class="code source" data-testid="source">
-        {v.source.replace(/\n$/, '').split('\n').map((line, i) => (
-          <span class="line">
-            <span class="ln" aria-hidden="true">
-              {i + 1}
+        {v.source
+          .replace(/\n$/, '')
+          .split('\n')
+          .map((line, i) => (
+            <span class="line">
+              <span class="ln" aria-hidden="true">
+                {i + 1}
+              </span>
+              {line + '\n'}
             </span>
-            {line + '\n'}
-          </span>
-        ))}
+          ))}
       </pre>
     </section>
   );
