@@ -110,6 +110,30 @@ class ApiTest(WeirTestCase):
         self.assertEqual(rest["content"], "")
         self.assertEqual(rest["next_offset"], log["size"])
 
+    def test_next_run_of_a_daily_dag_and_none_for_a_manual_one(self):
+        # Catchup from a fixed start_date and no scheduled run yet: the first day comes next,
+        # whatever today is.
+        self.write_dag("daily_next.yaml", "dag_id: daily_next\nschedule: '@daily'\n"
+                       "start_date: 2024-03-01\ncatchup: true\n"
+                       "tasks:\n  - task_id: t\n    operator: empty\n")
+        self.weir("dags", "list", check=0)  # records the DAG in the store
+        expected = {"data_interval_start": "2024-03-01T00:00:00Z",
+                    "data_interval_end": "2024-03-02T00:00:00Z",
+                    "runs_at": "2024-03-02T00:00:00Z"}
+        status, dag = self.get("/dags/daily_next")
+        self.assertEqual(status, 200, dag)
+        self.assertEqual(dag["next_run"], expected)
+        status, dags = self.get("/dags")
+        by_id = {d["dag_id"]: d for d in dags["dags"]}
+        self.assertEqual(by_id["daily_next"]["next_run"], expected)
+        self.assertIsNone(by_id["example_params"]["next_run"])  # schedule: null
+        status, manual = self.get("/dags/example_params")
+        self.assertIn("next_run", manual)
+        self.assertIsNone(manual["next_run"])
+        # The CLI shows the same interval first.
+        nxt = self.weir_json("dags", "next-runs", "daily_next", "-n", "1")
+        self.assertEqual({k: nxt[0][k] for k in expected}, expected)
+
     def test_the_grid_and_pools(self):
         status, grid = self.get("/dags/simple_dag/grid")
         self.assertEqual(status, 200, grid)
@@ -305,3 +329,4 @@ tasks:
 if __name__ == "__main__":
     import unittest
     unittest.main()
+
