@@ -30,6 +30,9 @@ constexpr int kDefaultLimit = 100;
 constexpr int kMaxLimit = 1000;
 constexpr size_t kMaxLogChunk = 1 << 20;  // one response carries at most 1 MiB of a log
 constexpr int kMaxLogWaitSeconds = 30;
+// A scheduler is healthy while its last heartbeat is at most this old (it beats every
+// heartbeat_interval, 5 s by default).
+constexpr auto kSchedulerHealthy = std::chrono::seconds(30);
 
 int HttpStatus(ErrorCode code) {
   switch (code) {
@@ -458,12 +461,24 @@ Result<Json> Grid(ApiCtx& c, const std::string& dag_id) {
   return Json{{"dag_id", dag_id}, {"runs", runs}, {"tasks", task_order}, {"cells", cells}};
 }
 
+// Airflow's /health: the metadata database, and whether a scheduler heartbeat is recent.
 Result<Json> Health(ApiCtx& c) {
   auto version = c.store.SchemaVersion();
-  Json j{{"metadatabase",
-          {{"status", version ? "healthy" : "unhealthy"},
-           {"schema_version", version ? Json(*version) : Json()}}}};
-  return j;
+  Json scheduler{{"status", "unhealthy"}, {"latest_scheduler_heartbeat", Json()}};
+  // Health never fails: a database that cannot answer (or predates scheduler_job) means no
+  // scheduler is known to be alive.
+  auto job = c.store.LatestSchedulerJob();
+  if (job && job->has_value()) {
+    const SchedulerJob& latest = **job;
+    scheduler["latest_scheduler_heartbeat"] = FormatIso(latest.heartbeat_at);
+    if (!latest.ended_at && c.clock.Now() - latest.heartbeat_at <= kSchedulerHealthy) {
+      scheduler["status"] = "healthy";
+    }
+  }
+  return Json{{"metadatabase",
+               {{"status", version ? "healthy" : "unhealthy"},
+                {"schema_version", version ? Json(*version) : Json()}}},
+              {"scheduler", scheduler}};
 }
 
 Result<Json> Route(ApiCtx& c, const std::vector<std::string>& s) {
