@@ -75,7 +75,8 @@ parallelism: 32
 # reachable from other machines.
 webserver_host: 127.0.0.1
 webserver_port: 8080
-# How often running attempts record a heartbeat.
+# How often running attempts and the scheduler record a heartbeat (GET /api/v1/health calls
+# the scheduler unhealthy after 30 s without one).
 heartbeat_interval: 5s
 )";
 }

@@ -5,6 +5,7 @@
 #include "base/strings.h"
 #include "cli/commands.h"
 #include "engine/actions.h"
+#include "engine/next_runs.h"
 
 namespace weir {
 
@@ -193,25 +194,17 @@ Result<int> NextRuns(CliState& state, const std::string& dag_id, int count) {
     fmt::print("{} has no schedule: it runs only when triggered.\n", dag_id);
     return kExitOk;
   }
-  auto latest = TRY(ctx->store->LatestScheduledRun(dag_id));
-  std::optional<DataInterval> last;
-  if (latest) last = DataInterval{latest->data_interval_start, latest->data_interval_end};
-  TimeRestriction r{s.start_date, s.end_date, s.catchup};
   const date::time_zone* zone = ZoneOf(s);
   Table t({"logical_date", "covers", "runs_at"});
-  Time now = ctx->clock.Now();
-  for (int i = 0; i < count; ++i) {
-    auto next = s.timetable->NextInterval(last, r, now);
-    if (!next) break;
+  for (const NextRun& next : TRY(NextIntervals(s, *ctx->store, ctx->clock.Now(), count))) {
+    const DataInterval& i = next.interval;
     std::string covers =
-        "[" + FormatIsoOffset(next->start, zone) + ", " + FormatIsoOffset(next->end, zone) + ")";
-    t.AddRow({FormatIsoOffset(next->start, zone), covers,
-              FormatIsoOffset(s.timetable->DueAt(*next), zone)},
-             Json{{"logical_date", FormatIso(next->start)},
-                  {"data_interval_start", FormatIso(next->start)},
-                  {"data_interval_end", FormatIso(next->end)},
-                  {"runs_at", FormatIso(s.timetable->DueAt(*next))}});
-    last = next;
+        "[" + FormatIsoOffset(i.start, zone) + ", " + FormatIsoOffset(i.end, zone) + ")";
+    t.AddRow({FormatIsoOffset(i.start, zone), covers, FormatIsoOffset(next.runs_at, zone)},
+             Json{{"logical_date", FormatIso(i.start)},
+                  {"data_interval_start", FormatIso(i.start)},
+                  {"data_interval_end", FormatIso(i.end)},
+                  {"runs_at", FormatIso(next.runs_at)}});
   }
   t.Print(state.format());
   return kExitOk;

@@ -73,6 +73,7 @@ Result<int> TestDag(CliState& state, const std::string& dag_id, const std::strin
   options.paths = ctx->attempt_paths();
   options.watch_dags = false;
   options.recover_orphans = false;
+  options.record_job = false;  // a test run is no scheduler: GET /health must not count it
   options.only_run = std::make_pair(run.dag_id, run.run_id);
   options.heartbeat_interval = ctx->config.heartbeat_interval;
   Scheduler scheduler(*ctx->store, executor, queue, ctx->clock, *ctx->registry, options);

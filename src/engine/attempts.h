@@ -76,6 +76,8 @@ class AttemptManager {
   Status RecoverOrphans(const std::map<std::string, LoadedDag>& dags);
 
   bool has_inflight() const { return !inflight_.empty(); }
+  // This machine's name, as recorded in tries.
+  const std::string& hostname() const { return hostname_; }
 
  private:
   struct Inflight {

@@ -1,5 +1,7 @@
 #include "engine/scheduler.h"
 
+#include <unistd.h>
+
 #include <memory>
 
 #include "engine/watcher.h"
@@ -204,14 +206,44 @@ Status Scheduler::Finish() {
   return HandleEvents(events, stop);
 }
 
-Status Scheduler::Run() {
-  if (options_.recover_orphans) TRY(attempts_.RecoverOrphans(registry_.dags()));
-  std::unique_ptr<Watcher> watcher;
-  if (options_.watch_dags || !options_.wake_file.empty()) {
-    watcher = std::make_unique<Watcher>(
-        queue_, options_.watch_dags ? registry_.dags_folder() : std::string(), options_.wake_file);
-    TRY(watcher->Start());
+SchedulerJob Scheduler::ThisJob(Time now) const {
+  SchedulerJob job;
+  job.hostname = attempts_.hostname();
+  job.pid = getpid();
+  job.started_at = now;
+  job.heartbeat_at = now;
+  return job;
+}
+
+Status Scheduler::Heartbeat(Time now) {
+  TRY(store_.Transaction([&]() -> Status {
+    TRY(store_.HeartbeatRunningTries(now));
+    if (!job_id_) return {};
+    Status beat = store_.HeartbeatSchedulerJob(*job_id_, now);
+    if (beat || beat.error().code != ErrorCode::kNotFound) return beat;
+    // Our row is gone (a database restored from a backup, say): record the job again.
+    job_id_ = TRY(store_.AddSchedulerJob(ThisJob(now)));
+    return {};
+  }));
+  next_heartbeat_ = now + options_.heartbeat_interval;
+  return {};
+}
+
+Result<std::vector<SchedulerEvent>> Scheduler::WaitForWork(std::optional<Time> wake_at) {
+  for (;;) {
+    bool beat = job_id_.has_value() || attempts_.has_inflight();
+    std::optional<Time> deadline = wake_at;
+    if (beat && (!deadline || next_heartbeat_ < *deadline)) deadline = next_heartbeat_;
+    auto events = queue_.WaitAndDrain(deadline);
+    if (!events.empty() || !beat) return events;
+    Time now = clock_.Now();
+    if (wake_at && now >= *wake_at) return events;
+    // Only the heartbeat timer: nothing changed that a plan would see.
+    if (now >= next_heartbeat_) TRY(Heartbeat(now));
   }
+}
+
+Status Scheduler::Loop() {
   next_heartbeat_ = clock_.Now() + options_.heartbeat_interval;
   bool stop = false;
   while (!stop) {
@@ -225,20 +257,36 @@ Status Scheduler::Run() {
     TRY(ApplyDecisions(decisions, progress));
     if (OnlyRunFinished()) break;
 
-    Time now = clock_.Now();
-    if (now >= next_heartbeat_) {
-      TRY(store_.HeartbeatRunningTries(now));
-      next_heartbeat_ = now + options_.heartbeat_interval;
-    }
+    if (Time now = clock_.Now(); now >= next_heartbeat_) TRY(Heartbeat(now));
     if (progress) continue;  // decisions can enable more decisions: plan again at once
 
-    std::optional<Time> wake = decisions.wake_at;
-    if (attempts_.has_inflight() && (!wake || next_heartbeat_ < *wake)) wake = next_heartbeat_;
-    events = queue_.WaitAndDrain(wake);
+    events = TRY(WaitForWork(decisions.wake_at));
     TRY(HandleEvents(events, stop));
   }
-  if (watcher) watcher->Stop();
   return {};
+}
+
+Status Scheduler::Run() {
+  if (options_.recover_orphans) TRY(attempts_.RecoverOrphans(registry_.dags()));
+  std::unique_ptr<Watcher> watcher;
+  if (options_.watch_dags || !options_.wake_file.empty()) {
+    watcher = std::make_unique<Watcher>(
+        queue_, options_.watch_dags ? registry_.dags_folder() : std::string(), options_.wake_file);
+    TRY(watcher->Start());
+  }
+  if (options_.record_job) {
+    Time now = clock_.Now();
+    job_id_ = TRY(store_.AddSchedulerJob(ThisJob(now)));
+  }
+  Status s = Loop();
+  if (job_id_) {
+    // A clean stop says so at once (GET /health turns unhealthy without waiting 30 s); after
+    // a store failure this may fail too, and the heartbeat simply goes stale.
+    (void)store_.EndSchedulerJob(*job_id_, clock_.Now());
+    job_id_.reset();
+  }
+  if (watcher) watcher->Stop();
+  return s;
 }
 
 }  // namespace weir

@@ -19,7 +19,11 @@ namespace weir {
 struct SchedulerOptions {
   AttemptPaths paths;
   std::string wake_file;  // touched by other processes after they change the store
+  // How often running tries and the scheduler's job record a heartbeat.
   Duration heartbeat_interval = std::chrono::seconds{5};
+  // Record this scheduler in the store (scheduler_job) and heartbeat it while it runs, so
+  // GET /api/v1/health can tell whether a scheduler is alive. Off for `weir dags test`.
+  bool record_job = true;
   bool watch_dags = true;  // reload the DAGs folder when it changes
   // Fail and retry the attempts a previous scheduler left running. Only the process that
   // holds the scheduler lock may do this.
@@ -38,7 +42,9 @@ struct SchedulerObserver {
 // started or finished, the DAGs folder changed, another process woke it) or until the next
 // due time the planner reported (a schedule tick, a retry, a timeout), then reads a snapshot
 // from the store, plans, and applies the decisions: creating runs, moving states, starting
-// attempts on the executor. It never polls for work it can be told about.
+// attempts on the executor. It never polls for work it can be told about; the only timer is
+// the heartbeat (every heartbeat_interval), which records that the scheduler and its running
+// tries are alive without planning.
 class Scheduler {
  public:
   Scheduler(MetadataStore& store, Executor& executor, EventQueue& queue, const Clock& clock,
@@ -58,6 +64,10 @@ class Scheduler {
   void set_observer(SchedulerObserver o) { observer_ = std::move(o); }
 
  private:
+  Status Loop();
+  Result<std::vector<SchedulerEvent>> WaitForWork(std::optional<Time> wake_at);
+  Status Heartbeat(Time now);
+  SchedulerJob ThisJob(Time now) const;  // this process, started and beating at `now`
   Result<PlannerInput> Snapshot();
   Status ApplyDecisions(Decisions& d, bool& progress);
   Status HandleEvents(std::vector<SchedulerEvent>& events, bool& stop);
@@ -77,6 +87,7 @@ class Scheduler {
   bool last_scheduled_loaded_ = false;
   std::optional<RunState> only_run_state_;
   Time next_heartbeat_{};
+  std::optional<int64_t> job_id_;  // this scheduler's scheduler_job row, with record_job
 };
 
 }  // namespace weir

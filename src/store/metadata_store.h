@@ -12,9 +12,9 @@
 namespace weir {
 
 // Everything weir remembers: DAGs and their versions, runs, task instances, one row per try,
-// XCom, import errors, variables and pools, the lake catalog, and users with their API
-// tokens and web sessions. One interface, one implementation per database (sqlite/ now,
-// postgres/ next); every implementation passes the same test suite.
+// XCom, import errors, variables and pools, the lake catalog, users with their API tokens and
+// web sessions, and the scheduler processes' heartbeats. One interface, one implementation per
+// database (sqlite/ now, postgres/ next); every implementation passes the same test suite.
 //
 // An instance is used by one thread at a time; each thread or process opens its own.
 // Every method is atomic on its own; Transaction() groups several. Methods return
@@ -95,6 +95,17 @@ class MetadataStore {
   virtual Result<std::vector<TaskTry>> ListUnfinishedTries() = 0;
   // Sets heartbeat_at = now for every running try.
   virtual Status HeartbeatRunningTries(Time now) = 0;
+
+  // Scheduler jobs: one row per scheduler process, so others can tell whether one is alive.
+  // AddSchedulerJob records a started scheduler and returns its id (it also deletes jobs
+  // whose last heartbeat is more than 7 days before job.started_at). HeartbeatSchedulerJob
+  // sets heartbeat_at and EndSchedulerJob sets ended_at; both kNotFound when missing.
+  // LatestSchedulerJob: the running job (ended_at unset) with the newest heartbeat, else
+  // the ended one with the newest heartbeat; nullopt when no scheduler ever ran.
+  virtual Result<int64_t> AddSchedulerJob(const SchedulerJob& job) = 0;
+  virtual Status HeartbeatSchedulerJob(int64_t id, Time now) = 0;
+  virtual Status EndSchedulerJob(int64_t id, Time ended_at) = 0;
+  virtual Result<std::optional<SchedulerJob>> LatestSchedulerJob() = 0;
 
   // XCom.
   // Replaces the same (run, task, key); kNotFound when the run does not exist.

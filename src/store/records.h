@@ -208,6 +208,17 @@ struct WebSession {
   Time last_seen_at{};
 };
 
+// One run of a scheduler process (`weir scheduler`, `weir standalone`), heartbeaten while
+// it runs: GET /api/v1/health reads the newest.
+struct SchedulerJob {
+  int64_t id = 0;
+  std::string hostname;
+  int64_t pid = 0;
+  Time started_at{};
+  Time heartbeat_at{};
+  std::optional<Time> ended_at;  // set when it stopped cleanly
+};
+
 struct RunFilter {
   std::optional<std::string> dag_id;
   std::vector<RunState> states;  // empty: any

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <thread>
 
 #include "auth/role.h"
@@ -14,6 +15,7 @@
 #include "base/strings.h"
 #include "base/time.h"
 #include "engine/attempts.h"
+#include "engine/next_runs.h"
 #include "ops/registry.h"
 #include "store/open.h"
 #include "store/records_json.h"
@@ -28,6 +30,9 @@ constexpr int kDefaultLimit = 100;
 constexpr int kMaxLimit = 1000;
 constexpr size_t kMaxLogChunk = 1 << 20;  // one response carries at most 1 MiB of a log
 constexpr int kMaxLogWaitSeconds = 30;
+// A scheduler is healthy while its last heartbeat is at most this old (it beats every
+// heartbeat_interval, 5 s by default).
+constexpr auto kSchedulerHealthy = std::chrono::seconds(30);
 
 int HttpStatus(ErrorCode code) {
   switch (code) {
@@ -83,14 +88,20 @@ Result<std::pair<int, int>> Page(const ApiRequest& req) {
   return std::make_pair(limit, offset);
 }
 
+// The items of one page (limit, offset) of `items`.
+template <typename T>
+std::span<const T> PageSlice(const std::vector<T>& items, std::pair<int, int> page) {
+  size_t start = std::min(items.size(), static_cast<size_t>(page.second));
+  size_t end = std::min(items.size(), start + static_cast<size_t>(page.first));
+  return std::span<const T>(items).subspan(start, end - start);
+}
+
 // One page of `items` as {"<name>": [...], "total_entries": n}.
 template <typename T, typename F>
 Json PageOf(const std::vector<T>& items, std::pair<int, int> page, std::string_view name,
             F to_json) {
   Json list = Json::array();
-  size_t start = std::min(items.size(), static_cast<size_t>(page.second));
-  size_t end = std::min(items.size(), start + static_cast<size_t>(page.first));
-  for (size_t i = start; i < end; ++i) list.push_back(to_json(items[i]));
+  for (const T& item : PageSlice(items, page)) list.push_back(to_json(item));
   return Json{{std::string(name), list}, {"total_entries", items.size()}};
 }
 
@@ -197,23 +208,33 @@ Api::StoreLease Api::Lease() {
 
 namespace {
 
-Json DagSummary(ApiCtx& c, const DagRow& d) {
+// The next run the scheduler will create ({data_interval_start, data_interval_end,
+// runs_at}), or null: no periodic schedule, past its end_date, or a DAG whose file is gone.
+Result<Json> NextRunJson(ApiCtx& c, const DagSpec* spec) {
+  if (spec == nullptr) return Json();
+  auto next = TRY(NextIntervals(*spec, c.store, c.clock.Now(), 1));
+  if (next.empty()) return Json();
+  return Json{{"data_interval_start", FormatIso(next[0].interval.start)},
+              {"data_interval_end", FormatIso(next[0].interval.end)},
+              {"runs_at", FormatIso(next[0].runs_at)}};
+}
+
+Result<Json> DagSummary(ApiCtx& c, const DagRow& d) {
   Json j = DagRowJson(d);
   auto it = c.dags.find(d.dag_id);
   const DagSpec* spec = it != c.dags.end() ? it->second.spec.get() : nullptr;
   j["schedule_description"] =
       spec && spec->timetable ? spec->timetable->Describe() : std::string("Manual only");
+  j["next_run"] = TRY(NextRunJson(c, spec));
   RunFilter filter;
   filter.dag_id = d.dag_id;
   filter.limit = 5;
   Json recent = Json::array();
-  if (auto runs = c.store.ListRuns(filter)) {
-    for (const auto& r : *runs) {
-      recent.push_back(Json{{"run_id", r.run_id},
-                            {"state", RunStateName(r.state)},
-                            {"data_interval_start", FormatIso(r.data_interval_start)},
-                            {"data_interval_end", FormatIso(r.data_interval_end)}});
-    }
+  for (const auto& r : TRY(c.store.ListRuns(filter))) {
+    recent.push_back(Json{{"run_id", r.run_id},
+                          {"state", RunStateName(r.state)},
+                          {"data_interval_start", FormatIso(r.data_interval_start)},
+                          {"data_interval_end", FormatIso(r.data_interval_end)}});
   }
   j["recent_runs"] = recent;
   return j;
@@ -239,12 +260,14 @@ Result<Json> ListDags(ApiCtx& c) {
     if (!tagged) continue;
     rows.push_back(std::move(d));
   }
-  return PageOf(rows, page, "dags", [&](const DagRow& d) { return DagSummary(c, d); });
+  Json list = Json::array();
+  for (const DagRow& d : PageSlice(rows, page)) list.push_back(TRY(DagSummary(c, d)));
+  return Json{{"dags", list}, {"total_entries", rows.size()}};
 }
 
 Result<Json> GetDag(ApiCtx& c, const std::string& dag_id) {
   DagRow row = TRY(c.store.GetDag(dag_id));
-  Json j = DagSummary(c, row);
+  Json j = TRY(DagSummary(c, row));
   auto it = c.dags.find(dag_id);
   if (it != c.dags.end()) {
     const DagSpec& spec = *it->second.spec;
@@ -443,12 +466,24 @@ Result<Json> Grid(ApiCtx& c, const std::string& dag_id) {
   return Json{{"dag_id", dag_id}, {"runs", runs}, {"tasks", task_order}, {"cells", cells}};
 }
 
+// Airflow's /health: the metadata database, and whether a scheduler heartbeat is recent.
 Result<Json> Health(ApiCtx& c) {
   auto version = c.store.SchemaVersion();
-  Json j{{"metadatabase",
-          {{"status", version ? "healthy" : "unhealthy"},
-           {"schema_version", version ? Json(*version) : Json()}}}};
-  return j;
+  Json scheduler{{"status", "unhealthy"}, {"latest_scheduler_heartbeat", Json()}};
+  // Health never fails: a database that cannot answer (or predates scheduler_job) means no
+  // scheduler is known to be alive.
+  auto job = c.store.LatestSchedulerJob();
+  if (job && job->has_value()) {
+    const SchedulerJob& latest = **job;
+    scheduler["latest_scheduler_heartbeat"] = FormatIso(latest.heartbeat_at);
+    if (!latest.ended_at && c.clock.Now() - latest.heartbeat_at <= kSchedulerHealthy) {
+      scheduler["status"] = "healthy";
+    }
+  }
+  return Json{{"metadatabase",
+               {{"status", version ? "healthy" : "unhealthy"},
+                {"schema_version", version ? Json(*version) : Json()}}},
+              {"scheduler", scheduler}};
 }
 
 Result<Json> Route(ApiCtx& c, const std::vector<std::string>& s) {

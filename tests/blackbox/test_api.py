@@ -6,6 +6,7 @@ import http.cookiejar
 import json
 import os
 import re
+import signal
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -114,6 +115,38 @@ class ApiTest(WeirTestCase):
         status, rest = self.get(run_path + f"/taskInstances/print_date/logs/1?offset={log['next_offset']}")
         self.assertEqual(rest["content"], "")
         self.assertEqual(rest["next_offset"], log["size"])
+
+    def test_next_run_of_a_daily_dag_and_none_for_a_manual_one(self):
+        # Catchup from a fixed start_date and no scheduled run yet: the first day comes next,
+        # whatever today is.
+        self.write_dag("daily_next.yaml", "dag_id: daily_next\nschedule: '@daily'\n"
+                       "start_date: 2024-03-01\ncatchup: true\n"
+                       "tasks:\n  - task_id: t\n    operator: empty\n")
+        self.weir("dags", "list", check=0)  # records the DAG in the store
+        expected = {"data_interval_start": "2024-03-01T00:00:00Z",
+                    "data_interval_end": "2024-03-02T00:00:00Z",
+                    "runs_at": "2024-03-02T00:00:00Z"}
+        status, dag = self.get("/dags/daily_next")
+        self.assertEqual(status, 200, dag)
+        self.assertEqual(dag["next_run"], expected)
+        status, dags = self.get("/dags")
+        by_id = {d["dag_id"]: d for d in dags["dags"]}
+        self.assertEqual(by_id["daily_next"]["next_run"], expected)
+        self.assertIsNone(by_id["example_params"]["next_run"])  # schedule: null
+        status, manual = self.get("/dags/example_params")
+        self.assertIn("next_run", manual)
+        self.assertIsNone(manual["next_run"])
+        # The CLI shows the same interval first.
+        nxt = self.weir_json("dags", "next-runs", "daily_next", "-n", "1")
+        self.assertEqual({k: nxt[0][k] for k in expected}, expected)
+
+    def test_health_without_a_scheduler(self):
+        # `dags test` ran a run in setUp, but it is no scheduler.
+        status, health = self.call("GET", "/health")
+        self.assertEqual(status, 200, health)
+        self.assertEqual(health["metadatabase"]["status"], "healthy")
+        self.assertEqual(health["scheduler"],
+                         {"status": "unhealthy", "latest_scheduler_heartbeat": None})
 
     def test_the_grid_and_pools(self):
         status, grid = self.get("/dags/simple_dag/grid")
@@ -305,6 +338,42 @@ tasks:
         status, ti = self.get(path)
         self.assertNotIn("s3cr3t", json.dumps(ti))
         self.assertIn("***", ti["tries"][0]["rendered_args"]["command"])
+
+
+class SchedulerHealthTest(WeirTestCase):
+    """GET /health with the real processes: standalone's scheduler beats; once it stops, the
+    web server alone reports its last heartbeat and unhealthy."""
+
+    def health(self, proc):
+        port = re.search(r"http://127\.0\.0\.1:(\d+)/api/v1", proc.startup_output)
+        self.assertIsNotNone(port, proc.startup_output)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port.group(1)}/api/v1/health",
+                                    timeout=10) as r:
+            return json.load(r)
+
+    def test_standalone_is_healthy_and_a_stopped_scheduler_is_not(self):
+        # A home that is set up already: standalone adds no example DAGs to run.
+        with open(os.path.join(self.home, "weir.yaml"), "w") as f:
+            f.write("# defaults\n")
+        proc = self.start("standalone")
+        health = self.health(proc)
+        self.assertEqual(health["metadatabase"]["status"], "healthy")
+        self.assertEqual(health["scheduler"]["status"], "healthy", health)
+        beat = health["scheduler"]["latest_scheduler_heartbeat"]
+        self.assertRegex(beat, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+        ((host, pid, ended),) = self.query(
+            "SELECT hostname, pid, ended_at FROM scheduler_job")
+        self.assertTrue(host)
+        self.assertEqual(pid, proc.pid)
+        self.assertIsNone(ended)
+        proc.send_signal(signal.SIGTERM)
+        self.assertEqual(proc.wait(timeout=30), 0)
+
+        web = self.start("webserver", "--port", "0")
+        health = self.health(web)
+        self.assertEqual(health["scheduler"]["status"], "unhealthy")
+        self.assertIsNotNone(health["scheduler"]["latest_scheduler_heartbeat"])
+        self.assertIsNotNone(self.query("SELECT ended_at FROM scheduler_job")[0][0])
 
 
 if __name__ == "__main__":

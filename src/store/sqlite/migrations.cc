@@ -211,10 +211,24 @@ constexpr auto kMigration3 = std::to_array<std::string_view>({
     "CREATE INDEX web_session_by_expiry ON web_session (expires_at)",
 });
 
+// Scheduler processes and their heartbeats (GET /api/v1/health): a row per process start,
+// its heartbeat moved every heartbeat_interval while it runs.
+constexpr auto kMigration4 = std::to_array<std::string_view>({
+    R"sql(CREATE TABLE scheduler_job (
+      id INTEGER PRIMARY KEY,
+      hostname TEXT NOT NULL,
+      pid BIGINT NOT NULL,
+      started_at BIGINT NOT NULL,
+      heartbeat_at BIGINT NOT NULL,
+      ended_at BIGINT)
+    )sql",
+});
+
 constexpr auto kMigrations = std::to_array<Migration>({
     {1, "create every table", kMigration1},
     {2, "the lake catalog", kMigration2},
     {3, "users, API tokens and web sessions", kMigration3},
+    {4, "scheduler heartbeats", kMigration4},
 });
 
 constexpr std::string_view kCreateSchemaVersion =

@@ -77,6 +77,11 @@ class SqliteStore final : public MetadataStore {
   Result<std::vector<TaskTry>> ListUnfinishedTries() override;
   Status HeartbeatRunningTries(Time now) override;
 
+  Result<int64_t> AddSchedulerJob(const SchedulerJob& job) override;
+  Status HeartbeatSchedulerJob(int64_t id, Time now) override;
+  Status EndSchedulerJob(int64_t id, Time ended_at) override;
+  Result<std::optional<SchedulerJob>> LatestSchedulerJob() override;
+
   Status SetXCom(const XComRow& x) override;
   Result<std::optional<XComRow>> GetXCom(const std::string& dag_id, const std::string& run_id,
                                          const std::string& task_id,
