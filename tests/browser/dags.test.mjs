@@ -2,7 +2,10 @@
 // file's banner, a viewer's read-only view, a phone's screen and the keyboard.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { finish, launch, login, newPage, startStandalone, writeDag } from './harness.mjs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { finish, launch, login, newPage, startStandalone, startWeir, weirCli, writeDag } from './harness.mjs';
 
 let weir;
 let browser;
@@ -115,4 +118,25 @@ test('on a phone the list fits the screen and the keyboard reaches a DAG', async
   await page.keyboard.press('Enter');
   await page.waitForSelector('[data-testid=grid]');
   await finish(t, page);
+});
+
+test('without a scheduler a banner says so, and it goes once one runs', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'weir-ui-'));
+  weirCli(home, ['users', 'create', 'ada', '--role', 'admin', '--password-stdin'], 'ada-password-1\n');
+  const web = await startWeir(home, ['webserver', '--port', '0']);
+  let scheduler;
+  try {
+    const page = await newPage(browser);
+    await login(page, web.url, 'ada', 'ada-password-1');
+    const banner = page.locator('[data-testid=scheduler-down]');
+    await banner.waitFor();
+    assert.match(await banner.innerText(), /No scheduler has sent a heartbeat/);
+    scheduler = await startWeir(home, ['scheduler']);
+    await banner.waitFor({ state: 'detached', timeout: 20000 });
+    await finish(t, page);
+  } finally {
+    await scheduler?.stop();
+    await web.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
 });

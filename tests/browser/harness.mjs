@@ -31,7 +31,13 @@ export async function startStandalone(prepare) {
   const home = mkdtempSync(join(tmpdir(), 'weir-ui-'));
   weirCli(home, ['variables', 'set', 'taxi_base_url', 'http://127.0.0.1:9/']);
   if (prepare) await prepare(home);
-  const proc = spawn(WEIR, ['standalone'], { env: weirEnv(home), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  return startWeir(home, ['standalone']);
+}
+
+// `weir <args>` (standalone, webserver or scheduler) in `home`, once it printed `ready`.
+// The result knows its UI address and, for a first standalone, the admin's password.
+export async function startWeir(home, args) {
+  const proc = spawn(WEIR, args, { env: weirEnv(home), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   proc.stderr.on('data', (d) => (out += d));
   const ready = await new Promise((resolve, reject) => {
@@ -47,7 +53,7 @@ export async function startStandalone(prepare) {
   });
   const url = ready.match(/ui\s+(http:\/\/127\.0\.0\.1:\d+\/)/)?.[1];
   const password = ready.match(/login\s+admin \/ (\S+)/)?.[1];
-  assert.ok(url && password, 'standalone did not print the UI address and the admin password:\n' + ready);
+  if (args[0] === 'standalone') assert.ok(url && password, 'standalone did not print the UI address and the admin password:\n' + ready);
   return {
     home,
     url,
@@ -59,7 +65,7 @@ export async function startStandalone(prepare) {
         process.kill(-proc.pid, 'SIGTERM');
       } catch {}
       await new Promise((r) => (proc.exitCode !== null ? r() : proc.on('exit', r)));
-      rmSync(home, { recursive: true, force: true });
+      if (args[0] === 'standalone') rmSync(home, { recursive: true, force: true });
     },
   };
 }
@@ -102,7 +108,7 @@ export async function login(page, url, username, password) {
   await page.fill('input[name=username]', username);
   await page.fill('input[name=password]', password);
   await page.click('button[type=submit]');
-  await page.waitForSelector('table.dags');
+  await page.waitForSelector('table.dags, [data-testid=no-dags]');
 }
 
 // Saves the page as <test name>.png and fails when the page logged a JavaScript error.

@@ -82,7 +82,11 @@ export function DagsView({ params }: { params: URLSearchParams }) {
       {!dags.data ? (
         <Loading what="DAGs" />
       ) : dags.data.dags.length === 0 ? (
-        <p class="muted">No DAG matches. DAG files live in the dags folder (dags_folder in weir.yaml).</p>
+        <p class="muted" data-testid="no-dags">
+          {search || tags || paused
+            ? 'No DAG matches these filters.'
+            : 'No DAGs yet. Put DAG files (YAML) in the dags folder (dags_folder in weir.yaml): weir loads them within seconds.'}
+        </p>
       ) : (
         <Table class="dags" head={[<span class="sr-only">Paused</span>, 'DAG', 'Owner', 'Schedule', 'Next run', 'Last run', 'Recent runs']}>
           {dags.data.dags.map((d) => (
