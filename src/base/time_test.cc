@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <date/date.h>
+
 namespace weir {
 namespace {
 
@@ -14,6 +16,23 @@ TEST(Time, ParsesDatesAsWallTimeInTheZone) {
   EXPECT_EQ(FormatIso(ParseDateTime("2021-07-01T06:30:00+02:00").value()), "2021-07-01T04:30:00Z");
   EXPECT_EQ(FormatIso(ParseDateTime("2021-07-01T06:30:00.25Z").value()),
             "2021-07-01T06:30:00.250000Z");
+}
+
+TEST(Time, FormatIsoAgreesWithDateFormatBeforeAndAfterTheEpoch) {
+  EXPECT_EQ(FormatIso(Time{}), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(FormatIso(ParseDateTime("2024-02-29T23:59:59Z").value()), "2024-02-29T23:59:59Z");
+  EXPECT_EQ(FormatIso(FromMicros(-1)), "1969-12-31T23:59:59.999999Z");
+  // Every 37 hours and some microseconds from 1900 to 2200, against the slow reference.
+  Time from = ParseDateTime("1900-01-01").value();
+  Time to = ParseDateTime("2200-01-01").value();
+  Micros step = std::chrono::hours(37) + Micros(1'234'567);
+  for (Time t = from; t < to; t += step) {
+    auto secs = std::chrono::floor<std::chrono::seconds>(t);
+    auto frac = (t - secs).count();
+    std::string want = date::format("%Y-%m-%dT%H:%M:%S", secs);
+    if (frac != 0) want += fmt::format(".{:06}", frac);
+    ASSERT_EQ(FormatIso(t), want + "Z");
+  }
 }
 
 TEST(Time, WallTimeInADstGapMovesForward) {

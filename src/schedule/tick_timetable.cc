@@ -72,12 +72,13 @@ std::vector<DataInterval> TickTimetable::IntervalsBetween(Time from, Time to) co
   return out;
 }
 
+// The description is made once: the API's DAG list asks for every DAG's on every request.
 CronTimetable::CronTimetable(CronExpression cron, const date::time_zone* zone)
-    : cron_(std::move(cron)), zone_(zone) {}
+    : cron_(std::move(cron)),
+      zone_(zone),
+      description_(fmt::format("{} ({})", cron_.Describe(), zone_->name())) {}
 
-std::string CronTimetable::Describe() const {
-  return fmt::format("{} ({})", cron_.Describe(), zone_->name());
-}
+std::string CronTimetable::Describe() const { return description_; }
 
 FixedIntervalTimetable::FixedIntervalTimetable(std::string expression, Time anchor, Duration step)
     : expression_(std::move(expression)), anchor_(anchor), step_(step) {}

@@ -54,6 +54,7 @@ class CronTimetable final : public TickTimetable {
  private:
   CronExpression cron_;
   const date::time_zone* zone_;
+  std::string description_;
 };
 
 // Intervals of a fixed length anchored at start_date: [anchor + k*step, anchor + (k+1)*step).

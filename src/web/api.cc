@@ -102,7 +102,7 @@ Json PageOf(const std::vector<T>& items, std::pair<int, int> page, std::string_v
             F to_json) {
   Json list = Json::array();
   for (const T& item : PageSlice(items, page)) list.push_back(to_json(item));
-  return Json{{std::string(name), list}, {"total_entries", items.size()}};
+  return Json{{std::string(name), std::move(list)}, {"total_entries", items.size()}};
 }
 
 std::string QueryParam(const ApiRequest& req, const std::string& name) {
@@ -236,7 +236,7 @@ Result<Json> DagSummary(ApiCtx& c, const DagRow& d) {
                           {"data_interval_start", FormatIso(r.data_interval_start)},
                           {"data_interval_end", FormatIso(r.data_interval_end)}});
   }
-  j["recent_runs"] = recent;
+  j["recent_runs"] = std::move(recent);
   return j;
 }
 
@@ -262,7 +262,7 @@ Result<Json> ListDags(ApiCtx& c) {
   }
   Json list = Json::array();
   for (const DagRow& d : PageSlice(rows, page)) list.push_back(TRY(DagSummary(c, d)));
-  return Json{{"dags", list}, {"total_entries", rows.size()}};
+  return Json{{"dags", std::move(list)}, {"total_entries", rows.size()}};
 }
 
 Result<Json> GetDag(ApiCtx& c, const std::string& dag_id) {
@@ -275,8 +275,8 @@ Result<Json> GetDag(ApiCtx& c, const std::string& dag_id) {
     for (const auto& t : spec.tasks) tasks.push_back(TaskSpecJson(t));
     Json params = Json::array();
     for (const auto& p : spec.params) params.push_back(ParamJson(p));
-    j["tasks"] = tasks;
-    j["params"] = params;
+    j["tasks"] = std::move(tasks);
+    j["params"] = std::move(params);
     j["catchup"] = spec.catchup;
     j["max_active_runs"] = spec.max_active_runs;
     j["start_date"] = spec.start_date ? Json(FormatIso(*spec.start_date)) : Json();
@@ -376,12 +376,12 @@ Result<Json> GetTaskInstance(ApiCtx& c, const std::string& dag_id, const std::st
   for (const auto& t : TRY(c.store.ListTries(dag_id, run_id, task_id))) {
     tries.push_back(TaskTryJson(t));
   }
-  j["tries"] = tries;
+  j["tries"] = std::move(tries);
   Json xcom = Json::object();
   for (const auto& x : TRY(c.store.ListXComs(dag_id, run_id))) {
     if (x.task_id == task_id) xcom[x.key] = x.value;
   }
-  j["xcom"] = xcom;
+  j["xcom"] = std::move(xcom);
   Redact(j, SecretValues(c.store));
   return j;
 }
@@ -433,7 +433,7 @@ Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& ru
   }
   int64_t next = offset + static_cast<int64_t>(content.size());
   RedactText(content, SecretValues(c.store));
-  return Json{{"content", content},
+  return Json{{"content", std::move(content)},
               {"offset", offset},
               {"next_offset", next},
               {"size", size},
@@ -463,7 +463,10 @@ Result<Json> Grid(ApiCtx& c, const std::string& dag_id) {
       task_order.push_back(ti.task_id);  // a task the current version no longer has
     }
   }
-  return Json{{"dag_id", dag_id}, {"runs", runs}, {"tasks", task_order}, {"cells", cells}};
+  return Json{{"dag_id", dag_id},
+              {"runs", std::move(runs)},
+              {"tasks", std::move(task_order)},
+              {"cells", std::move(cells)}};
 }
 
 // Airflow's /health: the metadata database, and whether a scheduler heartbeat is recent.
