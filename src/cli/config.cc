@@ -75,6 +75,9 @@ parallelism: 32
 # reachable from other machines.
 webserver_host: 127.0.0.1
 webserver_port: 8080
+# Its request threads: each serves one connection at a time (the others wait their turn), so
+# raise it beyond 64 for more clients at once; every thread may keep a database connection.
+webserver_threads: 64
 # How often running attempts and the scheduler record a heartbeat (GET /api/v1/health calls
 # the scheduler unhealthy after 30 s without one).
 heartbeat_interval: 5s
@@ -109,7 +112,8 @@ Result<Config> LoadConfig() {
           "dags_folder",        "logs_folder",    "work_folder",
           "database",           "lake",           "parallelism",
           "heartbeat_interval", "warehouse",      "duckdb_memory_limit",
-          "duckdb_threads",     "webserver_host", "webserver_port"};
+          "duckdb_threads",     "webserver_host", "webserver_port",
+          "webserver_threads"};
       for (const auto& kv : root) {
         std::string key = kv.first.as<std::string>();
         auto where = fmt::format("{}:{}:{}", c.config_file, kv.first.Mark().line + 1,
@@ -130,6 +134,7 @@ Result<Config> LoadConfig() {
           if (key == "parallelism") c.parallelism = kv.second.as<int>();
           if (key == "webserver_host") c.webserver_host = kv.second.as<std::string>();
           if (key == "webserver_port") c.webserver_port = kv.second.as<int>();
+          if (key == "webserver_threads") c.webserver_threads = kv.second.as<int>();
           if (key == "heartbeat_interval") {
             c.heartbeat_interval = TRY_CONTEXT(ParseDuration(kv.second.as<std::string>()), where);
           }
@@ -153,6 +158,13 @@ Result<Config> LoadConfig() {
   if (auto v = Env("WEIR_WEBSERVER_HOST"); !v.empty()) c.webserver_host = v;
   if (auto v = Env("WEIR_WEBSERVER_PORT"); !v.empty()) {
     c.webserver_port = TRY(EnvNumber("WEIR_WEBSERVER_PORT", v));
+  }
+  if (auto v = Env("WEIR_WEBSERVER_THREADS"); !v.empty()) {
+    c.webserver_threads = TRY(EnvNumber("WEIR_WEBSERVER_THREADS", v));
+  }
+  if (c.webserver_threads < 1 || c.webserver_threads > 1024) {
+    return Err(ErrorCode::kInvalidArgument, "webserver_threads must be 1 to 1024, got {}",
+               c.webserver_threads);
   }
   if (c.webserver_port < 0 || c.webserver_port > 65535) {
     return Err(ErrorCode::kInvalidArgument, "webserver_port must be 0 to 65535, got {}",

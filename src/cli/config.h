@@ -25,6 +25,7 @@ struct Config {
   // The web server (REST API): where it listens.
   std::string webserver_host = "127.0.0.1";  // webserver_host
   int webserver_port = 8080;                 // webserver_port
+  int webserver_threads = 64;                // webserver_threads: request threads
   Duration heartbeat_interval = std::chrono::seconds{5};
 
   std::string wake_file() const;  // <home>/run/scheduler.wake
@@ -34,7 +35,8 @@ struct Config {
 // Reads the configuration. A missing weir.yaml gives the defaults; a broken one is an
 // error naming the file, line and key. Environment: WEIR_HOME, WEIR_DAGS_FOLDER,
 // WEIR_LOGS_FOLDER, WEIR_DATABASE, WEIR_LAKE, WEIR_WAREHOUSE, WEIR_PARALLELISM,
-// WEIR_DUCKDB_MEMORY_LIMIT, WEIR_DUCKDB_THREADS, WEIR_WEBSERVER_HOST, WEIR_WEBSERVER_PORT.
+// WEIR_DUCKDB_MEMORY_LIMIT, WEIR_DUCKDB_THREADS, WEIR_WEBSERVER_HOST, WEIR_WEBSERVER_PORT,
+// WEIR_WEBSERVER_THREADS.
 Result<Config> LoadConfig();
 
 // The weir.yaml written into a fresh home, with every setting and its default.

@@ -76,6 +76,7 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
     WebServerOptions web_options;
     web_options.host = ctx->config.webserver_host;
     web_options.port = ctx->config.webserver_port;
+    web_options.threads = ctx->config.webserver_threads;
     web = std::make_unique<WebServer>(*api, web_options);
     TRY(web->Start());
   }

@@ -32,6 +32,7 @@ Result<int> WebserverCmd(CliState& state, const std::string& host, int port) {
   WebServerOptions options;
   options.host = host.empty() ? config.webserver_host : host;
   options.port = port >= 0 ? port : config.webserver_port;
+  options.threads = config.webserver_threads;
   WebServer server(*api, options);
   TRY(server.Start());
   double ms =

@@ -2,11 +2,13 @@
 behind it; logins, roles, CSRF and tokens; JSON errors, pagination, logs, paths that try to
 leave the logs folder, and the state changes (pause, trigger, clear, mark, variables)."""
 
+import http.client
 import http.cookiejar
 import json
 import os
 import re
 import signal
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -147,6 +149,25 @@ class ApiTest(WeirTestCase):
         self.assertEqual(health["metadatabase"]["status"], "healthy")
         self.assertEqual(health["scheduler"],
                          {"status": "unhealthy", "latest_scheduler_heartbeat": None})
+
+    def test_a_second_webserver_cannot_take_the_same_port(self):
+        port = urllib.parse.urlparse(self.base).port
+        code, out, err = self.weir("webserver", "--port", str(port), timeout=20)
+        self.assertNotEqual(code, 0, out)
+        self.assertIn(f"cannot listen on 127.0.0.1:{port}", err)
+
+    def test_keep_alive_requests_do_not_wait_for_delayed_acks(self):
+        # Without TCP_NODELAY every request after a connection's first waited 40 ms for the
+        # client's delayed ACK: 40 requests took well over a second.
+        conn = http.client.HTTPConnection(urllib.parse.urlparse(self.base).netloc, timeout=10)
+        started = time.monotonic()
+        for _ in range(40):
+            conn.request("GET", "/api/v1/health")
+            response = conn.getresponse()
+            self.assertEqual(response.status, 200)
+            response.read()
+        conn.close()
+        self.assertLess(time.monotonic() - started, 0.8)
 
     def test_the_grid_and_pools(self):
         status, grid = self.get("/dags/simple_dag/grid")
