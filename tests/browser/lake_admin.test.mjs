@@ -56,6 +56,14 @@ test('admin: a secret variable never shows, pools and users are managed', async 
   await page.fill('#var-key', 'api_key');
   await page.fill('#var-value', 'very-secret-value-42');
   await page.check('input[name=is_secret]');
+  // The page's live refresh re-renders the list (and the dialog) while the user types:
+  // what was typed stays.
+  const refreshed = page.waitForResponse((r) => r.url().includes('/api/v1/variables'));
+  await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+  await refreshed;
+  await page.waitForTimeout(100);
+  assert.equal(await page.inputValue('#var-value'), 'very-secret-value-42');
+  assert.equal(await page.isChecked('input[name=is_secret]'), true);
   await page.click('dialog[open] button[type=submit]');
   const row = page.locator('[data-testid=variables] tr', { hasText: 'api_key' });
   await row.waitFor();

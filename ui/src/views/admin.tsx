@@ -26,7 +26,8 @@ export function AdminView({ page }: { page: string }) {
   );
 }
 
-// A form in a dialog: fields are rendered by the caller, submit runs `save`.
+// A form in a dialog: fields are rendered by the caller, submit runs `save`. The fields are
+// uncontrolled (defaultValue): the page's live refresh re-renders them without undoing typing.
 function EditDialog(props: {
   title: string;
   open: boolean;
@@ -135,14 +136,14 @@ function Variables() {
         )}
         <div class="field">
           <label for="var-value">Value {v?.is_secret && <span class="muted small">(secret: type the new value)</span>}</label>
-          <textarea id="var-value" name="value" rows={3} class="mono" value={v && !v.is_secret ? v.value : ''} />
+          <textarea id="var-value" name="value" rows={3} class="mono" defaultValue={v && !v.is_secret ? v.value : ''} />
         </div>
         <div class="field">
           <label for="var-desc">Description</label>
-          <input id="var-desc" name="description" value={v?.description ?? ''} />
+          <input id="var-desc" name="description" defaultValue={v?.description ?? ''} />
         </div>
         <label class="inline">
-          <input type="checkbox" name="is_secret" checked={v?.is_secret ?? false} /> Secret (masked in the UI, the API and logs)
+          <input type="checkbox" name="is_secret" defaultChecked={v?.is_secret ?? false} /> Secret (masked in the UI, the API and logs)
         </label>
       </EditDialog>
     </>
@@ -213,11 +214,11 @@ function Pools() {
         )}
         <div class="field">
           <label for="pool-slots">Slots</label>
-          <input id="pool-slots" name="slots" type="number" min={0} step={1} required value={String(p?.slots ?? 1)} />
+          <input id="pool-slots" name="slots" type="number" min={0} step={1} required defaultValue={String(p?.slots ?? 1)} />
         </div>
         <div class="field">
           <label for="pool-desc">Description</label>
-          <input id="pool-desc" name="description" value={p?.description ?? ''} />
+          <input id="pool-desc" name="description" defaultValue={p?.description ?? ''} />
         </div>
       </EditDialog>
     </>
@@ -288,9 +289,11 @@ function Users() {
         )}
         <div class="field">
           <label for="user-role">Role</label>
-          <select id="user-role" name="role" value={u?.role ?? 'viewer'}>
+          <select id="user-role" name="role">
             {ROLES.map((r) => (
-              <option value={r}>{r}</option>
+              <option value={r} selected={r === (u?.role ?? 'viewer')}>
+                {r}
+              </option>
             ))}
           </select>
         </div>
