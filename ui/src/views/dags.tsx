@@ -1,5 +1,6 @@
 // The DAG list: schedule in words, next and last run, recent states, pause, search, tags,
 // and a banner with every DAG file that does not load.
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, patch, query, seg } from '../api';
 import { ErrorBox, Loading, StateDot, Table, Toggle, useCanEdit } from '../components';
 import { refresh, usePoll } from '../poll';
@@ -30,6 +31,14 @@ export function ImportErrorsBanner() {
 
 export function DagsView({ params }: { params: URLSearchParams }) {
   const search = params.get('search') ?? '';
+  // The box keeps its own text (a refresh never undoes typing); the address follows it.
+  const [typed, setTyped] = useState(search);
+  const typedRef = useRef(search);
+  typedRef.current = typed;
+  const searchTimer = useRef(0);
+  useEffect(() => {
+    if (document.activeElement?.getAttribute('type') !== 'search') setTyped(search);
+  }, [search]);
   const tags = params.get('tags') ?? '';
   const paused = params.get('paused') ?? '';
   const canEdit = useCanEdit();
@@ -40,8 +49,12 @@ export function DagsView({ params }: { params: URLSearchParams }) {
   );
   const allTags = usePoll((s) => get<{ dags: Dag[] }>('/dags?limit=1000', s), 30000, []);
   const tagSet = [...new Set((allTags.data?.dags ?? []).flatMap((d) => d.tags))].sort();
+  // From the address as it is now (a delayed search must not undo a tag chosen meanwhile),
+  // with the search box's text as it is now.
   const setParam = (k: string, v: string) => {
-    const next = { search, tags, paused, [k]: v };
+    window.clearTimeout(searchTimer.current);
+    const now = new URLSearchParams(location.hash.split('?')[1] ?? '');
+    const next = { tags: now.get('tags') ?? '', paused: now.get('paused') ?? '', search: typedRef.current, [k]: v };
     navigate(href(['dags'], next));
   };
 
@@ -54,8 +67,14 @@ export function DagsView({ params }: { params: URLSearchParams }) {
           type="search"
           placeholder="Search DAGs"
           aria-label="Search DAGs"
-          value={search}
-          onInput={(e) => setParam('search', e.currentTarget.value)}
+          value={typed}
+          onInput={(e) => {
+            const text = e.currentTarget.value;
+            setTyped(text);
+            typedRef.current = text;
+            window.clearTimeout(searchTimer.current);
+            searchTimer.current = window.setTimeout(() => setParam('search', text), 150);
+          }}
         />
         <label class="inline">
           Tag
