@@ -81,6 +81,8 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
     TRY(web->Start());
   }
 
+  TRY(scheduler.RecordJob());  // healthy in GET /health once "ready" is printed
+
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   fmt::print("weir {}: home {}{}\n", standalone ? "standalone" : "scheduler", ctx->config.home,

@@ -266,6 +266,12 @@ Status Scheduler::Loop() {
   return {};
 }
 
+Status Scheduler::RecordJob() {
+  if (!options_.record_job || job_id_) return {};
+  job_id_ = TRY(store_.AddSchedulerJob(ThisJob(clock_.Now())));
+  return {};
+}
+
 Status Scheduler::Run() {
   if (options_.recover_orphans) TRY(attempts_.RecoverOrphans(registry_.dags()));
   std::unique_ptr<Watcher> watcher;
@@ -274,10 +280,7 @@ Status Scheduler::Run() {
         queue_, options_.watch_dags ? registry_.dags_folder() : std::string(), options_.wake_file);
     TRY(watcher->Start());
   }
-  if (options_.record_job) {
-    Time now = clock_.Now();
-    job_id_ = TRY(store_.AddSchedulerJob(ThisJob(now)));
-  }
+  TRY(RecordJob());
   Status s = Loop();
   if (job_id_) {
     // A clean stop says so at once (GET /health turns unhealthy without waiting 30 s); after

@@ -51,6 +51,10 @@ class Scheduler {
             DagRegistry& registry, SchedulerOptions options);
   ~Scheduler();
 
+  // With record_job: records this scheduler in the store (its first heartbeat), so that
+  // GET /health is healthy from the moment the process says it is ready. Run() does it
+  // when it was not done before.
+  Status RecordJob();
   // Recovers attempts a previous process left behind, then runs until Stop() (or, with
   // only_run, until that run finishes). Store failures end the loop with an error.
   Status Run();
