@@ -17,11 +17,26 @@ tasks:
     command: for i in $(seq 1 {{ params.lines }}); do echo "tick $i"; sleep 0.5; done
 `;
 
+// 30 daily runs of one empty task: more than the grid's 25 newest.
+const MONTH = `dag_id: january
+schedule: "@daily"
+start_date: 2021-01-01
+end_date: 2021-01-30
+catchup: true
+max_active_runs: 8
+tasks:
+  - task_id: nothing
+    operator: empty
+`;
+
 let weir;
 let browser;
 
 before(async () => {
-  weir = await startStandalone((home) => writeDag(`${home}/dags`, 'ticker.yaml', TICKER));
+  weir = await startStandalone((home) => {
+    writeDag(`${home}/dags`, 'ticker.yaml', TICKER);
+    writeDag(`${home}/dags`, 'january.yaml', MONTH);
+  });
   browser = await launch();
 });
 
@@ -113,5 +128,23 @@ test('the graph shows live states and the code of the version a run used', async
   assert.equal(await page.locator('[data-testid=graph] path.edge').count(), 2);
   await page.click('a:text-is("the version this run used")');
   await page.locator('[data-testid=source]').filter({ hasText: 'dag_id: simple_dag' }).waitFor();
+  await finish(t, page);
+});
+
+test("a run older than the grid's newest 25 opens from the runs list; more runs can be shown", async (t) => {
+  const page = await newPage(browser);
+  await login(page, weir.url, 'admin', weir.password);
+  await page.goto(weir.url + '#/dags/january/runs');
+  await page.locator('[data-testid=runs] tbody tr').nth(29).waitFor({ timeout: 60000 });
+  await page.locator('[data-testid=runs] a', { hasText: 'scheduled__2021-01-01T00:00:00+00:00' }).click();
+  // Not among the 25 columns, but its panel is there.
+  const summary = page.locator('[data-testid=run-summary]');
+  await summary.filter({ hasText: 'covers [2021-01-01 00:00, 2021-01-02 00:00)' }).waitFor();
+  assert.equal(await page.locator('[data-testid=grid] button.run-bar').count(), 25);
+  await page.selectOption('.runs-shown select', '50');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=grid] button.run-bar').length === 30);
+  const pressed = page.locator('[data-testid=grid] button.run-bar[aria-pressed=true]');
+  assert.equal(await pressed.getAttribute('data-run'), 'scheduled__2021-01-01T00:00:00+00:00');
+  assert.match(page.url(), /runs=50/);
   await finish(t, page);
 });

@@ -5,7 +5,7 @@ import { Dialog, ErrorBox, Loading, Table, Tabs, Toggle, useCanEdit } from '../c
 import { refresh, usePoll } from '../poll';
 import { href, navigate } from '../router';
 import { covers, fmtTime } from '../time';
-import type { DagDetail, Grid } from '../types';
+import type { DagDetail, DagRun, Grid } from '../types';
 import { CodeView } from './code';
 import { GraphView } from './graph';
 import { GridView } from './grid';
@@ -13,15 +13,26 @@ import { RunPanel } from './run_panel';
 import { RunsList } from './runs';
 import { TriggerForm } from './trigger';
 
+// How many of the newest runs the grid and the graph's run list show (the API allows 365).
+const RUNS_SHOWN = [25, 50, 100, 365];
+
 export function DagView({ dagId, tab, params }: { dagId: string; tab: string; params: URLSearchParams }) {
   const canEdit = useCanEdit();
   const [triggering, setTriggering] = useState(false);
   const dag = usePoll((s) => get<DagDetail>('/dags/' + seg(dagId), s), 10000, [dagId]);
   const live = tab === 'grid' || tab === 'graph';
+  const shown = RUNS_SHOWN.includes(Number(params.get('runs'))) ? Number(params.get('runs')) : RUNS_SHOWN[0];
   const grid = usePoll(
-    (s) => (live ? get<Grid>(`/dags/${seg(dagId)}/grid?limit_runs=25`, s) : Promise.resolve(undefined)),
+    (s) => (live ? get<Grid>(`/dags/${seg(dagId)}/grid?limit_runs=${shown}`, s) : Promise.resolve(undefined)),
     live ? 2000 : 0,
-    [dagId, live],
+    [dagId, live, shown],
+  );
+  // A run chosen by a link (the runs list, the DAG list) may be older than the grid's runs.
+  const wanted = live ? (params.get('run') ?? '') : '';
+  const wantedRun = usePoll(
+    (s) => (wanted ? get<DagRun>(`/dags/${seg(dagId)}/dagRuns/${seg(wanted)}`, s) : Promise.resolve(undefined)),
+    wanted ? 3000 : 0,
+    [dagId, wanted],
   );
 
   if (dag.error && !dag.data) return <ErrorBox error={dag.error} />;
@@ -30,13 +41,14 @@ export function DagView({ dagId, tab, params }: { dagId: string; tab: string; pa
   const tz = d.timezone || 'UTC';
   const g = grid.data;
   const selected = params.get('run') || g?.runs[0]?.run_id || '';
-  const selectedRun = g?.runs.find((r) => r.run_id === selected);
-  const select = (runId: string) => navigate(href(['dags', dagId, tab], { run: runId }));
+  const selectedRun = g?.runs.find((r) => r.run_id === selected) ?? (wantedRun.data?.run_id === selected ? wantedRun.data : undefined);
+  const runsParam = shown === RUNS_SHOWN[0] ? undefined : shown;
+  const select = (runId: string) => navigate(href(['dags', dagId, tab], { run: runId, runs: runsParam }));
 
   const tabs = ['grid', 'graph', 'runs', 'code', 'details'].map((id) => ({
     id,
     label: id[0].toUpperCase() + id.slice(1),
-    href: href(['dags', dagId, id], id === 'grid' || id === 'graph' ? { run: params.get('run') ?? undefined } : undefined),
+    href: href(['dags', dagId, id], id === 'grid' || id === 'graph' ? { run: params.get('run') ?? undefined, runs: runsParam } : undefined),
   }));
 
   return (
@@ -77,6 +89,21 @@ export function DagView({ dagId, tab, params }: { dagId: string; tab: string; pa
       )}
       <Tabs tabs={tabs} current={tab} />
       <ErrorBox error={live ? grid.error : ''} />
+      {live && (
+        <div class="toolbar runs-shown">
+          <label class="inline">
+            Runs shown
+            <select
+              value={String(shown)}
+              onChange={(e) => navigate(href(['dags', dagId, tab], { run: params.get('run') ?? undefined, runs: e.currentTarget.value }))}
+            >
+              {RUNS_SHOWN.map((n) => (
+                <option value={String(n)}>{n}</option>
+              ))}
+            </select>
+          </label>
+        </div>
+      )}
       {tab === 'grid' &&
         (g ? (
           <div class="split">
