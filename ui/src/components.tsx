@@ -195,3 +195,14 @@ export function Table(props: { head: ComponentChildren[]; class?: string; 'data-
     </div>
   );
 }
+
+// One labelled field of a form.
+export function Field(props: { id: string; label: ComponentChildren; hint?: string; children: ComponentChildren }) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      {props.children}
+      {props.hint && <div class="small muted">{props.hint}</div>}
+    </div>
+  );
+}

@@ -2,7 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { del, errorText, get, patch, post, seg } from '../api';
-import { ActionButton, Dialog, ErrorBox, Loading, notify, Table, Tabs, useCanEdit, useMe } from '../components';
+import { ActionButton, Dialog, ErrorBox, Field, Loading, notify, Table, Tabs, useCanEdit, useMe } from '../components';
 import { refresh, usePoll } from '../poll';
 import { href } from '../router';
 import { fmtTime } from '../time';
@@ -102,16 +102,7 @@ function Variables() {
               <td class="actions">
                 {canEdit && (
                   <>
-                    <button type="button" onClick={() => setEditing(x)}>
-                      Edit
-                    </button>
-                    <ActionButton
-                      label="Delete"
-                      kind="danger"
-                      confirm={`Delete the variable ${x.key}?`}
-                      run={() => del('/variables/' + seg(x.key))}
-                      done={`Deleted ${x.key}`}
-                    />
+                    <RowActions what="variable" name={x.key} path={'/variables/' + seg(x.key)} onEdit={() => setEditing(x)} />
                   </>
                 )}
               </td>
@@ -129,19 +120,16 @@ function Variables() {
         }}
       >
         {!v && (
-          <div class="field">
-            <label for="var-key">Key</label>
+          <Field id="var-key" label="Key">
             <input id="var-key" name="key" required class="mono" />
-          </div>
+          </Field>
         )}
-        <div class="field">
-          <label for="var-value">Value {v?.is_secret && <span class="muted small">(secret: type the new value)</span>}</label>
+        <Field id="var-value" label={<>Value {v?.is_secret && <span class="muted small">(secret: type the new value)</span>}</>}>
           <textarea id="var-value" name="value" rows={3} class="mono" defaultValue={v && !v.is_secret ? v.value : ''} />
-        </div>
-        <div class="field">
-          <label for="var-desc">Description</label>
+        </Field>
+        <Field id="var-desc" label="Description">
           <input id="var-desc" name="description" defaultValue={v?.description ?? ''} />
-        </div>
+        </Field>
         <label class="inline">
           <input type="checkbox" name="is_secret" defaultChecked={v?.is_secret ?? false} /> Secret (masked in the UI, the API and logs)
         </label>
@@ -178,18 +166,13 @@ function Pools() {
               <td class="actions">
                 {canEdit && (
                   <>
-                    <button type="button" onClick={() => setEditing(x)}>
-                      Edit
-                    </button>
-                    {x.name !== 'default_pool' && (
-                      <ActionButton
-                        label="Delete"
-                        kind="danger"
-                        confirm={`Delete the pool ${x.name}?`}
-                        run={() => del('/pools/' + seg(x.name))}
-                        done={`Deleted ${x.name}`}
-                      />
-                    )}
+                    <RowActions
+                      what="pool"
+                      name={x.name}
+                      path={'/pools/' + seg(x.name)}
+                      onEdit={() => setEditing(x)}
+                      deletable={x.name !== 'default_pool'}
+                    />
                   </>
                 )}
               </td>
@@ -207,19 +190,16 @@ function Pools() {
         }}
       >
         {!p && (
-          <div class="field">
-            <label for="pool-name">Name</label>
+          <Field id="pool-name" label="Name">
             <input id="pool-name" name="name" required class="mono" />
-          </div>
+          </Field>
         )}
-        <div class="field">
-          <label for="pool-slots">Slots</label>
+        <Field id="pool-slots" label="Slots">
           <input id="pool-slots" name="slots" type="number" min={0} step={1} required defaultValue={String(p?.slots ?? 1)} />
-        </div>
-        <div class="field">
-          <label for="pool-desc">Description</label>
+        </Field>
+        <Field id="pool-desc" label="Description">
           <input id="pool-desc" name="description" defaultValue={p?.description ?? ''} />
-        </div>
+        </Field>
       </EditDialog>
     </>
   );
@@ -252,18 +232,13 @@ function Users() {
               <td class="small">{fmtTime(x.last_login_at) || <span class="muted">never</span>}</td>
               <td class="small">{x.locked_until && new Date(x.locked_until) > new Date() ? `until ${fmtTime(x.locked_until)}` : ''}</td>
               <td class="actions">
-                <button type="button" onClick={() => setEditing(x)}>
-                  Edit
-                </button>
-                {x.username !== me.username && (
-                  <ActionButton
-                    label="Delete"
-                    kind="danger"
-                    confirm={`Delete the user ${x.username} with their tokens and sessions?`}
-                    run={() => del('/users/' + seg(x.username))}
-                    done={`Deleted ${x.username}`}
-                  />
-                )}
+                <RowActions
+                  what="user"
+                  name={x.username}
+                  path={'/users/' + seg(x.username)}
+                  onEdit={() => setEditing(x)}
+                  deletable={x.username !== me.username}
+                />
               </td>
             </tr>
           ))}
@@ -282,13 +257,11 @@ function Users() {
         }}
       >
         {!u && (
-          <div class="field">
-            <label for="user-name">Username</label>
+          <Field id="user-name" label="Username">
             <input id="user-name" name="username" required class="mono" autocomplete="off" />
-          </div>
+          </Field>
         )}
-        <div class="field">
-          <label for="user-role">Role</label>
+        <Field id="user-role" label="Role">
           <select id="user-role" name="role">
             {ROLES.map((r) => (
               <option value={r} selected={r === (u?.role ?? 'viewer')}>
@@ -296,14 +269,34 @@ function Users() {
               </option>
             ))}
           </select>
-        </div>
-        <div class="field">
-          <label for="user-password">
-            {u ? 'New password (empty: unchanged; a new one ends their sessions)' : 'Password (8 characters or more)'}
-          </label>
+        </Field>
+        <Field
+          id="user-password"
+          label={<>{u ? 'New password (empty: unchanged; a new one ends their sessions)' : 'Password (8 characters or more)'}</>}
+        >
           <input id="user-password" name="password" type="password" autocomplete="new-password" minLength={8} required={!u} />
-        </div>
+        </Field>
       </EditDialog>
+    </>
+  );
+}
+
+// Edit and Delete for one row of a list.
+function RowActions(props: { what: string; name: string; path: string; onEdit: () => void; deletable?: boolean }) {
+  return (
+    <>
+      <button type="button" onClick={props.onEdit}>
+        Edit
+      </button>
+      {props.deletable !== false && (
+        <ActionButton
+          label="Delete"
+          kind="danger"
+          confirm={`Delete the ${props.what} ${props.name}?`}
+          run={() => del(props.path)}
+          done={`Deleted ${props.name}`}
+        />
+      )}
     </>
   );
 }

@@ -1,7 +1,7 @@
 // The trigger form, generated from the DAG's typed params; the API checks them again.
 import { useState } from 'preact/hooks';
 import { errorText, post, seg } from '../api';
-import { ErrorBox, notify } from '../components';
+import { ErrorBox, Field, notify } from '../components';
 import { refresh } from '../poll';
 import { href, navigate } from '../router';
 import type { DagDetail, DagRun, Param } from '../types';
@@ -112,34 +112,46 @@ export function TriggerForm({ dag, onDone }: { dag: DagDetail; onDone: () => voi
         }
         const range = p.minimum !== undefined || p.maximum !== undefined ? ` from ${p.minimum ?? '…'} to ${p.maximum ?? '…'}` : '';
         return (
-          <div class="field">
-            <label for={id}>
-              {p.name} <span class="muted small">{p.type + range}</span>
-            </label>
+          <Field
+            id={id}
+            label={
+              <>
+                {p.name} <span class="muted small">{p.type + range}</span>
+              </>
+            }
+            hint={p.description}
+          >
             {input}
-            {p.description && <div class="small muted">{p.description}</div>}
-          </div>
+          </Field>
         );
       })}
       <details>
         <summary>Logical date and run id</summary>
-        <div class="field">
-          <label for="logical-date">
-            Logical date <span class="muted small">ISO 8601, e.g. 2021-03-01T00:00:00Z; empty: now</span>
-          </label>
+        <Field
+          id="logical-date"
+          label={
+            <>
+              Logical date <span class="muted small">ISO 8601, e.g. 2021-03-01T00:00:00Z; empty: now</span>
+            </>
+          }
+        >
           <input
             id="logical-date"
             value={logicalDate}
             placeholder="2021-03-01T00:00:00Z"
             onInput={(e) => setLogicalDate(e.currentTarget.value)}
           />
-        </div>
-        <div class="field">
-          <label for="run-id">
-            Run id <span class="muted small">empty: manual__&lt;logical date&gt;</span>
-          </label>
+        </Field>
+        <Field
+          id="run-id"
+          label={
+            <>
+              Run id <span class="muted small">empty: manual__&lt;logical date&gt;</span>
+            </>
+          }
+        >
           <input id="run-id" value={runId} onInput={(e) => setRunId(e.currentTarget.value)} />
-        </div>
+        </Field>
       </details>
       <ErrorBox error={error} />
       <div class="actions">
