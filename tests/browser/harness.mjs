@@ -2,7 +2,7 @@
 // Debian's Chromium driven by playwright-core. A page that throws or logs a JavaScript error
 // fails its test; every test saves a screenshot (WEIR_SCREENSHOTS, default /tmp/weir-screenshots).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -127,4 +127,26 @@ export function writeDag(dir, name, text) {
 // The UI's hash route for a task instance (ids percent-encoded, as the UI builds them).
 export function taskHref(dag, run, task) {
   return `#/${['dags', dag, 'runs', run, 'tasks', task].map(encodeURIComponent).join('/')}`;
+}
+
+// Accessibility: axe-core (tests/js) run on the page as it is now, against WCAG 2 A and AA;
+// fails on any serious or critical violation, naming the rule and the elements.
+const AXE = readFileSync(new URL('../js/node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+
+export async function checkA11y(page, what) {
+  // page.evaluate runs outside the page's Content-Security-Policy, which forbids inline scripts.
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map(
+        (v) =>
+          `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes
+            .slice(0, 5)
+            .map((n) => n.target.join(' '))
+            .join('\n    ')}`,
+      );
+  });
+  assert.deepEqual(violations, [], `accessibility problems on ${what}`);
 }
