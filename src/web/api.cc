@@ -386,6 +386,35 @@ Result<Json> GetTaskInstance(ApiCtx& c, const std::string& dag_id, const std::st
   return j;
 }
 
+// How many bytes at the end of a piece of a log to keep for the next piece: the start of a
+// secret's value (it may finish in the next piece, and is masked only when whole) and an
+// incomplete UTF-8 character (so no piece splits one).
+size_t HeldBack(std::string_view text, const std::vector<std::string>& secrets) {
+  size_t held = 0;
+  for (const auto& secret : secrets) {
+    for (size_t k = std::min(secret.size() - 1, text.size()); k > held; --k) {
+      if (text.substr(text.size() - k) == std::string_view(secret).substr(0, k)) {
+        held = k;
+        break;
+      }
+    }
+  }
+  // The last character's lead byte, at most 3 bytes back; a continuation run longer than a
+  // character is not UTF-8 and is left to the JSON writer to replace.
+  size_t lead = text.size();
+  while (lead > 0 && text.size() - lead < 4 &&
+         (static_cast<unsigned char>(text[lead - 1]) & 0xC0) == 0x80) {
+    --lead;
+  }
+  if (lead > 0) {
+    auto c = static_cast<unsigned char>(text[lead - 1]);
+    size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    size_t have = text.size() - (lead - 1);
+    if (need > 1 && have < need) held = std::max(held, have);
+  }
+  return held;
+}
+
 // A piece of a try's log from byte `offset`: {content, offset, next_offset, size, finished}.
 // The path is built from ids the store knows, and must stay inside the logs folder.
 Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& run_id,
@@ -411,6 +440,7 @@ Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& ru
   std::string content;
   int64_t size = 0;
   bool finished = false;
+  std::vector<std::string> secrets = SecretValues(c.store);
   for (;;) {
     content.clear();
     size = 0;
@@ -427,12 +457,16 @@ Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& ru
     }
     finished = try_number < ti.try_number ||
                (ti.state != TaskState::kRunning && ti.state != TaskState::kQueued);
+    // The end of the log, once the try is over, is sent whole; anywhere else a piece keeps
+    // back what must not be cut (the next piece starts there).
+    bool at_end = finished && offset + static_cast<int64_t>(content.size()) >= size;
+    if (!at_end) content.resize(content.size() - HeldBack(content, secrets));
     if (!content.empty() || finished || std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     ti = TRY(c.store.GetTaskInstance(dag_id, run_id, task_id));
   }
   int64_t next = offset + static_cast<int64_t>(content.size());
-  RedactText(content, SecretValues(c.store));
+  RedactText(content, secrets);
   return Json{{"content", std::move(content)},
               {"offset", offset},
               {"next_offset", next},

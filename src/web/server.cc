@@ -22,7 +22,9 @@ void Send(httplib::Response& res, const ApiResponse& r) {
   if (!r.text.empty()) {
     res.set_content(r.text, "text/plain; charset=utf-8");
   } else {
-    res.set_content(r.body.dump(), "application/json");
+    // A task's log or XCom may hold bytes that are not UTF-8: they become U+FFFD.
+    res.set_content(r.body.dump(-1, ' ', false, Json::error_handler_t::replace),
+                    "application/json");
   }
 }
 

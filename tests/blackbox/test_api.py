@@ -118,6 +118,43 @@ class ApiTest(WeirTestCase):
         self.assertEqual(rest["content"], "")
         self.assertEqual(rest["next_offset"], log["size"])
 
+    def read_log(self, log_path, run_id, task):
+        """The whole log through the API, piece by piece: (pieces, joined text)."""
+        pieces, offset = [], 0
+        while True:
+            status, piece = self.get(f"{log_path}?offset={offset}")
+            self.assertEqual(status, 200, piece)
+            pieces.append(piece["content"])
+            if piece["next_offset"] >= piece["size"]:
+                return pieces, "".join(pieces)
+            self.assertGreater(piece["next_offset"], offset)  # always progress
+            offset = piece["next_offset"]
+
+    def test_log_pieces_split_no_character_and_no_secret(self):
+        # The API sends a log 1 MiB at a time. Written here so that a 3-byte character and the
+        # secret variable's value (s3cr3t) straddle the first 1 MiB boundary, and with bytes
+        # that are not UTF-8 at all (a task may print anything).
+        run_id = "test__2021-01-01T00:00:00+00:00"
+        path = os.path.join(self.home, "logs", "simple_dag", run_id, "print_date", "attempt-1.log")
+        mib = 1 << 20
+        for text, boundary in ((b"a" * (mib - 1) + "€uro\n".encode(), "€"),
+                               (b"b" * (mib - 3) + b"s3cr3t and more\n", "s3cr3t")):
+            with open(path, "wb") as f:
+                f.write(text + b"caf\xe9 \xff\n")
+            log_path = ("/dags/simple_dag/dagRuns/" + urllib.parse.quote(run_id, safe="") +
+                        "/taskInstances/print_date/logs/1")
+            pieces, whole = self.read_log(log_path, run_id, "print_date")
+            self.assertGreater(len(pieces), 1)
+            self.assertNotIn("s3cr3t", whole)
+            for piece in pieces:
+                self.assertFalse(piece.endswith(("s3", "s3c", "s3cr", "s3cr3")), piece[-10:])
+            if boundary == "€":
+                self.assertTrue(whole.startswith("a" * (mib - 1) + "€uro\n"))
+            else:
+                self.assertIn("*** and more", whole)
+            # Bytes that are not UTF-8 come back as U+FFFD, never as an error.
+            self.assertTrue(whole.endswith("caf\ufffd \ufffd\n"), whole[-12:])
+
     def test_next_run_of_a_daily_dag_and_none_for_a_manual_one(self):
         # Catchup from a fixed start_date and no scheduled run yet: the first day comes next,
         # whatever today is.

@@ -3,6 +3,8 @@
 // and watch it run again, and the graph and code of a run.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { finish, launch, login, newPage, startStandalone, taskHref, writeDag } from './harness.mjs';
 
 // Prints a numbered line every half second: a log that grows while the page watches it.
@@ -98,6 +100,11 @@ test("a running task's log is followed live, then shown complete", async (t) => 
     Array.from({ length: 12 }, (_, i) => `tick ${i + 1}`),
     'lines lost or repeated while following',
   );
+  // Download saves the whole log as a file.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-log]')]);
+  assert.match(download.suggestedFilename(), /^ticker__manual__.*__tick__try-1\.log$/);
+  const saved = readFileSync(await download.path(), 'utf8');
+  assert.equal(saved, readFileSync(join(weir.home, 'logs', 'ticker', runId, 'tick', 'attempt-1.log'), 'utf8'));
   await finish(t, page);
 });
 

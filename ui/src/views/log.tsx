@@ -2,10 +2,33 @@
 // to 10 s) at the end of a running try's log for more, until the try has finished.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorText, get, seg } from '../api';
-import { ErrorBox } from '../components';
+import { ActionButton, ErrorBox } from '../components';
 import type { LogChunk } from '../types';
 
 const KEEP = 4 << 20; // characters kept on screen; older ones are dropped (the API has them all)
+
+function logPath(dagId: string, runId: string, taskId: string, tryNumber: number): string {
+  return `/dags/${seg(dagId)}/dagRuns/${seg(runId)}/taskInstances/${seg(taskId)}/logs/${tryNumber}`;
+}
+
+// The whole log as written so far, read a piece (up to 1 MiB) at a time, saved as a file.
+async function downloadLog(dagId: string, runId: string, taskId: string, tryNumber: number) {
+  const parts: string[] = [];
+  for (let offset = 0; ;) {
+    const chunk = await get<LogChunk>(`${logPath(dagId, runId, taskId, tryNumber)}?offset=${offset}`);
+    parts.push(chunk.content);
+    if (!chunk.content || chunk.next_offset >= chunk.size) break;
+    offset = chunk.next_offset;
+  }
+  const url = URL.createObjectURL(new Blob(parts, { type: 'text/plain' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `${dagId}__${runId}__${taskId}__try-${tryNumber}.log`.replace(/[^\w.+=-]+/g, '_');
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
 
 export function LogView({ dagId, runId, taskId, tryNumber }: { dagId: string; runId: string; taskId: string; tryNumber: number }) {
   const [text, setText] = useState('');
@@ -21,7 +44,7 @@ export function LogView({ dagId, runId, taskId, tryNumber }: { dagId: string; ru
     setFinished(false);
     setError('');
     const ctl = new AbortController();
-    const path = `/dags/${seg(dagId)}/dagRuns/${seg(runId)}/taskInstances/${seg(taskId)}/logs/${tryNumber}`;
+    const path = logPath(dagId, runId, taskId, tryNumber);
     (async () => {
       let offset = 0;
       let failures = 0;
@@ -64,6 +87,7 @@ export function LogView({ dagId, runId, taskId, tryNumber }: { dagId: string; ru
         <span data-testid="log-status" class={finished ? 'muted' : 'live'}>
           {finished ? 'complete' : 'live: following the log as it is written'}
         </span>
+        <ActionButton label="Download" testId="download-log" run={() => downloadLog(dagId, runId, taskId, tryNumber)} />
         <label class="inline">
           <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.currentTarget.checked)} /> Scroll to the end
         </label>
