@@ -191,6 +191,12 @@ Result<Json> PatchUser(ApiCtx& c, const std::string& username) {
   return UserJson(TRY(c.store.GetUser(username)));
 }
 
+// A DELETE's answer: {"deleted": key} once the store has deleted it.
+Result<Json> Deleted(const Status& deleted, const std::string& key) {
+  if (!deleted) return std::unexpected(deleted.error());
+  return Json{{"deleted", key}};
+}
+
 }  // namespace
 
 Result<Json> ListUsersJson(ApiCtx& c) {
@@ -221,26 +227,19 @@ std::optional<Result<Json>> RouteWrite(ApiCtx& c, const std::vector<std::string>
   if (n == 2 && s[0] == "users" && m == "PATCH") return PatchUser(c, s[1]);
   if (n == 2 && s[0] == "users" && m == "DELETE") {
     if (s[1] == c.who->user.username) {
-      return Result<Json>(
-          std::unexpected(Error{ErrorCode::kFailedPrecondition, "you cannot delete yourself"}));
+      return Result<Json>(Err(ErrorCode::kFailedPrecondition, "you cannot delete yourself"));
     }
-    Status deleted = c.store.DeleteUser(s[1]);
-    if (!deleted) return Result<Json>(std::unexpected(deleted.error()));
-    return Result<Json>(Json{{"deleted", s[1]}});
+    return Deleted(c.store.DeleteUser(s[1]), s[1]);
   }
   if (n == 1 && s[0] == "pools" && m == "POST") return SetPool(c, "");
   if (n == 2 && s[0] == "pools" && m == "PATCH") return SetPool(c, s[1]);
   if (n == 2 && s[0] == "pools" && m == "DELETE") {
-    Status deleted = c.store.DeletePool(s[1]);
-    if (!deleted) return Result<Json>(std::unexpected(deleted.error()));
-    return Result<Json>(Json{{"deleted", s[1]}});
+    return Deleted(c.store.DeletePool(s[1]), s[1]);
   }
   if (n == 1 && s[0] == "variables" && m == "POST") return SetVariable(c, "");
   if (n == 2 && s[0] == "variables" && m == "PATCH") return SetVariable(c, s[1]);
   if (n == 2 && s[0] == "variables" && m == "DELETE") {
-    Status deleted = c.store.DeleteVariable(s[1]);
-    if (!deleted) return Result<Json>(std::unexpected(deleted.error()));
-    return Result<Json>(Json{{"deleted", s[1]}});
+    return Deleted(c.store.DeleteVariable(s[1]), s[1]);
   }
   return std::nullopt;
 }
