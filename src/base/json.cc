@@ -5,7 +5,7 @@ namespace weir {
 Result<Json> ParseJson(std::string_view text, std::string_view what) {
   try {
     return Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for 1e400
     return Err(ErrorCode::kInvalidArgument, "{} is not valid JSON: {}", what, e.what());
   }
 }

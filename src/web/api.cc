@@ -167,7 +167,9 @@ class Api::StoreLease {
   std::unique_ptr<MetadataStore> store_;
 };
 
-Api::Api(ApiConfig config) : config_(std::move(config)) {}
+Api::Api(ApiConfig config)
+    : config_(std::move(config)),
+      long_polls_(config_.max_long_polls, config_.max_long_polls_per_user) {}
 Api::~Api() = default;
 
 Result<std::unique_ptr<Api>> Api::Open(ApiConfig config) {
@@ -434,6 +436,9 @@ Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& ru
   }
   int64_t offset = TRY(IntParam(c.req, "offset", 0, 0, INT64_MAX));
   int64_t wait_seconds = TRY(IntParam(c.req, "wait", 0, 0, kMaxLogWaitSeconds));
+  LongPolls::Slot slot =
+      wait_seconds > 0 ? c.long_polls.Take(c.who->user.username) : LongPolls::Slot();
+  if (!slot.held()) wait_seconds = 0;  // too many waiting already: answer at once
   // Long polling: with `wait`, a request at the end of a running try's log returns as soon
   // as more is written (or the try ends), so a client tailing it keeps up without hammering.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
@@ -617,6 +622,35 @@ ApiResponse AuthError(const Error& e) {
 
 }  // namespace
 
+bool IsJsonContentType(std::string_view content_type) {
+  std::string type = ToLower(content_type.substr(0, content_type.find(';')));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+  return type == "application/json";
+}
+
+Status FromThisSite(const ApiRequest& req) {
+  // Browsers send Sec-Fetch-Site (and Origin) with every fetch that changes state; clients
+  // that send neither (curl, scripts) are no browser, so no other site is driving them.
+  const std::string& site = req.sec_fetch_site;
+  if (!site.empty() && site != "same-origin" && site != "none") {
+    return Err(ErrorCode::kInvalidArgument,
+               "a state change from another site is refused (Sec-Fetch-Site: {})", site);
+  }
+  if (!req.origin.empty()) {
+    size_t scheme = req.origin.find("://");
+    std::string_view authority = scheme == std::string::npos
+                                     ? std::string_view()
+                                     : std::string_view(req.origin).substr(scheme + 3);
+    if (authority.empty() || ToLower(authority) != ToLower(req.host)) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "a state change from another site is refused (Origin {} is not {}); behind a "
+                 "proxy, pass the Host header through",
+                 req.origin, req.host);
+    }
+  }
+  return {};
+}
+
 Role RoleNeeded(const ApiRequest& req, const std::vector<std::string>& segments) {
   if (!segments.empty() && segments[0] == "users") return Role::kAdmin;
   return req.method == "GET" ? Role::kViewer : Role::kOp;
@@ -638,13 +672,21 @@ ApiResponse Api::Handle(const ApiRequest& req) {
     return ErrorResponse(503, "unavailable", "cannot open the metadata database");
   }
   MetadataStore& store = *lease.get();
-  Authenticator auth(store);
+  Authenticator auth(store, AuthOptions{}, &unknown_users_);
   Time now = clock_.Now();
   std::vector<std::string> segments = Segments(req.path);
   bool is_auth = segments.size() == 2 && segments[0] == "auth";
 
   // Public: health, and logging in.
   if (is_auth && segments[1] == "login" && req.method == "POST") {
+    // A login form on another site must not log a browser in (login CSRF): a JSON body (which
+    // a cross-site form cannot send without a preflight) from this site only.
+    if (!IsJsonContentType(req.content_type)) {
+      return ErrorResponse(415, "unsupported_media_type",
+                           "send the login as Content-Type: application/json");
+    }
+    if (Status s = FromThisSite(req); !s)
+      return ErrorResponse(403, "cross_site", s.error().message);
     auto body = ParseJson(req.body.empty() ? "{}" : req.body, "the request body");
     if (!body || !body->is_object() || !(*body)["username"].is_string() ||
         !(*body)["password"].is_string()) {
@@ -683,10 +725,15 @@ ApiResponse Api::Handle(const ApiRequest& req) {
     if (!found) return AuthError(found.error());
     who = std::move(*found);
     bool writes = req.method != "GET";
-    if (writes && req.bearer_token.empty() && !SameSecret(req.csrf_token, who->csrf_token)) {
-      return ErrorResponse(403, "csrf",
-                           "a state change needs the X-CSRF-Token header of your session "
-                           "(GET /api/v1/auth/me returns it)");
+    if (writes && req.bearer_token.empty()) {
+      if (!SameSecret(req.csrf_token, who->csrf_token)) {
+        return ErrorResponse(403, "csrf",
+                             "a state change needs the X-CSRF-Token header of your session "
+                             "(GET /api/v1/auth/me returns it)");
+      }
+      if (Status s = FromThisSite(req); !s) {
+        return ErrorResponse(403, "cross_site", s.error().message);
+      }
     }
     // Anyone may end their own session (with its CSRF token, checked above).
     if (is_auth && segments[1] == "logout" && req.method == "POST") {
@@ -714,7 +761,7 @@ ApiResponse Api::Handle(const ApiRequest& req) {
     if (stale && ReloadDags()) dags = Dags();
   }
   static const std::map<std::string, LoadedDag> kNone;
-  ApiCtx c{store, dags ? *dags : kNone, config_, req, clock_, who ? &*who : nullptr};
+  ApiCtx c{store, dags ? *dags : kNone, config_, req, clock_, who ? &*who : nullptr, long_polls_};
   auto body = Route(c, segments);
   if (!body) return ErrorResponse(body.error());
   return JsonResponse(std::move(*body));

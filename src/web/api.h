@@ -8,11 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "auth/login_throttle.h"
 #include "base/json.h"
 #include "base/status.h"
 #include "engine/dag_registry.h"
 #include "env/clock.h"
 #include "store/metadata_store.h"
+#include "web/long_polls.h"
 
 namespace weir {
 
@@ -25,6 +27,9 @@ struct ApiConfig {
   std::string logs_folder;
   std::string home;
   std::string wake_file;  // touched after a state change so the scheduler acts at once
+  // Log requests that may wait for more output (?wait=) at once: in all, and per user.
+  int max_long_polls = 16;
+  int max_long_polls_per_user = 4;
 };
 
 // A request as the API sees it: method, path below /api/v1, query parameters, and what
@@ -37,6 +42,11 @@ struct ApiRequest {
   std::string session_id;    // the weir_session cookie
   std::string bearer_token;  // Authorization: Bearer ...
   std::string csrf_token;    // X-CSRF-Token
+  // What a browser says about where a request comes from (checked on state changes).
+  std::string content_type;    // Content-Type
+  std::string origin;          // Origin
+  std::string sec_fetch_site;  // Sec-Fetch-Site
+  std::string host;            // Host
 };
 
 // A response: status and a JSON body, or plain text (logs).
@@ -76,6 +86,8 @@ class Api {
   std::unique_ptr<MetadataStore> registry_store_;
   std::unique_ptr<DagRegistry> registry_;
   std::mutex reload_mu_;
+  LoginThrottle unknown_users_;  // failed logins to usernames that have no account
+  LongPolls long_polls_;
 };
 
 // {"error": {"code": "...", "message": "..."}} with the HTTP status for `error`.
