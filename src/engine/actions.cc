@@ -49,6 +49,17 @@ Result<std::vector<TaskInstance>> Select(MetadataStore& store, const DagSpec& sp
 
 }  // namespace
 
+Status CheckConfSize(const Json& conf) {
+  size_t size = conf.dump(-1, ' ', false, Json::error_handler_t::replace).size();
+  if (size > kMaxConfBytes) {
+    return Err(ErrorCode::kInvalidArgument,
+               "conf is {} bytes of JSON; a run's conf may have at most {} (pass large data "
+               "through a file or the lake, and its path in conf)",
+               size, kMaxConfBytes);
+  }
+  return {};
+}
+
 Result<DagRun> TriggerRun(MetadataStore& store, const LoadedDag& dag, const Clock& clock,
                           const TriggerRequest& request) {
   const DagSpec& spec = *dag.spec;
@@ -56,6 +67,7 @@ Result<DagRun> TriggerRun(MetadataStore& store, const LoadedDag& dag, const Cloc
   if (!conf.is_object()) {
     return Err(ErrorCode::kInvalidArgument, "conf must be a JSON object, got {}", conf.dump());
   }
+  TRY(CheckConfSize(conf));
   TRY(spec.ResolveParams(conf));
   Time now = clock.Now();
   Time logical = request.logical_date.value_or(now);
@@ -110,6 +122,7 @@ Result<BackfillResult> Backfill(MetadataStore& store, const LoadedDag& dag, cons
                "--end-date {}",
                FormatIso(from), FormatIso(to));
   }
+  TRY(CheckConfSize(conf));
   TRY(spec.ResolveParams(conf));
   BackfillResult result;
   Time now = clock.Now();

@@ -324,6 +324,24 @@ class WebHardening(WeirTestCase):
         _, _, headers = self.login("ada")
         self.assertIn("; Secure", headers["Set-Cookie"])
 
+    # Large but valid input.
+
+    def test_a_conf_over_64_kib_is_refused_by_the_api_and_the_cli(self):
+        self.write_dag("tiny.yaml", DAG)
+        big = json.dumps({"blob": "x" * 70_000})
+        code, _, err = self.weir("dags", "trigger", "tiny", "--conf", big)
+        self.assertEqual(code, 2, err)
+        self.assertIn("at most 65536", err)
+        self.serve()
+        session = self.session("olga")
+        status, body, _ = self.call("POST", "/dags/tiny/dagRuns", raw_body=big.join(
+            ['{"conf": ', "}"]).encode(), headers=session)
+        self.assertEqual(status, 400, body)
+        self.assertIn("at most 65536", json.loads(body)["error"]["message"])
+        status, body, _ = self.call("POST", "/dags/tiny/dagRuns",
+                                    {"conf": {"blob": "x" * 60_000}}, headers=session)
+        self.assertEqual(status, 200, body)
+
     # Numbers.
 
     def test_integers_out_of_range_are_400(self):
