@@ -9,6 +9,7 @@
 #include <fstream>
 #include <span>
 #include <thread>
+#include <unordered_set>
 
 #include "auth/role.h"
 #include "auth/secrets.h"
@@ -480,31 +481,48 @@ Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& ru
 }
 
 // The grid (Airflow's main view): the newest runs (limit_runs, default 25, at most 365) as
-// columns and the DAG's tasks as rows, each cell a state and try number.
+// columns and a page of the DAG's tasks (task_limit, default 1000, from task_offset) as rows,
+// each cell a state and try number. Its cost is linear in the task instances of those runs.
 Result<Json> Grid(ApiCtx& c, const std::string& dag_id) {
   TRY(c.store.GetDag(dag_id));
   int limit_runs = static_cast<int>(TRY(IntParam(c.req, "limit_runs", 25, 1, 365)));
+  auto task_limit = static_cast<size_t>(TRY(IntParam(c.req, "task_limit", 1000, 1, 100'000)));
+  auto task_offset = static_cast<size_t>(TRY(IntParam(c.req, "task_offset", 0, 0, 1 << 30)));
   RunFilter filter;
   filter.dag_id = dag_id;
   filter.limit = limit_runs;
   Json runs = Json::array();
   for (const auto& r : TRY(c.store.ListRuns(filter))) runs.push_back(DagRunJson(r));
-  Json cells = Json::object();
   std::vector<std::string> task_order;
+  std::unordered_set<std::string> known;
   auto it = c.dags.find(dag_id);
   if (it != c.dags.end()) {
-    for (const auto& t : *it->second.topo_order) task_order.push_back(t);
-  }
-  for (const auto& ti : TRY(c.store.ListTaskInstancesOfDag(dag_id, limit_runs))) {
-    cells[ti.run_id][ti.task_id] =
-        Json{{"state", TaskStateName(ti.state)}, {"try_number", ti.try_number}};
-    if (std::find(task_order.begin(), task_order.end(), ti.task_id) == task_order.end()) {
-      task_order.push_back(ti.task_id);  // a task the current version no longer has
+    for (const auto& t : *it->second.topo_order) {
+      task_order.push_back(t);
+      known.insert(t);
     }
   }
+  auto tis = TRY(c.store.ListTaskInstancesOfDag(dag_id, limit_runs));
+  for (const auto& ti : tis) {
+    // A task the current version no longer has goes last.
+    if (known.insert(ti.task_id).second) task_order.push_back(ti.task_id);
+  }
+  size_t first = std::min(task_offset, task_order.size());
+  size_t last = std::min(task_order.size(), first + task_limit);
+  std::unordered_set<std::string_view> shown(task_order.begin() + first, task_order.begin() + last);
+  Json cells = Json::object();
+  for (const auto& ti : tis) {
+    if (!shown.contains(ti.task_id)) continue;
+    cells[ti.run_id][ti.task_id] =
+        Json{{"state", TaskStateName(ti.state)}, {"try_number", ti.try_number}};
+  }
+  size_t total_tasks = task_order.size();
+  std::vector<std::string> page(std::make_move_iterator(task_order.begin() + first),
+                                std::make_move_iterator(task_order.begin() + last));
   return Json{{"dag_id", dag_id},
               {"runs", std::move(runs)},
-              {"tasks", std::move(task_order)},
+              {"tasks", std::move(page)},
+              {"total_tasks", total_tasks},
               {"cells", std::move(cells)}};
 }
 

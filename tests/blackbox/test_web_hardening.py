@@ -342,6 +342,24 @@ class WebHardening(WeirTestCase):
                                     {"conf": {"blob": "x" * 60_000}}, headers=session)
         self.assertEqual(status, 200, body)
 
+    def test_the_grid_shows_a_page_of_tasks(self):
+        tasks = "".join(f"  - task_id: t{i}\n    operator: empty\n" +
+                        (f"    depends_on: [t{i - 1}]\n" if i else "") for i in range(5))
+        self.write_dag("chain.yaml", "dag_id: chain\nschedule: null\nstart_date: 2026-01-01\n"
+                       "tasks:\n" + tasks)
+        self.weir("dags", "test", "chain", "2026-01-02", check=0)
+        self.serve()
+        session = self.session("olga")
+        status, body, _ = self.call("GET", "/dags/chain/grid?task_limit=2&task_offset=1",
+                                    headers=session)
+        self.assertEqual(status, 200, body)
+        grid = json.loads(body)
+        self.assertEqual((grid["tasks"], grid["total_tasks"]), (["t1", "t2"], 5))
+        (cells,) = grid["cells"].values()
+        self.assertEqual(sorted(cells), ["t1", "t2"])
+        status, body, _ = self.call("GET", "/dags/chain/grid", headers=session)
+        self.assertEqual(json.loads(body)["tasks"], ["t0", "t1", "t2", "t3", "t4"])
+
     # Numbers.
 
     def test_integers_out_of_range_are_400(self):
