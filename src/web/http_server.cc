@@ -181,7 +181,11 @@ void HttpServer::IoLoop() {
           std::lock_guard lock(mu_);
           handed.swap(handed_);
         }
-        for (Conn* c : handed) Flush(*c);
+        for (Conn* c : handed) {
+          c->phase = Conn::Phase::kWriting;
+          c->deadline = Clock::now() + options_.write_timeout;
+          Flush(*c);
+        }
       } else {
         OnEvent(*static_cast<Conn*>(tag), events[i].events);
       }
@@ -209,8 +213,9 @@ void HttpServer::WorkLoop() {
     } catch (...) {
       response = error_body_(500, "internal error");
     }
-    StartWrite(*c, response, head.method == "HEAD");
+    Serialize(*c, response, head.method == "HEAD");
     // Send what the socket takes now; the I/O thread sends the rest and reads the next request.
+    // (Phase and deadline are the I/O thread's: it sweeps them while this thread works.)
     while (c->out_at < c->out.size()) {
       ssize_t sent = send(c->fd, c->out.data() + c->out_at, c->out.size() - c->out_at,
                           MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -360,11 +365,13 @@ void HttpServer::Refuse(Conn& c, int status, std::string_view message) {
   response.close = true;
   c.has_head = false;
   c.in.clear();
-  StartWrite(c, response, false);
+  Serialize(c, response, false);
+  c.phase = Conn::Phase::kWriting;
+  c.deadline = Clock::now() + options_.write_timeout;
   Flush(c);
 }
 
-void HttpServer::StartWrite(Conn& c, const HttpResponse& response, bool head_only) {
+void HttpServer::Serialize(Conn& c, const HttpResponse& response, bool head_only) {
   bool close_after = c.close_after || response.close || stopping_;
   std::string& out = c.out;
   out.clear();
@@ -384,8 +391,6 @@ void HttpServer::StartWrite(Conn& c, const HttpResponse& response, bool head_onl
   if (!head_only && response.status != 304 && response.status != 204) out += response.body;
   c.out_at = 0;
   c.close_after = close_after;
-  c.phase = Conn::Phase::kWriting;
-  c.deadline = Clock::now() + options_.write_timeout;
 }
 
 // Sends what is left of the answer; then reads the next request, or closes.

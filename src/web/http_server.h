@@ -89,7 +89,8 @@ class HttpServer {
   void Advance(Conn& c);
   void Dispatch(Conn& c);
   void Refuse(Conn& c, int status, std::string_view message);
-  void StartWrite(Conn& c, const HttpResponse& response, bool head_only);
+  // Puts the answer's bytes in c.out; called by the thread that owns c.
+  void Serialize(Conn& c, const HttpResponse& response, bool head_only);
   void Flush(Conn& c);
   void Linger(Conn& c);
   void Arm(Conn& c, uint32_t events);
