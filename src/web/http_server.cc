@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -81,7 +82,9 @@ void SetNonBlocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBL
 struct HttpServer::Conn {
   enum class Phase { kReading, kHandling, kWriting, kLingering };
   int fd = -1;
-  Phase phase = Phase::kReading;
+  // Written by the thread that owns the connection; read by the I/O thread's sweep too. A
+  // request thread owns it while it is kHandling and hands it back by storing another phase.
+  std::atomic<Phase> phase = Phase::kReading;
   std::string in;   // received, not yet consumed
   std::string out;  // to send, from out_at
   size_t out_at = 0;
@@ -215,12 +218,20 @@ void HttpServer::WorkLoop() {
     }
     Serialize(*c, response, head.method == "HEAD");
     // Send what the socket takes now; the I/O thread sends the rest and reads the next request.
-    // (Phase and deadline are the I/O thread's: it sweeps them while this thread works.)
     while (c->out_at < c->out.size()) {
       ssize_t sent = send(c->fd, c->out.data() + c->out_at, c->out.size() - c->out_at,
                           MSG_NOSIGNAL | MSG_DONTWAIT);
       if (sent <= 0) break;
       c->out_at += static_cast<size_t>(sent);
+    }
+    if (c->out_at == c->out.size() && !c->close_after && c->in.empty()) {
+      // The usual case: all sent, nothing more received. Wait for the next request without a
+      // detour through the I/O thread, which a busy machine may not schedule at once.
+      Reset(*c);
+      c->deadline = Clock::now() + options_.idle_timeout;
+      c->phase.store(Conn::Phase::kReading, std::memory_order_release);
+      Arm(*c, EPOLLIN);  // from here on the I/O thread owns c
+      continue;
     }
     {
       std::lock_guard lock(mu_);
@@ -272,7 +283,7 @@ void HttpServer::Close(Conn& c) {
 }
 
 void HttpServer::OnEvent(Conn& c, uint32_t events) {
-  switch (c.phase) {
+  switch (c.phase.load()) {
     case Conn::Phase::kReading:
       ReadInput(c);
       Advance(c);
@@ -408,13 +419,18 @@ void HttpServer::Flush(Conn& c) {
       return Close(c);
     }
   }
-  c.out.clear();
-  c.out.shrink_to_fit();
-  c.request = HttpRequest();
+  Reset(c);
   if (c.close_after) return Linger(c);
   c.phase = Conn::Phase::kReading;
   c.deadline = Clock::now() + (c.in.empty() ? options_.idle_timeout : options_.head_timeout);
   Advance(c);  // a request sent behind this one may be complete already
+}
+
+void HttpServer::Reset(Conn& c) {
+  c.request = HttpRequest();
+  c.out.clear();
+  c.out_at = 0;
+  if (c.out.capacity() > 64 * 1024) c.out = std::string();  // an idle connection keeps little
 }
 
 void HttpServer::Linger(Conn& c) {

@@ -92,6 +92,7 @@ class HttpServer {
   // Puts the answer's bytes in c.out; called by the thread that owns c.
   void Serialize(Conn& c, const HttpResponse& response, bool head_only);
   void Flush(Conn& c);
+  void Reset(Conn& c);  // after an answer: drops the request and the sent bytes
   void Linger(Conn& c);
   void Arm(Conn& c, uint32_t events);
   void Close(Conn& c);
