@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -23,6 +24,8 @@ constexpr size_t kReadChunk = 16 * 1024;
 // reset. Never more than this long, or this much.
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr size_t kLingerBytes = 4 * 1024 * 1024;
+// How long a request thread waits for a client to take more of its answer.
+constexpr auto kStall = std::chrono::milliseconds(100);
 
 std::string_view Reason(int status) {
   switch (status) {
@@ -217,12 +220,23 @@ void HttpServer::WorkLoop() {
       response = error_body_(500, "internal error");
     }
     Serialize(*c, response, head.method == "HEAD");
-    // Send what the socket takes now; the I/O thread sends the rest and reads the next request.
+    // Send the answer while the client takes it. A client reading at a normal pace drains a
+    // large answer (a DAG list, a log) within milliseconds; one that stalls longer than
+    // kStall is left to the I/O thread rather than hold this thread.
+    auto stalled_at = Clock::now() + kStall;
     while (c->out_at < c->out.size()) {
       ssize_t sent = send(c->fd, c->out.data() + c->out_at, c->out.size() - c->out_at,
                           MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (sent <= 0) break;
-      c->out_at += static_cast<size_t>(sent);
+      if (sent > 0) {
+        c->out_at += static_cast<size_t>(sent);
+        stalled_at = Clock::now() + kStall;
+        continue;
+      }
+      if (sent < 0 && errno == EINTR) continue;
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(stalled_at - Clock::now());
+      if (sent == 0 || errno != EAGAIN || left.count() <= 0) break;
+      pollfd writable{c->fd, POLLOUT, 0};
+      poll(&writable, 1, static_cast<int>(left.count()));
     }
     if (c->out_at == c->out.size() && !c->close_after && c->in.empty()) {
       // The usual case: all sent, nothing more received. Wait for the next request without a
