@@ -89,10 +89,37 @@ std::string JsonEscapedAscii(std::string_view s) {
   return out;
 }
 
-// Inside '...' for a POSIX shell: each ' becomes '\'' (weir's log headers, bash -x).
-std::string ShellSingleQuoted(std::string_view s) {
+// Inside '...' as Python's repr() and weir's template errors write a string: a backslash
+// before \ and ', escapes for \n \r \t, \xNN for other control characters.
+std::string ReprEscaped(std::string_view s) {
   std::string out;
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\\' || c == '\'') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7F) {
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// Inside '...' for a POSIX shell: each ' becomes `quote` ('\'' in weir's log headers and
+// bash -x, '"'"' from Python's shlex.quote).
+std::string ShellSingleQuoted(std::string_view s, std::string_view quote) {
+  std::string out;
+  for (char c : s) out += c == '\'' ? std::string(quote) : std::string(1, c);
   return out;
 }
 
@@ -106,23 +133,25 @@ std::string ShellDoubleQuoted(std::string_view s) {
   return out;
 }
 
-// Unquoted, with a backslash before every character a shell treats specially (printf %q).
+// Unquoted, with a backslash before every character a shell treats specially (bash's
+// printf %q; it leaves # and ~ alone inside a word, as here).
 std::string ShellBackslashed(std::string_view s) {
   std::string out;
   for (char c : s) {
-    bool plain = std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_-./:=,@%+^", c);
+    bool plain = std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_-./:=,@%+#~", c);
     if (!plain || c == '\0') out += '\\';
     out += c;
   }
   return out;
 }
 
-// Percent-encoded (RFC 3986 unreserved characters kept); with `plus`, spaces as + (forms).
-std::string UrlEncoded(std::string_view s, bool plus) {
+// Percent-encoded (RFC 3986 unreserved characters kept); with `plus`, spaces as + (forms);
+// with `slash`, / kept (Python's quote() and the urlencode filter).
+std::string UrlEncoded(std::string_view s, bool plus, bool slash) {
   std::string out;
   for (char c : s) {
     auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
+    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~' || (slash && c == '/')) {
       out += c;
     } else if (plus && c == ' ') {
       out += '+';
@@ -174,9 +203,11 @@ Status CheckSecretValue(std::string_view value) {
 
 std::vector<std::string> EncodedForms(std::string_view secret) {
   std::vector<std::string> forms{std::string(secret)};
-  for (std::string form : {JsonEscaped(secret), JsonEscapedAscii(secret), ShellSingleQuoted(secret),
-                           ShellDoubleQuoted(secret), ShellBackslashed(secret),
-                           UrlEncoded(secret, false), UrlEncoded(secret, true)}) {
+  for (std::string form :
+       {JsonEscaped(secret), JsonEscapedAscii(secret), ReprEscaped(secret),
+        ShellSingleQuoted(secret, "'\\''"), ShellSingleQuoted(secret, "'\"'\"'"),
+        ShellDoubleQuoted(secret), ShellBackslashed(secret), UrlEncoded(secret, false, false),
+        UrlEncoded(secret, true, false), UrlEncoded(secret, false, true)}) {
     if (!form.empty() && std::find(forms.begin(), forms.end(), form) == forms.end()) {
       forms.push_back(std::move(form));
     }
@@ -189,7 +220,11 @@ SecretMasker::SecretMasker(const std::vector<std::string>& secrets) {
   for (const std::string& secret : secrets) {
     for (const std::string& atom : Atoms(secret)) {
       if (atom.size() < kMinSecretLength) continue;
-      for (std::string& form : EncodedForms(atom)) unique.insert(std::move(form));
+      // Two encodings deep: a JSON text printed by Python's repr(), a quoted argument put
+      // into JSON, are common.
+      for (const std::string& form : EncodedForms(atom)) {
+        for (std::string& twice : EncodedForms(form)) unique.insert(std::move(twice));
+      }
     }
   }
   patterns_.assign(unique.begin(), unique.end());

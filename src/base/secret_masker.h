@@ -15,10 +15,11 @@ namespace weir {
 //
 // A secret is hidden wherever it appears raw and in each form an encoding gives it:
 // JSON-escaped (as nlohmann, Python's json.dumps and JavaScript write strings, with and
-// without \u escapes for non-ASCII), shell-quoted (inside '...', inside "...", and
-// backslash-escaped) and URL-encoded (%XX, and + for spaces in forms). A secret whose value
-// is a JSON object or array is also hidden by each of its scalar leaves (what
-// `{{ var.json.NAME.field }}` renders), and by its compact JSON text. Every stretch of text
+// without \u escapes for non-ASCII), as Python's repr() escapes it, shell-quoted (inside '...',
+// inside "...", and backslash-escaped) and URL-encoded (%XX, and + for spaces in forms). A secret
+// whose value is a JSON object or array is also hidden by each of its scalar leaves (what
+// `{{ var.json.NAME.field }}` renders), and by its compact JSON text. Forms are taken two
+// encodings deep (a JSON-escaped secret inside a Python repr). Every stretch of text
 // covered by one or more of these patterns becomes "***".
 //
 // Values shorter than kMinSecretLength are not hidden: see kMinSecretLength.

@@ -75,6 +75,24 @@ TEST(SecretMasker, HidesShellDoubleQuotedBackslashedAndUrlEncodedForms) {
   EXPECT_EQ(m.Mask("x P@SS\\ \\\"W\\$RD\\\"/X y"), "x *** y");
   EXPECT_EQ(m.Mask("q=P%40SS%20%22W%24RD%22%2FX&r"), "q=***&r");
   EXPECT_EQ(m.Mask("q=P%40SS+%22W%24RD%22%2FX&r"), "q=***&r");
+  EXPECT_EQ(m.Mask("q=P%40SS%20%22W%24RD%22/X&r"), "q=***&r");  // quote(), | urlencode
+}
+
+TEST(SecretMasker, HidesBothWaysOfQuotingASingleQuote) {
+  SecretMasker m({"IT'S MINE"});
+  EXPECT_EQ(m.Mask(R"(echo 'IT'\''S MINE')"), "echo '***'");
+  EXPECT_EQ(m.Mask(R"(echo 'IT'"'"'S MINE')"), "echo '***'");  // Python's shlex.quote
+}
+
+TEST(SecretMasker, HidesTheFormPythonsReprGives) {
+  SecretMasker m({"IT'S \"QUOTED\"\x01\n"});
+  EXPECT_EQ(m.Mask("'IT\\'S \"QUOTED\"\\x01\\n'"), "'***'");
+}
+
+TEST(SecretMasker, HidesASecretEncodedTwice) {
+  SecretMasker m({"P\"W\\D"});
+  // JSON inside a Python repr: P"W\D -> P\"W\\D -> P\\"W\\\\D
+  EXPECT_EQ(m.Mask(R"('{"p": "P\\"W\\\\D"}')"), R"('{"p": "***"}')");
 }
 
 TEST(SecretMasker, HidesTheLeavesOfAJsonSecret) {
