@@ -11,6 +11,7 @@ import json
 import os
 import re
 import subprocess
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -125,7 +126,9 @@ class SecretsTest(WeirTestCase):
         self.assertIn("at least 4 characters", err)
         self.weir("variables", "set", "tiny", "abc", check=0)  # not a secret: fine
 
-    def test_no_endpoint_or_command_shows_a_secret(self):
+    def run_leaky(self):
+        """Runs the DAG under `weir standalone`, then makes s_late a secret. Returns the API's
+        base URL, the run's path in it, the run id and the raw log of print_late."""
         proc = self.start("standalone")
         port = re.search(r"http://127\.0\.0\.1:(\d+)/api/v1", proc.startup_output).group(1)
         base = f"http://127.0.0.1:{port}/api/v1"
@@ -140,8 +143,15 @@ class SecretsTest(WeirTestCase):
             run_id), timeout=60)
         # Now it is a secret: its value is on disk, in a log written before.
         self.weir("variables", "set", "s_late", LATE, "--secret", check=0)
+        path = os.path.join(self.home, "logs", "leaky", run_id, "print_late", "attempt-1.log")
+        with open(path, "rb") as f:
+            late_log = f.read()
+        self.assertIn(LATE.encode(), late_log)
+        run_path = f"{base}/dags/leaky/dagRuns/{urllib.parse.quote(run_id, safe='')}"
+        return base, run_path, run_id, late_log
 
-        # On disk: the logs of secrets known when they ran hold none of them.
+    def test_log_files_hold_no_secret_known_when_they_were_written(self):
+        _, _, run_id, _ = self.run_leaky()
         logs = os.path.join(self.home, "logs", "leaky", run_id)
         for task in ("print_secrets", "fail_on_secret"):
             with open(os.path.join(logs, task, "attempt-1.log"), encoding="utf-8",
@@ -149,34 +159,41 @@ class SecretsTest(WeirTestCase):
                 text = f.read()
             self.assertIn("***", text)
             self.assertNoSecret(text, f"the log file of {task}")
-        with open(os.path.join(logs, "print_late", "attempt-1.log"), "rb") as f:
-            late_log = f.read()
-        self.assertIn(LATE.encode(), late_log)
 
+    def test_no_api_answer_shows_a_secret_to_a_viewer(self):
+        base, run_path, _, _ = self.run_leaky()
         viewer = self.login(base, "vic")
-        run_path = f"{base}/dags/leaky/dagRuns/{urllib.parse.quote(run_id, safe='')}"
-        reads = [f"{base}/dags/leaky/dagRuns", run_path, f"{run_path}/taskInstances",
-                 f"{base}/dags/leaky", f"{base}/dags/leaky/grid", f"{base}/variables"]
-        for task in ("print_secrets", "fail_on_secret", "print_late"):
-            reads.append(f"{run_path}/taskInstances/{task}")
-        for url in reads:
-            _, body = self.get(viewer, url)
-            self.assertNoSecret(body, url)
-        tis, _ = self.get(viewer, f"{run_path}/taskInstances")
+        # The task-instance list (its errors) first: it was not masked at all before.
+        tis, body = self.get(viewer, f"{run_path}/taskInstances")
+        self.assertNoSecret(body, "the task-instance list")
         states = {t["task_id"]: (t["state"], t["error"]) for t in tis["task_instances"]}
         self.assertEqual(states["print_secrets"][0], "success")
         self.assertEqual(states["fail_on_secret"][0], "failed")
         self.assertIn("***", states["fail_on_secret"][1])
+        reads = [f"{base}/dags/leaky/dagRuns", run_path, f"{base}/dags/leaky",
+                 f"{base}/dags/leaky/grid", f"{base}/variables", f"{base}/dags/nope"]
+        for task in ("print_secrets", "fail_on_secret", "print_late"):
+            reads.append(f"{run_path}/taskInstances/{task}")
+        for url in reads:
+            try:
+                _, body = self.get(viewer, url)
+            except urllib.error.HTTPError as e:
+                body = e.read().decode()
+            self.assertNoSecret(body, url)
         ti, _ = self.get(viewer, f"{run_path}/taskInstances/print_secrets")
         self.assertEqual(ti["xcom"]["return_value"], "***")
         self.assertIn("***", ti["tries"][0]["rendered_args"]["env"]["v_quote"])
 
-        # Logs: whole, and from every offset (one byte inside a secret included) in small and
-        # large pieces; following next_offset gives the whole log, masked.
+    def test_a_log_read_from_any_offset_shows_no_piece_of_a_secret(self):
+        base, run_path, _, late_log = self.run_leaky()
+        viewer = self.login(base, "vic")
+        # Whole, and from every offset (one byte inside a secret included); following
+        # next_offset always progresses.
         for task in ("print_secrets", "fail_on_secret", "print_late"):
             url = f"{run_path}/taskInstances/{task}/logs/1"
             whole, _ = self.get(viewer, url)
             self.assertTrue(whole["finished"])
+            self.assertEqual(whole["next_offset"], whole["size"])
             self.assertNoSecret(whole["content"], url)
             if task == "print_late":
                 self.assertIn("late *** late", whole["content"])
@@ -188,9 +205,9 @@ class SecretsTest(WeirTestCase):
                 piece, _ = self.get(viewer, f"{url}?offset={offset}")
                 self.assertNoSecret(piece["content"], f"{url}?offset={offset}")
                 self.assertGreater(piece["next_offset"], offset)
-            self.assertEqual(whole["next_offset"], whole["size"])
 
-        # The CLI.
+    def test_no_cli_command_shows_a_secret(self):
+        _, _, run_id, _ = self.run_leaky()
         outputs = {
             "tasks logs": self.weir("tasks", "logs", "leaky", "print_secrets", run_id),
             "tasks logs (late)": self.weir("tasks", "logs", "leaky", "print_late", run_id),
