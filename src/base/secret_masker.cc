@@ -231,17 +231,29 @@ SecretMasker::SecretMasker(const std::vector<std::string>& secrets) {
   std::stable_sort(patterns_.begin(), patterns_.end(),
                    [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
   for (size_t i = 0; i < patterns_.size(); ++i) {
-    by_first_[static_cast<unsigned char>(patterns_[i][0])].push_back(static_cast<int>(i));
+    auto first = static_cast<unsigned char>(patterns_[i][0]);
+    first_bytes_[first / 64] |= uint64_t{1} << (first % 64);
+    by_prefix_[PrefixOf(patterns_[i].data())].push_back(static_cast<int>(i));
     longest_ = std::max(longest_, patterns_[i].size());
   }
 }
 
+uint32_t SecretMasker::PrefixOf(const char* at) {
+  uint32_t prefix;
+  std::memcpy(&prefix, at, sizeof prefix);
+  return prefix;
+}
+
 std::vector<SecretMasker::Span> SecretMasker::Find(std::string_view text) const {
   std::vector<Span> spans;
-  if (patterns_.empty()) return spans;
-  for (size_t i = 0; i < text.size(); ++i) {
+  if (patterns_.empty() || text.size() < kPrefix) return spans;
+  for (size_t i = 0; i + kPrefix <= text.size(); ++i) {
+    auto first = static_cast<unsigned char>(text[i]);
+    if ((first_bytes_[first / 64] & (uint64_t{1} << (first % 64))) == 0) continue;
+    auto candidates = by_prefix_.find(PrefixOf(text.data() + i));
+    if (candidates == by_prefix_.end()) continue;
     // Patterns are longest first: the first that matches at i covers the most.
-    for (int k : by_first_[static_cast<unsigned char>(text[i])]) {
+    for (int k : candidates->second) {
       const std::string& p = patterns_[k];
       if (p.size() > text.size() - i || std::memcmp(text.data() + i, p.data(), p.size()) != 0) {
         continue;

@@ -2,8 +2,10 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/json.h"
@@ -72,8 +74,14 @@ class SecretMasker {
   // How many bytes at the end of `text` could begin a pattern that continues past it.
   size_t PossibleStartAtEnd(std::string_view text) const;
 
-  std::vector<std::string> patterns_;             // longest first
-  std::array<std::vector<int>, 256> by_first_{};  // indexes into patterns_, by first byte
+  std::vector<std::string> patterns_;  // longest first
+  // Every pattern is at least kPrefix bytes long; a position of the text is compared only
+  // with the patterns that start with its next kPrefix bytes (most positions: none).
+  static constexpr size_t kPrefix = 4;
+  static_assert(kMinSecretLength >= kPrefix);
+  static uint32_t PrefixOf(const char* at);
+  std::array<uint64_t, 4> first_bytes_{};                     // a set of first bytes
+  std::unordered_map<uint32_t, std::vector<int>> by_prefix_;  // indexes into patterns_
   size_t longest_ = 0;
 };
 

@@ -92,14 +92,18 @@ Result<std::string> LookupVariable(MetadataStore& store, std::string_view key) {
   return var->value;
 }
 
-Result<SecretMasker> LoadSecretMasker(MetadataStore& store) {
+Result<std::vector<std::string>> LoadSecretValues(MetadataStore& store) {
   std::vector<std::string> secrets;
   for (const Variable& v : TRY(store.ListVariables())) {
     if (!v.is_secret) continue;
     secrets.push_back(v.value);
     if (const char* env = std::getenv(VariableEnvName(v.key).c_str())) secrets.emplace_back(env);
   }
-  return SecretMasker(secrets);
+  return secrets;
+}
+
+Result<SecretMasker> LoadSecretMasker(MetadataStore& store) {
+  return SecretMasker(TRY(LoadSecretValues(store)));
 }
 
 TemplateContext MakeTemplateContext(const DagSpec& spec, const DagRun& run,

@@ -37,6 +37,7 @@ Result<std::string> LookupVariable(MetadataStore& store, std::string_view key);
 // What must never be shown: the value of every secret variable, and the WEIR_VAR_<KEY>
 // environment value that overrides it in this process. Every output weir makes (a try's
 // log, its rendered arguments and error, API answers, CLI output) passes it.
+Result<std::vector<std::string>> LoadSecretValues(MetadataStore& store);
 Result<SecretMasker> LoadSecretMasker(MetadataStore& store);
 
 // A try made ready to run: its operator, its rendered arguments and its process (whose

@@ -193,6 +193,16 @@ std::shared_ptr<const std::map<std::string, LoadedDag>> Api::Dags() const {
   return dags_;
 }
 
+Result<std::shared_ptr<const SecretMasker>> Api::Masker(MetadataStore& store) {
+  std::vector<std::string> secrets = TRY(LoadSecretValues(store));
+  std::lock_guard lock(masker_mu_);
+  if (masker_ == nullptr || secrets != masker_secrets_) {
+    masker_ = std::make_shared<const SecretMasker>(secrets);
+    masker_secrets_ = std::move(secrets);
+  }
+  return masker_;
+}
+
 Api::StoreLease Api::Lease() {
   {
     std::lock_guard lock(pool_mu_);
@@ -690,8 +700,9 @@ ApiResponse Api::Handle(const ApiRequest& req) {
   // The one place every answer passes on its way out: no secret variable's value leaves the
   // API, in any field (arguments, XCom, errors, conf, logs) or error message. /health shows
   // none, and must answer even when the database cannot.
-  auto masker = is_health ? Result<SecretMasker>(SecretMasker()) : LoadSecretMasker(store);
-  if (!masker) {
+  auto masker =
+      is_health ? std::make_shared<const SecretMasker>() : Masker(store).value_or(nullptr);
+  if (masker == nullptr) {
     return ErrorResponse(503, "unavailable", "cannot read the secret variables to mask the answer");
   }
   ApiCtx c{store, dags ? *dags : kNone, config_, req, clock_, who ? &*who : nullptr, *masker};
