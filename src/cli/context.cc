@@ -51,8 +51,10 @@ Result<bool> InitHome(const Config& config, bool with_examples) {
 }
 
 void WarnIfOpenToOthers(const Config& config) {
+  std::string database = config.database;
+  if (database.starts_with("sqlite://")) database.erase(0, std::string_view("sqlite://").size());
   for (const auto& [path, what] :
-       {std::pair{config.home, "the home"}, std::pair{config.database, "the metadata database"}}) {
+       {std::pair{config.home, "the home"}, std::pair{database, "the metadata database"}}) {
     std::string warning = OpenToOthersWarning(path, what);
     if (!warning.empty()) fmt::print(stderr, "{}\n", warning);
   }

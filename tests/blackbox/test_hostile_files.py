@@ -163,6 +163,17 @@ class OwnerOnlyHome(WeirTestCase):
         p.wait()
         p = self.start("scheduler")
         self.assertNotIn("warning", p.startup_output)
+        p.kill()
+        p.wait()
+        # A database elsewhere is checked too, also when named as a sqlite:/// URL.
+        elsewhere = os.path.join(self.home, "db")
+        os.makedirs(elsewhere, mode=0o700)
+        database = os.path.join(elsewhere, "meta.db")
+        env = self.env(WEIR_DATABASE="sqlite://" + database)
+        self.weir("dags", "list", env=env, check=0)
+        os.chmod(database, 0o644)
+        p = self.start("scheduler", env=env)
+        self.assertIn("warning: the metadata database " + database, p.startup_output)
 
 
 if __name__ == "__main__":
