@@ -97,7 +97,7 @@ Result<int> TestDag(CliState& state, const std::string& dag_id, const std::strin
       extra += ": " + ti.error;
     }
     fmt::print("{}  {:<24} {}{}\n", Clock24(ctx->clock.Now()), ti.task_id, TaskStateName(ti.state),
-               extra);
+               ctx->masker.Mask(extra));
     std::fflush(stdout);
   };
   observer.on_run = [&](const DagRun& r) {
@@ -138,7 +138,7 @@ Result<int> TestDag(CliState& state, const std::string& dag_id, const std::strin
                   {"log", log}});
   }
   fmt::print("\n");
-  t.Print(state.format());
+  t.Print(state.format(), ctx->masker);
   if (interrupted) {
     fmt::print("\ninterrupted after {:.1f}s: running tasks were killed\n", secs);
     return kExitFailed;
@@ -187,7 +187,9 @@ Result<int> TestTask(CliState& state, const std::string& dag_id, const std::stri
   AttemptPaths paths = ctx->attempt_paths();
   PreparedAttempt prepared = TRY(PrepareAttempt(*dag->spec, run, *task, 1, task->retries + 1,
                                                 *ctx->store, paths, ctx->clock.Now()));
+  const SecretMasker& masker = prepared.spec.masker;
   if (render_only) {
+    masker.MaskJson(prepared.args);
     if (state.format() == OutputFormat::kJson) {
       fmt::print("{}\n", prepared.args.dump(2));
     } else {
@@ -215,8 +217,8 @@ Result<int> TestTask(CliState& state, const std::string& dag_id, const std::stri
   executor.Shutdown();
   TaskOutcome outcome = prepared.op->Interpret(prepared.args, *finished);
   fmt::print("\ntask {} {}", task_id, TaskStateName(outcome.state));
-  if (!outcome.xcom.is_null()) fmt::print(", XCom {}", outcome.xcom.dump());
-  if (!outcome.error.empty()) fmt::print(": {}", outcome.error);
+  if (!outcome.xcom.is_null()) fmt::print(", XCom {}", masker.Mask(outcome.xcom.dump()));
+  if (!outcome.error.empty()) fmt::print(": {}", masker.Mask(outcome.error));
   fmt::print("\n");
   return outcome.state == TaskState::kFailed ? kExitFailed : kExitOk;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/json.h"
+#include "base/secret_masker.h"
 #include "base/status.h"
 #include "engine/dag_registry.h"
 #include "env/clock.h"
@@ -66,6 +67,9 @@ class Api {
   class StoreLease;
   StoreLease Lease();
   std::shared_ptr<const std::map<std::string, LoadedDag>> Dags() const;
+  // The masker every answer passes, for the secret values read for this request: built
+  // again only when they changed.
+  Result<std::shared_ptr<const SecretMasker>> Masker(MetadataStore& store);
 
   ApiConfig config_;
   SystemClock clock_;
@@ -76,6 +80,9 @@ class Api {
   std::unique_ptr<MetadataStore> registry_store_;
   std::unique_ptr<DagRegistry> registry_;
   std::mutex reload_mu_;
+  std::mutex masker_mu_;
+  std::vector<std::string> masker_secrets_;     // GUARDED_BY(masker_mu_)
+  std::shared_ptr<const SecretMasker> masker_;  // GUARDED_BY(masker_mu_)
 };
 
 // {"error": {"code": "...", "message": "..."}} with the HTTP status for `error`.
