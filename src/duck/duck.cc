@@ -76,7 +76,26 @@ Result<std::unique_ptr<DuckDatabase>> DuckDatabase::Open(const std::string& path
     pause = std::min(pause * 2, std::chrono::milliseconds(1000));
   }
   api->destroy_config(&config);
-  return std::unique_ptr<DuckDatabase>(new DuckDatabase(api, db));
+  auto database = std::unique_ptr<DuckDatabase>(new DuckDatabase(api, db));
+  if (options.confined) TRY(database->Confine(options.allowed_directories));
+  return database;
+}
+
+Status DuckDatabase::Confine(const std::vector<std::string>& allowed_directories) {
+  // In this order: the allow-list cannot be set once external access is off, and nothing can
+  // be set once the configuration is locked. The settings are the database's, so they hold
+  // for every connection made later.
+  std::string list;
+  for (std::string dir : allowed_directories) {
+    if (!dir.ends_with('/')) dir += '/';  // a folder, not every path that starts like it
+    list += (list.empty() ? "" : ", ") + DuckString(dir);
+  }
+  auto con = TRY(Connect());
+  if (!list.empty()) TRY(con.Execute("SET allowed_directories = [" + list + "]", "DuckDB"));
+  TRY(con.Execute("SET enable_external_access = false", "DuckDB"));
+  TRY(con.Execute("SET lock_configuration = true", "DuckDB"));
+  confined_ = true;
+  return {};
 }
 
 DuckDatabase::~DuckDatabase() { api_->close(&db_); }
@@ -86,11 +105,11 @@ Result<DuckConnection> DuckDatabase::Connect() {
   if (api_->connect(db_, &con) != DuckDBSuccess) {
     return Err(ErrorCode::kIo, "cannot connect to the DuckDB database");
   }
-  return DuckConnection(api_, con);
+  return DuckConnection(api_, con, confined_);
 }
 
 DuckConnection::DuckConnection(DuckConnection&& other) noexcept
-    : api_(other.api_), con_(other.con_) {
+    : api_(other.api_), con_(other.con_), queries_only_(other.queries_only_) {
   other.con_ = nullptr;
 }
 
@@ -181,6 +200,22 @@ Result<DuckRows> DuckConnection::Query(const std::string& sql, std::string_view 
   return RowsOf(api_, &r);
 }
 
+namespace {
+
+Status CheckQueryOnly(duckdb_statement_type type, idx_t i, idx_t count, std::string_view what) {
+  if (type == DUCKDB_STATEMENT_TYPE_SELECT || type == DUCKDB_STATEMENT_TYPE_EXPLAIN ||
+      type == DUCKDB_STATEMENT_TYPE_PRAGMA) {
+    return {};
+  }
+  return Err(ErrorCode::kInvalidArgument,
+             "{} (statement {} of {}): this connection is read-only: only queries run (SELECT, "
+             "EXPLAIN, DESCRIBE, SHOW, PRAGMA); statements that write files, attach databases "
+             "or change settings are refused",
+             what, i + 1, count);
+}
+
+}  // namespace
+
 Result<DuckRows> DuckConnection::QueryEach(const std::string& sql, std::string_view what,
                                            const Json& parameters) {
   duckdb_extracted_statements statements = nullptr;
@@ -209,6 +244,7 @@ Result<DuckRows> DuckConnection::QueryEach(const std::string& sql, std::string_v
       return Err(ErrorCode::kInvalidArgument, "{} (statement {} of {}): {}", what, i + 1, count,
                  e != nullptr ? e : "cannot prepare");
     }
+    if (queries_only_) TRY(CheckQueryOnly(api_->prepared_statement_type(prepared), i, count, what));
     TRY_CONTEXT(BindParameters(api_, prepared, parameters),
                 fmt::format("{} (statement {} of {})", what, i + 1, count));
     duckdb_result r;

@@ -44,6 +44,7 @@ struct DuckApi {
   decltype(&duckdb_bind_double) bind_double;
   decltype(&duckdb_bind_boolean) bind_boolean;
   decltype(&duckdb_bind_null) bind_null;
+  decltype(&duckdb_prepared_statement_type) prepared_statement_type;
   std::string path;  // the library that was loaded
 };
 
