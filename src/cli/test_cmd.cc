@@ -46,10 +46,12 @@ int RunNative(const std::string& name) {
 
 std::string Clock24(Time t) { return FormatTime(t, "%H:%M:%S"); }
 
-Result<int> TestDag(CliState& state, const std::string& dag_id, const std::string& date) {
+Result<int> TestDag(CliState& state, const std::string& dag_id, const std::string& date,
+                    const std::string& conf_text) {
   auto ctx = TRY(state.Open());
   const LoadedDag* dag = TRY(ctx->FindDag(dag_id));
   TriggerRequest req;
+  if (!conf_text.empty()) req.conf = TRY(ParseJson(conf_text, "--conf"));
   req.logical_date = date.empty() ? ctx->clock.Now()
                                   : TRY(ParseCliDate(date, dag->spec->timezone, "logical date"));
   req.run_type = RunType::kTest;
@@ -226,13 +228,14 @@ Result<int> TestTask(CliState& state, const std::string& dag_id, const std::stri
 }  // namespace
 
 void AddDagsTestCommands(CLI::App& dags, CLI::App& tasks, CliState& state) {
-  static std::string dag_id, task_id, date;
+  static std::string dag_id, task_id, date, conf;
   auto* test = dags.add_subcommand(
       "test", "Run one whole run of a DAG now, in the foreground, printing task states");
   test->add_option("dag_id", dag_id, "The DAG")->required();
   test->add_option("logical_date", date, "Logical date (YYYY-MM-DD[THH:MM]); default now");
+  test->add_option("-c,--conf", conf, "JSON object: params overrides and dag_run.conf");
   AddOutputOption(test, state);
-  test->callback([&state] { state.Run([&] { return TestDag(state, dag_id, date); }); });
+  test->callback([&state] { state.Run([&] { return TestDag(state, dag_id, date, conf); }); });
 
   auto* ttest =
       tasks.add_subcommand("test", "Run one task now, printing its log; records no state");

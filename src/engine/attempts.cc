@@ -45,13 +45,19 @@ std::string VariableEnvName(std::string_view key) {
 }
 
 // Replaces each argument that names a template file (a .sql file next to the DAG file, for
-// the sql operator) with the file's content, rendered.
+// the sql operator) with the file's content, rendered. Whether an argument names a file is
+// decided on the value as written in the DAG file (as Airflow's template_ext does), never on
+// its rendered value: a run's conf must not be able to pick a file to read and render.
 Status RenderTemplateFiles(const OperatorSchema& schema, const DagSpec& spec,
-                           const TemplateContext& ctx, Json& args) {
+                           const TemplateContext& ctx, const Json& written, Json& args) {
   for (const std::string& name : schema.template_file_args) {
-    if (!args.is_object() || !args.contains(name) || !args[name].is_string()) continue;
-    std::string value = args[name].get<std::string>();
-    if (value.find('\n') != std::string::npos) continue;
+    if (!written.is_object() || !written.contains(name) || !written[name].is_string() ||
+        !args.contains(name)) {
+      continue;
+    }
+    std::string value = written[name].get<std::string>();
+    // A value with a template in it (rendering changed it) is SQL text, not a file name.
+    if (value.find('\n') != std::string::npos || args[name] != written[name]) continue;
     bool named = false;
     for (const std::string& ext : schema.template_exts) named = named || value.ends_with(ext);
     if (!named) continue;
@@ -172,7 +178,7 @@ Result<PreparedAttempt> PrepareAttempt(const DagSpec& spec, const DagRun& run, c
   TemplateContext ctx = MakeTemplateContext(spec, run, task.task_id, try_number, store);
   std::string where = spec.fileloc + ": task '" + task.task_id + "'";
   out.args = TRY(RenderArgs(task.args, ctx, where));
-  TRY(RenderTemplateFiles(out.op->schema(), spec, ctx, out.args));
+  TRY(RenderTemplateFiles(out.op->schema(), spec, ctx, task.args, out.args));
 
   AttemptContext actx;
   actx.dag_id = spec.dag_id;

@@ -133,6 +133,9 @@ Json ParamJson(const ParamSpec& p) {
          {"enum", p.enum_values}};
   if (p.minimum) j["minimum"] = *p.minimum;
   if (p.maximum) j["maximum"] = *p.maximum;
+  if (p.min_length) j["min_length"] = *p.min_length;
+  if (p.max_length) j["max_length"] = *p.max_length;
+  if (!p.pattern.empty()) j["pattern"] = p.pattern;
   return j;
 }
 
@@ -287,6 +290,7 @@ Result<Json> GetDag(ApiCtx& c, const std::string& dag_id) {
     for (const auto& p : spec.params) params.push_back(ParamJson(p));
     j["tasks"] = std::move(tasks);
     j["params"] = std::move(params);
+    j["strict_conf"] = spec.strict_conf;
     j["catchup"] = spec.catchup;
     j["max_active_runs"] = spec.max_active_runs;
     j["start_date"] = spec.start_date ? Json(FormatIso(*spec.start_date)) : Json();
