@@ -4,6 +4,8 @@
 #include <set>
 #include <thread>
 
+#include "base/sql_parameters.h"
+
 namespace weir {
 
 namespace {
@@ -74,7 +76,26 @@ Result<std::unique_ptr<DuckDatabase>> DuckDatabase::Open(const std::string& path
     pause = std::min(pause * 2, std::chrono::milliseconds(1000));
   }
   api->destroy_config(&config);
-  return std::unique_ptr<DuckDatabase>(new DuckDatabase(api, db));
+  auto database = std::unique_ptr<DuckDatabase>(new DuckDatabase(api, db));
+  if (options.confined) TRY(database->Confine(options.allowed_directories));
+  return database;
+}
+
+Status DuckDatabase::Confine(const std::vector<std::string>& allowed_directories) {
+  // In this order: the allow-list cannot be set once external access is off, and nothing can
+  // be set once the configuration is locked. The settings are the database's, so they hold
+  // for every connection made later.
+  std::string list;
+  for (std::string dir : allowed_directories) {
+    if (!dir.ends_with('/')) dir += '/';  // a folder, not every path that starts like it
+    list += (list.empty() ? "" : ", ") + DuckString(dir);
+  }
+  auto con = TRY(Connect());
+  if (!list.empty()) TRY(con.Execute("SET allowed_directories = [" + list + "]", "DuckDB"));
+  TRY(con.Execute("SET enable_external_access = false", "DuckDB"));
+  TRY(con.Execute("SET lock_configuration = true", "DuckDB"));
+  confined_ = true;
+  return {};
 }
 
 DuckDatabase::~DuckDatabase() { api_->close(&db_); }
@@ -84,11 +105,11 @@ Result<DuckConnection> DuckDatabase::Connect() {
   if (api_->connect(db_, &con) != DuckDBSuccess) {
     return Err(ErrorCode::kIo, "cannot connect to the DuckDB database");
   }
-  return DuckConnection(api_, con);
+  return DuckConnection(api_, con, confined_);
 }
 
 DuckConnection::DuckConnection(DuckConnection&& other) noexcept
-    : api_(other.api_), con_(other.con_) {
+    : api_(other.api_), con_(other.con_), queries_only_(other.queries_only_) {
   other.con_ = nullptr;
 }
 
@@ -136,6 +157,37 @@ DuckRows RowsOf(const DuckApi* api, duckdb_result* r) {
   return out;
 }
 
+duckdb_state BindValue(const DuckApi* api, duckdb_prepared_statement p, idx_t i, const Json& v) {
+  if (v.is_null()) return api->bind_null(p, i);
+  if (v.is_boolean()) return api->bind_boolean(p, i, v.get<bool>());
+  if (v.is_number_integer() && !v.is_number_unsigned())
+    return api->bind_int64(p, i, v.get<int64_t>());
+  if (v.is_number_unsigned() && v.get<uint64_t>() <= INT64_MAX) {
+    return api->bind_int64(p, i, static_cast<int64_t>(v.get<uint64_t>()));
+  }
+  if (v.is_number()) return api->bind_double(p, i, v.get<double>());
+  std::string text =
+      v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return api->bind_varchar_length(p, i, text.data(), text.size());
+}
+
+// Binds each placeholder of a prepared statement to its value in `parameters`.
+Status BindParameters(const DuckApi* api, duckdb_prepared_statement prepared,
+                      const Json& parameters) {
+  idx_t count = api->nparams(prepared);
+  for (idx_t i = 1; i <= count; ++i) {
+    const char* raw = api->parameter_name(prepared, i);
+    std::string name = raw != nullptr ? raw : std::to_string(i);
+    if (raw != nullptr) api->free(const_cast<char*>(raw));
+    const Json* value = TRY(SqlParameterValue(parameters, name));
+    if (BindValue(api, prepared, i, *value) != DuckDBSuccess) {
+      return Err(ErrorCode::kInvalidArgument, "cannot bind {} to ${}",
+                 value->dump(-1, ' ', false, Json::error_handler_t::replace), name);
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<DuckRows> DuckConnection::Query(const std::string& sql, std::string_view what) {
@@ -148,7 +200,24 @@ Result<DuckRows> DuckConnection::Query(const std::string& sql, std::string_view 
   return RowsOf(api_, &r);
 }
 
-Result<DuckRows> DuckConnection::QueryEach(const std::string& sql, std::string_view what) {
+namespace {
+
+Status CheckQueryOnly(duckdb_statement_type type, idx_t i, idx_t count, std::string_view what) {
+  if (type == DUCKDB_STATEMENT_TYPE_SELECT || type == DUCKDB_STATEMENT_TYPE_EXPLAIN ||
+      type == DUCKDB_STATEMENT_TYPE_PRAGMA) {
+    return {};
+  }
+  return Err(ErrorCode::kInvalidArgument,
+             "{} (statement {} of {}): this connection is read-only: only queries run (SELECT, "
+             "EXPLAIN, DESCRIBE, SHOW, PRAGMA); statements that write files, attach databases "
+             "or change settings are refused",
+             what, i + 1, count);
+}
+
+}  // namespace
+
+Result<DuckRows> DuckConnection::QueryEach(const std::string& sql, std::string_view what,
+                                           const Json& parameters) {
   duckdb_extracted_statements statements = nullptr;
   idx_t count = api_->extract_statements(con_, sql.c_str(), &statements);
   struct Extracted {
@@ -175,6 +244,9 @@ Result<DuckRows> DuckConnection::QueryEach(const std::string& sql, std::string_v
       return Err(ErrorCode::kInvalidArgument, "{} (statement {} of {}): {}", what, i + 1, count,
                  e != nullptr ? e : "cannot prepare");
     }
+    if (queries_only_) TRY(CheckQueryOnly(api_->prepared_statement_type(prepared), i, count, what));
+    TRY_CONTEXT(BindParameters(api_, prepared, parameters),
+                fmt::format("{} (statement {} of {})", what, i + 1, count));
     duckdb_result r;
     state = api_->execute_prepared(prepared, &r);
     ResultGuard guard(api_, &r);

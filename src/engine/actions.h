@@ -32,8 +32,13 @@ struct TriggerRequest {
   bool replace_existing = false;  // delete a run with the same run_id first (`dags test`)
 };
 
-// Creates a queued run. Validates conf against the DAG's params (types, enums, required) and
-// its size (CheckConfSize).
+// Checks a run's conf before the run exists: a JSON object of at most kMaxConfBytes; with
+// strict_conf, no key beyond the DAG's params; every param present or defaulted and within its
+// rules (type, enum, bounds, lengths, pattern). Errors are kInvalidArgument (HTTP 400, exit 2) and
+// name the key and the rule.
+Status ValidateConf(const DagSpec& spec, const Json& conf);
+
+// Creates a queued run. Validates conf first (ValidateConf).
 Result<DagRun> TriggerRun(MetadataStore& store, const LoadedDag& dag, const Clock& clock,
                           const TriggerRequest& request);
 

@@ -11,6 +11,7 @@
 #include "base/hash.h"
 #include "base/ids.h"
 #include "model/task_loader.h"
+#include "model/yaml_limits.h"
 #include "model/yaml_reader.h"
 
 namespace weir {
@@ -32,6 +33,7 @@ const std::vector<std::string>& DagKeys() {
                                                  "dagrun_timeout",
                                                  "tags",
                                                  "params",
+                                                 "strict_conf",
                                                  "default_args",
                                                  "tasks",
                                                  "is_paused_upon_creation"};
@@ -69,6 +71,8 @@ Status ReadDagSettings(const YamlReader& reader, const YamlMap& top, DagSpec* da
       dag->catchup = TRY(reader.Bool(e));
     } else if (e.key == "is_paused_upon_creation") {
       dag->is_paused_upon_creation = TRY(reader.Bool(e));
+    } else if (e.key == "strict_conf") {
+      dag->strict_conf = TRY(reader.Bool(e));
     } else if (e.key == "max_active_runs" || e.key == "max_active_tasks") {
       int64_t v = TRY(reader.Integer(e));
       if (v < 1 || v > 1'000'000) {
@@ -187,6 +191,8 @@ Result<DagSpec> ParseDag(std::string_view yaml_text, const std::string& fileloc,
     return fmt::format("{}:{}:{}", fileloc, mark.is_null() ? 1 : mark.line + 1,
                        mark.is_null() ? 1 : mark.column + 1);
   };
+  // Before any node is built: the walks below are linear in the expanded size and recursive.
+  TRY(CheckYamlLimits(yaml_text, fileloc));
   try {
     std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml_text));
     if (docs.empty() || IsNullNode(docs[0])) {

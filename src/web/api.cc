@@ -134,6 +134,9 @@ Json ParamJson(const ParamSpec& p) {
          {"enum", p.enum_values}};
   if (p.minimum) j["minimum"] = *p.minimum;
   if (p.maximum) j["maximum"] = *p.maximum;
+  if (p.min_length) j["min_length"] = *p.min_length;
+  if (p.max_length) j["max_length"] = *p.max_length;
+  if (!p.pattern.empty()) j["pattern"] = p.pattern;
   return j;
 }
 
@@ -194,6 +197,16 @@ Status Api::ReloadDags() {
 std::shared_ptr<const std::map<std::string, LoadedDag>> Api::Dags() const {
   std::shared_lock lock(dags_mu_);
   return dags_;
+}
+
+Result<std::shared_ptr<const SecretMasker>> Api::Masker(MetadataStore& store) {
+  std::vector<std::string> secrets = TRY(LoadSecretValues(store));
+  std::lock_guard lock(masker_mu_);
+  if (masker_ == nullptr || secrets != masker_secrets_) {
+    masker_ = std::make_shared<const SecretMasker>(secrets);
+    masker_secrets_ = std::move(secrets);
+  }
+  return masker_;
 }
 
 Api::StoreLease Api::Lease() {
@@ -280,6 +293,7 @@ Result<Json> GetDag(ApiCtx& c, const std::string& dag_id) {
     for (const auto& p : spec.params) params.push_back(ParamJson(p));
     j["tasks"] = std::move(tasks);
     j["params"] = std::move(params);
+    j["strict_conf"] = spec.strict_conf;
     j["catchup"] = spec.catchup;
     j["max_active_runs"] = spec.max_active_runs;
     j["start_date"] = spec.start_date ? Json(FormatIso(*spec.start_date)) : Json();
@@ -340,37 +354,6 @@ Result<Json> ListTaskInstances(ApiCtx& c, const std::string& dag_id, const std::
   return PageOf(tis, page, "task_instances", TaskInstanceJson);
 }
 
-// The values of secret variables, longest first: a secret never leaves the API, even where a
-// template put it into a task's arguments, its XCom, its error or its log.
-std::vector<std::string> SecretValues(MetadataStore& store) {
-  std::vector<std::string> out;
-  if (auto vars = store.ListVariables()) {
-    for (const auto& v : *vars) {
-      if (v.is_secret && v.value.size() >= 3) out.push_back(v.value);
-    }
-  }
-  std::sort(out.begin(), out.end(),
-            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-  return out;
-}
-
-void RedactText(std::string& text, const std::vector<std::string>& secrets) {
-  for (const auto& secret : secrets) {
-    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) {
-      text.replace(at, secret.size(), "***");
-    }
-  }
-}
-
-void Redact(Json& j, const std::vector<std::string>& secrets) {
-  if (secrets.empty()) return;
-  if (j.is_string()) {
-    RedactText(j.get_ref<std::string&>(), secrets);
-  } else if (j.is_array() || j.is_object()) {
-    for (auto& v : j) Redact(v, secrets);
-  }
-}
-
 Result<Json> GetTaskInstance(ApiCtx& c, const std::string& dag_id, const std::string& run_id,
                              const std::string& task_id) {
   TaskInstance ti = TRY(c.store.GetTaskInstance(dag_id, run_id, task_id));
@@ -385,37 +368,23 @@ Result<Json> GetTaskInstance(ApiCtx& c, const std::string& dag_id, const std::st
     if (x.task_id == task_id) xcom[x.key] = x.value;
   }
   j["xcom"] = std::move(xcom);
-  Redact(j, SecretValues(c.store));
   return j;
 }
 
-// How many bytes at the end of a piece of a log to keep for the next piece: the start of a
-// secret's value (it may finish in the next piece, and is masked only when whole) and an
-// incomplete UTF-8 character (so no piece splits one).
-size_t HeldBack(std::string_view text, const std::vector<std::string>& secrets) {
-  size_t held = 0;
-  for (const auto& secret : secrets) {
-    for (size_t k = std::min(secret.size() - 1, text.size()); k > held; --k) {
-      if (text.substr(text.size() - k) == std::string_view(secret).substr(0, k)) {
-        held = k;
-        break;
-      }
-    }
-  }
-  // The last character's lead byte, at most 3 bytes back; a continuation run longer than a
-  // character is not UTF-8 and is left to the JSON writer to replace.
+// How many bytes at the end of `text` begin a UTF-8 character that is not complete (no
+// piece of a log splits one). A continuation run longer than a character is not UTF-8 and
+// is left to the JSON writer to replace.
+size_t IncompleteCharacter(std::string_view text) {
   size_t lead = text.size();
   while (lead > 0 && text.size() - lead < 4 &&
          (static_cast<unsigned char>(text[lead - 1]) & 0xC0) == 0x80) {
     --lead;
   }
-  if (lead > 0) {
-    auto c = static_cast<unsigned char>(text[lead - 1]);
-    size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-    size_t have = text.size() - (lead - 1);
-    if (need > 1 && have < need) held = std::max(held, have);
-  }
-  return held;
+  if (lead == 0) return 0;
+  auto c = static_cast<unsigned char>(text[lead - 1]);
+  size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+  size_t have = text.size() - (lead - 1);
+  return need > 1 && have < need ? have : 0;
 }
 
 // A piece of a try's log from byte `offset`: {content, offset, next_offset, size, finished}.
@@ -443,36 +412,54 @@ Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& ru
   // Long polling: with `wait`, a request at the end of a running try's log returns as soon
   // as more is written (or the try ends), so a client tailing it keeps up without hammering.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
+  // A piece is masked with the bytes around it (the masker's context), so a piece that
+  // starts or ends inside a secret shows none of it: the secret's bytes in the piece become
+  // "***", and one that crosses the piece's end comes whole.
+  const int64_t context = static_cast<int64_t>(c.masker.context());
   std::string content;
   int64_t size = 0;
+  int64_t next = offset;
   bool finished = false;
-  std::vector<std::string> secrets = SecretValues(c.store);
   for (;;) {
-    content.clear();
+    std::string window;
+    int64_t start = std::max<int64_t>(0, offset - context);
+    int64_t to = offset;
     size = 0;
     std::ifstream in(path, std::ios::binary);
     if (in) {
       in.seekg(0, std::ios::end);
       size = in.tellg();
       if (offset < size) {
-        in.seekg(offset);
-        content.resize(std::min<size_t>(kMaxLogChunk, static_cast<size_t>(size - offset)));
-        in.read(content.data(), static_cast<std::streamsize>(content.size()));
-        content.resize(static_cast<size_t>(in.gcount()));
+        to = offset + std::min<int64_t>(kMaxLogChunk, size - offset);
+        window.resize(static_cast<size_t>(std::min(size, to + context) - start));
+        in.seekg(start);
+        in.read(window.data(), static_cast<std::streamsize>(window.size()));
+        window.resize(static_cast<size_t>(in.gcount()));
+        to = std::min(to, start + static_cast<int64_t>(window.size()));
       }
     }
+    // `ti` was read before the file: when it says the try is over, the file was complete.
     finished = try_number < ti.try_number ||
                (ti.state != TaskState::kRunning && ti.state != TaskState::kQueued);
-    // The end of the log, once the try is over, is sent whole; anywhere else a piece keeps
-    // back what must not be cut (the next piece starts there).
-    bool at_end = finished && offset + static_cast<int64_t>(content.size()) >= size;
-    if (!at_end) content.resize(content.size() - HeldBack(content, secrets));
-    if (!content.empty() || finished || std::chrono::steady_clock::now() >= deadline) break;
+    if (to <= offset) {
+      content.clear();
+      next = offset;
+    } else {
+      int64_t stop = start + static_cast<int64_t>(window.size());
+      // The end of the log, once the try is over, is sent whole; anywhere else a piece keeps
+      // back the start of a character that is cut (the next piece starts there).
+      if (!(finished && to >= size)) {
+        to -= static_cast<int64_t>(
+            IncompleteCharacter(std::string_view(window).substr(offset - start, to - offset)));
+      }
+      auto piece = c.masker.MaskRange(window, offset - start, to - start, finished && stop >= size);
+      content = std::move(piece.text);
+      next = start + static_cast<int64_t>(piece.end);
+    }
+    if (next > offset || finished || std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     ti = TRY(c.store.GetTaskInstance(dag_id, run_id, task_id));
   }
-  int64_t next = offset + static_cast<int64_t>(content.size());
-  RedactText(content, secrets);
   return Json{{"content", std::move(content)},
               {"offset", offset},
               {"next_offset", next},
@@ -779,10 +766,20 @@ ApiResponse Api::Handle(const ApiRequest& req) {
     if (stale && ReloadDags()) dags = Dags();
   }
   static const std::map<std::string, LoadedDag> kNone;
-  ApiCtx c{store, dags ? *dags : kNone, config_, req, clock_, who ? &*who : nullptr, long_polls_};
+  // The one place every answer passes on its way out: no secret variable's value leaves the
+  // API, in any field (arguments, XCom, errors, conf, logs) or error message. /health shows
+  // none, and must answer even when the database cannot.
+  auto masker =
+      is_health ? std::make_shared<const SecretMasker>() : Masker(store).value_or(nullptr);
+  if (masker == nullptr) {
+    return ErrorResponse(503, "unavailable", "cannot read the secret variables to mask the answer");
+  }
+  ApiCtx c{store,  dags ? *dags : kNone,  config_, req,
+           clock_, who ? &*who : nullptr, *masker, long_polls_};
   auto body = Route(c, segments);
-  if (!body) return ErrorResponse(body.error());
-  return JsonResponse(std::move(*body));
+  ApiResponse r = body ? JsonResponse(std::move(*body)) : ErrorResponse(body.error());
+  masker->MaskJson(r.body);
+  return r;
 }
 
 }  // namespace weir

@@ -10,6 +10,7 @@
 
 #include "auth/login_throttle.h"
 #include "base/json.h"
+#include "base/secret_masker.h"
 #include "base/status.h"
 #include "engine/dag_registry.h"
 #include "env/clock.h"
@@ -76,6 +77,9 @@ class Api {
   class StoreLease;
   StoreLease Lease();
   std::shared_ptr<const std::map<std::string, LoadedDag>> Dags() const;
+  // The masker every answer passes, for the secret values read for this request: built
+  // again only when they changed.
+  Result<std::shared_ptr<const SecretMasker>> Masker(MetadataStore& store);
 
   ApiConfig config_;
   SystemClock clock_;
@@ -86,7 +90,10 @@ class Api {
   std::unique_ptr<MetadataStore> registry_store_;
   std::unique_ptr<DagRegistry> registry_;
   std::mutex reload_mu_;
-  LoginThrottle unknown_users_;  // failed logins to usernames that have no account
+  std::mutex masker_mu_;
+  std::vector<std::string> masker_secrets_;     // GUARDED_BY(masker_mu_)
+  std::shared_ptr<const SecretMasker> masker_;  // GUARDED_BY(masker_mu_)
+  LoginThrottle unknown_users_;                 // failed logins to usernames that have no account
   LongPolls long_polls_;
 };
 

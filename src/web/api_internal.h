@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "auth/authenticator.h"
+#include "base/secret_masker.h"
 #include "engine/dag_registry.h"
 #include "env/clock.h"
 #include "web/api.h"
@@ -21,6 +22,7 @@ struct ApiCtx {
   const ApiRequest& req;
   const Clock& clock;
   const AuthenticatedUser* who;  // null for the public endpoints
+  const SecretMasker& masker;    // every answer passes it (Api::Handle); logs use it by range
   LongPolls& long_polls;
 };
 

@@ -141,6 +141,7 @@ Result<Json> SetVariable(ApiCtx& c, const std::string& key_in_path) {
   v.description = TRY(StringField(body, "description", false));
   v.is_secret = TRY(BoolField(body, "is_secret", false));
   if (v.key.empty()) return Err(ErrorCode::kInvalidArgument, "'key' must not be empty");
+  if (v.is_secret) TRY(CheckSecretValue(v.value));
   TRY(c.store.SetVariable(v));
   return VariableJson(v);
 }

@@ -60,6 +60,9 @@ export interface Param {
   enum: unknown[];
   minimum?: number;
   maximum?: number;
+  min_length?: number;
+  max_length?: number;
+  pattern?: string;
 }
 
 export interface DagDetail extends Dag {
