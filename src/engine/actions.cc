@@ -50,10 +50,22 @@ Result<std::vector<TaskInstance>> Select(MetadataStore& store, const DagSpec& sp
 
 }  // namespace
 
+Status CheckConfSize(const Json& conf) {
+  size_t size = conf.dump(-1, ' ', false, Json::error_handler_t::replace).size();
+  if (size > kMaxConfBytes) {
+    return Err(ErrorCode::kInvalidArgument,
+               "conf is {} bytes of JSON; a run's conf may have at most {} (pass large data "
+               "through a file or the lake, and its path in conf)",
+               size, kMaxConfBytes);
+  }
+  return {};
+}
+
 Status ValidateConf(const DagSpec& spec, const Json& conf) {
   if (!conf.is_object()) {
     return Err(ErrorCode::kInvalidArgument, "conf must be a JSON object, got {}", conf.dump());
   }
+  TRY(CheckConfSize(conf));
   if (spec.strict_conf) {
     for (const auto& [key, unused] : conf.items()) {
       if (spec.FindParam(key) != nullptr) continue;

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <span>
 #include <thread>
+#include <unordered_set>
 
 #include "auth/role.h"
 #include "auth/secrets.h"
@@ -170,7 +171,9 @@ class Api::StoreLease {
   std::unique_ptr<MetadataStore> store_;
 };
 
-Api::Api(ApiConfig config) : config_(std::move(config)) {}
+Api::Api(ApiConfig config)
+    : config_(std::move(config)),
+      long_polls_(config_.max_long_polls, config_.max_long_polls_per_user) {}
 Api::~Api() = default;
 
 Result<std::unique_ptr<Api>> Api::Open(ApiConfig config) {
@@ -403,6 +406,9 @@ Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& ru
   }
   int64_t offset = TRY(IntParam(c.req, "offset", 0, 0, INT64_MAX));
   int64_t wait_seconds = TRY(IntParam(c.req, "wait", 0, 0, kMaxLogWaitSeconds));
+  LongPolls::Slot slot =
+      wait_seconds > 0 ? c.long_polls.Take(c.who->user.username) : LongPolls::Slot();
+  if (!slot.held()) wait_seconds = 0;  // too many waiting already: answer at once
   // Long polling: with `wait`, a request at the end of a running try's log returns as soon
   // as more is written (or the try ends), so a client tailing it keeps up without hammering.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
@@ -462,31 +468,48 @@ Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& ru
 }
 
 // The grid (Airflow's main view): the newest runs (limit_runs, default 25, at most 365) as
-// columns and the DAG's tasks as rows, each cell a state and try number.
+// columns and a page of the DAG's tasks (task_limit, default 1000, from task_offset) as rows,
+// each cell a state and try number. Its cost is linear in the task instances of those runs.
 Result<Json> Grid(ApiCtx& c, const std::string& dag_id) {
   TRY(c.store.GetDag(dag_id));
   int limit_runs = static_cast<int>(TRY(IntParam(c.req, "limit_runs", 25, 1, 365)));
+  auto task_limit = static_cast<size_t>(TRY(IntParam(c.req, "task_limit", 1000, 1, 100'000)));
+  auto task_offset = static_cast<size_t>(TRY(IntParam(c.req, "task_offset", 0, 0, 1 << 30)));
   RunFilter filter;
   filter.dag_id = dag_id;
   filter.limit = limit_runs;
   Json runs = Json::array();
   for (const auto& r : TRY(c.store.ListRuns(filter))) runs.push_back(DagRunJson(r));
-  Json cells = Json::object();
   std::vector<std::string> task_order;
+  std::unordered_set<std::string> known;
   auto it = c.dags.find(dag_id);
   if (it != c.dags.end()) {
-    for (const auto& t : *it->second.topo_order) task_order.push_back(t);
-  }
-  for (const auto& ti : TRY(c.store.ListTaskInstancesOfDag(dag_id, limit_runs))) {
-    cells[ti.run_id][ti.task_id] =
-        Json{{"state", TaskStateName(ti.state)}, {"try_number", ti.try_number}};
-    if (std::find(task_order.begin(), task_order.end(), ti.task_id) == task_order.end()) {
-      task_order.push_back(ti.task_id);  // a task the current version no longer has
+    for (const auto& t : *it->second.topo_order) {
+      task_order.push_back(t);
+      known.insert(t);
     }
   }
+  auto tis = TRY(c.store.ListTaskInstancesOfDag(dag_id, limit_runs));
+  for (const auto& ti : tis) {
+    // A task the current version no longer has goes last.
+    if (known.insert(ti.task_id).second) task_order.push_back(ti.task_id);
+  }
+  size_t first = std::min(task_offset, task_order.size());
+  size_t last = std::min(task_order.size(), first + task_limit);
+  std::unordered_set<std::string_view> shown(task_order.begin() + first, task_order.begin() + last);
+  Json cells = Json::object();
+  for (const auto& ti : tis) {
+    if (!shown.contains(ti.task_id)) continue;
+    cells[ti.run_id][ti.task_id] =
+        Json{{"state", TaskStateName(ti.state)}, {"try_number", ti.try_number}};
+  }
+  size_t total_tasks = task_order.size();
+  std::vector<std::string> page(std::make_move_iterator(task_order.begin() + first),
+                                std::make_move_iterator(task_order.begin() + last));
   return Json{{"dag_id", dag_id},
               {"runs", std::move(runs)},
-              {"tasks", std::move(task_order)},
+              {"tasks", std::move(page)},
+              {"total_tasks", total_tasks},
               {"cells", std::move(cells)}};
 }
 
@@ -604,6 +627,35 @@ ApiResponse AuthError(const Error& e) {
 
 }  // namespace
 
+bool IsJsonContentType(std::string_view content_type) {
+  std::string type = ToLower(content_type.substr(0, content_type.find(';')));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+  return type == "application/json";
+}
+
+Status FromThisSite(const ApiRequest& req) {
+  // Browsers send Sec-Fetch-Site (and Origin) with every fetch that changes state; clients
+  // that send neither (curl, scripts) are no browser, so no other site is driving them.
+  const std::string& site = req.sec_fetch_site;
+  if (!site.empty() && site != "same-origin" && site != "none") {
+    return Err(ErrorCode::kInvalidArgument,
+               "a state change from another site is refused (Sec-Fetch-Site: {})", site);
+  }
+  if (!req.origin.empty()) {
+    size_t scheme = req.origin.find("://");
+    std::string_view authority = scheme == std::string::npos
+                                     ? std::string_view()
+                                     : std::string_view(req.origin).substr(scheme + 3);
+    if (authority.empty() || ToLower(authority) != ToLower(req.host)) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "a state change from another site is refused (Origin {} is not {}); behind a "
+                 "proxy, pass the Host header through",
+                 req.origin, req.host);
+    }
+  }
+  return {};
+}
+
 Role RoleNeeded(const ApiRequest& req, const std::vector<std::string>& segments) {
   if (!segments.empty() && segments[0] == "users") return Role::kAdmin;
   return req.method == "GET" ? Role::kViewer : Role::kOp;
@@ -625,13 +677,21 @@ ApiResponse Api::Handle(const ApiRequest& req) {
     return ErrorResponse(503, "unavailable", "cannot open the metadata database");
   }
   MetadataStore& store = *lease.get();
-  Authenticator auth(store);
+  Authenticator auth(store, AuthOptions{}, &unknown_users_);
   Time now = clock_.Now();
   std::vector<std::string> segments = Segments(req.path);
   bool is_auth = segments.size() == 2 && segments[0] == "auth";
 
   // Public: health, and logging in.
   if (is_auth && segments[1] == "login" && req.method == "POST") {
+    // A login form on another site must not log a browser in (login CSRF): a JSON body (which
+    // a cross-site form cannot send without a preflight) from this site only.
+    if (!IsJsonContentType(req.content_type)) {
+      return ErrorResponse(415, "unsupported_media_type",
+                           "send the login as Content-Type: application/json");
+    }
+    if (Status s = FromThisSite(req); !s)
+      return ErrorResponse(403, "cross_site", s.error().message);
     auto body = ParseJson(req.body.empty() ? "{}" : req.body, "the request body");
     if (!body || !body->is_object() || !(*body)["username"].is_string() ||
         !(*body)["password"].is_string()) {
@@ -670,10 +730,15 @@ ApiResponse Api::Handle(const ApiRequest& req) {
     if (!found) return AuthError(found.error());
     who = std::move(*found);
     bool writes = req.method != "GET";
-    if (writes && req.bearer_token.empty() && !SameSecret(req.csrf_token, who->csrf_token)) {
-      return ErrorResponse(403, "csrf",
-                           "a state change needs the X-CSRF-Token header of your session "
-                           "(GET /api/v1/auth/me returns it)");
+    if (writes && req.bearer_token.empty()) {
+      if (!SameSecret(req.csrf_token, who->csrf_token)) {
+        return ErrorResponse(403, "csrf",
+                             "a state change needs the X-CSRF-Token header of your session "
+                             "(GET /api/v1/auth/me returns it)");
+      }
+      if (Status s = FromThisSite(req); !s) {
+        return ErrorResponse(403, "cross_site", s.error().message);
+      }
     }
     // Anyone may end their own session (with its CSRF token, checked above).
     if (is_auth && segments[1] == "logout" && req.method == "POST") {
@@ -709,7 +774,8 @@ ApiResponse Api::Handle(const ApiRequest& req) {
   if (masker == nullptr) {
     return ErrorResponse(503, "unavailable", "cannot read the secret variables to mask the answer");
   }
-  ApiCtx c{store, dags ? *dags : kNone, config_, req, clock_, who ? &*who : nullptr, *masker};
+  ApiCtx c{store,  dags ? *dags : kNone,  config_, req,
+           clock_, who ? &*who : nullptr, *masker, long_polls_};
   auto body = Route(c, segments);
   ApiResponse r = body ? JsonResponse(std::move(*body)) : ErrorResponse(body.error());
   masker->MaskJson(r.body);

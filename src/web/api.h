@@ -8,12 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "auth/login_throttle.h"
 #include "base/json.h"
 #include "base/secret_masker.h"
 #include "base/status.h"
 #include "engine/dag_registry.h"
 #include "env/clock.h"
 #include "store/metadata_store.h"
+#include "web/long_polls.h"
 
 namespace weir {
 
@@ -26,6 +28,9 @@ struct ApiConfig {
   std::string logs_folder;
   std::string home;
   std::string wake_file;  // touched after a state change so the scheduler acts at once
+  // Log requests that may wait for more output (?wait=) at once: in all, and per user.
+  int max_long_polls = 16;
+  int max_long_polls_per_user = 4;
 };
 
 // A request as the API sees it: method, path below /api/v1, query parameters, and what
@@ -38,6 +43,11 @@ struct ApiRequest {
   std::string session_id;    // the weir_session cookie
   std::string bearer_token;  // Authorization: Bearer ...
   std::string csrf_token;    // X-CSRF-Token
+  // What a browser says about where a request comes from (checked on state changes).
+  std::string content_type;    // Content-Type
+  std::string origin;          // Origin
+  std::string sec_fetch_site;  // Sec-Fetch-Site
+  std::string host;            // Host
 };
 
 // A response: status and a JSON body, or plain text (logs).
@@ -83,6 +93,8 @@ class Api {
   std::mutex masker_mu_;
   std::vector<std::string> masker_secrets_;     // GUARDED_BY(masker_mu_)
   std::shared_ptr<const SecretMasker> masker_;  // GUARDED_BY(masker_mu_)
+  LoginThrottle unknown_users_;                 // failed logins to usernames that have no account
+  LongPolls long_polls_;
 };
 
 // {"error": {"code": "...", "message": "..."}} with the HTTP status for `error`.

@@ -224,11 +224,21 @@ constexpr auto kMigration4 = std::to_array<std::string_view>({
     )sql",
 });
 
+// Usernames ignore case: 'admin' and 'Admin' are one user. Accounts that already differed
+// only in case keep working: the oldest keeps its name, the others are renamed
+// '<name>-duplicate-<id>' (`weir users list` shows them; an admin deletes or keeps them).
+constexpr auto kMigration5 = std::to_array<std::string_view>({
+    R"sql(UPDATE weir_user SET username = username || '-duplicate-' || id
+      WHERE id NOT IN (SELECT MIN(id) FROM weir_user GROUP BY username COLLATE NOCASE))sql",
+    "CREATE UNIQUE INDEX weir_user_by_name ON weir_user (username COLLATE NOCASE)",
+});
+
 constexpr auto kMigrations = std::to_array<Migration>({
     {1, "create every table", kMigration1},
     {2, "the lake catalog", kMigration2},
     {3, "users, API tokens and web sessions", kMigration3},
     {4, "scheduler heartbeats", kMigration4},
+    {5, "usernames ignore case", kMigration5},
 });
 
 constexpr std::string_view kCreateSchemaVersion =
