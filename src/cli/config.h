@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "base/status.h"
@@ -27,6 +28,8 @@ struct Config {
   int webserver_port = 8080;                 // webserver_port
   int webserver_threads = 64;                // webserver_threads: request threads
   Duration heartbeat_interval = std::chrono::seconds{5};
+  std::string keep_work_folders = "failed";  // keep_work_folders: failed, always or never
+  std::optional<Duration> retention;         // retention: finished runs older go; unset: kept
 
   std::string wake_file() const;  // <home>/run/scheduler.wake
   std::string lock_file() const;  // <home>/run/scheduler.lock

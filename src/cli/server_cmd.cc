@@ -44,11 +44,17 @@ Result<int> LockHome(const Config& config) {
 }
 
 Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::time_point started) {
+  // Refuse before changing anything: the home's lock first, then the database's lease; only
+  // then may standalone write weir.yaml and the example DAGs.
   Config config = TRY(LoadConfig());
-  bool fresh = TRY(InitHome(config, standalone));
   TRY(LockHome(config));
+  auto ctx = TRY(state.Open(false));
+  LeaseKeeper lease(*ctx->store, ctx->clock, ctx->config.home,
+                    LeaseTtl(ctx->config.heartbeat_interval));
+  TRY(lease.Acquire());
+  bool fresh = TRY(InitHome(ctx->config, standalone));
+  TRY(ctx->registry->Reload());
 
-  auto ctx = TRY(state.Open());
   EventQueue queue;
   // Before any thread starts: threads inherit the blocked signal mask, so only the stopper's
   // thread ever takes SIGINT/SIGTERM.
@@ -61,6 +67,11 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
   options.paths = ctx->attempt_paths();
   options.wake_file = ctx->config.wake_file();
   options.heartbeat_interval = ctx->config.heartbeat_interval;
+  options.lease = &lease;
+  options.keep_work_folders = ctx->config.keep_work_folders;
+  options.retention = ctx->config.retention;
+  SchedulerHealth health;
+  options.health = &health;
   Scheduler scheduler(*ctx->store, executor, queue, ctx->clock, *ctx->registry, options);
 
   // standalone also serves the API, and on a home without users makes the admin (its
@@ -72,7 +83,7 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
     admin_password = TRY(EnsureStandaloneAdmin(*ctx->store, ctx->config.home));
     api = TRY(
         Api::Open(ApiConfig{ctx->config.database, ctx->config.dags_folder, ctx->config.logs_folder,
-                            ctx->config.home, ctx->config.wake_file()}));
+                            ctx->config.home, ctx->config.wake_file(), &health}));
     WebServerOptions web_options;
     web_options.host = ctx->config.webserver_host;
     web_options.port = ctx->config.webserver_port;

@@ -28,7 +28,7 @@ Result<int> WebserverCmd(CliState& state, const std::string& host, int port) {
     auto ctx = TRY(state.Open(false));  // creates and migrates the database when needed
   }
   auto api = TRY(Api::Open(ApiConfig{config.database, config.dags_folder, config.logs_folder,
-                                     config.home, config.wake_file()}));
+                                     config.home, config.wake_file(), nullptr}));
   WebServerOptions options;
   options.host = host.empty() ? config.webserver_host : host;
   options.port = port >= 0 ? port : config.webserver_port;

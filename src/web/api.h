@@ -11,6 +11,7 @@
 #include "base/json.h"
 #include "base/status.h"
 #include "engine/dag_registry.h"
+#include "engine/scheduler.h"
 #include "env/clock.h"
 #include "store/metadata_store.h"
 
@@ -25,6 +26,9 @@ struct ApiConfig {
   std::string logs_folder;
   std::string home;
   std::string wake_file;  // touched after a state change so the scheduler acts at once
+  // The scheduler of this process (`weir standalone`), whose store errors /health reports at
+  // once; nullptr in a process without one (/health then goes by the heartbeat alone).
+  const SchedulerHealth* scheduler_health = nullptr;
 };
 
 // A request as the API sees it: method, path below /api/v1, query parameters, and what
