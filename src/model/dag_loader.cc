@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "base/hash.h"
+#include "base/ids.h"
 #include "model/task_loader.h"
 #include "model/yaml_reader.h"
 
@@ -132,18 +133,15 @@ Result<std::string> ReadDagId(const YamlReader& reader, const YamlMap& top,
                               const std::string& fileloc) {
   if (const YamlEntry* id = top.Find("dag_id")) {
     std::string dag_id = TRY(reader.Text(*id));
-    if (!IsValidId(dag_id)) {
-      return reader.ErrorAt(id->value,
-                            "bad dag_id '{}': use letters, digits, '_', '.' and '-' only", dag_id);
+    if (auto bad = CheckId(IdKind::kDag, dag_id); !bad) {
+      return reader.ErrorAt(id->value, "{}", bad.error().message);
     }
     return dag_id;
   }
   std::string stem = std::filesystem::path(fileloc).stem().string();
-  if (!IsValidId(stem)) {
-    return reader.ErrorAt(top.node,
-                          "the file name gives the dag_id '{}', which is not a valid id: set "
-                          "`dag_id:` using letters, digits, '_', '.' and '-' only",
-                          stem);
+  if (auto bad = CheckId(IdKind::kDag, stem); !bad) {
+    return reader.ErrorAt(top.node, "the file name gives the dag_id: {}; or set `dag_id:`",
+                          bad.error().message);
   }
   return stem;
 }

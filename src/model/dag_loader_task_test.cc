@@ -248,7 +248,7 @@ TEST(DagLoaderTasks, BadRetryDelayIsPositioned) {
 
 TEST(DagLoaderTasks, TaskIdWithSlashIsRejected) {
   EXPECT_THAT(LoadError("tasks:\n  - {task_id: a/b, operator: bash, command: x}\n"),
-              StartsWith("dags/x.yaml:2:15: bad task_id 'a/b'"));
+              StartsWith("dags/x.yaml:2:15: bad task_id \"a/b\": use 1 to 250 letters"));
 }
 
 TEST(DagLoaderTasks, UnknownTemplateNameIsALoadError) {

@@ -210,7 +210,7 @@ TEST(DagLoader, CatchupMustBeABoolean) {
 
 TEST(DagLoader, DagIdWithPathCharactersIsRejected) {
   EXPECT_THAT(LoadError("dag_id: ../etc\ntasks: []\n"),
-              StartsWith("dags/x.yaml:1:9: bad dag_id '../etc': use letters, digits"));
+              StartsWith("dags/x.yaml:1:9: bad dag_id \"../etc\": use 1 to 250 letters, digits"));
   EXPECT_THAT(LoadError("dag_id: '..'\ntasks: []\n"), StartsWith("dags/x.yaml:1:9: bad dag_id"));
 }
 

@@ -4,6 +4,7 @@
 #include <limits>
 #include <map>
 
+#include "base/ids.h"
 #include "base/strings.h"
 #include "model/template.h"
 
@@ -91,7 +92,9 @@ Status ApplySetting(const YamlReader& reader, const YamlEntry& e, TaskDefaults* 
     t.trigger_rule = *rule;
   } else if (k == "pool") {
     t.pool = TRY(reader.Text(e));
-    if (t.pool.empty()) return reader.ErrorAt(e.value, "'pool' must not be empty");
+    if (auto bad = CheckId(IdKind::kPool, t.pool); !bad) {
+      return reader.ErrorAt(e.value, "{}", bad.error().message);
+    }
   } else if (k == "pool_slots") {
     t.pool_slots = TRY(ReadInt(reader, e, 1));
   } else if (k == "priority_weight") {
@@ -251,14 +254,6 @@ void AddEmailHooks(const TaskDefaults& s, TaskSpec* t) {
 
 }  // namespace
 
-bool IsValidId(std::string_view id) {
-  if (id.empty() || id.size() > 250) return false;
-  if (id.find_first_not_of('.') == std::string_view::npos) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
-  });
-}
-
 Result<TaskDefaults> ReadDefaultArgs(const YamlReader& reader, const YamlEntry* default_args,
                                      const std::vector<OperatorSchema>& operators) {
   TaskDefaults defaults;
@@ -300,9 +295,8 @@ Result<std::vector<LoadedTask>> ReadTasks(const YamlReader& reader, const YamlEn
       return reader.ErrorAt(item, "task #{} has no 'task_id'", i + 1);
     }
     std::string task_id = TRY(reader.Text(*id_entry));
-    if (!IsValidId(task_id)) {
-      return reader.ErrorAt(
-          id_entry->value, "bad task_id '{}': use letters, digits, '_', '.' and '-' only", task_id);
+    if (auto bad = CheckId(IdKind::kTask, task_id); !bad) {
+      return reader.ErrorAt(id_entry->value, "{}", bad.error().message);
     }
     if (auto first = seen.find(task_id); first != seen.end()) {
       return reader.ErrorAt(id_entry->value, "duplicate task_id '{}' (first defined at {})",

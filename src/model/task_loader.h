@@ -52,7 +52,4 @@ Result<std::vector<LoadedTask>> ReadTasks(const YamlReader& reader, const YamlEn
 // error names it task by task in run order: "cycle: a -> b -> c -> a".
 Status CheckTaskGraph(const YamlReader& reader, const std::vector<LoadedTask>& tasks);
 
-// True for ids usable as folder names: [A-Za-z0-9_.-]+, not "." or "..", at most 250 chars.
-bool IsValidId(std::string_view id);
-
 }  // namespace weir

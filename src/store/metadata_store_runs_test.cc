@@ -121,6 +121,21 @@ TEST_P(MetadataStoreTest, CreateRunTwiceIsAlreadyExistsAndWritesNothing) {
   EXPECT_TRUE(store().ListTaskInstances("etl", "r2").value().empty());
 }
 
+TEST_P(MetadataStoreTest, CreateRunRefusesIdsThatWouldBecomeStrayPaths) {
+  // A run id becomes logs/<dag>/<run>/ and a URL segment: "../", "/" and newlines made runs
+  // that wrote outside logs/ or that no endpoint could reach.
+  for (const char* id : {"../../tmp/x", "/abs", "a/b", "x\n[weir] forged", "..", ""}) {
+    EXPECT_ERROR(store().CreateRun(MakeRun("etl", id, Utc("2024-01-01")), {MakeTask("a")}),
+                 ErrorCode::kInvalidArgument);
+  }
+  EXPECT_ERROR(store().CreateRun(MakeRun("../etl", "r1", Utc("2024-01-01")), {MakeTask("a")}),
+               ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(store().ListRuns(RunFilter{}).value().empty());
+  EXPECT_OK(store().CreateRun(
+      MakeRun("etl", "manual__2024-01-01T00:00:00.123456+00:00", Utc("2024-01-01")),
+      {MakeTask("a")}));
+}
+
 TEST_P(MetadataStoreTest, UpdateRunAndDeleteRun) {
   ASSERT_OK(store().CreateRun(MakeRun("etl", "r1", Utc("2024-01-01")), {MakeTask("a")}));
   DagRun run = store().GetRun("etl", "r1").value();

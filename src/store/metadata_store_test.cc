@@ -154,6 +154,11 @@ TEST_P(MetadataStoreTest, VariablesAreSetReplacedListedAndDeleted) {
 TEST_P(MetadataStoreTest, PoolsIncludeAnUndeletableDefaultPool) {
   Pool fallback = store().GetPool("default_pool").value();
   EXPECT_EQ(fallback.slots, 128);
+  EXPECT_ERROR(store().SetPool({.name = "../db", .slots = 4, .description = ""}),
+               ErrorCode::kInvalidArgument);
+  EXPECT_ERROR(
+      store().SetVariable({.key = "a/b", .value = "1", .description = "", .is_secret = false}),
+      ErrorCode::kInvalidArgument);
   ASSERT_OK(store().SetPool({.name = "db", .slots = 4, .description = "database"}));
   ASSERT_OK(store().SetPool({.name = "db", .slots = 2, .description = "smaller"}));
   ASSERT_OK(store().SetPool({.name = "default_pool", .slots = 16, .description = "tuned"}));

@@ -1,6 +1,7 @@
 // SqliteStore: runs, task instances, tries and XCom: the scheduler's hot path.
 #include <utility>
 
+#include "base/ids.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -24,6 +25,8 @@ std::string TaskInstanceName(const std::string& dag_id, const std::string& run_i
 // Runs.
 
 Status SqliteStore::CreateRun(const DagRun& run, const std::vector<TaskInstance>& tasks) {
+  TRY(CheckId(IdKind::kDag, run.dag_id));
+  TRY(CheckId(IdKind::kRun, run.run_id));
   static const std::string kInsertRun =
       fmt::format("INSERT INTO dag_run ({}) VALUES ({})", sqlite::kRunColumns,
                   sqlite::Placeholders(sqlite::kRunColumns));

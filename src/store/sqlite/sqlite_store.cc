@@ -3,6 +3,7 @@
 #include <chrono>
 #include <utility>
 
+#include "base/ids.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/rows.h"
 
@@ -211,6 +212,7 @@ Result<Pool> ReadPool(const Statement& s) {
 }  // namespace
 
 Status SqliteStore::SetVariable(const Variable& v) {
+  TRY(CheckId(IdKind::kVariable, v.key));
   auto upsert = TRY(db_->Prepare(
       "INSERT INTO variable (key, value, description, is_secret) VALUES (?1, ?2, ?3, ?4) "
       "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
@@ -247,6 +249,7 @@ Status SqliteStore::DeleteVariable(const std::string& key) {
 // Pools.
 
 Status SqliteStore::SetPool(const Pool& p) {
+  TRY(CheckId(IdKind::kPool, p.name));
   auto upsert =
       TRY(db_->Prepare("INSERT INTO pool (name, slots, description) VALUES (?1, ?2, ?3) "
                        "ON CONFLICT (name) DO UPDATE SET slots = excluded.slots, "
