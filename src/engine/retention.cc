@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <map>
 
+#include "base/ids.h"
+
 namespace weir {
 
 namespace fs = std::filesystem;
@@ -13,10 +15,7 @@ namespace {
 // <folder>/<dag_id>/<run_id>, or empty when the ids would lead anywhere else.
 std::string RunFolder(const std::string& folder, const std::string& dag_id,
                       const std::string& run_id) {
-  if (folder.empty()) return "";
-  for (const std::string& id : {dag_id, run_id}) {
-    if (id.empty() || id == "." || id == ".." || id.find('/') != std::string::npos) return "";
-  }
+  if (folder.empty() || !IsValidId(dag_id) || !IsValidId(run_id)) return "";
   return (fs::path(folder) / dag_id / run_id).string();
 }
 
