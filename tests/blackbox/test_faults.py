@@ -1,13 +1,16 @@
 """Faults: kill -9 at the worst moments, two schedulers on one database, parallel triggers,
 a full disk under the database. Nothing may run twice at once, and nothing may stay down."""
 
+import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
 import unittest
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from harness import WEIR, WeirTestCase
@@ -157,6 +160,83 @@ tasks:
         self.start("scheduler")  # fails the test unless ready
         (holder_pid,) = self.query("SELECT pid FROM scheduler_lease")[0]
         self.assertNotEqual(holder_pid, first.pid)
+
+
+class FullDisk(WeirTestCase):
+    """The database on a 4 MB tmpfs that a filler file fills up (root only: it mounts)."""
+
+    def setUp(self):
+        super().setUp()
+        if os.geteuid() != 0:
+            self.skipTest("mounting a small tmpfs needs root")
+        self.disk = tempfile.mkdtemp(prefix="weir-fulldisk-")
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", self.disk],
+                          capture_output=True).returncode != 0:
+            os.rmdir(self.disk)
+            self.skipTest("cannot mount a tmpfs here")
+        # Cleanups run last in, first out: the processes die before the unmount.
+        self.addCleanup(os.rmdir, self.disk)
+        self.addCleanup(subprocess.run, ["umount", "-l", self.disk], capture_output=True)
+        self.addCleanup(self._cleanup)
+
+    def health(self, port):
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=10) as r:
+            return json.load(r)
+
+    def test_a_full_disk_under_the_database_stops_nothing_and_weir_goes_on_when_space_returns(self):
+        wait = "for i in $(seq 1 1200); do [ -e {0} ] && exit 0; sleep 0.05; done; exit 1"
+        self.write_dag("d.yaml", f"""
+dag_id: d
+tasks:
+  - task_id: quick
+    operator: bash
+    command: '{wait.format(os.path.join(self.home, "go-quick"))}'
+  - task_id: long
+    operator: bash
+    command: '{wait.format(os.path.join(self.home, "go-long"))}'
+  - task_id: after
+    operator: bash
+    depends_on: [quick]
+    command: echo after
+""")
+        with open(os.path.join(self.home, "weir.yaml"), "w") as f:
+            f.write("parallelism: 4\n")  # not a fresh home: no examples
+        env = self.env(WEIR_DATABASE=os.path.join(self.disk, "weir.db"))
+        self.weir("dags", "trigger", "d", "--run-id", "r", env=env, check=0)
+        p = self.start("standalone", env=env)
+        port = re.search(r"api +http://127.0.0.1:(\d+)/", p.startup_output).group(1)
+        db = os.path.join(self.disk, "weir.db")
+        query = lambda sql: __import__("sqlite3").connect(db).execute(sql).fetchall()
+        (long_pid,) = self.wait_for("both tasks to run", lambda: query(
+            "SELECT pid FROM task_try WHERE task_id='long' AND state='running' AND pid > 0") and
+            len(query("SELECT 1 FROM task_try WHERE state='running'")) == 2 and
+            query("SELECT pid FROM task_try WHERE task_id='long'"))[0]
+
+        filler = os.path.join(self.disk, "filler")
+        with open(filler, "wb") as f:
+            try:
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+            except OSError:
+                pass
+        open(os.path.join(self.home, "go-quick"), "w").close()
+        status = self.wait_for("/health to report the full disk", lambda: (lambda h: h if h[
+            "scheduler"]["status"] == "unhealthy" and "full" in h["scheduler"].get("error", "")
+            else None)(self.health(port)))
+        self.assertEqual(status["metadatabase"]["status"], "unhealthy")
+        self.assertIsNone(p.poll(), "the scheduler must not stop")
+        self.assertTrue(alive(long_pid), "a full disk must not kill running tasks")
+
+        os.unlink(filler)
+        open(os.path.join(self.home, "go-long"), "w").close()
+        self.wait_for("the run to succeed", lambda: query(
+            "SELECT state FROM dag_run WHERE run_id='r'") == [("success",)], timeout=60)
+        self.assertEqual(sorted(query("SELECT task_id, state FROM task_instance")),
+                         [("after", "success"), ("long", "success"), ("quick", "success")])
+        self.assertEqual(query("SELECT count(*) FROM task_try"), [(3,)])
+        self.wait_for("/health to recover", lambda: self.health(port)["scheduler"]["status"] ==
+                      "healthy")
 
 
 class RunIds(WeirTestCase):
