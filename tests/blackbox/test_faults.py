@@ -56,7 +56,8 @@ tasks:
       {try1_script}
       fi
       for f in {m}/*.pid; do
-        state=$(awk '{{print $3}}' "/proc/$(cat "$f")/stat" 2>/dev/null)
+        pid=$(cat "$f" 2>/dev/null)
+        state=$([ -n "$pid" ] && awk '{{print $3}}' "/proc/$pid/stat" 2>/dev/null)
         if [ -n "$state" ] && [ "$state" != Z ]; then echo "$f" >> {m}/alive-during-try-2; fi
       done
       echo "try $WEIR_TRY_NUMBER done"
@@ -116,6 +117,49 @@ tasks:
         self.assertIn(f"its process (pid {main}) had exited, and 1 process of it still running "
                       "was killed on restart", error)
         self.assertNotIn("group", error)
+
+
+    def test_kill_9_right_after_the_spawn_never_leaves_two_tries_alive(self):
+        # The race itself: kill -9 as soon as the tries are recorded, a few ms after the spawn.
+        m = self.marks
+        tasks = "".join(f"""
+  - task_id: t{i}
+    operator: bash
+    retries: 1
+    retry_delay: 1s
+    command: |
+      if [ "$WEIR_TRY_NUMBER" = 1 ]; then echo $$ > {m}/$WEIR_TASK_ID.pid; exec sleep 1000; fi
+      pid=$(cat {m}/$WEIR_TASK_ID.pid 2>/dev/null)
+      state=$([ -n "$pid" ] && awk '{{print $3}}' "/proc/$pid/stat" 2>/dev/null)
+      if [ -n "$state" ] && [ "$state" != Z ]; then echo $WEIR_TASK_ID >> {m}/alive-during-try-2; fi
+""" for i in range(6))
+        self.write_dag("race.yaml", "dag_id: race\ntasks:" + tasks)
+        for attempt in range(3):
+            run_id = f"r{attempt}"
+            self.weir("dags", "trigger", "race", "--run-id", run_id, check=0)
+            first = self.start("scheduler")
+            deadline = time.time() + 30
+            # Kill when the first try-1 process has started: its siblings are being
+            # spawned and none of their pids is recorded yet, or only some.
+            while time.time() < deadline and not any(
+                    n.endswith(".pid") for n in os.listdir(m)):
+                time.sleep(0.0005)
+            self.kill_scheduler(first)
+            second = self.start("scheduler")
+            self.wait_for("the run to succeed", lambda: self.query(
+                f"SELECT state FROM dag_run WHERE run_id='{run_id}'") == [("success",)],
+                timeout=60)
+            self.kill_scheduler(second)
+            self.assertFalse(os.path.exists(f"{m}/alive-during-try-2"),
+                             "a try 1 still ran when its try 2 started: " + open(
+                                 f"{m}/alive-during-try-2").read() + repr(self.query(
+                                     "SELECT task_id, try_number, pid, state, error "
+                                     "FROM task_try ORDER BY task_id, try_number"))
+                             if os.path.exists(f"{m}/alive-during-try-2") else "")
+            for name in os.listdir(m):
+                if name.endswith(".pid"):
+                    self.assertFalse(alive(read_int(os.path.join(m, name))), name)
+                    os.unlink(os.path.join(m, name))
 
 
 class OneSchedulerPerDatabase(WeirTestCase):
