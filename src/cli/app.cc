@@ -1,6 +1,7 @@
 #include "cli/commands.h"
 
 #include "base/time.h"
+#include "env/files.h"
 
 namespace weir {
 
@@ -24,6 +25,9 @@ Result<Time> ParseCliDate(const std::string& text, const std::string& zone,
 }
 
 int RunCli(int argc, char** argv) {
+  // Before anything is created: the home, its database, logs, work folders and lake files
+  // are owner-only whatever the umask weir was started with; tasks inherit it.
+  RestrictNewFilesToOwner();
   CLI::App app{
       "weir: a workflow orchestrator for landing web data in a data lake.\n"
       "DAGs are YAML files in $WEIR_HOME/dags (default ~/weir/dags)."};

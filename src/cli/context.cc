@@ -33,10 +33,7 @@ Result<bool> InitHome(const Config& config, bool with_examples) {
   std::error_code ec;
   bool fresh = !fs::exists(config.config_file, ec);
   for (const auto& dir : {config.home, config.dags_folder, config.logs_folder}) {
-    fs::create_directories(dir, ec);
-    if (ec) {
-      return Err(ErrorCode::kIo, "cannot create folder {}: {}", dir, ec.message());
-    }
+    TRY(MakeDirs(dir));  // owner-only: the home holds secrets
   }
   // Only standalone makes a home "set up": other commands create the folders they need, so
   // running `weir dags list` first does not keep standalone from adding the examples.
@@ -46,11 +43,21 @@ Result<bool> InitHome(const Config& config, bool with_examples) {
     for (const auto& ex : ExampleDagFiles()) {
       fs::path target = fs::path(config.dags_folder) / ex.name;
       if (fs::exists(target, ec)) continue;
-      fs::create_directories(target.parent_path(), ec);
+      TRY(MakeDirs(target.parent_path().string()));
       TRY(WriteFileAtomic(target.string(), std::string(ex.content)));
     }
   }
   return true;
+}
+
+void WarnIfOpenToOthers(const Config& config) {
+  std::string database = config.database;
+  if (database.starts_with("sqlite://")) database.erase(0, std::string_view("sqlite://").size());
+  for (const auto& [path, what] :
+       {std::pair{config.home, "the home"}, std::pair{database, "the metadata database"}}) {
+    std::string warning = OpenToOthersWarning(path, what);
+    if (!warning.empty()) fmt::print(stderr, "{}\n", warning);
+  }
 }
 
 Result<std::unique_ptr<CliContext>> OpenContext(bool load_dags, OutputFormat format) {

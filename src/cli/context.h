@@ -37,8 +37,13 @@ struct CliContext {
 // DAGs folder when load_dags is set.
 Result<std::unique_ptr<CliContext>> OpenContext(bool load_dags, OutputFormat format);
 
-// Creates the home, DAGs and logs folders. With `with_examples` (weir standalone) and a home
-// that has no weir.yaml yet, also writes weir.yaml and copies the example DAGs in; returns
+// Prints a warning on stderr for the home and the database when users other than their
+// owner can read them (a home made by an older weir, or by hand). For the long-running
+// commands, at start.
+void WarnIfOpenToOthers(const Config& config);
+
+// Creates the home, DAGs and logs folders (owner-only). With `with_examples` (weir standalone) and
+// a home that has no weir.yaml yet, also writes weir.yaml and copies the example DAGs in; returns
 // true in that case.
 Result<bool> InitHome(const Config& config, bool with_examples);
 

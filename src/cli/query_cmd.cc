@@ -1,8 +1,9 @@
-// `weir query "SQL"`: SQL against the DuckDB warehouse, read-only.
+// `weir query "SQL"`: SQL against the DuckDB warehouse, read-only and confined to the lake.
 #include <filesystem>
 
 #include "cli/commands.h"
 #include "duck/duck.h"
+#include "lake/object_store.h"
 
 namespace weir {
 
@@ -22,6 +23,10 @@ Result<int> QueryCmd(CliState& state, const std::string& sql) {
   options.memory_limit = config.duckdb_memory_limit;
   options.threads = config.duckdb_threads;
   options.read_only = true;
+  // Read-only means more than the warehouse file: the SQL may read the lake (the external
+  // tables' files) and nothing else on the machine, write no file, and change no setting.
+  options.confined = true;
+  if (auto lake = LocalPathOf("lake://", config.lake)) options.allowed_directories = {*lake};
   options.lock_wait = std::chrono::seconds(30);  // a task may be replacing a table
   auto db = TRY(DuckDatabase::Open(config.warehouse, options));
   auto con = TRY(db->Connect());

@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 Result<int> LockHome(const Config& config) {
   std::error_code ec;
   fs::create_directories(fs::path(config.lock_file()).parent_path(), ec);
-  int fd = open(config.lock_file().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  int fd = open(config.lock_file().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return Err(ErrorCode::kIo, "cannot open {}", config.lock_file());
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     char buf[32] = {};
@@ -47,6 +47,7 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
   // Refuse before changing anything: the home's lock first, then the database's lease; only
   // then may standalone write weir.yaml and the example DAGs.
   Config config = TRY(LoadConfig());
+  WarnIfOpenToOthers(config);
   TRY(LockHome(config));
   auto ctx = TRY(state.Open(false));
   LeaseKeeper lease(*ctx->store, ctx->clock, ctx->config.home,

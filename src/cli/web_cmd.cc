@@ -14,6 +14,7 @@ namespace {
 Result<int> WebserverCmd(CliState& state, const std::string& host, int port) {
   auto started = std::chrono::steady_clock::now();
   Config config = TRY(LoadConfig());
+  WarnIfOpenToOthers(config);
   TRY(InitHome(config, false));
   std::mutex mu;
   std::condition_variable cv;

@@ -74,7 +74,26 @@ Result<std::unique_ptr<DuckDatabase>> DuckDatabase::Open(const std::string& path
     pause = std::min(pause * 2, std::chrono::milliseconds(1000));
   }
   api->destroy_config(&config);
-  return std::unique_ptr<DuckDatabase>(new DuckDatabase(api, db));
+  auto database = std::unique_ptr<DuckDatabase>(new DuckDatabase(api, db));
+  if (options.confined) TRY(database->Confine(options.allowed_directories));
+  return database;
+}
+
+Status DuckDatabase::Confine(const std::vector<std::string>& allowed_directories) {
+  // In this order: the allow-list cannot be set once external access is off, and nothing can
+  // be set once the configuration is locked. The settings are the database's, so they hold
+  // for every connection made later.
+  std::string list;
+  for (std::string dir : allowed_directories) {
+    if (!dir.ends_with('/')) dir += '/';  // a folder, not every path that starts like it
+    list += (list.empty() ? "" : ", ") + DuckString(dir);
+  }
+  auto con = TRY(Connect());
+  if (!list.empty()) TRY(con.Execute("SET allowed_directories = [" + list + "]", "DuckDB"));
+  TRY(con.Execute("SET enable_external_access = false", "DuckDB"));
+  TRY(con.Execute("SET lock_configuration = true", "DuckDB"));
+  confined_ = true;
+  return {};
 }
 
 DuckDatabase::~DuckDatabase() { api_->close(&db_); }
@@ -84,11 +103,11 @@ Result<DuckConnection> DuckDatabase::Connect() {
   if (api_->connect(db_, &con) != DuckDBSuccess) {
     return Err(ErrorCode::kIo, "cannot connect to the DuckDB database");
   }
-  return DuckConnection(api_, con);
+  return DuckConnection(api_, con, confined_);
 }
 
 DuckConnection::DuckConnection(DuckConnection&& other) noexcept
-    : api_(other.api_), con_(other.con_) {
+    : api_(other.api_), con_(other.con_), queries_only_(other.queries_only_) {
   other.con_ = nullptr;
 }
 
@@ -148,6 +167,22 @@ Result<DuckRows> DuckConnection::Query(const std::string& sql, std::string_view 
   return RowsOf(api_, &r);
 }
 
+namespace {
+
+Status CheckQueryOnly(duckdb_statement_type type, idx_t i, idx_t count, std::string_view what) {
+  if (type == DUCKDB_STATEMENT_TYPE_SELECT || type == DUCKDB_STATEMENT_TYPE_EXPLAIN ||
+      type == DUCKDB_STATEMENT_TYPE_PRAGMA) {
+    return {};
+  }
+  return Err(ErrorCode::kInvalidArgument,
+             "{} (statement {} of {}): this connection is read-only: only queries run (SELECT, "
+             "EXPLAIN, DESCRIBE, SHOW, PRAGMA); statements that write files, attach databases "
+             "or change settings are refused",
+             what, i + 1, count);
+}
+
+}  // namespace
+
 Result<DuckRows> DuckConnection::QueryEach(const std::string& sql, std::string_view what) {
   duckdb_extracted_statements statements = nullptr;
   idx_t count = api_->extract_statements(con_, sql.c_str(), &statements);
@@ -175,6 +210,7 @@ Result<DuckRows> DuckConnection::QueryEach(const std::string& sql, std::string_v
       return Err(ErrorCode::kInvalidArgument, "{} (statement {} of {}): {}", what, i + 1, count,
                  e != nullptr ? e : "cannot prepare");
     }
+    if (queries_only_) TRY(CheckQueryOnly(api_->prepared_statement_type(prepared), i, count, what));
     duckdb_result r;
     state = api_->execute_prepared(prepared, &r);
     ResultGuard guard(api_, &r);

@@ -22,6 +22,12 @@ struct DuckOptions {
   // How long to keep trying while another process holds the file's lock (a DuckDB file has
   // one writer process at a time); 0: fail at once.
   std::chrono::milliseconds lock_wait{0};
+  // For SQL written by someone who must not reach the machine through it (`weir query`):
+  // no file but the database itself and those under `allowed_directories` can be read or
+  // written, no extension loaded, and no setting changed (enable_external_access=false,
+  // lock_configuration=true). Combine with read_only for a database that cannot change.
+  bool confined = false;
+  std::vector<std::string> allowed_directories;  // with confined: e.g. the lake's folder
 };
 
 // The rows of a query, every value as text (null as std::nullopt): enough for tables, JSON
@@ -46,14 +52,18 @@ class DuckConnection {
   Result<DuckRows> Query(const std::string& sql, std::string_view what = "DuckDB");
   // Runs sql's statements one at a time and returns the last one's rows (a statement that
   // returns none gives DuckDB's count, or nothing). Errors name the statement: "(statement 2
-  // of 3)".
+  // of 3)". On a confined database (DuckOptions::confined) only queries run (SELECT,
+  // EXPLAIN, PRAGMA, DESCRIBE, SHOW): COPY, EXPORT, ATTACH and the like are refused before
+  // they run, as COPY ... TO could write into the allowed folders.
   Result<DuckRows> QueryEach(const std::string& sql, std::string_view what = "DuckDB");
 
  private:
   friend class DuckDatabase;
-  DuckConnection(const DuckApi* api, duckdb_connection con) : api_(api), con_(con) {}
+  DuckConnection(const DuckApi* api, duckdb_connection con, bool queries_only)
+      : api_(api), con_(con), queries_only_(queries_only) {}
   const DuckApi* api_;
   duckdb_connection con_;
+  bool queries_only_;
 };
 
 // An open DuckDB database: a file, or in memory when path is empty or ":memory:".
@@ -70,8 +80,11 @@ class DuckDatabase {
 
  private:
   DuckDatabase(const DuckApi* api, duckdb_database db) : api_(api), db_(db) {}
+  // See DuckOptions::confined.
+  Status Confine(const std::vector<std::string>& allowed_directories);
   const DuckApi* api_;
   duckdb_database db_;
+  bool confined_ = false;
 };
 
 // `text` as a SQL string literal: 'it''s'.

@@ -72,7 +72,8 @@ Result<DuckApi> Load() {
               missing) &&
       Resolve(lib, "duckdb_prepare_error", api.prepare_error, missing) &&
       Resolve(lib, "duckdb_destroy_prepare", api.destroy_prepare, missing) &&
-      Resolve(lib, "duckdb_execute_prepared", api.execute_prepared, missing);
+      Resolve(lib, "duckdb_execute_prepared", api.execute_prepared, missing) &&
+      Resolve(lib, "duckdb_prepared_statement_type", api.prepared_statement_type, missing);
   if (!ok) {
     dlclose(lib);
     return Err(ErrorCode::kFailedPrecondition,

@@ -37,6 +37,7 @@ struct DuckApi {
   decltype(&duckdb_prepare_error) prepare_error;
   decltype(&duckdb_destroy_prepare) destroy_prepare;
   decltype(&duckdb_execute_prepared) execute_prepared;
+  decltype(&duckdb_prepared_statement_type) prepared_statement_type;
   std::string path;  // the library that was loaded
 };
 

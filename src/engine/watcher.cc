@@ -102,7 +102,7 @@ void Watcher::Loop() {
 void WakeScheduler(const std::string& wake_file) {
   std::error_code ec;
   fs::create_directories(fs::path(wake_file).parent_path(), ec);
-  int fd = open(wake_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = open(wake_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd >= 0) close(fd);
 }
 

@@ -38,7 +38,7 @@ Result<AttemptLog> AttemptLog::Open(const std::string& path) {
   if (path.empty()) return AttemptLog();
   size_t slash = path.rfind('/');
   if (slash != std::string::npos && slash > 0) TRY(MakeDirs(path.substr(0, slash)));
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) return Err(ErrorCode::kIo, "cannot open log '{}': {}", path, strerror(errno));
   return AttemptLog(fd);
 }

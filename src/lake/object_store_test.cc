@@ -2,6 +2,8 @@
 // arrive the fixture is parameterised by URI and every kind passes the same tests.
 #include "lake/object_store.h"
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -161,6 +163,41 @@ TEST_F(ObjectStoreTest, KeysThatEscapeTheLakeAreRejected) {
     EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument) << key;
   }
   EXPECT_FALSE(fs::exists(dir_.Join("outside.csv")));
+}
+
+// file:// only: a folder inside the lake that is a link to elsewhere.
+TEST_F(ObjectStoreTest, ALinkInsideTheFileLakeCannotTakeAPutOutside) {
+  fs::create_directories(dir_.Join("lake/raw"));
+  fs::create_directories(dir_.Join("outside"));
+  fs::create_directory_symlink(dir_.Join("outside"), dir_.Join("lake/raw/escape"));
+  auto put = store_->Put("raw/escape/x.csv", Local("s", "s"));
+  ASSERT_FALSE(put.has_value());
+  EXPECT_EQ(put.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(put.error().message.find("symbolic link"), std::string::npos) << put.error().message;
+  EXPECT_NE(put.error().message.find(dir_.Join("outside")), std::string::npos);
+  EXPECT_TRUE(fs::is_empty(dir_.Join("outside")));
+  EXPECT_FALSE(store_->Put("raw/escape/deeper/x.csv", Local("s", "s")).has_value());
+  EXPECT_FALSE(fs::exists(dir_.Join("outside/deeper")));
+  // Nor can a linked object be read or copied from outside.
+  std::ofstream(dir_.Join("outside/secret")) << "secret";
+  fs::create_symlink(dir_.Join("outside/secret"), dir_.Join("lake/raw/secret.csv"));
+  EXPECT_FALSE(store_->Get("raw/secret.csv", dir_.Join("got")).has_value());
+  EXPECT_FALSE(store_->Copy("raw/secret.csv", "raw/copy.csv").has_value());
+  // Links that stay inside the lake are fine.
+  fs::create_directory_symlink(dir_.Join("lake/raw"), dir_.Join("lake/alias"));
+  EXPECT_TRUE(store_->Put("alias/ok.csv", Local("s", "s")).has_value());
+}
+
+// Whatever the umask: lake files hold data that may be private.
+TEST_F(ObjectStoreTest, FileLakeObjectsAreOwnerOnly) {
+  mode_t old = umask(0);
+  auto put = store_->Put("a/b.csv", Local("s", "s"));
+  umask(old);
+  ASSERT_TRUE(put.has_value()) << put.error().message;
+  for (const char* path : {"lake/a/b.csv", "lake/a"}) {
+    auto perms = fs::status(dir_.Join(path)).permissions();
+    EXPECT_EQ(perms & (fs::perms::group_all | fs::perms::others_all), fs::perms::none) << path;
+  }
 }
 
 TEST(OpenObjectStore, UnsupportedOrRelativeUrisAreExplained) {

@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "base/hash.h"
+#include "env/files.h"
 #include "model/dag_loader.h"
+#include "model/yaml_limits.h"
 
 namespace weir {
 
@@ -70,16 +71,20 @@ DagBag LoadDagFolder(const std::string& folder, const std::vector<OperatorSchema
   }
   for (const auto& file : files) {
     std::string path = file.string();
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in || in.bad()) {
-      bag.errors[path] = fmt::format("{}: cannot read DAG file", path);
+    // Only files inside the folder (a link to /etc/shadow would show its lines in import
+    // errors), and no more than a DAG file may hold.
+    auto content = ReadFileWithin(root.string(), path, YamlLimits{}.max_bytes);
+    if (!content) {
+      bag.errors[path] =
+          fmt::format("{}: cannot load the DAG file: {}", path, content.error().message);
+      if (content.error().code == ErrorCode::kInvalidArgument) {
+        bag.errors[path] += fmt::format(": a DAG file may be at most {} KiB; split it",
+                                        YamlLimits{}.max_bytes / 1024);
+      }
       continue;
     }
-    std::string content = text.str();
-    bag.file_hashes[path] = Sha256Hex(content);
-    auto dag = ParseDag(content, path, operators);
+    bag.file_hashes[path] = Sha256Hex(*content);
+    auto dag = ParseDag(*content, path, operators);
     if (!dag) {
       bag.errors[path] = dag.error().message;
       continue;

@@ -11,6 +11,7 @@
 #include "base/hash.h"
 #include "base/ids.h"
 #include "model/task_loader.h"
+#include "model/yaml_limits.h"
 #include "model/yaml_reader.h"
 
 namespace weir {
@@ -187,6 +188,8 @@ Result<DagSpec> ParseDag(std::string_view yaml_text, const std::string& fileloc,
     return fmt::format("{}:{}:{}", fileloc, mark.is_null() ? 1 : mark.line + 1,
                        mark.is_null() ? 1 : mark.column + 1);
   };
+  // Before any node is built: the walks below are linear in the expanded size and recursive.
+  TRY(CheckYamlLimits(yaml_text, fileloc));
   try {
     std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml_text));
     if (docs.empty() || IsNullNode(docs[0])) {

@@ -3,7 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
-#include <regex>
+#include <unordered_map>
 
 #include "base/strings.h"
 
@@ -31,15 +31,45 @@ std::optional<int64_t> ParseInt(std::string_view s) {
   return negative ? -v : v;
 }
 
+// [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?, matched by hand: std::regex recurses
+// once per character and overflows the stack on a long scalar (50,000 digits crashed weir).
+bool LooksLikeFloat(std::string_view s) {
+  size_t i = 0;
+  auto digits = [&] {
+    size_t start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return i - start;
+  };
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+  size_t whole = digits();
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (digits() == 0 && whole == 0) return false;
+  } else if (whole == 0) {
+    return false;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    if (digits() == 0) return false;
+  }
+  return i == s.size();
+}
+
 std::optional<double> ParseFloat(const std::string& s) {
-  static const std::regex kFloat(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
   if (s == ".inf" || s == ".Inf" || s == ".INF" || s == "+.inf") {
     return std::numeric_limits<double>::infinity();
   }
   if (s == "-.inf" || s == "-.Inf" || s == "-.INF") return -std::numeric_limits<double>::infinity();
   if (s == ".nan" || s == ".NaN" || s == ".NAN") return std::nan("");
-  if (!std::regex_match(s, kFloat)) return std::nullopt;
-  return std::stod(s);
+  if (!LooksLikeFloat(s)) return std::nullopt;
+  // from_chars, not stod: a value out of double's range (1e400) is text, not an exception.
+  std::string_view digits = s;
+  if (digits.starts_with('+')) digits.remove_prefix(1);
+  double v = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return v;
 }
 
 std::optional<bool> ParseBool(std::string_view s) {
@@ -96,6 +126,8 @@ Result<YamlMap> YamlReader::Map(const YAML::Node& node, std::string_view what) c
     return ErrorAt(node, "{} must be a map of `key: value` lines, got {}", what, Describe(node));
   }
   YamlMap map{node, {}};
+  // key -> index in entries: linear in the map's size, not quadratic, for maps of any size.
+  std::unordered_map<std::string, size_t> seen;
   std::vector<YAML::Node> merges;
   for (auto it = node.begin(); it != node.end(); ++it) {
     if (!it->first.IsScalar()) return ErrorAt(it->first, "keys in {} must be plain words", what);
@@ -104,10 +136,11 @@ Result<YamlMap> YamlReader::Map(const YAML::Node& node, std::string_view what) c
       merges.push_back(it->second);
       continue;
     }
-    if (const YamlEntry* first = map.Find(key)) {
+    if (auto first = seen.find(key); first != seen.end()) {
       return ErrorAt(it->first, "duplicate key '{}' in {} (first at line {})", key, what,
-                     Pos(first->key_node).line);
+                     Pos(map.entries[first->second].key_node).line);
     }
+    seen.emplace(key, map.entries.size());
     map.entries.push_back(YamlEntry{key, it->first, it->second});
   }
   // `<<: *anchor` or `<<: [*a, *b]`: YAML merge keys, which yaml-cpp leaves to the reader.
@@ -121,7 +154,7 @@ Result<YamlMap> YamlReader::Map(const YAML::Node& node, std::string_view what) c
     for (const auto& source : sources) {
       TRY(Map(source, "a merged map (`<<:`)"));
       for (auto it = source.begin(); it != source.end(); ++it) {
-        if (map.Find(it->first.Scalar()) == nullptr) {
+        if (seen.emplace(it->first.Scalar(), map.entries.size()).second) {
           map.entries.push_back(YamlEntry{it->first.Scalar(), it->first, it->second});
         }
       }

@@ -90,5 +90,81 @@ class QueryTest(WeirTestCase):
         self.assertIn("cannot read", error)
 
 
+LAKE_DAG = """
+dag_id: lake_table
+schedule: null
+start_date: 2021-03-01
+tasks:
+  - task_id: write
+    operator: sql
+    sql: COPY (SELECT 7 AS n) TO '%(lake)s/raw/numbers/part-1.parquet' (FORMAT parquet)
+  - task_id: table
+    operator: external_table
+    depends_on: [write]
+    table: numbers
+    source: lake://raw/numbers/
+"""
+
+
+class QueryIsConfinedTest(WeirTestCase):
+    """weir query reads the warehouse and the lake's files, and nothing else on the machine."""
+
+    def setUp(self):
+        super().setUp()
+        self.lake = os.path.join(self.home, "lake")
+        os.makedirs(os.path.join(self.lake, "raw", "numbers"))
+        self.write_dag("lake_table.yaml", LAKE_DAG % {"lake": self.lake})
+        self.weir("dags", "test", "lake_table", "2021-03-01", check=0)
+        self.outside = os.path.join(self.home, "outside")
+        os.makedirs(self.outside)
+        self.secret = os.path.join(self.outside, "secret.txt")
+        with open(self.secret, "w") as f:
+            f.write("root:$6$hash\n")
+
+    def refused(self, sql):
+        code, out, err = self.weir("query", sql)
+        self.assertNotEqual(code, 0, f"{sql}\n{out}")
+        self.assertNotIn("$6$hash", out + err)
+        return err
+
+    def test_external_tables_and_lake_files_still_answer(self):
+        self.assertEqual(self.weir_json("query", "SELECT n FROM numbers"), [{"n": 7}])
+        rows = self.weir_json("query", "SELECT n FROM read_parquet('%s/raw/numbers/*.parquet')"
+                              % self.lake)
+        self.assertEqual(rows, [{"n": 7}])
+        self.assertTrue(self.weir_json("query", "SHOW TABLES"))
+        self.assertTrue(self.weir_json("query", "DESCRIBE numbers"))
+
+    def test_files_outside_the_lake_cannot_be_read(self):
+        for sql in ("SELECT * FROM read_text('%s')" % self.secret,
+                    "SELECT * FROM read_csv('%s')" % self.secret,
+                    "SELECT * FROM read_text('%s/../outside/secret.txt')" % self.lake,
+                    "SELECT * FROM glob('%s/*')" % self.outside):
+            err = self.refused(sql)
+            self.assertIn("Permission Error", err, sql)
+
+    def test_no_file_can_be_written(self):
+        for target in (os.path.join(self.outside, "out.csv"),
+                       os.path.join(self.lake, "raw", "numbers", "planted.parquet")):
+            self.refused("COPY (SELECT 1) TO '%s'" % target)
+            self.assertFalse(os.path.exists(target), target)
+        self.refused("ATTACH '%s' AS other" % os.path.join(self.outside, "other.duckdb"))
+        self.refused("EXPORT DATABASE '%s'" % os.path.join(self.lake, "export"))
+        self.assertEqual(os.listdir(self.outside), ["secret.txt"])
+        # DuckDB makes the folder while it binds EXPORT, before weir can refuse it: no file.
+        export = os.path.join(self.lake, "export")
+        self.assertEqual(os.listdir(export) if os.path.exists(export) else [], [])
+
+    def test_settings_cannot_be_unlocked(self):
+        for sql in ("SET lock_configuration = false", "SET enable_external_access = true",
+                    "SET allowed_directories = ['/']", "RESET lock_configuration"):
+            self.refused(sql)
+        # Several statements in one call cannot unlock it either.
+        self.refused("SET enable_external_access = true; SELECT * FROM read_text('%s')"
+                     % self.secret)
+        self.refused("SELECT current_setting('lock_configuration'); "
+                     "SELECT * FROM read_text('%s')" % self.secret)
+
+
 if __name__ == "__main__":
     unittest.main()

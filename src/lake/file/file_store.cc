@@ -12,6 +12,7 @@
 
 #include "base/hash.h"
 #include "base/strings.h"
+#include "env/files.h"
 #include "env/process_table.h"
 
 namespace weir {
@@ -107,13 +108,11 @@ Result<std::string> PublishFile(const std::string& source, const std::string& ta
   Fd in(open(source.c_str(), O_RDONLY | O_CLOEXEC));
   if (in.get() < 0) return Err(ErrorCode::kIo, "{}", Errno("cannot read", source));
   fs::path dir = fs::path(target).parent_path();
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Err(ErrorCode::kIo, "cannot create folder {}: {}", dir.string(), ec.message());
+  TRY(MakeDirs(dir.string()));
   // What killed puts left in this folder goes now, not at some later sweep.
   (void)RemoveStaleTemporaries(dir.string(), false);
   std::string temp = (dir / TempName()).string();
-  Fd out(open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  Fd out(open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (out.get() < 0) return Err(ErrorCode::kIo, "{}", Errno("cannot create", temp));
   auto fail = [&](Error e) -> Result<std::string> {
     unlink(temp.c_str());
@@ -185,9 +184,7 @@ std::vector<std::string> RemoveStaleTemporaries(const std::string& folder, bool 
 }
 
 Result<std::unique_ptr<FileObjectStore>> FileObjectStore::Open(const std::string& root) {
-  std::error_code ec;
-  fs::create_directories(root, ec);
-  if (ec) return Err(ErrorCode::kIo, "cannot create the lake folder {}: {}", root, ec.message());
+  TRY_CONTEXT(MakeDirs(root), "the lake folder");
   std::string clean = fs::path(root).lexically_normal().string();
   while (clean.size() > 1 && clean.back() == '/') clean.pop_back();
   return std::unique_ptr<FileObjectStore>(new FileObjectStore(clean));
@@ -196,6 +193,8 @@ Result<std::unique_ptr<FileObjectStore>> FileObjectStore::Open(const std::string
 Result<ObjectInfo> FileObjectStore::Put(const std::string& key, const std::string& source,
                                         const PutOptions& options) {
   TRY(ValidateKey(key));
+  // A link inside the lake must not let a put write elsewhere.
+  TRY(CheckStaysInside(root_, fs::path(PathOf(key)).parent_path().string()));
   std::string sha = TRY(PublishFile(source, PathOf(key), options.expected_sha256));
   ObjectInfo info = TRY(InfoOf(key, PathOf(key)));
   info.sha256 = sha;  // the etag stays what Head reports, so the two can be compared
@@ -207,6 +206,7 @@ Status FileObjectStore::Get(const std::string& key, const std::string& dest) {
   if (!fs::exists(PathOf(key))) {
     return Err(ErrorCode::kNotFound, "no object {} in {}", key, uri());
   }
+  TRY(CheckStaysInside(root_, PathOf(key)));  // nor read a file from elsewhere
   TRY(PublishFile(PathOf(key), dest, ""));
   return {};
 }
@@ -249,6 +249,7 @@ Result<ObjectInfo> FileObjectStore::Copy(const std::string& from_key, const std:
   if (!fs::exists(PathOf(from_key))) {
     return Err(ErrorCode::kNotFound, "no object {} in {}", from_key, uri());
   }
+  TRY(CheckStaysInside(root_, PathOf(from_key)));
   return Put(to_key, PathOf(from_key), {});
 }
 
