@@ -95,12 +95,14 @@ class RecoveryTest : public ::testing::Test {
   TempDir dir_;
   SystemClock clock_;
   std::unique_ptr<SqliteStore> store_;
+  // Unique per test process: tests run in parallel, and a recovery kills by key.
+  const std::string key_ = fmt::format("test-key-{}-{}", getpid(), dir_.path());
 };
 
 TEST_F(RecoveryTest, ATryWhosePidWasNeverRecordedIsFoundByItsKeyAndKilled) {
   // weir was killed after the spawn but before it recorded the pid: the try is queued, pid 0.
-  TryProcess p = StartTryProcess("sleep 1000 & echo $!; wait", "key-of-try-1", 1);
-  RecordTry(TaskState::kQueued, "key-of-try-1", 0, 0);
+  TryProcess p = StartTryProcess("sleep 1000 & echo $!; wait", key_, 1);
+  RecordTry(TaskState::kQueued, key_, 0, 0);
   TaskTry t = Recover();
   EXPECT_FALSE(Alive(p.echoed)) << "the background child must be killed";
   int status = 0;
@@ -116,10 +118,10 @@ TEST_F(RecoveryTest, ATryWhosePidWasNeverRecordedIsFoundByItsKeyAndKilled) {
 
 TEST_F(RecoveryTest, WhatTheMainProcessLeftBehindIsKilledAfterItExited) {
   // `sleep 1000 & exit 0`: the leader is gone, its process group lives on.
-  TryProcess p = StartTryProcess("sleep 1000 & echo $!; exit 0", "key-of-try-1", 1);
+  TryProcess p = StartTryProcess("sleep 1000 & echo $!; exit 0", key_, 1);
   waitpid(p.child.pid, nullptr, 0);
   ASSERT_TRUE(Alive(p.echoed));
-  RecordTry(TaskState::kRunning, "key-of-try-1", p.child.pid, p.child.start_ticks);
+  RecordTry(TaskState::kRunning, key_, p.child.pid, p.child.start_ticks);
   TaskTry t = Recover();
   EXPECT_FALSE(Alive(p.echoed));
   EXPECT_NE(t.error.find(fmt::format("its process (pid {}) had exited", p.child.pid)),
@@ -143,8 +145,8 @@ TEST_F(RecoveryTest, ATryOfAnOlderWeirIsFoundByItsProcessGroup) {
 }
 
 TEST_F(RecoveryTest, ARunningMainProcessIsKilledAndSaidSo) {
-  TryProcess p = StartTryProcess("echo $$; exec sleep 1000", "key-of-try-1", 1);
-  RecordTry(TaskState::kRunning, "key-of-try-1", p.child.pid, p.child.start_ticks);
+  TryProcess p = StartTryProcess("echo $$; exec sleep 1000", key_, 1);
+  RecordTry(TaskState::kRunning, key_, p.child.pid, p.child.start_ticks);
   TaskTry t = Recover();
   int status = 0;
   ASSERT_EQ(waitpid(p.child.pid, &status, 0), p.child.pid);
@@ -157,7 +159,7 @@ TEST_F(RecoveryTest, ARunningMainProcessIsKilledAndSaidSo) {
 }
 
 TEST_F(RecoveryTest, AProcessThatHadExitedIsNotSaidToBeKilled) {
-  RecordTry(TaskState::kRunning, "key-of-try-1", 999999, 1);
+  RecordTry(TaskState::kRunning, key_, 999999, 1);
   TaskTry t = Recover();
   EXPECT_EQ(t.error,
             "attempt lost: weir stopped while it ran; its process (pid 999999) had already "
@@ -167,8 +169,8 @@ TEST_F(RecoveryTest, AProcessThatHadExitedIsNotSaidToBeKilled) {
 
 TEST_F(RecoveryTest, ProcessesOfOtherTriesAreLeftAlone) {
   // Same DAG, run, task and try number, but another home's key (and another group).
-  TryProcess other = StartTryProcess("echo $$; exec sleep 1000", "key-of-another-home", 1);
-  RecordTry(TaskState::kQueued, "key-of-try-1", 0, 0);
+  TryProcess other = StartTryProcess("echo $$; exec sleep 1000", key_ + "-of-another-home", 1);
+  RecordTry(TaskState::kQueued, key_, 0, 0);
   TaskTry t = Recover();
   EXPECT_TRUE(Alive(other.child.pid));
   EXPECT_NE(t.error.find("no process of it was running"), std::string::npos) << t.error;
