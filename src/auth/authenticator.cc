@@ -21,8 +21,9 @@ std::string SecondsText(Duration d) {
 
 }  // namespace
 
-Authenticator::Authenticator(MetadataStore& store, AuthOptions options)
-    : store_(store), options_(options) {}
+Authenticator::Authenticator(MetadataStore& store, AuthOptions options,
+                             LoginThrottle* unknown_users)
+    : store_(store), options_(options), unknown_users_(unknown_users) {}
 
 Duration Authenticator::LockoutFor(int failed_logins) const {
   if (failed_logins < options_.max_failed_logins) return Duration::zero();
@@ -33,41 +34,66 @@ Duration Authenticator::LockoutFor(int failed_logins) const {
   return std::min(lock, options_.max_lockout);
 }
 
-Status Authenticator::RecordFailure(const std::string& username, Time now) {
-  // Re-read inside the transaction: guesses sent in parallel must each count.
-  return store_.Transaction([&]() -> Status {
-    User user = TRY(store_.GetUser(username));
+namespace {
+
+std::unexpected<Error> Locked(const std::string& username, Duration left) {
+  return Err(ErrorCode::kFailedPrecondition,
+             "too many failed logins for '{}': try again in {}, or ask an admin to run "
+             "`weir users reset-password {}`",
+             username, SecondsText(left), username);
+}
+
+}  // namespace
+
+Result<std::optional<User>> Authenticator::CountAttempt(const std::string& username, Time now) {
+  // One write transaction (BEGIN IMMEDIATE): attempts sent in parallel are counted one after
+  // the other, each seeing the count and the lock of those before it.
+  std::optional<User> counted;
+  TRY(store_.Transaction([&]() -> Status {
+    auto found = store_.GetUser(username);
+    if (!found.has_value()) {
+      if (found.error().code == ErrorCode::kNotFound) return {};
+      return std::unexpected(found.error());
+    }
+    User user = *std::move(found);
+    if (user.locked_until.has_value() && now < *user.locked_until) {
+      return Locked(username, *user.locked_until - now);
+    }
     ++user.failed_logins;
     Duration lock = LockoutFor(user.failed_logins);
     if (lock > Duration::zero()) user.locked_until = now + lock;
-    return store_.UpdateUser(user);
-  });
+    TRY(store_.UpdateUser(user));
+    counted = std::move(user);
+    return {};
+  }));
+  if (!counted.has_value() && unknown_users_ != nullptr) {
+    auto locked = unknown_users_->Attempt(username, now,
+                                          [this](int failures) { return LockoutFor(failures); });
+    if (locked.has_value()) return Locked(username, *locked - now);
+  }
+  return counted;
 }
 
 Result<LoginSession> Authenticator::Login(const std::string& username, std::string_view password,
                                           Time now) {
-  auto found = store_.GetUser(username);
+  std::optional<User> found = TRY(CountAttempt(username, now));
   if (!found.has_value()) {
-    if (found.error().code != ErrorCode::kNotFound) return std::unexpected(found.error());
     VerifyAgainstDummyHash(password);
     return MakeError(ErrorCode::kInvalidArgument, std::string(kBadLogin));
   }
   User user = *std::move(found);
-  if (user.locked_until.has_value() && now < *user.locked_until) {
-    return Err(ErrorCode::kFailedPrecondition,
-               "too many failed logins for '{}': try again in {}, or ask an admin to run "
-               "`weir users reset-password {}`",
-               username, SecondsText(*user.locked_until - now), username);
-  }
   if (!VerifyPassword(user.password_hash, password)) {
-    TRY(RecordFailure(username, now));
     return MakeError(ErrorCode::kInvalidArgument, std::string(kBadLogin));
   }
 
-  user.failed_logins = 0;
-  user.locked_until.reset();
-  user.last_login_at = now;
-  TRY(store_.UpdateUser(user));
+  // Re-read: other attempts may have been counted while the password was checked.
+  TRY(store_.Transaction([&]() -> Status {
+    user = TRY(store_.GetUserById(user.id));
+    user.failed_logins = 0;
+    user.locked_until.reset();
+    user.last_login_at = now;
+    return store_.UpdateUser(user);
+  }));
   TRY(store_.DeleteExpiredSessions(now));  // housekeeping, cheap by the expiry index
 
   LoginSession login;

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/login_throttle.h"
 #include "auth/role.h"
 #include "base/status.h"
 #include "base/time.h"
@@ -62,10 +63,16 @@ struct CreatedToken {
 // Uses `store` from the calling thread only: one Authenticator per thread, like the store.
 class Authenticator {
  public:
-  explicit Authenticator(MetadataStore& store, AuthOptions options = {});
+  // `unknown_users` counts failed logins to usernames without an account (none: they are
+  // never locked, which tells a client that they do not exist).
+  explicit Authenticator(MetadataStore& store, AuthOptions options = {},
+                         LoginThrottle* unknown_users = nullptr);
 
-  // Checks the password and opens a session. While the account is locked the password is not
-  // even checked. An unknown user costs as much time as a wrong password.
+  // Checks the password and opens a session. Usernames ignore case. Every attempt counts as a
+  // failure before its password is checked (a success then clears the count), so guesses sent
+  // in parallel cannot pass the limit; while the account is locked the password is not even
+  // checked. An unknown user costs as much time as a wrong password, and is locked the same
+  // way when `unknown_users` is given.
   Result<LoginSession> Login(const std::string& username, std::string_view password, Time now);
 
   // The user of a session, which must not have expired. Moves the session's idle expiry.
@@ -89,13 +96,15 @@ class Authenticator {
   Duration LockoutFor(int failed_logins) const;
 
  private:
-  // Counts a failed login for `username`, locking the account when it has failed too often.
-  Status RecordFailure(const std::string& username, Time now);
+  // Counts an attempt at `username` as a failed login, locking the account when it has failed
+  // too often; kFailedPrecondition when it was locked already. nullopt: no such user.
+  Result<std::optional<User>> CountAttempt(const std::string& username, Time now);
   Result<AuthenticatedUser> Authenticated(int64_t user_id, std::string csrf_token,
                                           std::optional<Time> expires_at);
 
   MetadataStore& store_;
   AuthOptions options_;
+  LoginThrottle* unknown_users_;
 };
 
 }  // namespace weir

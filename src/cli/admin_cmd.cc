@@ -57,6 +57,7 @@ Result<int> VarSet(CliState& state, const std::string& key, const std::string& v
                    const std::string& description, bool secret) {
   auto ctx = TRY(state.Open(false));
   if (key.empty()) return Err(ErrorCode::kInvalidArgument, "a variable needs a key");
+  if (secret) TRY(CheckSecretValue(value));
   TRY(ctx->store->SetVariable(Variable{key, value, description, secret}));
   fmt::print("variable {} set\n", key);
   return kExitOk;
@@ -151,7 +152,8 @@ void AddAdminCommands(CLI::App& app, CliState& state) {
   set->add_option("key", key)->required();
   set->add_option("value", value)->required();
   set->add_option("--description", description, "What it is for");
-  set->add_flag("--secret", secret, "Never show the value in listings");
+  set->add_flag("--secret", secret,
+                "Mask the value wherever weir shows text (at least 4 characters)");
   set->callback(
       [&state] { state.Run([&] { return VarSet(state, key, value, description, secret); }); });
   auto* list = vars->add_subcommand("list", "List variables");

@@ -78,6 +78,13 @@ webserver_port: 8080
 # Its request threads: each serves one connection at a time (the others wait their turn), so
 # raise it beyond 64 for more clients at once; every thread may keep a database connection.
 webserver_threads: 64
+# The largest request body it accepts (a trigger's conf, a variable): larger ones get 413.
+webserver_max_body_bytes: 1048576
+# The Secure attribute of the session cookie, so browsers send it over HTTPS only: false
+# (weir itself serves plain HTTP), true (weir is reached only through a TLS proxy), or
+# forwarded (Secure when the proxy's X-Forwarded-Proto header says https; only behind a proxy
+# that sets it and that clients cannot bypass).
+webserver_secure_cookies: false
 # How often running attempts and the scheduler record a heartbeat (GET /api/v1/health calls
 # the scheduler unhealthy after 30 s without one).
 heartbeat_interval: 5s
@@ -128,6 +135,8 @@ Result<Config> LoadConfig() {
                                                      "webserver_host",
                                                      "webserver_port",
                                                      "webserver_threads",
+                                                     "webserver_max_body_bytes",
+                                                     "webserver_secure_cookies",
                                                      "keep_work_folders",
                                                      "retention"};
       for (const auto& kv : root) {
@@ -151,6 +160,12 @@ Result<Config> LoadConfig() {
           if (key == "webserver_host") c.webserver_host = kv.second.as<std::string>();
           if (key == "webserver_port") c.webserver_port = kv.second.as<int>();
           if (key == "webserver_threads") c.webserver_threads = kv.second.as<int>();
+          if (key == "webserver_max_body_bytes") {
+            c.webserver_max_body_bytes = kv.second.as<int>();
+          }
+          if (key == "webserver_secure_cookies") {
+            c.webserver_secure_cookies = kv.second.as<std::string>();
+          }
           if (key == "keep_work_folders") c.keep_work_folders = kv.second.as<std::string>();
           if (key == "retention") {
             c.retention = TRY_CONTEXT(ParseDuration(kv.second.as<std::string>()), where);
@@ -181,6 +196,21 @@ Result<Config> LoadConfig() {
   }
   if (auto v = Env("WEIR_WEBSERVER_THREADS"); !v.empty()) {
     c.webserver_threads = TRY(EnvNumber("WEIR_WEBSERVER_THREADS", v));
+  }
+  if (auto v = Env("WEIR_WEBSERVER_MAX_BODY_BYTES"); !v.empty()) {
+    c.webserver_max_body_bytes = TRY(EnvNumber("WEIR_WEBSERVER_MAX_BODY_BYTES", v));
+  }
+  if (auto v = Env("WEIR_WEBSERVER_SECURE_COOKIES"); !v.empty()) c.webserver_secure_cookies = v;
+  if (c.webserver_max_body_bytes < 1024 || c.webserver_max_body_bytes > (1 << 30)) {
+    return Err(ErrorCode::kInvalidArgument,
+               "webserver_max_body_bytes must be 1024 to 1073741824, got {}",
+               c.webserver_max_body_bytes);
+  }
+  if (c.webserver_secure_cookies != "false" && c.webserver_secure_cookies != "true" &&
+      c.webserver_secure_cookies != "forwarded") {
+    return Err(ErrorCode::kInvalidArgument,
+               "webserver_secure_cookies must be false, true or forwarded, got '{}'",
+               c.webserver_secure_cookies);
   }
   if (c.webserver_threads < 1 || c.webserver_threads > 1024) {
     return Err(ErrorCode::kInvalidArgument, "webserver_threads must be 1 to 1024, got {}",

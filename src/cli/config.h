@@ -27,6 +27,10 @@ struct Config {
   std::string webserver_host = "127.0.0.1";  // webserver_host
   int webserver_port = 8080;                 // webserver_port
   int webserver_threads = 64;                // webserver_threads: request threads
+  int webserver_max_body_bytes = 1 << 20;    // webserver_max_body_bytes: 413 beyond
+  // webserver_secure_cookies: "false", "true" (always Secure) or "forwarded" (Secure when
+  // X-Forwarded-Proto says https).
+  std::string webserver_secure_cookies = "false";
   Duration heartbeat_interval = std::chrono::seconds{5};
   std::string keep_work_folders = "failed";  // keep_work_folders: failed, always or never
   std::optional<Duration> retention;         // retention: finished runs older go; unset: kept
@@ -39,7 +43,7 @@ struct Config {
 // error naming the file, line and key. Environment: WEIR_HOME, WEIR_DAGS_FOLDER,
 // WEIR_LOGS_FOLDER, WEIR_DATABASE, WEIR_LAKE, WEIR_WAREHOUSE, WEIR_PARALLELISM,
 // WEIR_DUCKDB_MEMORY_LIMIT, WEIR_DUCKDB_THREADS, WEIR_WEBSERVER_HOST, WEIR_WEBSERVER_PORT,
-// WEIR_WEBSERVER_THREADS.
+// WEIR_WEBSERVER_THREADS, WEIR_WEBSERVER_MAX_BODY_BYTES, WEIR_WEBSERVER_SECURE_COOKIES.
 Result<Config> LoadConfig();
 
 // The weir.yaml written into a fresh home, with every setting and its default.

@@ -20,6 +20,8 @@ struct CliContext {
   std::unique_ptr<MetadataStore> store;
   std::unique_ptr<DagRegistry> registry;
   OutputFormat format = OutputFormat::kTable;
+  // Hides the secret variables in what commands print (logs, errors, arguments, conf).
+  SecretMasker masker;
 
   // The DAG or a kNotFound error listing the known ones (and the import error of its file
   // when the DAG is broken).

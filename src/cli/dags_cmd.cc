@@ -57,7 +57,7 @@ Result<int> ListDags(CliState& state) {
               last_run, rel},
              j);
   }
-  t.Print(state.format());
+  t.Print(state.format(), ctx->masker);
   if (state.format() == OutputFormat::kTable && !ctx->registry->import_errors().empty()) {
     fmt::print(stderr, "\n{} DAG file(s) failed to load; see `weir dags errors`\n",
                ctx->registry->import_errors().size());
@@ -178,7 +178,7 @@ Result<int> BackfillCmd(CliState& state, const std::string& dag_id, const std::s
     t.AddRow({run.run_id, Covers(run, zone),
               rerun_failed && run.state == RunState::kFailed ? "cleared" : "exists"});
   }
-  t.Print(state.format());
+  t.Print(state.format(), ctx->masker);
   if (state.format() == OutputFormat::kTable) {
     fmt::print("\n{} run(s) created; the scheduler runs them within max_active_runs={}.\n",
                r.created.size(), dag->spec->max_active_runs);
@@ -206,7 +206,7 @@ Result<int> NextRuns(CliState& state, const std::string& dag_id, int count) {
                   {"data_interval_end", FormatIso(i.end)},
                   {"runs_at", FormatIso(next.runs_at)}});
   }
-  t.Print(state.format());
+  t.Print(state.format(), ctx->masker);
   return kExitOk;
 }
 
@@ -226,7 +226,7 @@ Result<int> Errors(CliState& state) {
     for (const auto& e : TRY(ctx->store->ListImportErrors())) fmt::print("{}\n", e.message);
     return kExitOk;
   }
-  t.Print(state.format());
+  t.Print(state.format(), ctx->masker);
   return kExitOk;
 }
 

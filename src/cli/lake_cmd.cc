@@ -37,7 +37,7 @@ Result<int> ListDatasetsCmd(CliState& state) {
     fmt::print("the lake catalog is empty: lake_put records every object it publishes\n");
     return kExitOk;
   }
-  t.Print(state.format());
+  t.Print(state.format(), ctx->masker);
   return kExitOk;
 }
 
@@ -51,7 +51,7 @@ Result<int> ListObjectsCmd(CliState& state, const std::string& prefix) {
               ShortTime(o.created_at), ProducedBy(o), o.warning.empty() ? "" : "yes"},
              LakeObjectJson(o));
   }
-  t.Print(state.format());
+  t.Print(state.format(), ctx->masker);
   return kExitOk;
 }
 
@@ -124,7 +124,7 @@ Result<int> SchemaCmd(CliState& state, const std::string& dataset) {
               std::to_string(v.columns.size()), v.policy,
               v.change.empty() ? "(first version)" : v.change, v.first_uri});
   }
-  t.Print(state.format());
+  t.Print(state.format(), ctx->masker);
   const DatasetSchema& latest = versions.back();
   fmt::print("\ncolumns of v{}:\n", latest.version);
   for (const auto& c : TRY(ColumnsFromJson(latest.columns))) {
@@ -142,7 +142,7 @@ Result<int> HistoryCmd(CliState& state, const std::string& uri) {
               o.replaced_at ? "" : "yes", o.warning},
              LakeObjectJson(o));
   }
-  t.Print(state.format());
+  t.Print(state.format(), ctx->masker);
   return kExitOk;
 }
 

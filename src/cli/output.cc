@@ -69,14 +69,15 @@ std::string Table::Render() const {
   return out;
 }
 
-void Table::Print(OutputFormat format) const {
+void Table::Print(OutputFormat format, const SecretMasker& masker) const {
   if (format == OutputFormat::kJson) {
     Json arr = Json::array();
     for (const auto& r : json_rows_) arr.push_back(r);
+    masker.MaskJson(arr);
     fmt::print("{}\n", arr.dump(2));
     return;
   }
-  std::string text = Render();
+  std::string text = masker.Mask(Render());
   if (!text.empty() && text.back() != '\n') text += '\n';
   fmt::print("{}", text);
 }

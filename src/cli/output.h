@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "base/json.h"
+#include "base/secret_masker.h"
 #include "base/status.h"
 #include "base/time.h"
 
@@ -32,7 +33,8 @@ class Table {
   void AddRow(std::vector<std::string> cells);
   // Cells in JSON output keep these values (numbers, booleans, null) instead of the text.
   void AddRow(std::vector<std::string> cells, Json json_row);
-  void Print(OutputFormat format) const;
+  // Prints the rows, each cell (and JSON value) masked by `masker`.
+  void Print(OutputFormat format, const SecretMasker& masker = SecretMasker()) const;
   std::string Render() const;  // the table as text
   size_t size() const { return rows_.size(); }
 

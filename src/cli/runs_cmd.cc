@@ -42,7 +42,7 @@ Result<int> ListRunsCmd(CliState& state, const std::string& dag_id,
          std::string(RunStateName(run.state)), covers, ShortTime(run.start_date, zone), duration},
         DagRunJson(run));
   }
-  t.Print(state.format());
+  t.Print(state.format(), ctx->masker);
   return kExitOk;
 }
 

@@ -11,9 +11,9 @@
 #include "auth/standalone_admin.h"
 #include "cli/commands.h"
 #include "cli/signals.h"
+#include "cli/web_options.h"
 #include "engine/scheduler.h"
 #include "exec/local_executor.h"
-#include "web/server.h"
 
 namespace weir {
 
@@ -82,14 +82,10 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
   std::optional<std::string> admin_password;
   if (standalone) {
     admin_password = TRY(EnsureStandaloneAdmin(*ctx->store, ctx->config.home));
-    api = TRY(
-        Api::Open(ApiConfig{ctx->config.database, ctx->config.dags_folder, ctx->config.logs_folder,
-                            ctx->config.home, ctx->config.wake_file(), &health}));
-    WebServerOptions web_options;
-    web_options.host = ctx->config.webserver_host;
-    web_options.port = ctx->config.webserver_port;
-    web_options.threads = ctx->config.webserver_threads;
-    web = std::make_unique<WebServer>(*api, web_options);
+    ApiConfig api_config = ApiConfigOf(ctx->config);
+    api_config.scheduler_health = &health;
+    api = TRY(Api::Open(api_config));
+    web = std::make_unique<WebServer>(*api, WebOptionsOf(ctx->config));
     TRY(web->Start());
   }
 

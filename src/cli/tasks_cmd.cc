@@ -25,7 +25,7 @@ Result<int> ListTasks(CliState& state, const std::string& dag_id) {
                   {"operator", task.operator_name},
                   {"depends_on", task.upstream}});
   }
-  t.Print(state.format());
+  t.Print(state.format(), ctx->masker);
   return kExitOk;
 }
 
@@ -100,7 +100,7 @@ Result<int> Clear(CliState& state, const ClearArgs& a) {
     }
   }
   ctx->WakeScheduler();
-  t.Print(state.format());
+  t.Print(state.format(), ctx->masker);
   if (state.format() == OutputFormat::kTable) fmt::print("{} task instance(s) cleared\n", t.size());
   return kExitOk;
 }
@@ -130,7 +130,7 @@ Result<int> State(CliState& state, const std::string& dag_id, const std::string&
                              {"state", TaskStateName(ti.state)},
                              {"try_number", ti.try_number},
                              {"max_tries", ti.max_tries},
-                             {"error", ti.error}})
+                             {"error", ctx->masker.Mask(ti.error)}})
                            .dump(2));
   } else {
     fmt::print("{}\n", TaskStateName(ti.state));
@@ -158,25 +158,33 @@ Result<int> Logs(CliState& state, const std::string& dag_id, const std::string& 
   if (!in) {
     return Err(ErrorCode::kNotFound, "log file {} is missing", chosen->log_path);
   }
-  std::cout << in.rdbuf();
-  std::cout.flush();
+  // The file was masked as it was written; this also hides secrets set since.
+  MaskingStream masked;
+  auto copy = [&] {
+    char buf[64 * 1024];
+    in.clear();
+    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+      std::cout << masked.Feed(ctx->masker, std::string_view(buf, in.gcount()));
+    }
+    std::cout.flush();
+  };
+  copy();
   while (follow) {
     // Follow the file while the try runs; the try's row says when it is over.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    in.clear();
-    std::cout << in.rdbuf();
-    std::cout.flush();
+    copy();
     auto now_tries = TRY(ctx->store->ListTries(dag_id, run_id, task_id));
     bool running = false;
     for (const auto& t : now_tries) {
       if (t.try_number == chosen->try_number) running = !IsFinished(t.state);
     }
     if (!running) {
-      in.clear();
-      std::cout << in.rdbuf();
+      copy();
       break;
     }
   }
+  std::cout << masked.Finish(ctx->masker);
+  std::cout.flush();
   return kExitOk;
 }
 

@@ -46,10 +46,12 @@ int RunNative(const std::string& name) {
 
 std::string Clock24(Time t) { return FormatTime(t, "%H:%M:%S"); }
 
-Result<int> TestDag(CliState& state, const std::string& dag_id, const std::string& date) {
+Result<int> TestDag(CliState& state, const std::string& dag_id, const std::string& date,
+                    const std::string& conf_text) {
   auto ctx = TRY(state.Open());
   const LoadedDag* dag = TRY(ctx->FindDag(dag_id));
   TriggerRequest req;
+  if (!conf_text.empty()) req.conf = TRY(ParseJson(conf_text, "--conf"));
   req.logical_date = date.empty() ? ctx->clock.Now()
                                   : TRY(ParseCliDate(date, dag->spec->timezone, "logical date"));
   req.run_type = RunType::kTest;
@@ -97,7 +99,7 @@ Result<int> TestDag(CliState& state, const std::string& dag_id, const std::strin
       extra += ": " + ti.error;
     }
     fmt::print("{}  {:<24} {}{}\n", Clock24(ctx->clock.Now()), ti.task_id, TaskStateName(ti.state),
-               extra);
+               ctx->masker.Mask(extra));
     std::fflush(stdout);
   };
   observer.on_run = [&](const DagRun& r) {
@@ -138,7 +140,7 @@ Result<int> TestDag(CliState& state, const std::string& dag_id, const std::strin
                   {"log", log}});
   }
   fmt::print("\n");
-  t.Print(state.format());
+  t.Print(state.format(), ctx->masker);
   if (interrupted) {
     fmt::print("\ninterrupted after {:.1f}s: running tasks were killed\n", secs);
     return kExitFailed;
@@ -187,7 +189,9 @@ Result<int> TestTask(CliState& state, const std::string& dag_id, const std::stri
   AttemptPaths paths = ctx->attempt_paths();
   PreparedAttempt prepared = TRY(PrepareAttempt(*dag->spec, run, *task, 1, task->retries + 1,
                                                 *ctx->store, paths, ctx->clock.Now()));
+  const SecretMasker& masker = prepared.spec.masker;
   if (render_only) {
+    masker.MaskJson(prepared.args);
     if (state.format() == OutputFormat::kJson) {
       fmt::print("{}\n", prepared.args.dump(2));
     } else {
@@ -215,8 +219,8 @@ Result<int> TestTask(CliState& state, const std::string& dag_id, const std::stri
   executor.Shutdown();
   TaskOutcome outcome = prepared.op->Interpret(prepared.args, *finished);
   fmt::print("\ntask {} {}", task_id, TaskStateName(outcome.state));
-  if (!outcome.xcom.is_null()) fmt::print(", XCom {}", outcome.xcom.dump());
-  if (!outcome.error.empty()) fmt::print(": {}", outcome.error);
+  if (!outcome.xcom.is_null()) fmt::print(", XCom {}", masker.Mask(outcome.xcom.dump()));
+  if (!outcome.error.empty()) fmt::print(": {}", masker.Mask(outcome.error));
   fmt::print("\n");
   return outcome.state == TaskState::kFailed ? kExitFailed : kExitOk;
 }
@@ -224,13 +228,14 @@ Result<int> TestTask(CliState& state, const std::string& dag_id, const std::stri
 }  // namespace
 
 void AddDagsTestCommands(CLI::App& dags, CLI::App& tasks, CliState& state) {
-  static std::string dag_id, task_id, date;
+  static std::string dag_id, task_id, date, conf;
   auto* test = dags.add_subcommand(
       "test", "Run one whole run of a DAG now, in the foreground, printing task states");
   test->add_option("dag_id", dag_id, "The DAG")->required();
   test->add_option("logical_date", date, "Logical date (YYYY-MM-DD[THH:MM]); default now");
+  test->add_option("-c,--conf", conf, "JSON object: params overrides and dag_run.conf");
   AddOutputOption(test, state);
-  test->callback([&state] { state.Run([&] { return TestDag(state, dag_id, date); }); });
+  test->callback([&state] { state.Run([&] { return TestDag(state, dag_id, date, conf); }); });
 
   auto* ttest =
       tasks.add_subcommand("test", "Run one task now, printing its log; records no state");

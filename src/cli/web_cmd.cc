@@ -1,13 +1,36 @@
 // `weir webserver`: the REST API (and later the UI) on webserver_host:webserver_port.
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 
 #include "cli/commands.h"
 #include "cli/signals.h"
+#include "cli/web_options.h"
 #include "web/server.h"
 
 namespace weir {
+
+WebServerOptions WebOptionsOf(const Config& config) {
+  WebServerOptions options;
+  options.host = config.webserver_host;
+  options.port = config.webserver_port;
+  options.threads = config.webserver_threads;
+  options.max_body_bytes = static_cast<size_t>(config.webserver_max_body_bytes);
+  options.secure_cookies = config.webserver_secure_cookies == "true" ? SecureCookies::kAlways
+                           : config.webserver_secure_cookies == "forwarded"
+                               ? SecureCookies::kForwarded
+                               : SecureCookies::kNever;
+  return options;
+}
+
+ApiConfig ApiConfigOf(const Config& config) {
+  ApiConfig api{config.database, config.dags_folder, config.logs_folder, config.home,
+                config.wake_file()};
+  // Long polls may hold a quarter of the request threads; the rest answer everything else.
+  api.max_long_polls = std::max(1, config.webserver_threads / 4);
+  return api;
+}
 
 namespace {
 
@@ -28,12 +51,10 @@ Result<int> WebserverCmd(CliState& state, const std::string& host, int port) {
   {
     auto ctx = TRY(state.Open(false));  // creates and migrates the database when needed
   }
-  auto api = TRY(Api::Open(ApiConfig{config.database, config.dags_folder, config.logs_folder,
-                                     config.home, config.wake_file(), nullptr}));
-  WebServerOptions options;
-  options.host = host.empty() ? config.webserver_host : host;
-  options.port = port >= 0 ? port : config.webserver_port;
-  options.threads = config.webserver_threads;
+  auto api = TRY(Api::Open(ApiConfigOf(config)));
+  WebServerOptions options = WebOptionsOf(config);
+  if (!host.empty()) options.host = host;
+  if (port >= 0) options.port = port;
   WebServer server(*api, options);
   TRY(server.Start());
   double ms =

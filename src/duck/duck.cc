@@ -4,6 +4,8 @@
 #include <set>
 #include <thread>
 
+#include "base/sql_parameters.h"
+
 namespace weir {
 
 namespace {
@@ -155,6 +157,37 @@ DuckRows RowsOf(const DuckApi* api, duckdb_result* r) {
   return out;
 }
 
+duckdb_state BindValue(const DuckApi* api, duckdb_prepared_statement p, idx_t i, const Json& v) {
+  if (v.is_null()) return api->bind_null(p, i);
+  if (v.is_boolean()) return api->bind_boolean(p, i, v.get<bool>());
+  if (v.is_number_integer() && !v.is_number_unsigned())
+    return api->bind_int64(p, i, v.get<int64_t>());
+  if (v.is_number_unsigned() && v.get<uint64_t>() <= INT64_MAX) {
+    return api->bind_int64(p, i, static_cast<int64_t>(v.get<uint64_t>()));
+  }
+  if (v.is_number()) return api->bind_double(p, i, v.get<double>());
+  std::string text =
+      v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return api->bind_varchar_length(p, i, text.data(), text.size());
+}
+
+// Binds each placeholder of a prepared statement to its value in `parameters`.
+Status BindParameters(const DuckApi* api, duckdb_prepared_statement prepared,
+                      const Json& parameters) {
+  idx_t count = api->nparams(prepared);
+  for (idx_t i = 1; i <= count; ++i) {
+    const char* raw = api->parameter_name(prepared, i);
+    std::string name = raw != nullptr ? raw : std::to_string(i);
+    if (raw != nullptr) api->free(const_cast<char*>(raw));
+    const Json* value = TRY(SqlParameterValue(parameters, name));
+    if (BindValue(api, prepared, i, *value) != DuckDBSuccess) {
+      return Err(ErrorCode::kInvalidArgument, "cannot bind {} to ${}",
+                 value->dump(-1, ' ', false, Json::error_handler_t::replace), name);
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<DuckRows> DuckConnection::Query(const std::string& sql, std::string_view what) {
@@ -183,7 +216,8 @@ Status CheckQueryOnly(duckdb_statement_type type, idx_t i, idx_t count, std::str
 
 }  // namespace
 
-Result<DuckRows> DuckConnection::QueryEach(const std::string& sql, std::string_view what) {
+Result<DuckRows> DuckConnection::QueryEach(const std::string& sql, std::string_view what,
+                                           const Json& parameters) {
   duckdb_extracted_statements statements = nullptr;
   idx_t count = api_->extract_statements(con_, sql.c_str(), &statements);
   struct Extracted {
@@ -211,6 +245,8 @@ Result<DuckRows> DuckConnection::QueryEach(const std::string& sql, std::string_v
                  e != nullptr ? e : "cannot prepare");
     }
     if (queries_only_) TRY(CheckQueryOnly(api_->prepared_statement_type(prepared), i, count, what));
+    TRY_CONTEXT(BindParameters(api_, prepared, parameters),
+                fmt::format("{} (statement {} of {})", what, i + 1, count));
     duckdb_result r;
     state = api_->execute_prepared(prepared, &r);
     ResultGuard guard(api_, &r);

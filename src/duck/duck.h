@@ -55,7 +55,14 @@ class DuckConnection {
   // of 3)". On a confined database (DuckOptions::confined) only queries run (SELECT,
   // EXPLAIN, PRAGMA, DESCRIBE, SHOW): COPY, EXPORT, ATTACH and the like are refused before
   // they run, as COPY ... TO could write into the allowed folders.
-  Result<DuckRows> QueryEach(const std::string& sql, std::string_view what = "DuckDB");
+  //
+  // `parameters` are values bound to the statements' placeholders, never spliced into the
+  // SQL text: a JSON array for `?` and `$1, $2...` (counted per statement), or an object for
+  // `$name`. Each statement binds the ones it uses. Strings bind as VARCHAR, whole numbers as
+  // BIGINT, other numbers as DOUBLE, booleans as BOOLEAN, null as NULL, and arrays and objects
+  // as their JSON text. A placeholder without a value is an error naming it.
+  Result<DuckRows> QueryEach(const std::string& sql, std::string_view what = "DuckDB",
+                             const Json& parameters = Json());
 
  private:
   friend class DuckDatabase;

@@ -73,7 +73,14 @@ Result<DuckApi> Load() {
       Resolve(lib, "duckdb_prepare_error", api.prepare_error, missing) &&
       Resolve(lib, "duckdb_destroy_prepare", api.destroy_prepare, missing) &&
       Resolve(lib, "duckdb_execute_prepared", api.execute_prepared, missing) &&
-      Resolve(lib, "duckdb_prepared_statement_type", api.prepared_statement_type, missing);
+      Resolve(lib, "duckdb_prepared_statement_type", api.prepared_statement_type, missing) &&
+      Resolve(lib, "duckdb_nparams", api.nparams, missing) &&
+      Resolve(lib, "duckdb_parameter_name", api.parameter_name, missing) &&
+      Resolve(lib, "duckdb_bind_varchar_length", api.bind_varchar_length, missing) &&
+      Resolve(lib, "duckdb_bind_int64", api.bind_int64, missing) &&
+      Resolve(lib, "duckdb_bind_double", api.bind_double, missing) &&
+      Resolve(lib, "duckdb_bind_boolean", api.bind_boolean, missing) &&
+      Resolve(lib, "duckdb_bind_null", api.bind_null, missing);
   if (!ok) {
     dlclose(lib);
     return Err(ErrorCode::kFailedPrecondition,

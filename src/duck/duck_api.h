@@ -37,6 +37,13 @@ struct DuckApi {
   decltype(&duckdb_prepare_error) prepare_error;
   decltype(&duckdb_destroy_prepare) destroy_prepare;
   decltype(&duckdb_execute_prepared) execute_prepared;
+  decltype(&duckdb_nparams) nparams;
+  decltype(&duckdb_parameter_name) parameter_name;
+  decltype(&duckdb_bind_varchar_length) bind_varchar_length;
+  decltype(&duckdb_bind_int64) bind_int64;
+  decltype(&duckdb_bind_double) bind_double;
+  decltype(&duckdb_bind_boolean) bind_boolean;
+  decltype(&duckdb_bind_null) bind_null;
   decltype(&duckdb_prepared_statement_type) prepared_statement_type;
   std::string path;  // the library that was loaded
 };

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "base/strings.h"
 #include "engine/planner.h"
 #include "env/process.h"
 
@@ -49,14 +50,43 @@ Result<std::vector<TaskInstance>> Select(MetadataStore& store, const DagSpec& sp
 
 }  // namespace
 
+Status CheckConfSize(const Json& conf) {
+  size_t size = conf.dump(-1, ' ', false, Json::error_handler_t::replace).size();
+  if (size > kMaxConfBytes) {
+    return Err(ErrorCode::kInvalidArgument,
+               "conf is {} bytes of JSON; a run's conf may have at most {} (pass large data "
+               "through a file or the lake, and its path in conf)",
+               size, kMaxConfBytes);
+  }
+  return {};
+}
+
+Status ValidateConf(const DagSpec& spec, const Json& conf) {
+  if (!conf.is_object()) {
+    return Err(ErrorCode::kInvalidArgument, "conf must be a JSON object, got {}", conf.dump());
+  }
+  TRY(CheckConfSize(conf));
+  if (spec.strict_conf) {
+    for (const auto& [key, unused] : conf.items()) {
+      if (spec.FindParam(key) != nullptr) continue;
+      std::vector<std::string> names;
+      for (const auto& p : spec.params) names.push_back(p.name);
+      return Err(ErrorCode::kInvalidArgument,
+                 "conf key {} is not a param of DAG '{}', which accepts only its params "
+                 "(strict_conf: true){}",
+                 Json(key).dump(-1, ' ', false, Json::error_handler_t::replace), spec.dag_id,
+                 names.empty() ? std::string(": it has none") : ": " + Join(names, ", "));
+    }
+  }
+  TRY(spec.ResolveParams(conf));
+  return {};
+}
+
 Result<DagRun> TriggerRun(MetadataStore& store, const LoadedDag& dag, const Clock& clock,
                           const TriggerRequest& request) {
   const DagSpec& spec = *dag.spec;
   Json conf = request.conf.is_null() ? Json::object() : request.conf;
-  if (!conf.is_object()) {
-    return Err(ErrorCode::kInvalidArgument, "conf must be a JSON object, got {}", conf.dump());
-  }
-  TRY(spec.ResolveParams(conf));
+  TRY(ValidateConf(spec, conf));
   Time now = clock.Now();
   Time logical = request.logical_date.value_or(now);
   DagRun run;
@@ -127,7 +157,7 @@ Result<BackfillResult> Backfill(MetadataStore& store, const LoadedDag& dag, cons
                "--end-date {}",
                FormatIso(from), FormatIso(to));
   }
-  TRY(spec.ResolveParams(conf));
+  TRY(ValidateConf(spec, conf.is_null() ? Json::object() : conf));
   BackfillResult result;
   Time now = clock.Now();
   TRY(store.Transaction([&]() -> Status {

@@ -13,6 +13,14 @@ namespace weir {
 // State changes that people ask for (CLI, API). Each is one transaction; the caller then
 // wakes the scheduler (WakeScheduler) so it acts at once.
 
+// The largest conf a run may have, as compact JSON. A run's conf is stored with it and sent
+// with every answer about it (the grid shows 25 runs at a time), so a few MB of it would cost
+// every reader; 64 KiB is far more than params need.
+inline constexpr size_t kMaxConfBytes = 64 * 1024;
+
+// kInvalidArgument naming the size and the limit when `conf` is larger than kMaxConfBytes.
+Status CheckConfSize(const Json& conf);
+
 struct TriggerRequest {
   std::optional<Time> logical_date;  // default: now
   Json conf = Json::object();
@@ -24,7 +32,13 @@ struct TriggerRequest {
   bool replace_existing = false;  // delete a run with the same run_id first (`dags test`)
 };
 
-// Creates a queued run. Validates conf against the DAG's params (types, enums, required).
+// Checks a run's conf before the run exists: a JSON object of at most kMaxConfBytes; with
+// strict_conf, no key beyond the DAG's params; every param present or defaulted and within its
+// rules (type, enum, bounds, lengths, pattern). Errors are kInvalidArgument (HTTP 400, exit 2) and
+// name the key and the rule.
+Status ValidateConf(const DagSpec& spec, const Json& conf);
+
+// Creates a queued run. Validates conf first (ValidateConf).
 Result<DagRun> TriggerRun(MetadataStore& store, const LoadedDag& dag, const Clock& clock,
                           const TriggerRequest& request);
 

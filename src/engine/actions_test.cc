@@ -1,57 +1,59 @@
-// User actions on runs: triggering.
+// ValidateConf: what a run's conf must be before the run is created (API 400, CLI exit 2).
+
 #include "engine/actions.h"
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-
-#include "env/temp_dir.h"
-#include "ops/registry.h"
-#include "store/sqlite/sqlite_store.h"
-
 namespace weir {
 namespace {
 
-class ActionsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::filesystem::create_directories(dir_.Join("dags"));
-    std::ofstream(dir_.Join("dags/d.yaml"))
-        << "dag_id: d\ntasks:\n  - task_id: t\n    operator: empty\n";
-    store_ = SqliteStore::Open(dir_.Join("weir.db")).value();
-    ASSERT_TRUE(store_->Migrate().has_value());
-    registry_ =
-        std::make_unique<DagRegistry>(*store_, clock_, dir_.Join("dags"), OperatorSchemas());
-    ASSERT_TRUE(registry_->Reload().has_value());
-  }
-
-  TempDir dir_;
-  FakeClock clock_{ParseDateTime("2024-05-01T10:00:00.123456Z").value()};
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<DagRegistry> registry_;
-};
-
-TEST_F(ActionsTest, TriggersAtTheSameMomentGetUniqueRunIds) {
-  const LoadedDag& dag = *registry_->Find("d");
-  std::vector<std::string> ids;
-  for (int i = 0; i < 3; ++i) ids.push_back(TriggerRun(*store_, dag, clock_, {}).value().run_id);
-  EXPECT_EQ(ids, (std::vector<std::string>{"manual__2024-05-01T10:00:00.123456+00:00",
-                                           "manual__2024-05-01T10:00:00.123456+00:00_2",
-                                           "manual__2024-05-01T10:00:00.123456+00:00_3"}));
+DagSpec ParamsDag(bool strict) {
+  DagSpec dag;
+  dag.dag_id = "example_params";
+  dag.strict_conf = strict;
+  ParamSpec color;
+  color.name = "color";
+  color.has_default = true;
+  color.default_value = "yellow";
+  color.enum_values = {"yellow", "green"};
+  ParamSpec label;
+  label.name = "label";
+  label.has_default = true;
+  label.default_value = "";
+  label.max_length = 40;
+  dag.params = {color, label};
+  return dag;
 }
 
-TEST_F(ActionsTest, AnExplicitLogicalDateOrRunIdIsNotMadeUnique) {
-  const LoadedDag& dag = *registry_->Find("d");
-  TriggerRequest dated;
-  dated.logical_date = ParseDateTime("2024-01-01").value();
-  EXPECT_EQ(TriggerRun(*store_, dag, clock_, dated).value().run_id,
-            "manual__2024-01-01T00:00:00+00:00");
-  EXPECT_EQ(TriggerRun(*store_, dag, clock_, dated).error().code, ErrorCode::kAlreadyExists);
-  TriggerRequest named;
-  named.run_id = "mine";
-  ASSERT_TRUE(TriggerRun(*store_, dag, clock_, named).has_value());
-  EXPECT_EQ(TriggerRun(*store_, dag, clock_, named).error().code, ErrorCode::kAlreadyExists);
+std::string Refusal(const DagSpec& dag, const Json& conf) {
+  Status s = ValidateConf(dag, conf);
+  return s ? "" : s.error().message;
+}
+
+TEST(ValidateConf, ALaxDagKeepsExtraKeysForDagRunConf) {
+  // Airflow's habit: any key may be passed and read as dag_run.conf.
+  EXPECT_EQ(Refusal(ParamsDag(false), {{"color", "green"}, {"anything", "$(id)"}}), "");
+}
+
+TEST(ValidateConf, AStrictDagRefusesKeysBeyondItsParamsNamingThem) {
+  DagSpec dag = ParamsDag(true);
+  EXPECT_EQ(Refusal(dag, {{"color", "green"}, {"label", "x"}}), "");
+  EXPECT_EQ(Refusal(dag, {{"color", "green"}, {"cmd", "$(id)"}}),
+            "conf key \"cmd\" is not a param of DAG 'example_params', which accepts only its "
+            "params (strict_conf: true): color, label");
+  Status s = ValidateConf(dag, {{"x\ny", 1}});
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(s.error().message.find("\"x\\ny\""), std::string::npos) << s.error().message;
+}
+
+TEST(ValidateConf, ParamRulesAndShapeAreInvalidArguments) {
+  DagSpec dag = ParamsDag(false);
+  Status bad = ValidateConf(dag, {{"label", std::string(41, 'x')}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(bad.error().message.find("param 'label'"), std::string::npos);
+  EXPECT_EQ(Refusal(dag, Json::array()), "conf must be a JSON object, got []");
 }
 
 }  // namespace

@@ -35,23 +35,38 @@ std::string NewTryKey() {
   return fmt::format("{:08x}{:08x}{:08x}{:08x}", rd(), rd(), rd(), rd());
 }
 
-std::string ArgvText(const std::vector<std::string>& argv) {
+// The command line for the log header; each argument masked before it is cut short, so a
+// cut never leaves part of a secret.
+std::string ArgvText(const std::vector<std::string>& argv, const SecretMasker& masker) {
   std::string out;
-  for (const auto& a : argv) {
+  for (const auto& raw : argv) {
+    std::string a = masker.Mask(raw);
     if (!out.empty()) out += ' ';
     out += a.size() > 200 ? ShellQuote(a.substr(0, 200)) + "..." : ShellQuote(a);
   }
   return out;
 }
 
+std::string VariableEnvName(std::string_view key) {
+  std::string env_name = "WEIR_VAR_";
+  for (char c : key) env_name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return env_name;
+}
+
 // Replaces each argument that names a template file (a .sql file next to the DAG file, for
-// the sql operator) with the file's content, rendered.
+// the sql operator) with the file's content, rendered. Whether an argument names a file is
+// decided on the value as written in the DAG file (as Airflow's template_ext does), never on
+// its rendered value: a run's conf must not be able to pick a file to read and render.
 Status RenderTemplateFiles(const OperatorSchema& schema, const DagSpec& spec,
-                           const TemplateContext& ctx, Json& args) {
+                           const TemplateContext& ctx, const Json& written, Json& args) {
   for (const std::string& name : schema.template_file_args) {
-    if (!args.is_object() || !args.contains(name) || !args[name].is_string()) continue;
-    std::string value = args[name].get<std::string>();
-    if (value.find('\n') != std::string::npos) continue;
+    if (!written.is_object() || !written.contains(name) || !written[name].is_string() ||
+        !args.contains(name)) {
+      continue;
+    }
+    std::string value = written[name].get<std::string>();
+    // A value with a template in it (rendering changed it) is SQL text, not a file name.
+    if (value.find('\n') != std::string::npos || args[name] != written[name]) continue;
     bool named = false;
     for (const std::string& ext : schema.template_exts) named = named || value.ends_with(ext);
     if (!named) continue;
@@ -77,8 +92,7 @@ std::string AttemptLogPath(const std::string& logs_folder, const AttemptKey& key
 }
 
 Result<std::string> LookupVariable(MetadataStore& store, std::string_view key) {
-  std::string env_name = "WEIR_VAR_";
-  for (char c : key) env_name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string env_name = VariableEnvName(key);
   if (const char* v = std::getenv(env_name.c_str())) return std::string(v);
   auto var = store.GetVariable(std::string(key));
   if (!var) {
@@ -91,6 +105,20 @@ Result<std::string> LookupVariable(MetadataStore& store, std::string_view key) {
     return std::unexpected(var.error());
   }
   return var->value;
+}
+
+Result<std::vector<std::string>> LoadSecretValues(MetadataStore& store) {
+  std::vector<std::string> secrets;
+  for (const Variable& v : TRY(store.ListVariables())) {
+    if (!v.is_secret) continue;
+    secrets.push_back(v.value);
+    if (const char* env = std::getenv(VariableEnvName(v.key).c_str())) secrets.emplace_back(env);
+  }
+  return secrets;
+}
+
+Result<SecretMasker> LoadSecretMasker(MetadataStore& store) {
+  return SecretMasker(TRY(LoadSecretValues(store)));
 }
 
 TemplateContext MakeTemplateContext(const DagSpec& spec, const DagRun& run,
@@ -159,7 +187,7 @@ Result<PreparedAttempt> PrepareAttempt(const DagSpec& spec, const DagRun& run, c
   TemplateContext ctx = MakeTemplateContext(spec, run, task.task_id, try_number, store);
   std::string where = spec.fileloc + ": task '" + task.task_id + "'";
   out.args = TRY(RenderArgs(task.args, ctx, where));
-  TRY(RenderTemplateFiles(out.op->schema(), spec, ctx, out.args));
+  TRY(RenderTemplateFiles(out.op->schema(), spec, ctx, task.args, out.args));
 
   AttemptContext actx;
   actx.dag_id = spec.dag_id;
@@ -189,6 +217,7 @@ Result<PreparedAttempt> PrepareAttempt(const DagSpec& spec, const DagRun& run, c
   if (!paths.home.empty()) actx.env["WEIR_HOME"] = paths.home;
   out.spec = TRY(out.op->Prepare(out.args, actx));
   AttemptSpec& as = out.spec;
+  as.masker = TRY(LoadSecretMasker(store));
   // Only a process gets a scratch folder: an `empty` task leaves none behind.
   if (!as.process.argv.empty()) {
     std::error_code ec;
@@ -206,7 +235,7 @@ Result<PreparedAttempt> PrepareAttempt(const DagSpec& spec, const DagRun& run, c
       FormatIsoOffset(run.data_interval_end, ctx.zone), logical, task.operator_name,
       out.args.dump());
   if (!as.process.argv.empty()) {
-    as.log_header += "[weir] process " + ArgvText(as.process.argv) +
+    as.log_header += "[weir] process " + ArgvText(as.process.argv, as.masker) +
                      (as.process.cwd.empty() ? "" : " (in " + as.process.cwd + ")") + "\n";
   }
   if (as.timeout) {
@@ -253,7 +282,9 @@ Result<std::optional<AttemptSpec>> AttemptManager::Prepare(const LoadedDag& dag,
     TRY(FailBeforeStart(ti, t, task, prepared.error().message));
     return std::optional<AttemptSpec>();
   }
+  // Recorded for people to read, so masked; the try itself gets the real values.
   t.rendered_args = prepared->args;
+  prepared->spec.masker.MaskJson(t.rendered_args);
   AttemptSpec as = std::move(prepared->spec);
   // Recorded (the transaction commits) before the executor spawns anything.
   t.try_key = NewTryKey();
@@ -261,13 +292,16 @@ Result<std::optional<AttemptSpec>> AttemptManager::Prepare(const LoadedDag& dag,
   TRY(store_.ClearXComs(ti.dag_id, ti.run_id, ti.task_id));
   TRY(store_.InsertTry(t));
   TRY(store_.UpdateTaskInstance(ti));
-  inflight_[key.ToString()] = Inflight{prepared->op, std::move(prepared->args), dag.spec};
+  inflight_[key.ToString()] =
+      Inflight{prepared->op, std::move(prepared->args), dag.spec, as.masker};
   return std::optional<AttemptSpec>(std::move(as));
 }
 
 Status AttemptManager::FailBeforeStart(TaskInstance ti, TaskTry t, const TaskSpec* task,
-                                       const std::string& error) {
+                                       const std::string& raw_error) {
   Time now = clock_.Now();
+  // A template that failed on a secret's value may quote it.
+  std::string error = TRY(LoadSecretMasker(store_)).Mask(raw_error);
   t.state = TaskState::kFailed;
   t.start_date = now;
   t.end_date = now;
@@ -331,6 +365,10 @@ Result<std::optional<TaskInstance>> AttemptManager::Apply(const AttemptEvent& ev
     outcome = TaskOutcome{TaskState::kFailed, Json(), event.error};
   }
   if (event.timed_out && outcome.error.empty()) outcome.error = event.error;
+  if (!outcome.error.empty()) {
+    outcome.error = it != inflight_.end() ? it->second.masker.Mask(outcome.error)
+                                          : TRY(LoadSecretMasker(store_)).Mask(outcome.error);
+  }
   t.state = outcome.state;
   if (!t.start_date) t.start_date = event.at - event.duration;
   t.end_date = event.at;

@@ -34,7 +34,14 @@ TemplateContext MakeTemplateContext(const DagSpec& spec, const DagRun& run,
 // Looks a variable up: the environment's WEIR_VAR_<KEY upper-cased> first, then the store.
 Result<std::string> LookupVariable(MetadataStore& store, std::string_view key);
 
-// A try made ready to run: its operator, its rendered arguments and its process.
+// What must never be shown: the value of every secret variable, and the WEIR_VAR_<KEY>
+// environment value that overrides it in this process. Every output weir makes (a try's
+// log, its rendered arguments and error, API answers, CLI output) passes it.
+Result<std::vector<std::string>> LoadSecretValues(MetadataStore& store);
+Result<SecretMasker> LoadSecretMasker(MetadataStore& store);
+
+// A try made ready to run: its operator, its rendered arguments and its process (whose
+// spec.masker hides the secret variables in its log).
 struct PreparedAttempt {
   const Operator* op = nullptr;
   Json args;
@@ -89,6 +96,7 @@ class AttemptManager {
     const Operator* op = nullptr;
     Json args;
     std::shared_ptr<const DagSpec> spec;
+    SecretMasker masker;  // as the try's log: its error is masked the same way
   };
   Status FailBeforeStart(TaskInstance ti, TaskTry t, const TaskSpec* task,
                          const std::string& error);

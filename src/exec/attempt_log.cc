@@ -34,26 +34,33 @@ std::string_view LastNonBlankLine(std::string_view text) {
 
 }  // namespace
 
-Result<AttemptLog> AttemptLog::Open(const std::string& path) {
-  if (path.empty()) return AttemptLog();
+Result<AttemptLog> AttemptLog::Open(const std::string& path, SecretMasker masker) {
+  if (path.empty()) return AttemptLog(-1, std::move(masker));
   size_t slash = path.rfind('/');
   if (slash != std::string::npos && slash > 0) TRY(MakeDirs(path.substr(0, slash)));
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) return Err(ErrorCode::kIo, "cannot open log '{}': {}", path, strerror(errno));
-  return AttemptLog(fd);
+  return AttemptLog(fd, std::move(masker));
 }
 
 AttemptLog::AttemptLog(AttemptLog&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
+      masker_(std::move(other.masker_)),
+      masking_{std::move(other.masking_[0]), std::move(other.masking_[1])},
       partial_{std::move(other.partial_[0]), std::move(other.partial_[1])},
+      stdout_line_(std::move(other.stdout_line_)),
       last_line_(std::move(other.last_line_)) {}
 
 AttemptLog& AttemptLog::operator=(AttemptLog&& other) noexcept {
   if (this != &other) {
     Close();
     fd_ = std::exchange(other.fd_, -1);
-    partial_[0] = std::move(other.partial_[0]);
-    partial_[1] = std::move(other.partial_[1]);
+    masker_ = std::move(other.masker_);
+    for (int s : {kStdout, kStderr}) {
+      masking_[s] = std::move(other.masking_[s]);
+      partial_[s] = std::move(other.partial_[s]);
+    }
+    stdout_line_ = std::move(other.stdout_line_);
     last_line_ = std::move(other.last_line_);
   }
   return *this;
@@ -66,7 +73,9 @@ void AttemptLog::Close() {
   fd_ = -1;
 }
 
-void AttemptLog::Write(std::string_view text) {
+void AttemptLog::Write(std::string_view text) { WriteFile(masker_.Mask(text)); }
+
+void AttemptLog::WriteFile(std::string_view text) {
   while (fd_ >= 0 && !text.empty()) {
     ssize_t n = write(fd_, text.data(), text.size());
     if (n < 0) {
@@ -78,58 +87,73 @@ void AttemptLog::Write(std::string_view text) {
 }
 
 void AttemptLog::Append(Stream stream, const char* data, size_t size) {
+  std::string_view raw(data, size);
+  if (stream == kStdout) TrackLastLine(raw);
+  if (masker_.empty()) return AppendLines(stream, raw);
+  // Masked before it is cut into lines: a secret may span lines and chunks.
+  AppendLines(stream, masking_[stream].Feed(masker_, raw));
+}
+
+void AttemptLog::AppendLines(Stream stream, std::string_view text) {
   std::string& partial = partial_[stream];
-  const char* nl = static_cast<const char*>(memrchr(data, '\n', size));
-  if (nl == nullptr) {
-    partial.append(data, size);
+  size_t nl = text.rfind('\n');
+  if (nl == std::string_view::npos) {
+    partial.append(text);
     if (partial.size() >= kMaxPartialLine) FlushPartial(stream);
     return;
   }
-  size_t complete = static_cast<size_t>(nl - data) + 1;
-  if (stream == kStdout) TrackLastLine(std::string_view(data, complete));
+  std::string_view complete = text.substr(0, nl + 1);
   if (partial.empty()) {
-    Write(std::string_view(data, complete));
+    WriteFile(complete);
   } else {
-    partial.append(data, complete);
-    Write(partial);
+    partial.append(complete);
+    WriteFile(partial);
   }
-  partial.assign(nl + 1, size - complete);
+  partial.assign(text.substr(nl + 1));
 }
 
-void AttemptLog::TrackLastLine(std::string_view complete) {
-  // `complete` ends with '\n'; its first line continues partial_[kStdout].
-  std::string_view body = complete.substr(0, complete.size() - 1);
-  size_t first_nl = body.find('\n');
-  if (first_nl != std::string_view::npos) {
-    std::string_view line = LastNonBlankLine(body.substr(first_nl + 1));
-    if (!line.empty()) {
-      last_line_.assign(line);
-      return;
-    }
+void AttemptLog::TrackLastLine(std::string_view raw) {
+  size_t nl = raw.rfind('\n');
+  if (nl == std::string_view::npos) {
+    stdout_line_.append(raw);
+    if (stdout_line_.size() >= kMaxPartialLine) EndStdoutLine();
+    return;
   }
-  std::string_view head = body.substr(0, first_nl);
-  std::string joined;
-  if (!partial_[kStdout].empty()) {
-    joined = partial_[kStdout] + std::string(head);
-    head = joined;
+  // The complete lines are stdout_line_ + raw[0, nl); the last non-blank one wins.
+  std::string_view lines = raw.substr(0, nl);
+  size_t first_nl = lines.find('\n');
+  std::string_view later = first_nl == std::string_view::npos
+                               ? std::string_view()
+                               : LastNonBlankLine(lines.substr(first_nl + 1));
+  if (!later.empty()) {
+    last_line_.assign(later);
+    stdout_line_.clear();
+  } else {
+    stdout_line_.append(lines.substr(0, first_nl));
+    EndStdoutLine();
   }
-  if (std::string_view line = RightTrim(head); !line.empty()) last_line_.assign(line);
+  stdout_line_.assign(raw.substr(nl + 1));
+}
+
+void AttemptLog::EndStdoutLine() {
+  if (std::string_view line = RightTrim(stdout_line_); !line.empty()) last_line_.assign(line);
+  stdout_line_.clear();
 }
 
 void AttemptLog::FlushPartial(Stream stream) {
   std::string& partial = partial_[stream];
   if (partial.empty()) return;
-  if (stream == kStdout) {
-    if (std::string_view line = RightTrim(partial); !line.empty()) last_line_.assign(line);
-  }
   partial += '\n';
-  Write(partial);
+  WriteFile(partial);
   partial.clear();
 }
 
 void AttemptLog::FlushPartialLines() {
-  FlushPartial(kStdout);
-  FlushPartial(kStderr);
+  for (Stream s : {kStdout, kStderr}) {
+    AppendLines(s, masking_[s].Finish(masker_));
+    FlushPartial(s);
+  }
+  EndStdoutLine();
 }
 
 }  // namespace weir

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/secret_masker.h"
 #include "base/status.h"
 
 namespace weir {
@@ -11,7 +12,10 @@ namespace weir {
 // The log file of one attempt, fed the child's stdout and stderr. Output is written a whole
 // line at a time, so the two streams interleave by line, never mid-line; a line longer than
 // 64 KiB is written in pieces. It also remembers the last non-empty stdout line (the XCom
-// of bash-like operators). Writes are best effort: a full disk must not leave an attempt
+// of bash-like operators). Every byte passes the attempt's SecretMasker on its way to the
+// file, so the file never holds a secret it knew of (a secret split across lines or chunks
+// included); the last stdout line is kept raw, since it becomes the task's XCom, which is
+// masked where it is shown. Writes are best effort: a full disk must not leave an attempt
 // unreported. Used by one thread.
 class AttemptLog {
  public:
@@ -20,7 +24,7 @@ class AttemptLog {
   AttemptLog() = default;  // no file: output is only tracked
   // Opens path for appending, creating its parent folders; an empty path gives no file.
   // Errors name the path.
-  static Result<AttemptLog> Open(const std::string& path);
+  static Result<AttemptLog> Open(const std::string& path, SecretMasker masker = {});
 
   AttemptLog(AttemptLog&& other) noexcept;
   AttemptLog& operator=(AttemptLog&& other) noexcept;
@@ -32,19 +36,26 @@ class AttemptLog {
   void Write(std::string_view text);
   // Child output as it arrives, in chunks of any size.
   void Append(Stream stream, const char* data, size_t size);
-  // Writes each stream's unterminated last line, with a '\n'. Call when the child is done.
+  // Writes each stream's unterminated last line, with a '\n' (and what the masker held
+  // back). Call when the child is done.
   void FlushPartialLines();
   // The last stdout line that is not blank, right-trimmed; empty if there was none.
   std::string TakeLastStdoutLine() { return std::move(last_line_); }
   void Close();
 
  private:
-  explicit AttemptLog(int fd) : fd_(fd) {}
-  void TrackLastLine(std::string_view complete);
+  AttemptLog(int fd, SecretMasker masker) : fd_(fd), masker_(std::move(masker)) {}
+  void WriteFile(std::string_view text);                   // masked text
+  void AppendLines(Stream stream, std::string_view text);  // masked text
+  void TrackLastLine(std::string_view raw);
+  void EndStdoutLine();
   void FlushPartial(Stream stream);
 
   int fd_ = -1;
-  std::string partial_[2];  // per stream, the line still being written
+  SecretMasker masker_;
+  MaskingStream masking_[2];  // per stream, what may begin a secret waits here
+  std::string partial_[2];    // per stream, the (masked) line still being written
+  std::string stdout_line_;   // the raw stdout line still being written
   std::string last_line_;
 };
 

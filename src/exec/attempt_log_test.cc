@@ -38,6 +38,32 @@ TEST(AttemptLog, TracksTheLastNonBlankStdoutLineAcrossChunks) {
   EXPECT_EQ(log.TakeLastStdoutLine(), "tail without newline");
 }
 
+TEST(AttemptLog, MasksSecretsSplitAcrossChunksAndLinesBeforeTheyReachTheFile) {
+  TempDir dir;
+  std::string path = dir.Join("1.log");
+  auto log = AttemptLog::Open(path, SecretMasker({"TOP\nSECRET", "HEADER'SECRET"}));
+  ASSERT_TRUE(log) << log.error().message;
+  log->Write("[weir] arguments {\"a\": \"HEADER'SECRET\"} process 'HEADER'\\''SECRET'\n");
+  Append(*log, AttemptLog::kStdout, "a TOP");
+  Append(*log, AttemptLog::kStderr, "err line\n");
+  Append(*log, AttemptLog::kStdout, "\nSECRET b\nc TO");
+  log->FlushPartialLines();
+  log->Close();
+  EXPECT_EQ(ReadFile(path).value_or(""),
+            "[weir] arguments {\"a\": \"***\"} process '***'\nerr line\na *** b\nc TO\n");
+}
+
+TEST(AttemptLog, KeepsTheLastStdoutLineRawForTheXCom) {
+  TempDir dir;
+  auto log = AttemptLog::Open(dir.Join("1.log"), SecretMasker({"HEADERSECRET"}));
+  ASSERT_TRUE(log);
+  Append(*log, AttemptLog::kStdout, "value HEADERSECRET\n");
+  log->FlushPartialLines();
+  EXPECT_EQ(log->TakeLastStdoutLine(), "value HEADERSECRET");
+  log->Close();
+  EXPECT_EQ(ReadFile(dir.Join("1.log")).value_or(""), "value ***\n");
+}
+
 TEST(AttemptLog, OpenFailsNamingThePath) {
   TempDir dir;
   ASSERT_TRUE(WriteFileAtomic(dir.Join("file"), "x"));

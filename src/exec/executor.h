@@ -5,6 +5,7 @@
 #include <string>
 
 #include "base/json.h"
+#include "base/secret_masker.h"
 #include "base/time.h"
 #include "env/process.h"
 
@@ -28,6 +29,7 @@ struct AttemptSpec {
   std::string log_path;             // created with its parent folders; appended to
   std::string log_header;           // written first: what ran, with which arguments
   std::optional<Duration> timeout;  // execution_timeout: the process group is killed
+  SecretMasker masker;              // what the log must never show (header, output, footer)
 };
 
 // What happened to an attempt. Delivered twice per attempt: once when its process started

@@ -173,7 +173,7 @@ void LocalExecutor::FinishWithoutProcess(const AttemptSpec& spec, AttemptLog& lo
 }
 
 void LocalExecutor::Start(AttemptSpec& spec) {
-  Result<AttemptLog> log = AttemptLog::Open(spec.log_path);
+  Result<AttemptLog> log = AttemptLog::Open(spec.log_path, spec.masker);
   if (!log) {
     AttemptLog none;
     return FinishWithoutProcess(spec, none, log.error().message);
@@ -344,7 +344,7 @@ void LocalExecutor::Loop() {
           Terminate(*a, now);
         }
       } else if (stopping) {
-        AttemptLog log = AttemptLog::Open(c.spec.log_path).value_or(AttemptLog());
+        AttemptLog log = AttemptLog::Open(c.spec.log_path, c.spec.masker).value_or(AttemptLog());
         FinishWithoutProcess(c.spec, log, "the executor shut down before the attempt started");
       } else {
         Start(c.spec);

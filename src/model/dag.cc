@@ -1,5 +1,6 @@
 #include "model/dag.h"
 
+#include <cmath>
 #include <set>
 
 #include "base/strings.h"
@@ -46,20 +47,6 @@ std::vector<std::string> DagSpec::Downstream(std::string_view task_id) const {
   return out;
 }
 
-namespace {
-
-bool MatchesType(const Json& v, std::string_view type) {
-  if (type == "string") return v.is_string();
-  if (type == "integer") return v.is_number_integer();
-  if (type == "number") return v.is_number();
-  if (type == "boolean") return v.is_boolean();
-  if (type == "array") return v.is_array();
-  if (type == "object") return v.is_object();
-  return true;
-}
-
-}  // namespace
-
 Result<Json> DagSpec::ResolveParams(const Json& conf) const {
   Json out = Json::object();
   // Conf keys that are not params stay in dag_run.conf only, as in Airflow.
@@ -85,38 +72,12 @@ Result<Json> DagSpec::ResolveParams(const Json& conf) const {
           if (used == s.size()) value = v;
         } else {
           double v = std::stod(s, &used);
-          if (used == s.size()) value = v;
+          if (used == s.size() && std::isfinite(v)) value = v;
         }
       } catch (const std::exception&) {
       }
     }
-    if (!value.is_null() && !MatchesType(value, p.type)) {
-      return Err(ErrorCode::kInvalidArgument, "param '{}' of DAG '{}' must be of type {}, got {}",
-                 p.name, dag_id, p.type, value.dump());
-    }
-    if (!p.enum_values.empty()) {
-      bool ok = false;
-      std::vector<std::string> allowed;
-      for (const auto& e : p.enum_values) {
-        allowed.push_back(e.dump());
-        if (e == value) ok = true;
-      }
-      if (!ok) {
-        return Err(ErrorCode::kInvalidArgument, "param '{}' of DAG '{}' must be one of {}, got {}",
-                   p.name, dag_id, Join(allowed, ", "), value.dump());
-      }
-    }
-    if (value.is_number()) {
-      double v = value.get<double>();
-      if (p.minimum && v < *p.minimum) {
-        return Err(ErrorCode::kInvalidArgument, "param '{}' of DAG '{}' must be >= {}, got {}",
-                   p.name, dag_id, *p.minimum, value.dump());
-      }
-      if (p.maximum && v > *p.maximum) {
-        return Err(ErrorCode::kInvalidArgument, "param '{}' of DAG '{}' must be <= {}, got {}",
-                   p.name, dag_id, *p.maximum, value.dump());
-      }
-    }
+    TRY(CheckParamValue(p, value, dag_id));
     out[p.name] = std::move(value);
   }
   return out;

@@ -31,7 +31,25 @@ struct ParamSpec {
   std::string description;
   std::optional<double> minimum;
   std::optional<double> maximum;
+  // For strings, in characters (JSON Schema's minLength/maxLength).
+  std::optional<int64_t> min_length;
+  std::optional<int64_t> max_length;
+  // For strings: an ECMAScript regular expression the value must contain a match of (JSON
+  // Schema's `pattern`: not anchored, so write ^...$ to match the whole value).
+  std::string pattern;
 };
+
+// Whether `pattern` can be a param's pattern: an ECMAScript regular expression without
+// back-references (patterns run in linear time). The error says what is wrong with it.
+Status CheckParamPattern(const std::string& pattern);
+// The first of its param's rules that a value breaks, phrased to follow the param's name
+// ("must be one of \"a\", \"b\"", "must match the pattern \"^[a-z]+$\""); empty when it
+// keeps them all. The rules: type, enum, minimum/maximum, min_length/max_length, pattern;
+// null is accepted only when the param's default is null.
+std::string BrokenParamRule(const ParamSpec& param, const Json& value);
+// BrokenParamRule as an kInvalidArgument error naming the param, the DAG, the rule and the
+// value: "param 'months' of DAG 'example_params' must be <= 12 (maximum), got 40".
+Status CheckParamValue(const ParamSpec& param, const Json& value, std::string_view dag_id);
 
 // A task after default_args have been applied. Operator arguments stay as written
 // (templates unrendered) in `args`.
@@ -76,6 +94,8 @@ struct DagSpec {
   std::vector<ParamSpec> params;
   std::vector<TaskSpec> tasks;  // in file order
   bool is_paused_upon_creation = false;
+  // A run's conf may hold only declared params: other keys are refused at trigger time.
+  bool strict_conf = false;
   std::string doc_md;  // shown in the UI
 
   // Derived at load: the parsed schedule (shared by copies of this immutable spec).

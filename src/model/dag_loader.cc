@@ -33,6 +33,7 @@ const std::vector<std::string>& DagKeys() {
                                                  "dagrun_timeout",
                                                  "tags",
                                                  "params",
+                                                 "strict_conf",
                                                  "default_args",
                                                  "tasks",
                                                  "is_paused_upon_creation"};
@@ -70,6 +71,8 @@ Status ReadDagSettings(const YamlReader& reader, const YamlMap& top, DagSpec* da
       dag->catchup = TRY(reader.Bool(e));
     } else if (e.key == "is_paused_upon_creation") {
       dag->is_paused_upon_creation = TRY(reader.Bool(e));
+    } else if (e.key == "strict_conf") {
+      dag->strict_conf = TRY(reader.Bool(e));
     } else if (e.key == "max_active_runs" || e.key == "max_active_tasks") {
       int64_t v = TRY(reader.Integer(e));
       if (v < 1 || v > 1'000'000) {

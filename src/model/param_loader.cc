@@ -10,8 +10,10 @@ namespace weir {
 namespace {
 
 const std::vector<std::string>& ParamKeys() {
-  static const std::vector<std::string> kKeys = {"type",        "default", "enum",
-                                                 "description", "minimum", "maximum"};
+  // minLength and maxLength are JSON Schema's (and Airflow's Param's) spelling.
+  static const std::vector<std::string> kKeys = {
+      "type",       "default",    "enum",      "description", "minimum", "maximum",
+      "min_length", "max_length", "minLength", "maxLength",   "pattern"};
   return kKeys;
 }
 
@@ -49,6 +51,38 @@ Result<double> ReadBound(const YamlReader& reader, const YamlEntry& e, const std
   return v.get<double>();
 }
 
+Result<int64_t> ReadLength(const YamlReader& reader, const YamlEntry& e, const std::string& param) {
+  Json v = YamlReader::ToJson(e.value);
+  if (!v.is_number_integer() || v.get<int64_t>() < 0) {
+    return reader.ErrorAt(e.value, "'{}' of param '{}' must be a whole number, 0 or more", e.key,
+                          param);
+  }
+  return v.get<int64_t>();
+}
+
+// min_length, max_length and pattern: rules for text, so only for string params.
+Status ReadStringRules(const YamlReader& reader, const YamlMap& map, ParamSpec& p) {
+  for (const auto& e : map.entries) {
+    bool min = e.key == "min_length" || e.key == "minLength";
+    bool max = e.key == "max_length" || e.key == "maxLength";
+    if (!min && !max && e.key != "pattern") continue;
+    if (p.type != "string") {
+      return reader.ErrorAt(e.key_node, "'{}' of param '{}' applies to strings, not to type {}",
+                            e.key, p.name, p.type);
+    }
+    if (min) p.min_length = TRY(ReadLength(reader, e, p.name));
+    if (max) p.max_length = TRY(ReadLength(reader, e, p.name));
+    if (e.key != "pattern") continue;
+    p.pattern = TRY(reader.Text(e));
+    Status valid = CheckParamPattern(p.pattern);
+    if (!valid) {
+      return reader.ErrorAt(e.value, "pattern of param '{}' is not a valid regular expression: {}",
+                            p.name, valid.error().message);
+    }
+  }
+  return {};
+}
+
 Result<ParamSpec> ReadLongForm(const YamlReader& reader, const YamlEntry& entry) {
   const std::string& name = entry.key;
   YamlMap map = TRY(reader.Map(entry.value, fmt::format("param '{}'", name)));
@@ -70,6 +104,7 @@ Result<ParamSpec> ReadLongForm(const YamlReader& reader, const YamlEntry& entry)
   if (const YamlEntry* d = map.Find("description")) p.description = TRY(reader.Text(*d));
   if (const YamlEntry* e = map.Find("minimum")) p.minimum = TRY(ReadBound(reader, *e, name));
   if (const YamlEntry* e = map.Find("maximum")) p.maximum = TRY(ReadBound(reader, *e, name));
+  TRY(ReadStringRules(reader, map, p));
   if (const YamlEntry* e = map.Find("enum")) {
     if (!e->value.IsSequence()) {
       return reader.ErrorAt(e->value, "'enum' of param '{}' must be a list of allowed values",
@@ -101,13 +136,11 @@ Result<ParamSpec> ReadLongForm(const YamlReader& reader, const YamlEntry& entry)
     return reader.ErrorAt(def->value, "default {} of param '{}' is not in its enum: {}", v.dump(),
                           name, Join(allowed, ", "));
   }
-  if (v.is_number() && p.minimum && v.get<double>() < *p.minimum) {
-    return reader.ErrorAt(def->value, "default {} of param '{}' is below its minimum {}", v.dump(),
-                          name, *p.minimum);
-  }
-  if (v.is_number() && p.maximum && v.get<double>() > *p.maximum) {
-    return reader.ErrorAt(def->value, "default {} of param '{}' is above its maximum {}", v.dump(),
-                          name, *p.maximum);
+  // The other rules (bounds, lengths, pattern) as a value given at trigger time meets them.
+  std::string rule = BrokenParamRule(p, v);
+  if (!rule.empty()) {
+    return reader.ErrorAt(def->value, "default {} of param '{}' breaks its rules: it {}", v.dump(),
+                          name, rule);
   }
   return p;
 }

@@ -30,8 +30,9 @@ struct LoadedTask {
 };
 
 // Reads the DAG's `params` (null when the file has none): `name: {type, default, enum,
-// description, minimum, maximum}` or the short form `name: value` (type from the value).
-// A long-form default must match its type, enum and bounds.
+// description, minimum, maximum, min_length, max_length, pattern}` or the short form
+// `name: value` (type from the value). A long-form default must keep every rule, and a
+// pattern must compile (CheckParamPattern).
 Result<std::vector<ParamSpec>> ReadParams(const YamlReader& reader, const YamlEntry* params);
 
 // Reads `default_args` (null when the file has none); the prototype's owner is "weir" unless

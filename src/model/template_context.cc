@@ -216,7 +216,13 @@ class VariableObject : public ContextObject {
     }
     if (!json_) return Value::Str(std::move(*text));
     auto parsed = ParseJson(*text, fmt::format("variable '{}'", key));
-    if (!parsed) return Fail("var.json.{}: {}", key, parsed.error().message);
+    if (!parsed) {
+      // The parser quotes what it last read: a piece of the value, which may be a secret's
+      // and too short a piece for the masker to recognise. Say where, never what.
+      std::string message = parsed.error().message;
+      message = message.substr(0, message.find("; last read"));
+      return Fail("var.json.{}: {}", key, message);
+    }
     return FromOwnedJson(std::move(*parsed));
   }
 

@@ -292,6 +292,26 @@ Eval<Value> Dirname(const Value& v, const CallArgs&) {
   return Value::Str(dir.empty() ? "/" : dir);
 }
 
+Eval<std::string> ShellWord(const Value& v) {
+  std::string s = ToOutput(v);
+  // A NUL byte cannot be part of a command line or an environment value: the process would
+  // see the text cut short, so refuse it rather than run something else.
+  if (s.find('\0') != std::string::npos) return Fail("cannot quote text holding a NUL byte");
+  return ShellQuote(s);
+}
+
+// The value as one bash word (Python's shlex.quote), a list as one word per item (shlex.join).
+// The result must stand outside any quotes in the command: inside "...", $(...) still runs.
+Eval<Value> ShellQuoteFilter(const Value& v, const CallArgs&) {
+  if (!v.is(K::kList)) return Value::Str(TRY(ShellWord(v)));
+  std::string out;
+  for (const auto& item : v.list()) {
+    if (!out.empty()) out += ' ';
+    out += TRY(ShellWord(item));
+  }
+  return Value::Str(std::move(out));
+}
+
 const std::map<std::string, FilterFn, std::less<>>& Filters() {
   static const auto* filters =
       new std::map<std::string, FilterFn, std::less<>>{{"upper", Upper},
@@ -321,49 +341,10 @@ const std::map<std::string, FilterFn, std::less<>>& Filters() {
                                                        {"truncate", Truncate},
                                                        {"urlencode", UrlEncode},
                                                        {"basename", Basename},
-                                                       {"dirname", Dirname}};
+                                                       {"dirname", Dirname},
+                                                       {"shell_quote", ShellQuoteFilter},
+                                                       {"sh", ShellQuoteFilter}};
   return *filters;
-}
-
-Eval<bool> IsNone(const Value& v, const CallArgs&) { return v.is_none(); }
-Eval<bool> IsNumber(const Value& v, const CallArgs&) { return v.is_number(); }
-Eval<bool> IsInteger(const Value& v, const CallArgs&) { return v.is(K::kInt); }
-Eval<bool> IsFloat(const Value& v, const CallArgs&) { return v.is(K::kFloat); }
-Eval<bool> IsString(const Value& v, const CallArgs&) { return v.is(K::kString); }
-Eval<bool> IsBoolean(const Value& v, const CallArgs&) { return v.is(K::kBool); }
-Eval<bool> IsMapping(const Value& v, const CallArgs&) { return v.is(K::kDict); }
-Eval<bool> IsSequence(const Value& v, const CallArgs&) {
-  return v.is(K::kList) || v.is(K::kString) || v.is(K::kDict);
-}
-Eval<bool> IsTrue(const Value& v, const CallArgs&) { return v.is(K::kBool) && v.boolean(); }
-Eval<bool> IsFalse(const Value& v, const CallArgs&) { return v.is(K::kBool) && !v.boolean(); }
-template <int64_t kRemainder>
-Eval<bool> IsParity(const Value& v, const CallArgs&) {
-  return (TRY(ToInt(v, "parity test")) % 2 + 2) % 2 == kRemainder;
-}
-Eval<bool> IsDivisibleBy(const Value& v, const CallArgs& args) {
-  const Value* n = args.Get(0, "num");
-  int64_t by = n ? TRY(ToInt(*n, "divisibleby")) : 0;
-  if (by == 0) return Fail("divisibleby needs a non-zero number");
-  return TRY(ToInt(v, "divisibleby")) % by == 0;
-}
-
-const std::map<std::string, TestFn, std::less<>>& Tests() {
-  static const auto* tests = new std::map<std::string, TestFn, std::less<>>{
-      {"none", IsNone},         {"number", IsNumber},
-      {"integer", IsInteger},   {"float", IsFloat},
-      {"string", IsString},     {"boolean", IsBoolean},
-      {"mapping", IsMapping},   {"sequence", IsSequence},
-      {"iterable", IsSequence}, {"true", IsTrue},
-      {"false", IsFalse},       {"even", IsParity<0>},
-      {"odd", IsParity<1>},     {"divisibleby", IsDivisibleBy}};
-  return *tests;
-}
-
-template <class M>
-std::vector<std::string> KeysOf(const M& m, std::vector<std::string> extra) {
-  for (const auto& [k, unused] : m) extra.push_back(k);
-  return extra;
 }
 
 }  // namespace
@@ -373,19 +354,13 @@ FilterFn FindFilter(std::string_view name) {
   return it == Filters().end() ? nullptr : it->second;
 }
 
-TestFn FindTest(std::string_view name) {
-  auto it = Tests().find(name);
-  return it == Tests().end() ? nullptr : it->second;
-}
-
 const std::vector<std::string>& FilterNames() {
-  static const auto* names = new std::vector<std::string>(KeysOf(Filters(), {"default", "d"}));
-  return *names;
-}
-
-const std::vector<std::string>& TestNames() {
-  static const auto* names =
-      new std::vector<std::string>(KeysOf(Tests(), {"defined", "undefined"}));
+  static const auto* names = [] {
+    // `default` (and `d`) are handled by the evaluator: they accept a missing value.
+    auto* out = new std::vector<std::string>{"default", "d"};
+    for (const auto& [name, unused] : Filters()) out->push_back(name);
+    return out;
+  }();
   return *names;
 }
 

@@ -48,6 +48,7 @@ TemplateContext RunContext(const char* zone = nullptr) {
   ctx.variable = [](std::string_view key) -> Result<std::string> {
     if (key == "tlc_base") return std::string("https://d37ci6vzurychx.cloudfront.net");
     if (key == "lake") return std::string(R"({"bucket": "raw", "zones": ["eu", "us"]})");
+    if (key == "broken") return std::string(R"({"password": "hunter2 and no end)");
     return Err(ErrorCode::kNotFound, "no variable named '{}'", key);
   };
   ctx.connection = [](std::string_view id) -> Result<Json> {
@@ -168,6 +169,14 @@ TEST(TemplateCallbacks, VariablesAndConnections) {
   EXPECT_EQ(Render("{{ var.json.lake.bucket }} {{ var.json.lake.zones[0] }}"), "raw eu");
   EXPECT_EQ(Render("{{ var.value.get('nope', 'fallback') }}"), "fallback");
   EXPECT_EQ(Render("{{ conn.warehouse.host }}:{{ conn.warehouse.port }}"), "db.internal:5432");
+}
+
+TEST(TemplateCallbacks, AVariableThatIsNotJsonIsAnErrorThatQuotesNoPieceOfIt) {
+  // The value may be a secret's, and a piece of it is too short to be masked.
+  std::string err = Render("{{ var.json.broken.password }}");
+  EXPECT_NE(err.find("var.json.broken: variable 'broken' is not valid JSON"), std::string::npos)
+      << err;
+  EXPECT_EQ(err.find("hunter"), std::string::npos) << err;
 }
 
 TEST(TemplateCallbacks, MissingVariableIsAnErrorNamingIt) {

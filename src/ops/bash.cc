@@ -45,6 +45,16 @@ Result<AttemptSpec> BashOperator::Prepare(const Json& args, const AttemptContext
   spec.process.argv = {"/bin/bash", "-c", command};
   spec.process.inherit_env = TRY(BoolArg(args, "bash", "append_env", true));
   spec.process.env = TRY(StringMapArg(args, "bash", "env"));
+  // A NUL byte would silently cut the script or a value short where the process receives
+  // them: refuse it instead of running something other than what was written.
+  if (command.find('\0') != std::string::npos) {
+    return Err(ErrorCode::kInvalidArgument, "bash operator: argument 'command' holds a NUL byte");
+  }
+  for (const auto& [key, value] : spec.process.env) {
+    if (value.find('\0') != std::string::npos) {
+      return Err(ErrorCode::kInvalidArgument, "bash operator: env value {} holds a NUL byte", key);
+    }
+  }
   // As in Airflow, the context variables win over the task's env.
   for (const auto& [key, value] : ctx.env) spec.process.env[key] = value;
   spec.process.cwd = TRY(StringArg(args, "bash", "cwd", ctx.work_dir));

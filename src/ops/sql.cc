@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "base/sql_parameters.h"
 #include "ops/args.h"
 
 namespace weir {
@@ -21,8 +22,8 @@ struct SqlResult {
   int64_t row_count = 0;
 };
 
-Result<SqlResult> RunDuck(const std::string& path, const std::string& sql, int64_t max_rows,
-                          const NativeContext& ctx) {
+Result<SqlResult> RunDuck(const std::string& path, const std::string& sql, const Json& parameters,
+                          int64_t max_rows, const NativeContext& ctx) {
   DuckOptions options = ctx.duck;
   options.lock_wait = std::chrono::seconds(120);
   if (!path.empty()) {
@@ -31,7 +32,7 @@ Result<SqlResult> RunDuck(const std::string& path, const std::string& sql, int64
   }
   auto db = TRY_CONTEXT(DuckDatabase::Open(path, options), "sql");
   auto con = TRY(db->Connect());
-  DuckRows rows = TRY(con.QueryEach(sql, "sql"));
+  DuckRows rows = TRY(con.QueryEach(sql, "sql", parameters));
   SqlResult out;
   out.columns = rows.names;
   out.row_count = static_cast<int64_t>(rows.rows.size());
@@ -46,7 +47,36 @@ Result<SqlResult> RunDuck(const std::string& path, const std::string& sql, int64
   return out;
 }
 
-Result<SqlResult> RunSqlite(const std::string& path, const std::string& sql, int64_t max_rows) {
+int BindSqliteValue(sqlite3_stmt* stmt, int i, const Json& v) {
+  if (v.is_null()) return sqlite3_bind_null(stmt, i);
+  if (v.is_boolean()) return sqlite3_bind_int(stmt, i, v.get<bool>() ? 1 : 0);
+  if (v.is_number_integer() && (!v.is_number_unsigned() || v.get<uint64_t>() <= INT64_MAX)) {
+    return sqlite3_bind_int64(stmt, i, v.get<int64_t>());
+  }
+  if (v.is_number()) return sqlite3_bind_double(stmt, i, v.get<double>());
+  std::string text =
+      v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return sqlite3_bind_text64(stmt, i, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
+// Binds each placeholder of a SQLite statement (?, ?1, $1, :name, @name, $name) to its value.
+Status BindSqlite(sqlite3* db, sqlite3_stmt* stmt, const Json& parameters) {
+  int count = sqlite3_bind_parameter_count(stmt);
+  for (int i = 1; i <= count; ++i) {
+    const char* raw = sqlite3_bind_parameter_name(stmt, i);
+    // A bare ? has no name: its number is its index.
+    std::string name = raw != nullptr ? std::string(raw + 1) : std::to_string(i);
+    const Json* value = TRY(SqlParameterValue(parameters, name));
+    if (BindSqliteValue(stmt, i, *value) != SQLITE_OK) {
+      return Err(ErrorCode::kInvalidArgument, "cannot bind {} to {}: {}", value->dump(),
+                 raw != nullptr ? raw : "?", sqlite3_errmsg(db));
+    }
+  }
+  return {};
+}
+
+Result<SqlResult> RunSqlite(const std::string& path, const std::string& sql, const Json& parameters,
+                            int64_t max_rows) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, &sqlite3_close);
@@ -68,6 +98,7 @@ Result<SqlResult> RunSqlite(const std::string& path, const std::string& sql, int
     }
     tail = next;
     if (stmt == nullptr) continue;  // whitespace or a comment
+    TRY_CONTEXT(BindSqlite(db.get(), stmt.get(), parameters), "sql: SQLite " + path);
     int cols = sqlite3_column_count(stmt.get());
     if (cols > 0) {
       out = SqlResult{};
@@ -114,6 +145,10 @@ SqlOperator::SqlOperator() {
       {"conn", ArgType::kString, false, Json("warehouse"),
        "warehouse (the configured DuckDB warehouse), duckdb:///absolute/path.duckdb, "
        "duckdb:// (in memory) or sqlite:///absolute/path.db."},
+      {"parameters", ArgType::kAny, false, Json(),
+       "Values for the SQL's placeholders, bound by the database and never spliced into the "
+       "SQL text: a list for ? and $1, $2 (counted per statement), or a map for $name "
+       "(templated)."},
       {"max_rows", ArgType::kInteger, false, Json(100),
        "How many of the last statement's rows the XCom keeps."},
   };
@@ -125,16 +160,22 @@ Result<Json> SqlOperator::Run(const Json& args, const NativeContext& ctx) const 
   std::string sql = TRY(StringArg(args, kOp, "sql"));
   std::string conn = TRY(StringArg(args, kOp, "conn", "warehouse"));
   int64_t max_rows = TRY(IntArg(args, kOp, "max_rows", 100));
+  Json parameters = args.is_object() && args.contains("parameters") ? args["parameters"] : Json();
+  if (!parameters.is_null() && !parameters.is_array() && !parameters.is_object()) {
+    return Err(ErrorCode::kInvalidArgument,
+               "sql: argument 'parameters' must be a list (for ?) or a map (for $name), got {}",
+               parameters.dump());
+  }
   SqlResult result;
   if (conn == "warehouse") {
     if (ctx.warehouse_path.empty()) {
       return Err(ErrorCode::kFailedPrecondition, "sql: no warehouse is configured");
     }
-    result = TRY(RunDuck(ctx.warehouse_path, sql, max_rows, ctx));
+    result = TRY(RunDuck(ctx.warehouse_path, sql, parameters, max_rows, ctx));
   } else if (conn.rfind("duckdb://", 0) == 0) {
-    result = TRY(RunDuck(conn.substr(9), sql, max_rows, ctx));
+    result = TRY(RunDuck(conn.substr(9), sql, parameters, max_rows, ctx));
   } else if (conn.rfind("sqlite:///", 0) == 0) {
-    result = TRY(RunSqlite(conn.substr(9), sql, max_rows));
+    result = TRY(RunSqlite(conn.substr(9), sql, parameters, max_rows));
   } else {
     return Err(ErrorCode::kInvalidArgument,
                "sql: conn '{}' must be warehouse, duckdb:///path, duckdb:// or sqlite:///path",

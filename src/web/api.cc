@@ -9,6 +9,7 @@
 #include <fstream>
 #include <span>
 #include <thread>
+#include <unordered_set>
 
 #include "auth/role.h"
 #include "auth/secrets.h"
@@ -133,6 +134,9 @@ Json ParamJson(const ParamSpec& p) {
          {"enum", p.enum_values}};
   if (p.minimum) j["minimum"] = *p.minimum;
   if (p.maximum) j["maximum"] = *p.maximum;
+  if (p.min_length) j["min_length"] = *p.min_length;
+  if (p.max_length) j["max_length"] = *p.max_length;
+  if (!p.pattern.empty()) j["pattern"] = p.pattern;
   return j;
 }
 
@@ -167,7 +171,9 @@ class Api::StoreLease {
   std::unique_ptr<MetadataStore> store_;
 };
 
-Api::Api(ApiConfig config) : config_(std::move(config)) {}
+Api::Api(ApiConfig config)
+    : config_(std::move(config)),
+      long_polls_(config_.max_long_polls, config_.max_long_polls_per_user) {}
 Api::~Api() = default;
 
 Result<std::unique_ptr<Api>> Api::Open(ApiConfig config) {
@@ -191,6 +197,16 @@ Status Api::ReloadDags() {
 std::shared_ptr<const std::map<std::string, LoadedDag>> Api::Dags() const {
   std::shared_lock lock(dags_mu_);
   return dags_;
+}
+
+Result<std::shared_ptr<const SecretMasker>> Api::Masker(MetadataStore& store) {
+  std::vector<std::string> secrets = TRY(LoadSecretValues(store));
+  std::lock_guard lock(masker_mu_);
+  if (masker_ == nullptr || secrets != masker_secrets_) {
+    masker_ = std::make_shared<const SecretMasker>(secrets);
+    masker_secrets_ = std::move(secrets);
+  }
+  return masker_;
 }
 
 Api::StoreLease Api::Lease() {
@@ -277,6 +293,7 @@ Result<Json> GetDag(ApiCtx& c, const std::string& dag_id) {
     for (const auto& p : spec.params) params.push_back(ParamJson(p));
     j["tasks"] = std::move(tasks);
     j["params"] = std::move(params);
+    j["strict_conf"] = spec.strict_conf;
     j["catchup"] = spec.catchup;
     j["max_active_runs"] = spec.max_active_runs;
     j["start_date"] = spec.start_date ? Json(FormatIso(*spec.start_date)) : Json();
@@ -337,37 +354,6 @@ Result<Json> ListTaskInstances(ApiCtx& c, const std::string& dag_id, const std::
   return PageOf(tis, page, "task_instances", TaskInstanceJson);
 }
 
-// The values of secret variables, longest first: a secret never leaves the API, even where a
-// template put it into a task's arguments, its XCom, its error or its log.
-std::vector<std::string> SecretValues(MetadataStore& store) {
-  std::vector<std::string> out;
-  if (auto vars = store.ListVariables()) {
-    for (const auto& v : *vars) {
-      if (v.is_secret && v.value.size() >= 3) out.push_back(v.value);
-    }
-  }
-  std::sort(out.begin(), out.end(),
-            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-  return out;
-}
-
-void RedactText(std::string& text, const std::vector<std::string>& secrets) {
-  for (const auto& secret : secrets) {
-    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) {
-      text.replace(at, secret.size(), "***");
-    }
-  }
-}
-
-void Redact(Json& j, const std::vector<std::string>& secrets) {
-  if (secrets.empty()) return;
-  if (j.is_string()) {
-    RedactText(j.get_ref<std::string&>(), secrets);
-  } else if (j.is_array() || j.is_object()) {
-    for (auto& v : j) Redact(v, secrets);
-  }
-}
-
 Result<Json> GetTaskInstance(ApiCtx& c, const std::string& dag_id, const std::string& run_id,
                              const std::string& task_id) {
   TaskInstance ti = TRY(c.store.GetTaskInstance(dag_id, run_id, task_id));
@@ -382,37 +368,23 @@ Result<Json> GetTaskInstance(ApiCtx& c, const std::string& dag_id, const std::st
     if (x.task_id == task_id) xcom[x.key] = x.value;
   }
   j["xcom"] = std::move(xcom);
-  Redact(j, SecretValues(c.store));
   return j;
 }
 
-// How many bytes at the end of a piece of a log to keep for the next piece: the start of a
-// secret's value (it may finish in the next piece, and is masked only when whole) and an
-// incomplete UTF-8 character (so no piece splits one).
-size_t HeldBack(std::string_view text, const std::vector<std::string>& secrets) {
-  size_t held = 0;
-  for (const auto& secret : secrets) {
-    for (size_t k = std::min(secret.size() - 1, text.size()); k > held; --k) {
-      if (text.substr(text.size() - k) == std::string_view(secret).substr(0, k)) {
-        held = k;
-        break;
-      }
-    }
-  }
-  // The last character's lead byte, at most 3 bytes back; a continuation run longer than a
-  // character is not UTF-8 and is left to the JSON writer to replace.
+// How many bytes at the end of `text` begin a UTF-8 character that is not complete (no
+// piece of a log splits one). A continuation run longer than a character is not UTF-8 and
+// is left to the JSON writer to replace.
+size_t IncompleteCharacter(std::string_view text) {
   size_t lead = text.size();
   while (lead > 0 && text.size() - lead < 4 &&
          (static_cast<unsigned char>(text[lead - 1]) & 0xC0) == 0x80) {
     --lead;
   }
-  if (lead > 0) {
-    auto c = static_cast<unsigned char>(text[lead - 1]);
-    size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-    size_t have = text.size() - (lead - 1);
-    if (need > 1 && have < need) held = std::max(held, have);
-  }
-  return held;
+  if (lead == 0) return 0;
+  auto c = static_cast<unsigned char>(text[lead - 1]);
+  size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+  size_t have = text.size() - (lead - 1);
+  return need > 1 && have < need ? have : 0;
 }
 
 // A piece of a try's log from byte `offset`: {content, offset, next_offset, size, finished}.
@@ -434,39 +406,60 @@ Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& ru
   }
   int64_t offset = TRY(IntParam(c.req, "offset", 0, 0, INT64_MAX));
   int64_t wait_seconds = TRY(IntParam(c.req, "wait", 0, 0, kMaxLogWaitSeconds));
+  LongPolls::Slot slot =
+      wait_seconds > 0 ? c.long_polls.Take(c.who->user.username) : LongPolls::Slot();
+  if (!slot.held()) wait_seconds = 0;  // too many waiting already: answer at once
   // Long polling: with `wait`, a request at the end of a running try's log returns as soon
   // as more is written (or the try ends), so a client tailing it keeps up without hammering.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
+  // A piece is masked with the bytes around it (the masker's context), so a piece that
+  // starts or ends inside a secret shows none of it: the secret's bytes in the piece become
+  // "***", and one that crosses the piece's end comes whole.
+  const int64_t context = static_cast<int64_t>(c.masker.context());
   std::string content;
   int64_t size = 0;
+  int64_t next = offset;
   bool finished = false;
-  std::vector<std::string> secrets = SecretValues(c.store);
   for (;;) {
-    content.clear();
+    std::string window;
+    int64_t start = std::max<int64_t>(0, offset - context);
+    int64_t to = offset;
     size = 0;
     std::ifstream in(path, std::ios::binary);
     if (in) {
       in.seekg(0, std::ios::end);
       size = in.tellg();
       if (offset < size) {
-        in.seekg(offset);
-        content.resize(std::min<size_t>(kMaxLogChunk, static_cast<size_t>(size - offset)));
-        in.read(content.data(), static_cast<std::streamsize>(content.size()));
-        content.resize(static_cast<size_t>(in.gcount()));
+        to = offset + std::min<int64_t>(kMaxLogChunk, size - offset);
+        window.resize(static_cast<size_t>(std::min(size, to + context) - start));
+        in.seekg(start);
+        in.read(window.data(), static_cast<std::streamsize>(window.size()));
+        window.resize(static_cast<size_t>(in.gcount()));
+        to = std::min(to, start + static_cast<int64_t>(window.size()));
       }
     }
+    // `ti` was read before the file: when it says the try is over, the file was complete.
     finished = try_number < ti.try_number ||
                (ti.state != TaskState::kRunning && ti.state != TaskState::kQueued);
-    // The end of the log, once the try is over, is sent whole; anywhere else a piece keeps
-    // back what must not be cut (the next piece starts there).
-    bool at_end = finished && offset + static_cast<int64_t>(content.size()) >= size;
-    if (!at_end) content.resize(content.size() - HeldBack(content, secrets));
-    if (!content.empty() || finished || std::chrono::steady_clock::now() >= deadline) break;
+    if (to <= offset) {
+      content.clear();
+      next = offset;
+    } else {
+      int64_t stop = start + static_cast<int64_t>(window.size());
+      // The end of the log, once the try is over, is sent whole; anywhere else a piece keeps
+      // back the start of a character that is cut (the next piece starts there).
+      if (!(finished && to >= size)) {
+        to -= static_cast<int64_t>(
+            IncompleteCharacter(std::string_view(window).substr(offset - start, to - offset)));
+      }
+      auto piece = c.masker.MaskRange(window, offset - start, to - start, finished && stop >= size);
+      content = std::move(piece.text);
+      next = start + static_cast<int64_t>(piece.end);
+    }
+    if (next > offset || finished || std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     ti = TRY(c.store.GetTaskInstance(dag_id, run_id, task_id));
   }
-  int64_t next = offset + static_cast<int64_t>(content.size());
-  RedactText(content, secrets);
   return Json{{"content", std::move(content)},
               {"offset", offset},
               {"next_offset", next},
@@ -475,31 +468,48 @@ Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& ru
 }
 
 // The grid (Airflow's main view): the newest runs (limit_runs, default 25, at most 365) as
-// columns and the DAG's tasks as rows, each cell a state and try number.
+// columns and a page of the DAG's tasks (task_limit, default 1000, from task_offset) as rows,
+// each cell a state and try number. Its cost is linear in the task instances of those runs.
 Result<Json> Grid(ApiCtx& c, const std::string& dag_id) {
   TRY(c.store.GetDag(dag_id));
   int limit_runs = static_cast<int>(TRY(IntParam(c.req, "limit_runs", 25, 1, 365)));
+  auto task_limit = static_cast<size_t>(TRY(IntParam(c.req, "task_limit", 1000, 1, 100'000)));
+  auto task_offset = static_cast<size_t>(TRY(IntParam(c.req, "task_offset", 0, 0, 1 << 30)));
   RunFilter filter;
   filter.dag_id = dag_id;
   filter.limit = limit_runs;
   Json runs = Json::array();
   for (const auto& r : TRY(c.store.ListRuns(filter))) runs.push_back(DagRunJson(r));
-  Json cells = Json::object();
   std::vector<std::string> task_order;
+  std::unordered_set<std::string> known;
   auto it = c.dags.find(dag_id);
   if (it != c.dags.end()) {
-    for (const auto& t : *it->second.topo_order) task_order.push_back(t);
-  }
-  for (const auto& ti : TRY(c.store.ListTaskInstancesOfDag(dag_id, limit_runs))) {
-    cells[ti.run_id][ti.task_id] =
-        Json{{"state", TaskStateName(ti.state)}, {"try_number", ti.try_number}};
-    if (std::find(task_order.begin(), task_order.end(), ti.task_id) == task_order.end()) {
-      task_order.push_back(ti.task_id);  // a task the current version no longer has
+    for (const auto& t : *it->second.topo_order) {
+      task_order.push_back(t);
+      known.insert(t);
     }
   }
+  auto tis = TRY(c.store.ListTaskInstancesOfDag(dag_id, limit_runs));
+  for (const auto& ti : tis) {
+    // A task the current version no longer has goes last.
+    if (known.insert(ti.task_id).second) task_order.push_back(ti.task_id);
+  }
+  size_t first = std::min(task_offset, task_order.size());
+  size_t last = std::min(task_order.size(), first + task_limit);
+  std::unordered_set<std::string_view> shown(task_order.begin() + first, task_order.begin() + last);
+  Json cells = Json::object();
+  for (const auto& ti : tis) {
+    if (!shown.contains(ti.task_id)) continue;
+    cells[ti.run_id][ti.task_id] =
+        Json{{"state", TaskStateName(ti.state)}, {"try_number", ti.try_number}};
+  }
+  size_t total_tasks = task_order.size();
+  std::vector<std::string> page(std::make_move_iterator(task_order.begin() + first),
+                                std::make_move_iterator(task_order.begin() + last));
   return Json{{"dag_id", dag_id},
               {"runs", std::move(runs)},
-              {"tasks", std::move(task_order)},
+              {"tasks", std::move(page)},
+              {"total_tasks", total_tasks},
               {"cells", std::move(cells)}};
 }
 
@@ -628,6 +638,35 @@ ApiResponse AuthError(const Error& e) {
 
 }  // namespace
 
+bool IsJsonContentType(std::string_view content_type) {
+  std::string type = ToLower(content_type.substr(0, content_type.find(';')));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+  return type == "application/json";
+}
+
+Status FromThisSite(const ApiRequest& req) {
+  // Browsers send Sec-Fetch-Site (and Origin) with every fetch that changes state; clients
+  // that send neither (curl, scripts) are no browser, so no other site is driving them.
+  const std::string& site = req.sec_fetch_site;
+  if (!site.empty() && site != "same-origin" && site != "none") {
+    return Err(ErrorCode::kInvalidArgument,
+               "a state change from another site is refused (Sec-Fetch-Site: {})", site);
+  }
+  if (!req.origin.empty()) {
+    size_t scheme = req.origin.find("://");
+    std::string_view authority = scheme == std::string::npos
+                                     ? std::string_view()
+                                     : std::string_view(req.origin).substr(scheme + 3);
+    if (authority.empty() || ToLower(authority) != ToLower(req.host)) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "a state change from another site is refused (Origin {} is not {}); behind a "
+                 "proxy, pass the Host header through",
+                 req.origin, req.host);
+    }
+  }
+  return {};
+}
+
 Role RoleNeeded(const ApiRequest& req, const std::vector<std::string>& segments) {
   if (!segments.empty() && segments[0] == "users") return Role::kAdmin;
   return req.method == "GET" ? Role::kViewer : Role::kOp;
@@ -649,13 +688,21 @@ ApiResponse Api::Handle(const ApiRequest& req) {
     return ErrorResponse(503, "unavailable", "cannot open the metadata database");
   }
   MetadataStore& store = *lease.get();
-  Authenticator auth(store);
+  Authenticator auth(store, AuthOptions{}, &unknown_users_);
   Time now = clock_.Now();
   std::vector<std::string> segments = Segments(req.path);
   bool is_auth = segments.size() == 2 && segments[0] == "auth";
 
   // Public: health, and logging in.
   if (is_auth && segments[1] == "login" && req.method == "POST") {
+    // A login form on another site must not log a browser in (login CSRF): a JSON body (which
+    // a cross-site form cannot send without a preflight) from this site only.
+    if (!IsJsonContentType(req.content_type)) {
+      return ErrorResponse(415, "unsupported_media_type",
+                           "send the login as Content-Type: application/json");
+    }
+    if (Status s = FromThisSite(req); !s)
+      return ErrorResponse(403, "cross_site", s.error().message);
     auto body = ParseJson(req.body.empty() ? "{}" : req.body, "the request body");
     if (!body || !body->is_object() || !(*body)["username"].is_string() ||
         !(*body)["password"].is_string()) {
@@ -694,10 +741,15 @@ ApiResponse Api::Handle(const ApiRequest& req) {
     if (!found) return AuthError(found.error());
     who = std::move(*found);
     bool writes = req.method != "GET";
-    if (writes && req.bearer_token.empty() && !SameSecret(req.csrf_token, who->csrf_token)) {
-      return ErrorResponse(403, "csrf",
-                           "a state change needs the X-CSRF-Token header of your session "
-                           "(GET /api/v1/auth/me returns it)");
+    if (writes && req.bearer_token.empty()) {
+      if (!SameSecret(req.csrf_token, who->csrf_token)) {
+        return ErrorResponse(403, "csrf",
+                             "a state change needs the X-CSRF-Token header of your session "
+                             "(GET /api/v1/auth/me returns it)");
+      }
+      if (Status s = FromThisSite(req); !s) {
+        return ErrorResponse(403, "cross_site", s.error().message);
+      }
     }
     // Anyone may end their own session (with its CSRF token, checked above).
     if (is_auth && segments[1] == "logout" && req.method == "POST") {
@@ -725,10 +777,20 @@ ApiResponse Api::Handle(const ApiRequest& req) {
     if (stale && ReloadDags()) dags = Dags();
   }
   static const std::map<std::string, LoadedDag> kNone;
-  ApiCtx c{store, dags ? *dags : kNone, config_, req, clock_, who ? &*who : nullptr};
+  // The one place every answer passes on its way out: no secret variable's value leaves the
+  // API, in any field (arguments, XCom, errors, conf, logs) or error message. /health shows
+  // none, and must answer even when the database cannot.
+  auto masker =
+      is_health ? std::make_shared<const SecretMasker>() : Masker(store).value_or(nullptr);
+  if (masker == nullptr) {
+    return ErrorResponse(503, "unavailable", "cannot read the secret variables to mask the answer");
+  }
+  ApiCtx c{store,  dags ? *dags : kNone,  config_, req,
+           clock_, who ? &*who : nullptr, *masker, long_polls_};
   auto body = Route(c, segments);
-  if (!body) return ErrorResponse(body.error());
-  return JsonResponse(std::move(*body));
+  ApiResponse r = body ? JsonResponse(std::move(*body)) : ErrorResponse(body.error());
+  masker->MaskJson(r.body);
+  return r;
 }
 
 }  // namespace weir

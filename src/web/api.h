@@ -8,12 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "auth/login_throttle.h"
 #include "base/json.h"
+#include "base/secret_masker.h"
 #include "base/status.h"
 #include "engine/dag_registry.h"
 #include "engine/scheduler.h"
 #include "env/clock.h"
 #include "store/metadata_store.h"
+#include "web/long_polls.h"
 
 namespace weir {
 
@@ -26,6 +29,9 @@ struct ApiConfig {
   std::string logs_folder;
   std::string home;
   std::string wake_file;  // touched after a state change so the scheduler acts at once
+  // Log requests that may wait for more output (?wait=) at once: in all, and per user.
+  int max_long_polls = 16;
+  int max_long_polls_per_user = 4;
   // The scheduler of this process (`weir standalone`), whose store errors /health reports at
   // once; nullptr in a process without one (/health then goes by the heartbeat alone).
   const SchedulerHealth* scheduler_health = nullptr;
@@ -41,6 +47,11 @@ struct ApiRequest {
   std::string session_id;    // the weir_session cookie
   std::string bearer_token;  // Authorization: Bearer ...
   std::string csrf_token;    // X-CSRF-Token
+  // What a browser says about where a request comes from (checked on state changes).
+  std::string content_type;    // Content-Type
+  std::string origin;          // Origin
+  std::string sec_fetch_site;  // Sec-Fetch-Site
+  std::string host;            // Host
 };
 
 // A response: status and a JSON body, or plain text (logs).
@@ -70,6 +81,9 @@ class Api {
   class StoreLease;
   StoreLease Lease();
   std::shared_ptr<const std::map<std::string, LoadedDag>> Dags() const;
+  // The masker every answer passes, for the secret values read for this request: built
+  // again only when they changed.
+  Result<std::shared_ptr<const SecretMasker>> Masker(MetadataStore& store);
 
   ApiConfig config_;
   SystemClock clock_;
@@ -80,6 +94,11 @@ class Api {
   std::unique_ptr<MetadataStore> registry_store_;
   std::unique_ptr<DagRegistry> registry_;
   std::mutex reload_mu_;
+  std::mutex masker_mu_;
+  std::vector<std::string> masker_secrets_;     // GUARDED_BY(masker_mu_)
+  std::shared_ptr<const SecretMasker> masker_;  // GUARDED_BY(masker_mu_)
+  LoginThrottle unknown_users_;                 // failed logins to usernames that have no account
+  LongPolls long_polls_;
 };
 
 // {"error": {"code": "...", "message": "..."}} with the HTTP status for `error`.

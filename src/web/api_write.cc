@@ -4,6 +4,7 @@
 
 #include "auth/role.h"
 #include "auth/users.h"
+#include "base/strings.h"
 #include "engine/actions.h"
 #include "engine/watcher.h"
 #include "store/records_json.h"
@@ -140,6 +141,7 @@ Result<Json> SetVariable(ApiCtx& c, const std::string& key_in_path) {
   v.description = TRY(StringField(body, "description", false));
   v.is_secret = TRY(BoolField(body, "is_secret", false));
   if (v.key.empty()) return Err(ErrorCode::kInvalidArgument, "'key' must not be empty");
+  if (v.is_secret) TRY(CheckSecretValue(v.value));
   TRY(c.store.SetVariable(v));
   return VariableJson(v);
 }
@@ -148,11 +150,7 @@ Result<Json> SetPool(ApiCtx& c, const std::string& name_in_path) {
   Json body = TRY(BodyObject(c));
   Pool p;
   p.name = name_in_path.empty() ? TRY(StringField(body, "name", true)) : name_in_path;
-  if (!body.contains("slots") || !body["slots"].is_number_integer() ||
-      body["slots"].get<int64_t>() < 0) {
-    return Err(ErrorCode::kInvalidArgument, "'slots' must be a whole number, 0 or more");
-  }
-  p.slots = body["slots"].get<int>();
+  p.slots = static_cast<int>(TRY(IntField(body, "slots", 0, INT32_MAX, std::nullopt)));
   p.description = TRY(StringField(body, "description", false));
   if (p.name.empty()) return Err(ErrorCode::kInvalidArgument, "'name' must not be empty");
   TRY(c.store.SetPool(p));
@@ -199,6 +197,29 @@ Result<Json> Deleted(const Status& deleted, const std::string& key) {
 
 }  // namespace
 
+Result<int64_t> IntField(const Json& body, const char* name, int64_t min, int64_t max,
+                         std::optional<int64_t> fallback) {
+  auto bad = [&] {
+    return Err(ErrorCode::kInvalidArgument, "'{}' must be a whole number from {} to {}", name, min,
+               max);
+  };
+  if (!body.contains(name) || body[name].is_null()) {
+    if (fallback.has_value()) return *fallback;
+    return Err(ErrorCode::kInvalidArgument, "'{}' is required: a whole number from {} to {}", name,
+               min, max);
+  }
+  const Json& v = body[name];
+  if (v.is_number_unsigned()) {
+    auto u = v.get<uint64_t>();
+    if (max < 0 || u > static_cast<uint64_t>(max) || static_cast<int64_t>(u) < min) return bad();
+    return static_cast<int64_t>(u);
+  }
+  if (!v.is_number_integer()) return bad();
+  auto i = v.get<int64_t>();
+  if (i < min || i > max) return bad();
+  return i;
+}
+
 Result<Json> ListUsersJson(ApiCtx& c) {
   Json list = Json::array();
   auto users = TRY(c.store.ListUsers());
@@ -226,7 +247,7 @@ std::optional<Result<Json>> RouteWrite(ApiCtx& c, const std::vector<std::string>
   if (n == 1 && s[0] == "users" && m == "POST") return CreateUser(c);
   if (n == 2 && s[0] == "users" && m == "PATCH") return PatchUser(c, s[1]);
   if (n == 2 && s[0] == "users" && m == "DELETE") {
-    if (s[1] == c.who->user.username) {
+    if (ToLower(s[1]) == ToLower(c.who->user.username)) {
       return Result<Json>(Err(ErrorCode::kFailedPrecondition, "you cannot delete yourself"));
     }
     return Deleted(c.store.DeleteUser(s[1]), s[1]);

@@ -69,7 +69,8 @@ class Scheduler(WeirTestCase):
         self.start("scheduler")
         self.weir("dags", "trigger", "example_params", "--conf", '{"color": "green"}', check=0)
         self.wait_for("the triggered run", lambda: success_count(self.runs("example_params")) == 1)
-        (value,) = self.query("SELECT value FROM xcom WHERE dag_id='example_params'")[0]
+        (value,) = self.query("SELECT value FROM xcom WHERE dag_id='example_params' "
+                              "AND task_id='show'")[0]
         self.assertIn("color=green", value)
         code, _, err = self.weir("dags", "trigger", "example_params", "--conf",
                                  '{"color": "purple"}')

@@ -57,6 +57,8 @@ test('trigger simple_dag with params and watch the grid turn green without a rel
   await page.click('[data-testid=trigger]');
   const form = page.locator('[data-testid=trigger-form]');
   assert.equal(await form.locator('#param-sleep_seconds').inputValue(), '3');
+  // A string param's max_length reaches the form (the API checks it again).
+  assert.equal(await form.locator('#param-message').getAttribute('maxlength'), '500');
   await form.locator('#param-sleep_seconds').fill('1');
   await form.locator('#param-message').fill('hello from the browser');
   await form.locator('button[type=submit]').click();

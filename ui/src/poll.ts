@@ -2,6 +2,7 @@
 // once after a change the user made (refresh()).
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { errorText } from './api';
+import { nextPollDelay } from './poll_delay';
 
 const listeners = new Set<() => void>();
 
@@ -35,6 +36,7 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, intervalMs
       if (inFlight) inFlight.abort();
       const ctl = new AbortController();
       inFlight = ctl;
+      const started = performance.now();
       try {
         const d = await loadRef.current(ctl.signal);
         if (!stopped && inFlight === ctl) {
@@ -47,7 +49,9 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, intervalMs
       } finally {
         if (inFlight === ctl) inFlight = null;
       }
-      if (!stopped && intervalMs > 0) timer = window.setTimeout(run, document.hidden ? intervalMs * 5 : intervalMs);
+      if (!stopped && intervalMs > 0) {
+        timer = window.setTimeout(run, nextPollDelay(intervalMs, performance.now() - started, document.hidden));
+      }
     };
     tick.current = run;
     const onVisible = () => {

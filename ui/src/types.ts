@@ -60,6 +60,9 @@ export interface Param {
   enum: unknown[];
   minimum?: number;
   maximum?: number;
+  min_length?: number;
+  max_length?: number;
+  pattern?: string;
 }
 
 export interface DagDetail extends Dag {
@@ -134,7 +137,8 @@ export interface GridCell {
 export interface Grid {
   dag_id: string;
   runs: DagRun[];
-  tasks: string[];
+  tasks: string[]; // a page of them: total_tasks counts all
+  total_tasks: number;
   cells: Record<string, Record<string, GridCell>>;
 }
 

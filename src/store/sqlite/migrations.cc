@@ -224,10 +224,19 @@ constexpr auto kMigration4 = std::to_array<std::string_view>({
     )sql",
 });
 
+// Usernames ignore case: 'admin' and 'Admin' are one user. Accounts that already differed
+// only in case keep working: the oldest keeps its name, the others are renamed
+// '<name>-duplicate-<id>' (`weir users list` shows them; an admin deletes or keeps them).
+constexpr auto kMigration5 = std::to_array<std::string_view>({
+    R"sql(UPDATE weir_user SET username = username || '-duplicate-' || id
+      WHERE id NOT IN (SELECT MIN(id) FROM weir_user GROUP BY username COLLATE NOCASE))sql",
+    "CREATE UNIQUE INDEX weir_user_by_name ON weir_user (username COLLATE NOCASE)",
+});
+
 // Crash recovery: a key per try, recorded before its process starts and given to it as
 // WEIR_TRY_KEY, so that recovery finds its processes even when no pid was recorded; and the
 // scheduler lease, which keeps a second scheduler off the database whatever its home.
-constexpr auto kMigration5 = std::to_array<std::string_view>({
+constexpr auto kMigration6 = std::to_array<std::string_view>({
     "ALTER TABLE task_try ADD COLUMN try_key TEXT NOT NULL DEFAULT ''",
     R"sql(CREATE TABLE scheduler_lease (
       name TEXT NOT NULL PRIMARY KEY,
@@ -247,7 +256,8 @@ constexpr auto kMigrations = std::to_array<Migration>({
     {2, "the lake catalog", kMigration2},
     {3, "users, API tokens and web sessions", kMigration3},
     {4, "scheduler heartbeats", kMigration4},
-    {5, "try keys and the scheduler lease", kMigration5},
+    {5, "usernames ignore case", kMigration5},
+    {6, "try keys and the scheduler lease", kMigration6},
 });
 
 constexpr std::string_view kCreateSchemaVersion =

@@ -112,6 +112,34 @@ TEST(SqliteMigrations, AFailingMigrationLeavesTheSchemaAtThePreviousVersion) {
   EXPECT_OK(db->Prepare("SELECT x FROM a"));
 }
 
+TEST(SqliteMigrations, UsernamesThatDifferOnlyInCaseKeepTheOldestAndRenameTheOthers) {
+  TempDir dir;
+  {
+    auto db = sqlite::Connection::Open(dir.File("weir.db"), {}).value();
+    ASSERT_OK(sqlite::ApplyMigrations(*db, sqlite::Migrations().first(4)));
+    for (const char* name : {"ann", "Ann", "bob", "ANN"}) {
+      ASSERT_OK(db->Exec(fmt::format(
+          "INSERT INTO weir_user (username, role, password_hash, created_at, updated_at) "
+          "VALUES ('{}', 'viewer', 'h', 0, 0)",
+          name)));
+    }
+  }
+  auto store = OpenOrDie(dir.File("weir.db"));
+  ASSERT_OK(store->Migrate());
+  std::vector<std::string> names;
+  auto users = store->ListUsers().value();
+  for (const auto& u : users) names.push_back(u.username);
+  EXPECT_THAT(names, ::testing::ElementsAre("ann", "Ann-duplicate-2", "ANN-duplicate-4", "bob"));
+  EXPECT_EQ(store->GetUser("ANN").value().id, 1);
+  User again;
+  again.username = "BOB";
+  again.role = "viewer";
+  again.password_hash = "h";
+  EXPECT_EQ(store->CreateUser(again).error().code, ErrorCode::kAlreadyExists);
+  ASSERT_OK(store->DeleteUser("Bob"));
+  EXPECT_EQ(store->GetUser("bob").error().code, ErrorCode::kNotFound);
+}
+
 TEST(SqliteStore, DatabaseFromANewerWeirIsRejected) {
   TempDir dir;
   ASSERT_OK(OpenOrDie(dir.File("weir.db"))->Migrate());

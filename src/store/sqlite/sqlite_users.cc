@@ -88,7 +88,8 @@ Result<int64_t> SqliteStore::CreateUser(const User& user) {
   auto stepped = insert.Step();
   if (!stepped.has_value()) {
     if (stepped.error().code == ErrorCode::kAlreadyExists) {
-      return Err(ErrorCode::kAlreadyExists, "a user named '{}' exists already", user.username);
+      return Err(ErrorCode::kAlreadyExists,
+                 "a user named '{}' exists already (usernames ignore case)", user.username);
     }
     return std::unexpected(stepped.error());
   }
@@ -99,7 +100,8 @@ Result<int64_t> SqliteStore::CreateUser(const User& user) {
 }
 
 Result<User> SqliteStore::GetUser(const std::string& username) {
-  static const std::string kSql = SelectUsers() + "WHERE username = ?1";
+  // Usernames are case-insensitive (migration 5 makes them unique that way).
+  static const std::string kSql = SelectUsers() + "WHERE username = ?1 COLLATE NOCASE";
   auto select = TRY(db_->Prepare(kSql));
   select.Bind(1, username);
   auto user = TRY(sqlite::FirstRow(select, ReadUser));
@@ -120,14 +122,14 @@ Result<User> SqliteStore::GetUserById(int64_t id) {
 }
 
 Result<std::vector<User>> SqliteStore::ListUsers() {
-  static const std::string kSql = SelectUsers() + "ORDER BY username";
+  static const std::string kSql = SelectUsers() + "ORDER BY username COLLATE NOCASE";
   auto select = TRY(db_->Prepare(kSql));
   return sqlite::CollectRows(select, ReadUser);
 }
 
 Status SqliteStore::DeleteUser(const std::string& username) {
   // Tokens and sessions go by ON DELETE CASCADE.
-  auto remove = TRY(db_->Prepare("DELETE FROM weir_user WHERE username = ?1"));
+  auto remove = TRY(db_->Prepare("DELETE FROM weir_user WHERE username = ?1 COLLATE NOCASE"));
   TRY(remove.Bind(1, username).Run());
   if (db_->Changes() == 0) return Err(ErrorCode::kNotFound, "no user named '{}'", username);
   return {};

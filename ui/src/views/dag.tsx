@@ -107,7 +107,14 @@ export function DagView({ dagId, tab, params }: { dagId: string; tab: string; pa
       {tab === 'grid' &&
         (g ? (
           <div class="split">
-            <GridView grid={g} tz={tz} selected={selected} onSelect={select} />
+            <div>
+              {g.total_tasks > g.tasks.length && (
+                <p class="muted">
+                  The first {g.tasks.length} of {g.total_tasks} tasks.
+                </p>
+              )}
+              <GridView grid={g} tz={tz} selected={selected} onSelect={select} />
+            </div>
             {selectedRun && <RunPanel run={selectedRun} tz={tz} />}
           </div>
         ) : (

@@ -108,9 +108,22 @@ export function TriggerForm({ dag, onDone }: { dag: DagDetail; onDone: () => voi
             <textarea id={id} name={p.name} rows={3} class="mono" value={String(v)} onInput={(e) => set(p.name, e.currentTarget.value)} />
           );
         } else {
-          input = <input id={id} name={p.name} value={String(v)} onInput={(e) => set(p.name, e.currentTarget.value)} />;
+          // The API checks pattern too; the browser only keeps the lengths (an HTML pattern is
+          // anchored, a param's is not).
+          input = (
+            <input
+              id={id}
+              name={p.name}
+              minLength={p.min_length}
+              maxLength={p.max_length}
+              value={String(v)}
+              onInput={(e) => set(p.name, e.currentTarget.value)}
+            />
+          );
         }
-        const range = p.minimum !== undefined || p.maximum !== undefined ? ` from ${p.minimum ?? '…'} to ${p.maximum ?? '…'}` : '';
+        let range = p.minimum !== undefined || p.maximum !== undefined ? ` from ${p.minimum ?? '…'} to ${p.maximum ?? '…'}` : '';
+        if (p.max_length !== undefined) range += `, up to ${p.max_length} characters`;
+        if (p.pattern) range += `, matching ${p.pattern}`;
         return (
           <Field
             id={id}
