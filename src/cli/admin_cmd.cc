@@ -1,5 +1,6 @@
-// `weir db init|migrate`, `weir variables get|set|list|delete`, `weir pools`, `weir version`.
+// `weir db init|migrate|clean`, `weir variables get|set|list|delete`, `weir pools`, `weir version`.
 #include "cli/commands.h"
+#include "engine/retention.h"
 
 namespace weir {
 
@@ -12,6 +13,31 @@ Result<int> DbMigrate(CliState& state, bool init) {
   int version = TRY(ctx->store->SchemaVersion());
   fmt::print("{} is at schema version {} (latest {})\n", ctx->config.database, version,
              ctx->store->LatestSchemaVersion());
+  return kExitOk;
+}
+
+// Airflow's `db clean`: finished runs that ended before --before, with their task
+// instances, tries, XCom, logs and work folders, in batches.
+Result<int> DbClean(CliState& state, const std::string& before, bool dry_run, int batch_size) {
+  auto ctx = TRY(state.Open(false));
+  CleanOptions options;
+  options.before = TRY(ParseCliDate(before, "UTC", "--before"));
+  options.dry_run = dry_run;
+  options.batch_size = batch_size;
+  if (batch_size < 1) return Err(ErrorCode::kInvalidArgument, "--batch-size must be 1 or more");
+  CleanReport report = TRY(CleanHistory(*ctx->store, ctx->attempt_paths(), options));
+  Table t({"dag_id", "run_id"});
+  for (const auto& [dag_id, run_id] : report.runs) {
+    t.AddRow({dag_id, run_id}, Json{{"dag_id", dag_id}, {"run_id", run_id}});
+  }
+  if (state.format() == OutputFormat::kJson) {
+    t.Print(state.format());
+    return kExitOk;
+  }
+  if (t.size() > 0) t.Print(state.format());
+  fmt::print("{} {} finished run{} that ended before {}{}\n", dry_run ? "would remove" : "removed",
+             report.runs.size(), report.runs.size() == 1 ? "" : "s", FormatIso(options.before),
+             dry_run ? " (dry run: nothing was changed)" : ", with their logs");
   return kExitOk;
 }
 
@@ -101,6 +127,20 @@ void AddAdminCommands(CLI::App& app, CliState& state) {
   db->add_subcommand("migrate", "Apply pending schema migrations")->callback([&state] {
     state.Run([&] { return DbMigrate(state, false); });
   });
+  static std::string before;
+  static bool dry_run = false;
+  static int batch_size = 500;
+  auto* clean = db->add_subcommand(
+      "clean",
+      "Remove finished runs that ended before a date, with their task instances, tries, XCom, "
+      "logs and work folders (the newest scheduled run of each DAG is kept)");
+  clean->add_option("--before", before, "Date or date-time (UTC unless it has an offset)")
+      ->required();
+  clean->add_flag("--dry-run", dry_run, "Only list what would be removed");
+  clean->add_option("--batch-size", batch_size, "Runs deleted per transaction (default 500)");
+  AddOutputOption(clean, state);
+  clean->callback(
+      [&state] { state.Run([&] { return DbClean(state, before, dry_run, batch_size); }); });
 
   auto* vars = app.add_subcommand("variables", "Get, set, list and delete variables");
   vars->require_subcommand(1);

@@ -88,6 +88,13 @@ webserver_secure_cookies: false
 # How often running attempts and the scheduler record a heartbeat (GET /api/v1/health calls
 # the scheduler unhealthy after 30 s without one).
 heartbeat_interval: 5s
+# A task's work folder (work/<dag_id>/<run_id>/) is removed when its run ends: "failed"
+# keeps the folders of failed runs (to look into), "always" keeps every one, "never" none.
+keep_work_folders: failed
+# Remove finished runs (with their task instances, tries, XCom, logs and work folders) once
+# they ended this long ago; the scheduler checks hourly. Unset: keep everything (see
+# `weir db clean` to do it by hand).
+# retention: 90d
 )";
 }
 
@@ -129,7 +136,9 @@ Result<Config> LoadConfig() {
                                                      "webserver_port",
                                                      "webserver_threads",
                                                      "webserver_max_body_bytes",
-                                                     "webserver_secure_cookies"};
+                                                     "webserver_secure_cookies",
+                                                     "keep_work_folders",
+                                                     "retention"};
       for (const auto& kv : root) {
         std::string key = kv.first.as<std::string>();
         auto where = fmt::format("{}:{}:{}", c.config_file, kv.first.Mark().line + 1,
@@ -156,6 +165,10 @@ Result<Config> LoadConfig() {
           }
           if (key == "webserver_secure_cookies") {
             c.webserver_secure_cookies = kv.second.as<std::string>();
+          }
+          if (key == "keep_work_folders") c.keep_work_folders = kv.second.as<std::string>();
+          if (key == "retention") {
+            c.retention = TRY_CONTEXT(ParseDuration(kv.second.as<std::string>()), where);
           }
           if (key == "heartbeat_interval") {
             c.heartbeat_interval = TRY_CONTEXT(ParseDuration(kv.second.as<std::string>()), where);
@@ -210,6 +223,14 @@ Result<Config> LoadConfig() {
   if (c.duckdb_threads < 0) {
     return Err(ErrorCode::kInvalidArgument, "duckdb_threads must be 0 or more, got {}",
                c.duckdb_threads);
+  }
+  if (c.keep_work_folders != "failed" && c.keep_work_folders != "always" &&
+      c.keep_work_folders != "never") {
+    return Err(ErrorCode::kInvalidArgument,
+               "keep_work_folders must be failed, always or never, got '{}'", c.keep_work_folders);
+  }
+  if (c.retention && *c.retention <= Duration::zero()) {
+    return Err(ErrorCode::kInvalidArgument, "retention must be longer than 0");
   }
   if (c.parallelism < 1) {
     return Err(ErrorCode::kInvalidArgument, "parallelism must be at least 1, got {}",

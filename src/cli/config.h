@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "base/status.h"
@@ -31,6 +32,8 @@ struct Config {
   // X-Forwarded-Proto says https).
   std::string webserver_secure_cookies = "false";
   Duration heartbeat_interval = std::chrono::seconds{5};
+  std::string keep_work_folders = "failed";  // keep_work_folders: failed, always or never
+  std::optional<Duration> retention;         // retention: finished runs older go; unset: kept
 
   std::string wake_file() const;  // <home>/run/scheduler.wake
   std::string lock_file() const;  // <home>/run/scheduler.lock

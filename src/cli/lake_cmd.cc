@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 #include "duck/file_facts.h"
 #include "lake/catalog.h"
+#include "lake/file/file_store.h"
 #include "store/records_json.h"
 
 namespace weir {
@@ -145,6 +146,21 @@ Result<int> HistoryCmd(CliState& state, const std::string& uri) {
   return kExitOk;
 }
 
+// Removes what killed writes left in the lake: temporaries whose writer is gone.
+Result<int> FsckCmd(bool dry_run) {
+  Config config = TRY(LoadConfig());
+  if (!config.lake.starts_with("file://")) {
+    return Err(ErrorCode::kFailedPrecondition,
+               "weir lake fsck checks a lake in a local folder (file://), not {}", config.lake);
+  }
+  std::string root = config.lake.substr(std::string_view("file://").size());
+  std::vector<std::string> stale = RemoveStaleTemporaries(root, true, dry_run);
+  for (const auto& path : stale) fmt::print("{} {}\n", dry_run ? "would remove" : "removed", path);
+  fmt::print("{} stale temporar{} of killed writes in {}\n", stale.size(),
+             stale.size() == 1 ? "y" : "ies", root);
+  return kExitOk;
+}
+
 }  // namespace
 
 void AddLakeCommands(CLI::App& app, CliState& state) {
@@ -173,6 +189,12 @@ void AddLakeCommands(CLI::App& app, CliState& state) {
   history->add_option("uri", arg, "The object's URI")->required();
   AddOutputOption(history, state);
   history->callback([&state] { state.Run([&] { return HistoryCmd(state, arg); }); });
+
+  static bool dry_run = false;
+  auto* fsck = lake->add_subcommand(
+      "fsck", "Remove the temporary files that killed writes left in the lake");
+  fsck->add_flag("--dry-run", dry_run, "Only print what would be removed");
+  fsck->callback([&state] { state.Run([&] { return FsckCmd(dry_run); }); });
 }
 
 }  // namespace weir

@@ -44,12 +44,18 @@ Result<int> LockHome(const Config& config) {
 }
 
 Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::time_point started) {
+  // Refuse before changing anything: the home's lock first, then the database's lease; only
+  // then may standalone write weir.yaml and the example DAGs.
   Config config = TRY(LoadConfig());
   WarnIfOpenToOthers(config);
-  bool fresh = TRY(InitHome(config, standalone));
   TRY(LockHome(config));
+  auto ctx = TRY(state.Open(false));
+  LeaseKeeper lease(*ctx->store, ctx->clock, ctx->config.home,
+                    LeaseTtl(ctx->config.heartbeat_interval));
+  TRY(lease.Acquire());
+  bool fresh = TRY(InitHome(ctx->config, standalone));
+  TRY(ctx->registry->Reload());
 
-  auto ctx = TRY(state.Open());
   EventQueue queue;
   // Before any thread starts: threads inherit the blocked signal mask, so only the stopper's
   // thread ever takes SIGINT/SIGTERM.
@@ -62,6 +68,11 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
   options.paths = ctx->attempt_paths();
   options.wake_file = ctx->config.wake_file();
   options.heartbeat_interval = ctx->config.heartbeat_interval;
+  options.lease = &lease;
+  options.keep_work_folders = ctx->config.keep_work_folders;
+  options.retention = ctx->config.retention;
+  SchedulerHealth health;
+  options.health = &health;
   Scheduler scheduler(*ctx->store, executor, queue, ctx->clock, *ctx->registry, options);
 
   // standalone also serves the API, and on a home without users makes the admin (its
@@ -71,7 +82,9 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
   std::optional<std::string> admin_password;
   if (standalone) {
     admin_password = TRY(EnsureStandaloneAdmin(*ctx->store, ctx->config.home));
-    api = TRY(Api::Open(ApiConfigOf(ctx->config)));
+    ApiConfig api_config = ApiConfigOf(ctx->config);
+    api_config.scheduler_health = &health;
+    api = TRY(Api::Open(api_config));
     web = std::make_unique<WebServer>(*api, WebOptionsOf(ctx->config));
     TRY(web->Start());
   }

@@ -92,7 +92,15 @@ Result<DagRun> TriggerRun(MetadataStore& store, const LoadedDag& dag, const Cloc
   DagRun run;
   run.dag_id = spec.dag_id;
   run.run_type = request.run_type;
-  run.run_id = request.run_id.empty() ? MakeRunId(request.run_type, logical) : request.run_id;
+  // Triggered "now" without a run id: many triggers share a second, so the id has the
+  // microseconds (Airflow's form) and a suffix when even those collide.
+  const bool unique_id = request.run_id.empty() && !request.logical_date;
+  if (unique_id) {
+    run.run_id = std::string(RunTypeName(request.run_type)) + "__" +
+                 FormatTime(logical, "%Y-%m-%dT%H:%M:%S.%f+00:00");
+  } else {
+    run.run_id = request.run_id.empty() ? MakeRunId(request.run_type, logical) : request.run_id;
+  }
   run.state = RunState::kQueued;
   run.logical_date = logical;
   DataInterval interval{logical, logical};
@@ -109,6 +117,15 @@ Result<DagRun> TriggerRun(MetadataStore& store, const LoadedDag& dag, const Cloc
   run.conf = conf;
   run.version_id = dag.version_id;
   TRY(store.Transaction([&]() -> Status {
+    // Inside the write transaction, so no other trigger can take the id between the check
+    // and the insert.
+    const std::string base_id = run.run_id;
+    for (int n = 2; unique_id && n <= 1000; ++n) {
+      auto taken = store.GetRun(run.dag_id, run.run_id);
+      if (!taken && taken.error().code == ErrorCode::kNotFound) break;
+      if (!taken) return std::unexpected(taken.error());
+      run.run_id = fmt::format("{}_{}", base_id, n);
+    }
     if (request.replace_existing) {
       auto old = store.GetRun(run.dag_id, run.run_id);
       if (old) TRY(store.DeleteRun(run.dag_id, run.run_id));

@@ -7,8 +7,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "base/strings.h"
+#include "engine/orphans.h"
 #include "engine/retry_policy.h"
 #include "env/files.h"
 #include "model/template.h"
@@ -24,6 +26,13 @@ std::string Hostname() {
   char buf[256] = {};
   if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
   return buf;
+}
+
+// 128 random bits: unique among every try any weir ever records, so recovery can find a
+// try's processes by it without mistaking another home's for them.
+std::string NewTryKey() {
+  std::random_device rd;
+  return fmt::format("{:08x}{:08x}{:08x}{:08x}", rd(), rd(), rd(), rd());
 }
 
 // The command line for the log header; each argument masked before it is cut short, so a
@@ -187,8 +196,6 @@ Result<PreparedAttempt> PrepareAttempt(const DagSpec& spec, const DagRun& run, c
   actx.try_number = try_number;
   actx.dags_folder = paths.dags_folder;
   actx.work_dir = (fs::path(paths.work_folder) / spec.dag_id / run.run_id / task.task_id).string();
-  std::error_code ec;
-  fs::create_directories(actx.work_dir, ec);
   std::string logical = FormatIsoOffset(run.logical_date, ctx.zone);
   actx.env = {
       {"WEIR_DAG_ID", spec.dag_id},
@@ -211,6 +218,11 @@ Result<PreparedAttempt> PrepareAttempt(const DagSpec& spec, const DagRun& run, c
   out.spec = TRY(out.op->Prepare(out.args, actx));
   AttemptSpec& as = out.spec;
   as.masker = TRY(LoadSecretMasker(store));
+  // Only a process gets a scratch folder: an `empty` task leaves none behind.
+  if (!as.process.argv.empty()) {
+    std::error_code ec;
+    fs::create_directories(actx.work_dir, ec);
+  }
   as.key = AttemptKey{spec.dag_id, run.run_id, task.task_id, try_number};
   as.log_path = AttemptLogPath(paths.logs_folder, as.key);
   as.timeout = task.execution_timeout;
@@ -274,6 +286,9 @@ Result<std::optional<AttemptSpec>> AttemptManager::Prepare(const LoadedDag& dag,
   t.rendered_args = prepared->args;
   prepared->spec.masker.MaskJson(t.rendered_args);
   AttemptSpec as = std::move(prepared->spec);
+  // Recorded (the transaction commits) before the executor spawns anything.
+  t.try_key = NewTryKey();
+  as.process.env[std::string(kTryKeyEnv)] = t.try_key;
   TRY(store_.ClearXComs(ti.dag_id, ti.run_id, ti.task_id));
   TRY(store_.InsertTry(t));
   TRY(store_.UpdateTaskInstance(ti));
@@ -360,7 +375,6 @@ Result<std::optional<TaskInstance>> AttemptManager::Apply(const AttemptEvent& ev
   if (event.exit_code >= 0) t.exit_code = event.exit_code;
   t.error = outcome.error;
   TRY(store_.UpdateTry(t));
-  if (it != inflight_.end()) inflight_.erase(it);
   if (!current) return std::optional<TaskInstance>();
   if (outcome.state == TaskState::kSuccess && !outcome.xcom.is_null()) {
     TRY(store_.SetXCom(
@@ -372,19 +386,19 @@ Result<std::optional<TaskInstance>> AttemptManager::Apply(const AttemptEvent& ev
   return std::optional<TaskInstance>(ti);
 }
 
+void AttemptManager::Forget(const AttemptKey& key) { inflight_.erase(key.ToString()); }
+
 Status AttemptManager::RecoverOrphans(const std::map<std::string, LoadedDag>& dags) {
   Time now = clock_.Now();
   return store_.Transaction([&]() -> Status {
-    for (auto& t : TRY(store_.ListUnfinishedTries())) {
-      bool killed = false;
-      if (t.pid > 0) killed = SignalProcessGroupIfSame(t.pid, t.proc_start, SIGKILL);
+    std::vector<TaskTry> lost = TRY(store_.ListUnfinishedTries());
+    // Before any try is retried: never two tries of one task alive at once.
+    std::vector<OrphanReport> reports = KillLostTries(lost);
+    for (size_t i = 0; i < lost.size(); ++i) {
+      TaskTry& t = lost[i];
       t.state = TaskState::kFailed;
       t.end_date = now;
-      t.error = killed ? fmt::format(
-                             "attempt lost: weir stopped while it ran; its process group "
-                             "(pid {}) was killed on restart",
-                             t.pid)
-                       : "attempt lost: weir stopped while it was queued or running";
+      t.error = LostTryMessage(t, reports[i]);
       TRY(store_.UpdateTry(t));
       std::error_code ec;
       fs::create_directories(fs::path(t.log_path).parent_path(), ec);

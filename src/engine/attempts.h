@@ -74,11 +74,16 @@ class AttemptManager {
   Result<std::optional<AttemptSpec>> Prepare(const LoadedDag& dag, const DagRun& run,
                                              TaskInstance ti);
 
-  // Records an executor event. Returns the task instance when its state changed.
+  // Records an executor event. Returns the task instance when its state changed. Applying
+  // the same event again after its transaction rolled back gives the same result: the
+  // attempt is remembered until Forget(), which the caller calls once a kFinished event (or
+  // a Prepare whose spec will not be submitted) is committed or abandoned.
   Result<std::optional<TaskInstance>> Apply(const AttemptEvent& event);
+  void Forget(const AttemptKey& key);
 
   // Records that attempts this process did not finish (after a crash or restart) were lost:
-  // kills what is left of their process groups, fails the tries, and retries per policy.
+  // kills every process left of them (found by their try key, see orphans.h), fails the
+  // tries saying what was found, and retries per policy. Only the lease holder may call it.
   // Task instances left scheduled or queued without a try go back to none.
   Status RecoverOrphans(const std::map<std::string, LoadedDag>& dags);
 

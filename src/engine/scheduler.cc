@@ -4,9 +4,36 @@
 
 #include <memory>
 
+#include "engine/retention.h"
 #include "engine/watcher.h"
 
 namespace weir {
+
+namespace {
+
+// Store errors the environment causes and can cure: a full or failing disk, a database
+// that is locked or unreachable. The loop waits them out instead of stopping.
+bool IsTransientStoreError(const Error& e) {
+  return e.code == ErrorCode::kIo || e.code == ErrorCode::kUnavailable;
+}
+
+}  // namespace
+
+void SchedulerHealth::SetStoreError(const std::string& message, Time now) {
+  std::lock_guard lock(mu_);
+  Time since = store_error_ ? store_error_->since : now;
+  store_error_ = StoreError{message, since};
+}
+
+void SchedulerHealth::ClearStoreError() {
+  std::lock_guard lock(mu_);
+  store_error_.reset();
+}
+
+std::optional<SchedulerHealth::StoreError> SchedulerHealth::store_error() const {
+  std::lock_guard lock(mu_);
+  return store_error_;
+}
 
 Scheduler::Scheduler(MetadataStore& store, Executor& executor, EventQueue& queue,
                      const Clock& clock, DagRegistry& registry, SchedulerOptions options)
@@ -104,7 +131,8 @@ Status Scheduler::ApplyDecisions(Decisions& d, bool& progress) {
   if (!progress) return {};
   std::vector<AttemptSpec> to_submit;
   std::vector<TaskInstance> changed;
-  TRY(store_.Transaction([&]() -> Status {
+  std::vector<AttemptKey> prepared;
+  Status applied = store_.Transaction([&]() -> Status {
     for (auto& nr : d.create_runs) {
       auto created = store_.CreateRun(nr.run, nr.tis);
       if (!created && created.error().code != ErrorCode::kAlreadyExists) {
@@ -126,13 +154,25 @@ Status Scheduler::ApplyDecisions(Decisions& d, bool& progress) {
       DagRun run = TRY(store_.GetRun(key.dag_id, key.run_id));
       TaskInstance ti = TRY(store_.GetTaskInstance(key.dag_id, key.run_id, key.task_id));
       auto spec = TRY(attempts_.Prepare(*dag, run, ti));
+      if (spec) prepared.push_back(spec->key);
       changed.push_back(TRY(store_.GetTaskInstance(key.dag_id, key.run_id, key.task_id)));
       if (spec) to_submit.push_back(std::move(*spec));
     }
     return {};
-  }));
+  });
+  if (!applied) {
+    // Rolled back: nothing was recorded, so nothing is submitted or remembered; the next plan
+    // chooses these tasks again.
+    for (const auto& key : prepared) attempts_.Forget(key);
+    return applied;
+  }
   for (const auto& ti : changed) NotifyTask(ti);
-  for (const auto& run : d.update_runs) NotifyRun(run);
+  for (const auto& run : d.update_runs) {
+    if (run.state == RunState::kSuccess || run.state == RunState::kFailed) {
+      RemoveRunWorkFolder(options_.paths, run, options_.keep_work_folders);
+    }
+    NotifyRun(run);
+  }
   for (const auto& key : d.kill) {
     // The attempt's try number is the task instance's current one.
     auto ti = store_.GetTaskInstance(key.dag_id, key.run_id, key.task_id);
@@ -157,23 +197,27 @@ Status Scheduler::ApplyDecisions(Decisions& d, bool& progress) {
   return {};
 }
 
-Status Scheduler::HandleEvents(std::vector<SchedulerEvent>& events, bool& stop) {
-  bool reload = false;
+Status Scheduler::HandleEvents(bool& stop) {
+  for (const auto& ev : pending_) {
+    // A stop is honoured even when the store cannot record what came with it.
+    if (ev.kind == SchedulerEvent::Kind::kStop) stop = true;
+  }
   std::vector<TaskInstance> changed;
+  std::vector<AttemptKey> finished;
   TRY(store_.Transaction([&]() -> Status {
-    for (auto& ev : events) {
+    for (auto& ev : pending_) {
       switch (ev.kind) {
         case SchedulerEvent::Kind::kStop:
-          stop = true;
           break;
         case SchedulerEvent::Kind::kDagsChanged:
-          reload = true;
+          reload_pending_ = true;
           break;
         case SchedulerEvent::Kind::kWake:
           // Another process changed the store (a backfill, a deleted run): re-read anchors.
           last_scheduled_loaded_ = false;
           break;
         case SchedulerEvent::Kind::kAttempt: {
+          if (ev.attempt.kind == AttemptEvent::Kind::kFinished) finished.push_back(ev.attempt.key);
           auto ti = attempts_.Apply(ev.attempt);
           if (!ti) {
             // One event that cannot be recorded (its run was deleted meanwhile, say) must
@@ -190,11 +234,14 @@ Status Scheduler::HandleEvents(std::vector<SchedulerEvent>& events, bool& stop) 
     }
     return {};
   }));
+  pending_.clear();
+  for (const auto& key : finished) attempts_.Forget(key);
   for (const auto& ti : changed) NotifyTask(ti);
-  if (reload && options_.watch_dags) {
+  if (reload_pending_ && options_.watch_dags) {
     TRY(registry_.Reload());
     last_scheduled_loaded_ = false;
   }
+  reload_pending_ = false;
   return {};
 }
 
@@ -203,7 +250,10 @@ Status Scheduler::Finish() {
   bool stop = true;
   std::erase_if(events,
                 [](const SchedulerEvent& e) { return e.kind != SchedulerEvent::Kind::kAttempt; });
-  return HandleEvents(events, stop);
+  std::erase_if(pending_,
+                [](const SchedulerEvent& e) { return e.kind != SchedulerEvent::Kind::kAttempt; });
+  pending_.insert(pending_.end(), events.begin(), events.end());
+  return HandleEvents(stop);
 }
 
 SchedulerJob Scheduler::ThisJob(Time now) const {
@@ -217,6 +267,7 @@ SchedulerJob Scheduler::ThisJob(Time now) const {
 
 Status Scheduler::Heartbeat(Time now) {
   TRY(store_.Transaction([&]() -> Status {
+    if (options_.lease != nullptr) TRY(options_.lease->Renew());
     TRY(store_.HeartbeatRunningTries(now));
     if (!job_id_) return {};
     Status beat = store_.HeartbeatSchedulerJob(*job_id_, now);
@@ -226,6 +277,15 @@ Status Scheduler::Heartbeat(Time now) {
     return {};
   }));
   next_heartbeat_ = now + options_.heartbeat_interval;
+  if (options_.retention && now >= next_retention_) {
+    CleanReport cleaned = TRY(
+        CleanHistory(store_, options_.paths, CleanOptions{.before = now - *options_.retention}));
+    if (!cleaned.runs.empty()) {
+      fmt::print(stderr, "weir: retention {}: removed {} finished runs with their logs\n",
+                 FormatDuration(*options_.retention), cleaned.runs.size());
+    }
+    next_retention_ = now + std::chrono::hours(1);
+  }
   return {};
 }
 
@@ -243,25 +303,78 @@ Result<std::vector<SchedulerEvent>> Scheduler::WaitForWork(std::optional<Time> w
   }
 }
 
+Status Scheduler::Step(bool& stop) {
+  auto drained = queue_.Drain();
+  pending_.insert(pending_.end(), drained.begin(), drained.end());
+  TRY(HandleEvents(stop));
+  if (stop || OnlyRunFinished()) {
+    stop = true;
+    return {};
+  }
+
+  PlannerInput input = TRY(Snapshot());
+  Decisions decisions = Plan(input);
+  bool progress = false;
+  TRY(ApplyDecisions(decisions, progress));
+  if (OnlyRunFinished()) {
+    stop = true;
+    return {};
+  }
+
+  if (Time now = clock_.Now(); now >= next_heartbeat_) TRY(Heartbeat(now));
+  if (progress) return {};  // decisions can enable more decisions: plan again at once
+
+  auto events = TRY(WaitForWork(decisions.wake_at));
+  pending_.insert(pending_.end(), events.begin(), events.end());
+  return HandleEvents(stop);
+}
+
+void Scheduler::BackOff(const Error& error, bool& stop) {
+  Time now = clock_.Now();
+  if (!store_failing_since_) {
+    store_failing_since_ = now;
+    store_retry_delay_ = std::min<Duration>(std::chrono::seconds(1), options_.store_retry_max);
+  } else {
+    store_retry_delay_ = std::min<Duration>(store_retry_delay_ * 2, options_.store_retry_max);
+  }
+  std::string since = now == *store_failing_since_
+                          ? ""
+                          : " (for " + FormatDuration(now - *store_failing_since_) + ")";
+  fmt::print(stderr,
+             "weir: ERROR: the metadata database does not accept writes{}: {}; running tasks go "
+             "on and what they report is kept, nothing new starts; retrying in {}\n",
+             since, error.message, FormatDuration(store_retry_delay_));
+  std::fflush(stderr);
+  if (options_.health != nullptr) options_.health->SetStoreError(error.message, now);
+  // Wait out the delay, keeping what arrives meanwhile (a stop ends the wait).
+  Time until = now + store_retry_delay_;
+  while (clock_.Now() < until) {
+    auto events = queue_.WaitAndDrain(until);
+    for (const auto& ev : events) {
+      if (ev.kind == SchedulerEvent::Kind::kStop) stop = true;
+    }
+    pending_.insert(pending_.end(), events.begin(), events.end());
+    if (stop) return;
+  }
+}
+
 Status Scheduler::Loop() {
   next_heartbeat_ = clock_.Now() + options_.heartbeat_interval;
   bool stop = false;
   while (!stop) {
-    auto events = queue_.Drain();
-    TRY(HandleEvents(events, stop));
-    if (stop || OnlyRunFinished()) break;
-
-    PlannerInput input = TRY(Snapshot());
-    Decisions decisions = Plan(input);
-    bool progress = false;
-    TRY(ApplyDecisions(decisions, progress));
-    if (OnlyRunFinished()) break;
-
-    if (Time now = clock_.Now(); now >= next_heartbeat_) TRY(Heartbeat(now));
-    if (progress) continue;  // decisions can enable more decisions: plan again at once
-
-    events = TRY(WaitForWork(decisions.wake_at));
-    TRY(HandleEvents(events, stop));
+    Status s = Step(stop);
+    if (s) {
+      if (store_failing_since_) {
+        fmt::print(stderr, "weir: the metadata database accepts writes again after {}\n",
+                   FormatDuration(clock_.Now() - *store_failing_since_));
+        std::fflush(stderr);
+        store_failing_since_.reset();
+        if (options_.health != nullptr) options_.health->ClearStoreError();
+      }
+      continue;
+    }
+    if (stop || !IsTransientStoreError(s.error())) return s;
+    BackOff(s.error(), stop);
   }
   return {};
 }

@@ -3,18 +3,37 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
 #include "engine/attempts.h"
 #include "engine/dag_registry.h"
 #include "engine/event_queue.h"
+#include "engine/lease_keeper.h"
 #include "engine/planner.h"
 #include "env/clock.h"
 #include "exec/executor.h"
 #include "store/metadata_store.h"
 
 namespace weir {
+
+// What the scheduler's loop tells other threads of its process about itself (the API's
+// /health in `weir standalone`). Thread-safe.
+class SchedulerHealth {
+ public:
+  struct StoreError {
+    std::string message;  // the last write error, as the database reported it
+    Time since{};         // when writes began to fail
+  };
+  void SetStoreError(const std::string& message, Time now);  // keeps `since` while it lasts
+  void ClearStoreError();
+  std::optional<StoreError> store_error() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::optional<StoreError> store_error_;  // GUARDED_BY(mu_)
+};
 
 struct SchedulerOptions {
   AttemptPaths paths;
@@ -28,6 +47,20 @@ struct SchedulerOptions {
   // Fail and retry the attempts a previous scheduler left running. Only the process that
   // holds the scheduler lock may do this.
   bool recover_orphans = true;
+  // The scheduler lease, renewed with every heartbeat (a lost lease ends Run() with an
+  // error); nullptr: none (`weir dags test`). Acquired by the caller before Run().
+  LeaseKeeper* lease = nullptr;
+  // Told when the store stops accepting writes and when it takes them again; may be null.
+  SchedulerHealth* health = nullptr;
+  // The longest pause between two retries while the store fails with kIo or kUnavailable
+  // (a full disk, a locked or unreachable database): the first pause is 1 s, then doubles.
+  Duration store_retry_max = std::chrono::seconds{30};
+  // Work folders of finished runs: "failed" keeps failed runs' folders, "always" keeps all,
+  // "never" keeps none (retention.h RemoveRunWorkFolder).
+  std::string keep_work_folders = "always";
+  // Finished runs that ended longer ago than this are removed (retention.h), checked at the
+  // first heartbeat and then hourly; nullopt: never.
+  std::optional<Duration> retention;
   // Plan only this run and return from Run() when it has finished (`weir dags test`).
   std::optional<std::pair<std::string, std::string>> only_run;
 };
@@ -56,7 +89,10 @@ class Scheduler {
   // when it was not done before.
   Status RecordJob();
   // Recovers attempts a previous process left behind, then runs until Stop() (or, with
-  // only_run, until that run finishes). Store failures end the loop with an error.
+  // only_run, until that run finishes). A store that fails with kIo or kUnavailable (a full
+  // disk, say) does not end it: running attempts go on, the events they report are kept,
+  // the failure is logged and reported to options.health, and the loop retries with backoff
+  // until writes succeed again. Other store failures and a lost lease end it with an error.
   Status Run();
   // Thread-safe; Run() returns soon after.
   void Stop();
@@ -69,12 +105,16 @@ class Scheduler {
 
  private:
   Status Loop();
+  Status Step(bool& stop);
+  // After a failed Step: logs, reports, and waits (collecting events) before the next try.
+  void BackOff(const Error& error, bool& stop);
   Result<std::vector<SchedulerEvent>> WaitForWork(std::optional<Time> wake_at);
   Status Heartbeat(Time now);
   SchedulerJob ThisJob(Time now) const;  // this process, started and beating at `now`
   Result<PlannerInput> Snapshot();
   Status ApplyDecisions(Decisions& d, bool& progress);
-  Status HandleEvents(std::vector<SchedulerEvent>& events, bool& stop);
+  // Applies pending_ in one transaction; pending_ is kept when it fails.
+  Status HandleEvents(bool& stop);
   void NotifyTask(const TaskInstance& ti);
   void NotifyRun(const DagRun& run);
   bool OnlyRunFinished();
@@ -91,7 +131,13 @@ class Scheduler {
   bool last_scheduled_loaded_ = false;
   std::optional<RunState> only_run_state_;
   Time next_heartbeat_{};
-  std::optional<int64_t> job_id_;  // this scheduler's scheduler_job row, with record_job
+  Time next_retention_{};
+  std::optional<int64_t> job_id_;        // this scheduler's scheduler_job row, with record_job
+  std::vector<SchedulerEvent> pending_;  // drained from queue_, not yet applied
+  bool reload_pending_ = false;          // the DAGs folder changed and is not reloaded yet
+  // While the store fails: when it began, and the pause before the next retry.
+  std::optional<Time> store_failing_since_;
+  Duration store_retry_delay_{};
 };
 
 }  // namespace weir

@@ -6,11 +6,15 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
 #include "base/hash.h"
+#include "env/process_table.h"
 #include "env/temp_dir.h"
+#include "lake/file/file_store.h"
 
 namespace weir {
 namespace {
@@ -99,6 +103,34 @@ TEST_F(ObjectStoreTest, AKilledPutsTemporaryFileIsNeverListed) {
   auto listed = store_->List("").value();
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_EQ(listed[0].key, "a/b.csv");
+}
+
+TEST_F(ObjectStoreTest, TheNextPutRemovesTheTemporaryOfAKilledPutButNotOfALiveOne) {
+  fs::create_directories(dir_.Join("lake/a"));
+  // A writer that no longer runs (pid 999999 with a start time no process has), an older
+  // weir's temporary not written for two hours, and one of this live process.
+  std::string dead = ".weir-tmp-999999-1-00000000000000aa";
+  std::string old = ".weir-tmp-00000000000000bb";
+  int64_t start = ReadProcessEntry(getpid())->start_ticks;
+  std::string live = fmt::format(".weir-tmp-{}-{}-00000000000000cc", getpid(), start);
+  for (const auto& name : {dead, old, live}) std::ofstream(dir_.Join("lake/a/" + name)) << "half";
+  fs::last_write_time(dir_.Join("lake/a/" + old),
+                      fs::file_time_type::clock::now() - std::chrono::hours(2));
+  fs::create_directories(dir_.Join("lake/other"));
+  std::ofstream(dir_.Join("lake/other/" + dead)) << "half";
+
+  ASSERT_TRUE(store_->Put("a/b.csv", Local("b.csv", "b")).has_value());
+  std::vector<std::string> expected{live, dead, "b.csv"};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(FilesOnDisk(), expected)
+      << "the put cleans its own folder only, and keeps a live writer's temporary";
+
+  // `weir lake fsck` sweeps the whole lake: dry run first.
+  std::vector<std::string> found = RemoveStaleTemporaries(dir_.Join("lake"), true, true);
+  EXPECT_EQ(found, std::vector<std::string>{dir_.Join("lake/other/" + dead)});
+  EXPECT_EQ(FilesOnDisk().size(), 3u);
+  EXPECT_EQ(RemoveStaleTemporaries(dir_.Join("lake"), true), found);
+  EXPECT_EQ(FilesOnDisk(), (std::vector<std::string>{live, "b.csv"}));
 }
 
 TEST_F(ObjectStoreTest, ListIsRecursiveSortedAndFilteredByPrefix) {

@@ -107,6 +107,21 @@ class MetadataStore {
   virtual Status EndSchedulerJob(int64_t id, Time ended_at) = 0;
   virtual Result<std::optional<SchedulerJob>> LatestSchedulerJob() = 0;
 
+  // Scheduler leases, atomic on their own (one conditional upsert):
+  // AcquireSchedulerLease stores `lease` (acquired_at = heartbeat_at = now) when no lease of
+  // that name exists, when the stored one expired (expires_at <= now), when lease.holder
+  // holds it already, or when its holder is `replace_holder` (a holder the caller knows is
+  // dead). Returns the lease as stored afterwards: the caller holds it exactly when the
+  // returned holder is lease.holder. RenewSchedulerLease moves heartbeat_at and expires_at;
+  // kFailedPrecondition when `holder` no longer holds the lease. ReleaseSchedulerLease
+  // deletes it when `holder` holds it (no error otherwise).
+  virtual Result<SchedulerLease> AcquireSchedulerLease(const SchedulerLease& lease, Time now,
+                                                       const std::string& replace_holder) = 0;
+  virtual Status RenewSchedulerLease(const std::string& name, const std::string& holder, Time now,
+                                     Time expires_at) = 0;
+  virtual Status ReleaseSchedulerLease(const std::string& name, const std::string& holder) = 0;
+  virtual Result<std::optional<SchedulerLease>> GetSchedulerLease(const std::string& name) = 0;
+
   // XCom.
   // Replaces the same (run, task, key); kNotFound when the run does not exist.
   virtual Status SetXCom(const XComRow& x) = 0;

@@ -286,6 +286,7 @@ TEST_P(MetadataStoreTest, TriesAreRecordedUpdatedAndHeartbeaten) {
   first.hostname = "worker-1";
   first.pid = 4242;
   first.proc_start = 987654;
+  first.try_key = "5f0c9a2e7d41b3c8";
   first.start_date = Utc("2024-01-02T00:00:01Z");
   first.rendered_args = Json{{"bash_command", "echo hi"}};
   first.version_id = 9;
@@ -312,6 +313,7 @@ TEST_P(MetadataStoreTest, TriesAreRecordedUpdatedAndHeartbeaten) {
   EXPECT_EQ(tries[0].hostname, "worker-1");
   EXPECT_EQ(tries[0].pid, 4242);
   EXPECT_EQ(tries[0].proc_start, 987654);
+  EXPECT_EQ(tries[0].try_key, "5f0c9a2e7d41b3c8");
   EXPECT_EQ(tries[0].end_date, Utc("2024-01-02T00:00:09Z"));
   EXPECT_EQ(tries[0].log_path, "/logs/etl/r1/a/1.log");
   EXPECT_EQ(tries[0].rendered_args["bash_command"], "echo hi");

@@ -90,6 +90,10 @@ struct TaskTry {
   std::string hostname;
   int pid = 0;             // the attempt's process (also its process group), 0 if none
   int64_t proc_start = 0;  // /proc start time of pid, to recognise it after a restart
+  // A random key recorded before the process is spawned and given to it (and so to every
+  // process it starts) as WEIR_TRY_KEY: recovery finds what is left of the try by it, even
+  // when weir stopped before it could record the pid. Empty for tries of older versions.
+  std::string try_key;
   std::optional<int> exit_code;
   std::string log_path;
   std::string error;
@@ -217,6 +221,22 @@ struct SchedulerJob {
   Time started_at{};
   Time heartbeat_at{};
   std::optional<Time> ended_at;  // set when it stopped cleanly
+};
+
+// The right to schedule on one metadata database, held by one process at a time (per name):
+// taken atomically, renewed with every heartbeat, free again once released or expired. A
+// second scheduler on the same database (another home, another machine) is refused while
+// the holder keeps renewing it.
+struct SchedulerLease {
+  std::string name = "scheduler";  // one lease per name (several schedulers: one per shard)
+  std::string holder;              // a random id of the holding process
+  std::string hostname;            // where the holder runs
+  int64_t pid = 0;                 // the holder's pid on hostname
+  int64_t proc_start = 0;          // its /proc start time, to tell a dead holder from a live one
+  std::string home;                // the holder's $WEIR_HOME, for messages
+  Time acquired_at{};
+  Time heartbeat_at{};
+  Time expires_at{};  // free for others from this moment unless renewed
 };
 
 struct RunFilter {

@@ -527,10 +527,21 @@ Result<Json> Health(ApiCtx& c) {
       scheduler["status"] = "healthy";
     }
   }
-  return Json{{"metadatabase",
-               {{"status", version ? "healthy" : "unhealthy"},
-                {"schema_version", version ? Json(*version) : Json()}}},
-              {"scheduler", scheduler}};
+  Json metadatabase{{"status", version ? "healthy" : "unhealthy"},
+                    {"schema_version", version ? Json(*version) : Json()}};
+  // Writes that fail (a full disk) leave reads working: the scheduler says so at once.
+  if (c.config.scheduler_health != nullptr) {
+    if (auto failing = c.config.scheduler_health->store_error()) {
+      std::string error =
+          fmt::format("the scheduler cannot write the metadata database since {}: {}",
+                      FormatIso(failing->since), failing->message);
+      metadatabase["status"] = "unhealthy";
+      metadatabase["error"] = error;
+      scheduler["status"] = "unhealthy";
+      scheduler["error"] = error;
+    }
+  }
+  return Json{{"metadatabase", metadatabase}, {"scheduler", scheduler}};
 }
 
 Result<Json> Route(ApiCtx& c, const std::vector<std::string>& s) {

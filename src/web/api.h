@@ -13,6 +13,7 @@
 #include "base/secret_masker.h"
 #include "base/status.h"
 #include "engine/dag_registry.h"
+#include "engine/scheduler.h"
 #include "env/clock.h"
 #include "store/metadata_store.h"
 #include "web/long_polls.h"
@@ -31,6 +32,9 @@ struct ApiConfig {
   // Log requests that may wait for more output (?wait=) at once: in all, and per user.
   int max_long_polls = 16;
   int max_long_polls_per_user = 4;
+  // The scheduler of this process (`weir standalone`), whose store errors /health reports at
+  // once; nullptr in a process without one (/health then goes by the heartbeat alone).
+  const SchedulerHealth* scheduler_health = nullptr;
 };
 
 // A request as the API sees it: method, path below /api/v1, query parameters, and what

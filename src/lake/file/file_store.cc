@@ -11,7 +11,9 @@
 #include <random>
 
 #include "base/hash.h"
+#include "base/strings.h"
 #include "env/files.h"
+#include "env/process_table.h"
 
 namespace weir {
 
@@ -59,9 +61,31 @@ Result<std::string> HashFile(const std::string& path) {
   return h.HexDigest();
 }
 
+// ".weir-tmp-<pid>-<start ticks>-<random>": the writer's identity lets a later put tell the
+// temporary of a live writer from one a killed writer left behind.
 std::string TempName() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
-  return fmt::format("{}{:016x}", kTempPrefix, rng());
+  static const int64_t start = ReadProcessEntry(getpid()).value_or(ProcessEntry{}).start_ticks;
+  return fmt::format("{}{}-{}-{:016x}", kTempPrefix, getpid(), start, rng());
+}
+
+// Temporaries named before writers were recorded in the name are stale after this long
+// without a write.
+constexpr auto kUnownedTempAge = std::chrono::hours(1);
+
+bool IsStaleTemporary(const fs::path& path) {
+  std::string name = path.filename().string();
+  if (!name.starts_with(kTempPrefix)) return false;
+  std::vector<std::string> parts = Split(name.substr(kTempPrefix.size()), '-');
+  if (parts.size() == 3) {
+    int pid = std::atoi(parts[0].c_str());
+    int64_t start = std::strtoll(parts[1].c_str(), nullptr, 10);
+    auto writer = ReadProcessEntry(pid);
+    return !writer || writer->zombie || writer->start_ticks != start;
+  }
+  std::error_code ec;
+  auto written = fs::last_write_time(path, ec);
+  return !ec && fs::file_time_type::clock::now() - written > kUnownedTempAge;
 }
 
 Result<ObjectInfo> InfoOf(const std::string& key, const std::string& path) {
@@ -85,6 +109,8 @@ Result<std::string> PublishFile(const std::string& source, const std::string& ta
   if (in.get() < 0) return Err(ErrorCode::kIo, "{}", Errno("cannot read", source));
   fs::path dir = fs::path(target).parent_path();
   TRY(MakeDirs(dir.string()));
+  // What killed puts left in this folder goes now, not at some later sweep.
+  (void)RemoveStaleTemporaries(dir.string(), false);
   std::string temp = (dir / TempName()).string();
   Fd out(open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (out.get() < 0) return Err(ErrorCode::kIo, "{}", Errno("cannot create", temp));
@@ -133,6 +159,28 @@ Result<std::string> PublishFile(const std::string& source, const std::string& ta
   Fd d(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (d.get() >= 0) fsync(d.get());
   return read_hash;
+}
+
+std::vector<std::string> RemoveStaleTemporaries(const std::string& folder, bool recursive,
+                                                bool dry_run) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  auto consider = [&](const fs::directory_entry& e) {
+    std::error_code fec;
+    if (!e.is_regular_file(fec) || !IsStaleTemporary(e.path())) return;
+    if (dry_run || unlink(e.path().c_str()) == 0) out.push_back(e.path().string());
+  };
+  if (recursive) {
+    for (fs::recursive_directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+      consider(*it);
+    }
+  } else {
+    for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+      consider(*it);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 Result<std::unique_ptr<FileObjectStore>> FileObjectStore::Open(const std::string& root) {

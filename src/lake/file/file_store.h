@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "lake/object_store.h"
 
@@ -29,6 +30,14 @@ class FileObjectStore final : public ObjectStore {
   std::string PathOf(const std::string& key) const { return root_ + "/" + key; }
   std::string root_;
 };
+
+// Removes the temporaries (".weir-tmp-*") that killed puts left in `folder` (and below it
+// when recursive): those whose writer process is gone, and those of older weirs (no writer
+// in the name) not written for an hour. A put in progress keeps its temporary. Returns the
+// paths removed (with dry_run: that would be removed), sorted. Every put runs it on its
+// target's folder first; `weir lake fsck` runs it on the whole lake.
+std::vector<std::string> RemoveStaleTemporaries(const std::string& folder, bool recursive,
+                                                bool dry_run = false);
 
 // Streams `source` into a temporary file beside `target`, then renames it over `target`
 // once its bytes hash the same on disk as they did when read. Returns the sha256. Nothing

@@ -233,12 +233,31 @@ constexpr auto kMigration5 = std::to_array<std::string_view>({
     "CREATE UNIQUE INDEX weir_user_by_name ON weir_user (username COLLATE NOCASE)",
 });
 
+// Crash recovery: a key per try, recorded before its process starts and given to it as
+// WEIR_TRY_KEY, so that recovery finds its processes even when no pid was recorded; and the
+// scheduler lease, which keeps a second scheduler off the database whatever its home.
+constexpr auto kMigration6 = std::to_array<std::string_view>({
+    "ALTER TABLE task_try ADD COLUMN try_key TEXT NOT NULL DEFAULT ''",
+    R"sql(CREATE TABLE scheduler_lease (
+      name TEXT NOT NULL PRIMARY KEY,
+      holder TEXT NOT NULL,
+      hostname TEXT NOT NULL,
+      pid BIGINT NOT NULL,
+      proc_start BIGINT NOT NULL,
+      home TEXT NOT NULL,
+      acquired_at BIGINT NOT NULL,
+      heartbeat_at BIGINT NOT NULL,
+      expires_at BIGINT NOT NULL)
+    )sql",
+});
+
 constexpr auto kMigrations = std::to_array<Migration>({
     {1, "create every table", kMigration1},
     {2, "the lake catalog", kMigration2},
     {3, "users, API tokens and web sessions", kMigration3},
     {4, "scheduler heartbeats", kMigration4},
     {5, "usernames ignore case", kMigration5},
+    {6, "try keys and the scheduler lease", kMigration6},
 });
 
 constexpr std::string_view kCreateSchemaVersion =

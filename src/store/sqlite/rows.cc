@@ -213,6 +213,7 @@ Result<TaskTry> ReadTry(const Statement& s) {
   t.error = s.Text(14);
   t.version_id = s.Int64(15);
   t.rendered_args = TRY(JsonColumn(s, 16, "task_try.rendered_args"));
+  t.try_key = s.Text(17);
   return t;
 }
 
@@ -235,7 +236,8 @@ void BindTry(Statement& s, const TaskTry& t) {
   s.Bind(14, t.log_path)
       .Bind(15, t.error)
       .Bind(16, t.version_id)
-      .Bind(17, JsonText(t.rendered_args));
+      .Bind(17, JsonText(t.rendered_args))
+      .Bind(18, t.try_key);
 }
 
 Result<XComRow> ReadXCom(const Statement& s) {

@@ -28,7 +28,7 @@ inline constexpr std::string_view kTaskInstanceColumns =
 inline constexpr std::string_view kTryColumns =
     "dag_id, run_id, task_id, try_number, state, queued_at, start_date, end_date, "
     "heartbeat_at, hostname, pid, proc_start, exit_code, log_path, error, version_id, "
-    "rendered_args";
+    "rendered_args, try_key";
 inline constexpr std::string_view kXComColumns = "dag_id, run_id, task_id, key, value, timestamp";
 // Without id (the first column a read expects): selects prepend it, inserts leave it out.
 inline constexpr std::string_view kLakeObjectColumns =

@@ -81,6 +81,12 @@ class SqliteStore final : public MetadataStore {
   Status HeartbeatSchedulerJob(int64_t id, Time now) override;
   Status EndSchedulerJob(int64_t id, Time ended_at) override;
   Result<std::optional<SchedulerJob>> LatestSchedulerJob() override;
+  Result<SchedulerLease> AcquireSchedulerLease(const SchedulerLease& lease, Time now,
+                                               const std::string& replace_holder) override;
+  Status RenewSchedulerLease(const std::string& name, const std::string& holder, Time now,
+                             Time expires_at) override;
+  Status ReleaseSchedulerLease(const std::string& name, const std::string& holder) override;
+  Result<std::optional<SchedulerLease>> GetSchedulerLease(const std::string& name) override;
 
   Status SetXCom(const XComRow& x) override;
   Result<std::optional<XComRow>> GetXCom(const std::string& dag_id, const std::string& run_id,
