@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/http_status.h"  // HttpReason, for callers that print a status
 #include "base/status.h"
 
 namespace weir {
@@ -70,8 +71,5 @@ bool IsTransient(const Error& error);
 // The wait a Retry-After header value asks for: "120" (seconds) or an HTTP date (from
 // now); nullopt when it is neither. A date in the past is zero.
 std::optional<std::chrono::seconds> ParseRetryAfter(std::string_view value);
-
-// The standard reason phrase of an HTTP status ("Not Found"), or "" for an unknown one.
-std::string_view HttpReason(int status);
 
 }  // namespace weir

@@ -14,9 +14,17 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/http_status.h"
+
 namespace weir {
 
 namespace {
+
+// A status weir does not name still needs a phrase on the status line.
+std::string_view ReasonOf(int status) {
+  std::string_view reason = HttpReason(status);
+  return reason.empty() ? "Status" : reason;
+}
 
 constexpr size_t kReadChunk = 16 * 1024;
 // After refusing a request, the server stops writing and reads (and drops) what the client
@@ -26,57 +34,6 @@ constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr size_t kLingerBytes = 4 * 1024 * 1024;
 // How long a request thread waits for a client to take more of its answer.
 constexpr auto kStall = std::chrono::milliseconds(100);
-
-std::string_view Reason(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 204:
-      return "No Content";
-    case 304:
-      return "Not Modified";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 409:
-      return "Conflict";
-    case 413:
-      return "Content Too Large";
-    case 414:
-      return "URI Too Long";
-    case 415:
-      return "Unsupported Media Type";
-    case 417:
-      return "Expectation Failed";
-    case 429:
-      return "Too Many Requests";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 500:
-      return "Internal Server Error";
-    case 501:
-      return "Not Implemented";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    case 505:
-      return "HTTP Version Not Supported";
-    default:
-      return "Status";
-  }
-}
 
 void SetNonBlocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK); }
 
@@ -401,7 +358,7 @@ void HttpServer::Serialize(Conn& c, const HttpResponse& response, bool head_only
   std::string& out = c.out;
   out.clear();
   out.reserve(256 + response.body.size());
-  out += fmt::format("HTTP/1.1 {} {}\r\n", response.status, Reason(response.status));
+  out += fmt::format("HTTP/1.1 {} {}\r\n", response.status, ReasonOf(response.status));
   for (const auto& [name, value] : response.headers) {
     out += name;
     out += ": ";

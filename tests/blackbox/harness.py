@@ -120,3 +120,51 @@ class WeirTestCase(unittest.TestCase):
 def iso_day(days_from_today):
     t = time.gmtime(time.time() + days_from_today * 86400)
     return time.strftime("%Y-%m-%d", t)
+
+
+class ApiClient:
+    """A client of weir's REST API with its own cookie jar: `login` keeps the session and
+    the CSRF token, `send` returns (status, JSON body) and never raises on an HTTP error."""
+
+    def __init__(self, base):
+        import http.cookiejar
+        import urllib.request
+        self.base = base
+        self.csrf = None
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def send(self, method, path, data=None):
+        import urllib.error
+        import urllib.request
+        if data is not None and not isinstance(data, bytes):
+            data = json.dumps(data).encode()
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        if self.csrf:
+            req.add_header("X-CSRF-Token", self.csrf)
+        try:
+            with self.opener.open(req, timeout=10) as r:
+                return r.status, json.load(r)
+        except urllib.error.HTTPError as e:
+            return e.code, json.load(e)
+
+    def login(self, username, password):
+        status, body = self.send("POST", "/auth/login",
+                                 {"username": username, "password": password})
+        if status == 200:
+            self.csrf = body["csrf_token"]
+        return status, body
+
+
+def create_user(test, name, role, password):
+    p = subprocess.run([WEIR, "users", "create", name, "--role", role, "--password-stdin"],
+                       input=password + "\n", text=True, env=test.env(), capture_output=True)
+    test.assertEqual(p.returncode, 0, p.stderr)
+
+
+def api_base(proc):
+    """The API's base URL that `weir standalone` or `weir webserver` printed."""
+    import re
+    port = re.search(r"http://127\.0\.0\.1:(\d+)/api/v1", proc.startup_output).group(1)
+    return f"http://127.0.0.1:{port}/api/v1"
