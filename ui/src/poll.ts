@@ -17,7 +17,14 @@ export interface Polled<T> {
   reload: () => void;
 }
 
-export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, intervalMs: number, deps: unknown[]): Polled<T> {
+// keep: when deps change, show the previous answer until the new one arrives (a filter that
+// narrows a list must not blank it, or the element holding keyboard focus disappears).
+export function usePoll<T>(
+  load: (signal: AbortSignal) => Promise<T>,
+  intervalMs: number,
+  deps: unknown[],
+  keep = false,
+): Polled<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState('');
   const loadRef = useRef(load);
@@ -25,7 +32,7 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, intervalMs
   const tick = useRef<() => void>(() => {});
 
   useEffect(() => {
-    setData(undefined);
+    if (!keep) setData(undefined);
     setError('');
     let stopped = false;
     let inFlight: AbortController | null = null;

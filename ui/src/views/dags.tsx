@@ -46,6 +46,7 @@ export function DagsView({ params }: { params: URLSearchParams }) {
     (s) => get<{ dags: Dag[]; total_entries: number }>('/dags' + query({ dag_id_pattern: search, tags, paused, limit: 1000 }), s),
     5000,
     [search, tags, paused],
+    true,
   );
   const allTags = usePoll((s) => get<{ dags: Dag[] }>('/dags?limit=1000', s), 30000, []);
   const tagSet = [...new Set((allTags.data?.dags ?? []).flatMap((d) => d.tags))].sort();
