@@ -19,12 +19,7 @@ export interface Polled<T> {
 
 // keep: when deps change, show the previous answer until the new one arrives (a filter that
 // narrows a list must not blank it, or the element holding keyboard focus disappears).
-export function usePoll<T>(
-  load: (signal: AbortSignal) => Promise<T>,
-  intervalMs: number,
-  deps: unknown[],
-  keep = false,
-): Polled<T> {
+export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, intervalMs: number, deps: unknown[], keep = false): Polled<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState('');
   const loadRef = useRef(load);
