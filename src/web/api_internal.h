@@ -2,7 +2,10 @@
 
 // Shared by the API's source files; not part of the web layer's interface.
 
+#include <algorithm>
 #include <map>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,6 +28,49 @@ struct ApiCtx {
   const SecretMasker& masker;    // every answer passes it (Api::Handle); logs use it by range
   LongPolls& long_polls;
 };
+
+// HTTP status for an error code: 400, 404, 409, 503, 504, else 500.
+int HttpStatus(ErrorCode code);
+
+// The non-empty segments of a path.
+std::vector<std::string> Segments(std::string_view path);
+
+// `text` as a whole number from min to max; a 400 naming `what` otherwise.
+Result<int64_t> WholeNumber(std::string_view text, std::string_view what, int64_t min, int64_t max);
+
+// A whole-number query parameter; `fallback` when absent. Bad values are a 400, never a
+// silent default.
+Result<int64_t> IntParam(const ApiRequest& req, const std::string& name, int64_t fallback,
+                         int64_t min, int64_t max);
+
+// limit (default 100, at most 1000) and offset, as {limit, offset}.
+Result<std::pair<int, int>> Page(const ApiRequest& req);
+
+// A query parameter's value; empty when absent.
+std::string QueryParam(const ApiRequest& req, const std::string& name);
+
+// true/false, nullopt when absent; a 400 otherwise.
+Result<std::optional<bool>> BoolParam(const ApiRequest& req, const std::string& name);
+
+// The items of one page (limit, offset) of `items`.
+template <typename T>
+std::span<const T> PageSlice(const std::vector<T>& items, std::pair<int, int> page) {
+  size_t start = std::min(items.size(), static_cast<size_t>(page.second));
+  size_t end = std::min(items.size(), start + static_cast<size_t>(page.first));
+  return std::span<const T>(items).subspan(start, end - start);
+}
+
+// One page of `items` as {"<name>": [...], "total_entries": n}.
+template <typename T, typename F>
+Json PageOf(const std::vector<T>& items, std::pair<int, int> page, std::string_view name,
+            F to_json) {
+  Json list = Json::array();
+  for (const T& item : PageSlice(items, page)) list.push_back(to_json(item));
+  return Json{{std::string(name), std::move(list)}, {"total_entries", items.size()}};
+}
+
+// Every API path: GET endpoints here, the others through RouteWrite. A 404 for unknown paths.
+Result<Json> RouteRequest(ApiCtx& c, const std::vector<std::string>& segments);
 
 // The request body as a JSON object (an empty body is {}); a 400 naming the problem
 // otherwise.

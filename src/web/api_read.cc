@@ -1,0 +1,439 @@
+// The read (GET) endpoints, and the one router for every API path.
+#include "web/api_internal.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <unordered_set>
+
+#include "base/strings.h"
+#include "base/time.h"
+#include "engine/attempts.h"
+#include "engine/next_runs.h"
+#include "ops/registry.h"
+#include "store/records_json.h"
+
+namespace weir {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr size_t kMaxLogChunk = 1 << 20;  // one response carries at most 1 MiB of a log
+constexpr int kMaxLogWaitSeconds = 30;
+// A scheduler is healthy while its last heartbeat is at most this old (it beats every
+// heartbeat_interval, 5 s by default).
+constexpr auto kSchedulerHealthy = std::chrono::seconds(30);
+
+Json TaskSpecJson(const TaskSpec& t) {
+  return Json{{"task_id", t.task_id},   {"operator", t.operator_name},
+              {"upstream", t.upstream}, {"owner", t.owner},
+              {"retries", t.retries},   {"trigger_rule", TriggerRuleName(t.trigger_rule)},
+              {"pool", t.pool},         {"doc_md", t.doc_md}};
+}
+
+Json ParamJson(const ParamSpec& p) {
+  Json j{{"name", p.name},
+         {"type", p.type},
+         {"default", p.default_value},
+         {"description", p.description},
+         {"enum", p.enum_values}};
+  if (p.minimum) j["minimum"] = *p.minimum;
+  if (p.maximum) j["maximum"] = *p.maximum;
+  if (p.min_length) j["min_length"] = *p.min_length;
+  if (p.max_length) j["max_length"] = *p.max_length;
+  if (!p.pattern.empty()) j["pattern"] = p.pattern;
+  return j;
+}
+
+// The next run the scheduler will create ({data_interval_start, data_interval_end,
+// runs_at}), or null: no periodic schedule, past its end_date, or a DAG whose file is gone.
+Result<Json> NextRunJson(ApiCtx& c, const DagSpec* spec) {
+  if (spec == nullptr) return Json();
+  auto next = TRY(NextIntervals(*spec, c.store, c.clock.Now(), 1));
+  if (next.empty()) return Json();
+  return Json{{"data_interval_start", FormatIso(next[0].interval.start)},
+              {"data_interval_end", FormatIso(next[0].interval.end)},
+              {"runs_at", FormatIso(next[0].runs_at)}};
+}
+
+Result<Json> DagSummary(ApiCtx& c, const DagRow& d) {
+  Json j = DagRowJson(d);
+  auto it = c.dags.find(d.dag_id);
+  const DagSpec* spec = it != c.dags.end() ? it->second.spec.get() : nullptr;
+  j["schedule_description"] =
+      spec && spec->timetable ? spec->timetable->Describe() : std::string("Manual only");
+  j["next_run"] = TRY(NextRunJson(c, spec));
+  RunFilter filter;
+  filter.dag_id = d.dag_id;
+  filter.limit = 5;
+  Json recent = Json::array();
+  for (const auto& r : TRY(c.store.ListRuns(filter))) {
+    recent.push_back(Json{{"run_id", r.run_id},
+                          {"state", RunStateName(r.state)},
+                          {"data_interval_start", FormatIso(r.data_interval_start)},
+                          {"data_interval_end", FormatIso(r.data_interval_end)}});
+  }
+  j["recent_runs"] = std::move(recent);
+  return j;
+}
+
+Result<Json> ListDags(ApiCtx& c) {
+  auto page = TRY(Page(c.req));
+  auto paused = TRY(BoolParam(c.req, "paused"));
+  auto only_active = TRY(BoolParam(c.req, "only_active"));
+  std::string pattern = ToLower(QueryParam(c.req, "dag_id_pattern"));
+  std::vector<std::string> tags;
+  for (const auto& t : Split(QueryParam(c.req, "tags"), ',')) {
+    if (!t.empty()) tags.push_back(t);
+  }
+  std::vector<DagRow> rows;
+  for (auto& d : TRY(c.store.ListDags())) {
+    if (only_active.value_or(true) && !d.is_active) continue;
+    if (paused && d.is_paused != *paused) continue;
+    if (!pattern.empty() && ToLower(d.dag_id).find(pattern) == std::string::npos) continue;
+    bool tagged = std::all_of(tags.begin(), tags.end(), [&](const std::string& t) {
+      return std::find(d.tags.begin(), d.tags.end(), t) != d.tags.end();
+    });
+    if (!tagged) continue;
+    rows.push_back(std::move(d));
+  }
+  Json list = Json::array();
+  for (const DagRow& d : PageSlice(rows, page)) list.push_back(TRY(DagSummary(c, d)));
+  return Json{{"dags", std::move(list)}, {"total_entries", rows.size()}};
+}
+
+Result<Json> GetDag(ApiCtx& c, const std::string& dag_id) {
+  DagRow row = TRY(c.store.GetDag(dag_id));
+  Json j = TRY(DagSummary(c, row));
+  auto it = c.dags.find(dag_id);
+  if (it != c.dags.end()) {
+    const DagSpec& spec = *it->second.spec;
+    Json tasks = Json::array();
+    for (const auto& t : spec.tasks) tasks.push_back(TaskSpecJson(t));
+    Json params = Json::array();
+    for (const auto& p : spec.params) params.push_back(ParamJson(p));
+    j["tasks"] = std::move(tasks);
+    j["params"] = std::move(params);
+    j["strict_conf"] = spec.strict_conf;
+    j["catchup"] = spec.catchup;
+    j["max_active_runs"] = spec.max_active_runs;
+    j["start_date"] = spec.start_date ? Json(FormatIso(*spec.start_date)) : Json();
+    j["end_date"] = spec.end_date ? Json(FormatIso(*spec.end_date)) : Json();
+    j["doc_md"] = spec.doc_md;
+    j["version_number"] = it->second.version_number;
+  }
+  return j;
+}
+
+Result<Json> DagSource(ApiCtx& c, const std::string& dag_id) {
+  DagRow row = TRY(c.store.GetDag(dag_id));
+  auto versions = TRY(c.store.ListDagVersions(dag_id));
+  // ?version=N (the DAG's Nth version) or ?version_id=ID (a run's version_id).
+  std::string wanted = QueryParam(c.req, "version");
+  std::string wanted_id = QueryParam(c.req, "version_id");
+  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+    bool match = !wanted_id.empty() ? std::to_string(it->id) == wanted_id
+                 : wanted.empty()   ? it->id == row.latest_version_id
+                                    : std::to_string(it->version_number) == wanted;
+    if (match) {
+      return Json{{"dag_id", dag_id},
+                  {"version_number", it->version_number},
+                  {"version_id", it->id},
+                  {"fileloc", it->fileloc},
+                  {"created_at", FormatIso(it->created_at)},
+                  {"source", it->source}};
+    }
+  }
+  return Err(ErrorCode::kNotFound, "DAG '{}' has no version {}", dag_id,
+             !wanted_id.empty() ? "with id " + wanted_id
+             : wanted.empty()   ? std::string("recorded")
+                                : wanted);
+}
+
+Result<Json> ListRuns(ApiCtx& c, const std::string& dag_id) {
+  TRY(c.store.GetDag(dag_id));
+  auto page = TRY(Page(c.req));
+  RunFilter filter;
+  filter.dag_id = dag_id;
+  for (const auto& s : Split(QueryParam(c.req, "state"), ',')) {
+    if (s.empty()) continue;
+    auto state = ParseRunState(s);
+    if (!state) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "'state' must be queued, running, success or failed, got '{}'", s);
+    }
+    filter.states.push_back(*state);
+  }
+  auto runs = TRY(c.store.ListRuns(filter));
+  return PageOf(runs, page, "dag_runs", DagRunJson);
+}
+
+Result<Json> ListTaskInstances(ApiCtx& c, const std::string& dag_id, const std::string& run_id) {
+  TRY(c.store.GetRun(dag_id, run_id));
+  auto page = TRY(Page(c.req));
+  auto tis = TRY(c.store.ListTaskInstances(dag_id, run_id));
+  return PageOf(tis, page, "task_instances", TaskInstanceJson);
+}
+
+Result<Json> GetTaskInstance(ApiCtx& c, const std::string& dag_id, const std::string& run_id,
+                             const std::string& task_id) {
+  TaskInstance ti = TRY(c.store.GetTaskInstance(dag_id, run_id, task_id));
+  Json j = TaskInstanceJson(ti);
+  Json tries = Json::array();
+  for (const auto& t : TRY(c.store.ListTries(dag_id, run_id, task_id))) {
+    tries.push_back(TaskTryJson(t));
+  }
+  j["tries"] = std::move(tries);
+  Json xcom = Json::object();
+  for (const auto& x : TRY(c.store.ListXComs(dag_id, run_id))) {
+    if (x.task_id == task_id) xcom[x.key] = x.value;
+  }
+  j["xcom"] = std::move(xcom);
+  return j;
+}
+
+// How many bytes at the end of `text` begin a UTF-8 character that is not complete (no
+// piece of a log splits one). A continuation run longer than a character is not UTF-8 and
+// is left to the JSON writer to replace.
+size_t IncompleteCharacter(std::string_view text) {
+  size_t lead = text.size();
+  while (lead > 0 && text.size() - lead < 4 &&
+         (static_cast<unsigned char>(text[lead - 1]) & 0xC0) == 0x80) {
+    --lead;
+  }
+  if (lead == 0) return 0;
+  auto c = static_cast<unsigned char>(text[lead - 1]);
+  size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+  size_t have = text.size() - (lead - 1);
+  return need > 1 && have < need ? have : 0;
+}
+
+// A piece of a try's log from byte `offset`: {content, offset, next_offset, size, finished}.
+// The path is built from ids the store knows, and must stay inside the logs folder.
+Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& run_id,
+                     const std::string& task_id, const std::string& try_text) {
+  int try_number = static_cast<int>(TRY(WholeNumber(try_text, "the try number", 1, 1 << 20)));
+  TaskInstance ti = TRY(c.store.GetTaskInstance(dag_id, run_id, task_id));
+  if (try_number > ti.try_number) {
+    return Err(ErrorCode::kNotFound, "task {} of run {} has {} tries, not {}", task_id, run_id,
+               ti.try_number, try_number);
+  }
+  fs::path path = fs::weakly_canonical(
+      AttemptLogPath(c.config.logs_folder, AttemptKey{dag_id, run_id, task_id, try_number}));
+  fs::path root = fs::weakly_canonical(c.config.logs_folder);
+  auto rel = path.lexically_relative(root);
+  if (rel.empty() || rel.begin()->string() == "..") {
+    return Err(ErrorCode::kInvalidArgument, "that log is outside the logs folder");
+  }
+  int64_t offset = TRY(IntParam(c.req, "offset", 0, 0, INT64_MAX));
+  int64_t wait_seconds = TRY(IntParam(c.req, "wait", 0, 0, kMaxLogWaitSeconds));
+  LongPolls::Slot slot =
+      wait_seconds > 0 ? c.long_polls.Take(c.who->user.username) : LongPolls::Slot();
+  if (!slot.held()) wait_seconds = 0;  // too many waiting already: answer at once
+  // Long polling: with `wait`, a request at the end of a running try's log returns as soon
+  // as more is written (or the try ends), so a client tailing it keeps up without hammering.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
+  // A piece is masked with the bytes around it (the masker's context), so a piece that
+  // starts or ends inside a secret shows none of it: the secret's bytes in the piece become
+  // "***", and one that crosses the piece's end comes whole.
+  const int64_t context = static_cast<int64_t>(c.masker.context());
+  std::string content;
+  int64_t size = 0;
+  int64_t next = offset;
+  bool finished = false;
+  for (;;) {
+    std::string window;
+    int64_t start = std::max<int64_t>(0, offset - context);
+    int64_t to = offset;
+    size = 0;
+    std::ifstream in(path, std::ios::binary);
+    if (in) {
+      in.seekg(0, std::ios::end);
+      size = in.tellg();
+      if (offset < size) {
+        to = offset + std::min<int64_t>(kMaxLogChunk, size - offset);
+        window.resize(static_cast<size_t>(std::min(size, to + context) - start));
+        in.seekg(start);
+        in.read(window.data(), static_cast<std::streamsize>(window.size()));
+        window.resize(static_cast<size_t>(in.gcount()));
+        to = std::min(to, start + static_cast<int64_t>(window.size()));
+      }
+    }
+    // `ti` was read before the file: when it says the try is over, the file was complete.
+    finished = try_number < ti.try_number ||
+               (ti.state != TaskState::kRunning && ti.state != TaskState::kQueued);
+    if (to <= offset) {
+      content.clear();
+      next = offset;
+    } else {
+      int64_t stop = start + static_cast<int64_t>(window.size());
+      // The end of the log, once the try is over, is sent whole; anywhere else a piece keeps
+      // back the start of a character that is cut (the next piece starts there).
+      if (!(finished && to >= size)) {
+        to -= static_cast<int64_t>(
+            IncompleteCharacter(std::string_view(window).substr(offset - start, to - offset)));
+      }
+      auto piece = c.masker.MaskRange(window, offset - start, to - start, finished && stop >= size);
+      content = std::move(piece.text);
+      next = start + static_cast<int64_t>(piece.end);
+    }
+    if (next > offset || finished || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ti = TRY(c.store.GetTaskInstance(dag_id, run_id, task_id));
+  }
+  return Json{{"content", std::move(content)},
+              {"offset", offset},
+              {"next_offset", next},
+              {"size", size},
+              {"finished", finished && next >= size}};
+}
+
+// The grid (Airflow's main view): the newest runs (limit_runs, default 25, at most 365) as
+// columns and a page of the DAG's tasks (task_limit, default 1000, from task_offset) as rows,
+// each cell a state and try number. Its cost is linear in the task instances of those runs.
+Result<Json> Grid(ApiCtx& c, const std::string& dag_id) {
+  TRY(c.store.GetDag(dag_id));
+  int limit_runs = static_cast<int>(TRY(IntParam(c.req, "limit_runs", 25, 1, 365)));
+  auto task_limit = static_cast<size_t>(TRY(IntParam(c.req, "task_limit", 1000, 1, 100'000)));
+  auto task_offset = static_cast<size_t>(TRY(IntParam(c.req, "task_offset", 0, 0, 1 << 30)));
+  RunFilter filter;
+  filter.dag_id = dag_id;
+  filter.limit = limit_runs;
+  Json runs = Json::array();
+  for (const auto& r : TRY(c.store.ListRuns(filter))) runs.push_back(DagRunJson(r));
+  std::vector<std::string> task_order;
+  std::unordered_set<std::string> known;
+  auto it = c.dags.find(dag_id);
+  if (it != c.dags.end()) {
+    for (const auto& t : *it->second.topo_order) {
+      task_order.push_back(t);
+      known.insert(t);
+    }
+  }
+  auto tis = TRY(c.store.ListTaskInstancesOfDag(dag_id, limit_runs));
+  for (const auto& ti : tis) {
+    // A task the current version no longer has goes last.
+    if (known.insert(ti.task_id).second) task_order.push_back(ti.task_id);
+  }
+  size_t first = std::min(task_offset, task_order.size());
+  size_t last = std::min(task_order.size(), first + task_limit);
+  std::unordered_set<std::string_view> shown(task_order.begin() + first, task_order.begin() + last);
+  Json cells = Json::object();
+  for (const auto& ti : tis) {
+    if (!shown.contains(ti.task_id)) continue;
+    cells[ti.run_id][ti.task_id] =
+        Json{{"state", TaskStateName(ti.state)}, {"try_number", ti.try_number}};
+  }
+  size_t total_tasks = task_order.size();
+  std::vector<std::string> page(std::make_move_iterator(task_order.begin() + first),
+                                std::make_move_iterator(task_order.begin() + last));
+  return Json{{"dag_id", dag_id},
+              {"runs", std::move(runs)},
+              {"tasks", std::move(page)},
+              {"total_tasks", total_tasks},
+              {"cells", std::move(cells)}};
+}
+
+// Airflow's /health: the metadata database, and whether a scheduler heartbeat is recent.
+Result<Json> Health(ApiCtx& c) {
+  auto version = c.store.SchemaVersion();
+  Json scheduler{{"status", "unhealthy"}, {"latest_scheduler_heartbeat", Json()}};
+  // Health never fails: a database that cannot answer (or predates scheduler_job) means no
+  // scheduler is known to be alive.
+  auto job = c.store.LatestSchedulerJob();
+  if (job && job->has_value()) {
+    const SchedulerJob& latest = **job;
+    scheduler["latest_scheduler_heartbeat"] = FormatIso(latest.heartbeat_at);
+    if (!latest.ended_at && c.clock.Now() - latest.heartbeat_at <= kSchedulerHealthy) {
+      scheduler["status"] = "healthy";
+    }
+  }
+  Json metadatabase{{"status", version ? "healthy" : "unhealthy"},
+                    {"schema_version", version ? Json(*version) : Json()}};
+  // Writes that fail (a full disk) leave reads working: the scheduler says so at once.
+  if (c.config.scheduler_health != nullptr) {
+    if (auto failing = c.config.scheduler_health->store_error()) {
+      std::string error =
+          fmt::format("the scheduler cannot write the metadata database since {}: {}",
+                      FormatIso(failing->since), failing->message);
+      metadatabase["status"] = "unhealthy";
+      metadatabase["error"] = error;
+      scheduler["status"] = "unhealthy";
+      scheduler["error"] = error;
+    }
+  }
+  return Json{{"metadatabase", metadatabase}, {"scheduler", scheduler}};
+}
+
+}  // namespace
+
+Result<Json> RouteRequest(ApiCtx& c, const std::vector<std::string>& s) {
+  if (c.req.method != "GET") {
+    if (auto written = RouteWrite(c, s)) return std::move(*written);
+    return Err(ErrorCode::kNotFound, "no endpoint {} /api/v1{}", c.req.method, c.req.path);
+  }
+  size_t n = s.size();
+  if (n == 1 && s[0] == "health") return Health(c);
+  if (n == 1 && s[0] == "users") return ListUsersJson(c);
+  if (n == 2 && s[0] == "auth" && s[1] == "me") {
+    return Json{{"username", c.who->user.username},
+                {"role", RoleName(c.who->role)},
+                {"csrf_token", c.who->csrf_token}};
+  }
+  if (n == 1 && s[0] == "importErrors") {
+    auto errors = TRY(c.store.ListImportErrors());
+    return PageOf(errors, TRY(Page(c.req)), "import_errors", ImportErrorJson);
+  }
+  if (n == 1 && s[0] == "variables") {
+    auto vars = TRY(c.store.ListVariables());
+    return PageOf(vars, TRY(Page(c.req)), "variables", VariableJson);
+  }
+  if (n == 1 && s[0] == "pools") {
+    auto pools = TRY(c.store.ListPools());
+    return PageOf(pools, TRY(Page(c.req)), "pools", PoolJson);
+  }
+  if (n == 2 && s[0] == "lake" && s[1] == "datasets") {
+    auto datasets = TRY(c.store.ListDatasets());
+    return PageOf(datasets, TRY(Page(c.req)), "datasets", DatasetSummaryJson);
+  }
+  if (n == 2 && s[0] == "lake" && s[1] == "schema") {
+    std::string dataset = QueryParam(c.req, "dataset");
+    auto versions = TRY(c.store.ListDatasetSchemas(dataset));
+    if (versions.empty()) {
+      return Err(ErrorCode::kNotFound, "the lake catalog has no dataset '{}'", dataset);
+    }
+    return PageOf(versions, TRY(Page(c.req)), "versions", DatasetSchemaJson);
+  }
+  if (n == 2 && s[0] == "lake" && s[1] == "objects") {
+    auto objects = TRY(c.store.ListLakeObjects(QueryParam(c.req, "prefix")));
+    if (std::string dataset = QueryParam(c.req, "dataset"); !dataset.empty()) {
+      std::erase_if(objects, [&](const LakeObject& o) { return o.dataset != dataset; });
+    }
+    return PageOf(objects, TRY(Page(c.req)), "objects", LakeObjectJson);
+  }
+  if (n == 2 && s[0] == "lake" && s[1] == "history") {
+    auto history = TRY(c.store.LakeObjectHistory(QueryParam(c.req, "uri")));
+    return PageOf(history, TRY(Page(c.req)), "versions", LakeObjectJson);
+  }
+  if (n >= 1 && s[0] == "dags") {
+    if (n == 1) return ListDags(c);
+    const std::string& dag = s[1];
+    if (n == 2) return GetDag(c, dag);
+    if (n == 3 && s[2] == "source") return DagSource(c, dag);
+    if (n == 3 && s[2] == "grid") return Grid(c, dag);
+    if (s[2] == "dagRuns") {
+      if (n == 3) return ListRuns(c, dag);
+      if (n == 4) return DagRunJson(TRY(c.store.GetRun(dag, s[3])));
+      if (s[4] == "taskInstances") {
+        if (n == 5) return ListTaskInstances(c, dag, s[3]);
+        if (n == 6) return GetTaskInstance(c, dag, s[3], s[5]);
+        if (n == 8 && s[6] == "logs") return TaskLog(c, dag, s[3], s[5], s[7]);
+      }
+    }
+  }
+  return Err(ErrorCode::kNotFound, "no such endpoint: /api/v1{}", c.req.path);
+}
+
+}  // namespace weir
