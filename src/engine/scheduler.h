@@ -18,6 +18,14 @@
 
 namespace weir {
 
+// A scheduler is alive while its job has not ended and its last heartbeat is at most this old
+// (it beats every heartbeat_interval, 5 s by default): GET /health and the explanation of
+// waits (waits.h) go by it.
+inline constexpr Duration kSchedulerAliveWithin = std::chrono::seconds(30);
+inline bool SchedulerIsAlive(const SchedulerJob& job, Time now) {
+  return !job.ended_at && now - job.heartbeat_at <= kSchedulerAliveWithin;
+}
+
 // What the scheduler's loop tells other threads of its process about itself (the API's
 // /health in `weir standalone`). Thread-safe.
 class SchedulerHealth {
