@@ -486,7 +486,10 @@ Decisions Plan(const PlannerInput& input, WaitReport* waits) {
                      return ka.second < kb.second;
                    });
   int free = input.executor_free_slots;
-  std::vector<const TaskInstance*> queued_now;  // with `waits`: queued by this loop
+  // With `waits`: what this loop queued, and who holds each DAG's max_active_tasks and each
+  // pool, found once per DAG and pool until the next task instance is queued.
+  std::vector<const TaskInstance*> queued_now;
+  std::map<std::string, std::vector<WaitingOn>> dag_holders, pool_holders;
   auto wait = [&](const TaskInstance* ti, WaitReason reason) {
     waits->tasks[KeyOf(*ti)] = {std::move(reason)};
   };
@@ -500,10 +503,12 @@ Decisions Plan(const PlannerInput& input, WaitReport* waits) {
     const DagSpec& spec = *input.dags.at(ti->dag_id).spec;
     if (dag_active_tasks[ti->dag_id] >= spec.max_active_tasks) {
       if (waits) {
-        wait(ti, MaxActiveTasksReason(ti->dag_id, spec.max_active_tasks,
-                                      ActiveTasks(runs, queued_now, [&](const TaskInstance& t) {
-                                        return t.dag_id == ti->dag_id;
-                                      })));
+        auto [it, added] = dag_holders.try_emplace(ti->dag_id);
+        if (added) {
+          it->second = ActiveTasks(runs, queued_now,
+                                   [&](const TaskInstance& t) { return t.dag_id == ti->dag_id; });
+        }
+        wait(ti, MaxActiveTasksReason(ti->dag_id, spec.max_active_tasks, it->second));
       }
       continue;
     }
@@ -514,10 +519,13 @@ Decisions Plan(const PlannerInput& input, WaitReport* waits) {
     }
     if (pool_used[ti->pool] + ti->pool_slots > pool->second) {
       if (waits) {
+        auto [it, added] = pool_holders.try_emplace(ti->pool);
+        if (added) {
+          it->second = ActiveTasks(runs, queued_now,
+                                   [&](const TaskInstance& t) { return t.pool == ti->pool; });
+        }
         wait(ti, PoolFullReason(ti->pool, pool_used[ti->pool], pool->second, ti->pool_slots,
-                                ActiveTasks(runs, queued_now, [&](const TaskInstance& t) {
-                                  return t.pool == ti->pool;
-                                })));
+                                it->second));
       }
       continue;
     }
@@ -528,6 +536,8 @@ Decisions Plan(const PlannerInput& input, WaitReport* waits) {
     if (waits) {
       waits->tasks[KeyOf(*ti)] = {};
       queued_now.push_back(ti);
+      dag_holders.erase(ti->dag_id);
+      pool_holders.erase(ti->pool);
     }
   }
   return d;
