@@ -390,9 +390,11 @@ Decisions Plan(const PlannerInput& input, WaitReport* waits) {
   std::map<std::string, int> dag_active_tasks;
   std::map<std::string, int> pool_used;
   for (const auto& r : runs) {
+    const bool own = !input.only_run || (r.run.dag_id == input.only_run->first &&
+                                         r.run.run_id == input.only_run->second);
     for (const auto& ti : r.tis) {
       if (IsActive(ti.state)) {
-        ++dag_active_tasks[ti.dag_id];
+        if (own) ++dag_active_tasks[ti.dag_id];
         pool_used[ti.pool] += ti.pool_slots;
       }
     }
@@ -438,7 +440,8 @@ Decisions Plan(const PlannerInput& input, WaitReport* waits) {
     }
     const PlannerDag& dag = dag_it->second;
     if (pr.run.state == RunState::kQueued) {
-      if (running_runs[pr.run.dag_id] >= dag.spec->max_active_runs) {
+      // `dags test` runs its run now, whatever else runs (as Airflow's does).
+      if (!input.only_run && running_runs[pr.run.dag_id] >= dag.spec->max_active_runs) {
         if (waits) {
           blocked(pr, MaxActiveRunsReason(pr.run.dag_id, dag.spec->max_active_runs,
                                           running_ids[pr.run.dag_id]));
@@ -505,10 +508,14 @@ Decisions Plan(const PlannerInput& input, WaitReport* waits) {
       if (waits) {
         auto [it, added] = dag_holders.try_emplace(ti->dag_id);
         if (added) {
-          it->second = ActiveTasks(runs, queued_now,
-                                   [&](const TaskInstance& t) { return t.dag_id == ti->dag_id; });
+          // With only_run, only the run's own task instances count (as in dag_active_tasks).
+          it->second = ActiveTasks(runs, queued_now, [&](const TaskInstance& t) {
+            return t.dag_id == ti->dag_id && (!input.only_run || t.run_id == ti->run_id);
+          });
         }
-        wait(ti, MaxActiveTasksReason(ti->dag_id, spec.max_active_tasks, it->second));
+        wait(ti, MaxActiveTasksReason(
+                     input.only_run ? "test run " + ti->run_id : "DAG '" + ti->dag_id + "'",
+                     spec.max_active_tasks, it->second));
       }
       continue;
     }

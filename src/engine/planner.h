@@ -47,7 +47,9 @@ struct PlannerInput {
   std::map<std::string, TaskState> previous_states;
   // The previous run's id, with the same keys (for the reasons of WaitReport).
   std::map<std::string, std::string> previous_run_ids;
-  // Only plan this run (for `dags test`); create no runs.
+  // Only plan this run (for `dags test`); create no runs. That run ignores the DAG's
+  // max_active_runs, and its max_active_tasks counts only its own tasks: it waits on no other
+  // run. Pools and the executor still apply.
   std::optional<std::pair<std::string, std::string>> only_run;
 };
 

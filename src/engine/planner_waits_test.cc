@@ -140,8 +140,8 @@ TEST(PlannerWaits, MaxActiveTasksNamesTheTasksThatHoldIt) {
   const auto& c = w.TaskWaits("d", "r", "c");
   ASSERT_EQ(Codes(c), std::vector<WaitCode>{WaitCode::kMaxActiveTasks});
   EXPECT_EQ(c[0].text,
-            "max_active_tasks: 2 of 2 task instances of DAG 'd' are queued or running (a in r "
-            "(running), b in r (queued))");
+            "max_active_tasks: 2 of 2 task instances of DAG 'd' are queued or running (d.a of run "
+            "r (running), d.b of run r (queued))");
   EXPECT_EQ(c[0].details["active"], 2);
 }
 
@@ -160,7 +160,8 @@ TEST(PlannerWaits, AFullPoolSaysUsedAndTotalSlotsAndWhoHoldsThem) {
   const auto& b = w.TaskWaits("d", "r", "b");
   ASSERT_EQ(Codes(b), std::vector<WaitCode>{WaitCode::kPoolFull});
   EXPECT_EQ(b[0].text,
-            "pool 'api': 1 of 2 slots are used and the task needs 2 (held by a in r (queued))");
+            "pool 'api' has 1 of 2 slots free and the task needs 2 (held by d.a of run r "
+            "(queued))");
   EXPECT_EQ(b[0].details["pool"], "api");
   EXPECT_EQ(b[0].details["used_slots"], 1);
   EXPECT_EQ(b[0].details["total_slots"], 2);

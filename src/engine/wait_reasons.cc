@@ -24,7 +24,7 @@ std::string Named(const std::vector<std::string>& items) {
 }
 
 std::string TaskNamed(const WaitingOn& w) {
-  return fmt::format("{} in {} ({})", w.task_id, w.run_id, TaskStateName(w.state));
+  return fmt::format("{}.{} of run {} ({})", w.dag_id, w.task_id, w.run_id, TaskStateName(w.state));
 }
 
 Json TasksJson(const std::vector<WaitingOn>& tasks, bool with_slots) {
@@ -232,12 +232,12 @@ WaitReason ExecutorFullReason(int free_slots) {
           Json{{"free_slots", free_slots}}};
 }
 
-WaitReason MaxActiveTasksReason(const std::string& dag_id, int max_active_tasks,
+WaitReason MaxActiveTasksReason(const std::string& scope, int max_active_tasks,
                                 const std::vector<WaitingOn>& active) {
   return {WaitCode::kMaxActiveTasks,
-          fmt::format("max_active_tasks: {} of {} task instances of DAG '{}' are queued or "
-                      "running ({})",
-                      active.size(), max_active_tasks, dag_id, NamedTasks(active)),
+          fmt::format("max_active_tasks: {} of {} task instances of {} are queued or running "
+                      "({})",
+                      active.size(), max_active_tasks, scope, NamedTasks(active)),
           Json{{"max_active_tasks", max_active_tasks},
                {"active", active.size()},
                {"tasks", TasksJson(active, false)}}};
@@ -253,8 +253,8 @@ WaitReason PoolMissingReason(const std::string& pool) {
 WaitReason PoolFullReason(const std::string& pool, int used, int total, int needs,
                           const std::vector<WaitingOn>& holders) {
   return {WaitCode::kPoolFull,
-          fmt::format("pool '{}': {} of {} slots are used and the task needs {} (held by {})", pool,
-                      used, total, needs, NamedTasks(holders)),
+          fmt::format("pool '{}' has {} of {} slots free and the task needs {} (held by {})", pool,
+                      std::max(total - used, 0), total, needs, NamedTasks(holders)),
           Json{{"pool", pool},
                {"used_slots", used},
                {"total_slots", total},

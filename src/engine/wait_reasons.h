@@ -74,8 +74,9 @@ WaitReason DependsOnPastReason(const std::string& previous_run_id, TaskState pre
 WaitReason RetryDelayReason(Time until, int try_number, int max_tries);
 WaitReason DagrunTimeoutReason();
 WaitReason ExecutorFullReason(int free_slots);
-// `active`: the DAG's task instances that are queued or running.
-WaitReason MaxActiveTasksReason(const std::string& dag_id, int max_active_tasks,
+// `scope`: what the limit counts ("DAG 'd'", or "test run r" for `weir dags test`, whose run
+// counts only its own); `active`: its task instances that are queued or running.
+WaitReason MaxActiveTasksReason(const std::string& scope, int max_active_tasks,
                                 const std::vector<WaitingOn>& active);
 WaitReason PoolMissingReason(const std::string& pool);
 // `holders`: the task instances that hold the pool's slots.
