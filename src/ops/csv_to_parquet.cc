@@ -11,6 +11,7 @@
 #include "base/strings.h"
 #include "duck/file_facts.h"
 #include "ops/args.h"
+#include "ops/csv_errors.h"
 #include "ops/csv_inspect.h"
 
 namespace weir {
@@ -59,6 +60,9 @@ struct Options {
   int64_t row_group_size = 0;
   int64_t sample_size = 0;
   bool allow_empty = false;
+  // DuckDB's strict mode: on, except for a second reading of a file whose line endings are
+  // mixed and whose every record weir's scan has checked (see Run).
+  bool strict = true;
 };
 
 Result<char> OneChar(const Json& args, std::string_view name, std::string fallback) {
@@ -144,6 +148,19 @@ Result<Options> ParseOptions(const Json& args, const NativeContext& ctx) {
   return o;
 }
 
+char EscapeChar(const Options& o) { return o.escape.empty() ? o.hints.quote : o.escape[0]; }
+
+CsvReading Reading(const Options& o, const CsvLayout& layout) {
+  return CsvReading{.input = o.input,
+                    .delimiter = layout.delimiter,
+                    .quote = o.hints.quote,
+                    .escape = EscapeChar(o),
+                    .encoding = layout.encoding,
+                    .header = o.header,
+                    .explicit_types = !o.types.empty() || !o.columns.is_null(),
+                    .sample_size = o.sample_size};
+}
+
 std::string Ident(const std::string& name) {
   std::string out = "\"";
   for (char c : name) {
@@ -163,13 +180,17 @@ std::string StringListSql(const std::vector<std::string>& values) {
 std::string CsvOptionsSql(const Options& o, const CsvLayout& layout) {
   std::string sql = DuckString(o.input);
   if (layout.delimiter != 0) sql += ", delim=" + DuckString(std::string(1, layout.delimiter));
-  sql += ", quote=" + DuckString(std::string(1, o.hints.quote));
-  if (!o.escape.empty()) sql += ", escape=" + DuckString(o.escape);
+  // The escape is always given: left to the sniffer, it may pick "no escape" from rows that
+  // have no quote inside a quoted field, and the first `""` after them is then an
+  // "unterminated quote". RFC 4180 doubles the quote, so that is the default.
+  std::string quote = o.hints.quote != 0 ? std::string(1, o.hints.quote) : "";
+  sql += ", quote=" + DuckString(quote);
+  sql += ", escape=" + DuckString(o.escape.empty() ? quote : o.escape);
   sql += fmt::format(", header={}", o.header);
   sql += ", encoding=" + DuckString(layout.encoding);
   sql += ", compression=" + DuckString(layout.gzip ? "gzip" : "none");
   sql += ", nullstr=" + StringListSql(o.null_values);
-  sql += ", strict_mode=true";
+  sql += fmt::format(", strict_mode={}", o.strict);
   return sql;
 }
 
@@ -242,21 +263,6 @@ std::string ReadCsvSql(const Options& o, const CsvLayout& layout, const Sniffed&
            DuckString(over != read_as.end() ? over->second : c.type);
   }
   return sql + "})";
-}
-
-// DuckDB's message without its list of generic fixes, on one line.
-std::string ShortDuckError(std::string_view message) {
-  std::string text(message.substr(0, message.find("Possible fixes")));
-  std::string out;
-  for (char c : text) {
-    if (c == '\n') {
-      if (!out.empty() && out.back() != ' ') out += "; ";
-    } else {
-      out += c;
-    }
-  }
-  while (!out.empty() && (out.back() == ' ' || out.back() == ';')) out.pop_back();
-  return out.size() > 600 ? out.substr(0, 600) + "..." : out;
 }
 
 struct Plan {
@@ -480,14 +486,35 @@ Result<Json> CsvToParquetOperator::Run(const Json& args, const NativeContext& ct
   fs::create_directories(parent, dir_error);
   std::string temp = fmt::format("{}.weir-tmp-{}", o.output, getpid());
   auto started = std::chrono::steady_clock::now();
-  auto converted = Convert(o, layout, ctx, temp, o.sample_size);
-  if (!converted && o.sample_size != -1 && IsTypeError(converted.error().message)) {
-    fmt::print(
-        "[weir] a value after the first {} rows does not fit the inferred types ({}); "
-        "inferring them again from the whole file\n",
-        o.sample_size, ShortDuckError(converted.error().message));
-    std::fflush(stdout);
-    converted = Convert(o, layout, ctx, temp, -1);
+  // Once with the sample, and once more with the whole file when a later value does not fit.
+  auto convert = [&]() {
+    auto out = Convert(o, layout, ctx, temp, o.sample_size);
+    if (!out && o.sample_size != -1 && IsTypeError(out.error().message)) {
+      fmt::print(
+          "[weir] a value after the first {} rows does not fit the inferred types ({}); "
+          "inferring them again from the whole file\n",
+          o.sample_size, ShortDuckError(out.error().message));
+      std::fflush(stdout);
+      out = Convert(o, layout, ctx, temp, -1);
+    }
+    return out;
+  };
+  auto converted = convert();
+  // When DuckDB cannot read the file, a scan says whether it is damaged or only has mixed
+  // line endings, which DuckDB's strict mode refuses: every record checked, the file is read
+  // again without it.
+  std::optional<CsvScan> scan;
+  if (!converted && !IsTypeError(converted.error().message)) {
+    scan = ScanCsv(o.input, layout, o.hints.quote, EscapeChar(o), o.header);
+    if (!scan->problem && scan->MixedLineEndings()) {
+      fmt::print(
+          "[weir] {}: mixed line endings ({}), which DuckDB's strict mode refuses; every record "
+          "has the same {} fields, so it is read again without strict mode\n",
+          o.input, scan->DescribeLineEndings(), layout.header_fields);
+      std::fflush(stdout);
+      o.strict = false;
+      converted = convert();
+    }
   }
   Status intact = gzip_check.valid() ? gzip_check.get() : Status();
   auto fail = [&](std::string message) -> Result<Json> {
@@ -497,14 +524,14 @@ Result<Json> CsvToParquetOperator::Run(const Json& args, const NativeContext& ct
   };
   if (!intact) return fail(intact.error().message);
   if (!converted) {
-    // Say where the file breaks when a scan can tell; DuckDB's words otherwise.
-    if (auto ragged = FindRaggedRecord(o.input, layout, o.hints.quote, o.header)) {
+    // Say where the file breaks when the scan can tell; else what DuckDB's error means.
+    if (scan && scan->problem) {
       return fail(
           fmt::format("{}: {} (a ragged row: the file is damaged, or quoted otherwise than "
                       "`quote`/`escape` say); check the source",
-                      o.input, *ragged));
+                      o.input, *scan->problem));
     }
-    return fail(fmt::format("{}: {}", o.input, ShortDuckError(converted.error().message)));
+    return fail(ExplainCsvError(converted.error().message, Reading(o, layout)));
   }
   if (converted->rows == 0 && !o.allow_empty) {
     return fail(
