@@ -269,6 +269,7 @@ struct Plan {
   std::vector<ColumnInfo> columns;             // as read
   std::map<std::string, std::string> formats;  // text column -> timestamp format
   std::set<std::string> integers;              // integer columns read as text, cast checked
+  std::set<std::string> empty;                 // text columns without a value (SelectSql)
 };
 
 bool IsIntegerType(const std::string& type) {
@@ -300,7 +301,7 @@ Result<Plan> PlanColumns(DuckConnection& con, const Options& o, const CsvLayout&
   }
   TRY(con.Execute("CREATE VIEW src AS SELECT * FROM " + ReadCsvSql(o, layout, sniffed, read_as),
                   "reading the CSV"));
-  if (text.empty() || o.timestamp_formats.empty()) return plan;
+  if (text.empty()) return plan;
   // The sample of the text columns, kept in memory; formats are tried on its first rows, and
   // the ones that fit them all are checked on the whole sample (failing parses are not
   // free: trying every format on every sampled value would cost more than the conversion's
@@ -311,6 +312,19 @@ Result<Plan> PlanColumns(DuckConnection& con, const Options& o, const CsvLayout&
   TRY(con.Execute(
       fmt::format("CREATE TEMP TABLE text_sample AS SELECT {} FROM src LIMIT {}", columns, limit),
       "reading the CSV"));
+  // Text columns without a value in the sample (with sample_size -1, in the whole file): the
+  // sniffer's VARCHAR says nothing about them. Not for a file without rows.
+  std::string counts = "count(*)";
+  for (const auto& name : text) counts += fmt::format(", count({})", Ident(name));
+  std::string from = sample_size > 0 ? "text_sample" : "src";
+  DuckRows counted = TRY(con.Query("SELECT " + counts + " FROM " + from, "reading the CSV"));
+  if (!counted.rows.empty() && counted.rows[0].size() == text.size() + 1 &&
+      counted.rows[0][0].value_or("0") != "0") {
+    for (size_t c = 0; c < text.size(); ++c) {
+      if (counted.rows[0][c + 1].value_or("0") == "0") plan.empty.insert(text[c]);
+    }
+  }
+  if (o.timestamp_formats.empty()) return plan;
   auto fitting = [&](const std::vector<std::vector<std::string>>& candidates,
                      std::string_view from) -> Result<std::vector<std::vector<std::string>>> {
     std::string sql = "SELECT ";
@@ -353,7 +367,17 @@ std::string SelectSql(const Plan& plan) {
     std::string id = Ident(name);
     auto f = plan.formats.find(name);
     if (i) sql += ", ";
-    if (plan.integers.count(name)) {
+    if (plan.empty.count(name)) {
+      // A column without a value is written as DuckDB writes NULLs, INTEGER, which a table
+      // over several files (union_by_name) widens to the type the others have; VARCHAR would
+      // turn their numbers into text. A value after the sample makes the conversion start
+      // over with the whole file sampled (worded as a failed cast for that).
+      sql += fmt::format(
+          "CASE WHEN {0} IS NULL THEN NULL::INTEGER ELSE error('Could not convert string ''' || "
+          "{0} || ''' to INTEGER in column ' || {1} || ': a value in a column that had none in "
+          "the sampled rows') END AS {0}",
+          id, DuckString(name));
+    } else if (plan.integers.count(name)) {
       // Worded as DuckDB words a failed cast, so that the retry with the whole file applies.
       sql += fmt::format(
           "CASE WHEN NOT contains({0}, '.') THEN {0}::{1} ELSE error('Could not convert string "
@@ -389,6 +413,10 @@ Result<Converted> Convert(const Options& o, const CsvLayout& layout, const Nativ
   for (const auto& [name, format] : out.plan.formats) {
     fmt::print("[weir] column {}: text read as {} with format {}\n", name,
                HasTime(format) ? "TIMESTAMP" : "DATE", format);
+  }
+  for (const auto& name : out.plan.empty) {
+    fmt::print("[weir] column {}: no value in {}: written as INTEGER NULLs\n", name,
+               sample_size > 0 ? "the sampled rows" : "the file");
   }
   fmt::print("[weir] types inferred from {} rows in {:.2f}s\n",
              sample_size > 0 ? std::to_string(sample_size) : "all",
@@ -554,6 +582,10 @@ Result<Json> CsvToParquetOperator::Run(const Json& args, const NativeContext& ct
   for (auto& c : written) {
     auto f = converted->plan.formats.find(c.name);
     if (f != converted->plan.formats.end()) c.type = HasTime(f->second) ? "TIMESTAMP" : "DATE";
+    if (converted->plan.empty.count(c.name)) {
+      c.type = "INTEGER";
+      c.empty = true;
+    }
   }
   Json formats = Json::object();
   for (const auto& [name, format] : converted->plan.formats) formats[name] = format;

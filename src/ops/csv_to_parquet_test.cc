@@ -259,6 +259,24 @@ TEST_F(CsvToParquetTest, RaggedRowsNameTheLine) {
   EXPECT_FALSE(fs::exists(dir_.Join("work/r.parquet")));
 }
 
+TEST_F(CsvToParquetTest, AColumnWithoutValuesIsNotText) {
+  // 2019-01's congestion_surcharge is empty in every row: VARCHAR would make a table over
+  // the months (union_by_name) read every month's surcharge as text.
+  fs::copy_file(Fixture("tlc/yellow_tripdata_2019-01_excel_dates.csv"), dir_.Join("work/j.csv"));
+  Json r = Run({{"input", "j.csv"}}).value();
+  EXPECT_EQ(r["columns"][17],
+            (Json{{"name", "congestion_surcharge"}, {"type", "INTEGER"}, {"empty", true}}));
+  EXPECT_NE(Types(r["path"]).find("congestion_surcharge INTEGER"), std::string::npos);
+  // Empty in the sample only: read again with the whole file, and typed by its values.
+  std::string csv = "n,late\n";
+  for (int i = 0; i < 30000; ++i) csv += std::to_string(i) + ",\n";
+  csv += "1,2.5\n";
+  Write("late.csv", csv);
+  Json late = Run({{"input", "late.csv"}}).value();
+  EXPECT_EQ(late["rows"], 30001);
+  EXPECT_EQ(Types(late["path"]), "n BIGINT, late DOUBLE");
+}
+
 TEST_F(CsvToParquetTest, DoubledQuotesAfterManyPlainRowsAreRFC4180Escapes) {
   // The TLC's fhv_bases.csv: 1083 rows without a quote inside a quoted field, then
   // "BIG ""O"" LIMO CORP". DuckDB, not told the escape, read it as an unterminated quote.
