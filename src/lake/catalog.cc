@@ -46,7 +46,9 @@ Result<Placed> Place(MetadataStore& store, const std::string& dataset,
   return p;
 }
 
-std::string ColumnText(const ColumnInfo& c) { return fmt::format("{} ({})", c.name, c.type); }
+std::string ColumnText(const ColumnInfo& c) {
+  return fmt::format("{} ({})", c.name, c.empty ? "no values" : c.type);
+}
 
 }  // namespace
 
@@ -115,7 +117,7 @@ SchemaChange DiffColumns(const std::vector<ColumnInfo>& before,
     auto it = old_by_name.find(c.name);
     if (it == old_by_name.end()) {
       change.added.push_back(c);
-    } else if (it->second->type != c.type) {
+    } else if (it->second->type != c.type && !it->second->empty && !c.empty) {
       change.retyped.push_back({c.name, it->second->type, c.type});
     }
   }
@@ -166,7 +168,10 @@ std::vector<ColumnInfo> WithKnownTypes(std::vector<ColumnInfo> columns,
   for (auto& c : columns) {
     if (!c.empty) continue;
     for (const auto& known : current) {
-      if (known.name == c.name && !known.empty) c.type = known.type;
+      if (known.name == c.name && !known.empty) {
+        c.type = known.type;
+        c.empty = false;
+      }
     }
   }
   return columns;
@@ -177,12 +182,14 @@ const DatasetSchema* MatchingVersion(const std::vector<DatasetSchema>& versions,
   for (auto v = versions.rbegin(); v != versions.rend(); ++v) {
     auto known = ColumnsFromJson(v->columns);
     if (!known || known->size() != columns.size()) continue;
-    std::map<std::string, std::string> types;
-    for (const auto& k : *known) types[k.name] = k.type;
-    bool fits = types.size() == columns.size();
+    std::map<std::string, const ColumnInfo*> by_name;
+    for (const auto& k : *known) by_name[k.name] = &k;
+    bool fits = by_name.size() == columns.size();
     for (const auto& c : columns) {
-      auto it = types.find(c.name);
-      if (it == types.end() || (!c.empty && it->second != c.type)) fits = false;
+      auto it = by_name.find(c.name);
+      if (it == by_name.end() || (!c.empty && !it->second->empty && it->second->type != c.type)) {
+        fits = false;
+      }
     }
     if (fits) return &*v;
   }
@@ -250,9 +257,9 @@ Result<LakeObject> RecordObject(MetadataStore& store, LakeObject object, SchemaP
           auto before = TRY(ColumnsFromJson(p.versions.back().columns));
           change = DiffColumns(before, p.columns).Describe(before.size(), p.columns.size());
         }
-        // The version keeps the types, not which columns this object left empty.
-        std::vector<ColumnInfo> kept = p.columns;
-        for (auto& c : kept) c.empty = false;
+        // A column without values and without a type in the dataset stays marked empty in
+        // the version: it fits any type, so its first values do not make another version.
+        const std::vector<ColumnInfo>& kept = p.columns;
         DatasetSchema next{.dataset = object.dataset,
                            .version = p.versions.empty() ? 1 : p.versions.back().version + 1,
                            .columns = ColumnsToJson(kept),

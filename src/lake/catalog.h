@@ -27,7 +27,8 @@ std::string_view SchemaPolicyName(SchemaPolicy policy);
 // "raw/yellow/year=2019/month=01/x.parquet" -> "raw/yellow"; "x.csv" -> "".
 std::string DatasetOf(std::string_view key);
 
-// How `after` differs from `before`, by column name (order does not matter).
+// How `after` differs from `before`, by column name (order does not matter). A column
+// without values (ColumnInfo::empty) on either side is not retyped.
 struct SchemaChange {
   std::vector<ColumnInfo> added;
   std::vector<ColumnInfo> removed;
@@ -48,7 +49,8 @@ SchemaChange DiffColumns(const std::vector<ColumnInfo>& before,
 // other schemas were written since (re-running a month does not make a new version); a
 // schema never seen is the next version. A column the object has no value in (ColumnInfo::
 // empty) takes the dataset's current type for it, so an all-empty column is not a retype;
-// and, when matching versions, it fits any type.
+// when the dataset has no type for it yet, it stays empty in the version it brings, and an
+// empty column (in the object or in the version) fits any type when matching.
 //
 // The type two files' columns of one name have in a table over both, as DuckDB's
 // union_by_name widens them: the same type; the wider integer; DOUBLE for integers or

@@ -176,6 +176,29 @@ TEST_F(CatalogTest, AnEmptyColumnTakesTheDatasetsTypeAndMakesNoVersion) {
             (ColumnInfo{"VendorID", "VARCHAR"}));
 }
 
+TEST_F(CatalogTest, AColumnThatArrivesEmptyGetsItsTypeFromItsFirstValues) {
+  // 2019-01 brought congestion_surcharge with no value in it; 2019-02 has numbers.
+  RecordObject(*store_, Object("raw/y/m=1/a.parquet", Taxi(2)), SchemaPolicy::kWarn).value();
+  std::vector<ColumnInfo> empty = Taxi(3);
+  empty[2] = ColumnInfo{"congestion_surcharge", "INTEGER", true};
+  EXPECT_EQ(RecordObject(*store_, Object("raw/y/m=2/a.parquet", empty), SchemaPolicy::kWarn)
+                .value()
+                .schema_version,
+            2);
+  auto typed =
+      AdmitObject(*store_, "raw/y", Taxi(3), SchemaPolicy::kFreeze, "lake://raw/y/m=3/a.parquet");
+  ASSERT_TRUE(typed.has_value()) << typed.error().message;
+  EXPECT_FALSE(typed->drift);
+  EXPECT_EQ(RecordObject(*store_, Object("raw/y/m=3/a.parquet", Taxi(3)), SchemaPolicy::kWarn)
+                .value()
+                .schema_version,
+            2);
+  auto versions = store_->ListDatasetSchemas("raw/y").value();
+  ASSERT_EQ(versions.size(), 2u);
+  EXPECT_EQ(versions[1].change, "2 -> 3 columns: added congestion_surcharge (no values)");
+  EXPECT_EQ(CurrentSchemaOf(*store_, "raw/y").value().columns, Taxi(3));
+}
+
 TEST(Catalog, UnionWidensTypesAsDuckDBsUnionByName) {
   EXPECT_EQ(WidenType("INTEGER", "BIGINT"), "BIGINT");
   EXPECT_EQ(WidenType("BIGINT", "DOUBLE"), "DOUBLE");
