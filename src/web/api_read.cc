@@ -23,9 +23,6 @@ namespace {
 
 constexpr size_t kMaxLogChunk = 1 << 20;  // one response carries at most 1 MiB of a log
 constexpr int kMaxLogWaitSeconds = 30;
-// A scheduler is healthy while its last heartbeat is at most this old (it beats every
-// heartbeat_interval, 5 s by default).
-constexpr auto kSchedulerHealthy = std::chrono::seconds(30);
 
 Json TaskSpecJson(const TaskSpec& t) {
   return Json{{"task_id", t.task_id},   {"operator", t.operator_name},
@@ -347,7 +344,7 @@ Result<Json> Health(ApiCtx& c) {
   if (job && job->has_value()) {
     const SchedulerJob& latest = **job;
     scheduler["latest_scheduler_heartbeat"] = FormatIso(latest.heartbeat_at);
-    if (!latest.ended_at && c.clock.Now() - latest.heartbeat_at <= kSchedulerHealthy) {
+    if (SchedulerIsAlive(latest, c.clock.Now())) {
       scheduler["status"] = "healthy";
     }
   }
@@ -431,9 +428,11 @@ Result<Json> RouteRequest(ApiCtx& c, const std::vector<std::string>& s) {
     if (s[2] == "dagRuns") {
       if (n == 3) return ListRuns(c, dag);
       if (n == 4) return DagRunJson(TRY(c.store.GetRun(dag, s[3])));
+      if (n == 5 && s[4] == "dependencies") return RunDependencies(c, dag, s[3]);
       if (s[4] == "taskInstances") {
         if (n == 5) return ListTaskInstances(c, dag, s[3]);
         if (n == 6) return GetTaskInstance(c, dag, s[3], s[5]);
+        if (n == 7 && s[6] == "dependencies") return TaskDependencies(c, dag, s[3], s[5]);
         if (n == 8 && s[6] == "logs") return TaskLog(c, dag, s[3], s[5], s[7]);
       }
     }

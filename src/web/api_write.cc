@@ -112,7 +112,8 @@ Result<Json> Clear(ApiCtx& c, const std::string& dag_id, const std::string& run_
   if (!task_id.empty() && dag->spec->FindTask(task_id) == nullptr) {
     return Err(ErrorCode::kNotFound, "DAG '{}' has no task '{}'", dag_id, task_id);
   }
-  auto cleared = TRY(ClearTasks(c.store, *dag->spec, TRY(ClearRequestOf(body, run_id, task_id))));
+  auto cleared =
+      TRY(ClearTasks(c.store, *dag->spec, TRY(ClearRequestOf(body, run_id, task_id)), c.clock));
   Wake(c);
   return TaskInstancesJson(cleared);
 }

@@ -110,6 +110,20 @@ export interface TaskInstance {
   error: string;
 }
 
+// What a run or a task instance waits for (GET .../dependencies).
+export interface WaitReason {
+  name: string;
+  reason: string;
+  code: string;
+  details: Record<string, unknown>;
+}
+
+export interface WaitExplanation {
+  status: 'waiting' | 'ready' | 'starting' | 'running' | 'finished';
+  summary: string;
+  dependencies: WaitReason[];
+}
+
 export interface TaskTry {
   try_number: number;
   state: TaskState;
