@@ -27,6 +27,17 @@ Result<const LoadedDag*> CliContext::FindDag(const std::string& dag_id) const {
              config.dags_folder, DidYouMean(dag_id, ids));
 }
 
+Result<const LoadedDag*> CliContext::FindDagToTest(const std::string& dag_id) const {
+  const LoadedDag* dag = TRY(FindDag(dag_id));
+  if (!dag->import_error.empty()) {
+    return Err(ErrorCode::kFailedPrecondition,
+               "DAG '{}' does not load: {}\n(a test runs the file as it is now; the scheduler "
+               "keeps running its last good version, {}, until the file is fixed)",
+               dag_id, dag->import_error, dag->version_number);
+  }
+  return dag;
+}
+
 void CliContext::WakeScheduler() const { weir::WakeScheduler(config.wake_file()); }
 
 Result<bool> InitHome(const Config& config, bool with_examples) {

@@ -25,7 +25,11 @@ struct CliContext {
 
   // The DAG or a kNotFound error listing the known ones (and the import error of its file
   // when the DAG is broken).
+  // A DAG whose file fails to load now is found with its last good version.
   Result<const LoadedDag*> FindDag(const std::string& dag_id) const;
+  // FindDag for `dags test` and `tasks test`, which test the file as it is: a DAG whose file
+  // fails to load now is a kFailedPrecondition error with the file's import error.
+  Result<const LoadedDag*> FindDagToTest(const std::string& dag_id) const;
   // Tells a running scheduler that the store changed.
   void WakeScheduler() const;
   // Where attempts keep their logs and scratch files, and what they are told about home.

@@ -49,7 +49,7 @@ std::string Clock24(Time t) { return FormatTime(t, "%H:%M:%S"); }
 Result<int> TestDag(CliState& state, const std::string& dag_id, const std::string& date,
                     const std::string& conf_text) {
   auto ctx = TRY(state.Open());
-  const LoadedDag* dag = TRY(ctx->FindDag(dag_id));
+  const LoadedDag* dag = TRY(ctx->FindDagToTest(dag_id));
   TriggerRequest req;
   if (!conf_text.empty()) req.conf = TRY(ParseJson(conf_text, "--conf"));
   req.logical_date = date.empty() ? ctx->clock.Now()
@@ -177,7 +177,7 @@ Result<DagRun> RunForTaskTest(CliContext& ctx, const LoadedDag& dag, Time logica
 Result<int> TestTask(CliState& state, const std::string& dag_id, const std::string& task_id,
                      const std::string& date, bool render_only) {
   auto ctx = TRY(state.Open());
-  const LoadedDag* dag = TRY(ctx->FindDag(dag_id));
+  const LoadedDag* dag = TRY(ctx->FindDagToTest(dag_id));
   const TaskSpec* task = dag->spec->FindTask(task_id);
   if (task == nullptr) {
     return Err(ErrorCode::kNotFound, "DAG '{}' has no task '{}'; `weir tasks list {}` lists them",
