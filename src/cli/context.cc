@@ -32,7 +32,7 @@ Result<const LoadedDag*> CliContext::FindDagToTest(const std::string& dag_id) co
   if (!dag->import_error.empty()) {
     return Err(ErrorCode::kFailedPrecondition,
                "DAG '{}' does not load: {}\n(a test runs the file as it is now; the scheduler "
-               "keeps running its last good version, {}, until the file is fixed)",
+               "keeps running its last good version, version {}, until the file is fixed)",
                dag_id, dag->import_error, dag->version_number);
   }
   return dag;

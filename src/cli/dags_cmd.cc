@@ -132,8 +132,8 @@ Result<int> ShowDag(CliState& state, const std::string& dag_id, bool dot) {
   fmt::print("  file       {} (version {})\n", s.fileloc, dag->version_number);
   if (!dag->import_error.empty()) {
     fmt::print(
-        "  import error: the file does not load now; this is its last good version, "
-        "which the scheduler keeps running:\n  {}\n",
+        "  import error {}\n  (the file does not load now: this is its last good version, which "
+        "the scheduler keeps running)\n",
         dag->import_error);
   }
   fmt::print("\n");
