@@ -130,7 +130,7 @@ Result<std::unique_ptr<LeaseKeeper>> OwnTestRun(CliContext& ctx, const std::stri
 Result<int> TestDag(CliState& state, const std::string& dag_id, const std::string& date,
                     const std::string& conf_text) {
   auto ctx = TRY(state.Open());
-  const LoadedDag* dag = TRY(ctx->FindDag(dag_id));
+  const LoadedDag* dag = TRY(ctx->FindDagToTest(dag_id));
   TriggerRequest req;
   if (!conf_text.empty()) req.conf = TRY(ParseJson(conf_text, "--conf"));
   TRY(ValidateConf(*dag->spec, req.conf));  // before a lease or a run is made
@@ -276,7 +276,7 @@ Result<DagRun> RunForTaskTest(CliContext& ctx, const LoadedDag& dag, Time logica
 Result<int> TestTask(CliState& state, const std::string& dag_id, const std::string& task_id,
                      const std::string& date, bool render_only) {
   auto ctx = TRY(state.Open());
-  const LoadedDag* dag = TRY(ctx->FindDag(dag_id));
+  const LoadedDag* dag = TRY(ctx->FindDagToTest(dag_id));
   const TaskSpec* task = dag->spec->FindTask(task_id);
   if (task == nullptr) {
     return Err(ErrorCode::kNotFound, "DAG '{}' has no task '{}'; `weir tasks list {}` lists them",

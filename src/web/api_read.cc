@@ -56,8 +56,19 @@ Result<Json> NextRunJson(ApiCtx& c, const DagSpec* spec) {
               {"runs_at", FormatIso(next[0].runs_at)}};
 }
 
-Result<Json> DagSummary(ApiCtx& c, const DagRow& d) {
+// The import error of the DAG's file, or null. A DAG whose file fails to load after it loaded
+// once stays listed with its last good version (DagRegistry), and this says why.
+Json DagImportErrorJson(const DagRow& d, const std::vector<ImportError>& errors) {
+  for (const auto& e : errors) {
+    if (e.fileloc == d.fileloc) return ImportErrorJson(e);
+  }
+  return Json();
+}
+
+Result<Json> DagSummary(ApiCtx& c, const DagRow& d, const std::vector<ImportError>& errors) {
   Json j = DagRowJson(d);
+  j["import_error"] = DagImportErrorJson(d, errors);
+  j["has_import_errors"] = !j["import_error"].is_null();
   auto it = c.dags.find(d.dag_id);
   const DagSpec* spec = it != c.dags.end() ? it->second.spec.get() : nullptr;
   j["schedule_description"] =
@@ -97,14 +108,15 @@ Result<Json> ListDags(ApiCtx& c) {
     if (!tagged) continue;
     rows.push_back(std::move(d));
   }
+  auto errors = TRY(c.store.ListImportErrors());
   Json list = Json::array();
-  for (const DagRow& d : PageSlice(rows, page)) list.push_back(TRY(DagSummary(c, d)));
+  for (const DagRow& d : PageSlice(rows, page)) list.push_back(TRY(DagSummary(c, d, errors)));
   return Json{{"dags", std::move(list)}, {"total_entries", rows.size()}};
 }
 
 Result<Json> GetDag(ApiCtx& c, const std::string& dag_id) {
   DagRow row = TRY(c.store.GetDag(dag_id));
-  Json j = TRY(DagSummary(c, row));
+  Json j = TRY(DagSummary(c, row, TRY(c.store.ListImportErrors())));
   auto it = c.dags.find(dag_id);
   if (it != c.dags.end()) {
     const DagSpec& spec = *it->second.spec;

@@ -39,6 +39,9 @@ export interface Dag {
   last_parsed_at: string;
   recent_runs: RecentRun[];
   next_run?: NextRun | null;
+  // The file fails to load now: the DAG runs with its last good version.
+  has_import_errors: boolean;
+  import_error: ImportError | null;
 }
 
 export interface TaskSpec {
