@@ -18,6 +18,14 @@ namespace {
 
 constexpr int kMaxRounds = 50;
 constexpr auto kRoundPause = std::chrono::milliseconds(20);
+// Rounds spent looking again only because some process showed no environment (200 ms).
+constexpr int kMaxUnsureRounds = 10;
+
+// A user process whose environment shows empty may be a try's child between fork and exec
+// (`sleep 1000 &` right after the fork): its key cannot be read yet, so look again.
+bool MayBeExecing(const ProcessEntry& p) {
+  return p.pid > 2 && p.ppid != 2 && ProcessEnvironEmpty(p.pid);
+}
 
 // Whether p, a member of the process group lost.pid, is a process of that try: it started
 // no earlier than the group's leader and its environment names the same try.
@@ -41,6 +49,7 @@ std::vector<OrphanReport> KillLostTries(const std::vector<TaskTry>& lost) {
   }
   if (by_key.empty() && by_group.empty()) return reports;
   const int self = getpid();
+  int unsure_rounds = 0;
   for (int round = 0; round < kMaxRounds; ++round) {
     std::vector<ProcessEntry> processes = ListProcesses();
     // Groups whose recorded leader still runs (or awaits its reaping): the group is the
@@ -52,6 +61,7 @@ std::vector<OrphanReport> KillLostTries(const std::vector<TaskTry>& lost) {
         led.insert(it->second);
     }
     int found = 0;
+    int unsure = 0;
     for (const ProcessEntry& p : processes) {
       if (p.zombie || p.pid == self) continue;
       std::optional<size_t> index;
@@ -66,7 +76,11 @@ std::vector<OrphanReport> KillLostTries(const std::vector<TaskTry>& lost) {
           index = it->second;
         }
       }
-      if (!index || kill(p.pid, SIGKILL) != 0) continue;
+      if (!index) {
+        if (MayBeExecing(p)) ++unsure;
+        continue;
+      }
+      if (kill(p.pid, SIGKILL) != 0) continue;
       ++found;
       OrphanReport& r = reports[*index];
       ++r.killed;
@@ -74,7 +88,7 @@ std::vector<OrphanReport> KillLostTries(const std::vector<TaskTry>& lost) {
         r.main_killed = true;
       }
     }
-    if (found == 0) break;
+    if (found == 0 && (unsure == 0 || ++unsure_rounds > kMaxUnsureRounds)) break;
     std::this_thread::sleep_for(kRoundPause);
   }
   return reports;
