@@ -144,5 +144,30 @@ TEST_F(RetentionTest, WorkFoldersAreKeptAsConfigured) {
   EXPECT_TRUE(fs::exists(paths_.logs_folder + "/d/bad")) << "logs are not work folders";
 }
 
+TEST_F(RetentionTest, AuditEventsHaveTheirOwnRuleAndGoOnlyWhenAsked) {
+  using std::chrono::hours;
+  for (int days : {30, 10, 1}) {
+    AuditEvent e;
+    e.action = "pause";
+    e.when = clock_.Now() - hours(24 * days);
+    ASSERT_TRUE(store_->AddAuditEvent(e).has_value());
+  }
+  CleanOptions runs_only;
+  runs_only.before = clock_.Now() - hours(24 * 5);
+  EXPECT_EQ(CleanHistory(*store_, paths_, runs_only).value().audit_events, 0);
+  EXPECT_EQ(store_->CountAuditEvents({}).value(), 3);
+
+  CleanOptions dry = runs_only;
+  dry.audit_events = true;
+  dry.dry_run = true;
+  EXPECT_EQ(CleanHistory(*store_, paths_, dry).value().audit_events, 2);
+  EXPECT_EQ(store_->CountAuditEvents({}).value(), 3);
+
+  CleanOptions with_audit = runs_only;
+  with_audit.audit_events = true;
+  EXPECT_EQ(CleanHistory(*store_, paths_, with_audit).value().audit_events, 2);
+  EXPECT_EQ(store_->CountAuditEvents({}).value(), 1);
+}
+
 }  // namespace
 }  // namespace weir
