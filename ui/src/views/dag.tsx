@@ -83,6 +83,8 @@ export function DagView({ dagId, tab, params }: { dagId: string; tab: string; pa
           </>
         )}
         {' · '}owner {d.owner || '—'}
+        {' · '}
+        <a href={href(['audit'], { dag_id: dagId })}>Audit log</a>
       </p>
       {!d.tasks && (
         <ErrorBox error="This DAG's file does not load now (see the import errors on the DAG list): it cannot be triggered or cleared." />
