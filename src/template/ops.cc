@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "base/strings.h"
-#include "model/template_eval.h"
+#include "template/eval.h"
 
 namespace weir::jinja {
 

@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "model/template_eval.h"
+#include "template/eval.h"
 
 namespace weir::jinja {
 

@@ -1,7 +1,8 @@
 #pragma once
 
-// The parsed form of a template (private to model/template*): a tree of nodes (text, output,
-// if, for) holding expression trees. Spans are offsets into the source, for error messages.
+// The parsed form of a template (ParseTemplate, VisitExprs: the layer's entry): a tree of nodes
+// (text, output, if, for) holding expression trees. Spans are offsets into the source, for error
+// messages.
 
 #include <cstdint>
 #include <functional>
@@ -12,7 +13,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "model/template_value.h"
+#include "template/value.h"
 
 namespace weir::jinja {
 

@@ -3,9 +3,9 @@
 #include <algorithm>
 
 #include "base/strings.h"
-#include "model/template_ast.h"
-#include "model/template_expr_parser.h"
-#include "model/template_lexer.h"
+#include "template/ast.h"
+#include "template/expr_parser.h"
+#include "template/lexer.h"
 
 namespace weir::jinja {
 

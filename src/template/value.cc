@@ -1,4 +1,4 @@
-#include "model/template_value.h"
+#include "template/value.h"
 
 #include <cmath>
 

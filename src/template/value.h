@@ -1,6 +1,6 @@
 #pragma once
 
-// Values of the template engine (private to model/template*). A Value is what an expression
+// Values of the template engine (internal to src/template). A Value is what an expression
 // evaluates to: Python-like scalars, dates that carry a zone, timedeltas, lists, JSON objects
 // (params, XCom, conf) navigated in place, and context objects (ti, macros, var, conn, ...).
 

@@ -5,7 +5,7 @@
 #include <cctype>
 
 #include "base/strings.h"
-#include "model/template_eval.h"
+#include "template/eval.h"
 
 namespace weir::jinja {
 

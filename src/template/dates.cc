@@ -7,7 +7,7 @@
 #include <date/tz.h>
 
 #include "base/strings.h"
-#include "model/template_eval.h"
+#include "template/eval.h"
 
 namespace weir::jinja {
 

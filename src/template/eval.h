@@ -1,13 +1,14 @@
 #pragma once
 
-// Evaluation of parsed templates (private to model/template*).
+// Evaluation of parsed templates: Globals and RenderTemplate are the layer's entry; the rest
+// is shared by its files.
 
 #include <string>
 #include <string_view>
 
 #include "base/status.h"
-#include "model/template_ast.h"
-#include "model/template_value.h"
+#include "template/ast.h"
+#include "template/value.h"
 
 namespace weir::jinja {
 
@@ -23,20 +24,20 @@ class Globals {
 Result<std::string> RenderTemplate(const TemplateNode& root, const Globals& globals,
                                    std::string_view where);
 
-// Access on values (template_methods.cc). `what` is the source text of `v`, for messages:
+// Access on values (methods.cc). `what` is the source text of `v`, for messages:
 // "no key 'colr' in params".
 Eval<Value> GetAttr(const Value& v, std::string_view name, std::string_view what);
 Eval<Value> GetItem(const Value& v, const Value& key, std::string_view what);
 Eval<Value> CallMethod(const Value& v, std::string_view name, const CallArgs& args,
                        std::string_view what);
 
-// Date methods (template_dates.cc).
+// Date methods (dates.cc).
 Eval<Value> DateAttr(const DateValue& d, std::string_view name);
 Eval<Value> DateMethod(const DateValue& d, std::string_view name, const CallArgs& args);
 // macros.timedelta(days=1, hours=2, ...) and pendulum's add()/subtract() arguments.
 Eval<DeltaValue> MakeTimedelta(const CallArgs& args);
 
-// Operators (template_ops.cc): + - * / // % ** ~ comparisons and `in`.
+// Operators (ops.cc): + - * / // % ** ~ comparisons and `in`.
 Eval<Value> ApplyBinary(BinaryOp op, const Value& a, const Value& b);
 Eval<bool> Contains(const Value& container, const Value& item);
 // A value as a list of items to loop over: a list, a dict's keys, a string's characters.

@@ -1,4 +1,4 @@
-#include "model/template_eval.h"
+#include "template/eval.h"
 
 #include "base/strings.h"
 

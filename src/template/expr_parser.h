@@ -1,7 +1,7 @@
 #pragma once
 
-// Recursive-descent parser of template expressions over lexer tokens (private to
-// model/template*). The statement parser (template_parser.cc) extends it.
+// Recursive-descent parser of template expressions over lexer tokens (internal to
+// src/template). The statement parser (parser.cc) extends it.
 
 #include <cstdint>
 #include <memory>
@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "base/status.h"
-#include "model/template_ast.h"
-#include "model/template_lexer.h"
+#include "template/ast.h"
+#include "template/lexer.h"
 
 namespace weir::jinja {
 

@@ -1,6 +1,6 @@
 #pragma once
 
-// Splits a template into text and tag tokens (private to model/template*). Whitespace
+// Splits a template into text and tag tokens (internal to src/template). Whitespace
 // control (`{{-`, `-%}`, ...), comments and `{% raw %}` are resolved here, so the parser sees
 // only text, tag delimiters and expression tokens.
 

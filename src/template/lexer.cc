@@ -1,4 +1,4 @@
-#include "model/template_lexer.h"
+#include "template/lexer.h"
 
 #include <cctype>
 

@@ -4,20 +4,13 @@
 
 #include <gtest/gtest.h>
 
-#include "model/template.h"
+#include "template/test_globals.h"
 
-namespace weir {
+namespace weir::jinja {
 namespace {
 
 std::string Render(std::string_view source, const Json& params) {
-  TemplateContext ctx;
-  ctx.logical_date = *ParseDateTime("2021-03-05T00:00");
-  ctx.params = params;
-  auto t = Template::Parse(source, "t");
-  if (!t) return "ERROR: " + t.error().message;
-  auto out = t->Render(ctx);
-  if (!out) return "ERROR: " + out.error().message;
-  return *out;
+  return RenderWith(source, Json{{"params", params}});
 }
 
 // Runs `command` with bash -c and returns what it printed.
@@ -83,4 +76,4 @@ TEST(TemplateShellQuote, RefusesANulByte) {
 }
 
 }  // namespace
-}  // namespace weir
+}  // namespace weir::jinja

@@ -1,4 +1,4 @@
-#include "model/template_expr_parser.h"
+#include "template/expr_parser.h"
 
 #include <algorithm>
 #include <cctype>
