@@ -82,6 +82,7 @@ int RunCli(int argc, char** argv) {
   AddQueryCommand(app, state);
   AddWebCommands(app, state);
   AddUsersCommands(app, state);
+  AddAuditCommands(app, state);
 
   try {
     app.parse(argc, argv);

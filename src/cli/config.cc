@@ -95,6 +95,9 @@ keep_work_folders: failed
 # they ended this long ago; the scheduler checks hourly. Unset: keep everything (see
 # `weir db clean` to do it by hand).
 # retention: 90d
+# Remove audit events (who triggered, cleared, marked or changed what) recorded this long
+# ago; checked with retention. Unset: the audit log is kept for ever.
+# audit_retention: 365d
 )";
 }
 
@@ -138,7 +141,8 @@ Result<Config> LoadConfig() {
                                                      "webserver_max_body_bytes",
                                                      "webserver_secure_cookies",
                                                      "keep_work_folders",
-                                                     "retention"};
+                                                     "retention",
+                                                     "audit_retention"};
       for (const auto& kv : root) {
         std::string key = kv.first.as<std::string>();
         auto where = fmt::format("{}:{}:{}", c.config_file, kv.first.Mark().line + 1,
@@ -167,6 +171,9 @@ Result<Config> LoadConfig() {
             c.webserver_secure_cookies = kv.second.as<std::string>();
           }
           if (key == "keep_work_folders") c.keep_work_folders = kv.second.as<std::string>();
+          if (key == "audit_retention") {
+            c.audit_retention = TRY_CONTEXT(ParseDuration(kv.second.as<std::string>()), where);
+          }
           if (key == "retention") {
             c.retention = TRY_CONTEXT(ParseDuration(kv.second.as<std::string>()), where);
           }
@@ -231,6 +238,9 @@ Result<Config> LoadConfig() {
   }
   if (c.retention && *c.retention <= Duration::zero()) {
     return Err(ErrorCode::kInvalidArgument, "retention must be longer than 0");
+  }
+  if (c.audit_retention && *c.audit_retention <= Duration::zero()) {
+    return Err(ErrorCode::kInvalidArgument, "audit_retention must be longer than 0");
   }
   if (c.parallelism < 1) {
     return Err(ErrorCode::kInvalidArgument, "parallelism must be at least 1, got {}",

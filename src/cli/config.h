@@ -34,6 +34,7 @@ struct Config {
   Duration heartbeat_interval = std::chrono::seconds{5};
   std::string keep_work_folders = "failed";  // keep_work_folders: failed, always or never
   std::optional<Duration> retention;         // retention: finished runs older go; unset: kept
+  std::optional<Duration> audit_retention;   // audit_retention: older audit events go; unset: kept
 
   std::string wake_file() const;  // <home>/run/scheduler.wake
   std::string lock_file() const;  // <home>/run/scheduler.lock

@@ -158,7 +158,7 @@ Result<int> Trigger(CliState& state, const std::string& dag_id, const std::strin
     req.logical_date = TRY(ParseCliDate(logical_date, dag->spec->timezone, "--logical-date"));
   }
   req.run_id = run_id;
-  DagRun run = TRY(TriggerRun(*ctx->store, *dag, ctx->clock, req));
+  DagRun run = TRY(Audited(*ctx).Trigger(*dag, req));
   ctx->WakeScheduler();
   if (state.format() == OutputFormat::kJson) {
     fmt::print("{}\n", Json({{"dag_id", run.dag_id},
@@ -176,7 +176,7 @@ Result<int> Trigger(CliState& state, const std::string& dag_id, const std::strin
 Result<int> SetPaused(CliState& state, const std::string& dag_id, bool paused) {
   auto ctx = TRY(state.Open());
   TRY(ctx->FindDag(dag_id));
-  TRY(ctx->store->SetPaused(dag_id, paused));
+  TRY(Audited(*ctx).SetPaused(dag_id, paused));
   ctx->WakeScheduler();
   fmt::print("DAG {} is {}\n", dag_id, paused ? "paused" : "unpaused");
   return kExitOk;
@@ -190,7 +190,7 @@ Result<int> BackfillCmd(CliState& state, const std::string& dag_id, const std::s
   Time to = TRY(ParseCliDate(end, dag->spec->timezone, "--end-date"));
   Json conf = Json::object();
   if (!conf_text.empty()) conf = TRY(ParseJson(conf_text, "--conf"));
-  BackfillResult r = TRY(Backfill(*ctx->store, *dag, ctx->clock, from, to, conf, rerun_failed));
+  BackfillResult r = TRY(Audited(*ctx).Backfill(*dag, from, to, conf, rerun_failed));
   ctx->WakeScheduler();
   const date::time_zone* zone = ZoneOf(*dag->spec);
   Table t({"run_id", "covers", "action"});

@@ -52,7 +52,7 @@ Result<int> MarkRunCmd(CliState& state, const std::string& dag_id, const std::st
   auto rs = ParseRunState(target);
   if (!rs) return Err(ErrorCode::kInvalidArgument, "--state must be success or failed");
   const std::string id = TRY(ctx->FindRun(dag_id, run_id)).run_id;
-  DagRun run = TRY(MarkRun(*ctx->store, dag_id, id, *rs, ctx->clock));
+  DagRun run = TRY(Audited(*ctx).MarkRun(dag_id, id, *rs));
   ctx->WakeScheduler();
   fmt::print("run {} of {} marked {}\n", run.run_id, run.dag_id, RunStateName(run.state));
   return kExitOk;

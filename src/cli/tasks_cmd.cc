@@ -92,7 +92,7 @@ Result<int> Clear(CliState& state, const ClearArgs& a) {
   for (const auto& run : runs) {
     auto before = TRY(ctx->store->ListTaskInstances(a.dag_id, run.run_id));
     ClearRequest req{run.run_id, task_ids, a.downstream, a.only_failed};
-    for (const auto& ti : TRY(ClearTasks(*ctx->store, *dag->spec, req, ctx->clock))) {
+    for (const auto& ti : TRY(Audited(*ctx).Clear(*dag->spec, req))) {
       std::string was;
       for (const auto& b : before) {
         if (b.task_id == ti.task_id) was = std::string(TaskStateName(b.state));
@@ -116,7 +116,7 @@ Result<int> Mark(CliState& state, const ClearArgs& a, const std::string& task_id
   DagRun run = TRY(ctx->FindRun(a.dag_id, a.run_id));
   TRY(ctx->FindTaskInstance(run, task_id));
   ClearRequest req{run.run_id, {task_id}, a.downstream, false};
-  auto marked = TRY(MarkTasks(*ctx->store, *dag->spec, req, *target, ctx->clock));
+  auto marked = TRY(Audited(*ctx).Mark(*dag->spec, req, *target));
   ctx->WakeScheduler();
   for (const auto& ti : marked) fmt::print("{} {} -> {}\n", ti.run_id, ti.task_id, a.state);
   return kExitOk;

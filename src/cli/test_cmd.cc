@@ -149,7 +149,7 @@ Result<int> TestDag(CliState& state, const std::string& dag_id, const std::strin
     queue.Post(SchedulerEvent{SchedulerEvent::Kind::kStop, {}});
   });
   std::unique_ptr<LeaseKeeper> lease = TRY(OwnTestRun(*ctx, dag_id, req.run_id));
-  DagRun run = TRY(TriggerRun(*ctx->store, *dag, ctx->clock, req));
+  DagRun run = TRY(Audited(*ctx).Trigger(*dag, req));
   const date::time_zone* zone = *FindZone(dag->spec->timezone);
   fmt::print("run {} of {} covers [{}, {})\n", run.run_id, dag_id,
              FormatIsoOffset(run.data_interval_start, zone),

@@ -258,12 +258,21 @@ Status Scheduler::Heartbeat(Time now) {
     // Other runs may start now.
     if (!ended.empty()) queue_.Post(SchedulerEvent{SchedulerEvent::Kind::kWake, {}});
   }
-  if (options_.retention && now >= next_retention_) {
-    CleanReport cleaned = TRY(
-        CleanHistory(store_, options_.paths, CleanOptions{.before = now - *options_.retention}));
-    if (!cleaned.runs.empty()) {
-      fmt::print(stderr, "weir: retention {}: removed {} finished runs with their logs\n",
-                 FormatDuration(*options_.retention), cleaned.runs.size());
+  if ((options_.retention || options_.audit_retention) && now >= next_retention_) {
+    if (options_.retention) {
+      CleanReport cleaned = TRY(
+          CleanHistory(store_, options_.paths, CleanOptions{.before = now - *options_.retention}));
+      if (!cleaned.runs.empty()) {
+        fmt::print(stderr, "weir: retention {}: removed {} finished runs with their logs\n",
+                   FormatDuration(*options_.retention), cleaned.runs.size());
+      }
+    }
+    if (options_.audit_retention) {
+      int removed = TRY(CleanAuditLog(store_, now - *options_.audit_retention));
+      if (removed > 0) {
+        fmt::print(stderr, "weir: audit_retention {}: removed {} audit events\n",
+                   FormatDuration(*options_.audit_retention), removed);
+      }
     }
     next_retention_ = now + std::chrono::hours(1);
   }

@@ -71,6 +71,9 @@ struct SchedulerOptions {
   // Finished runs that ended longer ago than this are removed (retention.h), checked at the
   // first heartbeat and then hourly; nullopt: never.
   std::optional<Duration> retention;
+  // Audit events recorded longer ago than this are removed, checked with `retention`;
+  // nullopt: kept for ever (removing runs never removes their audit events).
+  std::optional<Duration> audit_retention;
   // Plan only this run and return from Run() when it has finished (`weir dags test`).
   std::optional<std::pair<std::string, std::string>> only_run;
 };

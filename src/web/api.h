@@ -54,6 +54,7 @@ struct ApiRequest {
   std::string origin;          // Origin
   std::string sec_fetch_site;  // Sec-Fetch-Site
   std::string host;            // Host
+  std::string remote_addr;     // the client's IP address (recorded in the audit log)
 };
 
 // A response: status and a JSON body, or plain text (logs).

@@ -92,6 +92,13 @@ Result<Json> RunDependencies(ApiCtx& c, const std::string& dag_id, const std::st
 Result<Json> TaskDependencies(ApiCtx& c, const std::string& dag_id, const std::string& run_id,
                               const std::string& task_id);
 
+// Who made the request, for the audit log: its user, "ui" for a session or "api" for a bearer
+// token, and the client's address.
+Actor ActorOf(const ApiCtx& c);
+
+// GET /eventLogs and /eventLogs/{id} (api_audit.cc); nullopt for other paths.
+std::optional<Result<Json>> RouteAudit(ApiCtx& c, const std::vector<std::string>& segments);
+
 // GET /users (admin).
 Result<Json> ListUsersJson(ApiCtx& c);
 

@@ -384,6 +384,7 @@ Result<Json> RouteRequest(ApiCtx& c, const std::vector<std::string>& s) {
     if (auto written = RouteWrite(c, s)) return std::move(*written);
     return Err(ErrorCode::kNotFound, "no endpoint {} /api/v1{}", c.req.method, c.req.path);
   }
+  if (auto audited = RouteAudit(c, s)) return std::move(*audited);
   size_t n = s.size();
   if (n == 1 && s[0] == "health") return Health(c);
   if (n == 1 && s[0] == "users") return ListUsersJson(c);

@@ -254,3 +254,17 @@ export interface LakeObject {
   created_at: string;
   replaced_at: string | null;
 }
+
+// One entry of the audit log (GET /eventLogs).
+export interface AuditEvent {
+  event_log_id: number;
+  when: string;
+  event: string;
+  owner: string;
+  source: string;
+  origin: string;
+  dag_id: string | null;
+  run_id: string | null;
+  task_id: string | null;
+  extra: Record<string, unknown>;
+}

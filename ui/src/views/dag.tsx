@@ -84,6 +84,8 @@ export function DagView({ dagId, tab, params }: { dagId: string; tab: string; pa
           </>
         )}
         {' · '}owner {d.owner || '—'}
+        {' · '}
+        <a href={href(['audit'], { dag_id: dagId })}>Audit log</a>
       </p>
       {d.import_error && (
         <section class="banner" role="alert" aria-label="Import error" data-testid="dag-import-error">
