@@ -53,17 +53,22 @@ Status CheckTokenName(std::string_view name) {
 }
 
 Result<User> AddUser(MetadataStore& store, const std::string& username, Role role,
-                     std::string_view password) {
+                     std::string_view password, const AuditEvent* audit) {
   TRY(CheckUsername(username));
   User user;
   user.username = username;
   user.role = std::string(RoleName(role));
   user.password_hash = TRY(HashPassword(password));
-  user.id = TRY(store.CreateUser(user));
+  TRY(store.Transaction([&]() -> Status {
+    user.id = TRY(store.CreateUser(user));
+    if (audit != nullptr) TRY(store.AddAuditEvent(*audit));
+    return {};
+  }));
   return store.GetUserById(user.id);
 }
 
-Status ResetPassword(MetadataStore& store, const std::string& username, std::string_view password) {
+Status ResetPassword(MetadataStore& store, const std::string& username, std::string_view password,
+                     const AuditEvent* audit) {
   std::string hash = TRY(HashPassword(password));  // outside the transaction: it takes a while
   return store.Transaction([&]() -> Status {
     User user = TRY(store.GetUser(username));
@@ -73,6 +78,7 @@ Status ResetPassword(MetadataStore& store, const std::string& username, std::str
     user.updated_at = Time{};  // now
     TRY(store.UpdateUser(user));
     TRY(store.DeleteSessionsOfUser(user.id));
+    if (audit != nullptr) TRY(store.AddAuditEvent(*audit));
     return {};
   });
 }

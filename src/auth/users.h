@@ -23,13 +23,16 @@ Status CheckUsername(std::string_view username);
 Status CheckTokenName(std::string_view name);
 
 // Creates a user with a hashed password. kInvalidArgument for a bad username or a password
-// that breaks the rules (password.h), kAlreadyExists when the username is taken.
+// that breaks the rules (password.h), kAlreadyExists when the username is taken. With `audit`,
+// records that event in the same transaction (the password is hashed before it begins).
 Result<User> AddUser(MetadataStore& store, const std::string& username, Role role,
-                     std::string_view password);
+                     std::string_view password, const AuditEvent* audit = nullptr);
 
 // Sets a new password, clears failed logins and any lockout, and logs the user out of every
-// browser session, in one transaction. API tokens stay valid. kNotFound for an unknown user.
-Status ResetPassword(MetadataStore& store, const std::string& username, std::string_view password);
+// browser session, in one transaction (with the `audit` event when given). API tokens stay
+// valid. kNotFound for an unknown user.
+Status ResetPassword(MetadataStore& store, const std::string& username, std::string_view password,
+                     const AuditEvent* audit = nullptr);
 
 // The user's token named `name`; kNotFound (listing the user's tokens) when there is none.
 Result<ApiToken> FindTokenByName(MetadataStore& store, const User& user, const std::string& name);

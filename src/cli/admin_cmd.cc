@@ -18,14 +18,24 @@ Result<int> DbMigrate(CliState& state, bool init) {
 
 // Airflow's `db clean`: finished runs that ended before --before, with their task
 // instances, tries, XCom, logs and work folders, in batches.
-Result<int> DbClean(CliState& state, const std::string& before, bool dry_run, int batch_size) {
+Result<int> DbClean(CliState& state, const std::string& before, bool dry_run, int batch_size,
+                    bool audit_events) {
   auto ctx = TRY(state.Open(false));
   CleanOptions options;
   options.before = TRY(ParseCliDate(before, "UTC", "--before"));
   options.dry_run = dry_run;
   options.batch_size = batch_size;
+  options.audit_events = audit_events;
   if (batch_size < 1) return Err(ErrorCode::kInvalidArgument, "--batch-size must be 1 or more");
   CleanReport report = TRY(CleanHistory(*ctx->store, ctx->attempt_paths(), options));
+  if (!dry_run && (!report.runs.empty() || report.audit_events > 0)) {
+    // After the clean, so that this event is kept: removing history leaves a trace.
+    AuditEvent event = Audited(*ctx).Event(audit::kDbClean);
+    event.details = {{"before", FormatIso(options.before)},
+                     {"runs_removed", report.runs.size()},
+                     {"audit_events_removed", report.audit_events}};
+    TRY(Audited(*ctx).Record(event));
+  }
   Table t({"dag_id", "run_id"});
   for (const auto& [dag_id, run_id] : report.runs) {
     t.AddRow({dag_id, run_id}, Json{{"dag_id", dag_id}, {"run_id", run_id}});
@@ -38,6 +48,10 @@ Result<int> DbClean(CliState& state, const std::string& before, bool dry_run, in
   fmt::print("{} {} finished run{} that ended before {}{}\n", dry_run ? "would remove" : "removed",
              report.runs.size(), report.runs.size() == 1 ? "" : "s", FormatIso(options.before),
              dry_run ? " (dry run: nothing was changed)" : ", with their logs");
+  if (audit_events) {
+    fmt::print("{} {} audit event{} recorded before {}\n", dry_run ? "would remove" : "removed",
+               report.audit_events, report.audit_events == 1 ? "" : "s", FormatIso(options.before));
+  }
   return kExitOk;
 }
 
@@ -58,7 +72,7 @@ Result<int> VarSet(CliState& state, const std::string& key, const std::string& v
   auto ctx = TRY(state.Open(false));
   if (key.empty()) return Err(ErrorCode::kInvalidArgument, "a variable needs a key");
   if (secret) TRY(CheckSecretValue(value));
-  TRY(ctx->store->SetVariable(Variable{key, value, description, secret}));
+  TRY(Audited(*ctx).SetVariable(Variable{key, value, description, secret}));
   fmt::print("variable {} set\n", key);
   return kExitOk;
 }
@@ -79,7 +93,7 @@ Result<int> VarList(CliState& state) {
 
 Result<int> VarDelete(CliState& state, const std::string& key) {
   auto ctx = TRY(state.Open(false));
-  TRY(ctx->store->DeleteVariable(key));
+  TRY(Audited(*ctx).DeleteVariable(key));
   fmt::print("variable {} deleted\n", key);
   return kExitOk;
 }
@@ -99,7 +113,7 @@ Result<int> PoolSet(CliState& state, const std::string& name, int slots,
                     const std::string& description) {
   auto ctx = TRY(state.Open(false));
   if (slots < 0) return Err(ErrorCode::kInvalidArgument, "a pool's slots must be >= 0");
-  TRY(ctx->store->SetPool(Pool{name, slots, description}));
+  TRY(Audited(*ctx).SetPool(Pool{name, slots, description}));
   ctx->WakeScheduler();
   fmt::print("pool {} has {} slots\n", name, slots);
   return kExitOk;
@@ -107,7 +121,7 @@ Result<int> PoolSet(CliState& state, const std::string& name, int slots,
 
 Result<int> PoolDelete(CliState& state, const std::string& name) {
   auto ctx = TRY(state.Open(false));
-  TRY(ctx->store->DeletePool(name));
+  TRY(Audited(*ctx).DeletePool(name));
   fmt::print("pool {} deleted\n", name);
   return kExitOk;
 }
@@ -128,7 +142,7 @@ void AddAdminCommands(CLI::App& app, CliState& state) {
     state.Run([&] { return DbMigrate(state, false); });
   });
   static std::string before;
-  static bool dry_run = false;
+  static bool dry_run = false, clean_audit = false;
   static int batch_size = 500;
   auto* clean = db->add_subcommand(
       "clean",
@@ -138,9 +152,12 @@ void AddAdminCommands(CLI::App& app, CliState& state) {
       ->required();
   clean->add_flag("--dry-run", dry_run, "Only list what would be removed");
   clean->add_option("--batch-size", batch_size, "Runs deleted per transaction (default 500)");
+  clean->add_flag("--audit", clean_audit,
+                  "Also remove audit events recorded before --before (kept otherwise)");
   AddOutputOption(clean, state);
-  clean->callback(
-      [&state] { state.Run([&] { return DbClean(state, before, dry_run, batch_size); }); });
+  clean->callback([&state] {
+    state.Run([&] { return DbClean(state, before, dry_run, batch_size, clean_audit); });
+  });
 
   auto* vars = app.add_subcommand("variables", "Get, set, list and delete variables");
   vars->require_subcommand(1);

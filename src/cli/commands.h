@@ -7,6 +7,7 @@
 
 #include "base/status.h"
 #include "cli/context.h"
+#include "engine/audited_actions.h"
 
 namespace weir {
 
@@ -45,6 +46,11 @@ void AddLakeCommands(CLI::App& app, CliState& state);    // lake ls|show|schema|
 void AddQueryCommand(CLI::App& app, CliState& state);    // query "SQL"
 void AddWebCommands(CLI::App& app, CliState& state);     // webserver
 void AddUsersCommands(CLI::App& app, CliState& state);   // users, their roles and API tokens
+void AddAuditCommands(CLI::App& app, CliState& state);   // audit list
+
+// The command's changes, recorded in the audit log as the operating-system user's on this
+// host (source "cli"); audit_cmd.cc.
+AuditedActions Audited(CliContext& ctx);
 
 // The whole command line. Returns the process exit code.
 int RunCli(int argc, char** argv);

@@ -35,6 +35,7 @@ struct Config {
   Duration heartbeat_interval = std::chrono::seconds{5};
   std::string keep_work_folders = "failed";  // keep_work_folders: failed, always or never
   std::optional<Duration> retention;         // retention: finished runs older go; unset: kept
+  std::optional<Duration> audit_retention;   // audit_retention: older audit events go; unset: kept
 
   // Where each setting's value came from, in the order of Settings() (cli/settings.h):
   // "default", "<weir.yaml>:<line>" or the environment variable's name.

@@ -5,6 +5,7 @@
 
 #include "base/strings.h"
 #include "cli/examples.h"
+#include "engine/run_lookup.h"
 #include "engine/watcher.h"
 #include "env/files.h"
 #include "ops/registry.h"
@@ -25,6 +26,36 @@ Result<const LoadedDag*> CliContext::FindDag(const std::string& dag_id) const {
   for (const auto& [id, d] : registry->dags()) ids.push_back(id);
   return Err(ErrorCode::kNotFound, "no DAG '{}' in {}{}; `weir dags list` shows the DAGs", dag_id,
              config.dags_folder, DidYouMean(dag_id, ids));
+}
+
+Result<const LoadedDag*> CliContext::FindDagToTest(const std::string& dag_id) const {
+  const LoadedDag* dag = TRY(FindDag(dag_id));
+  if (!dag->import_error.empty()) {
+    return Err(ErrorCode::kFailedPrecondition,
+               "DAG '{}' does not load: {}\n(a test runs the file as it is now; the scheduler "
+               "keeps running its last good version, version {}, until the file is fixed)",
+               dag_id, dag->import_error, dag->version_number);
+  }
+  return dag;
+}
+
+Result<DagRun> CliContext::FindRun(const std::string& dag_id, const std::string& run) const {
+  auto row = store->GetDag(dag_id);
+  if (!row && row.error().code == ErrorCode::kNotFound) {
+    std::vector<std::string> ids;
+    for (const auto& d : TRY(store->ListDags())) ids.push_back(d.dag_id);
+    return Err(ErrorCode::kNotFound, "no DAG '{}'{}; `weir dags list` shows the DAGs", dag_id,
+               DidYouMean(dag_id, ids));
+  }
+  if (!row) return std::unexpected(row.error());
+  const date::time_zone* zone = nullptr;
+  if (auto z = FindZone(row->timezone.empty() ? "UTC" : row->timezone)) zone = *z;
+  return LookUpRun(*store, dag_id, run, zone);
+}
+
+Result<TaskInstance> CliContext::FindTaskInstance(const DagRun& run,
+                                                  const std::string& task_id) const {
+  return LookUpTaskInstance(*store, run, task_id);
 }
 
 void CliContext::WakeScheduler() const { weir::WakeScheduler(config.wake_file()); }

@@ -71,6 +71,7 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
   options.lease = &lease;
   options.keep_work_folders = ctx->config.keep_work_folders;
   options.retention = ctx->config.retention;
+  options.audit_retention = ctx->config.audit_retention;
   SchedulerHealth health;
   options.health = &health;
   Scheduler scheduler(*ctx->store, executor, queue, ctx->clock, *ctx->registry, options);

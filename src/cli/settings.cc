@@ -210,7 +210,8 @@ const std::array kSettings = std::to_array<Setting>({
      [](const Config& c) -> std::string { return c.keep_work_folders; }},
     {"retention", "", "",
      "A duration (`90d`, `720h`): the scheduler removes, hourly, the finished runs that ended "
-     "longer ago, as `weir db clean` does. Unset: everything is kept.",
+     "longer ago, as `weir db clean` does. Unset: everything is kept. The audit log is not "
+     "affected.",
      "Remove finished runs (with their task instances, tries, XCom, logs and work folders) "
      "once\nthey ended this long ago; the scheduler checks hourly. Unset: keep everything (see\n"
      "`weir db clean` to do it by hand). For example: 90d",
@@ -224,6 +225,22 @@ const std::array kSettings = std::to_array<Setting>({
      },
      [](const Config& c) -> std::string {
        return c.retention ? FormatDuration(*c.retention) : std::string();
+     }},
+    {"audit_retention", "", "",
+     "A duration (`365d`): the scheduler removes, hourly, the audit events recorded longer ago, "
+     "as `weir db clean --audit` does. Unset: the audit log is kept for ever.",
+     "Remove audit events (who triggered, cleared, marked or changed what) recorded this long\n"
+     "ago; checked with retention. Unset: the audit log is kept for ever. For example: 365d",
+     [](Config& c, const std::string& v) -> Status {
+       Duration d = TRY(ParseDuration(v));
+       if (d <= Duration::zero()) {
+         return Err(ErrorCode::kInvalidArgument, "audit_retention must be longer than 0");
+       }
+       c.audit_retention = d;
+       return {};
+     },
+     [](const Config& c) -> std::string {
+       return c.audit_retention ? FormatDuration(*c.audit_retention) : std::string();
      }},
 });
 

@@ -1,4 +1,4 @@
-// `weir tasks list|clear|logs|state|mark`.
+// `weir tasks list|clear|logs|state|mark|failed-deps`.
 #include <unistd.h>
 
 #include <fstream>
@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "engine/actions.h"
 #include "engine/attempts.h"
+#include "engine/waits.h"
 
 namespace weir {
 
@@ -34,7 +35,7 @@ Result<std::vector<DagRun>> SelectRuns(CliContext& ctx, const DagSpec& spec,
                                        const std::string& run_id, const std::string& start,
                                        const std::string& end) {
   if (!run_id.empty()) {
-    return std::vector<DagRun>{TRY(ctx.store->GetRun(spec.dag_id, run_id))};
+    return std::vector<DagRun>{TRY(ctx.FindRun(spec.dag_id, run_id))};
   }
   if (start.empty() && end.empty()) {
     return Err(ErrorCode::kInvalidArgument,
@@ -91,7 +92,7 @@ Result<int> Clear(CliState& state, const ClearArgs& a) {
   for (const auto& run : runs) {
     auto before = TRY(ctx->store->ListTaskInstances(a.dag_id, run.run_id));
     ClearRequest req{run.run_id, task_ids, a.downstream, a.only_failed};
-    for (const auto& ti : TRY(ClearTasks(*ctx->store, *dag->spec, req))) {
+    for (const auto& ti : TRY(Audited(*ctx).Clear(*dag->spec, req))) {
       std::string was;
       for (const auto& b : before) {
         if (b.task_id == ti.task_id) was = std::string(TaskStateName(b.state));
@@ -112,8 +113,10 @@ Result<int> Mark(CliState& state, const ClearArgs& a, const std::string& task_id
   if (!target) {
     return Err(ErrorCode::kInvalidArgument, "--state must be success, failed or skipped");
   }
-  ClearRequest req{a.run_id, {task_id}, a.downstream, false};
-  auto marked = TRY(MarkTasks(*ctx->store, *dag->spec, req, *target, ctx->clock));
+  DagRun run = TRY(ctx->FindRun(a.dag_id, a.run_id));
+  TRY(ctx->FindTaskInstance(run, task_id));
+  ClearRequest req{run.run_id, {task_id}, a.downstream, false};
+  auto marked = TRY(Audited(*ctx).Mark(*dag->spec, req, *target));
   ctx->WakeScheduler();
   for (const auto& ti : marked) fmt::print("{} {} -> {}\n", ti.run_id, ti.task_id, a.state);
   return kExitOk;
@@ -122,7 +125,8 @@ Result<int> Mark(CliState& state, const ClearArgs& a, const std::string& task_id
 Result<int> State(CliState& state, const std::string& dag_id, const std::string& task_id,
                   const std::string& run_id) {
   auto ctx = TRY(state.Open(false));
-  TaskInstance ti = TRY(ctx->store->GetTaskInstance(dag_id, run_id, task_id));
+  DagRun run = TRY(ctx->FindRun(dag_id, run_id));
+  TaskInstance ti = TRY(ctx->FindTaskInstance(run, task_id));
   if (state.format() == OutputFormat::kJson) {
     fmt::print("{}\n", Json({{"dag_id", ti.dag_id},
                              {"run_id", ti.run_id},
@@ -138,12 +142,64 @@ Result<int> State(CliState& state, const std::string& dag_id, const std::string&
   return kExitOk;
 }
 
+// Airflow's `tasks failed-deps`: what keeps the task instance from running, as the scheduler
+// decides it now (engine/waits.h); "all met" when nothing does.
+Result<int> FailedDeps(CliState& state, const std::string& dag_id, const std::string& task_id,
+                       const std::string& run_text) {
+  auto ctx = TRY(state.Open());
+  TRY(ctx->FindDag(dag_id));
+  const DagRun run = TRY(ctx->FindRun(dag_id, run_text));
+  const std::string& run_id = run.run_id;
+  TaskInstance ti = TRY(ctx->FindTaskInstance(run, task_id));
+  RunWaits waits = TRY(ExplainWaits(*ctx->store, ctx->registry->dags(), dag_id, run_id,
+                                    WaitQuery{ctx->clock.Now(), ctx->config.parallelism}));
+  WaitExplanation wait;
+  for (const auto& t : waits.tasks) {
+    if (t.ti.task_id == task_id) {
+      ti = t.ti;
+      wait = t.wait;
+    }
+  }
+  if (state.format() == OutputFormat::kJson) {
+    Json j = WaitExplanationJson(wait);
+    j["dag_id"] = dag_id;
+    j["run_id"] = run_id;
+    j["task_id"] = task_id;
+    j["state"] = TaskStateName(ti.state);
+    fmt::print("{}\n", ctx->masker.Mask(j.dump(2)));
+    return kExitOk;
+  }
+  std::string out;
+  switch (wait.status) {
+    case WaitStatus::kWaiting:
+      out = "Task instance dependencies not met:\n";
+      for (const auto& r : wait.reasons) {
+        out += fmt::format("{}: {}\n", WaitCodeTitle(r.code), r.text);
+      }
+      break;
+    case WaitStatus::kReady:
+    case WaitStatus::kStarting:
+      out = fmt::format("Task instance dependencies are all met.\n{}\n", wait.Summary());
+      break;
+    case WaitStatus::kRunning:
+      out = "Task instance is running: it waits for nothing.\n";
+      break;
+    case WaitStatus::kFinished:
+      out = fmt::format("Task instance is {}: it runs again only when it is cleared.\n",
+                        TaskStateName(ti.state));
+      break;
+  }
+  fmt::print("{}", ctx->masker.Mask(out));
+  return kExitOk;
+}
+
 Result<int> Logs(CliState& state, const std::string& dag_id, const std::string& task_id,
-                 const std::string& run_id, int try_number, bool follow) {
+                 const std::string& run_text, int try_number, bool follow) {
   auto ctx = TRY(state.Open(false));
+  const std::string run_id = TRY(ctx->FindRun(dag_id, run_text)).run_id;
   auto tries = TRY(ctx->store->ListTries(dag_id, run_id, task_id));
   if (tries.empty()) {
-    TRY(ctx->store->GetTaskInstance(dag_id, run_id, task_id));
+    TRY(ctx->FindTaskInstance(TRY(ctx->store->GetRun(dag_id, run_id)), task_id));
     return Err(ErrorCode::kNotFound, "task {} of run {} has not run yet: no log", task_id, run_id);
   }
   const TaskTry* chosen = &tries.back();
@@ -204,7 +260,7 @@ void AddTasksCommands(CLI::App& tasks, CliState& state) {
   auto* c = tasks.add_subcommand("clear", "Clear task instances so that they run again");
   c->add_option("dag_id", clear.dag_id, "The DAG")->required();
   c->add_option("-t,--task-regex", clear.task_regex, "Only tasks whose id matches (default all)");
-  c->add_option("-r,--run-id", clear.run_id, "Only this run");
+  c->add_option("-r,--run-id", clear.run_id, "Only this run (its run id or logical date)");
   c->add_option("-s,--start-date", clear.start, "Runs with a logical date from this one");
   c->add_option("-e,--end-date", clear.end, "Runs with a logical date up to this one");
   c->add_flag("-d,--downstream", clear.downstream, "Also clear tasks downstream of the matches");
@@ -216,7 +272,7 @@ void AddTasksCommands(CLI::App& tasks, CliState& state) {
   auto* mark = tasks.add_subcommand("mark", "Mark a task instance success, failed or skipped");
   mark->add_option("dag_id", clear.dag_id, "The DAG")->required();
   mark->add_option("task_id", task_id, "The task")->required();
-  mark->add_option("run_id", clear.run_id, "The run")->required();
+  mark->add_option("run_id", clear.run_id, "The run: its run id or logical date")->required();
   mark->add_option("--state", clear.state, "success, failed or skipped")->required();
   mark->add_flag("-d,--downstream", clear.downstream, "Also mark tasks downstream");
   mark->callback([&state] { state.Run([&] { return Mark(state, clear, task_id); }); });
@@ -224,14 +280,23 @@ void AddTasksCommands(CLI::App& tasks, CliState& state) {
   auto* st = tasks.add_subcommand("state", "Print the state of a task instance");
   st->add_option("dag_id", dag_id, "The DAG")->required();
   st->add_option("task_id", task_id, "The task")->required();
-  st->add_option("run_id", run_id, "The run")->required();
+  st->add_option("run_id", run_id, "The run: its run id or logical date")->required();
   AddOutputOption(st, state);
   st->callback([&state] { state.Run([&] { return State(state, dag_id, task_id, run_id); }); });
+
+  auto* deps = tasks.add_subcommand(
+      "failed-deps", "Print what keeps a task instance from running (its unmet dependencies)");
+  deps->add_option("dag_id", dag_id, "The DAG")->required();
+  deps->add_option("task_id", task_id, "The task")->required();
+  deps->add_option("run_id", run_id, "The run: its run id or logical date")->required();
+  AddOutputOption(deps, state);
+  deps->callback(
+      [&state] { state.Run([&] { return FailedDeps(state, dag_id, task_id, run_id); }); });
 
   auto* logs = tasks.add_subcommand("logs", "Print the log of a task instance's try");
   logs->add_option("dag_id", dag_id, "The DAG")->required();
   logs->add_option("task_id", task_id, "The task")->required();
-  logs->add_option("run_id", run_id, "The run")->required();
+  logs->add_option("run_id", run_id, "The run: its run id or logical date")->required();
   logs->add_option("--try", try_number, "Try number (default: the latest)");
   logs->add_flag("-f,--follow", follow, "Keep printing while the try runs");
   logs->callback([&state] {

@@ -106,7 +106,9 @@ Result<int> Create(CliState& state, const std::string& username, const std::stri
                username, username);
   }
   std::string password = TRY(ReadNewPassword(password_stdin, username));
-  User user = TRY(AddUser(*ctx->store, username, role, password));
+  AuditEvent event = Audited(*ctx).Event(audit::kUserCreate);
+  event.details = {{"username", username}, {"role", RoleName(role)}};
+  User user = TRY(AddUser(*ctx->store, username, role, password, &event));
   fmt::print("user {} created with role {}\n", user.username, user.role);
   return kExitOk;
 }
@@ -144,7 +146,9 @@ Result<int> Delete(CliState& state, const std::string& username, bool yes) {
       return kExitOk;
     }
   }
-  TRY(ctx->store->DeleteUser(username));
+  AuditEvent event = Audited(*ctx).Event(audit::kUserDelete);
+  event.details = {{"username", user.username}, {"role", user.role}};
+  TRY(Audited(*ctx).Record(event, [&] { return ctx->store->DeleteUser(username); }));
   fmt::print("user {} deleted, with its API tokens and sessions\n", username);
   return kExitOk;
 }
@@ -153,7 +157,9 @@ Result<int> ResetUserPassword(CliState& state, const std::string& username, bool
   auto ctx = TRY(state.Open(false));
   TRY(ctx->store->GetUser(username));  // before asking for a password
   std::string password = TRY(ReadNewPassword(password_stdin, username));
-  TRY(ResetPassword(*ctx->store, username, password));
+  AuditEvent event = Audited(*ctx).Event(audit::kUserPassword);
+  event.details = {{"username", username}};
+  TRY(ResetPassword(*ctx->store, username, password, &event));
   fmt::print("password of {} reset; failed logins cleared and its browser sessions ended\n",
              username);
   return kExitOk;
@@ -175,7 +181,14 @@ Result<int> MakeToken(CliState& state, const std::string& username, const std::s
     expires_at = now + *ttl;
   }
   Authenticator auth(*ctx->store);
-  CreatedToken created = TRY(auth.CreateToken(username, name, expires_at, now));
+  CreatedToken created;
+  AuditEvent event = Audited(*ctx).Event(audit::kTokenCreate);
+  // The token's name and expiry, never the token.
+  event.details = {{"username", username}, {"name", name}, {"expires_at", OptionalIso(expires_at)}};
+  TRY(Audited(*ctx).Record(event, [&]() -> Status {
+    created = TRY(auth.CreateToken(username, name, expires_at, now));
+    return {};
+  }));
   if (state.format() == OutputFormat::kJson) {
     fmt::print("{}\n", Json{{"username", username},
                             {"name", name},
@@ -215,7 +228,9 @@ Result<int> ListTokens(CliState& state, const std::string& username) {
 
 Result<int> Revoke(CliState& state, const std::string& username, const std::string& name) {
   auto ctx = TRY(state.Open(false));
-  TRY(RevokeToken(*ctx->store, username, name));
+  AuditEvent event = Audited(*ctx).Event(audit::kTokenRevoke);
+  event.details = {{"username", username}, {"name", name}};
+  TRY(Audited(*ctx).Record(event, [&] { return RevokeToken(*ctx->store, username, name); }));
   fmt::print("API token '{}' of {} revoked\n", name, username);
   return kExitOk;
 }

@@ -172,7 +172,7 @@ Result<BackfillResult> Backfill(MetadataStore& store, const LoadedDag& dag, cons
       if (it != existing.end()) {
         if (rerun_failed && it->second.state == RunState::kFailed) {
           ClearRequest clear{it->second.run_id, {}, false, true};
-          TRY(ClearTasks(store, spec, clear));
+          TRY(ClearTasks(store, spec, clear, clock));
         }
         result.existing.push_back(it->second);
         continue;
@@ -197,7 +197,7 @@ Result<BackfillResult> Backfill(MetadataStore& store, const LoadedDag& dag, cons
 }
 
 Result<std::vector<TaskInstance>> ClearTasks(MetadataStore& store, const DagSpec& spec,
-                                             const ClearRequest& request) {
+                                             const ClearRequest& request, const Clock& clock) {
   std::vector<TaskInstance> cleared;
   TRY(store.Transaction([&]() -> Status {
     DagRun run = TRY(store.GetRun(spec.dag_id, request.run_id));
@@ -216,6 +216,7 @@ Result<std::vector<TaskInstance>> ClearTasks(MetadataStore& store, const DagSpec
     }
     if (!cleared.empty() && run.state != RunState::kQueued && run.state != RunState::kRunning) {
       run.state = RunState::kQueued;
+      run.queued_at = clock.Now();  // queued again: the UI shows since when it waits
       run.start_date.reset();
       run.end_date.reset();
       TRY(store.UpdateRun(run));

@@ -61,10 +61,10 @@ struct ClearRequest {
 };
 
 // Clears task instances so they run again: state none, tries allowed again (max_tries =
-// try_number + retries + 1), and the run back to queued. Running attempts are killed.
-// Returns the cleared task instances.
+// try_number + retries + 1), and a finished run back to queued, queued now. Running attempts
+// are killed. Returns the cleared task instances.
 Result<std::vector<TaskInstance>> ClearTasks(MetadataStore& store, const DagSpec& spec,
-                                             const ClearRequest& request);
+                                             const ClearRequest& request, const Clock& clock);
 
 // Marks task instances success or failed (with downstream when asked); running attempts
 // are killed.

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <thread>
@@ -16,6 +18,14 @@ namespace {
 
 constexpr int kMaxRounds = 50;
 constexpr auto kRoundPause = std::chrono::milliseconds(20);
+// Rounds spent looking again only because some process showed no environment (200 ms).
+constexpr int kMaxUnsureRounds = 10;
+
+// A user process whose environment shows empty may be a try's child between fork and exec
+// (`sleep 1000 &` right after the fork): its key cannot be read yet, so look again.
+bool MayBeExecing(const ProcessEntry& p) {
+  return p.pid > 2 && p.ppid != 2 && ProcessEnvironEmpty(p.pid);
+}
 
 // Whether p, a member of the process group lost.pid, is a process of that try: it started
 // no earlier than the group's leader and its environment names the same try.
@@ -39,6 +49,7 @@ std::vector<OrphanReport> KillLostTries(const std::vector<TaskTry>& lost) {
   }
   if (by_key.empty() && by_group.empty()) return reports;
   const int self = getpid();
+  int unsure_rounds = 0;
   for (int round = 0; round < kMaxRounds; ++round) {
     std::vector<ProcessEntry> processes = ListProcesses();
     // Groups whose recorded leader still runs (or awaits its reaping): the group is the
@@ -50,6 +61,7 @@ std::vector<OrphanReport> KillLostTries(const std::vector<TaskTry>& lost) {
         led.insert(it->second);
     }
     int found = 0;
+    int unsure = 0;
     for (const ProcessEntry& p : processes) {
       if (p.zombie || p.pid == self) continue;
       std::optional<size_t> index;
@@ -64,7 +76,11 @@ std::vector<OrphanReport> KillLostTries(const std::vector<TaskTry>& lost) {
           index = it->second;
         }
       }
-      if (!index || kill(p.pid, SIGKILL) != 0) continue;
+      if (!index) {
+        if (MayBeExecing(p)) ++unsure;
+        continue;
+      }
+      if (kill(p.pid, SIGKILL) != 0) continue;
       ++found;
       OrphanReport& r = reports[*index];
       ++r.killed;
@@ -72,7 +88,7 @@ std::vector<OrphanReport> KillLostTries(const std::vector<TaskTry>& lost) {
         r.main_killed = true;
       }
     }
-    if (found == 0) break;
+    if (found == 0 && (unsure == 0 || ++unsure_rounds > kMaxUnsureRounds)) break;
     std::this_thread::sleep_for(kRoundPause);
   }
   return reports;
@@ -105,6 +121,18 @@ std::string LostTryMessage(const TaskTry& t, const OrphanReport& r) {
       "attempt lost: weir stopped while it ran; {}, and {} process{} of it still running {} "
       "killed on restart",
       main, r.killed, r.killed == 1 ? "" : "es", r.killed == 1 ? "was" : "were");
+}
+
+Status RecordLostTry(MetadataStore& store, TaskTry t, const OrphanReport& report, Time now) {
+  t.state = TaskState::kFailed;
+  t.end_date = now;
+  t.error = LostTryMessage(t, report);
+  TRY(store.UpdateTry(t));
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(t.log_path).parent_path(), ec);
+  std::ofstream(t.log_path, std::ios::app)
+      << "\n[weir] " << FormatIso(now) << " " << t.error << "\n";
+  return {};
 }
 
 }  // namespace weir

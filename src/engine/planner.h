@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/time.h"
+#include "engine/wait_reasons.h"
 #include "model/dag.h"
 #include "store/records.h"
 
@@ -44,7 +45,11 @@ struct PlannerInput {
   // For depends_on_past: the state of the same task in the previous run, keyed by
   // "<dag_id>\x1f<run_id>\x1f<task_id>". A missing key means there is no previous run.
   std::map<std::string, TaskState> previous_states;
-  // Only plan this run (for `dags test`); create no runs.
+  // The previous run's id, with the same keys (for the reasons of WaitReport).
+  std::map<std::string, std::string> previous_run_ids;
+  // Only plan this run (for `dags test`); create no runs. That run ignores the DAG's
+  // max_active_runs, and its max_active_tasks counts only its own tasks: it waits on no other
+  // run. Pools and the executor still apply.
   std::optional<std::pair<std::string, std::string>> only_run;
 };
 
@@ -74,6 +79,19 @@ struct Decisions {
   }
 };
 
+// Why runs and task instances wait, as Plan() decided: filled on request by the same code
+// that decides, so an explanation can never disagree with the scheduler.
+struct WaitReport {
+  // Every queued run this step does not start (key: dag_id, run_id) with what blocks it; a run
+  // it starts has an entry with no reasons.
+  std::map<std::pair<std::string, std::string>, std::vector<WaitReason>> runs;
+  // Every task instance in state none, scheduled or up_for_retry with what blocks it (a task
+  // instance of a queued run that does not start: run_not_started, then the run's reasons);
+  // one this step queues has an entry with no reasons. Task instances the planner leaves
+  // alone (a task no longer in the DAG) have no entry.
+  std::map<TaskKey, std::vector<WaitReason>> tasks;
+};
+
 std::string PreviousStateKey(const std::string& dag_id, const std::string& run_id,
                              const std::string& task_id);
 
@@ -96,6 +114,7 @@ std::vector<std::string> TopologicalOrder(const DagSpec& spec);
 // Decides, from a snapshot, which runs to create, which runs start or finish, which task
 // instances become scheduled, skipped or upstream_failed, and which to start now within
 // executor, DAG (max_active_tasks) and pool limits, by priority. Pure and deterministic.
-Decisions Plan(const PlannerInput& input);
+// With `waits`, also says why each run and task instance that does not start waits.
+Decisions Plan(const PlannerInput& input, WaitReport* waits = nullptr);
 
 }  // namespace weir

@@ -305,6 +305,50 @@ TEST(Planner, OnlyRunPlansThatRunAndCreatesNothing) {
   EXPECT_EQ(d.queue[0].run_id, "mine");
 }
 
+TEST(Planner, OnlyRunIgnoresMaxActiveRunsAndOtherRunsTasks) {
+  World w(At("2021-02-01"));
+  auto spec = Dag("d", {Task("a")});
+  spec->max_active_runs = 1;
+  spec->max_active_tasks = 1;
+  w.AddDag(spec);
+  w.AddRun("d", "other");
+  w.Ti("other", "a").state = TaskState::kRunning;  // fills both limits
+  w.AddRun("d", "test", RunState::kQueued);
+  WaitReport blocked;
+  Plan(w.in, &blocked);
+  const auto& run_waits = blocked.runs.at({"d", "test"});
+  ASSERT_EQ(run_waits.size(), 1u);
+  EXPECT_EQ(run_waits[0].text, "max_active_runs: 1 of 1 runs of DAG 'd' are running (other)");
+  w.in.only_run = std::make_pair(std::string("d"), std::string("test"));
+  WaitReport waits;
+  Decisions d = Plan(w.in, &waits);
+  ASSERT_EQ(d.update_runs.size(), 1u);
+  EXPECT_EQ(d.update_runs[0].state, RunState::kRunning);
+  ASSERT_EQ(d.queue.size(), 1u);
+  EXPECT_EQ(d.queue[0].run_id, "test");
+  EXPECT_TRUE(waits.runs.at({"d", "test"}).empty());  // started: nothing blocks it
+  EXPECT_TRUE(waits.tasks.at(TaskKey{"d", "test", "a"}).empty());
+}
+
+TEST(Planner, ATaskHeldByAFullPoolSaysWhoHoldsIt) {
+  World w(At("2021-02-01"));
+  auto spec = Dag("d", {Task("a"), Task("b")});
+  for (auto& t : spec->tasks) t.pool = "api";
+  w.AddDag(spec);
+  w.in.pool_slots["api"] = 1;
+  w.AddRun("d", "r1");
+  w.Ti("r1", "a").state = TaskState::kRunning;
+  WaitReport waits;
+  Decisions d = Plan(w.in, &waits);
+  EXPECT_TRUE(d.queue.empty());
+  const auto& b = waits.tasks.at(TaskKey{"d", "r1", "b"});
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].code, WaitCode::kPoolFull);
+  EXPECT_EQ(b[0].text,
+            "pool 'api' has 0 of 1 slots free and the task needs 1 (held by d.a of run r1 "
+            "(running))");
+}
+
 TEST(Planner, TasksAddedToTheDagJoinRunningRunsAndRemovedOnesAreRemoved) {
   World w(At("2021-02-01"));
   w.AddDag(Dag("g", {Task("a"), Task("old")}));

@@ -70,7 +70,17 @@ Result<CleanReport> CleanHistory(MetadataStore& store, const AttemptPaths& paths
       RemoveFolder(RunFolder(paths.work_folder, runs[i].dag_id, runs[i].run_id));
     }
   }
+  if (options.audit_events) {
+    AuditFilter older;
+    older.before = options.before;
+    report.audit_events = options.dry_run ? TRY(store.CountAuditEvents(older))
+                                          : TRY(CleanAuditLog(store, options.before));
+  }
   return report;
+}
+
+Result<int> CleanAuditLog(MetadataStore& store, Time before) {
+  return store.DeleteAuditEventsBefore(before);
 }
 
 void RemoveRunWorkFolder(const AttemptPaths& paths, const DagRun& run, const std::string& keep) {

@@ -16,10 +16,14 @@ struct CleanOptions {
   Time before{};         // runs that ended (never started: were queued) before this go
   int batch_size = 500;  // runs deleted per transaction: other writers wait one batch at most
   bool dry_run = false;  // only report what would go
+  // Also audit events recorded before `before` (`weir db clean --audit`): the audit log has
+  // its own rule, so removing runs keeps it unless asked.
+  bool audit_events = false;
 };
 
 struct CleanReport {
   std::vector<std::pair<std::string, std::string>> runs;  // (dag_id, run_id), oldest first
+  int64_t audit_events = 0;  // removed (or, in a dry run, that would be)
 };
 
 // Removes what `options` selects. Never an active run (queued or running), nor the newest
@@ -32,6 +36,10 @@ Result<CleanReport> CleanHistory(MetadataStore& store, const AttemptPaths& paths
 // Removes the work folder of a finished run, work/<dag_id>/<run_id>, unless `keep` says to
 // keep it: "never" removes always, "failed" (the default) keeps failed runs' folders,
 // "always" keeps every folder.
+// Removes the audit events recorded before `before` (the `audit_retention` setting); returns
+// how many.
+Result<int> CleanAuditLog(MetadataStore& store, Time before);
+
 void RemoveRunWorkFolder(const AttemptPaths& paths, const DagRun& run, const std::string& keep);
 
 }  // namespace weir

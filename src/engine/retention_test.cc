@@ -128,6 +128,42 @@ TEST_F(RetentionTest, TheSchedulerAppliesTheRetentionSetting) {
   EXPECT_FALSE(fs::exists(paths_.logs_folder + "/d/old"));
 }
 
+TEST_F(RetentionTest, TheSchedulerAppliesAuditRetentionAndRetentionLeavesTheAuditLog) {
+  AddRun("old", RunState::kSuccess, std::chrono::hours(48));
+  for (int days : {40, 2}) {
+    AuditEvent e;
+    e.action = "pause";
+    e.when = clock_.Now() - std::chrono::hours(24 * days);
+    ASSERT_TRUE(store_->AddAuditEvent(e).has_value());
+  }
+  DagRegistry registry(*store_, clock_, paths_.dags_folder, OperatorSchemas());
+  ASSERT_TRUE(registry.Reload().has_value());
+  EventQueue queue;
+  LocalExecutor executor(2, queue.AttemptPoster());
+  SchedulerOptions options;
+  options.paths = paths_;
+  options.watch_dags = false;
+  options.heartbeat_interval = std::chrono::milliseconds(20);
+  options.retention = std::chrono::hours(24);  // older than every event: they stay for it
+  options.audit_retention = std::chrono::hours(24 * 30);
+  Scheduler scheduler(*store_, executor, queue, clock_, registry, options);
+  std::future<Status> ran = std::async(std::launch::async, [&] { return scheduler.Run(); });
+  auto reader = SqliteStore::Open(dir_.Join("weir.db")).value();
+  bool cleaned = false;
+  for (int i = 0; i < 500 && !cleaned; ++i) {
+    cleaned =
+        reader->ListRuns(RunFilter{}).value().empty() && reader->CountAuditEvents({}).value() == 1;
+    if (!cleaned) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  scheduler.Stop();
+  EXPECT_TRUE(ran.get().has_value());
+  executor.Shutdown();
+  ASSERT_TRUE(cleaned);
+  // The 2-day-old event stays: runs' retention does not touch the audit log.
+  EXPECT_GT(reader->ListAuditEvents({}).value().at(0).when,
+            clock_.Now() - std::chrono::hours(24 * 30));
+}
+
 TEST_F(RetentionTest, WorkFoldersAreKeptAsConfigured) {
   AddRun("ok", RunState::kSuccess, std::chrono::hours(1));
   AddRun("bad", RunState::kFailed, std::chrono::hours(1));
@@ -142,6 +178,31 @@ TEST_F(RetentionTest, WorkFoldersAreKeptAsConfigured) {
   RemoveRunWorkFolder(paths_, bad, "never");
   EXPECT_FALSE(fs::exists(paths_.work_folder + "/d/bad"));
   EXPECT_TRUE(fs::exists(paths_.logs_folder + "/d/bad")) << "logs are not work folders";
+}
+
+TEST_F(RetentionTest, AuditEventsHaveTheirOwnRuleAndGoOnlyWhenAsked) {
+  using std::chrono::hours;
+  for (int days : {30, 10, 1}) {
+    AuditEvent e;
+    e.action = "pause";
+    e.when = clock_.Now() - hours(24 * days);
+    ASSERT_TRUE(store_->AddAuditEvent(e).has_value());
+  }
+  CleanOptions runs_only;
+  runs_only.before = clock_.Now() - hours(24 * 5);
+  EXPECT_EQ(CleanHistory(*store_, paths_, runs_only).value().audit_events, 0);
+  EXPECT_EQ(store_->CountAuditEvents({}).value(), 3);
+
+  CleanOptions dry = runs_only;
+  dry.audit_events = true;
+  dry.dry_run = true;
+  EXPECT_EQ(CleanHistory(*store_, paths_, dry).value().audit_events, 2);
+  EXPECT_EQ(store_->CountAuditEvents({}).value(), 3);
+
+  CleanOptions with_audit = runs_only;
+  with_audit.audit_events = true;
+  EXPECT_EQ(CleanHistory(*store_, paths_, with_audit).value().audit_events, 2);
+  EXPECT_EQ(store_->CountAuditEvents({}).value(), 1);
 }
 
 }  // namespace

@@ -18,6 +18,14 @@
 
 namespace weir {
 
+// A scheduler is alive while its job has not ended and its last heartbeat is at most this old
+// (it beats every heartbeat_interval, 5 s by default): GET /health and the explanation of
+// waits (waits.h) go by it.
+inline constexpr Duration kSchedulerAliveWithin = std::chrono::seconds(30);
+inline bool SchedulerIsAlive(const SchedulerJob& job, Time now) {
+  return !job.ended_at && now - job.heartbeat_at <= kSchedulerAliveWithin;
+}
+
 // What the scheduler's loop tells other threads of its process about itself (the API's
 // /health in `weir standalone`). Thread-safe.
 class SchedulerHealth {
@@ -44,11 +52,13 @@ struct SchedulerOptions {
   // GET /api/v1/health can tell whether a scheduler is alive. Off for `weir dags test`.
   bool record_job = true;
   bool watch_dags = true;  // reload the DAGs folder when it changes
-  // Fail and retry the attempts a previous scheduler left running. Only the process that
-  // holds the scheduler lock may do this.
+  // Fail and retry the attempts a previous scheduler left running, and end the test runs
+  // whose `weir dags test` is gone (test_runs.h), at start and then at every heartbeat.
+  // Only the process that holds the scheduler lock may do this.
   bool recover_orphans = true;
-  // The scheduler lease, renewed with every heartbeat (a lost lease ends Run() with an
-  // error); nullptr: none (`weir dags test`). Acquired by the caller before Run().
+  // The scheduler lease (or, for `weir dags test`, the lease on its test run: test_runs.h),
+  // renewed with every heartbeat (a lost lease ends Run() with an error); nullptr: none.
+  // Acquired by the caller before Run().
   LeaseKeeper* lease = nullptr;
   // Told when the store stops accepting writes and when it takes them again; may be null.
   SchedulerHealth* health = nullptr;
@@ -61,6 +71,9 @@ struct SchedulerOptions {
   // Finished runs that ended longer ago than this are removed (retention.h), checked at the
   // first heartbeat and then hourly; nullopt: never.
   std::optional<Duration> retention;
+  // Audit events recorded longer ago than this are removed, checked with `retention`;
+  // nullopt: kept for ever (removing runs never removes their audit events).
+  std::optional<Duration> audit_retention;
   // Plan only this run and return from Run() when it has finished (`weir dags test`).
   std::optional<std::pair<std::string, std::string>> only_run;
 };
@@ -69,6 +82,9 @@ struct SchedulerOptions {
 struct SchedulerObserver {
   std::function<void(const TaskInstance&)> on_task;
   std::function<void(const DagRun&)> on_run;
+  // Why each queued run and each task instance that did not start waits (planner.h
+  // WaitReport): after every plan, and again at every heartbeat while it lasts.
+  std::function<void(const WaitReport&)> on_waits;
 };
 
 // The scheduler: one thread owns its state. It sleeps until an event arrives (an attempt
@@ -117,6 +133,7 @@ class Scheduler {
   Status HandleEvents(bool& stop);
   void NotifyTask(const TaskInstance& ti);
   void NotifyRun(const DagRun& run);
+  void NotifyWaits();
   bool OnlyRunFinished();
 
   MetadataStore& store_;
@@ -130,6 +147,7 @@ class Scheduler {
   std::map<std::string, std::optional<DataInterval>> last_scheduled_;
   bool last_scheduled_loaded_ = false;
   std::optional<RunState> only_run_state_;
+  WaitReport waits_;  // of the latest plan, when on_waits listens
   Time next_heartbeat_{};
   Time next_retention_{};
   std::optional<int64_t> job_id_;        // this scheduler's scheduler_job row, with record_job

@@ -297,7 +297,7 @@ tasks:
   DagRun run = RunOnce("clear");
   ASSERT_EQ(run.state, RunState::kSuccess);
   auto cleared = ClearTasks(*store_, *registry_->Find("clear")->spec,
-                            ClearRequest{run.run_id, {"a"}, true, false})
+                            ClearRequest{run.run_id, {"a"}, true, false}, clock_)
                      .value();
   EXPECT_EQ(cleared.size(), 2u);
   EXPECT_EQ(store_->GetRun("clear", run.run_id).value().state, RunState::kQueued);

@@ -37,12 +37,14 @@ std::optional<ProcessEntry> ReadProcessEntry(int pid) {
   size_t paren = stat.rfind(')');
   if (paren == std::string::npos) return std::nullopt;
   std::vector<std::string> fields = Split(Trim(std::string_view(stat).substr(paren + 1)), ' ');
-  // fields[0] is field 3 (state), fields[2] field 5 (pgrp), fields[19] field 22 (starttime).
+  // fields[0] is field 3 (state), fields[1] field 4 (ppid), fields[2] field 5 (pgrp),
+  // fields[19] field 22 (starttime).
   if (fields.size() < 20) return std::nullopt;
   ProcessEntry e;
   e.pid = pid;
   e.zombie = fields[0] == "Z" || fields[0] == "X";
   e.pgid = std::atoi(fields[2].c_str());
+  e.ppid = std::atoi(fields[1].c_str());
   e.start_ticks = std::strtoll(fields[19].c_str(), nullptr, 10);
   return e;
 }
@@ -74,6 +76,15 @@ std::optional<std::string> ProcessEnvValue(int pid, std::string_view name) {
     rest.remove_prefix(nul + 1);
   }
   return std::nullopt;
+}
+
+bool ProcessEnvironEmpty(int pid) {
+  int fd = open(("/proc/" + std::to_string(pid) + "/environ").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char c;
+  ssize_t n = read(fd, &c, 1);
+  close(fd);
+  return n == 0;
 }
 
 }  // namespace weir

@@ -13,8 +13,9 @@ namespace weir {
 
 // Everything weir remembers: DAGs and their versions, runs, task instances, one row per try,
 // XCom, import errors, variables and pools, the lake catalog, users with their API tokens and
-// web sessions, and the scheduler processes' heartbeats. One interface, one implementation per
-// database (sqlite/ now, postgres/ next); every implementation passes the same test suite.
+// web sessions, the scheduler processes' heartbeats and the audit log. One interface, one
+// implementation per database (sqlite/ now, postgres/ next); every implementation passes the same
+// test suite.
 //
 // An instance is used by one thread at a time; each thread or process opens its own.
 // Every method is atomic on its own; Transaction() groups several. Methods return
@@ -197,6 +198,17 @@ class MetadataStore {
   virtual Result<int> DeleteSessionsOfUser(int64_t user_id) = 0;
   // Deletes sessions with expires_at <= now; returns how many.
   virtual Result<int> DeleteExpiredSessions(Time now) = 0;
+
+  // The audit log. AddAuditEvent returns the new id (when set to now when zero). Callers add
+  // an event inside the Transaction() of the change it records, so both or neither are kept.
+  // ListAuditEvents: newest first (by when, then id), one page of `filter`; CountAuditEvents:
+  // how many match, without limit and offset. DeleteAuditEventsBefore removes events with
+  // when < before and returns how many.
+  virtual Result<int64_t> AddAuditEvent(const AuditEvent& event) = 0;
+  virtual Result<AuditEvent> GetAuditEvent(int64_t id) = 0;  // kNotFound when missing
+  virtual Result<std::vector<AuditEvent>> ListAuditEvents(const AuditFilter& filter) = 0;
+  virtual Result<int64_t> CountAuditEvents(const AuditFilter& filter) = 0;
+  virtual Result<int> DeleteAuditEventsBefore(Time before) = 0;
 };
 
 }  // namespace weir

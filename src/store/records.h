@@ -152,8 +152,8 @@ struct LakeObject {
   std::optional<Time> replaced_at;
 };
 
-// A version of a dataset's schema: a new one is recorded whenever an object arrives whose
-// columns differ from the latest version.
+// A version of a dataset's schema: one of its distinct schemas, recorded when an object
+// arrives whose columns are none of the earlier versions' (lake/catalog.h).
 struct DatasetSchema {
   std::string dataset;
   int version = 0;
@@ -237,6 +237,44 @@ struct SchedulerLease {
   Time acquired_at{};
   Time heartbeat_at{};
   Time expires_at{};  // free for others from this moment unless renewed
+};
+
+// Who asked for a change and from where, as the audit log records it.
+struct Actor {
+  std::string username;  // the weir user (ui, api) or the operating-system user (cli)
+  std::string source;    // "ui" (a browser session), "api" (a bearer token) or "cli"
+  std::string origin;    // the client's IP address (ui, api) or the host name (cli)
+};
+
+// One entry of the audit log: a change someone asked for (Airflow's event log). `details`
+// says what changed (arguments, the affected ids) and never holds a secret: no variable
+// value, password or token.
+struct AuditEvent {
+  int64_t id = 0;  // set by the store
+  Time when{};     // set by the store when zero
+  std::string username;
+  std::string source;
+  std::string origin;
+  std::string action;  // one of the names in audit_actions.h
+  std::string dag_id;  // "" when the action is not about a DAG
+  std::string run_id;
+  std::string task_id;
+  Json details = Json::object();
+};
+
+// Which audit events to list: every set field must match; newest first.
+struct AuditFilter {
+  std::optional<std::string> dag_id;
+  std::optional<std::string> run_id;
+  std::optional<std::string> task_id;
+  std::optional<std::string> action;
+  std::optional<std::string> username;  // ignores case
+  std::optional<std::string> source;
+  std::optional<Time> after;                // inclusive
+  std::optional<Time> before;               // exclusive
+  std::vector<std::string> hidden_actions;  // events with these actions are left out
+  int limit = 0;                            // 0: no limit
+  int offset = 0;
 };
 
 struct RunFilter {

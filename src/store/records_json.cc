@@ -136,4 +136,18 @@ Json DatasetSummaryJson(const DatasetSummary& d) {
               {"warnings", d.warnings}};
 }
 
+Json AuditEventJson(const AuditEvent& e) {
+  auto id_or_null = [](const std::string& id) { return id.empty() ? Json() : Json(id); };
+  return Json{{"event_log_id", e.id},
+              {"when", FormatIso(e.when)},
+              {"event", e.action},
+              {"owner", e.username},
+              {"source", e.source},
+              {"origin", e.origin},
+              {"dag_id", id_or_null(e.dag_id)},
+              {"run_id", id_or_null(e.run_id)},
+              {"task_id", id_or_null(e.task_id)},
+              {"extra", e.details}};
+}
+
 }  // namespace weir

@@ -18,5 +18,9 @@ Json PoolJson(const Pool& p);
 Json LakeObjectJson(const LakeObject& o);
 Json DatasetSchemaJson(const DatasetSchema& s);
 Json DatasetSummaryJson(const DatasetSummary& d);
+// Airflow's event log shape: event_log_id, when, event (the action), owner (the username),
+// dag_id, run_id, task_id (null when not about one), extra (the details, an object), and
+// weir's source and origin.
+Json AuditEventJson(const AuditEvent& e);
 
 }  // namespace weir

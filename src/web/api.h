@@ -32,6 +32,8 @@ struct ApiConfig {
   // Log requests that may wait for more output (?wait=) at once: in all, and per user.
   int max_long_polls = 16;
   int max_long_polls_per_user = 4;
+  // The executor's slots (weir.yaml parallelism), for what a task waits for; 0: not considered.
+  int parallelism = 0;
   // The scheduler of this process (`weir standalone`), whose store errors /health reports at
   // once; nullptr in a process without one (/health then goes by the heartbeat alone).
   const SchedulerHealth* scheduler_health = nullptr;
@@ -52,6 +54,7 @@ struct ApiRequest {
   std::string origin;          // Origin
   std::string sec_fetch_site;  // Sec-Fetch-Site
   std::string host;            // Host
+  std::string remote_addr;     // the client's IP address (recorded in the audit log)
 };
 
 // A response: status and a JSON body, or plain text (logs).

@@ -1,11 +1,12 @@
 // The API's state changes. Each is one engine action (engine/actions.h), as the CLI does
-// them, followed by a wake-up of the scheduler.
+// them, recorded in the audit log with it (engine/audited_actions.h), followed by a wake-up
+// of the scheduler.
 #include <algorithm>
 
 #include "auth/role.h"
 #include "auth/users.h"
 #include "base/strings.h"
-#include "engine/actions.h"
+#include "engine/audited_actions.h"
 #include "engine/watcher.h"
 #include "store/records_json.h"
 #include "web/api_internal.h"
@@ -43,6 +44,9 @@ Result<std::string> StringField(const Json& body, const char* name, bool require
   return body[name].get<std::string>();
 }
 
+// The request's actions, recorded in the audit log as its user's.
+AuditedActions Audited(const ApiCtx& c) { return AuditedActions(c.store, c.clock, ActorOf(c)); }
+
 void Wake(const ApiCtx& c) {
   if (!c.config.wake_file.empty()) WakeScheduler(c.config.wake_file);
 }
@@ -53,7 +57,7 @@ Result<Json> PatchDag(ApiCtx& c, const std::string& dag_id) {
   if (!body.contains("is_paused") || !body["is_paused"].is_boolean()) {
     return Err(ErrorCode::kInvalidArgument, "send {{\"is_paused\": true|false}}");
   }
-  TRY(c.store.SetPaused(dag_id, body["is_paused"].get<bool>()));
+  TRY(Audited(c).SetPaused(dag_id, body["is_paused"].get<bool>()));
   Wake(c);
   return DagRowJson(TRY(c.store.GetDag(dag_id)));
 }
@@ -71,7 +75,7 @@ Result<Json> Trigger(ApiCtx& c, const std::string& dag_id) {
     req.logical_date = TRY_CONTEXT(ParseDateTime(when), "'logical_date'");
   }
   req.run_id = TRY(StringField(body, "dag_run_id", false));
-  DagRun run = TRY(TriggerRun(c.store, *dag, c.clock, req));
+  DagRun run = TRY(Audited(c).Trigger(*dag, req));
   Wake(c);
   return DagRunJson(run);
 }
@@ -83,7 +87,7 @@ Result<Json> PatchRun(ApiCtx& c, const std::string& dag_id, const std::string& r
   if (!parsed || (*parsed != RunState::kSuccess && *parsed != RunState::kFailed)) {
     return Err(ErrorCode::kInvalidArgument, "'state' must be success or failed, got '{}'", state);
   }
-  DagRun run = TRY(MarkRun(c.store, dag_id, run_id, *parsed, c.clock));
+  DagRun run = TRY(Audited(c).MarkRun(dag_id, run_id, *parsed));
   Wake(c);
   return DagRunJson(run);
 }
@@ -112,7 +116,7 @@ Result<Json> Clear(ApiCtx& c, const std::string& dag_id, const std::string& run_
   if (!task_id.empty() && dag->spec->FindTask(task_id) == nullptr) {
     return Err(ErrorCode::kNotFound, "DAG '{}' has no task '{}'", dag_id, task_id);
   }
-  auto cleared = TRY(ClearTasks(c.store, *dag->spec, TRY(ClearRequestOf(body, run_id, task_id))));
+  auto cleared = TRY(Audited(c).Clear(*dag->spec, TRY(ClearRequestOf(body, run_id, task_id))));
   Wake(c);
   return TaskInstancesJson(cleared);
 }
@@ -127,8 +131,8 @@ Result<Json> PatchTask(ApiCtx& c, const std::string& dag_id, const std::string& 
   if (!parsed || (*parsed != TaskState::kSuccess && *parsed != TaskState::kFailed)) {
     return Err(ErrorCode::kInvalidArgument, "'state' must be success or failed, got '{}'", state);
   }
-  auto marked = TRY(
-      MarkTasks(c.store, *dag->spec, TRY(ClearRequestOf(body, run_id, task_id)), *parsed, c.clock));
+  auto marked =
+      TRY(Audited(c).Mark(*dag->spec, TRY(ClearRequestOf(body, run_id, task_id)), *parsed));
   Wake(c);
   return TaskInstancesJson(marked);
 }
@@ -142,7 +146,7 @@ Result<Json> SetVariable(ApiCtx& c, const std::string& key_in_path) {
   v.is_secret = TRY(BoolField(body, "is_secret", false));
   if (v.key.empty()) return Err(ErrorCode::kInvalidArgument, "'key' must not be empty");
   if (v.is_secret) TRY(CheckSecretValue(v.value));
-  TRY(c.store.SetVariable(v));
+  TRY(Audited(c).SetVariable(v));
   return VariableJson(v);
 }
 
@@ -153,7 +157,7 @@ Result<Json> SetPool(ApiCtx& c, const std::string& name_in_path) {
   p.slots = static_cast<int>(TRY(IntField(body, "slots", 0, INT32_MAX, std::nullopt)));
   p.description = TRY(StringField(body, "description", false));
   if (p.name.empty()) return Err(ErrorCode::kInvalidArgument, "'name' must not be empty");
-  TRY(c.store.SetPool(p));
+  TRY(Audited(c).SetPool(p));
   Wake(c);  // more slots may let queued tasks start
   return PoolJson(TRY(c.store.GetPool(p.name)));
 }
@@ -172,7 +176,9 @@ Result<Json> CreateUser(ApiCtx& c) {
   std::string username = TRY(StringField(body, "username", true));
   Role role = TRY(ParseRole(TRY(StringField(body, "role", true))));
   std::string password = TRY(StringField(body, "password", true));
-  return UserJson(TRY(AddUser(c.store, username, role, password)));
+  AuditEvent event = Audited(c).Event(audit::kUserCreate);
+  event.details = {{"username", username}, {"role", RoleName(role)}};
+  return UserJson(TRY(AddUser(c.store, username, role, password, &event)));
 }
 
 Result<Json> PatchUser(ApiCtx& c, const std::string& username) {
@@ -181,11 +187,18 @@ Result<Json> PatchUser(ApiCtx& c, const std::string& username) {
   std::string role = TRY(StringField(body, "role", false));
   std::string password = TRY(StringField(body, "password", false));
   if (!role.empty()) {
+    AuditEvent event = Audited(c).Event(audit::kUserRole);
+    event.details = {{"username", user.username}, {"was", user.role}};
     user.role = std::string(RoleName(TRY(ParseRole(role))));
     user.updated_at = c.clock.Now();
-    TRY(c.store.UpdateUser(user));
+    event.details["role"] = user.role;
+    TRY(Audited(c).Record(event, [&] { return c.store.UpdateUser(user); }));
   }
-  if (!password.empty()) TRY(ResetPassword(c.store, username, password));
+  if (!password.empty()) {
+    AuditEvent event = Audited(c).Event(audit::kUserPassword);
+    event.details = {{"username", user.username}};
+    TRY(ResetPassword(c.store, username, password, &event));
+  }
   return UserJson(TRY(c.store.GetUser(username)));
 }
 
@@ -250,17 +263,19 @@ std::optional<Result<Json>> RouteWrite(ApiCtx& c, const std::vector<std::string>
     if (ToLower(s[1]) == ToLower(c.who->user.username)) {
       return Result<Json>(Err(ErrorCode::kFailedPrecondition, "you cannot delete yourself"));
     }
-    return Deleted(c.store.DeleteUser(s[1]), s[1]);
+    AuditEvent event = Audited(c).Event(audit::kUserDelete);
+    event.details = {{"username", s[1]}};
+    return Deleted(Audited(c).Record(event, [&] { return c.store.DeleteUser(s[1]); }), s[1]);
   }
   if (n == 1 && s[0] == "pools" && m == "POST") return SetPool(c, "");
   if (n == 2 && s[0] == "pools" && m == "PATCH") return SetPool(c, s[1]);
   if (n == 2 && s[0] == "pools" && m == "DELETE") {
-    return Deleted(c.store.DeletePool(s[1]), s[1]);
+    return Deleted(Audited(c).DeletePool(s[1]), s[1]);
   }
   if (n == 1 && s[0] == "variables" && m == "POST") return SetVariable(c, "");
   if (n == 2 && s[0] == "variables" && m == "PATCH") return SetVariable(c, s[1]);
   if (n == 2 && s[0] == "variables" && m == "DELETE") {
-    return Deleted(c.store.DeleteVariable(s[1]), s[1]);
+    return Deleted(Audited(c).DeleteVariable(s[1]), s[1]);
   }
   return std::nullopt;
 }

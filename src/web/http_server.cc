@@ -1,5 +1,6 @@
 #include "web/http_server.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -35,6 +36,23 @@ constexpr size_t kLingerBytes = 4 * 1024 * 1024;
 // How long a request thread waits for a client to take more of its answer.
 constexpr auto kStall = std::chrono::milliseconds(100);
 
+// The numeric address of an accepted client ("" for a family other than IPv4 and IPv6); an
+// IPv4 client of an IPv6 socket shows as IPv4.
+std::string PeerAddress(const sockaddr_storage& from) {
+  char text[INET6_ADDRSTRLEN] = "";
+  if (from.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&from)->sin_addr, text, sizeof text);
+  } else if (from.ss_family == AF_INET6) {
+    const in6_addr& a = reinterpret_cast<const sockaddr_in6*>(&from)->sin6_addr;
+    if (IN6_IS_ADDR_V4MAPPED(&a)) {
+      inet_ntop(AF_INET, &a.s6_addr[12], text, sizeof text);
+    } else {
+      inet_ntop(AF_INET6, &a, text, sizeof text);
+    }
+  }
+  return text;
+}
+
 void SetNonBlocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK); }
 
 }  // namespace
@@ -51,6 +69,7 @@ struct HttpServer::Conn {
   bool has_head = false;  // `head` is parsed; the body is being read
   size_t head_size = 0;
   bool peer_closed = false;
+  std::string peer;  // the client's address
   bool close_after = false;
   HttpRequest request;  // while handling
   Clock::time_point deadline{};
@@ -215,7 +234,10 @@ void HttpServer::WorkLoop() {
 
 void HttpServer::Accept() {
   for (;;) {
-    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    sockaddr_storage from{};
+    socklen_t from_len = sizeof from;
+    int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&from), &from_len,
+                     SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;  // EAGAIN, or a transient error: the next readiness tries again
     if (conns_.size() >= options_.max_connections) {
       close(fd);
@@ -227,6 +249,7 @@ void HttpServer::Accept() {
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
     auto conn = std::make_unique<Conn>();
     conn->fd = fd;
+    conn->peer = PeerAddress(from);
     conn->deadline = Clock::now() + options_.idle_timeout;
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLONESHOT;
@@ -330,6 +353,7 @@ void HttpServer::Advance(Conn& c) {
   c.in.erase(0, total);
   c.has_head = false;
   c.close_after = !c.request.head.keep_alive || c.peer_closed;
+  c.request.peer = c.peer;
   Dispatch(c);
 }
 

@@ -32,6 +32,7 @@ namespace weir {
 struct HttpRequest {
   HttpRequestHead head;
   std::string body;
+  std::string peer;  // the client's IP address ("127.0.0.1", "::1"), as the socket says
 };
 
 struct HttpResponse {

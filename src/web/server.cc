@@ -71,6 +71,7 @@ ApiRequest ToApiRequest(const HttpRequest& req) {
   out.origin = h.Header("origin");
   out.sec_fetch_site = h.Header("sec-fetch-site");
   out.host = h.Header("host");
+  out.remote_addr = req.peer;
   return out;
 }
 

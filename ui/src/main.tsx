@@ -6,6 +6,7 @@ import { Notices, Session } from './components';
 import { href, useRoute } from './router';
 import type { Me } from './types';
 import { AdminView } from './views/admin';
+import { AuditView } from './views/audit';
 import { DagView } from './views/dag';
 import { DagsView } from './views/dags';
 import { LakeView } from './views/lake';
@@ -55,6 +56,8 @@ function App() {
     }
   } else if (section === 'lake') {
     view = <LakeView dataset={p.slice(1).join('/')} params={route.params} />;
+  } else if (section === 'audit') {
+    view = <AuditView params={route.params} />;
   } else if (section === 'admin') {
     view = <AdminView page={p[1] || 'variables'} />;
   } else {
@@ -80,6 +83,9 @@ function App() {
           </a>
           <a href={href(['lake'])} class={section === 'lake' ? 'active' : ''}>
             Lake
+          </a>
+          <a href={href(['audit'])} class={section === 'audit' ? 'active' : ''}>
+            Audit log
           </a>
           <a href={href(['admin', 'variables'])} class={section === 'admin' ? 'active' : ''}>
             Admin

@@ -39,6 +39,9 @@ export interface Dag {
   last_parsed_at: string;
   recent_runs: RecentRun[];
   next_run?: NextRun | null;
+  // The file fails to load now: the DAG runs with its last good version.
+  has_import_errors: boolean;
+  import_error: ImportError | null;
 }
 
 export interface TaskSpec {
@@ -108,6 +111,20 @@ export interface TaskInstance {
   end_date: string | null;
   next_retry_at: string | null;
   error: string;
+}
+
+// What a run or a task instance waits for (GET .../dependencies).
+export interface WaitReason {
+  name: string;
+  reason: string;
+  code: string;
+  details: Record<string, unknown>;
+}
+
+export interface WaitExplanation {
+  status: 'waiting' | 'ready' | 'starting' | 'running' | 'finished';
+  summary: string;
+  dependencies: WaitReason[];
 }
 
 export interface TaskTry {
@@ -199,6 +216,14 @@ export interface Dataset {
 export interface Column {
   name: string;
   type: string;
+  // The file has no value in the column: its type says nothing.
+  empty?: boolean;
+}
+
+// A dataset's current schema: the union of its current objects' columns, and their versions.
+export interface CurrentSchema {
+  columns: Column[];
+  versions: number[];
 }
 
 export interface SchemaVersion {
@@ -228,4 +253,18 @@ export interface LakeObject {
   try_number: number;
   created_at: string;
   replaced_at: string | null;
+}
+
+// One entry of the audit log (GET /eventLogs).
+export interface AuditEvent {
+  event_log_id: number;
+  when: string;
+  event: string;
+  owner: string;
+  source: string;
+  origin: string;
+  dag_id: string | null;
+  run_id: string | null;
+  task_id: string | null;
+  extra: Record<string, unknown>;
 }

@@ -251,6 +251,25 @@ constexpr auto kMigration6 = std::to_array<std::string_view>({
     )sql",
 });
 
+// The audit log: who asked for which change, from where. Listed newest first, filtered by
+// DAG (the DAG page's link) or by user.
+constexpr auto kMigration7 = std::to_array<std::string_view>({
+    R"sql(CREATE TABLE audit_event (
+      id INTEGER PRIMARY KEY,
+      event_time BIGINT NOT NULL,
+      username TEXT NOT NULL,
+      source TEXT NOT NULL,
+      origin TEXT NOT NULL DEFAULT '',
+      action TEXT NOT NULL,
+      dag_id TEXT NOT NULL DEFAULT '',
+      run_id TEXT NOT NULL DEFAULT '',
+      task_id TEXT NOT NULL DEFAULT '',
+      details TEXT NOT NULL DEFAULT '{}')
+    )sql",
+    "CREATE INDEX audit_event_by_time ON audit_event (event_time)",
+    "CREATE INDEX audit_event_by_dag ON audit_event (dag_id, event_time)",
+});
+
 constexpr auto kMigrations = std::to_array<Migration>({
     {1, "create every table", kMigration1},
     {2, "the lake catalog", kMigration2},
@@ -258,6 +277,7 @@ constexpr auto kMigrations = std::to_array<Migration>({
     {4, "scheduler heartbeats", kMigration4},
     {5, "usernames ignore case", kMigration5},
     {6, "try keys and the scheduler lease", kMigration6},
+    {7, "the audit log", kMigration7},
 });
 
 constexpr std::string_view kCreateSchemaVersion =

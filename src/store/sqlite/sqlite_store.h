@@ -135,6 +135,12 @@ class SqliteStore final : public MetadataStore {
   Result<int> DeleteSessionsOfUser(int64_t user_id) override;
   Result<int> DeleteExpiredSessions(Time now) override;
 
+  Result<int64_t> AddAuditEvent(const AuditEvent& event) override;
+  Result<AuditEvent> GetAuditEvent(int64_t id) override;
+  Result<std::vector<AuditEvent>> ListAuditEvents(const AuditFilter& filter) override;
+  Result<int64_t> CountAuditEvents(const AuditFilter& filter) override;
+  Result<int> DeleteAuditEventsBefore(Time before) override;
+
  private:
   SqliteStore(std::unique_ptr<sqlite::Connection> db, SqliteStoreOptions options);
 

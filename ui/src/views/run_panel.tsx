@@ -4,6 +4,7 @@ import { ActionButton, StateBadge, useCanEdit } from '../components';
 import { href } from '../router';
 import { covers, duration, fmtTime } from '../time';
 import type { DagRun } from '../types';
+import { WaitingFor } from './waiting';
 
 export function RunSummary({ run, tz }: { run: DagRun; tz: string }) {
   return (
@@ -28,6 +29,7 @@ export function RunPanel({ run, tz }: { run: DagRun; tz: string }) {
     <section class="panel" aria-label={`Run ${run.run_id}`}>
       <h2 class="mono">{run.run_id}</h2>
       <RunSummary run={run} tz={tz} />
+      <WaitingFor path={path} active={run.state === 'queued'} />
       <dl class="facts">
         <dt>Type</dt>
         <dd>{run.run_type}</dd>

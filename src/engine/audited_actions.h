@@ -1,0 +1,53 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/actions.h"
+#include "store/audit_actions.h"
+
+namespace weir {
+
+// What people ask for from the CLI and the API (actions.h, pausing, variables, pools), each
+// recorded in the audit log (audit_actions.h) in the same transaction as the change: the
+// change and its record are kept together or not at all. The record says who (`actor`), when
+// (the clock), the DAG, run and task it is about, and what changed: the arguments and the
+// affected ids with their previous states, never a variable's value.
+//
+// Errors are those of the action; nothing is recorded for an action that fails.
+class AuditedActions {
+ public:
+  AuditedActions(MetadataStore& store, const Clock& clock, Actor actor);
+
+  Result<DagRun> Trigger(const LoadedDag& dag, const TriggerRequest& request);
+  Result<BackfillResult> Backfill(const LoadedDag& dag, Time from, Time to, const Json& conf,
+                                  bool rerun_failed);
+  Result<std::vector<TaskInstance>> Clear(const DagSpec& spec, const ClearRequest& request);
+  Result<std::vector<TaskInstance>> Mark(const DagSpec& spec, const ClearRequest& request,
+                                         TaskState state);
+  Result<DagRun> MarkRun(const std::string& dag_id, const std::string& run_id, RunState state);
+  Status SetPaused(const std::string& dag_id, bool paused);
+  // Records whether the value changed, never the value.
+  Status SetVariable(const Variable& v);
+  Status DeleteVariable(const std::string& key);
+  Status SetPool(const Pool& p);
+  Status DeletePool(const std::string& name);
+
+  // Runs `change` and records `event` (its who and when filled in) in one transaction: for
+  // the changes made elsewhere (users and API tokens in auth/, `db clean`).
+  Status Record(AuditEvent event, const std::function<Status()>& change = {});
+
+  // An event of `action` by the actor, now, about the DAG, run and task given; the caller
+  // adds details (for the auth/ functions that record an event in their own transaction).
+  AuditEvent Event(std::string_view action, const std::string& dag_id = "",
+                   const std::string& run_id = "", const std::string& task_id = "") const;
+
+  const Actor& actor() const { return actor_; }
+
+ private:
+  MetadataStore& store_;
+  const Clock& clock_;
+  Actor actor_;
+};
+
+}  // namespace weir
