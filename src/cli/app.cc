@@ -77,6 +77,7 @@ int RunCli(int argc, char** argv) {
   AddDagsTestCommands(*dags, *tasks, state);
   AddRunsCommands(app, state);
   AddAdminCommands(app, state);
+  AddConfigCommands(app, state);
   AddServerCommands(app, state);
   AddLakeCommands(app, state);
   AddQueryCommand(app, state);

@@ -38,7 +38,9 @@ void AddDagsCommands(CLI::App& app, CliState& state);
 void AddDagsTestCommands(CLI::App& dags, CLI::App& tasks, CliState& state);
 void AddTasksCommands(CLI::App& tasks, CliState& state);
 void AddRunsCommands(CLI::App& app, CliState& state);
-void AddAdminCommands(CLI::App& app, CliState& state);   // db, variables, pools, version
+void AddAdminCommands(CLI::App& app, CliState& state);
+void AddConfigCommands(
+    CLI::App& app, CliState& state);  // config list|reference   // db, variables, pools, version
 void AddServerCommands(CLI::App& app, CliState& state);  // scheduler, standalone
 void AddLakeCommands(CLI::App& app, CliState& state);    // lake ls|show|schema|history
 void AddQueryCommand(CLI::App& app, CliState& state);    // query "SQL"

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "base/time.h"
@@ -36,15 +37,23 @@ struct Config {
   std::optional<Duration> retention;         // retention: finished runs older go; unset: kept
   std::optional<Duration> audit_retention;   // audit_retention: older audit events go; unset: kept
 
+  // Where each setting's value came from, in the order of Settings() (cli/settings.h):
+  // "default", "<weir.yaml>:<line>" or the environment variable's name.
+  struct Source {
+    std::string key;
+    std::string value;  // as given (paths before they are made absolute); empty: unset
+    std::string from;
+  };
+  std::vector<Source> sources;
+
   std::string wake_file() const;  // <home>/run/scheduler.wake
   std::string lock_file() const;  // <home>/run/scheduler.lock
 };
 
-// Reads the configuration. A missing weir.yaml gives the defaults; a broken one is an
-// error naming the file, line and key. Environment: WEIR_HOME, WEIR_DAGS_FOLDER,
-// WEIR_LOGS_FOLDER, WEIR_DATABASE, WEIR_LAKE, WEIR_WAREHOUSE, WEIR_PARALLELISM,
-// WEIR_DUCKDB_MEMORY_LIMIT, WEIR_DUCKDB_THREADS, WEIR_WEBSERVER_HOST, WEIR_WEBSERVER_PORT,
-// WEIR_WEBSERVER_THREADS, WEIR_WEBSERVER_MAX_BODY_BYTES, WEIR_WEBSERVER_SECURE_COOKIES.
+// Reads the configuration through the settings table (cli/settings.h): defaults, then
+// weir.yaml, then the environment (WEIR_HOME and each setting's variable). A missing
+// weir.yaml gives the defaults; a broken one, an unknown key or a bad value is an error
+// naming the file, line and key (or the environment variable).
 Result<Config> LoadConfig();
 
 // The weir.yaml written into a fresh home, with every setting and its default.
