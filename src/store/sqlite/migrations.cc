@@ -251,6 +251,14 @@ constexpr auto kMigration6 = std::to_array<std::string_view>({
     )sql",
 });
 
+// Marks: who set a task instance's state by hand, when, and from which state (marked_at
+// NULL: its state came from its tries or the scheduler).
+constexpr auto kMigration8 = std::to_array<std::string_view>({
+    "ALTER TABLE task_instance ADD COLUMN marked_by TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE task_instance ADD COLUMN marked_at BIGINT",
+    "ALTER TABLE task_instance ADD COLUMN marked_from TEXT NOT NULL DEFAULT ''",
+});
+
 constexpr auto kMigrations = std::to_array<Migration>({
     {1, "create every table", kMigration1},
     {2, "the lake catalog", kMigration2},
@@ -258,6 +266,7 @@ constexpr auto kMigrations = std::to_array<Migration>({
     {4, "scheduler heartbeats", kMigration4},
     {5, "usernames ignore case", kMigration5},
     {6, "try keys and the scheduler lease", kMigration6},
+    {8, "task instance marks", kMigration8},
 });
 
 constexpr std::string_view kCreateSchemaVersion =
