@@ -51,7 +51,7 @@ Result<int> MarkRunCmd(CliState& state, const std::string& dag_id, const std::st
   auto ctx = TRY(state.Open(false));
   auto rs = ParseRunState(target);
   if (!rs) return Err(ErrorCode::kInvalidArgument, "--state must be success or failed");
-  DagRun run = TRY(MarkRun(*ctx->store, dag_id, run_id, *rs, ctx->clock));
+  DagRun run = TRY(MarkRun(*ctx->store, dag_id, run_id, *rs, ctx->clock, OsUserName()));
   ctx->WakeScheduler();
   fmt::print("run {} of {} marked {}\n", run.run_id, run.dag_id, RunStateName(run.state));
   return kExitOk;
