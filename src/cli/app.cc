@@ -1,9 +1,41 @@
 #include "cli/commands.h"
 
+#include "base/strings.h"
 #include "base/time.h"
 #include "env/files.h"
 
 namespace weir {
+
+namespace {
+
+// When a word of the command line that must be a command is not one (`weir dags lst`): a
+// message naming it, its command group and the closest command. nullopt otherwise, and for
+// options, which CLI11 reports itself.
+std::optional<std::string> UnknownCommandMessage(const CLI::App& app, int argc, char** argv) {
+  const CLI::App* group = &app;
+  std::string path = "weir";
+  for (int i = 1; i < argc; ++i) {
+    std::string word = argv[i];
+    if (word.starts_with("-")) return std::nullopt;
+    auto commands = group->get_subcommands([](const CLI::App*) { return true; });
+    if (commands.empty()) return std::nullopt;  // a command's own arguments follow
+    const CLI::App* next = nullptr;
+    std::vector<std::string> names;
+    for (const CLI::App* c : commands) {
+      if (c->check_name(word)) next = c;
+      if (!c->get_group().empty()) names.push_back(c->get_name());  // hidden ones: no
+    }
+    if (next == nullptr) {
+      return fmt::format("'{}' is not a command of `{}`{}; its commands: {} (`{} --help`)", word,
+                         path, DidYouMean(word, names), Join(names, ", "), path);
+    }
+    group = next;
+    path += " " + word;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 void CliState::Run(const std::function<Result<int>()>& body) {
   auto r = body();
@@ -54,6 +86,12 @@ int RunCli(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {
+      if (auto message = UnknownCommandMessage(app, argc, argv)) {
+        fmt::print(stderr, "error: {}\n", *message);
+        return kExitUsage;
+      }
+    }
     int code = app.exit(e);
     return code == 0 ? 0 : kExitUsage;
   }

@@ -8,6 +8,7 @@
 
 #include "base/strings.h"
 #include "cli/examples.h"
+#include "engine/run_lookup.h"
 #include "engine/watcher.h"
 #include "env/files.h"
 #include "ops/registry.h"
@@ -28,6 +29,25 @@ Result<const LoadedDag*> CliContext::FindDag(const std::string& dag_id) const {
   for (const auto& [id, d] : registry->dags()) ids.push_back(id);
   return Err(ErrorCode::kNotFound, "no DAG '{}' in {}{}; `weir dags list` shows the DAGs", dag_id,
              config.dags_folder, DidYouMean(dag_id, ids));
+}
+
+Result<DagRun> CliContext::FindRun(const std::string& dag_id, const std::string& run) const {
+  auto row = store->GetDag(dag_id);
+  if (!row && row.error().code == ErrorCode::kNotFound) {
+    std::vector<std::string> ids;
+    for (const auto& d : TRY(store->ListDags())) ids.push_back(d.dag_id);
+    return Err(ErrorCode::kNotFound, "no DAG '{}'{}; `weir dags list` shows the DAGs", dag_id,
+               DidYouMean(dag_id, ids));
+  }
+  if (!row) return std::unexpected(row.error());
+  const date::time_zone* zone = nullptr;
+  if (auto z = FindZone(row->timezone.empty() ? "UTC" : row->timezone)) zone = *z;
+  return LookUpRun(*store, dag_id, run, zone);
+}
+
+Result<TaskInstance> CliContext::FindTaskInstance(const DagRun& run,
+                                                  const std::string& task_id) const {
+  return LookUpTaskInstance(*store, run, task_id);
 }
 
 void CliContext::WakeScheduler() const { weir::WakeScheduler(config.wake_file()); }

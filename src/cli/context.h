@@ -26,6 +26,12 @@ struct CliContext {
   // The DAG or a kNotFound error listing the known ones (and the import error of its file
   // when the DAG is broken).
   Result<const LoadedDag*> FindDag(const std::string& dag_id) const;
+  // The run of `dag_id` that a command's RUN argument names: a run id or a logical date
+  // (engine/run_lookup.h LookUpRun, in the DAG's time zone). kNotFound for a missing DAG or
+  // run, each with the closest ids; works for DAGs whose file is gone too.
+  Result<DagRun> FindRun(const std::string& dag_id, const std::string& run) const;
+  // The task instance of `task_id` in `run`; kNotFound names the task, with the closest ids.
+  Result<TaskInstance> FindTaskInstance(const DagRun& run, const std::string& task_id) const;
   // Tells a running scheduler that the store changed.
   void WakeScheduler() const;
   // Where attempts keep their logs and scratch files, and what they are told about home.

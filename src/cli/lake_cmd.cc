@@ -1,4 +1,6 @@
 // `weir lake ls|show|schema|history`: the lake catalog.
+#include <algorithm>
+
 #include "base/strings.h"
 #include "cli/commands.h"
 #include "duck/file_facts.h"
@@ -110,25 +112,31 @@ Result<int> SchemaCmd(CliState& state, const std::string& dataset) {
     return Err(ErrorCode::kNotFound, "the lake catalog has no dataset '{}'{}", dataset,
                names.empty() ? std::string(" (it is empty)") : DidYouMean(dataset, names));
   }
+  CurrentSchema current = TRY(CurrentSchemaOf(*ctx->store, dataset));
   if (state.format() == OutputFormat::kJson) {
     Json out = Json::array();
     for (const auto& v : versions) {
-      out.push_back(DatasetSchemaJson(v));
+      Json j = DatasetSchemaJson(v);
+      j["current"] = std::find(current.versions.begin(), current.versions.end(), v.version) !=
+                     current.versions.end();
+      out.push_back(std::move(j));
     }
     fmt::print("{}\n", out.dump(2));
     return kExitOk;
   }
-  Table t({"version", "recorded", "columns", "policy", "change", "first object"});
+  Table t({"version", "recorded", "columns", "policy", "in use", "change", "first object"});
   for (const auto& v : versions) {
+    bool used = std::find(current.versions.begin(), current.versions.end(), v.version) !=
+                current.versions.end();
     t.AddRow({fmt::format("v{}", v.version), ShortTime(v.created_at),
-              std::to_string(v.columns.size()), v.policy,
+              std::to_string(v.columns.size()), v.policy, used ? "yes" : "",
               v.change.empty() ? "(first version)" : v.change, v.first_uri});
   }
   t.Print(state.format(), ctx->masker);
-  const DatasetSchema& latest = versions.back();
-  fmt::print("\ncolumns of v{}:\n", latest.version);
-  for (const auto& c : TRY(ColumnsFromJson(latest.columns))) {
-    fmt::print("  {:<28} {}\n", c.name, c.type);
+  // The union of the current objects' columns, as the table over them reads it.
+  fmt::print("\ncurrent schema (the union of the current objects' columns):\n");
+  for (const auto& c : current.columns) {
+    fmt::print("  {:<28} {}{}\n", c.name, c.type, c.empty ? " (no values yet)" : "");
   }
   return kExitOk;
 }

@@ -51,7 +51,8 @@ Result<int> MarkRunCmd(CliState& state, const std::string& dag_id, const std::st
   auto ctx = TRY(state.Open(false));
   auto rs = ParseRunState(target);
   if (!rs) return Err(ErrorCode::kInvalidArgument, "--state must be success or failed");
-  DagRun run = TRY(MarkRun(*ctx->store, dag_id, run_id, *rs, ctx->clock, OsUserName()));
+  const std::string id = TRY(ctx->FindRun(dag_id, run_id)).run_id;
+  DagRun run = TRY(MarkRun(*ctx->store, dag_id, id, *rs, ctx->clock, OsUserName()));
   ctx->WakeScheduler();
   fmt::print("run {} of {} marked {}\n", run.run_id, run.dag_id, RunStateName(run.state));
   return kExitOk;
@@ -75,7 +76,7 @@ void AddRunsCommands(CLI::App& app, CliState& state) {
 
   auto* mark = runs->add_subcommand("mark", "Mark a run success or failed");
   mark->add_option("dag_id", dag_id, "The DAG")->required();
-  mark->add_option("run_id", run_id, "The run")->required();
+  mark->add_option("run_id", run_id, "The run: its run id or logical date")->required();
   mark->add_option("--state", target, "success or failed")->required();
   mark->callback(
       [&state] { state.Run([&] { return MarkRunCmd(state, dag_id, run_id, target); }); });

@@ -35,7 +35,7 @@ Result<std::vector<DagRun>> SelectRuns(CliContext& ctx, const DagSpec& spec,
                                        const std::string& run_id, const std::string& start,
                                        const std::string& end) {
   if (!run_id.empty()) {
-    return std::vector<DagRun>{TRY(ctx.store->GetRun(spec.dag_id, run_id))};
+    return std::vector<DagRun>{TRY(ctx.FindRun(spec.dag_id, run_id))};
   }
   if (start.empty() && end.empty()) {
     return Err(ErrorCode::kInvalidArgument,
@@ -174,7 +174,9 @@ Result<int> Mark(CliState& state, const ClearArgs& a, const std::string& task_id
                   *target != TaskState::kSkipped)) {
     return Err(ErrorCode::kInvalidArgument, "--state must be success, failed or skipped");
   }
-  ClearRequest req = RequestOf(a, a.run_id, {task_id});
+  DagRun run = TRY(ctx->FindRun(a.dag_id, a.run_id));
+  TRY(ctx->FindTaskInstance(run, task_id));
+  ClearRequest req = RequestOf(a, run.run_id, {task_id});
   req.only_failed = false;
   auto marked = TRY(MarkTasks(*ctx->store, *dag->spec, req, *target, ctx->clock));
   if (!a.dry_run) ctx->WakeScheduler();
@@ -193,7 +195,8 @@ Result<int> Mark(CliState& state, const ClearArgs& a, const std::string& task_id
 Result<int> State(CliState& state, const std::string& dag_id, const std::string& task_id,
                   const std::string& run_id) {
   auto ctx = TRY(state.Open(false));
-  TaskInstance ti = TRY(ctx->store->GetTaskInstance(dag_id, run_id, task_id));
+  DagRun run = TRY(ctx->FindRun(dag_id, run_id));
+  TaskInstance ti = TRY(ctx->FindTaskInstance(run, task_id));
   if (state.format() == OutputFormat::kJson) {
     fmt::print("{}\n", Json({{"dag_id", ti.dag_id},
                              {"run_id", ti.run_id},
@@ -211,11 +214,12 @@ Result<int> State(CliState& state, const std::string& dag_id, const std::string&
 }
 
 Result<int> Logs(CliState& state, const std::string& dag_id, const std::string& task_id,
-                 const std::string& run_id, int try_number, bool follow) {
+                 const std::string& run_text, int try_number, bool follow) {
   auto ctx = TRY(state.Open(false));
+  const std::string run_id = TRY(ctx->FindRun(dag_id, run_text)).run_id;
   auto tries = TRY(ctx->store->ListTries(dag_id, run_id, task_id));
   if (tries.empty()) {
-    TRY(ctx->store->GetTaskInstance(dag_id, run_id, task_id));
+    TRY(ctx->FindTaskInstance(TRY(ctx->store->GetRun(dag_id, run_id)), task_id));
     return Err(ErrorCode::kNotFound, "task {} of run {} has not run yet: no log", task_id, run_id);
   }
   const TaskTry* chosen = &tries.back();
@@ -276,7 +280,7 @@ void AddTasksCommands(CLI::App& tasks, CliState& state) {
   auto* c = tasks.add_subcommand("clear", "Clear task instances so that they run again");
   c->add_option("dag_id", clear.dag_id, "The DAG")->required();
   c->add_option("-t,--task-regex", clear.task_regex, "Only tasks whose id matches (default all)");
-  c->add_option("-r,--run-id", clear.run_id, "Only this run");
+  c->add_option("-r,--run-id", clear.run_id, "Only this run (its run id or logical date)");
   c->add_option("-s,--start-date", clear.start, "Runs with a logical date from this one");
   c->add_option("-e,--end-date", clear.end, "Runs with a logical date up to this one");
   c->add_flag("-u,--upstream", clear.upstream, "Also clear tasks upstream of the matches");
@@ -292,7 +296,7 @@ void AddTasksCommands(CLI::App& tasks, CliState& state) {
   auto* mark = tasks.add_subcommand("mark", "Mark a task instance success, failed or skipped");
   mark->add_option("dag_id", clear.dag_id, "The DAG")->required();
   mark->add_option("task_id", task_id, "The task")->required();
-  mark->add_option("run_id", clear.run_id, "The run")->required();
+  mark->add_option("run_id", clear.run_id, "The run: its run id or logical date")->required();
   mark->add_option("--state", clear.state, "success, failed or skipped")->required();
   mark->add_flag("-u,--upstream", clear.upstream, "Also mark tasks upstream (default: no)");
   mark->add_flag("-d,--downstream", clear.downstream, "Also mark tasks downstream (default: no)");
@@ -304,14 +308,14 @@ void AddTasksCommands(CLI::App& tasks, CliState& state) {
   auto* st = tasks.add_subcommand("state", "Print the state of a task instance");
   st->add_option("dag_id", dag_id, "The DAG")->required();
   st->add_option("task_id", task_id, "The task")->required();
-  st->add_option("run_id", run_id, "The run")->required();
+  st->add_option("run_id", run_id, "The run: its run id or logical date")->required();
   AddOutputOption(st, state);
   st->callback([&state] { state.Run([&] { return State(state, dag_id, task_id, run_id); }); });
 
   auto* logs = tasks.add_subcommand("logs", "Print the log of a task instance's try");
   logs->add_option("dag_id", dag_id, "The DAG")->required();
   logs->add_option("task_id", task_id, "The task")->required();
-  logs->add_option("run_id", run_id, "The run")->required();
+  logs->add_option("run_id", run_id, "The run: its run id or logical date")->required();
   logs->add_option("--try", try_number, "Try number (default: the latest)");
   logs->add_flag("-f,--follow", follow, "Keep printing while the try runs");
   logs->callback([&state] {

@@ -1,4 +1,5 @@
 // `weir dags test DAG [DATE]` and `weir tasks test DAG TASK [DATE]`: run in the foreground.
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,7 +13,9 @@
 #include "cli/signals.h"
 #include "engine/actions.h"
 #include "engine/attempts.h"
+#include "engine/lease_keeper.h"
 #include "engine/scheduler.h"
+#include "engine/test_runs.h"
 #include "exec/local_executor.h"
 #include "lake/catalog.h"
 #include "ops/native.h"
@@ -46,17 +49,82 @@ int RunNative(const std::string& name) {
 
 std::string Clock24(Time t) { return FormatTime(t, "%H:%M:%S"); }
 
+// Prints what the test run waits for when that changes, and again every 30 s while it lasts,
+// so a test that cannot go on says why instead of sitting silent.
+class WaitReporter {
+ public:
+  WaitReporter(const CliContext& ctx, std::string run_id) : ctx_(ctx), run_id_(std::move(run_id)) {}
+
+  void Report(const std::vector<PlanWait>& waits) {
+    std::vector<std::string> lines;
+    for (const auto& w : waits) {
+      if (w.key.run_id != run_id_) continue;
+      lines.push_back(fmt::format("{:<24} waits: {}",
+                                  w.key.task_id.empty() ? "(run)" : w.key.task_id, w.reason));
+    }
+    Time now = ctx_.clock.Now();
+    if (lines == lines_ && (lines.empty() || now - printed_at_ < std::chrono::seconds(30))) return;
+    if (lines != lines_) since_ = now;
+    lines_ = std::move(lines);
+    printed_at_ = now;
+    for (const auto& line : lines_) {
+      std::string still = now == since_ ? "" : " (still, for " + FormatDuration(now - since_) + ")";
+      fmt::print("{}  {}{}\n", Clock24(now), ctx_.masker.Mask(line), still);
+    }
+    std::fflush(stdout);
+  }
+
+ private:
+  const CliContext& ctx_;
+  const std::string run_id_;
+  std::vector<std::string> lines_;
+  Time printed_at_{};
+  Time since_{};
+};
+
+// Takes the lease that marks this process as the owner of the test run (engine/test_runs.h),
+// after ending the test runs whose owners are gone (whose leftover processes it kills).
+Result<std::unique_ptr<LeaseKeeper>> OwnTestRun(CliContext& ctx, const std::string& dag_id,
+                                                const std::string& run_id) {
+  TRY(EndOrphanedTestRuns(*ctx.store, ctx.clock.Now()));
+  if (TRY(TestRunOwnerAlive(*ctx.store, dag_id, run_id, ctx.clock.Now()))) {
+    return Err(ErrorCode::kUnavailable,
+               "another `weir dags test` is running test run {} of {}: wait for it, or stop it",
+               run_id, dag_id);
+  }
+  auto lease = std::make_unique<LeaseKeeper>(*ctx.store, ctx.clock, ctx.config.home,
+                                             LeaseTtl(ctx.config.heartbeat_interval),
+                                             TestRunLeaseName(dag_id, run_id));
+  Status acquired = lease->Acquire();
+  if (!acquired) {
+    return Err(acquired.error().code, "taking test run {} of {}: {}", run_id, dag_id,
+               acquired.error().message);
+  }
+  return lease;
+}
+
 Result<int> TestDag(CliState& state, const std::string& dag_id, const std::string& date,
                     const std::string& conf_text) {
   auto ctx = TRY(state.Open());
   const LoadedDag* dag = TRY(ctx->FindDag(dag_id));
   TriggerRequest req;
   if (!conf_text.empty()) req.conf = TRY(ParseJson(conf_text, "--conf"));
+  TRY(ValidateConf(*dag->spec, req.conf));  // before a lease or a run is made
   req.logical_date = date.empty() ? ctx->clock.Now()
                                   : TRY(ParseCliDate(date, dag->spec->timezone, "logical date"));
   req.run_type = RunType::kTest;
+  req.run_id = MakeRunId(RunType::kTest, *req.logical_date);
   req.schedule_interval = true;
   req.replace_existing = true;
+
+  // From here on SIGINT and SIGTERM end the run instead of the process.
+  EventQueue queue;
+  std::atomic<int> interrupted{0};
+  SignalStopper stopper([&](int sig) {
+    interrupted = sig;
+    queue.Post(SchedulerEvent{SchedulerEvent::Kind::kStop, {}});
+  });
+  std::unique_ptr<LeaseKeeper> lease = TRY(OwnTestRun(*ctx, dag_id, req.run_id));
   DagRun run = TRY(TriggerRun(*ctx->store, *dag, ctx->clock, req));
   const date::time_zone* zone = *FindZone(dag->spec->timezone);
   fmt::print("run {} of {} covers [{}, {})\n", run.run_id, dag_id,
@@ -64,12 +132,6 @@ Result<int> TestDag(CliState& state, const std::string& dag_id, const std::strin
              FormatIsoOffset(run.data_interval_end, zone));
   std::fflush(stdout);
 
-  EventQueue queue;
-  std::atomic<bool> interrupted{false};
-  SignalStopper stopper([&](int) {
-    interrupted = true;
-    queue.Post(SchedulerEvent{SchedulerEvent::Kind::kStop, {}});
-  });
   LocalExecutor executor(ctx->config.parallelism, queue.AttemptPoster());
   SchedulerOptions options;
   options.paths = ctx->attempt_paths();
@@ -78,10 +140,13 @@ Result<int> TestDag(CliState& state, const std::string& dag_id, const std::strin
   options.record_job = false;  // a test run is no scheduler: GET /health must not count it
   options.only_run = std::make_pair(run.dag_id, run.run_id);
   options.heartbeat_interval = ctx->config.heartbeat_interval;
+  options.lease = lease.get();  // renewed with the heartbeat: this process owns the run
   Scheduler scheduler(*ctx->store, executor, queue, ctx->clock, *ctx->registry, options);
+  WaitReporter waits(*ctx, run.run_id);
   std::map<std::string, TaskState> last;
   RunState final_state = RunState::kRunning;
   SchedulerObserver observer;
+  observer.on_waits = [&](const std::vector<PlanWait>& w) { waits.Report(w); };
   observer.on_task = [&](const TaskInstance& ti) {
     if (ti.run_id != run.run_id) return;
     auto it = last.find(ti.task_id);
@@ -107,11 +172,21 @@ Result<int> TestDag(CliState& state, const std::string& dag_id, const std::strin
   };
   scheduler.set_observer(observer);
   auto started = std::chrono::steady_clock::now();
-  Status s = scheduler.Run();
-  executor.Shutdown();
+  Status s = interrupted ? Status() : scheduler.Run();
+  executor.Shutdown();  // kills the process group of every try still running
   TRY(s);
   TRY(scheduler.Finish());
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (interrupted) {
+    // Nothing of an interrupted test run stays queued or running (docs/cli.md).
+    DagRun current = TRY(ctx->store->GetRun(run.dag_id, run.run_id));
+    if (current.state == RunState::kQueued || current.state == RunState::kRunning) {
+      TRY(EndTestRun(*ctx->store, current,
+                     fmt::format("interrupted: `weir dags test` got {}",
+                                 interrupted == SIGINT ? "SIGINT" : "SIGTERM"),
+                     ctx->clock.Now()));
+    }
+  }
 
   Table t({"task_id", "state", "tries", "duration", "log"});
   auto tis = TRY(ctx->store->ListTaskInstances(run.dag_id, run.run_id));

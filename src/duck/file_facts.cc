@@ -39,16 +39,30 @@ Result<FileFacts> ReadFileFacts(const std::string& path, const DuckOptions& opti
     if (row.size() < 2 || !row[0] || !row[1]) continue;
     facts.columns.push_back(ColumnInfo{*row[0], *row[1]});
   }
-  DuckRows counted = TRY(con.Query("SELECT count(*) FROM " + source, what));
-  if (!counted.rows.empty() && !counted.rows[0].empty() && counted.rows[0][0]) {
-    facts.rows = std::stoll(*counted.rows[0][0]);
+  std::string counts = "count(*)";
+  for (const auto& c : facts.columns) {
+    std::string id = "\"";
+    for (char ch : c.name) id += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    counts += ", count(" + id + "\")";
+  }
+  DuckRows counted = TRY(con.Query(fmt::format("SELECT {} FROM {}", counts, source), what));
+  if (!counted.rows.empty() && counted.rows[0].size() == facts.columns.size() + 1) {
+    const auto& row = counted.rows[0];
+    if (row[0]) facts.rows = std::stoll(*row[0]);
+    for (size_t i = 0; i < facts.columns.size(); ++i) {
+      facts.columns[i].empty = row[i + 1].value_or("0") == "0";
+    }
   }
   return facts;
 }
 
 Json ColumnsToJson(const std::vector<ColumnInfo>& columns) {
   Json out = Json::array();
-  for (const auto& c : columns) out.push_back(Json{{"name", c.name}, {"type", c.type}});
+  for (const auto& c : columns) {
+    Json j{{"name", c.name}, {"type", c.type}};
+    if (c.empty) j["empty"] = true;
+    out.push_back(std::move(j));
+  }
   return out;
 }
 
@@ -59,7 +73,8 @@ Result<std::vector<ColumnInfo>> ColumnsFromJson(const Json& j) {
     if (!c.is_object() || !c.contains("name") || !c["name"].is_string()) {
       return Err(ErrorCode::kInvalidArgument, "each column needs a name: {}", c.dump());
     }
-    out.push_back(ColumnInfo{c["name"].get<std::string>(), c.value("type", std::string())});
+    out.push_back(ColumnInfo{c["name"].get<std::string>(), c.value("type", std::string()),
+                             c.value("empty", false)});
   }
   return out;
 }

@@ -15,6 +15,9 @@ namespace weir {
 struct ColumnInfo {
   std::string name;
   std::string type;
+  // The file has no value in this column (every row NULL, or no rows): its type says nothing
+  // (the lake catalog takes the dataset's type for it). In JSON, "empty": true.
+  bool empty = false;
   bool operator==(const ColumnInfo&) const = default;
 };
 
@@ -30,9 +33,9 @@ struct FileFacts {
 std::string TabularFormatOf(const std::string& path);
 
 // Reads the schema and row count of a Parquet file (from its footer) or a CSV file (DuckDB's
-// sniffer, then one counting pass). A file of another format gives FileFacts with an empty
-// format. Fails when the file does not read as its format says (a truncated Parquet file, an
-// HTML page saved as .csv), with DuckDB's message.
+// sniffer), then counts rows and each column's values in one pass (to mark empty columns). A file
+// of another format gives FileFacts with an empty format. Fails when the file does not read as its
+// format says (a truncated Parquet file, an HTML page saved as .csv), with DuckDB's message.
 Result<FileFacts> ReadFileFacts(const std::string& path, const DuckOptions& options);
 
 // [{"name", "type"}, ...] and back.

@@ -8,10 +8,12 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 
 #include "base/strings.h"
 #include "engine/orphans.h"
 #include "engine/retry_policy.h"
+#include "engine/test_runs.h"
 #include "env/files.h"
 #include "model/template.h"
 #include "ops/registry.h"
@@ -391,29 +393,33 @@ void AttemptManager::Forget(const AttemptKey& key) { inflight_.erase(key.ToStrin
 
 Status AttemptManager::RecoverOrphans(const std::map<std::string, LoadedDag>& dags) {
   Time now = clock_.Now();
+  TRY(EndOrphanedTestRuns(store_, now));
   return store_.Transaction([&]() -> Status {
+    // The test runs left are run by a live `weir dags test`: theirs to finish.
+    std::set<std::pair<std::string, std::string>> test_runs;
+    RunFilter active_tests;
+    active_tests.run_type = RunType::kTest;
+    active_tests.states = {RunState::kQueued, RunState::kRunning};
+    for (const auto& r : TRY(store_.ListRuns(active_tests))) test_runs.emplace(r.dag_id, r.run_id);
+    auto of_test_run = [&](const auto& row) { return test_runs.count({row.dag_id, row.run_id}); };
     std::vector<TaskTry> lost = TRY(store_.ListUnfinishedTries());
+    std::erase_if(lost, of_test_run);
     // Before any try is retried: never two tries of one task alive at once.
     std::vector<OrphanReport> reports = KillLostTries(lost);
     for (size_t i = 0; i < lost.size(); ++i) {
       TaskTry& t = lost[i];
-      t.state = TaskState::kFailed;
-      t.end_date = now;
-      t.error = LostTryMessage(t, reports[i]);
-      TRY(store_.UpdateTry(t));
-      std::error_code ec;
-      fs::create_directories(fs::path(t.log_path).parent_path(), ec);
-      std::ofstream(t.log_path, std::ios::app)
-          << "\n[weir] " << FormatIso(now) << " " << t.error << "\n";
+      TRY(RecordLostTry(store_, t, reports[i], now));
+      std::string error = LostTryMessage(t, reports[i]);
       auto ti = store_.GetTaskInstance(t.dag_id, t.run_id, t.task_id);
       if (!ti || ti->try_number != t.try_number || !IsActive(ti->state)) continue;
       const TaskSpec* task = nullptr;
       if (auto d = dags.find(t.dag_id); d != dags.end()) task = d->second.spec->FindTask(t.task_id);
       TRY(store_.UpdateTaskInstance(
-          ApplyOutcome(*ti, task, TaskOutcome{TaskState::kFailed, Json(), t.error}, now)));
+          ApplyOutcome(*ti, task, TaskOutcome{TaskState::kFailed, Json(), error}, now)));
     }
     // Chosen but never started: the planner will choose them again.
     for (auto& ti : TRY(store_.ListTaskInstancesOfActiveRuns())) {
+      if (of_test_run(ti)) continue;
       if (ti.state == TaskState::kScheduled || IsActive(ti.state)) {
         ti.state = TaskState::kNone;
         TRY(store_.UpdateTaskInstance(ti));

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <thread>
@@ -105,6 +107,18 @@ std::string LostTryMessage(const TaskTry& t, const OrphanReport& r) {
       "attempt lost: weir stopped while it ran; {}, and {} process{} of it still running {} "
       "killed on restart",
       main, r.killed, r.killed == 1 ? "" : "es", r.killed == 1 ? "was" : "were");
+}
+
+Status RecordLostTry(MetadataStore& store, TaskTry t, const OrphanReport& report, Time now) {
+  t.state = TaskState::kFailed;
+  t.end_date = now;
+  t.error = LostTryMessage(t, report);
+  TRY(store.UpdateTry(t));
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(t.log_path).parent_path(), ec);
+  std::ofstream(t.log_path, std::ios::app)
+      << "\n[weir] " << FormatIso(now) << " " << t.error << "\n";
+  return {};
 }
 
 }  // namespace weir

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "store/records.h"
+#include "store/metadata_store.h"
 
 namespace weir {
 
@@ -31,5 +31,9 @@ std::vector<OrphanReport> KillLostTries(const std::vector<TaskTry>& lost);
 // What happened to a lost try, for its error and its log: whether its processes were still
 // running and were killed, or had already exited.
 std::string LostTryMessage(const TaskTry& t, const OrphanReport& report);
+
+// Records lost try `t` as failed with LostTryMessage as its error, and appends that to its
+// log. Leaves its task instance alone.
+Status RecordLostTry(MetadataStore& store, TaskTry t, const OrphanReport& report, Time now);
 
 }  // namespace weir

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "base/strings.h"
 #include "engine/trigger_rules.h"
 
 namespace weir {
@@ -11,6 +12,30 @@ namespace {
 
 void WakeAt(Decisions& d, Time t) {
   if (!d.wake_at || t < *d.wake_at) d.wake_at = t;
+}
+
+// Why `ti` waits on its pool: its free slots, and the tasks that hold the others.
+std::string PoolWait(const std::vector<PlannerRun>& runs, const std::vector<TaskKey>& starting,
+                     const TaskInstance& ti, int free, int slots) {
+  std::vector<std::string> holders;
+  for (const auto& r : runs) {
+    for (const auto& other : r.tis) {
+      bool starts = std::find(starting.begin(), starting.end(),
+                              TaskKey{other.dag_id, other.run_id, other.task_id}) != starting.end();
+      if (other.pool != ti.pool || !(IsActive(other.state) || starts)) continue;
+      holders.push_back(fmt::format("{}.{} of run {}", other.dag_id, other.task_id, other.run_id));
+    }
+  }
+  std::string held;
+  if (!holders.empty()) {
+    const size_t shown = std::min<size_t>(holders.size(), 3);
+    std::vector<std::string> first(holders.begin(), holders.begin() + shown);
+    held = fmt::format("; held by {}{}", Join(first, ", "),
+                       holders.size() > shown ? fmt::format(" and {} more", holders.size() - shown)
+                                              : std::string());
+  }
+  return fmt::format("pool '{}' has {} of {} slots free and the task needs {}{}", ti.pool,
+                     std::max(free, 0), slots, ti.pool_slots, held);
 }
 
 bool IsLeafFailure(TaskState s) {
@@ -133,6 +158,10 @@ struct RunPlanner {
             if (prev != input.previous_states.end() && prev->second != TaskState::kSuccess &&
                 prev->second != TaskState::kSkipped) {
               blocked_by_past = blocked_by_past || IsFinished(prev->second);
+              d.waits.push_back(
+                  PlanWait{TaskKey{run.dag_id, run.run_id, task_id},
+                           fmt::format("depends_on_past: task '{}' of the previous run is {}",
+                                       task_id, TaskStateName(prev->second))});
               break;
             }
           }
@@ -333,9 +362,11 @@ Decisions Plan(const PlannerInput& input) {
   std::map<std::string, int> dag_active_tasks;
   std::map<std::string, int> pool_used;
   for (const auto& r : runs) {
+    const bool own = !input.only_run || (r.run.dag_id == input.only_run->first &&
+                                         r.run.run_id == input.only_run->second);
     for (const auto& ti : r.tis) {
       if (IsActive(ti.state)) {
-        ++dag_active_tasks[ti.dag_id];
+        if (own) ++dag_active_tasks[ti.dag_id];
         pool_used[ti.pool] += ti.pool_slots;
       }
     }
@@ -352,7 +383,14 @@ Decisions Plan(const PlannerInput& input) {
     if (dag_it->second.paused && !input.only_run) continue;
     const PlannerDag& dag = dag_it->second;
     if (pr.run.state == RunState::kQueued) {
-      if (running_runs[pr.run.dag_id] >= dag.spec->max_active_runs) continue;
+      // `dags test` runs its run now, whatever else runs (as Airflow's does).
+      if (!input.only_run && running_runs[pr.run.dag_id] >= dag.spec->max_active_runs) {
+        d.waits.push_back(
+            PlanWait{TaskKey{pr.run.dag_id, pr.run.run_id, ""},
+                     fmt::format("max_active_runs: {} of {} runs of the DAG are running",
+                                 running_runs[pr.run.dag_id], dag.spec->max_active_runs)});
+        continue;
+      }
       ++running_runs[pr.run.dag_id];
       pr.run.state = RunState::kRunning;
       pr.run.start_date = input.now;
@@ -390,13 +428,32 @@ Decisions Plan(const PlannerInput& input) {
                      return ka.second < kb.second;
                    });
   int free = input.executor_free_slots;
+  auto wait = [&](const TaskInstance& ti, std::string reason) {
+    d.waits.push_back(PlanWait{TaskKey{ti.dag_id, ti.run_id, ti.task_id}, std::move(reason)});
+  };
   for (const TaskInstance* ti : scheduled) {
-    if (free <= 0) break;
+    if (free <= 0) {
+      wait(*ti, "every executor slot is busy (parallelism)");
+      continue;
+    }
     const DagSpec& spec = *input.dags.at(ti->dag_id).spec;
-    if (dag_active_tasks[ti->dag_id] >= spec.max_active_tasks) continue;
+    if (dag_active_tasks[ti->dag_id] >= spec.max_active_tasks) {
+      wait(*ti, fmt::format("max_active_tasks: {} of {} tasks of the {} are running",
+                            dag_active_tasks[ti->dag_id], spec.max_active_tasks,
+                            input.only_run ? "run" : "DAG"));
+      continue;
+    }
     auto pool = input.pool_slots.find(ti->pool);
-    if (pool == input.pool_slots.end()) continue;  // unknown pool: waits until it is created
-    if (pool_used[ti->pool] + ti->pool_slots > pool->second) continue;
+    if (pool == input.pool_slots.end()) {
+      // Unknown pool: waits until it is created.
+      wait(*ti, fmt::format("pool '{}' does not exist: create it with `weir pools set {} SLOTS`",
+                            ti->pool, ti->pool));
+      continue;
+    }
+    if (pool_used[ti->pool] + ti->pool_slots > pool->second) {
+      wait(*ti, PoolWait(runs, d.queue, *ti, pool->second - pool_used[ti->pool], pool->second));
+      continue;
+    }
     pool_used[ti->pool] += ti->pool_slots;
     ++dag_active_tasks[ti->dag_id];
     --free;

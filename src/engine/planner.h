@@ -44,7 +44,9 @@ struct PlannerInput {
   // For depends_on_past: the state of the same task in the previous run, keyed by
   // "<dag_id>\x1f<run_id>\x1f<task_id>". A missing key means there is no previous run.
   std::map<std::string, TaskState> previous_states;
-  // Only plan this run (for `dags test`); create no runs.
+  // Only plan this run (for `dags test`); create no runs. That run ignores the DAG's
+  // max_active_runs, and its max_active_tasks counts only its own tasks: it waits on no other
+  // run. Pools and the executor still apply.
   std::optional<std::pair<std::string, std::string>> only_run;
 };
 
@@ -53,6 +55,13 @@ struct TaskKey {
   std::string run_id;
   std::string task_id;
   auto operator<=>(const TaskKey&) const = default;
+};
+
+// A queued run (key.task_id empty) or a scheduled task instance that the plan did not start,
+// and the limit it waits on, for people: "pool 'api' has 0 of 2 slots free".
+struct PlanWait {
+  TaskKey key;
+  std::string reason;
 };
 
 struct NewRun {
@@ -68,6 +77,7 @@ struct Decisions {
   std::vector<TaskKey> queue;            // scheduled -> queued, in the order to start them
   std::vector<TaskKey> kill;             // running attempts to stop (dagrun timeout)
   std::optional<Time> wake_at;           // the earliest time something becomes due
+  std::vector<PlanWait> waits;           // what could start but waits on a limit
   bool empty() const {
     return create_runs.empty() && update_runs.empty() && update_tis.empty() && queue.empty() &&
            kill.empty();
@@ -95,7 +105,8 @@ std::vector<std::string> TopologicalOrder(const DagSpec& spec);
 
 // Decides, from a snapshot, which runs to create, which runs start or finish, which task
 // instances become scheduled, skipped or upstream_failed, and which to start now within
-// executor, DAG (max_active_tasks) and pool limits, by priority. Pure and deterministic.
+// executor, DAG (max_active_tasks) and pool limits, by priority, saying what waits on which
+// limit (Decisions::waits). Pure and deterministic.
 Decisions Plan(const PlannerInput& input);
 
 }  // namespace weir

@@ -305,6 +305,43 @@ TEST(Planner, OnlyRunPlansThatRunAndCreatesNothing) {
   EXPECT_EQ(d.queue[0].run_id, "mine");
 }
 
+TEST(Planner, OnlyRunIgnoresMaxActiveRunsAndOtherRunsTasks) {
+  World w(At("2021-02-01"));
+  auto spec = Dag("d", {Task("a")});
+  spec->max_active_runs = 1;
+  spec->max_active_tasks = 1;
+  w.AddDag(spec);
+  w.AddRun("d", "other");
+  w.Ti("other", "a").state = TaskState::kRunning;  // fills both limits
+  w.AddRun("d", "test", RunState::kQueued);
+  Decisions blocked = Plan(w.in);
+  ASSERT_EQ(blocked.waits.size(), 1u);
+  EXPECT_EQ(blocked.waits[0].reason, "max_active_runs: 1 of 1 runs of the DAG are running");
+  w.in.only_run = std::make_pair(std::string("d"), std::string("test"));
+  Decisions d = Plan(w.in);
+  ASSERT_EQ(d.update_runs.size(), 1u);
+  EXPECT_EQ(d.update_runs[0].state, RunState::kRunning);
+  ASSERT_EQ(d.queue.size(), 1u);
+  EXPECT_EQ(d.queue[0].run_id, "test");
+  EXPECT_TRUE(d.waits.empty());
+}
+
+TEST(Planner, ATaskHeldByAFullPoolSaysWhoHoldsIt) {
+  World w(At("2021-02-01"));
+  auto spec = Dag("d", {Task("a"), Task("b")});
+  for (auto& t : spec->tasks) t.pool = "api";
+  w.AddDag(spec);
+  w.in.pool_slots["api"] = 1;
+  w.AddRun("d", "r1");
+  w.Ti("r1", "a").state = TaskState::kRunning;
+  Decisions d = Plan(w.in);
+  EXPECT_TRUE(d.queue.empty());
+  ASSERT_EQ(d.waits.size(), 1u);
+  EXPECT_EQ(d.waits[0].key.task_id, "b");
+  EXPECT_EQ(d.waits[0].reason,
+            "pool 'api' has 0 of 1 slots free and the task needs 1; held by d.a of run r1");
+}
+
 TEST(Planner, TasksAddedToTheDagJoinRunningRunsAndRemovedOnesAreRemoved) {
   World w(At("2021-02-01"));
   w.AddDag(Dag("g", {Task("a"), Task("old")}));

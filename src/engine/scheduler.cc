@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "engine/retention.h"
+#include "engine/test_runs.h"
 #include "engine/watcher.h"
 
 namespace weir {
@@ -59,6 +60,10 @@ void Scheduler::NotifyRun(const DagRun& run) {
     only_run_state_ = run.state;
   }
   if (observer_.on_run) observer_.on_run(run);
+}
+
+void Scheduler::NotifyWaits() {
+  if (observer_.on_waits) observer_.on_waits(waits_);
 }
 
 bool Scheduler::OnlyRunFinished() {
@@ -277,6 +282,17 @@ Status Scheduler::Heartbeat(Time now) {
     return {};
   }));
   next_heartbeat_ = now + options_.heartbeat_interval;
+  NotifyWaits();
+  if (options_.recover_orphans) {
+    auto ended = TRY(EndOrphanedTestRuns(store_, now));
+    for (const auto& run : ended) {
+      fmt::print(stderr, "weir: test run {} of {} ended failed: {}\n", run.run_id, run.dag_id,
+                 run.note);
+      NotifyRun(run);
+    }
+    // Other runs may start now.
+    if (!ended.empty()) queue_.Post(SchedulerEvent{SchedulerEvent::Kind::kWake, {}});
+  }
   if (options_.retention && now >= next_retention_) {
     CleanReport cleaned = TRY(
         CleanHistory(store_, options_.paths, CleanOptions{.before = now - *options_.retention}));
@@ -291,7 +307,7 @@ Status Scheduler::Heartbeat(Time now) {
 
 Result<std::vector<SchedulerEvent>> Scheduler::WaitForWork(std::optional<Time> wake_at) {
   for (;;) {
-    bool beat = job_id_.has_value() || attempts_.has_inflight();
+    bool beat = job_id_.has_value() || attempts_.has_inflight() || options_.lease != nullptr;
     std::optional<Time> deadline = wake_at;
     if (beat && (!deadline || next_heartbeat_ < *deadline)) deadline = next_heartbeat_;
     auto events = queue_.WaitAndDrain(deadline);
@@ -316,6 +332,8 @@ Status Scheduler::Step(bool& stop) {
   Decisions decisions = Plan(input);
   bool progress = false;
   TRY(ApplyDecisions(decisions, progress));
+  waits_ = std::move(decisions.waits);
+  NotifyWaits();
   if (OnlyRunFinished()) {
     stop = true;
     return {};

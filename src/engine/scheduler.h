@@ -44,11 +44,13 @@ struct SchedulerOptions {
   // GET /api/v1/health can tell whether a scheduler is alive. Off for `weir dags test`.
   bool record_job = true;
   bool watch_dags = true;  // reload the DAGs folder when it changes
-  // Fail and retry the attempts a previous scheduler left running. Only the process that
-  // holds the scheduler lock may do this.
+  // Fail and retry the attempts a previous scheduler left running, and end the test runs
+  // whose `weir dags test` is gone (test_runs.h), at start and then at every heartbeat.
+  // Only the process that holds the scheduler lock may do this.
   bool recover_orphans = true;
-  // The scheduler lease, renewed with every heartbeat (a lost lease ends Run() with an
-  // error); nullptr: none (`weir dags test`). Acquired by the caller before Run().
+  // The scheduler lease (or, for `weir dags test`, the lease on its test run: test_runs.h),
+  // renewed with every heartbeat (a lost lease ends Run() with an error); nullptr: none.
+  // Acquired by the caller before Run().
   LeaseKeeper* lease = nullptr;
   // Told when the store stops accepting writes and when it takes them again; may be null.
   SchedulerHealth* health = nullptr;
@@ -69,6 +71,9 @@ struct SchedulerOptions {
 struct SchedulerObserver {
   std::function<void(const TaskInstance&)> on_task;
   std::function<void(const DagRun&)> on_run;
+  // What could start but waits on a limit, and why: after every plan, and again at every
+  // heartbeat while it lasts.
+  std::function<void(const std::vector<PlanWait>&)> on_waits;
 };
 
 // The scheduler: one thread owns its state. It sleeps until an event arrives (an attempt
@@ -117,6 +122,7 @@ class Scheduler {
   Status HandleEvents(bool& stop);
   void NotifyTask(const TaskInstance& ti);
   void NotifyRun(const DagRun& run);
+  void NotifyWaits();
   bool OnlyRunFinished();
 
   MetadataStore& store_;
@@ -130,6 +136,7 @@ class Scheduler {
   std::map<std::string, std::optional<DataInterval>> last_scheduled_;
   bool last_scheduled_loaded_ = false;
   std::optional<RunState> only_run_state_;
+  std::vector<PlanWait> waits_;  // of the latest plan
   Time next_heartbeat_{};
   Time next_retention_{};
   std::optional<int64_t> job_id_;        // this scheduler's scheduler_job row, with record_job

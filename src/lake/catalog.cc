@@ -1,6 +1,8 @@
 #include "lake/catalog.h"
 
+#include <algorithm>
 #include <map>
+#include <set>
 
 #include "base/strings.h"
 #include "lake/object_store.h"
@@ -14,14 +16,39 @@ bool IsPartitionSegment(std::string_view segment) {
   return eq != std::string_view::npos && eq > 0;
 }
 
-Result<std::optional<DatasetSchema>> LatestSchema(MetadataStore& store,
-                                                  const std::string& dataset) {
-  auto versions = TRY(store.ListDatasetSchemas(dataset));
-  if (versions.empty()) return std::optional<DatasetSchema>();
-  return std::optional<DatasetSchema>(std::move(versions.back()));
+int IntegerRank(const std::string& type) {
+  static const std::vector<std::string> kOrder = {"TINYINT",   "UTINYINT", "SMALLINT",
+                                                  "USMALLINT", "INTEGER",  "UINTEGER",
+                                                  "BIGINT",    "UBIGINT",  "HUGEINT"};
+  auto it = std::find(kOrder.begin(), kOrder.end(), type);
+  return it == kOrder.end() ? -1 : static_cast<int>(it - kOrder.begin());
 }
 
-std::string ColumnText(const ColumnInfo& c) { return fmt::format("{} ({})", c.name, c.type); }
+bool IsFloat(const std::string& type) { return type == "FLOAT" || type == "DOUBLE"; }
+bool IsDecimal(const std::string& type) { return type.starts_with("DECIMAL"); }
+
+// What matching and describing compare: the object's columns with the dataset's types for
+// its empty ones.
+struct Placed {
+  std::vector<DatasetSchema> versions;
+  CurrentSchema current;
+  std::vector<ColumnInfo> columns;  // WithKnownTypes
+  const DatasetSchema* match = nullptr;
+};
+
+Result<Placed> Place(MetadataStore& store, const std::string& dataset,
+                     const std::vector<ColumnInfo>& columns, const std::string& uri) {
+  Placed p;
+  p.versions = TRY(store.ListDatasetSchemas(dataset));
+  p.current = TRY(CurrentSchemaOf(store, dataset, uri));
+  p.columns = WithKnownTypes(columns, p.current.columns);
+  p.match = MatchingVersion(p.versions, p.columns);
+  return p;
+}
+
+std::string ColumnText(const ColumnInfo& c) {
+  return fmt::format("{} ({})", c.name, c.empty ? "no values" : c.type);
+}
 
 }  // namespace
 
@@ -90,7 +117,7 @@ SchemaChange DiffColumns(const std::vector<ColumnInfo>& before,
     auto it = old_by_name.find(c.name);
     if (it == old_by_name.end()) {
       change.added.push_back(c);
-    } else if (it->second->type != c.type) {
+    } else if (it->second->type != c.type && !it->second->empty && !c.empty) {
       change.retyped.push_back({c.name, it->second->type, c.type});
     }
   }
@@ -100,30 +127,118 @@ SchemaChange DiffColumns(const std::vector<ColumnInfo>& before,
   return change;
 }
 
+std::string WidenType(const std::string& a, const std::string& b) {
+  if (a == b) return a;
+  int ra = IntegerRank(a), rb = IntegerRank(b);
+  if (ra >= 0 && rb >= 0) return ra > rb ? a : b;
+  bool numeric_a = ra >= 0 || IsFloat(a) || IsDecimal(a);
+  bool numeric_b = rb >= 0 || IsFloat(b) || IsDecimal(b);
+  if (numeric_a && numeric_b) {
+    if (IsFloat(a) || IsFloat(b)) return "DOUBLE";
+    if (IsDecimal(a) && rb >= 0) return a;
+    if (IsDecimal(b) && ra >= 0) return b;
+    return "DOUBLE";
+  }
+  if ((a == "DATE" && b == "TIMESTAMP") || (a == "TIMESTAMP" && b == "DATE")) return "TIMESTAMP";
+  return "VARCHAR";
+}
+
+std::vector<ColumnInfo> UnionColumns(const std::vector<std::vector<ColumnInfo>>& objects) {
+  std::vector<ColumnInfo> out;
+  std::map<std::string, size_t> at;
+  for (const auto& columns : objects) {
+    for (const auto& c : columns) {
+      auto it = at.find(c.name);
+      if (it == at.end()) {
+        at[c.name] = out.size();
+        out.push_back(c);
+        continue;
+      }
+      ColumnInfo& u = out[it->second];
+      if (c.empty) continue;
+      u.type = u.empty ? c.type : WidenType(u.type, c.type);
+      u.empty = false;
+    }
+  }
+  return out;
+}
+
+std::vector<ColumnInfo> WithKnownTypes(std::vector<ColumnInfo> columns,
+                                       const std::vector<ColumnInfo>& current) {
+  for (auto& c : columns) {
+    if (!c.empty) continue;
+    for (const auto& known : current) {
+      if (known.name == c.name && !known.empty) {
+        c.type = known.type;
+        c.empty = false;
+      }
+    }
+  }
+  return columns;
+}
+
+const DatasetSchema* MatchingVersion(const std::vector<DatasetSchema>& versions,
+                                     const std::vector<ColumnInfo>& columns) {
+  for (auto v = versions.rbegin(); v != versions.rend(); ++v) {
+    auto known = ColumnsFromJson(v->columns);
+    if (!known || known->size() != columns.size()) continue;
+    std::map<std::string, const ColumnInfo*> by_name;
+    for (const auto& k : *known) by_name[k.name] = &k;
+    bool fits = by_name.size() == columns.size();
+    for (const auto& c : columns) {
+      auto it = by_name.find(c.name);
+      if (it == by_name.end() || (!c.empty && !it->second->empty && it->second->type != c.type)) {
+        fits = false;
+      }
+    }
+    if (fits) return &*v;
+  }
+  return nullptr;
+}
+
+Result<CurrentSchema> CurrentSchemaOf(MetadataStore& store, const std::string& dataset,
+                                      const std::string& except_uri) {
+  CurrentSchema out;
+  std::vector<std::vector<ColumnInfo>> objects;
+  std::set<int> versions;
+  for (const auto& o : TRY(store.ListLakeObjects(""))) {  // current objects, by URI
+    if (o.dataset != dataset || o.uri == except_uri) continue;
+    if (!o.columns.is_array() || o.columns.empty()) continue;
+    objects.push_back(TRY(ColumnsFromJson(o.columns)));
+    if (o.schema_version > 0) versions.insert(o.schema_version);
+  }
+  out.columns = UnionColumns(objects);
+  out.versions.assign(versions.begin(), versions.end());
+  return out;
+}
+
 Result<Admission> AdmitObject(MetadataStore& store, const std::string& dataset,
                               const std::vector<ColumnInfo>& columns, SchemaPolicy policy,
                               const std::string& uri) {
   Admission admission;
   if (columns.empty()) return admission;  // not tabular: no schema to keep
-  auto latest = TRY(LatestSchema(store, dataset));
-  if (!latest) return admission;
-  admission.latest_version = latest->version;
-  auto before = TRY(ColumnsFromJson(latest->columns));
-  SchemaChange change = DiffColumns(before, columns);
-  if (change.empty()) return admission;
+  Placed p = TRY(Place(store, dataset, columns, uri));
+  if (p.versions.empty()) return admission;
+  if (p.match) {
+    admission.latest_version = p.match->version;
+    return admission;
+  }
+  const DatasetSchema& latest = p.versions.back();
+  admission.latest_version = latest.version;
+  auto before = TRY(ColumnsFromJson(latest.columns));
   admission.drift = true;
-  admission.change = change.Describe(before.size(), columns.size());
+  admission.change = DiffColumns(before, p.columns).Describe(before.size(), p.columns.size());
   std::string shown = dataset.empty() ? std::string("(the lake's top level)") : dataset;
   if (policy == SchemaPolicy::kFreeze) {
     return Err(ErrorCode::kFailedPrecondition,
-               "schema_policy freeze: {} does not match dataset {} schema version {} ({}); "
-               "nothing was published. Fix the source, or set schema_policy: evolve (or warn) "
-               "on the task to accept the new schema",
-               uri, shown, latest->version, admission.change);
+               "schema_policy freeze: {} does not match dataset {} schema version {} ({}), nor "
+               "any earlier version; nothing was published. Fix the source, or set "
+               "schema_policy: evolve (or warn) on the task to accept the new schema",
+               uri, shown, latest.version, admission.change);
   }
   if (policy == SchemaPolicy::kWarn) {
     admission.warning = fmt::format("schema drift from dataset {} version {}: {}", shown,
-                                    latest->version, admission.change);
+                                    latest.version, admission.change);
   }
   return admission;
 }
@@ -133,21 +248,21 @@ Result<LakeObject> RecordObject(MetadataStore& store, LakeObject object, SchemaP
     object.schema_version = 0;
     if (object.columns.is_array() && !object.columns.empty()) {
       auto columns = TRY(ColumnsFromJson(object.columns));
-      auto latest = TRY(LatestSchema(store, object.dataset));
-      std::string change;
-      bool same = false;
-      if (latest) {
-        auto before = TRY(ColumnsFromJson(latest->columns));
-        SchemaChange diff = DiffColumns(before, columns);
-        same = diff.empty();
-        if (!same) change = diff.Describe(before.size(), columns.size());
-      }
-      if (same) {
-        object.schema_version = latest->version;
+      Placed p = TRY(Place(store, object.dataset, columns, object.uri));
+      if (p.match) {
+        object.schema_version = p.match->version;
       } else {
+        std::string change;
+        if (!p.versions.empty()) {
+          auto before = TRY(ColumnsFromJson(p.versions.back().columns));
+          change = DiffColumns(before, p.columns).Describe(before.size(), p.columns.size());
+        }
+        // A column without values and without a type in the dataset stays marked empty in
+        // the version: it fits any type, so its first values do not make another version.
+        const std::vector<ColumnInfo>& kept = p.columns;
         DatasetSchema next{.dataset = object.dataset,
-                           .version = latest ? latest->version + 1 : 1,
-                           .columns = object.columns,
+                           .version = p.versions.empty() ? 1 : p.versions.back().version + 1,
+                           .columns = ColumnsToJson(kept),
                            .change = change,
                            .policy = std::string(SchemaPolicyName(policy)),
                            .first_uri = object.uri,

@@ -118,11 +118,98 @@ TEST_F(CatalogTest, FreezeRefusesADriftingObjectBeforeAnythingIsRecorded) {
   EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_NE(refused.error().message.find("schema_policy freeze: lake://d/x=2/a.parquet does not "
                                          "match dataset d schema version 1 (2 -> 3 columns: "
-                                         "added congestion_surcharge (DOUBLE)); nothing was "
-                                         "published"),
+                                         "added congestion_surcharge (DOUBLE)), nor any "
+                                         "earlier version; nothing was published"),
             std::string::npos)
       << refused.error().message;
   EXPECT_EQ(store_->ListDatasetSchemas("d").value().size(), 1u);
+}
+
+TEST_F(CatalogTest, ASchemaAlreadySeenIsItsVersionWhateverWasWrittenSince) {
+  // 2018-12 (17 columns), 2021-01 (18), then both again with the same data: before, v3
+  // "removed congestion_surcharge" and v4 "added" it.
+  const std::string dec = "raw/y/year=2018/month=12/a.parquet";
+  const std::string jan = "raw/y/year=2021/month=01/a.parquet";
+  for (int round = 0; round < 2; ++round) {
+    auto a = AdmitObject(*store_, "raw/y", Taxi(2), SchemaPolicy::kFreeze, "lake://" + dec);
+    ASSERT_TRUE(a.has_value() || round == 0) << a.error().message;
+    auto r1 = RecordObject(*store_, Object(dec, Taxi(2)), SchemaPolicy::kWarn);
+    ASSERT_TRUE(r1.has_value());
+    EXPECT_EQ(r1->schema_version, 1);
+    if (round == 1) {
+      // Already seen: no drift, even under freeze, and the version it has.
+      EXPECT_FALSE(a->drift);
+      EXPECT_EQ(a->latest_version, 1);
+    }
+    auto r2 = RecordObject(*store_, Object(jan, Taxi(3)), SchemaPolicy::kWarn);
+    ASSERT_TRUE(r2.has_value());
+    EXPECT_EQ(r2->schema_version, 2);
+  }
+  EXPECT_EQ(store_->ListDatasetSchemas("raw/y").value().size(), 2u);
+  // The current schema is the union of the current objects' columns.
+  CurrentSchema current = CurrentSchemaOf(*store_, "raw/y").value();
+  EXPECT_EQ(current.columns, Taxi(3));
+  EXPECT_EQ(current.versions, (std::vector<int>{1, 2}));
+}
+
+TEST_F(CatalogTest, AnEmptyColumnTakesTheDatasetsTypeAndMakesNoVersion) {
+  RecordObject(*store_, Object("raw/y/m=1/a.parquet", Taxi(3)), SchemaPolicy::kWarn).value();
+  // A month whose congestion_surcharge has no value: the file says VARCHAR (or INTEGER).
+  std::vector<ColumnInfo> empty = Taxi(3);
+  empty[2] = ColumnInfo{"congestion_surcharge", "VARCHAR", true};
+  auto a =
+      AdmitObject(*store_, "raw/y", empty, SchemaPolicy::kFreeze, "lake://raw/y/m=2/a.parquet");
+  ASSERT_TRUE(a.has_value()) << a.error().message;
+  EXPECT_FALSE(a->drift);
+  auto r = RecordObject(*store_, Object("raw/y/m=2/a.parquet", empty), SchemaPolicy::kWarn);
+  EXPECT_EQ(r.value().schema_version, 1);
+  EXPECT_EQ(store_->ListDatasetSchemas("raw/y").value().size(), 1u);
+  EXPECT_EQ(CurrentSchemaOf(*store_, "raw/y").value().columns, Taxi(3));
+  // A column with values of another type is a new version, and the union widens.
+  std::vector<ColumnInfo> text = Taxi(3);
+  text[0].type = "VARCHAR";
+  EXPECT_EQ(RecordObject(*store_, Object("raw/y/m=3/a.parquet", text), SchemaPolicy::kWarn)
+                .value()
+                .schema_version,
+            2);
+  EXPECT_EQ(CurrentSchemaOf(*store_, "raw/y").value().columns[0],
+            (ColumnInfo{"VendorID", "VARCHAR"}));
+}
+
+TEST_F(CatalogTest, AColumnThatArrivesEmptyGetsItsTypeFromItsFirstValues) {
+  // 2019-01 brought congestion_surcharge with no value in it; 2019-02 has numbers.
+  RecordObject(*store_, Object("raw/y/m=1/a.parquet", Taxi(2)), SchemaPolicy::kWarn).value();
+  std::vector<ColumnInfo> empty = Taxi(3);
+  empty[2] = ColumnInfo{"congestion_surcharge", "INTEGER", true};
+  EXPECT_EQ(RecordObject(*store_, Object("raw/y/m=2/a.parquet", empty), SchemaPolicy::kWarn)
+                .value()
+                .schema_version,
+            2);
+  auto typed =
+      AdmitObject(*store_, "raw/y", Taxi(3), SchemaPolicy::kFreeze, "lake://raw/y/m=3/a.parquet");
+  ASSERT_TRUE(typed.has_value()) << typed.error().message;
+  EXPECT_FALSE(typed->drift);
+  EXPECT_EQ(RecordObject(*store_, Object("raw/y/m=3/a.parquet", Taxi(3)), SchemaPolicy::kWarn)
+                .value()
+                .schema_version,
+            2);
+  auto versions = store_->ListDatasetSchemas("raw/y").value();
+  ASSERT_EQ(versions.size(), 2u);
+  EXPECT_EQ(versions[1].change, "2 -> 3 columns: added congestion_surcharge (no values)");
+  EXPECT_EQ(CurrentSchemaOf(*store_, "raw/y").value().columns, Taxi(3));
+}
+
+TEST(Catalog, UnionWidensTypesAsDuckDBsUnionByName) {
+  EXPECT_EQ(WidenType("INTEGER", "BIGINT"), "BIGINT");
+  EXPECT_EQ(WidenType("BIGINT", "DOUBLE"), "DOUBLE");
+  EXPECT_EQ(WidenType("DATE", "TIMESTAMP"), "TIMESTAMP");
+  EXPECT_EQ(WidenType("TIMESTAMP", "VARCHAR"), "VARCHAR");
+  std::vector<ColumnInfo> a = {{"x", "BIGINT"}, {"e", "INTEGER", true}};
+  std::vector<ColumnInfo> b = {{"y", "VARCHAR"}, {"x", "DOUBLE"}, {"e", "TIMESTAMP"}};
+  EXPECT_EQ(UnionColumns({a, b}),
+            (std::vector<ColumnInfo>{{"x", "DOUBLE"}, {"e", "TIMESTAMP"}, {"y", "VARCHAR"}}));
+  // With no values anywhere, the empty column keeps the file's type, marked empty.
+  EXPECT_EQ(UnionColumns({a}), a);
 }
 
 TEST_F(CatalogTest, ASourceCopyCountsOnlyWhileTheObjectIsUnchangedInTheLake) {

@@ -3,9 +3,9 @@
 #include <algorithm>
 
 #include "base/strings.h"
-#include "model/template_ast.h"
 #include "model/template_context.h"
-#include "model/template_lexer.h"
+#include "template/ast.h"
+#include "template/lexer.h"
 
 namespace weir {
 

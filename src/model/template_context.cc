@@ -2,8 +2,8 @@
 
 #include "base/strings.h"
 #include "model/dag.h"
-#include "model/template_eval.h"
 #include "model/template_macros.h"
+#include "template/eval.h"
 
 namespace weir::jinja {
 

@@ -8,7 +8,7 @@
 
 #include "base/status.h"
 #include "model/template.h"
-#include "model/template_ast.h"
+#include "template/ast.h"
 
 namespace weir::jinja {
 

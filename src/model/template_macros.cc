@@ -5,8 +5,8 @@
 #include <date/date.h>
 
 #include "base/strings.h"
-#include "model/template_eval.h"
 #include "model/template_macros.h"
+#include "template/eval.h"
 
 namespace weir::jinja {
 

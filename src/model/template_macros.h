@@ -1,6 +1,6 @@
 #pragma once
 
-#include "model/template_value.h"
+#include "template/value.h"
 
 namespace weir::jinja {
 

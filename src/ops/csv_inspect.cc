@@ -222,61 +222,126 @@ Status CheckGzipIntact(const std::string& path) {
              FormatBytes(static_cast<int64_t>(size)), error);
 }
 
-std::optional<std::string> FindRaggedRecord(const std::string& path, const CsvLayout& layout,
-                                            char quote, bool header) {
-  if (layout.encoding == "utf-16") return std::nullopt;
+std::string CsvScan::DescribeLineEndings() const {
+  std::string out;
+  for (auto [n, name] : {std::pair{crlf, "CRLF"}, std::pair{lf, "LF"}, std::pair{cr, "CR"}}) {
+    if (n == 0) continue;
+    out += out.empty()
+               ? fmt::format("{} line{} end{} in {}", n, n == 1 ? "" : "s", n == 1 ? "s" : "", name)
+               : fmt::format(", {} in {}", n, name);
+  }
+  if (first_change_line > 0) {
+    out += fmt::format("; line 1 ends in {}, line {} in {}", first_end, first_change_line,
+                       changed_end);
+  }
+  return out;
+}
+
+CsvScan ScanCsv(const std::string& path, const CsvLayout& layout, char quote, char escape,
+                bool header) {
+  CsvScan scan;
+  if (layout.encoding == "utf-16") return scan;
   GzReader reader(path);
-  if (!reader.ok()) return std::nullopt;
+  if (!reader.ok()) return scan;
   std::string buf(1 << 20, '\0');
   int64_t line = 1;         // the physical line being read
   int64_t record_line = 1;  // where the current record started
   int fields = 1, expected = 0;
-  bool quoted = false, empty_record = true, bom_checked = false;
-  auto end_record = [&]() -> std::optional<std::string> {
+  bool quoted = false, escaped = false, empty_record = true, bom_checked = false;
+  bool pending_cr = false;  // a CR outside quotes, not yet known to be part of a CRLF
+  int first_kind = -1;      // how line 1 ends: 0 CRLF, 1 LF, 2 CR
+  constexpr std::array<const char*, 3> kEnds = {"CRLF", "LF", "CR"};
+  bool escape_differs = escape != 0 && escape != quote;
+  // `cut`: the file ended inside this record, with no line end after it.
+  auto end_record = [&](bool cut = false) {
     if (!empty_record) {
+      ++scan.records;
       if (expected == 0) {
         expected = fields;
-      } else if (fields != expected) {
-        return fmt::format("line {} has {} fields where the {} (line 1) has {}", record_line,
-                           fields, header ? "header" : "first row", expected);
+      } else if (fields != expected && !scan.problem) {
+        scan.problem =
+            fmt::format("line {}{} has {} fields where the {} (line 1) has {}{}", record_line,
+                        cut ? ", the last," : "", fields, header ? "header" : "first row", expected,
+                        cut ? ", and no line end: the file stops partway through a "
+                              "record, probably cut short"
+                            : "");
       }
     }
     fields = 1;
     empty_record = true;
-    return std::nullopt;
   };
-  for (size_t n; (n = reader.Read(buf.data(), buf.size())) > 0;) {
+  // A line end outside quotes, of kind 0 (CRLF), 1 (LF) or 2 (CR).
+  auto line_end = [&](int kind) {
+    (kind == 0 ? scan.crlf : kind == 1 ? scan.lf : scan.cr) += 1;
+    if (first_kind < 0) {
+      first_kind = kind;
+      scan.first_end = kEnds[kind];
+    }
+    if (kind != first_kind && scan.first_change_line == 0) {
+      scan.first_change_line = line;
+      scan.changed_end = kEnds[kind];
+    }
+    end_record();
+    ++line;
+    record_line = line;
+  };
+  for (size_t n; !scan.problem && (n = reader.Read(buf.data(), buf.size())) > 0;) {
     std::string_view chunk(buf.data(), n);
     if (!bom_checked) {
       bom_checked = true;
       if (chunk.substr(0, 3) == "\xef\xbb\xbf") chunk.remove_prefix(3);
     }
     for (char c : chunk) {
-      if (c == '\n') {
-        ++line;
-        if (!quoted) {
-          if (auto found = end_record()) return found;
-          record_line = line;
+      if (pending_cr) {
+        pending_cr = false;
+        if (c == '\n') {
+          line_end(0);
           continue;
         }
+        line_end(2);
       }
-      if (c == '\r' && !quoted) continue;
-      if (empty_record) empty_record = false;
+      if (quoted) {
+        if (escaped) {
+          escaped = false;
+        } else if (escape_differs && c == escape) {
+          escaped = true;
+        } else if (c == quote) {
+          quoted = false;
+        } else if (c == '\n') {
+          ++line;
+        }
+        continue;
+      }
+      if (c == '\r') {
+        pending_cr = true;
+        continue;
+      }
+      if (c == '\n') {
+        line_end(1);
+        continue;
+      }
+      empty_record = false;
       if (c == quote) {
-        quoted = !quoted;
-      } else if (c == layout.delimiter && !quoted) {
+        quoted = true;
+      } else if (c == layout.delimiter) {
         ++fields;
       }
     }
   }
+  if (scan.problem) return scan;
   std::string error = reader.error();
   if (!error.empty()) {
-    return fmt::format("the gzip stream is truncated or corrupt at line {} ({})", line, error);
+    scan.problem =
+        fmt::format("the gzip stream is truncated or corrupt at line {} ({})", line, error);
+    return scan;
   }
   if (quoted) {
-    return fmt::format("a quoted field opened on line {} is never closed", record_line);
+    scan.problem = fmt::format("a quoted field opened on line {} is never closed", record_line);
+    return scan;
   }
-  return end_record();
+  if (pending_cr) line_end(2);
+  end_record(true);
+  return scan;
 }
 
 }  // namespace weir

@@ -36,11 +36,30 @@ Result<CsvLayout> InspectCsv(const std::string& path, const CsvHints& hints);
 // it got. (DuckDB reads a gzip file cut at a line boundary as if it were whole.)
 Status CheckGzipIntact(const std::string& path);
 
-// Scans the file for the first record whose field count differs from the first record's
-// (quotes respected): "line 12 has 20 fields where the header (line 1) has 18". Also
-// reports a truncated gzip stream. nullopt when every record matches.
-std::optional<std::string> FindRaggedRecord(const std::string& path, const CsvLayout& layout,
-                                            char quote, bool header);
+// What a scan of the whole file finds (quotes respected): the first structural problem, and
+// how its records end. DuckDB's strict mode (which weir reads with, so that a ragged file
+// fails instead of turning into one column of text) also refuses a file whose line endings
+// are mixed, which real files have (a header ending in LF over rows in CRLF); the scan tells
+// that apart from damage.
+struct CsvScan {
+  // "line 12 has 20 fields where the header (line 1) has 18", "a quoted field opened on
+  // line 2 is never closed", or a truncated gzip stream; nullopt when every record matches.
+  std::optional<std::string> problem;
+  int64_t records = 0;               // non-empty records, the header included
+  int64_t crlf = 0, lf = 0, cr = 0;  // line ends (outside quotes) of each kind
+  std::string first_end;             // how line 1 ends: "CRLF", "LF" or "CR"
+  int64_t first_change_line = 0;     // the first line that ends otherwise, and how
+  std::string changed_end;
+
+  bool MixedLineEndings() const { return (crlf > 0) + (lf > 0) + (cr > 0) > 1; }
+  // "10000 lines end in CRLF, 1 in LF; line 1 ends in CRLF, line 10001 in LF".
+  std::string DescribeLineEndings() const;
+};
+
+// Reads the whole file (inflating gzip). `escape` inside a quoted field makes the next
+// character plain (when it differs from the quote; a doubled quote needs no rule).
+CsvScan ScanCsv(const std::string& path, const CsvLayout& layout, char quote, char escape,
+                bool header);
 
 // The first bytes of `data`, quoted for an error message: printable ASCII as is, other bytes
 // as \xNN, at most `limit` characters, with "..." when cut.

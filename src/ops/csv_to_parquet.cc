@@ -11,6 +11,7 @@
 #include "base/strings.h"
 #include "duck/file_facts.h"
 #include "ops/args.h"
+#include "ops/csv_errors.h"
 #include "ops/csv_inspect.h"
 
 namespace weir {
@@ -59,6 +60,9 @@ struct Options {
   int64_t row_group_size = 0;
   int64_t sample_size = 0;
   bool allow_empty = false;
+  // DuckDB's strict mode: on, except for a second reading of a file whose line endings are
+  // mixed and whose every record weir's scan has checked (see Run).
+  bool strict = true;
 };
 
 Result<char> OneChar(const Json& args, std::string_view name, std::string fallback) {
@@ -144,6 +148,19 @@ Result<Options> ParseOptions(const Json& args, const NativeContext& ctx) {
   return o;
 }
 
+char EscapeChar(const Options& o) { return o.escape.empty() ? o.hints.quote : o.escape[0]; }
+
+CsvReading Reading(const Options& o, const CsvLayout& layout) {
+  return CsvReading{.input = o.input,
+                    .delimiter = layout.delimiter,
+                    .quote = o.hints.quote,
+                    .escape = EscapeChar(o),
+                    .encoding = layout.encoding,
+                    .header = o.header,
+                    .explicit_types = !o.types.empty() || !o.columns.is_null(),
+                    .sample_size = o.sample_size};
+}
+
 std::string Ident(const std::string& name) {
   std::string out = "\"";
   for (char c : name) {
@@ -163,13 +180,17 @@ std::string StringListSql(const std::vector<std::string>& values) {
 std::string CsvOptionsSql(const Options& o, const CsvLayout& layout) {
   std::string sql = DuckString(o.input);
   if (layout.delimiter != 0) sql += ", delim=" + DuckString(std::string(1, layout.delimiter));
-  sql += ", quote=" + DuckString(std::string(1, o.hints.quote));
-  if (!o.escape.empty()) sql += ", escape=" + DuckString(o.escape);
+  // The escape is always given: left to the sniffer, it may pick "no escape" from rows that
+  // have no quote inside a quoted field, and the first `""` after them is then an
+  // "unterminated quote". RFC 4180 doubles the quote, so that is the default.
+  std::string quote = o.hints.quote != 0 ? std::string(1, o.hints.quote) : "";
+  sql += ", quote=" + DuckString(quote);
+  sql += ", escape=" + DuckString(o.escape.empty() ? quote : o.escape);
   sql += fmt::format(", header={}", o.header);
   sql += ", encoding=" + DuckString(layout.encoding);
   sql += ", compression=" + DuckString(layout.gzip ? "gzip" : "none");
   sql += ", nullstr=" + StringListSql(o.null_values);
-  sql += ", strict_mode=true";
+  sql += fmt::format(", strict_mode={}", o.strict);
   return sql;
 }
 
@@ -244,25 +265,11 @@ std::string ReadCsvSql(const Options& o, const CsvLayout& layout, const Sniffed&
   return sql + "})";
 }
 
-// DuckDB's message without its list of generic fixes, on one line.
-std::string ShortDuckError(std::string_view message) {
-  std::string text(message.substr(0, message.find("Possible fixes")));
-  std::string out;
-  for (char c : text) {
-    if (c == '\n') {
-      if (!out.empty() && out.back() != ' ') out += "; ";
-    } else {
-      out += c;
-    }
-  }
-  while (!out.empty() && (out.back() == ' ' || out.back() == ';')) out.pop_back();
-  return out.size() > 600 ? out.substr(0, 600) + "..." : out;
-}
-
 struct Plan {
   std::vector<ColumnInfo> columns;             // as read
   std::map<std::string, std::string> formats;  // text column -> timestamp format
   std::set<std::string> integers;              // integer columns read as text, cast checked
+  std::set<std::string> empty;                 // text columns without a value (SelectSql)
 };
 
 bool IsIntegerType(const std::string& type) {
@@ -294,7 +301,7 @@ Result<Plan> PlanColumns(DuckConnection& con, const Options& o, const CsvLayout&
   }
   TRY(con.Execute("CREATE VIEW src AS SELECT * FROM " + ReadCsvSql(o, layout, sniffed, read_as),
                   "reading the CSV"));
-  if (text.empty() || o.timestamp_formats.empty()) return plan;
+  if (text.empty()) return plan;
   // The sample of the text columns, kept in memory; formats are tried on its first rows, and
   // the ones that fit them all are checked on the whole sample (failing parses are not
   // free: trying every format on every sampled value would cost more than the conversion's
@@ -305,6 +312,19 @@ Result<Plan> PlanColumns(DuckConnection& con, const Options& o, const CsvLayout&
   TRY(con.Execute(
       fmt::format("CREATE TEMP TABLE text_sample AS SELECT {} FROM src LIMIT {}", columns, limit),
       "reading the CSV"));
+  // Text columns without a value in the sample (with sample_size -1, in the whole file): the
+  // sniffer's VARCHAR says nothing about them. Not for a file without rows.
+  std::string counts = "count(*)";
+  for (const auto& name : text) counts += fmt::format(", count({})", Ident(name));
+  std::string from = sample_size > 0 ? "text_sample" : "src";
+  DuckRows counted = TRY(con.Query("SELECT " + counts + " FROM " + from, "reading the CSV"));
+  if (!counted.rows.empty() && counted.rows[0].size() == text.size() + 1 &&
+      counted.rows[0][0].value_or("0") != "0") {
+    for (size_t c = 0; c < text.size(); ++c) {
+      if (counted.rows[0][c + 1].value_or("0") == "0") plan.empty.insert(text[c]);
+    }
+  }
+  if (o.timestamp_formats.empty()) return plan;
   auto fitting = [&](const std::vector<std::vector<std::string>>& candidates,
                      std::string_view from) -> Result<std::vector<std::vector<std::string>>> {
     std::string sql = "SELECT ";
@@ -347,7 +367,17 @@ std::string SelectSql(const Plan& plan) {
     std::string id = Ident(name);
     auto f = plan.formats.find(name);
     if (i) sql += ", ";
-    if (plan.integers.count(name)) {
+    if (plan.empty.count(name)) {
+      // A column without a value is written as DuckDB writes NULLs, INTEGER, which a table
+      // over several files (union_by_name) widens to the type the others have; VARCHAR would
+      // turn their numbers into text. A value after the sample makes the conversion start
+      // over with the whole file sampled (worded as a failed cast for that).
+      sql += fmt::format(
+          "CASE WHEN {0} IS NULL THEN NULL::INTEGER ELSE error('Could not convert string ''' || "
+          "{0} || ''' to INTEGER in column ' || {1} || ': a value in a column that had none in "
+          "the sampled rows') END AS {0}",
+          id, DuckString(name));
+    } else if (plan.integers.count(name)) {
       // Worded as DuckDB words a failed cast, so that the retry with the whole file applies.
       sql += fmt::format(
           "CASE WHEN NOT contains({0}, '.') THEN {0}::{1} ELSE error('Could not convert string "
@@ -383,6 +413,10 @@ Result<Converted> Convert(const Options& o, const CsvLayout& layout, const Nativ
   for (const auto& [name, format] : out.plan.formats) {
     fmt::print("[weir] column {}: text read as {} with format {}\n", name,
                HasTime(format) ? "TIMESTAMP" : "DATE", format);
+  }
+  for (const auto& name : out.plan.empty) {
+    fmt::print("[weir] column {}: no value in {}: written as INTEGER NULLs\n", name,
+               sample_size > 0 ? "the sampled rows" : "the file");
   }
   fmt::print("[weir] types inferred from {} rows in {:.2f}s\n",
              sample_size > 0 ? std::to_string(sample_size) : "all",
@@ -480,14 +514,35 @@ Result<Json> CsvToParquetOperator::Run(const Json& args, const NativeContext& ct
   fs::create_directories(parent, dir_error);
   std::string temp = fmt::format("{}.weir-tmp-{}", o.output, getpid());
   auto started = std::chrono::steady_clock::now();
-  auto converted = Convert(o, layout, ctx, temp, o.sample_size);
-  if (!converted && o.sample_size != -1 && IsTypeError(converted.error().message)) {
-    fmt::print(
-        "[weir] a value after the first {} rows does not fit the inferred types ({}); "
-        "inferring them again from the whole file\n",
-        o.sample_size, ShortDuckError(converted.error().message));
-    std::fflush(stdout);
-    converted = Convert(o, layout, ctx, temp, -1);
+  // Once with the sample, and once more with the whole file when a later value does not fit.
+  auto convert = [&]() {
+    auto out = Convert(o, layout, ctx, temp, o.sample_size);
+    if (!out && o.sample_size != -1 && IsTypeError(out.error().message)) {
+      fmt::print(
+          "[weir] a value after the first {} rows does not fit the inferred types ({}); "
+          "inferring them again from the whole file\n",
+          o.sample_size, ShortDuckError(out.error().message));
+      std::fflush(stdout);
+      out = Convert(o, layout, ctx, temp, -1);
+    }
+    return out;
+  };
+  auto converted = convert();
+  // When DuckDB cannot read the file, a scan says whether it is damaged or only has mixed
+  // line endings, which DuckDB's strict mode refuses: every record checked, the file is read
+  // again without it.
+  std::optional<CsvScan> scan;
+  if (!converted && !IsTypeError(converted.error().message)) {
+    scan = ScanCsv(o.input, layout, o.hints.quote, EscapeChar(o), o.header);
+    if (!scan->problem && scan->MixedLineEndings()) {
+      fmt::print(
+          "[weir] {}: mixed line endings ({}), which DuckDB's strict mode refuses; every record "
+          "has the same {} fields, so it is read again without strict mode\n",
+          o.input, scan->DescribeLineEndings(), layout.header_fields);
+      std::fflush(stdout);
+      o.strict = false;
+      converted = convert();
+    }
   }
   Status intact = gzip_check.valid() ? gzip_check.get() : Status();
   auto fail = [&](std::string message) -> Result<Json> {
@@ -497,14 +552,14 @@ Result<Json> CsvToParquetOperator::Run(const Json& args, const NativeContext& ct
   };
   if (!intact) return fail(intact.error().message);
   if (!converted) {
-    // Say where the file breaks when a scan can tell; DuckDB's words otherwise.
-    if (auto ragged = FindRaggedRecord(o.input, layout, o.hints.quote, o.header)) {
+    // Say where the file breaks when the scan can tell; else what DuckDB's error means.
+    if (scan && scan->problem) {
       return fail(
           fmt::format("{}: {} (a ragged row: the file is damaged, or quoted otherwise than "
                       "`quote`/`escape` say); check the source",
-                      o.input, *ragged));
+                      o.input, *scan->problem));
     }
-    return fail(fmt::format("{}: {}", o.input, ShortDuckError(converted.error().message)));
+    return fail(ExplainCsvError(converted.error().message, Reading(o, layout)));
   }
   if (converted->rows == 0 && !o.allow_empty) {
     return fail(
@@ -527,6 +582,10 @@ Result<Json> CsvToParquetOperator::Run(const Json& args, const NativeContext& ct
   for (auto& c : written) {
     auto f = converted->plan.formats.find(c.name);
     if (f != converted->plan.formats.end()) c.type = HasTime(f->second) ? "TIMESTAMP" : "DATE";
+    if (converted->plan.empty.count(c.name)) {
+      c.type = "INTEGER";
+      c.empty = true;
+    }
   }
   Json formats = Json::object();
   for (const auto& [name, format] : converted->plan.formats) formats[name] = format;

@@ -9,6 +9,8 @@
 
 #include "duck/duck.h"
 #include "env/temp_dir.h"
+#include "ops/csv_errors.h"
+#include "ops/csv_inspect.h"
 
 namespace weir {
 namespace {
@@ -255,6 +257,127 @@ TEST_F(CsvToParquetTest, RaggedRowsNameTheLine) {
   std::string e = Error({{"input", "r.csv"}});
   EXPECT_NE(e.find("line 12 has 5 fields where the header (line 1) has 3"), std::string::npos) << e;
   EXPECT_FALSE(fs::exists(dir_.Join("work/r.parquet")));
+}
+
+TEST_F(CsvToParquetTest, AColumnWithoutValuesIsNotText) {
+  // 2019-01's congestion_surcharge is empty in every row: VARCHAR would make a table over
+  // the months (union_by_name) read every month's surcharge as text.
+  fs::copy_file(Fixture("tlc/yellow_tripdata_2019-01_excel_dates.csv"), dir_.Join("work/j.csv"));
+  Json r = Run({{"input", "j.csv"}}).value();
+  EXPECT_EQ(r["columns"][17],
+            (Json{{"name", "congestion_surcharge"}, {"type", "INTEGER"}, {"empty", true}}));
+  EXPECT_NE(Types(r["path"]).find("congestion_surcharge INTEGER"), std::string::npos);
+  // Empty in the sample only: read again with the whole file, and typed by its values.
+  std::string csv = "n,late\n";
+  for (int i = 0; i < 30000; ++i) csv += std::to_string(i) + ",\n";
+  csv += "1,2.5\n";
+  Write("late.csv", csv);
+  Json late = Run({{"input", "late.csv"}}).value();
+  EXPECT_EQ(late["rows"], 30001);
+  EXPECT_EQ(Types(late["path"]), "n BIGINT, late DOUBLE");
+}
+
+TEST_F(CsvToParquetTest, DoubledQuotesAfterManyPlainRowsAreRFC4180Escapes) {
+  // The TLC's fhv_bases.csv: 1083 rows without a quote inside a quoted field, then
+  // "BIG ""O"" LIMO CORP". DuckDB, not told the escape, read it as an unterminated quote.
+  fs::copy_file(Fixture("csv/fhv_bases.csv"), dir_.Join("work/bases.csv"));
+  Json r = Run({{"input", "bases.csv"}}).value();
+  EXPECT_EQ(r["rows"], 1097);
+  std::string out = DuckString(r["path"].get<std::string>());
+  EXPECT_EQ(One("SELECT base_name FROM read_parquet(" + out + ") WHERE base_number = 'B03231'"),
+            "BIG \"O\" LIMO CORP");
+  // A backslash-escaped file reads with `escape`.
+  Write("b.csv", "id,text\n1,\"say \\\"hi\\\", then go\"\n2,plain\n");
+  Json b = Run({{"input", "b.csv"}, {"escape", "\\"}}).value();
+  EXPECT_EQ(b["rows"], 2);
+  EXPECT_EQ(One("SELECT text FROM read_parquet(" + DuckString(b["path"].get<std::string>()) +
+                ") WHERE id = 1"),
+            "say \"hi\", then go");
+}
+
+TEST_F(CsvToParquetTest, MixedLineEndingsAreReadAfterEveryRecordIsChecked) {
+  // A header ending in LF over rows in CRLF; and CRLF rows whose last ends in LF (the Great
+  // Expectations taxi samples). DuckDB's strict mode refuses both.
+  std::string rows;
+  for (int i = 0; i < 50; ++i) rows += std::to_string(i) + ",\"x, " + std::to_string(i) + "\"\r\n";
+  Write("lf_header.csv", "n,label\n" + rows);
+  Json a = Run({{"input", "lf_header.csv"}}).value();
+  EXPECT_EQ(a["rows"], 50);
+  EXPECT_EQ(Types(a["path"]), "n BIGINT, label VARCHAR");
+  EXPECT_EQ(One("SELECT label FROM read_parquet(" + DuckString(a["path"].get<std::string>()) +
+                ") WHERE n = 49"),
+            "x, 49");
+  Write("lf_last.csv", "n,label\r\n" + rows + "50,y\n");
+  Json b = Run({{"input", "lf_last.csv"}}).value();
+  EXPECT_EQ(b["rows"], 51);
+  // Mixed line endings and a ragged row: the ragged row is named, nothing is written.
+  Write("both.csv", "n,label\n" + rows + "1,2,3\r\n");
+  std::string e = Error({{"input", "both.csv"}});
+  EXPECT_NE(e.find("line 52 has 3 fields where the header (line 1) has 2"), std::string::npos) << e;
+  EXPECT_FALSE(fs::exists(dir_.Join("work/both.parquet")));
+}
+
+TEST_F(CsvToParquetTest, DuckDBErrorsComeWithWhatIsWrongAndWhichArgumentHelps) {
+  // Not UTF-8: the line, and the `encoding` argument.
+  Write("l.csv", "a,b\n1,caf\xe9\n");
+  std::string latin = Error({{"input", "l.csv"}});
+  EXPECT_NE(latin.find("are not valid utf-8"), std::string::npos) << latin;
+  EXPECT_NE(latin.find("set `encoding`"), std::string::npos) << latin;
+  EXPECT_NE(latin.find("(DuckDB: "), std::string::npos) << latin;
+  // A type you gave that a value does not fit: the column, and `types`.
+  Write("t.csv", "n,m\n1,2\nx,3\n");
+  std::string typed = Error({{"input", "t.csv"}, {"types", {{"n", "INTEGER"}}}});
+  EXPECT_NE(typed.find("does not fit the type of column n"), std::string::npos) << typed;
+  EXPECT_NE(typed.find("line 3"), std::string::npos) << typed;
+  EXPECT_NE(typed.find("`types`"), std::string::npos) << typed;
+  EXPECT_EQ(typed.find("Possible"), std::string::npos) << typed;
+}
+
+TEST(CsvErrorsTest, TheSnifferDumpBecomesASentenceNamingTheArguments) {
+  std::string dump =
+      "reading the CSV: Invalid Input Error: Error when sniffing file \"/x/y.csv\".\n"
+      "It was not possible to automatically detect the CSV parsing dialect\n"
+      "The search space used was:\nDelimiter Candidates: ','\nQuote/Escape Candidates: "
+      "['\"','\"']\nComment Candidates: '\\0', '#'\nEncoding: utf-8\nPossible fixes:\n* Set "
+      "delimiter (e.g., delim=',')\n";
+  std::string e = ExplainCsvError(
+      dump, CsvReading{.input = "/x/y.csv", .encoding = "utf-8", .sample_size = 20480});
+  EXPECT_NE(e.find("/x/y.csv: DuckDB's sniffer found no way to split the first 20480 rows"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("`delimiter`, `quote`, `escape` and `header`"), std::string::npos) << e;
+  EXPECT_EQ(e.find("search space"), std::string::npos) << e;
+  EXPECT_EQ(e.find("delim="), std::string::npos) << e;
+  std::string quote = ExplainCsvError(
+      "Invalid Input Error: CSV Error on Line: 1084\nOriginal Line: B03231,\"BIG \"\"O\"\"\n"
+      "Value with unterminated quote found.\n\nPossible fixes:\n* Set quote",
+      CsvReading{.input = "b.csv", .encoding = "utf-8"});
+  EXPECT_NE(quote.find("b.csv: a quoted field at line 1084 does not end"), std::string::npos)
+      << quote;
+  EXPECT_NE(quote.find("`escape: \"\\\\\"`"), std::string::npos) << quote;
+}
+
+TEST(CsvScanTest, CountsLineEndsOutsideQuotesAndFindsTheFirstChange) {
+  TempDir dir;
+  std::string path = dir.Join("m.csv");
+  std::ofstream(path, std::ios::binary) << "a,b\n1,\"x\r\ny\"\r\n2,3\r\n4,5\n";
+  CsvLayout layout;
+  CsvScan scan = ScanCsv(path, layout, '"', '"', true);
+  EXPECT_FALSE(scan.problem.has_value()) << *scan.problem;
+  EXPECT_EQ(scan.records, 4);
+  EXPECT_EQ(scan.crlf, 2);
+  EXPECT_EQ(scan.lf, 2);
+  EXPECT_TRUE(scan.MixedLineEndings());
+  EXPECT_EQ(scan.DescribeLineEndings(),
+            "2 lines end in CRLF, 2 in LF; line 1 ends in LF, line 3 in CRLF");
+  // Classic Mac line ends, and a record cut short at the end of the file.
+  std::ofstream(path, std::ios::binary) << "a,b\r1,2\r3";
+  scan = ScanCsv(path, layout, '"', '"', true);
+  EXPECT_EQ(scan.cr, 2);
+  ASSERT_TRUE(scan.problem.has_value());
+  EXPECT_NE(scan.problem->find("line 3, the last, has 1 fields"), std::string::npos)
+      << *scan.problem;
+  EXPECT_NE(scan.problem->find("cut short"), std::string::npos) << *scan.problem;
 }
 
 TEST_F(CsvToParquetTest, BadArgumentsAreRefused) {

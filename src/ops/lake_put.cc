@@ -94,9 +94,9 @@ LakePutOperator::LakePutOperator() {
       {"expected_sha256", ArgType::kString, false, Json(),
        "Fail, publishing nothing, unless the input has this sha256 (hex)."},
       {"schema_policy", ArgType::kString, false, Json("warn"),
-       "What a Parquet or CSV file whose columns differ from its dataset's latest schema "
-       "does: evolve (record a new schema version), warn (the same, flagged with a warning) "
-       "or freeze (fail before publishing)."},
+       "What a Parquet or CSV file whose schema is none of its dataset's schema versions "
+       "does: evolve (record a new version), warn (the same, flagged with a warning) or "
+       "freeze (fail before publishing)."},
       {"source_url", ArgType::kString, false, Json(),
        "The URL the file came from, for the catalog; default: what http_download recorded "
        "beside the file."},

@@ -69,9 +69,43 @@ struct CronExpression::DayResult {
   bool constant_offset = true;
 };
 
-bool CronExpression::DayMatches(unsigned day_of_month, unsigned weekday) const {
-  bool dom = (days_of_month_ >> day_of_month) & 1U;
+namespace {
+
+// The weekday (0 = Sunday) of day `day` of a month, from the weekday of day `known_day`.
+unsigned WeekdayOf(unsigned day, unsigned known_day, unsigned known_weekday) {
+  return (known_weekday + 35 + day - known_day) % 7;
+}
+
+// Day of the month of the weekday (Monday to Friday) nearest day `target`, within a month of
+// `last` days whose day `day` is `weekday`: a Saturday moves to Friday and a Sunday to Monday,
+// unless that would leave the month (the 1st on a Saturday gives the 3rd; a last day on a
+// Sunday, the Friday before). A target past the month's end counts as its last day.
+unsigned NearestWeekday(unsigned target, unsigned last, unsigned day, unsigned weekday) {
+  target = std::min(target, last);
+  unsigned wd = WeekdayOf(target, day, weekday);
+  if (wd == 6) return target > 1 ? target - 1 : target + 2;
+  if (wd == 0) return target < last ? target + 1 : target - 2;
+  return target;
+}
+
+}  // namespace
+
+bool CronExpression::DayMatches(const date::year_month_day& ymd, unsigned weekday) const {
+  unsigned d = static_cast<unsigned>(ymd.day());
+  bool dom = (days_of_month_ >> d) & 1U;
   bool dow = (days_of_week_ >> weekday) & 1U;
+  bool extras = last_day_of_month_ || last_weekday_of_month_ || nearest_weekday_to_ != 0 ||
+                last_weekday_ != 0 || nth_weekday_ != decltype(nth_weekday_){};
+  if (extras) {
+    unsigned last = static_cast<unsigned>((ymd.year() / ymd.month() / date::last).day());
+    if (last_day_of_month_ && d == last) dom = true;
+    if (last_weekday_of_month_ && d == NearestWeekday(last, last, d, weekday)) dom = true;
+    if (nearest_weekday_to_ != 0 && d == NearestWeekday(nearest_weekday_to_, last, d, weekday)) {
+      dom = true;
+    }
+    if ((nth_weekday_[weekday] >> ((d - 1) / 7 + 1)) & 1U) dow = true;
+    if (((last_weekday_ >> weekday) & 1U) && d + 7 > last) dow = true;
+  }
   if (day_of_month_star_ || day_of_week_star_) return dom && dow;
   return dom || dow;
 }
@@ -104,11 +138,18 @@ int CronExpression::Instants(int64_t local_minute, const date::time_zone* zone, 
   auto at = [&](seconds offset) { return Time{local.time_since_epoch() - offset}; };
   // For a wall time in a gap, `first` is the offset before the gap: subtracting it moves
   // the instant forward by the gap's length (02:30 EST does not exist; 07:30Z is 03:30 EDT).
-  out[0] = at(info.first.offset);
-  if (info.result == date::local_info::ambiguous && hour_repeats_) {
+  // A repeated wall time is `first` (daylight) then `second` (standard): both when the hour
+  // field is every hour, else the second only (Airflow's fold=1).
+  if (info.result == date::local_info::ambiguous) {
+    if (!hour_repeats_) {
+      out[0] = at(info.second.offset);
+      return 1;
+    }
+    out[0] = at(info.first.offset);
     out[1] = at(info.second.offset);
     return 2;
   }
+  out[0] = at(info.first.offset);
   return 1;
 }
 
@@ -187,7 +228,7 @@ std::optional<Time> CronExpression::Next(Time after, const date::time_zone* zone
     }
     unsigned weekday = date::weekday{LocalDay(day)}.c_encoding();
     DayResult r;
-    if (DayMatches(static_cast<unsigned>(ymd.day()), weekday)) r = NextOnDay(day, after, zone);
+    if (DayMatches(ymd, weekday)) r = NextOnDay(day, after, zone);
     if (r.time && (!best || *r.time < *best)) best = r.time;
     // Instants on later days are later, except right after a transition day, whose overlap
     // can reach into the next wall day: check that one too.
@@ -211,7 +252,7 @@ std::optional<Time> CronExpression::Prev(Time before, const date::time_zone* zon
     }
     unsigned weekday = date::weekday{LocalDay(day)}.c_encoding();
     DayResult r;
-    if (DayMatches(static_cast<unsigned>(ymd.day()), weekday)) r = PrevOnDay(day, before, zone);
+    if (DayMatches(ymd, weekday)) r = PrevOnDay(day, before, zone);
     if (r.time && (!best || *r.time > *best)) best = r.time;
     if (best && (r.constant_offset || r.time != best)) return best;
     --day;

@@ -70,6 +70,17 @@ int EvenStep(uint64_t bits, int max) {
 
 std::string Clock(int hour, int minute) { return fmt::format("{:02}:{:02}", hour, minute); }
 
+constexpr std::array<std::string_view, 6> kOrdinals = {"",      "first",  "second",
+                                                       "third", "fourth", "fifth"};
+
+// Days of the week as bits 1-7, Monday first and Sunday as 7, so that SAT-SUN reads
+// "Saturday and Sunday" and MON-SUN "Monday through Sunday".
+uint64_t MondayFirst(uint64_t sunday_first) {
+  return (sunday_first & ~uint64_t{1}) | ((sunday_first & 1U) << 7);
+}
+
+std::string WeekdayName(int d) { return std::string(kWeekdays[d % 7]); }
+
 }  // namespace
 
 std::string CronExpression::Describe() const {
@@ -111,11 +122,40 @@ std::string CronExpression::Describe() const {
 
   // The days.
   auto month_name = [](int m) { return std::string(kMonths[m]); };
-  auto weekday_name = [](int d) { return std::string(kWeekdays[d]); };
   std::string months = DescribeSet(months_, month_name, " through ");
-  std::string dom = fmt::format("day{} {}", std::popcount(days_of_month_) == 1 ? "" : "s",
-                                DescribeSet(days_of_month_, Number, "-"));
-  std::string dow = DescribeSet(days_of_week_, weekday_name, " through ");
+  std::vector<std::string> dom_parts;
+  if (days_of_month_ != 0) {
+    dom_parts.push_back(fmt::format("day{} {}", std::popcount(days_of_month_) == 1 ? "" : "s",
+                                    DescribeSet(days_of_month_, Number, "-")));
+  }
+  if (nearest_weekday_to_ != 0) {
+    dom_parts.push_back(fmt::format("the weekday nearest day {}", nearest_weekday_to_));
+  }
+  if (last_day_of_month_) dom_parts.push_back("the last day");
+  if (last_weekday_of_month_) dom_parts.push_back("the last weekday");
+  std::string dom = JoinWords(dom_parts);
+  std::vector<std::string> dow_parts;
+  if (days_of_week_ != 0) {
+    dow_parts.push_back(DescribeSet(MondayFirst(days_of_week_), WeekdayName, " through "));
+  }
+  bool of_the_month = false;
+  for (int nth = 1; nth <= 5; ++nth) {
+    uint64_t days = 0;
+    for (int d = 0; d < 7; ++d) {
+      if ((nth_weekday_[d] >> nth) & 1U) days |= uint64_t{1} << d;
+    }
+    if (days == 0) continue;
+    dow_parts.push_back(fmt::format("the {} {}", kOrdinals[nth],
+                                    DescribeSet(MondayFirst(days), WeekdayName, " through ")));
+    of_the_month = true;
+  }
+  if (last_weekday_ != 0) {
+    dow_parts.push_back("the last " +
+                        DescribeSet(MondayFirst(last_weekday_), WeekdayName, " through "));
+    of_the_month = true;
+  }
+  std::string dow = JoinWords(dow_parts);
+  if (of_the_month) dow += " of the month";
   bool every_month = months_ == kAllMonths;
   std::string days;
   if (!day_of_month_star_ && !day_of_week_star_) {

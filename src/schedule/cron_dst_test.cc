@@ -78,16 +78,17 @@ TEST(CronDst, TimesShiftedOutOfTheGapNeverFireTwice) {
             (Strings{"2021-03-14T03:00:00-04:00", "2021-03-14T03:30:00-04:00"}));
 }
 
-TEST(CronDst, NewYorkFallBackFixedHourFiresOnceAtTheFirstOccurrence) {
-  // 2021-11-07 02:00 EDT falls back to 01:00 EST: 01:00-01:59 happens twice.
+TEST(CronDst, NewYorkFallBackFixedHourFiresOnceAtTheSecondOccurrence) {
+  // 2021-11-07 02:00 EDT falls back to 01:00 EST: 01:00-01:59 happens twice. As Airflow
+  // (make_aware with fold=1), a fixed hour fires at the second, standard-time, occurrence.
   EXPECT_EQ(Firings("30 1 * * *", "America/New_York", "2021-11-06", "2021-11-09"),
-            (Strings{"2021-11-06T01:30:00-04:00", "2021-11-07T01:30:00-04:00",
+            (Strings{"2021-11-06T01:30:00-04:00", "2021-11-07T01:30:00-05:00",
                      "2021-11-08T01:30:00-05:00"}));
   EXPECT_EQ(Firings("30 2 * * *", "America/New_York", "2021-11-06", "2021-11-09"),
             (Strings{"2021-11-06T02:30:00-04:00", "2021-11-07T02:30:00-05:00",
                      "2021-11-08T02:30:00-05:00"}));
   EXPECT_EQ(Firings("*/30 1 * * *", "America/New_York", "2021-11-07", "2021-11-08"),
-            (Strings{"2021-11-07T01:00:00-04:00", "2021-11-07T01:30:00-04:00"}));
+            (Strings{"2021-11-07T01:00:00-05:00", "2021-11-07T01:30:00-05:00"}));
 }
 
 TEST(CronDst, NewYorkFallBackHourlyRunsTwentyFiveTimes) {
@@ -96,10 +97,13 @@ TEST(CronDst, NewYorkFallBackHourlyRunsTwentyFiveTimes) {
   EXPECT_EQ(hourly[1], "2021-11-07T01:00:00-04:00");
   EXPECT_EQ(hourly[2], "2021-11-07T01:00:00-05:00");
   EXPECT_EQ(hourly[3], "2021-11-07T02:00:00-05:00");
-  // A stepped hour field runs every N hours, so it too fires at both occurrences.
+  // Only an hour field that covers every hour fires twice: a step does not (Airflow's
+  // _covers_every_hour), so "1-3/2" fires at the second 01:30.
   EXPECT_EQ(Firings("30 1-3/2 * * *", "America/New_York", "2021-11-07", "2021-11-08"),
-            (Strings{"2021-11-07T01:30:00-04:00", "2021-11-07T01:30:00-05:00",
-                     "2021-11-07T03:30:00-05:00"}));
+            (Strings{"2021-11-07T01:30:00-05:00", "2021-11-07T03:30:00-05:00"}));
+  EXPECT_EQ(Firings("0 */2 * * *", "America/New_York", "2021-11-07", "2021-11-07T04:00").size(),
+            2u);
+  EXPECT_EQ(Firings("0 0-23 * * *", "America/New_York", "2021-11-07", "2021-11-08").size(), 25u);
 }
 
 TEST(CronDst, BerlinSpringForward) {
@@ -118,7 +122,7 @@ TEST(CronDst, BerlinSpringForward) {
 TEST(CronDst, BerlinFallBack) {
   // 2021-10-31 03:00 CEST falls back to 02:00 CET: 02:00-02:59 happens twice.
   EXPECT_EQ(Firings("30 2 * * *", "Europe/Berlin", "2021-10-30", "2021-11-02"),
-            (Strings{"2021-10-30T02:30:00+02:00", "2021-10-31T02:30:00+02:00",
+            (Strings{"2021-10-30T02:30:00+02:00", "2021-10-31T02:30:00+01:00",
                      "2021-11-01T02:30:00+01:00"}));
   EXPECT_EQ(Firings("30 1 * * *", "Europe/Berlin", "2021-10-31", "2021-11-01"),
             (Strings{"2021-10-31T01:30:00+02:00"}));
@@ -174,6 +178,63 @@ TEST(CronDst, PrevWalksTheSameFiringsBackwards) {
     EXPECT_FALSE(forward.empty());
     EXPECT_EQ(FiringsBackwards(c.cron, c.zone, c.from, c.to), forward) << c.cron << " " << c.zone;
   }
+}
+
+// Airflow's tests/timetables/test_interval_timetable.py, TestCronIntervalDst: the interval
+// boundaries of "0 2 * * *" and "0 3 * * *" in Europe/Zurich across the 2023-10-29 fall-back
+// (03:00+02:00 -> 02:00+01:00), and "*/30 * * * *" through the fold (test_fold_scheduling).
+TEST(CronDst, ZurichExitingFoldEndsOnTheSecondTwoOClockAsAirflow) {
+  EXPECT_EQ(Firings("0 2 * * *", "Europe/Zurich", "2023-10-27", "2023-10-31"),
+            (Strings{"2023-10-27T02:00:00+02:00", "2023-10-28T02:00:00+02:00",
+                     "2023-10-29T02:00:00+01:00", "2023-10-30T02:00:00+01:00"}));
+  auto zurich = Zone("Europe/Zurich");
+  auto cron = CronExpression::Parse("0 2 * * *").value();
+  // One run a day: after the 28th's run the next is 2023-10-29T01:00Z, then 2023-10-30T01:00Z.
+  Time next = *cron.Next(ParseDateTime("2023-10-28T00:00:00Z").value(), zurich);
+  EXPECT_EQ(FormatIso(next), "2023-10-29T01:00:00Z");
+  EXPECT_EQ(FormatIso(*cron.Next(next, zurich)), "2023-10-30T01:00:00Z");
+  EXPECT_EQ(FormatIso(*cron.Prev(ParseDateTime("2023-10-30T01:00:00Z").value(), zurich)),
+            "2023-10-29T01:00:00Z");
+  // test_exiting_exact: 03:00 exists once.
+  EXPECT_EQ(Firings("0 3 * * *", "Europe/Zurich", "2023-10-28", "2023-10-30"),
+            (Strings{"2023-10-28T03:00:00+02:00", "2023-10-29T03:00:00+01:00"}));
+  // test_fold_scheduling: every half hour runs through both 02:00-02:59.
+  EXPECT_EQ(Firings("*/30 * * * *", "Europe/Zurich", "2023-10-29T01:30", "2023-10-29T03:01"),
+            (Strings{"2023-10-29T01:30:00+02:00", "2023-10-29T02:00:00+02:00",
+                     "2023-10-29T02:30:00+02:00", "2023-10-29T02:00:00+01:00",
+                     "2023-10-29T02:30:00+01:00", "2023-10-29T03:00:00+01:00"}));
+}
+
+// dagster's cron tests agree with Airflow: the repeated wall time is the later one for
+// daily, weekly and monthly forms in Europe/Berlin, US/Central, US/Pacific and
+// Australia/Sydney.
+TEST(CronDst, RepeatedWallTimesFireOnceAtTheLaterOccurrenceInEveryZone) {
+  EXPECT_EQ(Firings("30 2 * * *", "Europe/Berlin", "2023-10-29", "2023-10-30"),
+            (Strings{"2023-10-29T02:30:00+01:00"}));
+  EXPECT_EQ(Firings("0 2 * * 0", "Europe/Berlin", "2023-10-29", "2023-10-30"),
+            (Strings{"2023-10-29T02:00:00+01:00"}));
+  EXPECT_EQ(Firings("0 2 29 10 *", "Europe/Berlin", "2023-10-29", "2023-10-30"),
+            (Strings{"2023-10-29T02:00:00+01:00"}));
+  // US/Central falls back at 02:00 CDT on 2023-11-05, the 5th: "0 1 5 * *" fires at 01:00 CST.
+  EXPECT_EQ(Firings("0 1 5 * *", "US/Central", "2023-11-01", "2023-12-01"),
+            (Strings{"2023-11-05T01:00:00-06:00"}));
+  EXPECT_EQ(Firings("30 1 * * *", "US/Pacific", "2023-11-05", "2023-11-06"),
+            (Strings{"2023-11-05T01:30:00-08:00"}));
+  // Sydney falls back at 03:00 AEDT on 2023-04-02 to 02:00 AEST.
+  EXPECT_EQ(Firings("30 2 * * *", "Australia/Sydney", "2023-04-01", "2023-04-03"),
+            (Strings{"2023-04-01T02:30:00+11:00", "2023-04-02T02:30:00+10:00"}));
+}
+
+TEST(CronDst, LastDayAndNthWeekdayKeepTheDstRules) {
+  // The last Sunday of October is Europe's fall-back day: "0 2 * 10 0L" fires at the second
+  // 02:00, and "30 2 L 3 *" on 2024-03-31 (spring-forward, Berlin) shifts to 03:30.
+  EXPECT_EQ(Firings("0 2 * 10 0L", "Europe/Berlin", "2023-10-01", "2023-11-01"),
+            (Strings{"2023-10-29T02:00:00+01:00"}));
+  EXPECT_EQ(Firings("30 2 L 3 *", "Europe/Berlin", "2024-03-01", "2024-04-01"),
+            (Strings{"2024-03-31T03:30:00+02:00"}));
+  // The second Sunday of March is New York's spring-forward day.
+  EXPECT_EQ(Firings("30 2 * 3 SUN#2", "America/New_York", "2021-03-01", "2021-04-01"),
+            (Strings{"2021-03-14T03:30:00-04:00"}));
 }
 
 TEST(CronDst, HourlyFiresEveryHourOfTheYearInAWholeHourZone) {

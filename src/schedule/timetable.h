@@ -40,9 +40,9 @@ struct TimeRestriction {
 //  - cron ("0 6 2 * *", "@daily"): intervals [tick, next tick), ticks evaluated in the DAG's
 //    zone. DST (see schedule/cron.h): a wall time skipped by spring-forward fires once,
 //    shifted forward by the gap (02:30 -> 03:30 EDT), never twice at one instant; a repeated
-//    wall time fires once at its first occurrence for a fixed hour ("30 1 * * *") and at both
-//    for an hour field of `*` or a step ("0 * * * *": 25 runs on the fall-back day, 23 on
-//    the spring-forward day). So a "@daily" interval spans 23 or 25 hours on those days.
+//    wall time fires once at its second occurrence (as Airflow) and at both when the hour
+//    field covers every hour ("0 * * * *": 25 runs on the fall-back day, 23 on the
+//    spring-forward day). So a "@daily" interval spans 23 or 25 hours on those days.
 //  - fixed interval ("every 6h", "30m", "every 1 day"): [start_date + k*d, start_date +
 //    (k+1)*d), exact elapsed time ("1d" is 24 hours even across DST).
 //  - @once: one point interval [start_date, start_date], due at start_date.

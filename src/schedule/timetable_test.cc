@@ -126,6 +126,23 @@ TEST(CronTimetable, HourlyCatchupOverAFallBackDayCreatesTwentyFiveRuns) {
   EXPECT_EQ(runs[24], "[2021-11-08T04:00:00Z, 2021-11-08T05:00:00Z)");
 }
 
+// Airflow's TestCronIntervalDst.test_exiting_fold and test_entering_exact, as data intervals
+// a catchup creates in Europe/Zurich.
+TEST(CronTimetable, ZurichIntervalsAcrossBothDstChangesMatchAirflow) {
+  auto tt = Make("0 2 * * *", "Europe/Zurich");
+  TimeRestriction fold{.earliest = At("2023-10-27T00:00:00Z"), .latest = {}, .catchup = true};
+  EXPECT_EQ(DueRuns(*tt, fold, At("2023-10-30T01:00:00Z")),
+            (Strings{"[2023-10-27T00:00:00Z, 2023-10-28T00:00:00Z)",
+                     "[2023-10-28T00:00:00Z, 2023-10-29T01:00:00Z)",
+                     "[2023-10-29T01:00:00Z, 2023-10-30T01:00:00Z)"}));
+  // Entering DST: 02:00 does not exist on 2023-03-26 and moves to 03:00+02:00 (01:00Z).
+  TimeRestriction gap{.earliest = At("2023-03-24T00:00:00Z"), .latest = {}, .catchup = true};
+  EXPECT_EQ(DueRuns(*tt, gap, At("2023-03-27T00:00:00Z")),
+            (Strings{"[2023-03-24T01:00:00Z, 2023-03-25T01:00:00Z)",
+                     "[2023-03-25T01:00:00Z, 2023-03-26T01:00:00Z)",
+                     "[2023-03-26T01:00:00Z, 2023-03-27T00:00:00Z)"}));
+}
+
 TEST(CronTimetable, WithoutStartDateOnlyTheLatestIntervalRuns) {
   auto tt = Make("@daily");
   TimeRestriction r{.earliest = {}, .latest = {}, .catchup = true};

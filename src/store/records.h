@@ -162,8 +162,8 @@ struct LakeObject {
   std::optional<Time> replaced_at;
 };
 
-// A version of a dataset's schema: a new one is recorded whenever an object arrives whose
-// columns differ from the latest version.
+// A version of a dataset's schema: one of its distinct schemas, recorded when an object
+// arrives whose columns are none of the earlier versions' (lake/catalog.h).
 struct DatasetSchema {
   std::string dataset;
   int version = 0;

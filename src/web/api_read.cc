@@ -11,6 +11,7 @@
 #include "base/time.h"
 #include "engine/attempts.h"
 #include "engine/next_runs.h"
+#include "lake/catalog.h"
 #include "ops/registry.h"
 #include "store/records_json.h"
 
@@ -405,7 +406,11 @@ Result<Json> RouteRequest(ApiCtx& c, const std::vector<std::string>& s) {
     if (versions.empty()) {
       return Err(ErrorCode::kNotFound, "the lake catalog has no dataset '{}'", dataset);
     }
-    return PageOf(versions, TRY(Page(c.req)), "versions", DatasetSchemaJson);
+    Json out = PageOf(versions, TRY(Page(c.req)), "versions", DatasetSchemaJson);
+    CurrentSchema current = TRY(CurrentSchemaOf(c.store, dataset));
+    out["current"] =
+        Json{{"columns", ColumnsToJson(current.columns)}, {"versions", current.versions}};
+    return out;
   }
   if (n == 2 && s[0] == "lake" && s[1] == "objects") {
     auto objects = TRY(c.store.ListLakeObjects(QueryParam(c.req, "prefix")));

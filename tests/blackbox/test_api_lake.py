@@ -74,6 +74,10 @@ class ApiLakeTest(WeirTestCase):
         versions = {v["version"]: v for v in body["versions"]}
         self.assertEqual([c["name"] for c in versions[1]["columns"]], ["id", "fare"])
         self.assertIn("tip", versions[2]["change"])
+        # The current schema: the union of January's and February's columns.
+        self.assertEqual(body["current"]["versions"], [1, 2])
+        self.assertEqual([(c["name"], c["type"]) for c in body["current"]["columns"]],
+                         [("id", "BIGINT"), ("fare", "DOUBLE"), ("tip", "DOUBLE")])
         status, body = self.get("/lake/schema", dataset="raw/nope")
         self.assertEqual((status, body["error"]["code"]), (404, "not_found"))
 

@@ -213,6 +213,14 @@ export interface Dataset {
 export interface Column {
   name: string;
   type: string;
+  // The file has no value in the column: its type says nothing.
+  empty?: boolean;
+}
+
+// A dataset's current schema: the union of its current objects' columns, and their versions.
+export interface CurrentSchema {
+  columns: Column[];
+  versions: number[];
 }
 
 export interface SchemaVersion {

@@ -1,11 +1,12 @@
 // The lake catalog: datasets; for one dataset its partitions, objects with the run that wrote
-// each, and its schema history with what changed between versions.
+// each, its current schema (the union of its objects' columns, as a table over them reads
+// it) and its schema versions (its distinct schemas) with what changed between them.
 import { get, query } from '../api';
 import { ErrorBox, Loading, Table } from '../components';
 import { usePoll } from '../poll';
 import { href } from '../router';
 import { ago, fmtBytes, fmtTime } from '../time';
-import type { Dataset, LakeObject, SchemaVersion } from '../types';
+import type { CurrentSchema, Dataset, LakeObject, SchemaVersion } from '../types';
 
 export function LakeView({ dataset, params }: { dataset: string; params: URLSearchParams }) {
   return dataset ? <DatasetView dataset={dataset} partition={params.get('partition') ?? ''} /> : <Datasets />;
@@ -64,7 +65,11 @@ function DatasetView({ dataset, partition }: { dataset: string; partition: strin
     10000,
     [dataset],
   );
-  const schema = usePoll((s) => get<{ versions: SchemaVersion[] }>('/lake/schema' + query({ dataset, limit: 1000 }), s), 10000, [dataset]);
+  const schema = usePoll(
+    (s) => get<{ versions: SchemaVersion[]; current: CurrentSchema }>('/lake/schema' + query({ dataset, limit: 1000 }), s),
+    10000,
+    [dataset],
+  );
   const all = objects.data?.objects ?? [];
   const partitions = new Map<string, { objects: number; rows: number; size: number }>();
   for (const o of all) {
@@ -134,18 +139,49 @@ function DatasetView({ dataset, partition }: { dataset: string; partition: strin
           ))}
         </Table>
       )}
-      <h2>Schema history</h2>
+      <h2>Current schema</h2>
       {!schema.data ? (
         <Loading what="the schema" />
       ) : (
-        versions.map((v, i) => <SchemaVersionView v={v} previous={versions[i + 1]} open={i === 0} />)
+        <>
+          <p class="small muted">
+            The columns of every current object together, as a table over them reads them; objects have version
+            {schema.data.current.versions.length > 1 ? 's ' : ' '}
+            {schema.data.current.versions.map((v) => `v${v}`).join(', ')}.
+          </p>
+          <table class="small" data-testid="current-schema">
+            <thead>
+              <tr>
+                <th scope="col">Column</th>
+                <th scope="col">Type</th>
+              </tr>
+            </thead>
+            <tbody>
+              {schema.data.current.columns.map((c) => (
+                <tr>
+                  <td class="mono">{c.name}</td>
+                  <td class="mono">
+                    {c.type}
+                    {c.empty && <span class="muted"> (no values yet)</span>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
       )}
+      <h2>Schema versions</h2>
+      <p class="small muted">Each distinct schema written to the dataset, once: an object with a schema already seen has that version.</p>
+      {schema.data &&
+        versions.map((v, i) => (
+          <SchemaVersionView v={v} previous={versions[i + 1]} open={i === 0} inUse={schema.data!.current.versions.includes(v.version)} />
+        ))}
     </>
   );
 }
 
-function SchemaVersionView({ v, previous, open }: { v: SchemaVersion; previous?: SchemaVersion; open: boolean }) {
-  const before = new Map((previous?.columns ?? []).map((c) => [c.name, c.type]));
+function SchemaVersionView({ v, previous, open, inUse }: { v: SchemaVersion; previous?: SchemaVersion; open: boolean; inUse: boolean }) {
+  const before = new Map((previous?.columns ?? []).map((c) => [c.name, c]));
   const now = new Set(v.columns.map((c) => c.name));
   const removed = previous ? previous.columns.filter((c) => !now.has(c.name)) : [];
   return (
@@ -156,6 +192,7 @@ function SchemaVersionView({ v, previous, open }: { v: SchemaVersion; previous?:
           {fmtTime(v.created_at)}, policy {v.policy}
         </span>{' '}
         {v.change ? <span>· {v.change}</span> : <span class="muted">· first version</span>}
+        {!inUse && <span class="muted small"> · no current object has it</span>}
       </summary>
       <p class="small muted">
         First written as <span class="mono">{v.first_uri}</span>
@@ -171,11 +208,18 @@ function SchemaVersionView({ v, previous, open }: { v: SchemaVersion; previous?:
         <tbody>
           {v.columns.map((c) => {
             const was = before.get(c.name);
-            const change = !previous ? '' : was === undefined ? 'added' : was !== c.type ? `was ${was}` : '';
+            // A column without values has no type to compare.
+            const change = !previous
+              ? ''
+              : was === undefined
+                ? 'added'
+                : !was.empty && !c.empty && was.type !== c.type
+                  ? `was ${was.type}`
+                  : '';
             return (
               <tr class={change ? (was === undefined ? 'added' : 'changed') : ''}>
                 <td class="mono">{c.name}</td>
-                <td class="mono">{c.type}</td>
+                <td class="mono">{c.empty ? <span class="muted">no values</span> : c.type}</td>
                 <td>{change}</td>
               </tr>
             );
