@@ -208,7 +208,9 @@ Result<int> State(CliState& state, const std::string& dag_id, const std::string&
                              {"marked", ti.marked ? TaskMarkJson(*ti.marked) : Json()}})
                            .dump(2));
   } else {
-    fmt::print("{}\n", StateText(ti));
+    // The state alone on stdout, as scripts compare it; a mark is said on stderr.
+    fmt::print("{}\n", TaskStateName(ti.state));
+    if (ti.marked) fmt::print(stderr, "{}\n", StateText(ti));
   }
   return kExitOk;
 }
