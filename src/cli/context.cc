@@ -31,6 +31,17 @@ Result<const LoadedDag*> CliContext::FindDag(const std::string& dag_id) const {
              config.dags_folder, DidYouMean(dag_id, ids));
 }
 
+Result<const LoadedDag*> CliContext::FindDagToTest(const std::string& dag_id) const {
+  const LoadedDag* dag = TRY(FindDag(dag_id));
+  if (!dag->import_error.empty()) {
+    return Err(ErrorCode::kFailedPrecondition,
+               "DAG '{}' does not load: {}\n(a test runs the file as it is now; the scheduler "
+               "keeps running its last good version, version {}, until the file is fixed)",
+               dag_id, dag->import_error, dag->version_number);
+  }
+  return dag;
+}
+
 Result<DagRun> CliContext::FindRun(const std::string& dag_id, const std::string& run) const {
   auto row = store->GetDag(dag_id);
   if (!row && row.error().code == ErrorCode::kNotFound) {

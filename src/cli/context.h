@@ -25,7 +25,11 @@ struct CliContext {
 
   // The DAG or a kNotFound error listing the known ones (and the import error of its file
   // when the DAG is broken).
+  // A DAG whose file fails to load now is found with its last good version.
   Result<const LoadedDag*> FindDag(const std::string& dag_id) const;
+  // FindDag for `dags test` and `tasks test`, which test the file as it is: a DAG whose file
+  // fails to load now is a kFailedPrecondition error with the file's import error.
+  Result<const LoadedDag*> FindDagToTest(const std::string& dag_id) const;
   // The run of `dag_id` that a command's RUN argument names: a run id or a logical date
   // (engine/run_lookup.h LookUpRun, in the DAG's time zone). kNotFound for a missing DAG or
   // run, each with the closest ids; works for DAGs whose file is gone too.

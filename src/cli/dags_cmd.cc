@@ -1,4 +1,5 @@
 // `weir dags list|show|trigger|pause|unpause|backfill|next-runs|errors`.
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -40,6 +41,8 @@ Result<int> ListDags(CliState& state) {
                                               Covers(last[0], ZoneOf(*dag.spec));
     std::string rel =
         std::filesystem::path(dag.spec->fileloc).lexically_relative(ctx->config.dags_folder);
+    // A DAG whose file fails to load now runs with its last good version: say so on its row.
+    if (!dag.import_error.empty()) rel += " (import error)";
     Json j = {{"dag_id", id},
               {"schedule", dag.spec->schedule.empty() ? Json() : Json(dag.spec->schedule)},
               {"schedule_description",
@@ -50,6 +53,8 @@ Result<int> ListDags(CliState& state) {
               {"tags", dag.spec->tags},
               {"fileloc", dag.spec->fileloc},
               {"version", dag.version_number},
+              {"has_import_errors", !dag.import_error.empty()},
+              {"import_error", dag.import_error.empty() ? Json() : Json(dag.import_error)},
               {"last_run_state", last.empty() ? Json() : Json(RunStateName(last[0].state))},
               {"last_run_id", last.empty() ? Json() : Json(last[0].run_id)}};
     t.AddRow({id, dag.spec->schedule.empty() ? "None" : dag.spec->schedule,
@@ -61,6 +66,13 @@ Result<int> ListDags(CliState& state) {
   if (state.format() == OutputFormat::kTable && !ctx->registry->import_errors().empty()) {
     fmt::print(stderr, "\n{} DAG file(s) failed to load; see `weir dags errors`\n",
                ctx->registry->import_errors().size());
+    bool kept = std::any_of(ctx->registry->dags().begin(), ctx->registry->dags().end(),
+                            [](const auto& d) { return !d.second.import_error.empty(); });
+    if (kept) {
+      fmt::print(stderr,
+                 "DAGs marked (import error) run with their last good version until their file "
+                 "is fixed\n");
+    }
   }
   return kExitOk;
 }
@@ -105,6 +117,8 @@ Result<int> ShowDag(CliState& state, const std::string& dag_id, bool dot) {
               {"tags", s.tags},
               {"fileloc", s.fileloc},
               {"version", dag->version_number},
+              {"has_import_errors", !dag->import_error.empty()},
+              {"import_error", dag->import_error.empty() ? Json() : Json(dag->import_error)},
               {"tasks", tasks}};
     fmt::print("{}\n", j.dump(2));
     return kExitOk;
@@ -115,7 +129,14 @@ Result<int> ShowDag(CliState& state, const std::string& dag_id, bool dot) {
   fmt::print("  start      {}   end {}   catchup {}\n",
              s.start_date ? FormatIsoOffset(*s.start_date, ZoneOf(s)) : "-",
              s.end_date ? FormatIsoOffset(*s.end_date, ZoneOf(s)) : "-", s.catchup);
-  fmt::print("  file       {} (version {})\n\n", s.fileloc, dag->version_number);
+  fmt::print("  file       {} (version {})\n", s.fileloc, dag->version_number);
+  if (!dag->import_error.empty()) {
+    fmt::print(
+        "  import error {}\n  (the file does not load now: this is its last good version, which "
+        "the scheduler keeps running)\n",
+        dag->import_error);
+  }
+  fmt::print("\n");
   Table t({"task_id", "operator", "depends_on", "trigger_rule", "retries", "pool"});
   for (const auto& id : *dag->topo_order) {
     const TaskSpec* task = s.FindTask(id);

@@ -1,4 +1,4 @@
-// `weir tasks list|clear|logs|state|mark`.
+// `weir tasks list|clear|logs|state|mark|failed-deps`.
 #include <unistd.h>
 
 #include <fstream>
@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "engine/actions.h"
 #include "engine/attempts.h"
+#include "engine/waits.h"
 #include "store/records_json.h"
 
 namespace weir {
@@ -123,7 +124,8 @@ Result<int> Clear(CliState& state, ClearArgs a) {
   for (const auto& run : runs) {
     ClearRequest dry = RequestOf(a, run.run_id, task_ids);
     dry.dry_run = true;
-    for (auto& ti : TRY(ClearTasks(*ctx->store, *dag->spec, dry))) preview.push_back(std::move(ti));
+    for (auto& ti : TRY(ClearTasks(*ctx->store, *dag->spec, dry, ctx->clock)))
+      preview.push_back(std::move(ti));
   }
   const bool table = state.format() == OutputFormat::kTable;
   auto print = [&](const std::vector<TaskInstance>& tis, const std::vector<TaskInstance>& was) {
@@ -156,7 +158,8 @@ Result<int> Clear(CliState& state, ClearArgs a) {
   }
   std::vector<TaskInstance> cleared;
   for (const auto& run : runs) {
-    for (auto& ti : TRY(ClearTasks(*ctx->store, *dag->spec, RequestOf(a, run.run_id, task_ids)))) {
+    for (auto& ti :
+         TRY(ClearTasks(*ctx->store, *dag->spec, RequestOf(a, run.run_id, task_ids), ctx->clock))) {
       cleared.push_back(std::move(ti));
     }
   }
@@ -212,6 +215,57 @@ Result<int> State(CliState& state, const std::string& dag_id, const std::string&
     fmt::print("{}\n", TaskStateName(ti.state));
     if (ti.marked) fmt::print(stderr, "{}\n", StateText(ti));
   }
+  return kExitOk;
+}
+
+// Airflow's `tasks failed-deps`: what keeps the task instance from running, as the scheduler
+// decides it now (engine/waits.h); "all met" when nothing does.
+Result<int> FailedDeps(CliState& state, const std::string& dag_id, const std::string& task_id,
+                       const std::string& run_text) {
+  auto ctx = TRY(state.Open());
+  TRY(ctx->FindDag(dag_id));
+  const DagRun run = TRY(ctx->FindRun(dag_id, run_text));
+  const std::string& run_id = run.run_id;
+  TaskInstance ti = TRY(ctx->FindTaskInstance(run, task_id));
+  RunWaits waits = TRY(ExplainWaits(*ctx->store, ctx->registry->dags(), dag_id, run_id,
+                                    WaitQuery{ctx->clock.Now(), ctx->config.parallelism}));
+  WaitExplanation wait;
+  for (const auto& t : waits.tasks) {
+    if (t.ti.task_id == task_id) {
+      ti = t.ti;
+      wait = t.wait;
+    }
+  }
+  if (state.format() == OutputFormat::kJson) {
+    Json j = WaitExplanationJson(wait);
+    j["dag_id"] = dag_id;
+    j["run_id"] = run_id;
+    j["task_id"] = task_id;
+    j["state"] = TaskStateName(ti.state);
+    fmt::print("{}\n", ctx->masker.Mask(j.dump(2)));
+    return kExitOk;
+  }
+  std::string out;
+  switch (wait.status) {
+    case WaitStatus::kWaiting:
+      out = "Task instance dependencies not met:\n";
+      for (const auto& r : wait.reasons) {
+        out += fmt::format("{}: {}\n", WaitCodeTitle(r.code), r.text);
+      }
+      break;
+    case WaitStatus::kReady:
+    case WaitStatus::kStarting:
+      out = fmt::format("Task instance dependencies are all met.\n{}\n", wait.Summary());
+      break;
+    case WaitStatus::kRunning:
+      out = "Task instance is running: it waits for nothing.\n";
+      break;
+    case WaitStatus::kFinished:
+      out = fmt::format("Task instance is {}: it runs again only when it is cleared.\n",
+                        TaskStateName(ti.state));
+      break;
+  }
+  fmt::print("{}", ctx->masker.Mask(out));
   return kExitOk;
 }
 
@@ -313,6 +367,15 @@ void AddTasksCommands(CLI::App& tasks, CliState& state) {
   st->add_option("run_id", run_id, "The run: its run id or logical date")->required();
   AddOutputOption(st, state);
   st->callback([&state] { state.Run([&] { return State(state, dag_id, task_id, run_id); }); });
+
+  auto* deps = tasks.add_subcommand(
+      "failed-deps", "Print what keeps a task instance from running (its unmet dependencies)");
+  deps->add_option("dag_id", dag_id, "The DAG")->required();
+  deps->add_option("task_id", task_id, "The task")->required();
+  deps->add_option("run_id", run_id, "The run: its run id or logical date")->required();
+  AddOutputOption(deps, state);
+  deps->callback(
+      [&state] { state.Run([&] { return FailedDeps(state, dag_id, task_id, run_id); }); });
 
   auto* logs = tasks.add_subcommand("logs", "Print the log of a task instance's try");
   logs->add_option("dag_id", dag_id, "The DAG")->required();

@@ -49,18 +49,41 @@ int RunNative(const std::string& name) {
 
 std::string Clock24(Time t) { return FormatTime(t, "%H:%M:%S"); }
 
+// Whether a reason the planner gives is a limit the test run waits on (a pool, the executor,
+// max_active_tasks, depends_on_past), rather than its own progress (upstream tasks running).
+bool IsLimit(WaitCode code) {
+  switch (code) {
+    case WaitCode::kMaxActiveRuns:
+    case WaitCode::kDependsOnPast:
+    case WaitCode::kExecutorFull:
+    case WaitCode::kMaxActiveTasks:
+    case WaitCode::kPoolMissing:
+    case WaitCode::kPoolFull:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Prints what the test run waits for when that changes, and again every 30 s while it lasts,
 // so a test that cannot go on says why instead of sitting silent.
 class WaitReporter {
  public:
-  WaitReporter(const CliContext& ctx, std::string run_id) : ctx_(ctx), run_id_(std::move(run_id)) {}
+  WaitReporter(const CliContext& ctx, std::string dag_id, std::string run_id)
+      : ctx_(ctx), dag_id_(std::move(dag_id)), run_id_(std::move(run_id)) {}
 
-  void Report(const std::vector<PlanWait>& waits) {
+  void Report(const WaitReport& waits) {
     std::vector<std::string> lines;
-    for (const auto& w : waits) {
-      if (w.key.run_id != run_id_) continue;
-      lines.push_back(fmt::format("{:<24} waits: {}",
-                                  w.key.task_id.empty() ? "(run)" : w.key.task_id, w.reason));
+    auto add = [&](const std::string& what, const std::vector<WaitReason>& reasons) {
+      for (const auto& r : reasons) {
+        if (IsLimit(r.code)) lines.push_back(fmt::format("{:<24} waits: {}", what, r.text));
+      }
+    };
+    if (auto it = waits.runs.find({dag_id_, run_id_}); it != waits.runs.end()) {
+      add("(run)", it->second);
+    }
+    for (const auto& [key, reasons] : waits.tasks) {
+      if (key.dag_id == dag_id_ && key.run_id == run_id_) add(key.task_id, reasons);
     }
     Time now = ctx_.clock.Now();
     if (lines == lines_ && (lines.empty() || now - printed_at_ < std::chrono::seconds(30))) return;
@@ -76,6 +99,7 @@ class WaitReporter {
 
  private:
   const CliContext& ctx_;
+  const std::string dag_id_;
   const std::string run_id_;
   std::vector<std::string> lines_;
   Time printed_at_{};
@@ -106,7 +130,7 @@ Result<std::unique_ptr<LeaseKeeper>> OwnTestRun(CliContext& ctx, const std::stri
 Result<int> TestDag(CliState& state, const std::string& dag_id, const std::string& date,
                     const std::string& conf_text) {
   auto ctx = TRY(state.Open());
-  const LoadedDag* dag = TRY(ctx->FindDag(dag_id));
+  const LoadedDag* dag = TRY(ctx->FindDagToTest(dag_id));
   TriggerRequest req;
   if (!conf_text.empty()) req.conf = TRY(ParseJson(conf_text, "--conf"));
   TRY(ValidateConf(*dag->spec, req.conf));  // before a lease or a run is made
@@ -142,11 +166,11 @@ Result<int> TestDag(CliState& state, const std::string& dag_id, const std::strin
   options.heartbeat_interval = ctx->config.heartbeat_interval;
   options.lease = lease.get();  // renewed with the heartbeat: this process owns the run
   Scheduler scheduler(*ctx->store, executor, queue, ctx->clock, *ctx->registry, options);
-  WaitReporter waits(*ctx, run.run_id);
+  WaitReporter waits(*ctx, run.dag_id, run.run_id);
   std::map<std::string, TaskState> last;
   RunState final_state = RunState::kRunning;
   SchedulerObserver observer;
-  observer.on_waits = [&](const std::vector<PlanWait>& w) { waits.Report(w); };
+  observer.on_waits = [&](const WaitReport& w) { waits.Report(w); };
   observer.on_task = [&](const TaskInstance& ti) {
     if (ti.run_id != run.run_id) return;
     auto it = last.find(ti.task_id);
@@ -252,7 +276,7 @@ Result<DagRun> RunForTaskTest(CliContext& ctx, const LoadedDag& dag, Time logica
 Result<int> TestTask(CliState& state, const std::string& dag_id, const std::string& task_id,
                      const std::string& date, bool render_only) {
   auto ctx = TRY(state.Open());
-  const LoadedDag* dag = TRY(ctx->FindDag(dag_id));
+  const LoadedDag* dag = TRY(ctx->FindDagToTest(dag_id));
   const TaskSpec* task = dag->spec->FindTask(task_id);
   if (task == nullptr) {
     return Err(ErrorCode::kNotFound, "DAG '{}' has no task '{}'; `weir tasks list {}` lists them",

@@ -27,6 +27,7 @@ WebServerOptions WebOptionsOf(const Config& config) {
 ApiConfig ApiConfigOf(const Config& config) {
   ApiConfig api{config.database, config.dags_folder, config.logs_folder, config.home,
                 config.wake_file()};
+  api.parallelism = config.parallelism;
   // Long polls may hold a quarter of the request threads; the rest answer everything else.
   api.max_long_polls = std::max(1, config.webserver_threads / 4);
   return api;

@@ -235,7 +235,7 @@ Result<BackfillResult> Backfill(MetadataStore& store, const LoadedDag& dag, cons
           ClearRequest clear;
           clear.run_id = it->second.run_id;
           clear.only_failed = true;
-          TRY(ClearTasks(store, spec, clear));
+          TRY(ClearTasks(store, spec, clear, clock));
         }
         result.existing.push_back(it->second);
         continue;
@@ -260,7 +260,7 @@ Result<BackfillResult> Backfill(MetadataStore& store, const LoadedDag& dag, cons
 }
 
 Result<std::vector<TaskInstance>> ClearTasks(MetadataStore& store, const DagSpec& spec,
-                                             const ClearRequest& request) {
+                                             const ClearRequest& request, const Clock& clock) {
   if (request.dry_run) return SelectTaskInstances(store, spec, request);
   std::vector<TaskInstance> cleared;
   TRY(store.Transaction([&]() -> Status {
@@ -281,6 +281,7 @@ Result<std::vector<TaskInstance>> ClearTasks(MetadataStore& store, const DagSpec
     for (auto& run : TRY(RunsOf(store, cleared))) {
       if (run.state == RunState::kQueued || run.state == RunState::kRunning) continue;
       run.state = RunState::kQueued;
+      run.queued_at = clock.Now();  // queued again: the UI shows since when it waits
       run.start_date.reset();
       run.end_date.reset();
       TRY(store.UpdateRun(run));

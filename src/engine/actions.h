@@ -73,11 +73,11 @@ Result<std::vector<TaskInstance>> SelectTaskInstances(MetadataStore& store, cons
                                                       const ClearRequest& request);
 
 // Clears task instances so they run again: state none, tries allowed again (max_tries =
-// try_number + retries + 1), a mark removed, and each of their runs back to queued. Running
-// attempts are killed. Returns the cleared task instances; with dry_run, those it would clear,
-// unchanged.
+// try_number + retries + 1), a mark removed, and each of their runs back to queued (queued
+// now). Running attempts are killed. Returns the cleared task instances; with dry_run, those it
+// would clear, unchanged.
 Result<std::vector<TaskInstance>> ClearTasks(MetadataStore& store, const DagSpec& spec,
-                                             const ClearRequest& request);
+                                             const ClearRequest& request, const Clock& clock);
 
 // Marks task instances success, failed or skipped, recording the mark (request.by, now, the
 // state before). Only the tasks asked for: upstream, downstream, past and future only when the

@@ -120,7 +120,8 @@ TEST_F(ClearMarkTest, ADryRunListsWhatWouldChangeAndChangesNothing) {
   ClearRequest req = Ask("transform");
   req.downstream = true;
   req.dry_run = true;
-  EXPECT_EQ(Keys(ClearTasks(*store_, spec(), req)), (Ids{"02/transform", "02/load", "02/report"}));
+  EXPECT_EQ(Keys(ClearTasks(*store_, spec(), req, clock_)),
+            (Ids{"02/transform", "02/load", "02/report"}));
   EXPECT_EQ(Keys(MarkTasks(*store_, spec(), req, TaskState::kSuccess, clock_)),
             (Ids{"02/transform"}));  // load and report are success already
   EXPECT_EQ(StateOf("r2024-01-02", "transform"), TaskState::kFailed);
@@ -128,7 +129,8 @@ TEST_F(ClearMarkTest, ADryRunListsWhatWouldChangeAndChangesNothing) {
   EXPECT_FALSE(store_->GetTaskInstance("etl", "r2024-01-02", "transform").value().marked);
 
   req.dry_run = false;
-  EXPECT_EQ(Keys(ClearTasks(*store_, spec(), req)), (Ids{"02/transform", "02/load", "02/report"}));
+  EXPECT_EQ(Keys(ClearTasks(*store_, spec(), req, clock_)),
+            (Ids{"02/transform", "02/load", "02/report"}));
   EXPECT_EQ(StateOf("r2024-01-02", "load"), TaskState::kNone);
   EXPECT_EQ(StateOf("r2024-01-02", "extract"), TaskState::kSuccess);
 }
@@ -165,7 +167,7 @@ TEST_F(ClearMarkTest, AMarkSaysWhoWhenAndFromWhatUntilTheTaskIsCleared) {
   EXPECT_EQ(ti.marked->from, TaskState::kFailed);
   EXPECT_EQ(ti.try_number, 0);
 
-  ASSERT_TRUE(ClearTasks(*store_, spec(), req).has_value());
+  ASSERT_TRUE(ClearTasks(*store_, spec(), req, clock_).has_value());
   ti = store_->GetTaskInstance("etl", "r2024-01-02", "transform").value();
   EXPECT_EQ(ti.state, TaskState::kNone);
   EXPECT_FALSE(ti.marked.has_value());

@@ -4,6 +4,7 @@
 
 #include "engine/planner.h"
 #include "model/dag_bag.h"
+#include "model/dag_loader.h"
 
 namespace weir {
 
@@ -19,26 +20,63 @@ const LoadedDag* DagRegistry::Find(const std::string& dag_id) const {
   return it == dags_.end() ? nullptr : &it->second;
 }
 
+LoadedDag DagRegistry::Derive(std::shared_ptr<const DagSpec> spec, const DagVersion& v) {
+  LoadedDag ld;
+  ld.version_id = v.id;
+  ld.version_number = v.version_number;
+  ld.priorities = std::make_shared<const std::map<std::string, int>>(EffectivePriorities(*spec));
+  ld.topo_order = std::make_shared<const std::vector<std::string>>(TopologicalOrder(*spec));
+  ld.spec = std::move(spec);
+  return ld;
+}
+
+Status DagRegistry::KeepLastGoodVersions(const std::map<std::string, std::string>& errors,
+                                         std::map<std::string, LoadedDag>& loaded) {
+  for (const auto& row : TRY(store_.ListDags())) {
+    auto error = errors.find(row.fileloc);
+    if (error == errors.end() || loaded.count(row.dag_id) != 0) continue;
+    auto previous = dags_.find(row.dag_id);
+    bool was_loaded = previous != dags_.end() && previous->second.spec->fileloc == row.fileloc;
+    // Inactive means its file was gone: a broken file in its place does not bring it back.
+    if (!was_loaded && !row.is_active) continue;
+    LoadedDag ld;
+    if (was_loaded && previous->second.version_id == row.latest_version_id) {
+      ld = previous->second;
+    } else {
+      auto version = store_.GetDagVersion(row.latest_version_id);
+      if (!version) {
+        if (version.error().code == ErrorCode::kNotFound) continue;
+        return std::unexpected(version.error());
+      }
+      // The stored source parsed when it was recorded; it may not parse now when this weir
+      // knows other operators. Then the DAG has no good version and goes inactive.
+      auto spec = ParseDag(version->source, row.fileloc, operators_);
+      if (!spec || spec->dag_id != row.dag_id) continue;
+      ld = Derive(std::make_shared<const DagSpec>(*std::move(spec)), *version);
+    }
+    ld.import_error = error->second;
+    if (!row.is_active) TRY(store_.SetActive(row.dag_id, true));
+    loaded[row.dag_id] = std::move(ld);
+  }
+  return {};
+}
+
 Status DagRegistry::Reload() {
   DagBag bag = LoadDagFolder(dags_folder_, operators_);
   std::map<std::string, LoadedDag> loaded;
   TRY(store_.Transaction([&]() -> Status {
     for (const auto& [dag_id, spec] : bag.dags) {
       LoadedDag ld;
-      ld.spec = spec;
       auto previous = dags_.find(dag_id);
       if (previous != dags_.end() && previous->second.spec->source_hash == spec->source_hash) {
-        // Unchanged file: keep the derived data.
+        // Unchanged file (or fixed back to its last good version): keep the derived data.
         ld = previous->second;
         ld.spec = spec;
+        ld.import_error.clear();
       } else {
         DagVersion v =
             TRY(store_.AddDagVersion(dag_id, spec->source_hash, spec->source, spec->fileloc));
-        ld.version_id = v.id;
-        ld.version_number = v.version_number;
-        ld.priorities =
-            std::make_shared<const std::map<std::string, int>>(EffectivePriorities(*spec));
-        ld.topo_order = std::make_shared<const std::vector<std::string>>(TopologicalOrder(*spec));
+        ld = Derive(spec, v);
       }
       DagRow row;
       row.dag_id = dag_id;
@@ -55,7 +93,8 @@ Status DagRegistry::Reload() {
       TRY(store_.UpsertDag(row));
       loaded[dag_id] = std::move(ld);
     }
-    // DAGs whose file is gone (or now broken) stay in the store, inactive, with history.
+    TRY(KeepLastGoodVersions(bag.errors, loaded));
+    // DAGs whose file is gone stay in the store, inactive, with their history.
     for (const auto& row : TRY(store_.ListDags())) {
       if (loaded.count(row.dag_id) == 0 && row.is_active) {
         TRY(store_.SetActive(row.dag_id, false));

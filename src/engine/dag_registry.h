@@ -21,12 +21,23 @@ struct LoadedDag {
   int version_number = 0;
   std::shared_ptr<const std::map<std::string, int>> priorities;
   std::shared_ptr<const std::vector<std::string>> topo_order;
+  // Empty when the spec comes from the file as it is now. Otherwise the file (still there)
+  // fails to load with this message, and `spec` is the DAG's last good version, read back
+  // from the store: the DAG stays listed and scheduled with it until the file is fixed or
+  // deleted.
+  std::string import_error;
 };
 
 // The DAGs of a folder, kept in step with the metadata store: every load records each DAG
 // (new ones paused when is_paused_upon_creation), a version per distinct file content,
 // import errors per file (and clears them when the file is fixed or gone), and marks DAGs
 // whose file is gone as inactive.
+//
+// A DAG whose file loaded before and now fails to load keeps its last good version: the
+// latest version recorded in the store is parsed again, so the rule holds in a process that
+// starts while the file is broken. Such a DAG stays active, carries the file's import error
+// (LoadedDag::import_error) and goes on being scheduled with that version. A DAG that is
+// inactive in the store (its file was gone) does not come back while its file is broken.
 class DagRegistry {
  public:
   DagRegistry(MetadataStore& store, const Clock& clock, std::string dags_folder,
@@ -43,6 +54,13 @@ class DagRegistry {
   const std::vector<OperatorSchema>& operators() const { return operators_; }
 
  private:
+  // Adds to `loaded` the DAGs of files in `errors` that loaded before, with their last good
+  // version. Runs inside Reload()'s transaction.
+  Status KeepLastGoodVersions(const std::map<std::string, std::string>& errors,
+                              std::map<std::string, LoadedDag>& loaded);
+  // The derived data of `spec`, recorded as version `v`.
+  static LoadedDag Derive(std::shared_ptr<const DagSpec> spec, const DagVersion& v);
+
   MetadataStore& store_;
   const Clock& clock_;
   std::string dags_folder_;

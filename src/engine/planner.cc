@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <unordered_map>
 
-#include "base/strings.h"
 #include "engine/trigger_rules.h"
 
 namespace weir {
@@ -14,32 +13,36 @@ void WakeAt(Decisions& d, Time t) {
   if (!d.wake_at || t < *d.wake_at) d.wake_at = t;
 }
 
-// Why `ti` waits on its pool: its free slots, and the tasks that hold the others.
-std::string PoolWait(const std::vector<PlannerRun>& runs, const std::vector<TaskKey>& starting,
-                     const TaskInstance& ti, int free, int slots) {
-  std::vector<std::string> holders;
-  for (const auto& r : runs) {
-    for (const auto& other : r.tis) {
-      bool starts = std::find(starting.begin(), starting.end(),
-                              TaskKey{other.dag_id, other.run_id, other.task_id}) != starting.end();
-      if (other.pool != ti.pool || !(IsActive(other.state) || starts)) continue;
-      holders.push_back(fmt::format("{}.{} of run {}", other.dag_id, other.task_id, other.run_id));
-    }
-  }
-  std::string held;
-  if (!holders.empty()) {
-    const size_t shown = std::min<size_t>(holders.size(), 3);
-    std::vector<std::string> first(holders.begin(), holders.begin() + shown);
-    held = fmt::format("; held by {}{}", Join(first, ", "),
-                       holders.size() > shown ? fmt::format(" and {} more", holders.size() - shown)
-                                              : std::string());
-  }
-  return fmt::format("pool '{}' has {} of {} slots free and the task needs {}{}", ti.pool,
-                     std::max(free, 0), slots, ti.pool_slots, held);
-}
-
 bool IsLeafFailure(TaskState s) {
   return s == TaskState::kFailed || s == TaskState::kUpstreamFailed;
+}
+
+// The states in which a task instance waits for the planner (WaitReport's tasks).
+bool IsWaiting(TaskState s) {
+  return s == TaskState::kNone || s == TaskState::kScheduled || s == TaskState::kUpForRetry;
+}
+
+TaskKey KeyOf(const TaskInstance& ti) { return TaskKey{ti.dag_id, ti.run_id, ti.task_id}; }
+
+// The queued or running task instances of `runs` that `keep` selects, and those `queued_now`
+// (queued by this step), for the reasons that name who holds a limit.
+template <typename Keep>
+std::vector<WaitingOn> ActiveTasks(const std::vector<PlannerRun>& runs,
+                                   const std::vector<const TaskInstance*>& queued_now, Keep keep) {
+  std::vector<WaitingOn> out;
+  for (const auto& r : runs) {
+    for (const auto& ti : r.tis) {
+      if (IsActive(ti.state) && keep(ti)) {
+        out.push_back({ti.dag_id, ti.run_id, ti.task_id, ti.state, ti.pool_slots});
+      }
+    }
+  }
+  for (const TaskInstance* ti : queued_now) {
+    if (keep(*ti)) {
+      out.push_back({ti->dag_id, ti->run_id, ti->task_id, TaskState::kQueued, ti->pool_slots});
+    }
+  }
+  return out;
 }
 
 // Plans the task instances of one running run; returns true when the run is finished.
@@ -47,6 +50,24 @@ struct RunPlanner {
   const PlannerInput& input;
   const PlannerDag& dag;
   Decisions& d;
+  WaitReport* waits;  // null unless asked
+
+  void Wait(const TaskInstance& ti, WaitReason reason) {
+    if (waits != nullptr) waits->tasks[KeyOf(ti)] = {std::move(reason)};
+  }
+
+  // The upstream task instances of `task` that are not done, for its kUpstream reason.
+  static std::vector<WaitingOn> PendingUpstream(
+      const TaskSpec& task, const std::unordered_map<std::string, TaskInstance*>& by_task) {
+    std::vector<WaitingOn> out;
+    for (const auto& up : task.upstream) {
+      auto it = by_task.find(up);
+      if (it == by_task.end() || IsFinished(it->second->state)) continue;
+      const TaskInstance& ti = *it->second;
+      out.push_back({ti.dag_id, ti.run_id, ti.task_id, ti.state, ti.pool_slots});
+    }
+    return out;
+  }
 
   void Plan(PlannerRun& pr, std::vector<TaskInstance*>& scheduled_out) {
     const DagSpec& spec = *dag.spec;
@@ -79,6 +100,8 @@ struct RunPlanner {
           if (IsFinished(ti.state)) continue;
           if (IsActive(ti.state)) {
             d.kill.push_back(TaskKey{run.dag_id, run.run_id, ti.task_id});
+          } else if (waits != nullptr) {
+            Wait(ti, DagrunTimeoutReason());
           }
           ti.error = "dagrun_timeout reached";
           set_state(ti, TaskState::kSkipped);
@@ -113,6 +136,7 @@ struct RunPlanner {
           set_state(*ti, TaskState::kScheduled);
         } else {
           WakeAt(d, *ti->next_retry_at);
+          if (waits) Wait(*ti, RetryDelayReason(*ti->next_retry_at, ti->try_number, ti->max_tries));
         }
         continue;
       }
@@ -144,11 +168,14 @@ struct RunPlanner {
       }
       switch (EvaluateTriggerRule(task->trigger_rule, counts)) {
         case TriggerDecision::kWait:
+          if (waits) Wait(*ti, UpstreamReason(task->trigger_rule, PendingUpstream(*task, by_task)));
           break;
         case TriggerDecision::kSkip:
+          if (waits) Wait(*ti, TriggerRuleReason(task->trigger_rule, TaskState::kSkipped));
           set_state(*ti, TaskState::kSkipped);
           break;
         case TriggerDecision::kUpstreamFailed:
+          if (waits) Wait(*ti, TriggerRuleReason(task->trigger_rule, TaskState::kUpstreamFailed));
           set_state(*ti, TaskState::kUpstreamFailed);
           break;
         case TriggerDecision::kRun: {
@@ -158,10 +185,11 @@ struct RunPlanner {
             if (prev != input.previous_states.end() && prev->second != TaskState::kSuccess &&
                 prev->second != TaskState::kSkipped) {
               blocked_by_past = blocked_by_past || IsFinished(prev->second);
-              d.waits.push_back(
-                  PlanWait{TaskKey{run.dag_id, run.run_id, task_id},
-                           fmt::format("depends_on_past: task '{}' of the previous run is {}",
-                                       task_id, TaskStateName(prev->second))});
+              if (waits) {
+                auto id = input.previous_run_ids.find(prev->first);
+                Wait(*ti, DependsOnPastReason(id != input.previous_run_ids.end() ? id->second : "",
+                                              prev->second));
+              }
               break;
             }
           }
@@ -310,7 +338,7 @@ std::map<std::string, int> EffectivePriorities(const DagSpec& spec) {
   return out;
 }
 
-Decisions Plan(const PlannerInput& input) {
+Decisions Plan(const PlannerInput& input, WaitReport* waits) {
   Decisions d;
   std::map<std::string, int> active_runs;   // queued + running, per DAG
   std::map<std::string, int> running_runs;  // running, per DAG
@@ -371,33 +399,66 @@ Decisions Plan(const PlannerInput& input) {
       }
     }
   }
+  // With `waits`: a run that does not go on waits for `reason`, and so do its task instances.
+  auto blocked = [&](const PlannerRun& pr, const WaitReason& reason) {
+    const bool queued = pr.run.state == RunState::kQueued;
+    if (queued) waits->runs[{pr.run.dag_id, pr.run.run_id}] = {reason};
+    for (const auto& ti : pr.tis) {
+      if (!IsWaiting(ti.state)) continue;
+      auto& reasons = waits->tasks[KeyOf(ti)];
+      reasons.clear();
+      if (queued) reasons.push_back(RunNotStartedReason(pr.run));
+      reasons.push_back(reason);
+    }
+  };
+  // With `waits`: the runs running_runs counts, per DAG (a run this step finishes still counts:
+  // the run it holds back starts at the next step).
+  std::map<std::string, std::vector<std::string>> running_ids;
+  if (waits) {
+    for (const auto& r : runs) {
+      if (r.run.state == RunState::kRunning) running_ids[r.run.dag_id].push_back(r.run.run_id);
+    }
+  }
   for (auto& pr : runs) {
     if (input.only_run &&
         (pr.run.dag_id != input.only_run->first || pr.run.run_id != input.only_run->second)) {
       continue;
     }
-    if (!input.only_run && pr.run.run_type == RunType::kTest) continue;
+    if (!input.only_run && pr.run.run_type == RunType::kTest) {
+      if (waits) blocked(pr, TestRunReason());
+      continue;
+    }
     auto dag_it = input.dags.find(pr.run.dag_id);
-    if (dag_it == input.dags.end()) continue;
+    if (dag_it == input.dags.end()) {
+      if (waits) blocked(pr, DagNotLoadedReason(pr.run.dag_id));
+      continue;
+    }
     // A paused DAG starts nothing new, except the run `dags test` asked for.
-    if (dag_it->second.paused && !input.only_run) continue;
+    if (dag_it->second.paused && !input.only_run) {
+      if (waits) blocked(pr, DagPausedReason(pr.run.dag_id));
+      continue;
+    }
     const PlannerDag& dag = dag_it->second;
     if (pr.run.state == RunState::kQueued) {
       // `dags test` runs its run now, whatever else runs (as Airflow's does).
       if (!input.only_run && running_runs[pr.run.dag_id] >= dag.spec->max_active_runs) {
-        d.waits.push_back(
-            PlanWait{TaskKey{pr.run.dag_id, pr.run.run_id, ""},
-                     fmt::format("max_active_runs: {} of {} runs of the DAG are running",
-                                 running_runs[pr.run.dag_id], dag.spec->max_active_runs)});
+        if (waits) {
+          blocked(pr, MaxActiveRunsReason(pr.run.dag_id, dag.spec->max_active_runs,
+                                          running_ids[pr.run.dag_id]));
+        }
         continue;
       }
       ++running_runs[pr.run.dag_id];
       pr.run.state = RunState::kRunning;
       pr.run.start_date = input.now;
       d.update_runs.push_back(pr.run);
+      if (waits) {
+        waits->runs[{pr.run.dag_id, pr.run.run_id}] = {};
+        running_ids[pr.run.dag_id].push_back(pr.run.run_id);
+      }
     }
     if (pr.run.state != RunState::kRunning) continue;
-    RunPlanner{input, dag, d}.Plan(pr, scheduled);
+    RunPlanner{input, dag, d, waits}.Plan(pr, scheduled);
   }
 
   // 3. Start scheduled task instances by priority within the limits.
@@ -428,36 +489,63 @@ Decisions Plan(const PlannerInput& input) {
                      return ka.second < kb.second;
                    });
   int free = input.executor_free_slots;
-  auto wait = [&](const TaskInstance& ti, std::string reason) {
-    d.waits.push_back(PlanWait{TaskKey{ti.dag_id, ti.run_id, ti.task_id}, std::move(reason)});
+  // With `waits`: what this loop queued, and who holds each DAG's max_active_tasks and each
+  // pool, found once per DAG and pool until the next task instance is queued.
+  std::vector<const TaskInstance*> queued_now;
+  std::map<std::string, std::vector<WaitingOn>> dag_holders, pool_holders;
+  auto wait = [&](const TaskInstance* ti, WaitReason reason) {
+    waits->tasks[KeyOf(*ti)] = {std::move(reason)};
   };
   for (const TaskInstance* ti : scheduled) {
     if (free <= 0) {
-      wait(*ti, "every executor slot is busy (parallelism)");
+      if (!waits) break;
+      // No later task instance starts either: each waits for an executor slot.
+      wait(ti, ExecutorFullReason(free));
       continue;
     }
     const DagSpec& spec = *input.dags.at(ti->dag_id).spec;
     if (dag_active_tasks[ti->dag_id] >= spec.max_active_tasks) {
-      wait(*ti, fmt::format("max_active_tasks: {} of {} tasks of the {} are running",
-                            dag_active_tasks[ti->dag_id], spec.max_active_tasks,
-                            input.only_run ? "run" : "DAG"));
+      if (waits) {
+        auto [it, added] = dag_holders.try_emplace(ti->dag_id);
+        if (added) {
+          // With only_run, only the run's own task instances count (as in dag_active_tasks).
+          it->second = ActiveTasks(runs, queued_now, [&](const TaskInstance& t) {
+            return t.dag_id == ti->dag_id && (!input.only_run || t.run_id == ti->run_id);
+          });
+        }
+        wait(ti, MaxActiveTasksReason(
+                     input.only_run ? "test run " + ti->run_id : "DAG '" + ti->dag_id + "'",
+                     spec.max_active_tasks, it->second));
+      }
       continue;
     }
     auto pool = input.pool_slots.find(ti->pool);
-    if (pool == input.pool_slots.end()) {
-      // Unknown pool: waits until it is created.
-      wait(*ti, fmt::format("pool '{}' does not exist: create it with `weir pools set {} SLOTS`",
-                            ti->pool, ti->pool));
+    if (pool == input.pool_slots.end()) {  // unknown pool: waits until it is created
+      if (waits) wait(ti, PoolMissingReason(ti->pool));
       continue;
     }
     if (pool_used[ti->pool] + ti->pool_slots > pool->second) {
-      wait(*ti, PoolWait(runs, d.queue, *ti, pool->second - pool_used[ti->pool], pool->second));
+      if (waits) {
+        auto [it, added] = pool_holders.try_emplace(ti->pool);
+        if (added) {
+          it->second = ActiveTasks(runs, queued_now,
+                                   [&](const TaskInstance& t) { return t.pool == ti->pool; });
+        }
+        wait(ti, PoolFullReason(ti->pool, pool_used[ti->pool], pool->second, ti->pool_slots,
+                                it->second));
+      }
       continue;
     }
     pool_used[ti->pool] += ti->pool_slots;
     ++dag_active_tasks[ti->dag_id];
     --free;
     d.queue.push_back(TaskKey{ti->dag_id, ti->run_id, ti->task_id});
+    if (waits) {
+      waits->tasks[KeyOf(*ti)] = {};
+      queued_now.push_back(ti);
+      dag_holders.erase(ti->dag_id);
+      pool_holders.erase(ti->pool);
+    }
   }
   return d;
 }

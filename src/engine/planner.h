@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/time.h"
+#include "engine/wait_reasons.h"
 #include "model/dag.h"
 #include "store/records.h"
 
@@ -44,6 +45,8 @@ struct PlannerInput {
   // For depends_on_past: the state of the same task in the previous run, keyed by
   // "<dag_id>\x1f<run_id>\x1f<task_id>". A missing key means there is no previous run.
   std::map<std::string, TaskState> previous_states;
+  // The previous run's id, with the same keys (for the reasons of WaitReport).
+  std::map<std::string, std::string> previous_run_ids;
   // Only plan this run (for `dags test`); create no runs. That run ignores the DAG's
   // max_active_runs, and its max_active_tasks counts only its own tasks: it waits on no other
   // run. Pools and the executor still apply.
@@ -55,13 +58,6 @@ struct TaskKey {
   std::string run_id;
   std::string task_id;
   auto operator<=>(const TaskKey&) const = default;
-};
-
-// A queued run (key.task_id empty) or a scheduled task instance that the plan did not start,
-// and the limit it waits on, for people: "pool 'api' has 0 of 2 slots free".
-struct PlanWait {
-  TaskKey key;
-  std::string reason;
 };
 
 struct NewRun {
@@ -77,11 +73,23 @@ struct Decisions {
   std::vector<TaskKey> queue;            // scheduled -> queued, in the order to start them
   std::vector<TaskKey> kill;             // running attempts to stop (dagrun timeout)
   std::optional<Time> wake_at;           // the earliest time something becomes due
-  std::vector<PlanWait> waits;           // what could start but waits on a limit
   bool empty() const {
     return create_runs.empty() && update_runs.empty() && update_tis.empty() && queue.empty() &&
            kill.empty();
   }
+};
+
+// Why runs and task instances wait, as Plan() decided: filled on request by the same code
+// that decides, so an explanation can never disagree with the scheduler.
+struct WaitReport {
+  // Every queued run this step does not start (key: dag_id, run_id) with what blocks it; a run
+  // it starts has an entry with no reasons.
+  std::map<std::pair<std::string, std::string>, std::vector<WaitReason>> runs;
+  // Every task instance in state none, scheduled or up_for_retry with what blocks it (a task
+  // instance of a queued run that does not start: run_not_started, then the run's reasons);
+  // one this step queues has an entry with no reasons. Task instances the planner leaves
+  // alone (a task no longer in the DAG) have no entry.
+  std::map<TaskKey, std::vector<WaitReason>> tasks;
 };
 
 std::string PreviousStateKey(const std::string& dag_id, const std::string& run_id,
@@ -105,8 +113,8 @@ std::vector<std::string> TopologicalOrder(const DagSpec& spec);
 
 // Decides, from a snapshot, which runs to create, which runs start or finish, which task
 // instances become scheduled, skipped or upstream_failed, and which to start now within
-// executor, DAG (max_active_tasks) and pool limits, by priority, saying what waits on which
-// limit (Decisions::waits). Pure and deterministic.
-Decisions Plan(const PlannerInput& input);
+// executor, DAG (max_active_tasks) and pool limits, by priority. Pure and deterministic.
+// With `waits`, also says why each run and task instance that does not start waits.
+Decisions Plan(const PlannerInput& input, WaitReport* waits = nullptr);
 
 }  // namespace weir

@@ -314,16 +314,20 @@ TEST(Planner, OnlyRunIgnoresMaxActiveRunsAndOtherRunsTasks) {
   w.AddRun("d", "other");
   w.Ti("other", "a").state = TaskState::kRunning;  // fills both limits
   w.AddRun("d", "test", RunState::kQueued);
-  Decisions blocked = Plan(w.in);
-  ASSERT_EQ(blocked.waits.size(), 1u);
-  EXPECT_EQ(blocked.waits[0].reason, "max_active_runs: 1 of 1 runs of the DAG are running");
+  WaitReport blocked;
+  Plan(w.in, &blocked);
+  const auto& run_waits = blocked.runs.at({"d", "test"});
+  ASSERT_EQ(run_waits.size(), 1u);
+  EXPECT_EQ(run_waits[0].text, "max_active_runs: 1 of 1 runs of DAG 'd' are running (other)");
   w.in.only_run = std::make_pair(std::string("d"), std::string("test"));
-  Decisions d = Plan(w.in);
+  WaitReport waits;
+  Decisions d = Plan(w.in, &waits);
   ASSERT_EQ(d.update_runs.size(), 1u);
   EXPECT_EQ(d.update_runs[0].state, RunState::kRunning);
   ASSERT_EQ(d.queue.size(), 1u);
   EXPECT_EQ(d.queue[0].run_id, "test");
-  EXPECT_TRUE(d.waits.empty());
+  EXPECT_TRUE(waits.runs.at({"d", "test"}).empty());  // started: nothing blocks it
+  EXPECT_TRUE(waits.tasks.at(TaskKey{"d", "test", "a"}).empty());
 }
 
 TEST(Planner, ATaskHeldByAFullPoolSaysWhoHoldsIt) {
@@ -334,12 +338,15 @@ TEST(Planner, ATaskHeldByAFullPoolSaysWhoHoldsIt) {
   w.in.pool_slots["api"] = 1;
   w.AddRun("d", "r1");
   w.Ti("r1", "a").state = TaskState::kRunning;
-  Decisions d = Plan(w.in);
+  WaitReport waits;
+  Decisions d = Plan(w.in, &waits);
   EXPECT_TRUE(d.queue.empty());
-  ASSERT_EQ(d.waits.size(), 1u);
-  EXPECT_EQ(d.waits[0].key.task_id, "b");
-  EXPECT_EQ(d.waits[0].reason,
-            "pool 'api' has 0 of 1 slots free and the task needs 1; held by d.a of run r1");
+  const auto& b = waits.tasks.at(TaskKey{"d", "r1", "b"});
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].code, WaitCode::kPoolFull);
+  EXPECT_EQ(b[0].text,
+            "pool 'api' has 0 of 1 slots free and the task needs 1 (held by d.a of run r1 "
+            "(running))");
 }
 
 TEST(Planner, TasksAddedToTheDagJoinRunningRunsAndRemovedOnesAreRemoved) {

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "engine/retention.h"
+#include "engine/snapshot.h"
 #include "engine/test_runs.h"
 #include "engine/watcher.h"
 
@@ -73,11 +74,8 @@ bool Scheduler::OnlyRunFinished() {
 }
 
 Result<PlannerInput> Scheduler::Snapshot() {
-  PlannerInput in;
-  in.now = clock_.Now();
+  PlannerInput in = TRY(ReadPlannerInput(store_, registry_.dags(), clock_.Now()));
   in.only_run = options_.only_run;
-  std::map<std::string, bool> paused;
-  for (const auto& row : TRY(store_.ListDags())) paused[row.dag_id] = row.is_paused;
   if (!last_scheduled_loaded_) {
     last_scheduled_.clear();
     for (const auto& [dag_id, dag] : registry_.dags()) {
@@ -89,44 +87,11 @@ Result<PlannerInput> Scheduler::Snapshot() {
     }
     last_scheduled_loaded_ = true;
   }
-  for (const auto& [dag_id, dag] : registry_.dags()) {
-    PlannerDag pd;
-    pd.spec = dag.spec;
-    pd.paused = paused[dag_id];
-    pd.version_id = dag.version_id;
-    pd.priorities = dag.priorities;
-    pd.topo_order = dag.topo_order;
+  for (auto& [dag_id, pd] : in.dags) {
     if (auto it = last_scheduled_.find(dag_id); it != last_scheduled_.end()) {
       pd.last_scheduled = it->second;
     }
-    in.dags.emplace(dag_id, std::move(pd));
   }
-  RunFilter active;
-  active.states = {RunState::kQueued, RunState::kRunning};
-  active.newest_first = false;
-  std::map<std::string, size_t> run_index;
-  for (auto& run : TRY(store_.ListRuns(active))) {
-    run_index[run.dag_id + '\x1f' + run.run_id] = in.runs.size();
-    in.runs.push_back(PlannerRun{std::move(run), {}});
-  }
-  for (auto& ti : TRY(store_.ListTaskInstancesOfActiveRuns())) {
-    auto it = run_index.find(ti.dag_id + '\x1f' + ti.run_id);
-    if (it != run_index.end()) in.runs[it->second].tis.push_back(std::move(ti));
-  }
-  // depends_on_past needs the previous run's state of tasks that are waiting to start.
-  for (const auto& pr : in.runs) {
-    const LoadedDag* dag = registry_.Find(pr.run.dag_id);
-    if (dag == nullptr) continue;
-    for (const auto& ti : pr.tis) {
-      if (ti.state != TaskState::kNone) continue;
-      const TaskSpec* task = dag->spec->FindTask(ti.task_id);
-      if (task == nullptr || !task->depends_on_past) continue;
-      auto prev = TRY(store_.PreviousTaskInstance(ti.dag_id, ti.task_id, pr.run.logical_date));
-      if (prev)
-        in.previous_states[PreviousStateKey(ti.dag_id, ti.run_id, ti.task_id)] = prev->state;
-    }
-  }
-  for (const auto& pool : TRY(store_.ListPools())) in.pool_slots[pool.name] = pool.slots;
   in.executor_free_slots = executor_.Capacity() - executor_.Running();
   return in;
 }
@@ -329,10 +294,12 @@ Status Scheduler::Step(bool& stop) {
   }
 
   PlannerInput input = TRY(Snapshot());
-  Decisions decisions = Plan(input);
+  // The planner says why what does not start waits only when someone listens.
+  WaitReport waits;
+  Decisions decisions = Plan(input, observer_.on_waits ? &waits : nullptr);
   bool progress = false;
   TRY(ApplyDecisions(decisions, progress));
-  waits_ = std::move(decisions.waits);
+  waits_ = std::move(waits);
   NotifyWaits();
   if (OnlyRunFinished()) {
     stop = true;

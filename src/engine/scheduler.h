@@ -18,6 +18,14 @@
 
 namespace weir {
 
+// A scheduler is alive while its job has not ended and its last heartbeat is at most this old
+// (it beats every heartbeat_interval, 5 s by default): GET /health and the explanation of
+// waits (waits.h) go by it.
+inline constexpr Duration kSchedulerAliveWithin = std::chrono::seconds(30);
+inline bool SchedulerIsAlive(const SchedulerJob& job, Time now) {
+  return !job.ended_at && now - job.heartbeat_at <= kSchedulerAliveWithin;
+}
+
 // What the scheduler's loop tells other threads of its process about itself (the API's
 // /health in `weir standalone`). Thread-safe.
 class SchedulerHealth {
@@ -71,9 +79,9 @@ struct SchedulerOptions {
 struct SchedulerObserver {
   std::function<void(const TaskInstance&)> on_task;
   std::function<void(const DagRun&)> on_run;
-  // What could start but waits on a limit, and why: after every plan, and again at every
-  // heartbeat while it lasts.
-  std::function<void(const std::vector<PlanWait>&)> on_waits;
+  // Why each queued run and each task instance that did not start waits (planner.h
+  // WaitReport): after every plan, and again at every heartbeat while it lasts.
+  std::function<void(const WaitReport&)> on_waits;
 };
 
 // The scheduler: one thread owns its state. It sleeps until an event arrives (an attempt
@@ -136,7 +144,7 @@ class Scheduler {
   std::map<std::string, std::optional<DataInterval>> last_scheduled_;
   bool last_scheduled_loaded_ = false;
   std::optional<RunState> only_run_state_;
-  std::vector<PlanWait> waits_;  // of the latest plan
+  WaitReport waits_;  // of the latest plan, when on_waits listens
   Time next_heartbeat_{};
   Time next_retention_{};
   std::optional<int64_t> job_id_;        // this scheduler's scheduler_job row, with record_job

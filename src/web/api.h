@@ -32,6 +32,8 @@ struct ApiConfig {
   // Log requests that may wait for more output (?wait=) at once: in all, and per user.
   int max_long_polls = 16;
   int max_long_polls_per_user = 4;
+  // The executor's slots (weir.yaml parallelism), for what a task waits for; 0: not considered.
+  int parallelism = 0;
   // The scheduler of this process (`weir standalone`), whose store errors /health reports at
   // once; nullptr in a process without one (/health then goes by the heartbeat alone).
   const SchedulerHealth* scheduler_health = nullptr;

@@ -86,6 +86,12 @@ Result<int64_t> IntField(const Json& body, const char* name, int64_t min, int64_
 // nullopt when no write endpoint has this path.
 std::optional<Result<Json>> RouteWrite(ApiCtx& c, const std::vector<std::string>& segments);
 
+// GET .../dagRuns/{run}/dependencies: what the run and each of its task instances wait for
+// (docs/api.md); GET .../taskInstances/{task}/dependencies: Airflow's, for one task instance.
+Result<Json> RunDependencies(ApiCtx& c, const std::string& dag_id, const std::string& run_id);
+Result<Json> TaskDependencies(ApiCtx& c, const std::string& dag_id, const std::string& run_id,
+                              const std::string& task_id);
+
 // GET /users (admin).
 Result<Json> ListUsersJson(ApiCtx& c);
 

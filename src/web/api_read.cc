@@ -23,9 +23,6 @@ namespace {
 
 constexpr size_t kMaxLogChunk = 1 << 20;  // one response carries at most 1 MiB of a log
 constexpr int kMaxLogWaitSeconds = 30;
-// A scheduler is healthy while its last heartbeat is at most this old (it beats every
-// heartbeat_interval, 5 s by default).
-constexpr auto kSchedulerHealthy = std::chrono::seconds(30);
 
 Json TaskSpecJson(const TaskSpec& t) {
   return Json{{"task_id", t.task_id},   {"operator", t.operator_name},
@@ -59,8 +56,19 @@ Result<Json> NextRunJson(ApiCtx& c, const DagSpec* spec) {
               {"runs_at", FormatIso(next[0].runs_at)}};
 }
 
-Result<Json> DagSummary(ApiCtx& c, const DagRow& d) {
+// The import error of the DAG's file, or null. A DAG whose file fails to load after it loaded
+// once stays listed with its last good version (DagRegistry), and this says why.
+Json DagImportErrorJson(const DagRow& d, const std::vector<ImportError>& errors) {
+  for (const auto& e : errors) {
+    if (e.fileloc == d.fileloc) return ImportErrorJson(e);
+  }
+  return Json();
+}
+
+Result<Json> DagSummary(ApiCtx& c, const DagRow& d, const std::vector<ImportError>& errors) {
   Json j = DagRowJson(d);
+  j["import_error"] = DagImportErrorJson(d, errors);
+  j["has_import_errors"] = !j["import_error"].is_null();
   auto it = c.dags.find(d.dag_id);
   const DagSpec* spec = it != c.dags.end() ? it->second.spec.get() : nullptr;
   j["schedule_description"] =
@@ -100,14 +108,15 @@ Result<Json> ListDags(ApiCtx& c) {
     if (!tagged) continue;
     rows.push_back(std::move(d));
   }
+  auto errors = TRY(c.store.ListImportErrors());
   Json list = Json::array();
-  for (const DagRow& d : PageSlice(rows, page)) list.push_back(TRY(DagSummary(c, d)));
+  for (const DagRow& d : PageSlice(rows, page)) list.push_back(TRY(DagSummary(c, d, errors)));
   return Json{{"dags", std::move(list)}, {"total_entries", rows.size()}};
 }
 
 Result<Json> GetDag(ApiCtx& c, const std::string& dag_id) {
   DagRow row = TRY(c.store.GetDag(dag_id));
-  Json j = TRY(DagSummary(c, row));
+  Json j = TRY(DagSummary(c, row, TRY(c.store.ListImportErrors())));
   auto it = c.dags.find(dag_id);
   if (it != c.dags.end()) {
     const DagSpec& spec = *it->second.spec;
@@ -348,7 +357,7 @@ Result<Json> Health(ApiCtx& c) {
   if (job && job->has_value()) {
     const SchedulerJob& latest = **job;
     scheduler["latest_scheduler_heartbeat"] = FormatIso(latest.heartbeat_at);
-    if (!latest.ended_at && c.clock.Now() - latest.heartbeat_at <= kSchedulerHealthy) {
+    if (SchedulerIsAlive(latest, c.clock.Now())) {
       scheduler["status"] = "healthy";
     }
   }
@@ -432,9 +441,11 @@ Result<Json> RouteRequest(ApiCtx& c, const std::vector<std::string>& s) {
     if (s[2] == "dagRuns") {
       if (n == 3) return ListRuns(c, dag);
       if (n == 4) return DagRunJson(TRY(c.store.GetRun(dag, s[3])));
+      if (n == 5 && s[4] == "dependencies") return RunDependencies(c, dag, s[3]);
       if (s[4] == "taskInstances") {
         if (n == 5) return ListTaskInstances(c, dag, s[3]);
         if (n == 6) return GetTaskInstance(c, dag, s[3], s[5]);
+        if (n == 7 && s[6] == "dependencies") return TaskDependencies(c, dag, s[3], s[5]);
         if (n == 8 && s[6] == "logs") return TaskLog(c, dag, s[3], s[5], s[7]);
       }
     }

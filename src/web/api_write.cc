@@ -138,7 +138,7 @@ Result<Json> Clear(ApiCtx& c, const std::string& dag_id, const std::string& run_
   std::vector<std::string> task_ids;
   if (!task_id.empty()) task_ids.push_back(task_id);
   ClearRequest req = TRY(ClearRequestOf(c, body, run_id, task_ids, false, false));
-  return Changed(c, req, ClearTasks(c.store, *dag->spec, req));
+  return Changed(c, req, ClearTasks(c.store, *dag->spec, req, c.clock));
 }
 
 Result<TaskState> MarkState(const Json& body, const char* field) {
@@ -177,7 +177,7 @@ Result<Json> ClearTaskInstances(ApiCtx& c, const std::string& dag_id) {
     for (const auto& id : ids) task_ids.push_back(id.get<std::string>());
   }
   ClearRequest req = TRY(ClearRequestOf(c, body, run_id, task_ids, true, true));
-  return Changed(c, req, ClearTasks(c.store, *dag->spec, req));
+  return Changed(c, req, ClearTasks(c.store, *dag->spec, req, c.clock));
 }
 
 // POST /dags/{dag_id}/updateTaskInstancesState, Airflow's: a dry run unless dry_run is false.

@@ -39,6 +39,9 @@ export interface Dag {
   last_parsed_at: string;
   recent_runs: RecentRun[];
   next_run?: NextRun | null;
+  // The file fails to load now: the DAG runs with its last good version.
+  has_import_errors: boolean;
+  import_error: ImportError | null;
 }
 
 export interface TaskSpec {
@@ -121,6 +124,20 @@ export interface TaskMark {
 export interface TaskInstanceList {
   task_instances: TaskInstance[];
   total_entries: number;
+}
+
+// What a run or a task instance waits for (GET .../dependencies).
+export interface WaitReason {
+  name: string;
+  reason: string;
+  code: string;
+  details: Record<string, unknown>;
+}
+
+export interface WaitExplanation {
+  status: 'waiting' | 'ready' | 'starting' | 'running' | 'finished';
+  summary: string;
+  dependencies: WaitReason[];
 }
 
 export interface TaskTry {

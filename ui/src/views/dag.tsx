@@ -66,6 +66,7 @@ export function DagView({ dagId, tab, params }: { dagId: string; tab: string; pa
         <h1 class="mono">{dagId}</h1>
         {d.is_paused && <span class="pill">paused</span>}
         {!d.is_active && <span class="pill bad">file gone</span>}
+        {d.has_import_errors && <span class="pill bad">import error</span>}
         <span class="grow" />
         {canEdit && (
           <button type="button" class="primary" data-testid="trigger" onClick={() => setTriggering(true)} disabled={!d.tasks}>
@@ -84,6 +85,16 @@ export function DagView({ dagId, tab, params }: { dagId: string; tab: string; pa
         )}
         {' · '}owner {d.owner || '—'}
       </p>
+      {d.import_error && (
+        <section class="banner" role="alert" aria-label="Import error" data-testid="dag-import-error">
+          <h2>The DAG file does not load</h2>
+          <pre>{d.import_error.message}</pre>
+          <p class="small">
+            This page shows the last good version{d.version_number ? ` (version ${d.version_number})` : ''}, and the scheduler keeps
+            creating and running this DAG's runs with it. Fix the file and weir loads the new version within seconds.
+          </p>
+        </section>
+      )}
       {!d.tasks && (
         <ErrorBox error="This DAG's file does not load now (see the import errors on the DAG list): it cannot be triggered or cleared." />
       )}

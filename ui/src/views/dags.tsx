@@ -24,7 +24,10 @@ export function ImportErrorsBanner() {
           </li>
         ))}
       </ul>
-      <p class="small">The other DAGs keep running. Fix the file and weir reloads it within seconds.</p>
+      <p class="small">
+        The other DAGs keep running. A DAG whose file loaded before stays listed, marked “import error”, and runs with its last good
+        version. Fix the file and weir reloads it within seconds.
+      </p>
     </section>
   );
 }
@@ -126,6 +129,20 @@ export function DagsView({ params }: { params: URLSearchParams }) {
                 <a class="dag-link" href={href(['dags', d.dag_id, 'grid'])}>
                   {d.dag_id}
                 </a>
+                {d.has_import_errors && (
+                  <>
+                    {' '}
+                    <a
+                      class="pill bad"
+                      href={href(['dags', d.dag_id, 'grid'])}
+                      title={d.import_error?.message}
+                      aria-label={`import error: ${d.dag_id} runs with its last good version`}
+                      data-testid="import-error-badge"
+                    >
+                      import error
+                    </a>
+                  </>
+                )}
                 {d.description && <div class="small muted">{d.description}</div>}
                 <div class="tags">
                   {d.tags.map((t) => (

@@ -5,6 +5,7 @@ import { StateBadge, useCanEdit } from '../components';
 import { href } from '../router';
 import { covers, duration, fmtTime } from '../time';
 import type { DagRun, TaskInstanceList } from '../types';
+import { WaitingFor } from './waiting';
 
 export function RunSummary({ run, tz }: { run: DagRun; tz: string }) {
   return (
@@ -29,6 +30,7 @@ export function RunPanel({ run, tz }: { run: DagRun; tz: string }) {
     <section class="panel" aria-label={`Run ${run.run_id}`}>
       <h2 class="mono">{run.run_id}</h2>
       <RunSummary run={run} tz={tz} />
+      <WaitingFor path={path} active={run.state === 'queued'} />
       <dl class="facts">
         <dt>Type</dt>
         <dd>{run.run_type}</dd>

@@ -11,6 +11,9 @@ import { duration, fmtTime } from '../time';
 import type { DagDetail, DagRun, TaskInstanceDetail, TaskInstanceList } from '../types';
 import { LogView } from './log';
 import { RunSummary } from './run_panel';
+import { WaitingFor } from './waiting';
+
+const NOT_STARTED = ['none', 'scheduled', 'queued', 'up_for_retry'];
 
 const scopeOptions: ScopeOption[] = ['upstream', 'downstream', 'past', 'future'];
 
@@ -65,6 +68,7 @@ export function TaskView({ dagId, runId, taskId, tryNumber }: { dagId: string; r
         </div>
       )}
       {t.state === 'up_for_retry' && t.next_retry_at && <p class="small">Next try at {fmtTime(t.next_retry_at, tz)}.</p>}
+      <WaitingFor path={path} active={NOT_STARTED.includes(t.state)} />
       {canEdit && (
         <div class="actions" aria-label="Changes">
           <ChangeButton

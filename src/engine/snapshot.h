@@ -1,0 +1,21 @@
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "base/status.h"
+#include "engine/dag_registry.h"
+#include "engine/planner.h"
+#include "store/metadata_store.h"
+
+namespace weir {
+
+// What Plan() sees, read from the store at `now`: `dags` with their paused flags, every
+// queued or running run with its task instances, the previous run's state of each
+// depends_on_past task that waits, and the pools. The scheduler's loop and the explanation of
+// waits (waits.h) both read it here, so both plan from the same picture. Left for the caller:
+// last_scheduled of each DAG, executor_free_slots and only_run.
+Result<PlannerInput> ReadPlannerInput(MetadataStore& store,
+                                      const std::map<std::string, LoadedDag>& dags, Time now);
+
+}  // namespace weir
