@@ -95,6 +95,6 @@ Result<std::vector<TaskInstance>> RunMarkPreview(MetadataStore& store, const std
 // failed, failed when running and skipped otherwise), as Airflow does, each with a mark by
 // `by`.
 Result<DagRun> MarkRun(MetadataStore& store, const std::string& dag_id, const std::string& run_id,
-                       RunState state, const Clock& clock, const std::string& by);
+                       RunState state, const Clock& clock, const std::string& by = "");
 
 }  // namespace weir
