@@ -1,5 +1,8 @@
 #include "cli/context.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -59,6 +62,14 @@ Result<TaskInstance> CliContext::FindTaskInstance(const DagRun& run,
 }
 
 void CliContext::WakeScheduler() const { weir::WakeScheduler(config.wake_file()); }
+
+std::string OsUserName() {
+  uid_t uid = geteuid();
+  if (const passwd* pw = getpwuid(uid); pw != nullptr && pw->pw_name != nullptr) {
+    return pw->pw_name;
+  }
+  return fmt::format("uid {}", uid);
+}
 
 Result<bool> InitHome(const Config& config, bool with_examples) {
   std::error_code ec;

@@ -49,6 +49,10 @@ struct CliContext {
 // DAGs folder when load_dags is set.
 Result<std::unique_ptr<CliContext>> OpenContext(bool load_dags, OutputFormat format);
 
+// Who runs this command, as a mark made from the CLI records it: the login name of the
+// effective user, else "uid N".
+std::string OsUserName();
+
 // Prints a warning on stderr for the home and the database when users other than their
 // owner can read them (a home made by an older weir, or by hand). For the long-running
 // commands, at start.

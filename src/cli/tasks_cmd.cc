@@ -11,6 +11,7 @@
 #include "engine/actions.h"
 #include "engine/attempts.h"
 #include "engine/waits.h"
+#include "store/records_json.h"
 
 namespace weir {
 
@@ -69,40 +70,101 @@ Result<std::vector<std::string>> MatchTasks(const DagSpec& spec, const std::stri
 
 struct ClearArgs {
   std::string dag_id, task_regex, run_id, start, end, state;
-  bool downstream = false, only_failed = false, yes = false;
+  bool upstream = false, downstream = false, past = false, future = false;
+  bool only_failed = false, dry_run = false, yes = false;
 };
 
-Result<int> Clear(CliState& state, const ClearArgs& a) {
+ClearRequest RequestOf(const ClearArgs& a, const std::string& run_id,
+                       std::vector<std::string> task_ids) {
+  ClearRequest req;
+  req.run_id = run_id;
+  req.task_ids = std::move(task_ids);
+  req.upstream = a.upstream;
+  req.downstream = a.downstream;
+  req.past = a.past;
+  req.future = a.future;
+  req.only_failed = a.only_failed;
+  req.dry_run = a.dry_run;
+  req.by = OsUserName();
+  return req;
+}
+
+// "success", or "success (marked by ada at 2021-03-02 10:00 UTC, was failed; it did not run)".
+std::string StateText(const TaskInstance& ti) {
+  std::string text(TaskStateName(ti.state));
+  if (!ti.marked) return text;
+  return fmt::format(
+      "{} (marked by {} at {} UTC, was {}; {})", text, ti.marked->by, ShortTime(ti.marked->at),
+      TaskStateName(ti.marked->from),
+      ti.try_number == 0 ? "it did not run" : fmt::format("its last try was {}", ti.try_number));
+}
+
+// Asks on a terminal, unless --yes; true to go on.
+bool Confirmed(const ClearArgs& a, const std::string& question) {
+  if (a.yes || !isatty(STDIN_FILENO)) return true;
+  fmt::print("{} [y/N] ", question);
+  std::fflush(stdout);
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+Result<int> Clear(CliState& state, ClearArgs a) {
   auto ctx = TRY(state.Open());
   const LoadedDag* dag = TRY(ctx->FindDag(a.dag_id));
+  if ((a.past || a.future) && a.run_id.empty()) {
+    return Err(ErrorCode::kInvalidArgument,
+               "--past and --future widen one run: give it with --run-id (a date range already "
+               "names its runs)");
+  }
   auto runs = TRY(SelectRuns(*ctx, *dag->spec, a.run_id, a.start, a.end));
   auto task_ids = TRY(MatchTasks(*dag->spec, a.task_regex));
+  // What would be cleared, shown first: the list is the question.
+  std::vector<TaskInstance> preview;
+  for (const auto& run : runs) {
+    ClearRequest dry = RequestOf(a, run.run_id, task_ids);
+    dry.dry_run = true;
+    for (auto& ti : TRY(ClearTasks(*ctx->store, *dag->spec, dry, ctx->clock)))
+      preview.push_back(std::move(ti));
+  }
+  const bool table = state.format() == OutputFormat::kTable;
+  auto print = [&](const std::vector<TaskInstance>& tis, const std::vector<TaskInstance>& was) {
+    Table t({"run_id", "task_id", "was"});
+    for (const auto& ti : tis) {
+      std::string before;
+      for (const auto& b : was) {
+        if (b.run_id == ti.run_id && b.task_id == ti.task_id) before = StateText(b);
+      }
+      t.AddRow({ti.run_id, ti.task_id, before},
+               Json{{"run_id", ti.run_id}, {"task_id", ti.task_id}, {"was", before}});
+    }
+    t.Print(state.format(), ctx->masker);
+  };
+  if (a.dry_run) {
+    print(preview, preview);
+    if (table) fmt::print("{} task instance(s) would be cleared (dry run)\n", preview.size());
+    return kExitOk;
+  }
+  if (preview.empty()) {
+    if (table) fmt::print("0 task instance(s) cleared: nothing matches\n");
+    return kExitOk;
+  }
   if (!a.yes && isatty(STDIN_FILENO)) {
-    fmt::print("Clear {} task(s) in {} run(s) of {}{}? [y/N] ",
-               task_ids.empty() ? std::string("all") : std::to_string(task_ids.size()), runs.size(),
-               a.dag_id, a.downstream ? " (and downstream)" : "");
-    std::string answer;
-    std::getline(std::cin, answer);
-    if (answer != "y" && answer != "Y" && answer != "yes") {
+    print(preview, preview);
+    if (!Confirmed(a, fmt::format("Clear these {} task instance(s)?", preview.size()))) {
       fmt::print("Nothing cleared.\n");
       return kExitOk;
     }
   }
-  Table t({"run_id", "task_id", "was"});
+  std::vector<TaskInstance> cleared;
   for (const auto& run : runs) {
-    auto before = TRY(ctx->store->ListTaskInstances(a.dag_id, run.run_id));
-    ClearRequest req{run.run_id, task_ids, a.downstream, a.only_failed};
-    for (const auto& ti : TRY(Audited(*ctx).Clear(*dag->spec, req))) {
-      std::string was;
-      for (const auto& b : before) {
-        if (b.task_id == ti.task_id) was = std::string(TaskStateName(b.state));
-      }
-      t.AddRow({run.run_id, ti.task_id, was});
+    for (auto& ti : TRY(Audited(*ctx).Clear(*dag->spec, RequestOf(a, run.run_id, task_ids)))) {
+      cleared.push_back(std::move(ti));
     }
   }
   ctx->WakeScheduler();
-  t.Print(state.format(), ctx->masker);
-  if (state.format() == OutputFormat::kTable) fmt::print("{} task instance(s) cleared\n", t.size());
+  print(cleared, preview);
+  if (table) fmt::print("{} task instance(s) cleared\n", cleared.size());
   return kExitOk;
 }
 
@@ -110,15 +172,25 @@ Result<int> Mark(CliState& state, const ClearArgs& a, const std::string& task_id
   auto ctx = TRY(state.Open());
   const LoadedDag* dag = TRY(ctx->FindDag(a.dag_id));
   auto target = ParseTaskState(a.state);
-  if (!target) {
+  if (!target || (*target != TaskState::kSuccess && *target != TaskState::kFailed &&
+                  *target != TaskState::kSkipped)) {
     return Err(ErrorCode::kInvalidArgument, "--state must be success, failed or skipped");
   }
   DagRun run = TRY(ctx->FindRun(a.dag_id, a.run_id));
   TRY(ctx->FindTaskInstance(run, task_id));
-  ClearRequest req{run.run_id, {task_id}, a.downstream, false};
+  ClearRequest req = RequestOf(a, run.run_id, {task_id});
+  req.only_failed = false;
   auto marked = TRY(Audited(*ctx).Mark(*dag->spec, req, *target));
-  ctx->WakeScheduler();
-  for (const auto& ti : marked) fmt::print("{} {} -> {}\n", ti.run_id, ti.task_id, a.state);
+  if (!a.dry_run) ctx->WakeScheduler();
+  for (const auto& ti : marked) {
+    fmt::print("{} {} {} -> {}\n", ti.run_id, ti.task_id,
+               a.dry_run ? StateText(ti) : std::string(TaskStateName(ti.marked->from)), a.state);
+  }
+  if (a.dry_run) {
+    fmt::print("{} task instance(s) would be marked {} (dry run)\n", marked.size(), a.state);
+  } else if (marked.empty()) {
+    fmt::print("nothing marked: {} is {} already\n", task_id, a.state);
+  }
   return kExitOk;
 }
 
@@ -134,10 +206,13 @@ Result<int> State(CliState& state, const std::string& dag_id, const std::string&
                              {"state", TaskStateName(ti.state)},
                              {"try_number", ti.try_number},
                              {"max_tries", ti.max_tries},
-                             {"error", ctx->masker.Mask(ti.error)}})
+                             {"error", ctx->masker.Mask(ti.error)},
+                             {"marked", ti.marked ? TaskMarkJson(*ti.marked) : Json()}})
                            .dump(2));
   } else {
+    // The state alone on stdout, as scripts compare it; a mark is said on stderr.
     fmt::print("{}\n", TaskStateName(ti.state));
+    if (ti.marked) fmt::print(stderr, "{}\n", StateText(ti));
   }
   return kExitOk;
 }
@@ -263,8 +338,12 @@ void AddTasksCommands(CLI::App& tasks, CliState& state) {
   c->add_option("-r,--run-id", clear.run_id, "Only this run (its run id or logical date)");
   c->add_option("-s,--start-date", clear.start, "Runs with a logical date from this one");
   c->add_option("-e,--end-date", clear.end, "Runs with a logical date up to this one");
+  c->add_flag("-u,--upstream", clear.upstream, "Also clear tasks upstream of the matches");
   c->add_flag("-d,--downstream", clear.downstream, "Also clear tasks downstream of the matches");
+  c->add_flag("--past", clear.past, "Also the same tasks in earlier runs (with --run-id)");
+  c->add_flag("--future", clear.future, "Also the same tasks in later runs (with --run-id)");
   c->add_flag("-f,--only-failed", clear.only_failed, "Only failed and upstream_failed tasks");
+  c->add_flag("-n,--dry-run", clear.dry_run, "List what would be cleared; change nothing");
   c->add_flag("-y,--yes", clear.yes, "Do not ask for confirmation");
   AddOutputOption(c, state);
   c->callback([&state] { state.Run([&] { return Clear(state, clear); }); });
@@ -274,7 +353,11 @@ void AddTasksCommands(CLI::App& tasks, CliState& state) {
   mark->add_option("task_id", task_id, "The task")->required();
   mark->add_option("run_id", clear.run_id, "The run: its run id or logical date")->required();
   mark->add_option("--state", clear.state, "success, failed or skipped")->required();
-  mark->add_flag("-d,--downstream", clear.downstream, "Also mark tasks downstream");
+  mark->add_flag("-u,--upstream", clear.upstream, "Also mark tasks upstream (default: no)");
+  mark->add_flag("-d,--downstream", clear.downstream, "Also mark tasks downstream (default: no)");
+  mark->add_flag("--past", clear.past, "Also the same task in earlier runs");
+  mark->add_flag("--future", clear.future, "Also the same task in later runs");
+  mark->add_flag("-n,--dry-run", clear.dry_run, "List what would be marked; change nothing");
   mark->callback([&state] { state.Run([&] { return Mark(state, clear, task_id); }); });
 
   auto* st = tasks.add_subcommand("state", "Print the state of a task instance");

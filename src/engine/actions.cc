@@ -24,9 +24,11 @@ Status KillCurrentTry(MetadataStore& store, const TaskInstance& ti) {
   return {};
 }
 
-Result<std::vector<TaskInstance>> Select(MetadataStore& store, const DagSpec& spec,
-                                         const ClearRequest& request) {
+// The task ids a request names, widened upstream and downstream of those it names (not of
+// each other's additions, as Airflow does); empty when it names none (every task).
+Result<std::set<std::string>> SelectedTaskIds(const DagSpec& spec, const ClearRequest& request) {
   std::set<std::string> wanted;
+  std::vector<std::string> upstream_todo;
   for (const auto& id : request.task_ids) {
     if (spec.FindTask(id) == nullptr) {
       return Err(ErrorCode::kNotFound, "DAG '{}' has no task '{}'", spec.dag_id, id);
@@ -35,20 +37,79 @@ Result<std::vector<TaskInstance>> Select(MetadataStore& store, const DagSpec& sp
     if (request.downstream) {
       for (const auto& d : spec.Downstream(id)) wanted.insert(d);
     }
+    if (request.upstream) upstream_todo.push_back(id);
   }
-  std::vector<TaskInstance> out;
-  for (auto& ti : TRY(store.ListTaskInstances(spec.dag_id, request.run_id))) {
-    if (!request.task_ids.empty() && wanted.count(ti.task_id) == 0) continue;
-    if (request.only_failed && ti.state != TaskState::kFailed &&
-        ti.state != TaskState::kUpstreamFailed) {
-      continue;
+  std::set<std::string> seen(upstream_todo.begin(), upstream_todo.end());
+  while (!upstream_todo.empty()) {
+    const TaskSpec* task = spec.FindTask(upstream_todo.back());
+    upstream_todo.pop_back();
+    for (const auto& u : task->upstream) {
+      if (!seen.insert(u).second) continue;
+      wanted.insert(u);
+      if (spec.FindTask(u) != nullptr) upstream_todo.push_back(u);
     }
-    out.push_back(std::move(ti));
   }
-  return out;
+  return wanted;
+}
+
+// The request's run, with the DAG's earlier (past) and later (future) runs, oldest first.
+Result<std::vector<DagRun>> SelectedRuns(MetadataStore& store, const DagSpec& spec,
+                                         const ClearRequest& request) {
+  DagRun anchor = TRY(store.GetRun(spec.dag_id, request.run_id));
+  if (!request.past && !request.future) return std::vector<DagRun>{anchor};
+  RunFilter filter;
+  filter.dag_id = spec.dag_id;
+  filter.newest_first = false;
+  if (!request.past) filter.logical_date_from = anchor.logical_date;
+  if (!request.future) filter.logical_date_to = anchor.logical_date;
+  std::vector<DagRun> runs;
+  for (auto& run : TRY(store.ListRuns(filter))) {
+    // Another run at the same logical date is neither past nor future.
+    bool keep = run.run_id == anchor.run_id ||
+                (request.past && run.logical_date < anchor.logical_date) ||
+                (request.future && run.logical_date > anchor.logical_date);
+    if (keep) runs.push_back(std::move(run));
+  }
+  return runs;
+}
+
+// The runs of `tis`, each once, to move back to queued or running after a change.
+Result<std::vector<DagRun>> RunsOf(MetadataStore& store, const std::vector<TaskInstance>& tis) {
+  std::vector<DagRun> runs;
+  std::set<std::string> seen;
+  for (const auto& ti : tis) {
+    if (seen.insert(ti.run_id).second) runs.push_back(TRY(store.GetRun(ti.dag_id, ti.run_id)));
+  }
+  return runs;
 }
 
 }  // namespace
+
+Result<std::vector<TaskInstance>> SelectTaskInstances(MetadataStore& store, const DagSpec& spec,
+                                                      const ClearRequest& request) {
+  std::set<std::string> wanted = TRY(SelectedTaskIds(spec, request));
+  auto order = [&](const TaskInstance& ti) {
+    auto it = spec.task_index.find(ti.task_id);
+    return it == spec.task_index.end() ? spec.tasks.size() : it->second;
+  };
+  std::vector<TaskInstance> out;
+  for (const auto& run : TRY(SelectedRuns(store, spec, request))) {
+    std::vector<TaskInstance> tis;
+    for (auto& ti : TRY(store.ListTaskInstances(spec.dag_id, run.run_id))) {
+      if (!request.task_ids.empty() && wanted.count(ti.task_id) == 0) continue;
+      if (request.only_failed && ti.state != TaskState::kFailed &&
+          ti.state != TaskState::kUpstreamFailed) {
+        continue;
+      }
+      tis.push_back(std::move(ti));
+    }
+    std::stable_sort(tis.begin(), tis.end(), [&](const TaskInstance& a, const TaskInstance& b) {
+      return order(a) < order(b);
+    });
+    for (auto& ti : tis) out.push_back(std::move(ti));
+  }
+  return out;
+}
 
 Status CheckConfSize(const Json& conf) {
   size_t size = conf.dump(-1, ' ', false, Json::error_handler_t::replace).size();
@@ -171,7 +232,9 @@ Result<BackfillResult> Backfill(MetadataStore& store, const LoadedDag& dag, cons
       auto it = existing.find(interval.start);
       if (it != existing.end()) {
         if (rerun_failed && it->second.state == RunState::kFailed) {
-          ClearRequest clear{it->second.run_id, {}, false, true};
+          ClearRequest clear;
+          clear.run_id = it->second.run_id;
+          clear.only_failed = true;
           TRY(ClearTasks(store, spec, clear, clock));
         }
         result.existing.push_back(it->second);
@@ -198,10 +261,10 @@ Result<BackfillResult> Backfill(MetadataStore& store, const LoadedDag& dag, cons
 
 Result<std::vector<TaskInstance>> ClearTasks(MetadataStore& store, const DagSpec& spec,
                                              const ClearRequest& request, const Clock& clock) {
+  if (request.dry_run) return SelectTaskInstances(store, spec, request);
   std::vector<TaskInstance> cleared;
   TRY(store.Transaction([&]() -> Status {
-    DagRun run = TRY(store.GetRun(spec.dag_id, request.run_id));
-    for (auto& ti : TRY(Select(store, spec, request))) {
+    for (auto& ti : TRY(SelectTaskInstances(store, spec, request))) {
       TRY(KillCurrentTry(store, ti));
       const TaskSpec* task = spec.FindTask(ti.task_id);
       ti.state = TaskState::kNone;
@@ -211,10 +274,12 @@ Result<std::vector<TaskInstance>> ClearTasks(MetadataStore& store, const DagSpec
       ti.end_date.reset();
       ti.queued_at.reset();
       ti.error.clear();
+      ti.marked.reset();
       TRY(store.UpdateTaskInstance(ti));
       cleared.push_back(ti);
     }
-    if (!cleared.empty() && run.state != RunState::kQueued && run.state != RunState::kRunning) {
+    for (auto& run : TRY(RunsOf(store, cleared))) {
+      if (run.state == RunState::kQueued || run.state == RunState::kRunning) continue;
       run.state = RunState::kQueued;
       run.queued_at = clock.Now();  // queued again: the UI shows since when it waits
       run.start_date.reset();
@@ -232,12 +297,20 @@ Result<std::vector<TaskInstance>> MarkTasks(MetadataStore& store, const DagSpec&
   if (state != TaskState::kSuccess && state != TaskState::kFailed && state != TaskState::kSkipped) {
     return Err(ErrorCode::kInvalidArgument, "a task can be marked success, failed or skipped");
   }
+  ClearRequest selection = request;
+  selection.only_failed = false;
+  auto to_mark = [&]() -> Result<std::vector<TaskInstance>> {
+    std::vector<TaskInstance> tis = TRY(SelectTaskInstances(store, spec, selection));
+    std::erase_if(tis, [&](const TaskInstance& ti) { return ti.state == state; });
+    return tis;
+  };
+  if (request.dry_run) return to_mark();
   std::vector<TaskInstance> marked;
   Time now = clock.Now();
   TRY(store.Transaction([&]() -> Status {
-    DagRun run = TRY(store.GetRun(spec.dag_id, request.run_id));
-    for (auto& ti : TRY(Select(store, spec, request))) {
+    for (auto& ti : TRY(to_mark())) {
       TRY(KillCurrentTry(store, ti));
+      ti.marked = TaskMark{request.by, now, ti.state};
       ti.state = state;
       ti.next_retry_at.reset();
       if (!ti.start_date) ti.start_date = now;
@@ -246,8 +319,9 @@ Result<std::vector<TaskInstance>> MarkTasks(MetadataStore& store, const DagSpec&
       TRY(store.UpdateTaskInstance(ti));
       marked.push_back(ti);
     }
-    // The scheduler decides the run's new state from its task instances.
-    if (!marked.empty() && (run.state == RunState::kSuccess || run.state == RunState::kFailed)) {
+    // The scheduler decides each run's new state from its task instances.
+    for (auto& run : TRY(RunsOf(store, marked))) {
+      if (run.state != RunState::kSuccess && run.state != RunState::kFailed) continue;
       run.state = RunState::kRunning;
       run.end_date.reset();
       TRY(store.UpdateRun(run));
@@ -257,8 +331,16 @@ Result<std::vector<TaskInstance>> MarkTasks(MetadataStore& store, const DagSpec&
   return marked;
 }
 
+Result<std::vector<TaskInstance>> RunMarkPreview(MetadataStore& store, const std::string& dag_id,
+                                                 const std::string& run_id) {
+  TRY(store.GetRun(dag_id, run_id));
+  std::vector<TaskInstance> tis = TRY(store.ListTaskInstances(dag_id, run_id));
+  std::erase_if(tis, [](const TaskInstance& ti) { return IsFinished(ti.state); });
+  return tis;
+}
+
 Result<DagRun> MarkRun(MetadataStore& store, const std::string& dag_id, const std::string& run_id,
-                       RunState state, const Clock& clock) {
+                       RunState state, const Clock& clock, const std::string& by) {
   if (state != RunState::kSuccess && state != RunState::kFailed) {
     return Err(ErrorCode::kInvalidArgument, "a run can be marked success or failed");
   }
@@ -270,6 +352,7 @@ Result<DagRun> MarkRun(MetadataStore& store, const std::string& dag_id, const st
       if (IsFinished(ti.state)) continue;
       bool was_active = IsActive(ti.state);
       TRY(KillCurrentTry(store, ti));
+      ti.marked = TaskMark{by, now, ti.state};
       if (state == RunState::kSuccess) {
         ti.state = TaskState::kSuccess;
       } else {

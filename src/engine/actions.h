@@ -53,28 +53,48 @@ struct BackfillResult {
 Result<BackfillResult> Backfill(MetadataStore& store, const LoadedDag& dag, const Clock& clock,
                                 Time from, Time to, const Json& conf, bool rerun_failed);
 
+// Which task instances a clear or a mark applies to, Airflow's way: the tasks `task_ids`
+// (every task when empty) of run `run_id`, widened by the options.
 struct ClearRequest {
   std::string run_id;
   std::vector<std::string> task_ids;  // empty: every task
-  bool downstream = false;
-  bool only_failed = false;  // failed and upstream_failed only
+  bool upstream = false;              // also every task upstream of them (transitively)
+  bool downstream = false;            // also every task downstream of them (transitively)
+  bool past = false;         // also the same tasks in the DAG's runs with an earlier logical date
+  bool future = false;       // ... and in those with a later one
+  bool only_failed = false;  // clear: failed and upstream_failed only
+  bool dry_run = false;      // return what the action would change; change nothing
+  std::string by;            // who asks (a user name); a mark records it
 };
 
+// The task instances a request selects, oldest run first, in the DAG's task order within a
+// run, as they are now. kNotFound for an unknown run or task.
+Result<std::vector<TaskInstance>> SelectTaskInstances(MetadataStore& store, const DagSpec& spec,
+                                                      const ClearRequest& request);
+
 // Clears task instances so they run again: state none, tries allowed again (max_tries =
-// try_number + retries + 1), and a finished run back to queued, queued now. Running attempts
-// are killed. Returns the cleared task instances.
+// try_number + retries + 1), a mark removed, and each of their runs back to queued (queued
+// now). Running attempts are killed. Returns the cleared task instances; with dry_run, those it
+// would clear, unchanged.
 Result<std::vector<TaskInstance>> ClearTasks(MetadataStore& store, const DagSpec& spec,
                                              const ClearRequest& request, const Clock& clock);
 
-// Marks task instances success or failed (with downstream when asked); running attempts
-// are killed.
+// Marks task instances success, failed or skipped, recording the mark (request.by, now, the
+// state before). Only the tasks asked for: upstream, downstream, past and future only when the
+// request says so. Task instances already in that state are left alone; running attempts are
+// killed. Returns the marked task instances; with dry_run, those it would mark, unchanged.
 Result<std::vector<TaskInstance>> MarkTasks(MetadataStore& store, const DagSpec& spec,
                                             const ClearRequest& request, TaskState state,
                                             const Clock& clock);
 
+// The task instances MarkRun would change: the run's unfinished ones.
+Result<std::vector<TaskInstance>> RunMarkPreview(MetadataStore& store, const std::string& dag_id,
+                                                 const std::string& run_id);
+
 // Marks a run success or failed; its unfinished task instances become success (or, for
-// failed, failed when running and skipped otherwise), as Airflow does.
+// failed, failed when running and skipped otherwise), as Airflow does, each with a mark by
+// `by`.
 Result<DagRun> MarkRun(MetadataStore& store, const std::string& dag_id, const std::string& run_id,
-                       RunState state, const Clock& clock);
+                       RunState state, const Clock& clock, const std::string& by = "");
 
 }  // namespace weir

@@ -261,6 +261,7 @@ Result<std::optional<AttemptSpec>> AttemptManager::Prepare(const LoadedDag& dag,
   ti.end_date.reset();
   ti.next_retry_at.reset();
   ti.error.clear();
+  ti.marked.reset();  // it runs again: its state is its tries' from now on
 
   TaskTry t;
   t.dag_id = ti.dag_id;

@@ -29,6 +29,26 @@ Json ChangedTasks(const std::vector<TaskInstance>& changed,
   return list;
 }
 
+// [{"run_id", "task_id", "was"}]: what a clear or a mark touches, from its dry run (taken in
+// the same transaction, so the states are those it changes). Past and future reach other runs.
+Json Touched(const std::vector<TaskInstance>& preview) {
+  Json list = Json::array();
+  for (const auto& ti : preview) {
+    list.push_back(
+        {{"run_id", ti.run_id}, {"task_id", ti.task_id}, {"was", TaskStateName(ti.state)}});
+  }
+  return list;
+}
+
+// The options a clear or a mark was asked with.
+Json Selection(const ClearRequest& request) {
+  return {{"task_ids", request.task_ids},
+          {"upstream", request.upstream},
+          {"downstream", request.downstream},
+          {"past", request.past},
+          {"future", request.future}};
+}
+
 // The one task a request names, as the event's target; "" for several or all.
 std::string OneTask(const ClearRequest& request) {
   return request.task_ids.size() == 1 ? request.task_ids.front() : "";
@@ -101,35 +121,40 @@ Result<BackfillResult> AuditedActions::Backfill(const LoadedDag& dag, Time from,
   return result;
 }
 
-Result<std::vector<TaskInstance>> AuditedActions::Clear(const DagSpec& spec,
-                                                        const ClearRequest& request) {
+Result<std::vector<TaskInstance>> AuditedActions::Clear(const DagSpec& spec, ClearRequest request) {
+  if (request.by.empty()) request.by = actor_.username;
+  // A dry run changes nothing: nothing to record.
+  if (request.dry_run) return ClearTasks(store_, spec, request, clock_);
   std::vector<TaskInstance> cleared;
   TRY(store_.Transaction([&]() -> Status {
-    auto before = TRY(StatesBefore(store_, spec.dag_id, request.run_id));
+    ClearRequest preview = request;
+    preview.dry_run = true;
+    auto before = TRY(ClearTasks(store_, spec, preview, clock_));
     cleared = TRY(ClearTasks(store_, spec, request, clock_));
     AuditEvent e = Event(audit::kClear, spec.dag_id, request.run_id, OneTask(request));
-    e.details = {{"task_ids", request.task_ids},
-                 {"downstream", request.downstream},
-                 {"only_failed", request.only_failed},
-                 {"cleared", ChangedTasks(cleared, before)}};
+    e.details = Selection(request);
+    e.details["only_failed"] = request.only_failed;
+    e.details["cleared"] = Touched(before);
     TRY(store_.AddAuditEvent(e));
     return {};
   }));
   return cleared;
 }
 
-Result<std::vector<TaskInstance>> AuditedActions::Mark(const DagSpec& spec,
-                                                       const ClearRequest& request,
+Result<std::vector<TaskInstance>> AuditedActions::Mark(const DagSpec& spec, ClearRequest request,
                                                        TaskState state) {
+  if (request.by.empty()) request.by = actor_.username;
+  if (request.dry_run) return MarkTasks(store_, spec, request, state, clock_);
   std::vector<TaskInstance> marked;
   TRY(store_.Transaction([&]() -> Status {
-    auto before = TRY(StatesBefore(store_, spec.dag_id, request.run_id));
+    ClearRequest preview = request;
+    preview.dry_run = true;
+    auto before = TRY(MarkTasks(store_, spec, preview, state, clock_));
     marked = TRY(MarkTasks(store_, spec, request, state, clock_));
     AuditEvent e = Event(audit::kMarkTask, spec.dag_id, request.run_id, OneTask(request));
-    e.details = {{"state", TaskStateName(state)},
-                 {"task_ids", request.task_ids},
-                 {"downstream", request.downstream},
-                 {"marked", ChangedTasks(marked, before)}};
+    e.details = Selection(request);
+    e.details["state"] = TaskStateName(state);
+    e.details["marked"] = Touched(before);
     TRY(store_.AddAuditEvent(e));
     return {};
   }));
@@ -142,7 +167,7 @@ Result<DagRun> AuditedActions::MarkRun(const std::string& dag_id, const std::str
   TRY(store_.Transaction([&]() -> Status {
     DagRun was = TRY(store_.GetRun(dag_id, run_id));
     auto before = TRY(StatesBefore(store_, dag_id, run_id));
-    run = TRY(weir::MarkRun(store_, dag_id, run_id, state, clock_));
+    run = TRY(weir::MarkRun(store_, dag_id, run_id, state, clock_, actor_.username));
     std::vector<TaskInstance> changed;
     for (auto& ti : TRY(store_.ListTaskInstances(dag_id, run_id))) {
       auto it = before.find(ti.task_id);

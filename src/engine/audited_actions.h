@@ -22,8 +22,8 @@ class AuditedActions {
   Result<DagRun> Trigger(const LoadedDag& dag, const TriggerRequest& request);
   Result<BackfillResult> Backfill(const LoadedDag& dag, Time from, Time to, const Json& conf,
                                   bool rerun_failed);
-  Result<std::vector<TaskInstance>> Clear(const DagSpec& spec, const ClearRequest& request);
-  Result<std::vector<TaskInstance>> Mark(const DagSpec& spec, const ClearRequest& request,
+  Result<std::vector<TaskInstance>> Clear(const DagSpec& spec, ClearRequest request);
+  Result<std::vector<TaskInstance>> Mark(const DagSpec& spec, ClearRequest request,
                                          TaskState state);
   Result<DagRun> MarkRun(const std::string& dag_id, const std::string& run_id, RunState state);
   Status SetPaused(const std::string& dag_id, bool paused);

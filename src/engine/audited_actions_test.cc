@@ -60,21 +60,33 @@ TEST_F(AuditedActionsTest, ClearAndMarkRecordTheTaskInstancesWithTheirStatesBefo
   req.run_id = "r1";
   ASSERT_TRUE(actions_->Trigger(*registry_->Find("d"), req).has_value());
   const DagSpec& spec = *registry_->Find("d")->spec;
-  ClearRequest mark{"r1", {"a"}, true, false};
+  ClearRequest mark;
+  mark.run_id = "r1";
+  mark.task_ids = {"a"};
+  mark.downstream = true;
+  ClearRequest dry = mark;
+  dry.dry_run = true;
+  ASSERT_EQ(actions_->Mark(spec, dry, TaskState::kFailed).value().size(), 2u);  // not recorded
   ASSERT_EQ(actions_->Mark(spec, mark, TaskState::kFailed).value().size(), 2u);
-  ClearRequest clear{"r1", {"a"}, false, false};
+  ClearRequest clear;
+  clear.run_id = "r1";
+  clear.task_ids = {"a"};
   ASSERT_EQ(actions_->Clear(spec, clear).value().size(), 1u);
 
   auto events = Events();
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].action, "clear");
   EXPECT_EQ(events[0].task_id, "a");
-  EXPECT_EQ(events[0].details["cleared"], Json::parse(R"([{"task_id":"a","was":"failed"}])"));
+  EXPECT_EQ(events[0].details["cleared"],
+            Json::parse(R"([{"run_id":"r1","task_id":"a","was":"failed"}])"));
   EXPECT_EQ(events[1].action, "mark_task");
   EXPECT_EQ(events[1].details["state"], "failed");
   EXPECT_EQ(events[1].details["downstream"], true);
   EXPECT_EQ(events[1].details["marked"],
-            Json::parse(R"([{"task_id":"a","was":"none"},{"task_id":"b","was":"none"}])"));
+            Json::parse(R"([{"run_id":"r1","task_id":"a","was":"none"},)"
+                        R"({"run_id":"r1","task_id":"b","was":"none"}])"));
+  // A mark records who made it on the task instance too (the audit actor).
+  EXPECT_EQ(store_->GetTaskInstance("d", "r1", "b").value().marked->by, events[1].username);
 }
 
 TEST_F(AuditedActionsTest, AVariableEventSaysWhetherTheValueChangedButNeverTheValue) {
@@ -97,7 +109,9 @@ TEST_F(AuditedActionsTest, AVariableEventSaysWhetherTheValueChangedButNeverTheVa
 
 TEST_F(AuditedActionsTest, AFailedActionRecordsNothing) {
   const DagSpec& spec = *registry_->Find("d")->spec;
-  EXPECT_FALSE(actions_->Clear(spec, ClearRequest{"no_such_run", {}, false, false}).has_value());
+  ClearRequest missing;
+  missing.run_id = "no_such_run";
+  EXPECT_FALSE(actions_->Clear(spec, missing).has_value());
   EXPECT_FALSE(actions_->DeleteVariable("missing").has_value());
   EXPECT_FALSE(actions_->SetPaused("no_such_dag", true).has_value());
   EXPECT_TRUE(Events().empty());

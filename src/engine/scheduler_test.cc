@@ -296,9 +296,12 @@ tasks:
 )");
   DagRun run = RunOnce("clear");
   ASSERT_EQ(run.state, RunState::kSuccess);
-  auto cleared = ClearTasks(*store_, *registry_->Find("clear")->spec,
-                            ClearRequest{run.run_id, {"a"}, true, false}, clock_)
-                     .value();
+  ClearRequest with_downstream;
+  with_downstream.run_id = run.run_id;
+  with_downstream.task_ids = {"a"};
+  with_downstream.downstream = true;
+  auto cleared =
+      ClearTasks(*store_, *registry_->Find("clear")->spec, with_downstream, clock_).value();
   EXPECT_EQ(cleared.size(), 2u);
   EXPECT_EQ(store_->GetRun("clear", run.run_id).value().state, RunState::kQueued);
   // Run the same run again (not a new one).

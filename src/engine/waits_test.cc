@@ -159,7 +159,8 @@ TEST_F(WaitsTest, AClearedRunIsQueuedAgainAtTheTimeOfTheClear) {
   Time first_queued = run.queued_at;
   ASSERT_TRUE(MarkRun(*store_, "w", "r", RunState::kFailed, clock_).has_value());
   clock_.Advance(std::chrono::hours(2));
-  ClearRequest clear{"r", {}, false, false};
+  ClearRequest clear;
+  clear.run_id = "r";
   ASSERT_TRUE(ClearTasks(*store_, *registry_->Find("w")->spec, clear, clock_).has_value());
   DagRun cleared = store_->GetRun("w", "r").value();
   EXPECT_EQ(cleared.state, RunState::kQueued);

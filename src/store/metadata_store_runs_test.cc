@@ -242,6 +242,19 @@ TEST_P(MetadataStoreTest, UpdateTaskInstanceUpdatesOrInserts) {
   EXPECT_THAT(TaskKeys(store().ListTaskInstances("etl", "r1").value()),
               ElementsAre("r1/a", "r1/added_later"));
 
+  EXPECT_FALSE(got.marked.has_value());
+  got.state = TaskState::kSuccess;
+  got.marked = TaskMark{"ada", Utc("2024-01-03T10:00:00Z"), TaskState::kUpForRetry};
+  ASSERT_OK(store().UpdateTaskInstance(got));
+  auto marked = store().GetTaskInstance("etl", "r1", "a").value().marked;
+  ASSERT_TRUE(marked.has_value());
+  EXPECT_EQ(marked->by, "ada");
+  EXPECT_EQ(marked->at, Utc("2024-01-03T10:00:00Z"));
+  EXPECT_EQ(marked->from, TaskState::kUpForRetry);
+  got.marked.reset();
+  ASSERT_OK(store().UpdateTaskInstance(got));
+  EXPECT_FALSE(store().GetTaskInstance("etl", "r1", "a").value().marked.has_value());
+
   TaskInstance orphan = added;
   orphan.run_id = "no_such_run";
   EXPECT_ERROR(store().UpdateTaskInstance(orphan), ErrorCode::kNotFound);

@@ -59,6 +59,13 @@ struct DagRun {
   std::string note;
 };
 
+// Who set a task instance's state by hand, when, and from which state.
+struct TaskMark {
+  std::string by;  // the user ("ada"), or the OS user for the CLI
+  Time at{};
+  TaskState from = TaskState::kNone;
+};
+
 struct TaskInstance {
   std::string dag_id;
   std::string run_id;
@@ -75,6 +82,9 @@ struct TaskInstance {
   std::optional<Time> next_retry_at;  // when up_for_retry becomes schedulable again
   std::optional<Time> queued_at;
   std::string error;  // last failure reason, for people
+  // Set when a person marked it success, failed or skipped (a mark, not a try, put it in its
+  // state); gone once it is cleared or a try of it starts.
+  std::optional<TaskMark> marked;
 };
 
 struct TaskTry {

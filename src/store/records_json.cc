@@ -41,6 +41,11 @@ Json DagRunJson(const DagRun& r) {
               {"note", r.note}};
 }
 
+Json TaskMarkJson(const TaskMark& mark) {
+  return Json{
+      {"by", mark.by}, {"at", FormatIso(mark.at)}, {"from_state", TaskStateName(mark.from)}};
+}
+
 Json TaskInstanceJson(const TaskInstance& ti) {
   return Json{{"dag_id", ti.dag_id},
               {"run_id", ti.run_id},
@@ -56,7 +61,8 @@ Json TaskInstanceJson(const TaskInstance& ti) {
               {"end_date", OptTime(ti.end_date)},
               {"next_retry_at", OptTime(ti.next_retry_at)},
               {"queued_at", OptTime(ti.queued_at)},
-              {"error", ti.error}};
+              {"error", ti.error},
+              {"marked", ti.marked ? TaskMarkJson(*ti.marked) : Json()}};
 }
 
 Json TaskTryJson(const TaskTry& t) {

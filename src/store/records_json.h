@@ -9,6 +9,8 @@ namespace weir {
 // Times are ISO 8601 in UTC ("2021-01-01T00:00:00Z"); unset times are null.
 Json DagRowJson(const DagRow& d);
 Json DagRunJson(const DagRun& r);
+// {"by", "at", "from_state"}: who marked a task instance, when, and its state before.
+Json TaskMarkJson(const TaskMark& mark);
 Json TaskInstanceJson(const TaskInstance& ti);
 Json TaskTryJson(const TaskTry& t);
 Json ImportErrorJson(const ImportError& e);

@@ -333,8 +333,9 @@ Result<Json> Grid(ApiCtx& c, const std::string& dag_id) {
   Json cells = Json::object();
   for (const auto& ti : tis) {
     if (!shown.contains(ti.task_id)) continue;
-    cells[ti.run_id][ti.task_id] =
-        Json{{"state", TaskStateName(ti.state)}, {"try_number", ti.try_number}};
+    Json cell{{"state", TaskStateName(ti.state)}, {"try_number", ti.try_number}};
+    if (ti.marked) cell["marked"] = TaskMarkJson(*ti.marked);  // only when marked
+    cells[ti.run_id][ti.task_id] = std::move(cell);
   }
   size_t total_tasks = task_order.size();
   std::vector<std::string> page(std::make_move_iterator(task_order.begin() + first),

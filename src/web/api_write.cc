@@ -80,6 +80,15 @@ Result<Json> Trigger(ApiCtx& c, const std::string& dag_id) {
   return DagRunJson(run);
 }
 
+Json TaskInstancesJson(const std::vector<TaskInstance>& tis) {
+  Json list = Json::array();
+  for (const auto& ti : tis) list.push_back(TaskInstanceJson(ti));
+  return Json{{"task_instances", list}, {"total_entries", tis.size()}};
+}
+
+// The user a change is recorded under (a mark's "by").
+std::string Who(const ApiCtx& c) { return c.who ? c.who->user.username : std::string(); }
+
 Result<Json> PatchRun(ApiCtx& c, const std::string& dag_id, const std::string& run_id) {
   Json body = TRY(BodyObject(c));
   std::string state = TRY(StringField(body, "state", true));
@@ -87,25 +96,39 @@ Result<Json> PatchRun(ApiCtx& c, const std::string& dag_id, const std::string& r
   if (!parsed || (*parsed != RunState::kSuccess && *parsed != RunState::kFailed)) {
     return Err(ErrorCode::kInvalidArgument, "'state' must be success or failed, got '{}'", state);
   }
+  if (TRY(BoolField(body, "dry_run", false))) {
+    return TaskInstancesJson(TRY(RunMarkPreview(c.store, dag_id, run_id)));
+  }
   DagRun run = TRY(Audited(c).MarkRun(dag_id, run_id, *parsed));
   Wake(c);
   return DagRunJson(run);
 }
 
-Result<ClearRequest> ClearRequestOf(const Json& body, const std::string& run_id,
-                                    const std::string& task_id) {
+// The selection options every clear and mark takes (Airflow's names); `dry_run` and
+// `only_failed` default as given.
+Result<ClearRequest> ClearRequestOf(const ApiCtx& c, const Json& body, const std::string& run_id,
+                                    std::vector<std::string> task_ids, bool dry_run,
+                                    bool only_failed) {
   ClearRequest req;
   req.run_id = run_id;
-  if (!task_id.empty()) req.task_ids = {task_id};
+  req.task_ids = std::move(task_ids);
+  req.upstream = TRY(BoolField(body, "include_upstream", false));
   req.downstream = TRY(BoolField(body, "include_downstream", false));
-  req.only_failed = TRY(BoolField(body, "only_failed", false));
+  req.past = TRY(BoolField(body, "include_past", false));
+  req.future = TRY(BoolField(body, "include_future", false));
+  req.only_failed = TRY(BoolField(body, "only_failed", only_failed));
+  req.dry_run = TRY(BoolField(body, "dry_run", dry_run));
+  req.by = Who(c);
   return req;
 }
 
-Json TaskInstancesJson(const std::vector<TaskInstance>& tis) {
-  Json list = Json::array();
-  for (const auto& ti : tis) list.push_back(TaskInstanceJson(ti));
-  return Json{{"task_instances", list}, {"total_entries", tis.size()}};
+// A change's answer: the task instances it changed (or, dry, would change); the scheduler is
+// woken only when something changed.
+Result<Json> Changed(const ApiCtx& c, const ClearRequest& req,
+                     Result<std::vector<TaskInstance>> tis) {
+  if (!tis) return std::unexpected(tis.error());
+  if (!req.dry_run) Wake(c);
+  return TaskInstancesJson(*tis);
 }
 
 Result<Json> Clear(ApiCtx& c, const std::string& dag_id, const std::string& run_id,
@@ -116,9 +139,21 @@ Result<Json> Clear(ApiCtx& c, const std::string& dag_id, const std::string& run_
   if (!task_id.empty() && dag->spec->FindTask(task_id) == nullptr) {
     return Err(ErrorCode::kNotFound, "DAG '{}' has no task '{}'", dag_id, task_id);
   }
-  auto cleared = TRY(Audited(c).Clear(*dag->spec, TRY(ClearRequestOf(body, run_id, task_id))));
-  Wake(c);
-  return TaskInstancesJson(cleared);
+  std::vector<std::string> task_ids;
+  if (!task_id.empty()) task_ids.push_back(task_id);
+  ClearRequest req = TRY(ClearRequestOf(c, body, run_id, task_ids, false, false));
+  return Changed(c, req, Audited(c).Clear(*dag->spec, req));
+}
+
+Result<TaskState> MarkState(const Json& body, const char* field) {
+  std::string state = TRY(StringField(body, field, true));
+  auto parsed = ParseTaskState(state);
+  if (!parsed || (*parsed != TaskState::kSuccess && *parsed != TaskState::kFailed &&
+                  *parsed != TaskState::kSkipped)) {
+    return Err(ErrorCode::kInvalidArgument, "'{}' must be success, failed or skipped, got '{}'",
+               field, state);
+  }
+  return *parsed;
 }
 
 Result<Json> PatchTask(ApiCtx& c, const std::string& dag_id, const std::string& run_id,
@@ -126,15 +161,38 @@ Result<Json> PatchTask(ApiCtx& c, const std::string& dag_id, const std::string& 
   Json body = TRY(BodyObject(c));
   const LoadedDag* dag = TRY(FindDag(c, dag_id));
   TRY(c.store.GetTaskInstance(dag_id, run_id, task_id));
-  std::string state = TRY(StringField(body, "state", true));
-  auto parsed = ParseTaskState(state);
-  if (!parsed || (*parsed != TaskState::kSuccess && *parsed != TaskState::kFailed)) {
-    return Err(ErrorCode::kInvalidArgument, "'state' must be success or failed, got '{}'", state);
+  TaskState state = TRY(MarkState(body, "state"));
+  ClearRequest req = TRY(ClearRequestOf(c, body, run_id, {task_id}, false, false));
+  return Changed(c, req, Audited(c).Mark(*dag->spec, req, state));
+}
+
+// POST /dags/{dag_id}/clearTaskInstances, Airflow's: a dry run unless dry_run is false, and
+// failed task instances only unless only_failed is false (Airflow's defaults).
+Result<Json> ClearTaskInstances(ApiCtx& c, const std::string& dag_id) {
+  Json body = TRY(BodyObject(c));
+  const LoadedDag* dag = TRY(FindDag(c, dag_id));
+  std::string run_id = TRY(StringField(body, "dag_run_id", true));
+  std::vector<std::string> task_ids;
+  if (body.contains("task_ids") && !body["task_ids"].is_null()) {
+    const Json& ids = body["task_ids"];
+    bool strings = ids.is_array() && std::all_of(ids.begin(), ids.end(),
+                                                 [](const Json& id) { return id.is_string(); });
+    if (!strings) return Err(ErrorCode::kInvalidArgument, "'task_ids' must be a list of task ids");
+    for (const auto& id : ids) task_ids.push_back(id.get<std::string>());
   }
-  auto marked =
-      TRY(Audited(c).Mark(*dag->spec, TRY(ClearRequestOf(body, run_id, task_id)), *parsed));
-  Wake(c);
-  return TaskInstancesJson(marked);
+  ClearRequest req = TRY(ClearRequestOf(c, body, run_id, task_ids, true, true));
+  return Changed(c, req, Audited(c).Clear(*dag->spec, req));
+}
+
+// POST /dags/{dag_id}/updateTaskInstancesState, Airflow's: a dry run unless dry_run is false.
+Result<Json> UpdateTaskInstancesState(ApiCtx& c, const std::string& dag_id) {
+  Json body = TRY(BodyObject(c));
+  const LoadedDag* dag = TRY(FindDag(c, dag_id));
+  std::string run_id = TRY(StringField(body, "dag_run_id", true));
+  std::string task_id = TRY(StringField(body, "task_id", true));
+  TaskState state = TRY(MarkState(body, "new_state"));
+  ClearRequest req = TRY(ClearRequestOf(c, body, run_id, {task_id}, true, false));
+  return Changed(c, req, Audited(c).Mark(*dag->spec, req, state));
 }
 
 Result<Json> SetVariable(ApiCtx& c, const std::string& key_in_path) {
@@ -247,6 +305,10 @@ std::optional<Result<Json>> RouteWrite(ApiCtx& c, const std::vector<std::string>
     const std::string& dag = s[1];
     if (n == 2 && m == "PATCH") return PatchDag(c, dag);
     if (n == 3 && s[2] == "dagRuns" && m == "POST") return Trigger(c, dag);
+    if (n == 3 && s[2] == "clearTaskInstances" && m == "POST") return ClearTaskInstances(c, dag);
+    if (n == 3 && s[2] == "updateTaskInstancesState" && m == "POST") {
+      return UpdateTaskInstancesState(c, dag);
+    }
     if (n >= 4 && s[2] == "dagRuns") {
       const std::string& run = s[3];
       if (n == 4 && m == "PATCH") return PatchRun(c, dag, run);

@@ -108,13 +108,16 @@ class AuditLog(WeirTestCase):
         mark = self.one(events, "mark_task")
         self.assertEqual((mark["source"], mark["task_id"]), ("api", "extract"))
         self.assertEqual(mark["extra"]["state"], "failed")
-        self.assertEqual(mark["extra"]["marked"], [{"task_id": "extract", "was": "none"},
-                                                   {"task_id": "load", "was": "none"}])
+        self.assertEqual(mark["extra"]["marked"],
+                         [{"run_id": "r1", "task_id": "extract", "was": "none"},
+                          {"run_id": "r1", "task_id": "load", "was": "none"}])
+        self.assertEqual(mark["extra"]["downstream"], True)
 
         ui_clear = self.one(events, "clear", source="ui")
         self.assertEqual((ui_clear["owner"], ui_clear["origin"]), ("olga", "127.0.0.1"))
         self.assertEqual((ui_clear["run_id"], ui_clear["task_id"]), ("r1", "extract"))
-        self.assertEqual(ui_clear["extra"]["cleared"], [{"task_id": "extract", "was": "failed"}])
+        self.assertEqual(ui_clear["extra"]["cleared"],
+                         [{"run_id": "r1", "task_id": "extract", "was": "failed"}])
 
         pause = self.one(events, "pause")
         self.assertEqual((pause["source"], pause["extra"]["was_paused"]), ("ui", False))

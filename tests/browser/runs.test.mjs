@@ -119,6 +119,10 @@ test('clearing a task runs it again: a second try appears and succeeds', async (
   await page.locator('main > .toolbar .state.s-success').waitFor({ timeout: 60000 });
   assert.equal(await page.locator('[data-testid=tries] tbody tr').count(), 1);
   await page.click('[data-testid=clear-task]');
+  // It asks first, listing what it clears.
+  const dialog = page.getByRole('dialog', { name: 'Clear' });
+  await dialog.locator('[data-testid=change-list] li[data-task=tick]').waitFor();
+  await dialog.getByRole('button', { name: 'Confirm' }).click();
   await page.locator('[data-testid=tries] tbody tr').nth(1).waitFor({ timeout: 60000 });
   await page.locator('main > .toolbar .state.s-success').waitFor({ timeout: 60000 });
   await page.locator('[data-testid=tries] tbody tr').nth(1).locator('.state.s-success').waitFor({ timeout: 60000 });

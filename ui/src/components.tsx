@@ -109,17 +109,28 @@ export function ActionButton(props: {
   );
 }
 
-// A modal dialog (the browser's <dialog>: Escape closes it, focus stays inside).
+// A modal dialog (the browser's <dialog>: Escape closes it, focus stays inside). Focus moves
+// into it (to the element with autoFocus, else the first control) and back to what had it
+// when it closes.
 export function Dialog(props: { title: string; open: boolean; onClose: () => void; children: ComponentChildren }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const opener = useRef<HTMLElement | null>(null);
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
-    if (props.open && !d.open) d.showModal();
+    if (props.open && !d.open) {
+      opener.current = document.activeElement as HTMLElement | null;
+      d.showModal();
+      d.querySelector<HTMLElement>('[autofocus]')?.focus();
+    }
     if (!props.open && d.open) d.close();
+    if (!props.open && opener.current) {
+      if (opener.current.isConnected) opener.current.focus();
+      opener.current = null;
+    }
   }, [props.open]);
   return (
-    <dialog ref={ref} onClose={props.onClose} aria-label={props.title}>
+    <dialog ref={ref} onClose={props.onClose} role="dialog" aria-modal="true" aria-label={props.title}>
       <header class="dialog-head">
         <h2>{props.title}</h2>
         <button type="button" class="ghost" aria-label="Close" onClick={props.onClose}>

@@ -111,6 +111,19 @@ export interface TaskInstance {
   end_date: string | null;
   next_retry_at: string | null;
   error: string;
+  marked: TaskMark | null;
+}
+
+// A person set the state by hand (it did not come from a try); gone once cleared or run again.
+export interface TaskMark {
+  by: string;
+  at: string;
+  from_state: TaskState;
+}
+
+export interface TaskInstanceList {
+  task_instances: TaskInstance[];
+  total_entries: number;
 }
 
 // What a run or a task instance waits for (GET .../dependencies).
@@ -149,6 +162,7 @@ export interface TaskInstanceDetail extends TaskInstance {
 export interface GridCell {
   state: TaskState;
   try_number: number;
+  marked?: TaskMark;
 }
 
 export interface Grid {

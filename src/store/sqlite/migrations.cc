@@ -270,6 +270,14 @@ constexpr auto kMigration7 = std::to_array<std::string_view>({
     "CREATE INDEX audit_event_by_dag ON audit_event (dag_id, event_time)",
 });
 
+// Marks: who set a task instance's state by hand, when, and from which state (marked_at
+// NULL: its state came from its tries or the scheduler).
+constexpr auto kMigration8 = std::to_array<std::string_view>({
+    "ALTER TABLE task_instance ADD COLUMN marked_by TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE task_instance ADD COLUMN marked_at BIGINT",
+    "ALTER TABLE task_instance ADD COLUMN marked_from TEXT NOT NULL DEFAULT ''",
+});
+
 constexpr auto kMigrations = std::to_array<Migration>({
     {1, "create every table", kMigration1},
     {2, "the lake catalog", kMigration2},
@@ -278,6 +286,7 @@ constexpr auto kMigrations = std::to_array<Migration>({
     {5, "usernames ignore case", kMigration5},
     {6, "try keys and the scheduler lease", kMigration6},
     {7, "the audit log", kMigration7},
+    {8, "task instance marks", kMigration8},
 });
 
 constexpr std::string_view kCreateSchemaVersion =

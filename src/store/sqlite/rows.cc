@@ -172,6 +172,12 @@ Result<TaskInstance> ReadTaskInstance(const Statement& s) {
   ti.next_retry_at = ColumnOptionalTime(s, 12);
   ti.queued_at = ColumnOptionalTime(s, 13);
   ti.error = s.Text(14);
+  if (auto at = ColumnOptionalTime(s, 16)) {
+    std::string from = s.Text(17);
+    ti.marked =
+        TaskMark{s.Text(15), *at,
+                 TRY(ParseColumn(ParseTaskState(from), "task_instance", "marked_from", from))};
+  }
   return ti;
 }
 
@@ -191,6 +197,9 @@ void BindTaskInstance(Statement& s, const TaskInstance& ti) {
   BindTime(s, 13, ti.next_retry_at);
   BindTime(s, 14, ti.queued_at);
   s.Bind(15, ti.error);
+  s.Bind(16, ti.marked ? ti.marked->by : std::string());
+  BindTime(s, 17, ti.marked ? std::optional<Time>(ti.marked->at) : std::nullopt);
+  s.Bind(18, ti.marked ? std::string(TaskStateName(ti.marked->from)) : std::string());
 }
 
 Result<TaskTry> ReadTry(const Statement& s) {

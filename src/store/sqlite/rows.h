@@ -24,7 +24,8 @@ inline constexpr std::string_view kRunColumns =
     "queued_at, start_date, end_date, conf, version_id, note";
 inline constexpr std::string_view kTaskInstanceColumns =
     "dag_id, run_id, task_id, state, try_number, max_tries, operator_name, pool, pool_slots, "
-    "priority_weight, start_date, end_date, next_retry_at, queued_at, error";
+    "priority_weight, start_date, end_date, next_retry_at, queued_at, error, marked_by, marked_at, "
+    "marked_from";
 inline constexpr std::string_view kTryColumns =
     "dag_id, run_id, task_id, try_number, state, queued_at, start_date, end_date, "
     "heartbeat_at, hostname, pid, proc_start, exit_code, log_path, error, version_id, "

@@ -20,6 +20,7 @@ export function GridView({
     r.start_date ? ((r.end_date ? Date.parse(r.end_date) : Date.now()) - Date.parse(r.start_date)) / 1000 : 0;
   const longest = Math.max(1e-3, ...runs.map(seconds));
   const barHeight = (r: DagRun) => Math.round(8 + 40 * (seconds(r) / longest));
+  const anyMarked = runs.some((r) => Object.values(grid.cells[r.run_id] ?? {}).some((c) => c.marked));
   if (!runs.length) return <p class="muted">No runs yet. Trigger one, or unpause the DAG to let its schedule create them.</p>;
   return (
     <div class="scroll">
@@ -57,14 +58,16 @@ export function GridView({
               {runs.map((r) => {
                 const cell = grid.cells[r.run_id]?.[task];
                 const state = cell?.state ?? 'none';
-                const label = `${task} in ${r.run_id}: ${state.replace(/_/g, ' ')}${cell && cell.try_number > 1 ? `, try ${cell.try_number}` : ''}`;
+                const mark = cell?.marked ? `, marked by ${cell.marked.by || 'someone'} (did not come from a run)` : '';
+                const label = `${task} in ${r.run_id}: ${state.replace(/_/g, ' ')}${cell && cell.try_number > 1 ? `, try ${cell.try_number}` : ''}${mark}`;
                 return (
                   <td class={r.run_id === selected ? 'sel' : ''}>
                     <a
-                      class={`cell s-${state}`}
+                      class={`cell s-${state}${cell?.marked ? ' marked' : ''}`}
                       data-task={task}
                       data-run={r.run_id}
                       data-state={state}
+                      data-marked={cell?.marked ? 'true' : undefined}
                       href={href(['dags', grid.dag_id, 'runs', r.run_id, 'tasks', task])}
                       title={label}
                       aria-label={label}
@@ -76,6 +79,12 @@ export function GridView({
           ))}
         </tbody>
       </table>
+      {anyMarked && (
+        <p class="small muted grid-legend" data-testid="grid-legend">
+          <span class="cell s-success marked" aria-hidden="true" /> a corner mark: a person set this state (Mark success or failed); it did
+          not come from a run
+        </p>
+      )}
     </div>
   );
 }

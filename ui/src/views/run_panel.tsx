@@ -1,9 +1,10 @@
 // One run: what it covers, when it started, how long it took, and its changes.
 import { patch, post, seg } from '../api';
-import { ActionButton, StateBadge, useCanEdit } from '../components';
+import { ChangeButton, scopeBody } from '../change';
+import { StateBadge, useCanEdit } from '../components';
 import { href } from '../router';
 import { covers, duration, fmtTime } from '../time';
-import type { DagRun } from '../types';
+import type { DagRun, TaskInstanceList } from '../types';
 import { WaitingFor } from './waiting';
 
 export function RunSummary({ run, tz }: { run: DagRun; tz: string }) {
@@ -54,30 +55,47 @@ export function RunPanel({ run, tz }: { run: DagRun; tz: string }) {
       </dl>
       {canEdit && (
         <div class="actions">
-          <ActionButton
+          <ChangeButton
             label="Clear failed tasks"
+            result="cleared: they run again"
+            options={['past', 'future']}
             disabled={!done}
-            run={() => post(path + '/clear', { only_failed: true })}
+            preview={(s) => post<TaskInstanceList>(path + '/clear', { only_failed: true, ...scopeBody(s), dry_run: true })}
+            apply={(s) => post(path + '/clear', { only_failed: true, ...scopeBody(s) })}
             done="Failed tasks cleared: they run again"
+            tz={tz}
           />
-          <ActionButton
+          <ChangeButton
             label="Clear all tasks"
-            confirm={`Run every task of ${run.run_id} again?`}
-            run={() => post(path + '/clear', { only_failed: false })}
+            result="cleared: they run again"
+            options={['past', 'future']}
+            preview={(s) => post<TaskInstanceList>(path + '/clear', { only_failed: false, ...scopeBody(s), dry_run: true })}
+            apply={(s) => post(path + '/clear', { only_failed: false, ...scopeBody(s) })}
             done="Run cleared: its tasks run again"
+            tz={tz}
           />
-          <ActionButton
+          <ChangeButton
             label="Mark success"
+            result="marked success (they do not run)"
+            options={[]}
             disabled={run.state === 'success'}
-            run={() => patch(path, { state: 'success' })}
+            preview={() => patch<TaskInstanceList>(path, { state: 'success', dry_run: true })}
+            apply={() => patch(path, { state: 'success' })}
             done="Run marked success"
+            whenNone="No task instance changes: every one has finished. The run itself becomes success."
+            tz={tz}
           />
-          <ActionButton
+          <ChangeButton
             label="Mark failed"
             kind="danger"
+            result="marked failed (running ones) or skipped"
+            options={[]}
             disabled={run.state === 'failed'}
-            run={() => patch(path, { state: 'failed' })}
+            preview={() => patch<TaskInstanceList>(path, { state: 'failed', dry_run: true })}
+            apply={() => patch(path, { state: 'failed' })}
             done="Run marked failed"
+            whenNone="No task instance changes: every one has finished. The run itself becomes failed."
+            tz={tz}
           />
         </div>
       )}

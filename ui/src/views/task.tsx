@@ -1,21 +1,24 @@
-// A task instance: state, tries with durations, rendered arguments, XCom and each try's log,
-// with clear (and downstream) and mark success/failed.
-import { useState } from 'preact/hooks';
+// A task instance: state (and who marked it, when a person set it), tries with durations,
+// rendered arguments, XCom and each try's log, with clear and mark success/failed, each asked
+// in a dialog that lists what it changes.
 import { get, patch, post, seg } from '../api';
-import { ActionButton, ErrorBox, Json, Loading, StateBadge, Table, useCanEdit } from '../components';
+import { ChangeButton, markText, scopeBody } from '../change';
+import type { ScopeOption } from '../change';
+import { ErrorBox, Json, Loading, StateBadge, Table, useCanEdit } from '../components';
 import { usePoll } from '../poll';
 import { href } from '../router';
 import { duration, fmtTime } from '../time';
-import type { DagDetail, DagRun, TaskInstanceDetail } from '../types';
+import type { DagDetail, DagRun, TaskInstanceDetail, TaskInstanceList } from '../types';
 import { LogView } from './log';
 import { RunSummary } from './run_panel';
 import { WaitingFor } from './waiting';
 
 const NOT_STARTED = ['none', 'scheduled', 'queued', 'up_for_retry'];
 
+const scopeOptions: ScopeOption[] = ['upstream', 'downstream', 'past', 'future'];
+
 export function TaskView({ dagId, runId, taskId, tryNumber }: { dagId: string; runId: string; taskId: string; tryNumber: number }) {
   const canEdit = useCanEdit();
-  const [downstream, setDownstream] = useState(true);
   const base = `/dags/${seg(dagId)}/dagRuns/${seg(runId)}`;
   const ti = usePoll((s) => get<TaskInstanceDetail>(`${base}/taskInstances/${seg(taskId)}`, s), 2000, [dagId, runId, taskId]);
   const run = usePoll((s) => get<DagRun>(base, s), 5000, [dagId, runId]);
@@ -47,10 +50,16 @@ export function TaskView({ dagId, runId, taskId, tryNumber }: { dagId: string; r
       <div class="toolbar">
         <h1 class="mono">{taskId}</h1>
         <StateBadge state={t.state} />
+        {t.marked && <span class="mark-badge">marked</span>}
         <span class="small muted">
-          {t.operator} · try {t.try_number} of {t.max_tries} · pool {t.pool}
+          {t.operator} · {t.try_number ? `try ${t.try_number} of ${t.max_tries}` : 'not run'} · pool {t.pool}
         </span>
       </div>
+      {t.marked && (
+        <p class="mark-note" role="note" data-testid="marked-note">
+          {markText(t, tz).replace(/^m/, 'M')}; {t.try_number === 0 ? 'it did not run.' : `its last try was try ${t.try_number}.`}
+        </p>
+      )}
       {run.data && <RunSummary run={run.data} tz={tz} />}
       <ErrorBox error={ti.error} />
       {t.error && (
@@ -62,34 +71,46 @@ export function TaskView({ dagId, runId, taskId, tryNumber }: { dagId: string; r
       <WaitingFor path={path} active={NOT_STARTED.includes(t.state)} />
       {canEdit && (
         <div class="actions" aria-label="Changes">
-          <ActionButton
+          <ChangeButton
             label="Clear"
             testId="clear-task"
-            run={() => post(path + '/clear', { include_downstream: downstream })}
-            done={downstream ? 'Cleared with its downstream tasks: they run again' : 'Cleared: it runs again'}
+            result="cleared: they run again"
+            options={scopeOptions}
+            defaults={{ downstream: true }}
+            preview={(s) => post<TaskInstanceList>(path + '/clear', { ...scopeBody(s), dry_run: true })}
+            apply={(s) => post(path + '/clear', scopeBody(s))}
+            done="Cleared: the task instances run again"
+            tz={tz}
           />
-          <label class="inline">
-            <input type="checkbox" checked={downstream} onChange={(e) => setDownstream(e.currentTarget.checked)} /> with downstream
-          </label>
-          <ActionButton
+          <ChangeButton
             label="Mark success"
+            testId="mark-success"
+            result="marked success (they do not run)"
+            options={scopeOptions}
             disabled={t.state === 'success'}
-            run={() => patch(path, { state: 'success', include_downstream: downstream })}
+            preview={(s) => patch<TaskInstanceList>(path, { state: 'success', ...scopeBody(s), dry_run: true })}
+            apply={(s) => patch(path, { state: 'success', ...scopeBody(s) })}
             done="Marked success"
+            tz={tz}
           />
-          <ActionButton
+          <ChangeButton
             label="Mark failed"
+            testId="mark-failed"
             kind="danger"
+            result="marked failed"
+            options={scopeOptions}
             disabled={t.state === 'failed'}
-            run={() => patch(path, { state: 'failed', include_downstream: downstream })}
+            preview={(s) => patch<TaskInstanceList>(path, { state: 'failed', ...scopeBody(s), dry_run: true })}
+            apply={(s) => patch(path, { state: 'failed', ...scopeBody(s) })}
             done="Marked failed"
+            tz={tz}
           />
         </div>
       )}
 
       <h2>Tries</h2>
       {t.tries.length === 0 ? (
-        <p class="muted">Not tried yet ({t.state}).</p>
+        <p class="muted">{t.marked ? `Not tried: ${markText(t, tz)}.` : `Not tried yet (${t.state}).`}</p>
       ) : (
         <Table data-testid="tries" head={['Try', 'State', 'Started at', 'Duration', 'Host, pid', 'Exit']}>
           {t.tries.map((x) => (
