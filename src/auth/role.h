@@ -6,7 +6,7 @@
 
 namespace weir {
 
-// What a user may do, each role including the ones below it (issue 4, DESIGN.md section 7):
+// What a user may do, each role including the ones below it (docs/security.md):
 //   viewer  reads everything but secrets: DAGs, runs, task instances, logs, the lake
 //   op      also triggers runs, clears and marks tasks, pauses DAGs, edits variables and pools
 //   admin   also manages users and API tokens

@@ -22,8 +22,6 @@ bool IsWaiting(TaskState s) {
   return s == TaskState::kNone || s == TaskState::kScheduled || s == TaskState::kUpForRetry;
 }
 
-TaskKey KeyOf(const TaskInstance& ti) { return TaskKey{ti.dag_id, ti.run_id, ti.task_id}; }
-
 // The queued or running task instances of `runs` that `keep` selects, and those `queued_now`
 // (queued by this step), for the reasons that name who holds a limit.
 template <typename Keep>

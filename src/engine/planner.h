@@ -53,13 +53,6 @@ struct PlannerInput {
   std::optional<std::pair<std::string, std::string>> only_run;
 };
 
-struct TaskKey {
-  std::string dag_id;
-  std::string run_id;
-  std::string task_id;
-  auto operator<=>(const TaskKey&) const = default;
-};
-
 struct NewRun {
   DagRun run;
   std::vector<TaskInstance> tis;

@@ -11,7 +11,7 @@
 
 namespace weir {
 
-// The lake catalog's rules (DESIGN.md section 6): which dataset an object belongs to, how
+// The lake catalog's rules (docs/lake.md): which dataset an object belongs to, how
 // two schemas differ, and what a drifting object may do under each schema_policy. The
 // records themselves live in the metadata store.
 

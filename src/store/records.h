@@ -7,6 +7,7 @@
 
 #include "base/json.h"
 #include "base/time.h"
+#include "model/run.h"
 #include "model/state.h"
 
 namespace weir {
@@ -41,50 +42,6 @@ struct ImportError {
   std::string fileloc;
   std::string message;  // "file:line:col: what is wrong; what would be right"
   Time timestamp{};
-};
-
-struct DagRun {
-  std::string dag_id;
-  std::string run_id;  // "scheduled__2021-01-01T00:00:00+00:00", "manual__...", "backfill__..."
-  RunType run_type = RunType::kManual;
-  RunState state = RunState::kQueued;
-  Time logical_date{};
-  Time data_interval_start{};
-  Time data_interval_end{};
-  Time queued_at{};
-  std::optional<Time> start_date;
-  std::optional<Time> end_date;
-  Json conf = Json::object();
-  int64_t version_id = 0;  // the DAG version the run was created with
-  std::string note;
-};
-
-// Who set a task instance's state by hand, when, and from which state.
-struct TaskMark {
-  std::string by;  // the user ("ada"), or the OS user for the CLI
-  Time at{};
-  TaskState from = TaskState::kNone;
-};
-
-struct TaskInstance {
-  std::string dag_id;
-  std::string run_id;
-  std::string task_id;
-  TaskState state = TaskState::kNone;
-  int try_number = 0;  // the latest try; 0 when never tried
-  int max_tries = 0;   // retries + 1, raised by clear
-  std::string operator_name;
-  std::string pool = "default_pool";
-  int pool_slots = 1;
-  int priority_weight = 1;
-  std::optional<Time> start_date;  // of the latest try
-  std::optional<Time> end_date;
-  std::optional<Time> next_retry_at;  // when up_for_retry becomes schedulable again
-  std::optional<Time> queued_at;
-  std::string error;  // last failure reason, for people
-  // Set when a person marked it success, failed or skipped (a mark, not a try, put it in its
-  // state); gone once it is cleared or a try of it starts.
-  std::optional<TaskMark> marked;
 };
 
 struct TaskTry {
@@ -133,7 +90,7 @@ struct Pool {
   std::string description;
 };
 
-// The lake catalog (DESIGN.md section 6).
+// The lake catalog (docs/lake.md).
 
 // One version of one object weir wrote into a lake. Re-writing the same URI adds a new
 // row and sets replaced_at on the previous one, so the history is kept.
@@ -185,7 +142,7 @@ struct DatasetSummary {
   int warnings = 0;  // current objects with a warning
 };
 
-// Users of the web server and the API (DESIGN.md section 7). The store keeps hashes only:
+// Users of the web server and the API (docs/security.md). The store keeps hashes only:
 // a password as its argon2id encoding, tokens and session ids as their SHA-256.
 
 struct User {
