@@ -138,7 +138,7 @@ Result<int> ShowDag(CliState& state, const std::string& dag_id, bool dot) {
   }
   fmt::print("\n");
   Table t({"task_id", "operator", "depends_on", "trigger_rule", "retries", "pool"});
-  for (const auto& id : *dag->topo_order) {
+  for (const auto& id : dag->graph->topo_order) {
     const TaskSpec* task = s.FindTask(id);
     t.AddRow({task->task_id, task->operator_name, Join(task->upstream, ","),
               std::string(TriggerRuleName(task->trigger_rule)), std::to_string(task->retries),

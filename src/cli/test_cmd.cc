@@ -66,31 +66,51 @@ bool IsLimit(WaitCode code) {
 }
 
 // Prints what the test run waits for when that changes, and again every 30 s while it lasts,
-// so a test that cannot go on says why instead of sitting silent.
+// so a test that cannot go on says why instead of sitting silent. Task instances that wait on
+// the same kind of limit share one line (a fan-out of thousands waits on max_active_tasks).
 class WaitReporter {
  public:
   WaitReporter(const CliContext& ctx, std::string dag_id, std::string run_id)
       : ctx_(ctx), dag_id_(std::move(dag_id)), run_id_(std::move(run_id)) {}
 
   void Report(const WaitReport& waits) {
-    std::vector<std::string> lines;
-    auto add = [&](const std::string& what, const std::vector<WaitReason>& reasons) {
-      for (const auto& r : reasons) {
-        if (IsLimit(r.code)) lines.push_back(fmt::format("{:<24} waits: {}", what, r.text));
-      }
+    struct Group {
+      std::vector<std::string> tasks;
+      std::string text;  // the first task instance's reason
     };
+    std::map<WaitCode, Group> groups;
+    std::vector<std::string> lines;
     if (auto it = waits.runs.find({dag_id_, run_id_}); it != waits.runs.end()) {
-      add("(run)", it->second);
+      for (const auto& r : it->second) {
+        if (IsLimit(r.code)) lines.push_back(fmt::format("{:<24} waits: {}", "(run)", r.text));
+      }
     }
     for (const auto& [key, reasons] : waits.tasks) {
-      if (key.dag_id == dag_id_ && key.run_id == run_id_) add(key.task_id, reasons);
+      if (key.dag_id != dag_id_ || key.run_id != run_id_) continue;
+      for (const auto& r : reasons) {
+        if (!IsLimit(r.code)) continue;
+        Group& g = groups[r.code];
+        if (g.tasks.empty()) g.text = r.text;
+        g.tasks.push_back(key.task_id);
+      }
+    }
+    std::vector<WaitCode> codes;
+    for (const auto& [code, g] : groups) {
+      codes.push_back(code);
+      std::string what = g.tasks.front();
+      if (g.tasks.size() > 1) {
+        what = fmt::format("{} tasks ({}, ...)", g.tasks.size(), g.tasks.front());
+      }
+      lines.push_back(fmt::format("{:<24} waits: {}", what, g.text));
     }
     Time now = ctx_.clock.Now();
-    if (lines == lines_ && (lines.empty() || now - printed_at_ < std::chrono::seconds(30))) return;
-    if (lines != lines_) since_ = now;
-    lines_ = std::move(lines);
+    bool same = codes == codes_ && lines.size() == printed_lines_;
+    if (same && (lines.empty() || now - printed_at_ < std::chrono::seconds(30))) return;
+    if (!same) since_ = now;
+    codes_ = std::move(codes);
+    printed_lines_ = lines.size();
     printed_at_ = now;
-    for (const auto& line : lines_) {
+    for (const auto& line : lines) {
       std::string still = now == since_ ? "" : " (still, for " + FormatDuration(now - since_) + ")";
       fmt::print("{}  {}{}\n", Clock24(now), ctx_.masker.Mask(line), still);
     }
@@ -101,7 +121,8 @@ class WaitReporter {
   const CliContext& ctx_;
   const std::string dag_id_;
   const std::string run_id_;
-  std::vector<std::string> lines_;
+  std::vector<WaitCode> codes_;  // the kinds of limit printed last
+  size_t printed_lines_ = 0;
   Time printed_at_{};
   Time since_{};
 };
@@ -216,7 +237,7 @@ Result<int> TestDag(CliState& state, const std::string& dag_id, const std::strin
   auto tis = TRY(ctx->store->ListTaskInstances(run.dag_id, run.run_id));
   // In the order the DAG runs them, not alphabetically.
   std::map<std::string, size_t> rank;
-  for (size_t i = 0; i < dag->topo_order->size(); ++i) rank[(*dag->topo_order)[i]] = i;
+  for (size_t i = 0; i < dag->graph->topo_order.size(); ++i) rank[dag->graph->topo_order[i]] = i;
   std::stable_sort(tis.begin(), tis.end(), [&](const TaskInstance& a, const TaskInstance& b) {
     return rank[a.task_id] < rank[b.task_id];
   });

@@ -2,7 +2,6 @@
 
 #include <set>
 
-#include "engine/planner.h"
 #include "model/dag_bag.h"
 #include "model/dag_loader.h"
 
@@ -24,8 +23,7 @@ LoadedDag DagRegistry::Derive(std::shared_ptr<const DagSpec> spec, const DagVers
   LoadedDag ld;
   ld.version_id = v.id;
   ld.version_number = v.version_number;
-  ld.priorities = std::make_shared<const std::map<std::string, int>>(EffectivePriorities(*spec));
-  ld.topo_order = std::make_shared<const std::vector<std::string>>(TopologicalOrder(*spec));
+  ld.graph = TaskGraph::Build(*spec);
   ld.spec = std::move(spec);
   return ld;
 }

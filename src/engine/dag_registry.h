@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "engine/task_graph.h"
 #include "env/clock.h"
 #include "model/dag.h"
 #include "model/operator_schema.h"
@@ -19,8 +20,7 @@ struct LoadedDag {
   std::shared_ptr<const DagSpec> spec;
   int64_t version_id = 0;
   int version_number = 0;
-  std::shared_ptr<const std::map<std::string, int>> priorities;
-  std::shared_ptr<const std::vector<std::string>> topo_order;
+  std::shared_ptr<const TaskGraph> graph;  // the planner's view of its tasks
   // Empty when the spec comes from the file as it is now. Otherwise the file (still there)
   // fails to load with this message, and `spec` is the DAG's last good version, read back
   // from the store: the DAG stays listed and scheduled with it until the file is fixed or

@@ -71,7 +71,7 @@ TEST_F(DagRegistryTest, AProcessStartedWhileTheFileIsBrokenReadsTheStoredVersion
   EXPECT_EQ(kept->version_number, 1);
   EXPECT_EQ(kept->spec->max_active_runs, 1);
   EXPECT_EQ(kept->spec->fileloc, File());
-  ASSERT_NE(kept->topo_order, nullptr);
+  ASSERT_NE(kept->graph, nullptr);
   EXPECT_FALSE(kept->import_error.empty());
 }
 

@@ -8,26 +8,17 @@
 #include <vector>
 
 #include "base/time.h"
+#include "engine/plan_state.h"
+#include "engine/task_graph.h"
 #include "engine/wait_reasons.h"
 #include "model/dag.h"
-#include "store/records.h"
+#include "model/run.h"
 
 namespace weir {
 
-// What the planner sees of one DAG.
-struct PlannerDag {
-  std::shared_ptr<const DagSpec> spec;
-  bool paused = false;
-  int64_t version_id = 0;  // the latest version: new runs record it
-  // Interval of the latest scheduled run (any state), the anchor of the next one.
-  std::optional<DataInterval> last_scheduled;
-  // EffectivePriorities(*spec), computed once per DAG version by the caller; when null the
-  // planner computes it.
-  std::shared_ptr<const std::map<std::string, int>> priorities;
-  // Task ids in an order where every task comes after its upstreams; computed like
-  // priorities.
-  std::shared_ptr<const std::vector<std::string>> topo_order;
-};
+// A snapshot of everything at once, as tests and the explanation of waits (waits.h) build it;
+// the scheduler keeps a PlanState between plans instead.
+using PlannerDag = PlanDag;
 
 // A queued or running run with its task instances.
 struct PlannerRun {
@@ -35,23 +26,24 @@ struct PlannerRun {
   std::vector<TaskInstance> tis;
 };
 
-// Everything the planner needs, read from the store by the loop. No I/O happens in Plan().
 struct PlannerInput {
   Time now{};
-  std::map<std::string, PlannerDag> dags;  // active DAGs by dag_id
+  std::map<std::string, PlannerDag> dags;  // active DAGs by dag_id, each with its graph
   std::vector<PlannerRun> runs;            // every queued or running run
   std::map<std::string, int> pool_slots;   // pool name -> total slots
   int executor_free_slots = 0;
-  // For depends_on_past: the state of the same task in the previous run, keyed by
-  // "<dag_id>\x1f<run_id>\x1f<task_id>". A missing key means there is no previous run.
-  std::map<std::string, TaskState> previous_states;
-  // The previous run's id, with the same keys (for the reasons of WaitReport).
-  std::map<std::string, std::string> previous_run_ids;
+  // For depends_on_past: the state of the same task in the previous run, and that run's id.
+  // A missing key means there is no previous run.
+  std::map<TaskKey, TaskState> previous_states;
+  std::map<TaskKey, std::string> previous_run_ids;
   // Only plan this run (for `dags test`); create no runs. That run ignores the DAG's
   // max_active_runs, and its max_active_tasks counts only its own tasks: it waits on no other
   // run. Pools and the executor still apply.
   std::optional<std::pair<std::string, std::string>> only_run;
 };
+
+// The PlanState of a snapshot, with everything marked to be looked at.
+PlanState MakePlanState(PlannerInput input);
 
 struct NewRun {
   DagRun run;
@@ -85,8 +77,9 @@ struct WaitReport {
   std::map<TaskKey, std::vector<WaitReason>> tasks;
 };
 
-std::string PreviousStateKey(const std::string& dag_id, const std::string& run_id,
-                             const std::string& task_id);
+// The key of PlannerInput::previous_states: the task instance that depends on the past.
+TaskKey PreviousStateKey(const std::string& dag_id, const std::string& run_id,
+                         const std::string& task_id);
 
 // Airflow's run id for an automated run: "scheduled__2021-01-01T00:00:00+00:00".
 std::string MakeRunId(RunType type, Time logical_date);
@@ -97,17 +90,21 @@ TaskInstance MakeTaskInstance(const DagSpec& spec, const TaskSpec& t, const std:
 // The task instances a new run of `spec` starts with (state none).
 std::vector<TaskInstance> InitialTaskInstances(const DagSpec& spec, const std::string& run_id);
 
-// Airflow's "downstream" weight rule: a task's effective priority is its own
-// priority_weight plus that of every task downstream of it.
-std::map<std::string, int> EffectivePriorities(const DagSpec& spec);
-
-// Task ids with every task after its upstreams (the loader guarantees there is no cycle).
-std::vector<std::string> TopologicalOrder(const DagSpec& spec);
-
-// Decides, from a snapshot, which runs to create, which runs start or finish, which task
-// instances become scheduled, skipped or upstream_failed, and which to start now within
-// executor, DAG (max_active_tasks) and pool limits, by priority. Pure and deterministic.
-// With `waits`, also says why each run and task instance that does not start waits.
+// Decides which runs to create, which runs start or finish, which task instances become
+// scheduled, skipped or upstream_failed, and which to start now within executor, DAG
+// (max_active_tasks) and pool limits, by priority. Deterministic and free of I/O.
+//
+// Plan() looks only at what changed in `state` since the last plan (and at what became due),
+// in named steps (planner_steps.h): CreateDueRuns, StartQueuedRuns, PlanRun for each run a
+// change touched, QueueByPriority. It moves `state` to what it decided, so the next plan
+// starts from there, and returns the same changes for the store; new runs are the
+// exception: the caller adds them once they are recorded. When the store refuses the
+// decisions, the caller must load the state again.
+//
+// With `waits`, plans everything (as if all had changed) and also says why each run and task
+// instance that does not start waits.
+Decisions Plan(PlanState& state, WaitReport* waits = nullptr);
+// Plans a snapshot: Plan(MakePlanState(input), waits).
 Decisions Plan(const PlannerInput& input, WaitReport* waits = nullptr);
 
 }  // namespace weir

@@ -47,6 +47,7 @@ struct World {
   void AddDag(std::shared_ptr<DagSpec> spec) {
     PlannerDag pd;
     pd.spec = spec;
+    pd.graph = TaskGraph::Build(*spec);
     in.dags[spec->dag_id] = pd;
   }
   PlannerRun& AddRun(const std::string& dag_id, const std::string& run_id,
@@ -354,6 +355,7 @@ TEST(Planner, TasksAddedToTheDagJoinRunningRunsAndRemovedOnesAreRemoved) {
   w.AddDag(Dag("g", {Task("a"), Task("old")}));
   w.AddRun("g", "r");
   w.in.dags["g"].spec = Dag("g", {Task("a"), Task("new")});
+  w.in.dags["g"].graph = TaskGraph::Build(*w.in.dags["g"].spec);
   Decisions d = Plan(w.in);
   std::map<std::string, TaskState> updated;
   for (const auto& u : d.update_tis) updated[u.task_id] = u.state;

@@ -37,7 +37,10 @@ struct World {
     in.pool_slots["default_pool"] = 128;
     in.executor_free_slots = 32;
   }
-  void AddDag(std::shared_ptr<DagSpec> spec) { in.dags[spec->dag_id].spec = std::move(spec); }
+  void AddDag(std::shared_ptr<DagSpec> spec) {
+    in.dags[spec->dag_id].graph = TaskGraph::Build(*spec);
+    in.dags[spec->dag_id].spec = std::move(spec);
+  }
   PlannerRun& AddRun(const std::string& dag_id, const std::string& run_id, RunState state,
                      const char* logical_date) {
     PlannerRun pr;
@@ -212,7 +215,7 @@ TEST(PlannerWaits, DependsOnPastNamesThePreviousTaskInstance) {
   spec->tasks[0].depends_on_past = true;
   w.AddDag(spec);
   w.AddRun("d", "r2", RunState::kRunning, "2021-02-01");
-  std::string key = PreviousStateKey("d", "r2", "a");
+  TaskKey key = PreviousStateKey("d", "r2", "a");
   w.in.previous_states[key] = TaskState::kRunning;
   w.in.previous_run_ids[key] = "r1";
   w.Plan();

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <set>
 
 #include "engine/retention.h"
 #include "engine/snapshot.h"
@@ -73,69 +74,158 @@ bool Scheduler::OnlyRunFinished() {
          !attempts_.has_inflight();
 }
 
-Result<PlannerInput> Scheduler::Snapshot() {
+Status Scheduler::Transaction(const std::function<Status()>& body) {
+  int64_t before = 0;
+  int64_t after = 0;
+  TRY(store_.Transaction([&]() -> Status {
+    before = TRY(store_.ChangeSeq());
+    TRY(body());
+    after = TRY(store_.ChangeSeq());
+    return {};
+  }));
+  if (before == known_seq_) known_seq_ = after;
+  return {};
+}
+
+Status Scheduler::AddRun(const DagRun& run, std::vector<TaskInstance> tis) {
+  std::map<std::string, PreviousTask> previous;
+  if (const LoadedDag* dag = registry_.Find(run.dag_id)) {
+    previous = TRY(ReadPrevious(store_, *dag->spec, run));
+  }
+  state_.PutRun(run, std::move(tis), previous);
+  return {};
+}
+
+Status Scheduler::Reload() {
+  // Read first: whatever changes while the rest is read is read again as a change.
+  int64_t seq = TRY(store_.ChangeSeq());
   PlannerInput in = TRY(ReadPlannerInput(store_, registry_.dags(), clock_.Now()));
+  for (auto& [dag_id, dag] : in.dags) {
+    auto latest = TRY(store_.LatestScheduledRun(dag_id));
+    if (latest) dag.last_scheduled = DataInterval{latest->data_interval_start, latest->data_interval_end};
+  }
   in.only_run = options_.only_run;
-  if (!last_scheduled_loaded_) {
-    last_scheduled_.clear();
-    for (const auto& [dag_id, dag] : registry_.dags()) {
-      auto latest = TRY(store_.LatestScheduledRun(dag_id));
-      if (latest) {
-        last_scheduled_[dag_id] =
-            DataInterval{latest->data_interval_start, latest->data_interval_end};
-      }
-    }
-    last_scheduled_loaded_ = true;
+  state_ = MakePlanState(std::move(in));
+  known_seq_ = seq;
+  loaded_ = true;
+  dags_changed_ = false;
+  return {};
+}
+
+Status Scheduler::SyncDags() {
+  dags_changed_ = false;
+  std::map<std::string, bool> paused;
+  for (const auto& row : TRY(store_.ListDags())) paused[row.dag_id] = row.is_paused;
+  std::vector<std::string> gone;
+  for (const auto& [dag_id, dag] : state_.dags()) {
+    if (registry_.Find(dag_id) == nullptr) gone.push_back(dag_id);
   }
-  for (auto& [dag_id, pd] : in.dags) {
-    if (auto it = last_scheduled_.find(dag_id); it != last_scheduled_.end()) {
-      pd.last_scheduled = it->second;
+  for (const auto& dag_id : gone) state_.RemoveDag(dag_id);
+  for (const auto& [dag_id, dag] : registry_.dags()) {
+    PlanDag pd = MakePlannerDag(dag, paused[dag_id]);
+    if (const PlanDag* known = state_.FindDag(dag_id)) {
+      pd.last_scheduled = known->last_scheduled;
+    } else if (auto latest = TRY(store_.LatestScheduledRun(dag_id))) {
+      pd.last_scheduled = DataInterval{latest->data_interval_start, latest->data_interval_end};
+    }
+    state_.SetDag(dag_id, std::move(pd));
+  }
+  return {};
+}
+
+Status Scheduler::ReadChanges() {
+  if (TRY(store_.ChangeSeq()) == known_seq_) return {};
+  StoreChanges changes = TRY(store_.ChangesSince(known_seq_));
+  // DAGs whose latest scheduled run (the next interval's anchor) may have moved.
+  std::set<std::string> anchors;
+  for (const auto& run : changes.runs) {
+    anchors.insert(run.dag_id);
+    if (run.state != RunState::kQueued && run.state != RunState::kRunning) {
+      state_.RemoveRun(KeyOf(run));
+    } else if (state_.FindRun(KeyOf(run)) != nullptr) {
+      state_.SetRun(run);
+    } else {
+      TRY(AddRun(run, TRY(store_.ListTaskInstances(run.dag_id, run.run_id))));
     }
   }
-  in.executor_free_slots = executor_.Capacity() - executor_.Running();
-  return in;
+  for (const auto& ti : changes.tis) state_.PutTask(ti);
+  // Pause flags and pools are few: read again. A change without rows may be a deleted run,
+  // which may have been a DAG's latest.
+  std::map<std::string, bool> paused;
+  for (const auto& row : TRY(store_.ListDags())) paused[row.dag_id] = row.is_paused;
+  for (const auto& [dag_id, dag] : state_.dags()) {
+    if (changes.runs.empty()) anchors.insert(dag_id);
+    if (dag.paused == paused[dag_id]) continue;
+    PlanDag changed = dag;
+    changed.paused = paused[dag_id];
+    state_.SetDag(dag_id, std::move(changed));
+  }
+  state_.pool_slots.clear();
+  for (const auto& pool : TRY(store_.ListPools())) state_.pool_slots[pool.name] = pool.slots;
+  for (const auto& dag_id : anchors) {
+    if (state_.FindDag(dag_id) == nullptr) continue;
+    auto latest = TRY(store_.LatestScheduledRun(dag_id));
+    state_.SetLastScheduled(dag_id, latest ? std::optional<DataInterval>(DataInterval{
+                                                 latest->data_interval_start,
+                                                 latest->data_interval_end})
+                                           : std::nullopt);
+  }
+  known_seq_ = changes.seq;
+  // A run deleted while queued or running leaves no row to read: start again from the store.
+  if (changes.active_runs != static_cast<int64_t>(state_.runs().size())) return Reload();
+  return {};
+}
+
+Status Scheduler::Refresh() {
+  if (!loaded_) return Reload();
+  if (dags_changed_) TRY(SyncDags());
+  return ReadChanges();
 }
 
 Status Scheduler::ApplyDecisions(Decisions& d, bool& progress) {
   progress = !d.empty();
   if (!progress) return {};
   std::vector<AttemptSpec> to_submit;
-  std::vector<TaskInstance> changed;
-  std::vector<AttemptKey> prepared;
-  Status applied = store_.Transaction([&]() -> Status {
-    for (auto& nr : d.create_runs) {
-      auto created = store_.CreateRun(nr.run, nr.tis);
-      if (!created && created.error().code != ErrorCode::kAlreadyExists) {
-        return std::unexpected(created.error());
+  std::vector<TaskInstance> changed;   // to tell observers
+  std::vector<TaskInstance> prepared;  // as Prepare recorded them, for state_
+  std::vector<AttemptKey> prepared_keys;
+  std::vector<const NewRun*> created;
+  Status applied = Transaction([&]() -> Status {
+    for (const auto& nr : d.create_runs) {
+      auto made = store_.CreateRun(nr.run, nr.tis);
+      if (made) {
+        created.push_back(&nr);
+      } else if (made.error().code != ErrorCode::kAlreadyExists) {
+        return std::unexpected(made.error());
       }
-      last_scheduled_[nr.run.dag_id] =
-          DataInterval{nr.run.data_interval_start, nr.run.data_interval_end};
     }
     for (const auto& run : d.update_runs) TRY(store_.UpdateRun(run));
     for (const auto& ti : d.update_tis) {
       TRY(store_.UpdateTaskInstance(ti));
       changed.push_back(ti);
     }
-    std::map<std::string, const DagRun*> runs;
-    for (const auto& run : d.update_runs) runs[run.dag_id + '\x1f' + run.run_id] = &run;
     for (const auto& key : d.queue) {
       const LoadedDag* dag = registry_.Find(key.dag_id);
-      if (dag == nullptr) continue;
-      DagRun run = TRY(store_.GetRun(key.dag_id, key.run_id));
-      TaskInstance ti = TRY(store_.GetTaskInstance(key.dag_id, key.run_id, key.task_id));
-      auto spec = TRY(attempts_.Prepare(*dag, run, ti));
-      if (spec) prepared.push_back(spec->key);
-      changed.push_back(TRY(store_.GetTaskInstance(key.dag_id, key.run_id, key.task_id)));
+      const ActiveRun* r = state_.FindRun(key.run());
+      const TaskInstance* ti = state_.FindTask(key);
+      if (dag == nullptr || r == nullptr || ti == nullptr) continue;
+      auto spec = TRY(attempts_.Prepare(*dag, r->run, *ti));
+      if (spec) prepared_keys.push_back(spec->key);
+      prepared.push_back(TRY(store_.GetTaskInstance(key.dag_id, key.run_id, key.task_id)));
+      changed.push_back(prepared.back());
       if (spec) to_submit.push_back(std::move(*spec));
     }
     return {};
   });
   if (!applied) {
-    // Rolled back: nothing was recorded, so nothing is submitted or remembered; the next plan
-    // chooses these tasks again.
-    for (const auto& key : prepared) attempts_.Forget(key);
+    // Rolled back: nothing was recorded, so nothing is submitted or remembered, and state_
+    // (which the plan moved) is loaded again; the next plan chooses these tasks again.
+    for (const auto& key : prepared_keys) attempts_.Forget(key);
+    loaded_ = false;
     return applied;
   }
+  for (const NewRun* nr : created) TRY(AddRun(nr->run, nr->tis));
+  for (const auto& ti : prepared) state_.PutTask(ti);
   for (const auto& ti : changed) NotifyTask(ti);
   for (const auto& run : d.update_runs) {
     if (run.state == RunState::kSuccess || run.state == RunState::kFailed) {
@@ -174,17 +264,15 @@ Status Scheduler::HandleEvents(bool& stop) {
   }
   std::vector<TaskInstance> changed;
   std::vector<AttemptKey> finished;
-  TRY(store_.Transaction([&]() -> Status {
+  TRY(Transaction([&]() -> Status {
     for (auto& ev : pending_) {
       switch (ev.kind) {
         case SchedulerEvent::Kind::kStop:
+        case SchedulerEvent::Kind::kWake:
+          // Another process changed the store: the next plan reads what changed.
           break;
         case SchedulerEvent::Kind::kDagsChanged:
           reload_pending_ = true;
-          break;
-        case SchedulerEvent::Kind::kWake:
-          // Another process changed the store (a backfill, a deleted run): re-read anchors.
-          last_scheduled_loaded_ = false;
           break;
         case SchedulerEvent::Kind::kAttempt: {
           if (ev.attempt.kind == AttemptEvent::Kind::kFinished) finished.push_back(ev.attempt.key);
@@ -206,10 +294,13 @@ Status Scheduler::HandleEvents(bool& stop) {
   }));
   pending_.clear();
   for (const auto& key : finished) attempts_.Forget(key);
-  for (const auto& ti : changed) NotifyTask(ti);
+  for (const auto& ti : changed) {
+    state_.PutTask(ti);
+    NotifyTask(ti);
+  }
   if (reload_pending_ && options_.watch_dags) {
     TRY(registry_.Reload());
-    last_scheduled_loaded_ = false;
+    dags_changed_ = true;
   }
   reload_pending_ = false;
   return {};
@@ -302,23 +393,40 @@ Status Scheduler::Step(bool& stop) {
     return {};
   }
 
-  PlannerInput input = TRY(Snapshot());
-  // The planner says why what does not start waits only when someone listens.
+  TRY(Refresh());
+  Time now = clock_.Now();
+  state_.now = now;
+  state_.executor_free_slots = executor_.Capacity() - executor_.Running();
+  // The planner says why what does not start waits only when someone listens, and then at
+  // most once a second: an explanation plans everything.
+  const bool explain = observer_.on_waits &&
+                       (!explained_at_ || now - *explained_at_ >= std::chrono::seconds(1));
   WaitReport waits;
-  Decisions decisions = Plan(input, observer_.on_waits ? &waits : nullptr);
+  Decisions decisions = Plan(state_, explain ? &waits : nullptr);
   bool progress = false;
   TRY(ApplyDecisions(decisions, progress));
-  waits_ = std::move(waits);
-  NotifyWaits();
+  if (explain) {
+    waits_ = std::move(waits);
+    explained_at_ = now;
+    explanation_due_ = false;
+    NotifyWaits();
+  } else if (observer_.on_waits) {
+    explanation_due_ = true;
+  }
   if (OnlyRunFinished()) {
     stop = true;
     return {};
   }
 
-  if (Time now = clock_.Now(); now >= next_heartbeat_) TRY(Heartbeat(now));
+  if (now >= next_heartbeat_) TRY(Heartbeat(now));
   if (progress) return {};  // decisions can enable more decisions: plan again at once
 
-  auto events = TRY(WaitForWork(decisions.wake_at));
+  std::optional<Time> wake_at = decisions.wake_at;
+  if (explanation_due_) {
+    Time explain_at = *explained_at_ + std::chrono::seconds(1);
+    if (!wake_at || explain_at < *wake_at) wake_at = explain_at;
+  }
+  auto events = TRY(WaitForWork(wake_at));
   pending_.insert(pending_.end(), events.begin(), events.end());
   return HandleEvents(stop);
 }
@@ -357,6 +465,8 @@ Status Scheduler::Loop() {
   bool stop = false;
   while (!stop) {
     Status s = Step(stop);
+    // A failed step may leave state_ ahead of the store: the next one loads it again.
+    if (!s) loaded_ = false;
     if (s) {
       if (store_failing_since_) {
         fmt::print(stderr, "weir: the metadata database accepts writes again after {}\n",

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -89,11 +90,13 @@ struct SchedulerObserver {
 
 // The scheduler: one thread owns its state. It sleeps until an event arrives (an attempt
 // started or finished, the DAGs folder changed, another process woke it) or until the next
-// due time the planner reported (a schedule tick, a retry, a timeout), then reads a snapshot
-// from the store, plans, and applies the decisions: creating runs, moving states, starting
-// attempts on the executor. It never polls for work it can be told about; the only timer is
-// the heartbeat (every heartbeat_interval), which records that the scheduler and its running
-// tries are alive without planning.
+// due time the planner reported (a schedule tick, a retry, a timeout), then plans and applies
+// the decisions: creating runs, moving states, starting attempts on the executor. It keeps
+// the active runs in memory (a PlanState, loaded once) and applies every change to them: its
+// own decisions, attempt events, and what other processes wrote, read from the store by its
+// change sequence; each plan looks only at what changed. It never polls for work it can be
+// told about; the only timer is the heartbeat (every heartbeat_interval), which records that
+// the scheduler and its running tries are alive without planning.
 class Scheduler {
  public:
   Scheduler(MetadataStore& store, Executor& executor, EventQueue& queue, const Clock& clock,
@@ -127,7 +130,17 @@ class Scheduler {
   Result<std::vector<SchedulerEvent>> WaitForWork(std::optional<Time> wake_at);
   Status Heartbeat(Time now);
   SchedulerJob ThisJob(Time now) const;  // this process, started and beating at `now`
-  Result<PlannerInput> Snapshot();
+  // Brings state_ up to date before a plan: loads it whole the first time (and after a
+  // failure), then applies the DAGs folder's changes and what other processes wrote.
+  Status Refresh();
+  Status Reload();
+  Status SyncDags();
+  Status ReadChanges();
+  // Adds a run read from the store (or just created) to state_, with what depends_on_past needs.
+  Status AddRun(const DagRun& run, std::vector<TaskInstance> tis);
+  // Brings known_seq_ past a transaction of this scheduler's: when nobody else wrote since
+  // known_seq_ (`before`), its own writes need not be read back.
+  Status Transaction(const std::function<Status()>& body);
   Status ApplyDecisions(Decisions& d, bool& progress);
   // Applies pending_ in one transaction; pending_ is kept when it fails.
   Status HandleEvents(bool& stop);
@@ -144,10 +157,17 @@ class Scheduler {
   SchedulerOptions options_;
   AttemptManager attempts_;
   SchedulerObserver observer_;
-  std::map<std::string, std::optional<DataInterval>> last_scheduled_;
-  bool last_scheduled_loaded_ = false;
+  // The active runs and what the planner needs, kept between plans (plan_state.h).
+  PlanState state_;
+  bool loaded_ = false;        // state_ was loaded and is in step with the store
+  bool dags_changed_ = false;  // the registry reloaded: state_'s DAGs follow at the next plan
+  int64_t known_seq_ = 0;      // the store's change sequence state_ has seen
   std::optional<RunState> only_run_state_;
-  WaitReport waits_;  // of the latest plan, when on_waits listens
+  // When on_waits listens: the latest explanation, when it was made, and whether plans made
+  // since have not been explained (each explanation plans everything, so at most one a second).
+  WaitReport waits_;
+  std::optional<Time> explained_at_;
+  bool explanation_due_ = false;
   Time next_heartbeat_{};
   Time next_retention_{};
   std::optional<int64_t> job_id_;        // this scheduler's scheduler_job row, with record_job

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <fstream>
 #include <thread>
 
@@ -309,6 +310,65 @@ tasks:
   EXPECT_EQ(Ti(run, "a").try_number, 2);
   EXPECT_EQ(store_->GetXCom("clear", run.run_id, "b", "return_value").value()->value,
             "b after try 2");
+}
+
+// The scheduler keeps its runs in memory: what another process writes reaches it as a change
+// read from the store (here a pool that task b waits for, and another run deleted while
+// queued), not by reading everything again.
+TEST_F(SchedulerTest, WhatAnotherProcessWritesReachesTheRunningScheduler) {
+  WriteDag("gate.yaml", R"(
+dag_id: gate
+tasks:
+  - task_id: a
+    operator: bash
+    command: 'true'
+  - task_id: b
+    operator: bash
+    depends_on: [a]
+    pool: gate
+    command: 'true'
+)");
+  ASSERT_TRUE(registry_->Reload().has_value());
+  const LoadedDag* dag = registry_->Find("gate");
+  ASSERT_NE(dag, nullptr);
+  TriggerRequest req;
+  req.logical_date = ParseDateTime("2021-03-05").value();
+  req.run_type = RunType::kTest;
+  DagRun run = TriggerRun(*store_, *dag, clock_, req).value();
+  TriggerRequest other;
+  other.logical_date = ParseDateTime("2021-03-06").value();
+  DagRun doomed = TriggerRun(*store_, *dag, clock_, other).value();
+
+  EventQueue queue;
+  LocalExecutor executor(4, queue.AttemptPoster(), std::chrono::milliseconds(200));
+  SchedulerOptions options;
+  options.paths = Paths();
+  options.watch_dags = false;
+  options.recover_orphans = false;
+  options.only_run = std::make_pair(run.dag_id, run.run_id);
+  Scheduler scheduler(*store_, executor, queue, clock_, *registry_, options);
+  std::atomic<bool> b_waited = false;
+  SchedulerObserver observer;
+  observer.on_task = [&](const TaskInstance& ti) {
+    if (ti.task_id == "a" && ti.state == TaskState::kSuccess) b_waited = true;
+  };
+  scheduler.set_observer(observer);
+  std::thread other_process([&] {
+    for (int i = 0; i < 500 && !b_waited; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    // Another connection, as the CLI has: it deletes a run, creates the pool, wakes the loop.
+    auto cli = SqliteStore::Open(dir_.Join("weir.db")).value();
+    EXPECT_TRUE(cli->DeleteRun(doomed.dag_id, doomed.run_id).has_value());
+    EXPECT_TRUE(cli->SetPool(Pool{"gate", 1, ""}).has_value());
+    queue.Post(SchedulerEvent{SchedulerEvent::Kind::kWake, {}});
+  });
+  EXPECT_TRUE(scheduler.Run().has_value());
+  other_process.join();
+  executor.Shutdown();
+  EXPECT_TRUE(b_waited);
+  EXPECT_EQ(store_->GetRun(run.dag_id, run.run_id).value().state, RunState::kSuccess);
+  EXPECT_EQ(Ti(run, "b").state, TaskState::kSuccess);
 }
 
 }  // namespace

@@ -262,14 +262,14 @@ WaitReason PoolFullReason(const std::string& pool, int used, int total, int need
                {"holders", TasksJson(holders, true)}}};
 }
 
-WaitReason NoSchedulerReason(const std::optional<SchedulerJob>& latest) {
-  std::string last = latest ? "its last heartbeat was at " + FormatIso(latest->heartbeat_at)
-                            : "none ever ran on this database";
+WaitReason NoSchedulerReason(std::optional<Time> latest_heartbeat) {
+  std::string last = latest_heartbeat ? "its last heartbeat was at " + FormatIso(*latest_heartbeat)
+                                      : "none ever ran on this database";
   return {WaitCode::kNoScheduler,
           fmt::format("no scheduler is running ({}): start `weir scheduler` or `weir standalone`",
                       last),
           Json{{"latest_scheduler_heartbeat",
-                latest ? Json(FormatIso(latest->heartbeat_at)) : Json()}}};
+                latest_heartbeat ? Json(FormatIso(*latest_heartbeat)) : Json()}}};
 }
 
 WaitReason NotPlannedReason() {

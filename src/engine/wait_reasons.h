@@ -8,7 +8,7 @@
 #include "base/json.h"
 #include "base/time.h"
 #include "model/state.h"
-#include "store/records.h"
+#include "model/run.h"
 
 namespace weir {
 
@@ -82,8 +82,9 @@ WaitReason PoolMissingReason(const std::string& pool);
 // `holders`: the task instances that hold the pool's slots.
 WaitReason PoolFullReason(const std::string& pool, int used, int total, int needs,
                           const std::vector<WaitingOn>& holders);
-// `latest`: the newest scheduler job (nullopt: no scheduler ever ran on this database).
-WaitReason NoSchedulerReason(const std::optional<SchedulerJob>& latest);
+// `latest_heartbeat`: the newest scheduler job's (nullopt: no scheduler ever ran on this
+// database).
+WaitReason NoSchedulerReason(std::optional<Time> latest_heartbeat);
 WaitReason NotPlannedReason();
 
 }  // namespace weir

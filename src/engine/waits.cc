@@ -135,7 +135,8 @@ Result<RunWaits> ExplainWaits(MetadataStore& store, const std::map<std::string, 
   if (active && out.run.run_type != RunType::kTest) {
     auto latest = TRY(store.LatestSchedulerJob());
     if (!latest || !SchedulerIsAlive(*latest, query.now)) {
-      WaitReason reason = NoSchedulerReason(latest);
+      WaitReason reason =
+          NoSchedulerReason(latest ? std::optional<Time>(latest->heartbeat_at) : std::nullopt);
       NoScheduler(out.wait, reason);
       for (auto& t : out.tasks) NoScheduler(t.wait, reason);
     }

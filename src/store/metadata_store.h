@@ -85,6 +85,15 @@ class MetadataStore {
   virtual Result<std::vector<TaskInstance>> ListTaskInstancesOfDag(const std::string& dag_id,
                                                                    int limit_runs) = 0;
 
+  // Change tracking, so a scheduler keeps runs in memory and reads only what others changed:
+  // every write of a run, a task instance, a DAG's row or a pool advances the store's change
+  // sequence, and each run and task instance row remembers the sequence of its last change.
+  virtual Result<int64_t> ChangeSeq() = 0;
+  // The runs and task instances changed after `seq`, the sequence they bring the reader to,
+  // and how many runs are queued or running now (a run deleted leaves no row to read: a
+  // count that differs from the reader's says so).
+  virtual Result<StoreChanges> ChangesSince(int64_t seq) = 0;
+
   // Tries: one row per attempt. InsertTry: kAlreadyExists for a recorded try number,
   // kNotFound when the task instance does not exist. UpdateTry: kNotFound when missing.
   virtual Status InsertTry(const TaskTry& t) = 0;

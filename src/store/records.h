@@ -44,6 +44,14 @@ struct ImportError {
   Time timestamp{};
 };
 
+// What changed in the store after a change sequence number (MetadataStore::ChangesSince).
+struct StoreChanges {
+  int64_t seq = 0;  // the sequence these changes bring the reader to
+  std::vector<DagRun> runs;
+  std::vector<TaskInstance> tis;
+  int64_t active_runs = 0;  // runs queued or running
+};
+
 struct TaskTry {
   std::string dag_id;
   std::string run_id;

@@ -317,7 +317,7 @@ Result<Json> Grid(ApiCtx& c, const std::string& dag_id) {
   std::unordered_set<std::string> known;
   auto it = c.dags.find(dag_id);
   if (it != c.dags.end()) {
-    for (const auto& t : *it->second.topo_order) {
+    for (const auto& t : it->second.graph->topo_order) {
       task_order.push_back(t);
       known.insert(t);
     }

@@ -278,6 +278,62 @@ constexpr auto kMigration8 = std::to_array<std::string_view>({
     "ALTER TABLE task_instance ADD COLUMN marked_from TEXT NOT NULL DEFAULT ''",
 });
 
+// Change tracking (MetadataStore::ChangesSince): one counter, advanced by every insert,
+// update or delete of a run, a task instance, a DAG row or a pool; a run's or task instance's
+// row records the counter of its last change. Triggers do it, so that no write path can
+// forget. (recursive_triggers is off: a trigger's own UPDATE fires no trigger.)
+constexpr auto kMigration9 = std::to_array<std::string_view>({
+    R"sql(CREATE TABLE change_counter (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      seq BIGINT NOT NULL)
+    )sql",
+    "INSERT INTO change_counter (id, seq) VALUES (1, 0)",
+    "ALTER TABLE dag_run ADD COLUMN change_seq BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE task_instance ADD COLUMN change_seq BIGINT NOT NULL DEFAULT 0",
+    "CREATE INDEX dag_run_by_change ON dag_run (change_seq)",
+    "CREATE INDEX task_instance_by_change ON task_instance (change_seq)",
+    R"sql(CREATE TRIGGER dag_run_inserted AFTER INSERT ON dag_run BEGIN
+      UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+      UPDATE dag_run SET change_seq = (SELECT seq FROM change_counter WHERE id = 1)
+        WHERE dag_id = NEW.dag_id AND run_id = NEW.run_id;
+    END)sql",
+    R"sql(CREATE TRIGGER dag_run_updated AFTER UPDATE ON dag_run
+      WHEN NEW.change_seq = OLD.change_seq BEGIN
+      UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+      UPDATE dag_run SET change_seq = (SELECT seq FROM change_counter WHERE id = 1)
+        WHERE dag_id = NEW.dag_id AND run_id = NEW.run_id;
+    END)sql",
+    R"sql(CREATE TRIGGER task_instance_inserted AFTER INSERT ON task_instance BEGIN
+      UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+      UPDATE task_instance SET change_seq = (SELECT seq FROM change_counter WHERE id = 1)
+        WHERE dag_id = NEW.dag_id AND run_id = NEW.run_id AND task_id = NEW.task_id;
+    END)sql",
+    R"sql(CREATE TRIGGER task_instance_updated AFTER UPDATE ON task_instance
+      WHEN NEW.change_seq = OLD.change_seq BEGIN
+      UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+      UPDATE task_instance SET change_seq = (SELECT seq FROM change_counter WHERE id = 1)
+        WHERE dag_id = NEW.dag_id AND run_id = NEW.run_id AND task_id = NEW.task_id;
+    END)sql",
+    R"sql(CREATE TRIGGER dag_run_deleted AFTER DELETE ON dag_run BEGIN
+      UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+    END)sql",
+    R"sql(CREATE TRIGGER dag_changed AFTER UPDATE ON dag BEGIN
+      UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+    END)sql",
+    R"sql(CREATE TRIGGER dag_inserted AFTER INSERT ON dag BEGIN
+      UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+    END)sql",
+    R"sql(CREATE TRIGGER pool_inserted AFTER INSERT ON pool BEGIN
+      UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+    END)sql",
+    R"sql(CREATE TRIGGER pool_updated AFTER UPDATE ON pool BEGIN
+      UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+    END)sql",
+    R"sql(CREATE TRIGGER pool_deleted AFTER DELETE ON pool BEGIN
+      UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+    END)sql",
+});
+
 constexpr auto kMigrations = std::to_array<Migration>({
     {1, "create every table", kMigration1},
     {2, "the lake catalog", kMigration2},
@@ -287,6 +343,7 @@ constexpr auto kMigrations = std::to_array<Migration>({
     {6, "try keys and the scheduler lease", kMigration6},
     {7, "the audit log", kMigration7},
     {8, "task instance marks", kMigration8},
+    {9, "change tracking", kMigration9},
 });
 
 constexpr std::string_view kCreateSchemaVersion =

@@ -157,6 +157,31 @@ Result<std::vector<TaskInstance>> SqliteStore::ListTaskInstancesOfActiveRuns() {
   return QueryTaskInstances(kSql, [](Statement&) {});
 }
 
+Result<int64_t> SqliteStore::ChangeSeq() {
+  auto select = TRY(db_->Prepare("SELECT seq FROM change_counter WHERE id = 1"));
+  auto seq = TRY(sqlite::FirstRow(select, [](const Statement& st) -> Result<int64_t> { return st.Int64(0); }));
+  if (!seq) return Err(ErrorCode::kInternal, "the change_counter row is missing");
+  return *seq;
+}
+
+Result<StoreChanges> SqliteStore::ChangesSince(int64_t seq) {
+  StoreChanges out;
+  out.seq = TRY(ChangeSeq());
+  static const std::string kRuns = fmt::format(
+      "SELECT {} FROM dag_run WHERE change_seq > ?1 ORDER BY change_seq", sqlite::kRunColumns);
+  auto runs = TRY(db_->Prepare(kRuns));
+  runs.Bind(1, seq);
+  out.runs = TRY(sqlite::CollectRows(runs, sqlite::ReadRun));
+  static const std::string kTis =
+      fmt::format("SELECT {} FROM task_instance WHERE change_seq > ?1 ORDER BY change_seq",
+                  sqlite::kTaskInstanceColumns);
+  out.tis = TRY(QueryTaskInstances(kTis, [&](Statement& st) { st.Bind(1, seq); }));
+  auto count = TRY(db_->Prepare("SELECT COUNT(*) FROM dag_run WHERE state IN ('queued', 'running')"));
+  out.active_runs =
+      TRY(sqlite::FirstRow(count, [](const Statement& st) -> Result<int64_t> { return st.Int64(0); })).value_or(0);
+  return out;
+}
+
 Result<TaskInstance> SqliteStore::GetTaskInstance(const std::string& dag_id,
                                                   const std::string& run_id,
                                                   const std::string& task_id) {

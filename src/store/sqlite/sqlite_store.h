@@ -61,6 +61,8 @@ class SqliteStore final : public MetadataStore {
   Result<std::vector<TaskInstance>> ListTaskInstances(const std::string& dag_id,
                                                       const std::string& run_id) override;
   Result<std::vector<TaskInstance>> ListTaskInstancesOfActiveRuns() override;
+  Result<int64_t> ChangeSeq() override;
+  Result<StoreChanges> ChangesSince(int64_t seq) override;
   Result<TaskInstance> GetTaskInstance(const std::string& dag_id, const std::string& run_id,
                                        const std::string& task_id) override;
   Status UpdateTaskInstance(const TaskInstance& ti) override;
