@@ -57,7 +57,7 @@ class SchedulerTest : public ::testing::Test {
 
   // Runs the scheduler on an existing run until it finishes; `stray_events` are posted first.
   DagRun RunUntilFinished(const DagRun& run, const std::vector<AttemptEvent>& stray_events = {}) {
-    EventQueue queue;
+    EventQueue queue(clock_);
     LocalExecutor executor(4, queue.AttemptPoster(), std::chrono::milliseconds(200));
     SchedulerOptions options;
     options.paths = Paths();
