@@ -56,7 +56,7 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
   bool fresh = TRY(InitHome(ctx->config, standalone));
   TRY(ctx->registry->Reload());
 
-  EventQueue queue;
+  EventQueue queue(ctx->clock);
   // Before any thread starts: threads inherit the blocked signal mask, so only the stopper's
   // thread ever takes SIGINT/SIGTERM.
   SignalStopper stopper([&](int sig) {

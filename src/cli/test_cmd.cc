@@ -163,7 +163,7 @@ Result<int> TestDag(CliState& state, const std::string& dag_id, const std::strin
   req.replace_existing = true;
 
   // From here on SIGINT and SIGTERM end the run instead of the process.
-  EventQueue queue;
+  EventQueue queue(ctx->clock);
   std::atomic<int> interrupted{0};
   SignalStopper stopper([&](int sig) {
     interrupted = sig;
@@ -324,7 +324,7 @@ Result<int> TestTask(CliState& state, const std::string& dag_id, const std::stri
   }
   // The log goes to the terminal; nothing is recorded in the store.
   prepared.spec.log_path = "/dev/stdout";
-  EventQueue queue;
+  EventQueue queue(ctx->clock);
   LocalExecutor executor(1, queue.AttemptPoster());
   TRY(executor.Submit(prepared.spec));
   std::optional<AttemptEvent> finished;

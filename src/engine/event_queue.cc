@@ -12,16 +12,7 @@ void EventQueue::Post(SchedulerEvent event) {
 
 std::vector<SchedulerEvent> EventQueue::WaitAndDrain(std::optional<Time> deadline) {
   std::unique_lock lock(mu_);
-  if (events_.empty()) {
-    if (deadline) {
-      auto until = std::chrono::system_clock::time_point(
-          std::chrono::duration_cast<std::chrono::system_clock::duration>(
-              deadline->time_since_epoch()));
-      cv_.wait_until(lock, until, [&] { return !events_.empty(); });
-    } else {
-      cv_.wait(lock, [&] { return !events_.empty(); });
-    }
-  }
+  clock_.WaitUntil(lock, cv_, deadline, [&] { return !events_.empty(); });
   std::vector<SchedulerEvent> out;
   out.swap(events_);
   return out;

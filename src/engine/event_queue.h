@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/time.h"
+#include "env/clock.h"
 #include "exec/executor.h"
 
 namespace weir {
@@ -23,12 +24,17 @@ struct SchedulerEvent {
 };
 
 // The scheduler's inbox. Any thread posts; only the loop waits. Waiting ends at once when an
-// event is posted, so a finished attempt is handled without delay.
+// event is posted, so a finished attempt is handled without delay. It waits through the
+// clock it is given (the scheduler's), so with a FakeClock the loop sleeps in fake time.
 class EventQueue {
  public:
+  // `clock` must outlive the queue.
+  explicit EventQueue(const Clock& clock) : clock_(clock) {}
+
   void Post(SchedulerEvent event);
-  // Waits until an event arrives or the system clock reaches `deadline` (forever when
-  // nullopt), then returns every pending event (possibly none, on timeout).
+  // Waits until an event arrives or the clock reaches `deadline` (forever when nullopt), then
+  // returns every pending event (possibly none, on timeout). With a FakeClock an empty queue
+  // moves the clock to the deadline or to its next timer at once (env/clock.h).
   std::vector<SchedulerEvent> WaitAndDrain(std::optional<Time> deadline);
   // Returns pending events without waiting.
   std::vector<SchedulerEvent> Drain();
@@ -36,6 +42,7 @@ class EventQueue {
   AttemptCallback AttemptPoster();
 
  private:
+  const Clock& clock_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<SchedulerEvent> events_;  // GUARDED_BY(mu_)

@@ -105,7 +105,7 @@ TEST_F(RetentionTest, TheSchedulerAppliesTheRetentionSetting) {
   AddRun("new", RunState::kSuccess, std::chrono::minutes(5));
   DagRegistry registry(*store_, clock_, paths_.dags_folder, OperatorSchemas());
   ASSERT_TRUE(registry.Reload().has_value());
-  EventQueue queue;
+  EventQueue queue(clock_);
   LocalExecutor executor(2, queue.AttemptPoster());
   SchedulerOptions options;
   options.paths = paths_;
@@ -138,7 +138,7 @@ TEST_F(RetentionTest, TheSchedulerAppliesAuditRetentionAndRetentionLeavesTheAudi
   }
   DagRegistry registry(*store_, clock_, paths_.dags_folder, OperatorSchemas());
   ASSERT_TRUE(registry.Reload().has_value());
-  EventQueue queue;
+  EventQueue queue(clock_);
   LocalExecutor executor(2, queue.AttemptPoster());
   SchedulerOptions options;
   options.paths = paths_;

@@ -84,7 +84,7 @@ tasks:
     command: echo after
 )",
                                    WaitForFile("go-quick"), WaitForFile("go-long")));
-  EventQueue queue;
+  EventQueue queue(clock_);
   LocalExecutor executor(4, queue.AttemptPoster(), std::chrono::milliseconds(200));
   SchedulerHealth health;
   SchedulerOptions options;
@@ -157,7 +157,7 @@ tasks:
   ASSERT_EQ(reader_->AcquireSchedulerLease(theirs, clock_.Now(), mine.holder()).value().holder,
             "other");
 
-  EventQueue queue;
+  EventQueue queue(clock_);
   LocalExecutor executor(4, queue.AttemptPoster(), std::chrono::milliseconds(200));
   SchedulerOptions options;
   options.paths = AttemptPaths{dir_.Join("dags"), dir_.Join("logs"), dir_.Join("work"), "", ""};

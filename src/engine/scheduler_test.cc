@@ -58,7 +58,7 @@ class SchedulerTest : public ::testing::Test {
 
   // Runs the scheduler on an existing run until it finishes; `stray_events` are posted first.
   DagRun RunUntilFinished(const DagRun& run, const std::vector<AttemptEvent>& stray_events = {}) {
-    EventQueue queue;
+    EventQueue queue(clock_);
     LocalExecutor executor(4, queue.AttemptPoster(), std::chrono::milliseconds(200));
     SchedulerOptions options;
     options.paths = Paths();
@@ -339,7 +339,7 @@ tasks:
   other.logical_date = ParseDateTime("2021-03-06").value();
   DagRun doomed = TriggerRun(*store_, *dag, clock_, other).value();
 
-  EventQueue queue;
+  EventQueue queue(clock_);
   LocalExecutor executor(4, queue.AttemptPoster(), std::chrono::milliseconds(200));
   SchedulerOptions options;
   options.paths = Paths();
