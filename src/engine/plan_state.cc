@@ -124,6 +124,10 @@ void PlanState::PutRun(DagRun run, std::vector<TaskInstance> tis,
     for (const auto& [task_id, prev] : previous) {
       if (r.graph->Find(task_id) >= 0) r.previous[task_id] = prev;
     }
+    // A run that comes back (cleared) is the run before of later ones: they see it as it is.
+    for (int t = 0; t < r.graph->size(); ++t) {
+      if (r.graph->depends_on_past[t]) PreviousChanged(r, t);
+    }
   }
   dirty_runs_.insert(key);
 }
@@ -302,6 +306,10 @@ std::optional<Time> PlanState::FireTimers() {
     int t = r->graph && !timer.task_id.empty() ? r->graph->Find(timer.task_id) : -1;
     if (t >= 0) MarkDirty(*r, t);
   }
+  return NextTimer();
+}
+
+std::optional<Time> PlanState::NextTimer() const {
   if (timers_.empty()) return std::nullopt;
   return timers_.begin()->first;
 }

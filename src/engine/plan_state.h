@@ -142,6 +142,7 @@ class PlanState {
   void AddRunTimer(Time at, const RunKey& run, const std::string& task_id = "");
   // Marks what is due at `now` and drops those timers; returns the earliest one left.
   std::optional<Time> FireTimers();
+  std::optional<Time> NextTimer() const;
 
  private:
   // Adds (sign 1) or removes (sign -1) what slot `s` contributes to the counters, the

@@ -80,7 +80,7 @@ Decisions Plan(PlanState& state, WaitReport* waits) {
   steps.StartQueuedRuns();
   steps.PlanTouchedRuns();
   steps.QueueByPriority();
-  if (auto next = state.FireTimers()) steps.WakeAt(*next);
+  if (auto next = state.NextTimer()) steps.WakeAt(*next);
   return d;
 }
 
