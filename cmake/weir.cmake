@@ -7,8 +7,7 @@ function(weir_library name)
   target_link_libraries(weir_${name} PUBLIC ${ARG_DEPS})
 endfunction()
 
-# weir_test(NAME SOURCES a_test.cc DEPS x): one GoogleTest binary per layer, each test a CTest test
-# labelled "unit" and NAME (so `ctest -L '^engine_test$'` runs one binary's tests).
+# weir_test(NAME SOURCES a_test.cc DEPS x): one GoogleTest binary per layer, each test a CTest test.
 function(weir_test name)
   if(NOT WEIR_BUILD_TESTS)
     return()
@@ -16,5 +15,5 @@ function(weir_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "unit;${name}")
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
 endfunction()
