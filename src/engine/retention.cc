@@ -79,7 +79,7 @@ Result<CleanReport> CleanHistory(MetadataStore& store, const AttemptPaths& paths
   return report;
 }
 
-Result<int> CleanAuditLog(MetadataStore& store, Time before) {
+Result<int> CleanAuditLog(AuditStore& store, Time before) {
   return store.DeleteAuditEventsBefore(before);
 }
 
