@@ -14,7 +14,7 @@ namespace weir {
 namespace {
 
 // Kills the process group of the task instance's current try, if it is running.
-Status KillCurrentTry(MetadataStore& store, const TaskInstance& ti) {
+Status KillCurrentTry(RunStore& store, const TaskInstance& ti) {
   if (!IsActive(ti.state)) return {};
   for (const auto& t : TRY(store.ListTries(ti.dag_id, ti.run_id, ti.task_id))) {
     if (t.try_number == ti.try_number && t.pid > 0) {
@@ -53,7 +53,7 @@ Result<std::set<std::string>> SelectedTaskIds(const DagSpec& spec, const ClearRe
 }
 
 // The request's run, with the DAG's earlier (past) and later (future) runs, oldest first.
-Result<std::vector<DagRun>> SelectedRuns(MetadataStore& store, const DagSpec& spec,
+Result<std::vector<DagRun>> SelectedRuns(RunStore& store, const DagSpec& spec,
                                          const ClearRequest& request) {
   DagRun anchor = TRY(store.GetRun(spec.dag_id, request.run_id));
   if (!request.past && !request.future) return std::vector<DagRun>{anchor};
@@ -74,7 +74,7 @@ Result<std::vector<DagRun>> SelectedRuns(MetadataStore& store, const DagSpec& sp
 }
 
 // The runs of `tis`, each once, to move back to queued or running after a change.
-Result<std::vector<DagRun>> RunsOf(MetadataStore& store, const std::vector<TaskInstance>& tis) {
+Result<std::vector<DagRun>> RunsOf(RunStore& store, const std::vector<TaskInstance>& tis) {
   std::vector<DagRun> runs;
   std::set<std::string> seen;
   for (const auto& ti : tis) {
@@ -85,7 +85,7 @@ Result<std::vector<DagRun>> RunsOf(MetadataStore& store, const std::vector<TaskI
 
 }  // namespace
 
-Result<std::vector<TaskInstance>> SelectTaskInstances(MetadataStore& store, const DagSpec& spec,
+Result<std::vector<TaskInstance>> SelectTaskInstances(RunStore& store, const DagSpec& spec,
                                                       const ClearRequest& request) {
   std::set<std::string> wanted = TRY(SelectedTaskIds(spec, request));
   auto order = [&](const TaskInstance& ti) {
@@ -143,7 +143,7 @@ Status ValidateConf(const DagSpec& spec, const Json& conf) {
   return {};
 }
 
-Result<DagRun> TriggerRun(MetadataStore& store, const LoadedDag& dag, const Clock& clock,
+Result<DagRun> TriggerRun(RunStore& store, const LoadedDag& dag, const Clock& clock,
                           const TriggerRequest& request) {
   const DagSpec& spec = *dag.spec;
   Json conf = request.conf.is_null() ? Json::object() : request.conf;
@@ -203,7 +203,7 @@ Result<DagRun> TriggerRun(MetadataStore& store, const LoadedDag& dag, const Cloc
   return run;
 }
 
-Result<BackfillResult> Backfill(MetadataStore& store, const LoadedDag& dag, const Clock& clock,
+Result<BackfillResult> Backfill(RunStore& store, const LoadedDag& dag, const Clock& clock,
                                 Time from, Time to, const Json& conf, bool rerun_failed) {
   const DagSpec& spec = *dag.spec;
   if (!spec.timetable || !spec.timetable->periodic()) {
@@ -259,7 +259,7 @@ Result<BackfillResult> Backfill(MetadataStore& store, const LoadedDag& dag, cons
   return result;
 }
 
-Result<std::vector<TaskInstance>> ClearTasks(MetadataStore& store, const DagSpec& spec,
+Result<std::vector<TaskInstance>> ClearTasks(RunStore& store, const DagSpec& spec,
                                              const ClearRequest& request, const Clock& clock) {
   if (request.dry_run) return SelectTaskInstances(store, spec, request);
   std::vector<TaskInstance> cleared;
@@ -291,7 +291,7 @@ Result<std::vector<TaskInstance>> ClearTasks(MetadataStore& store, const DagSpec
   return cleared;
 }
 
-Result<std::vector<TaskInstance>> MarkTasks(MetadataStore& store, const DagSpec& spec,
+Result<std::vector<TaskInstance>> MarkTasks(RunStore& store, const DagSpec& spec,
                                             const ClearRequest& request, TaskState state,
                                             const Clock& clock) {
   if (state != TaskState::kSuccess && state != TaskState::kFailed && state != TaskState::kSkipped) {
@@ -331,7 +331,7 @@ Result<std::vector<TaskInstance>> MarkTasks(MetadataStore& store, const DagSpec&
   return marked;
 }
 
-Result<std::vector<TaskInstance>> RunMarkPreview(MetadataStore& store, const std::string& dag_id,
+Result<std::vector<TaskInstance>> RunMarkPreview(RunStore& store, const std::string& dag_id,
                                                  const std::string& run_id) {
   TRY(store.GetRun(dag_id, run_id));
   std::vector<TaskInstance> tis = TRY(store.ListTaskInstances(dag_id, run_id));
@@ -339,7 +339,7 @@ Result<std::vector<TaskInstance>> RunMarkPreview(MetadataStore& store, const std
   return tis;
 }
 
-Result<DagRun> MarkRun(MetadataStore& store, const std::string& dag_id, const std::string& run_id,
+Result<DagRun> MarkRun(RunStore& store, const std::string& dag_id, const std::string& run_id,
                        RunState state, const Clock& clock, const std::string& by) {
   if (state != RunState::kSuccess && state != RunState::kFailed) {
     return Err(ErrorCode::kInvalidArgument, "a run can be marked success or failed");

@@ -6,7 +6,7 @@
 
 #include "engine/dag_registry.h"
 #include "env/clock.h"
-#include "store/metadata_store.h"
+#include "store/run_store.h"
 
 namespace weir {
 
@@ -39,7 +39,7 @@ struct TriggerRequest {
 Status ValidateConf(const DagSpec& spec, const Json& conf);
 
 // Creates a queued run. Validates conf first (ValidateConf).
-Result<DagRun> TriggerRun(MetadataStore& store, const LoadedDag& dag, const Clock& clock,
+Result<DagRun> TriggerRun(RunStore& store, const LoadedDag& dag, const Clock& clock,
                           const TriggerRequest& request);
 
 struct BackfillResult {
@@ -50,7 +50,7 @@ struct BackfillResult {
 // Creates a backfill run for every interval whose start is in [from, to] that has no run
 // yet; with rerun_failed, clears the failed runs it finds. The scheduler runs them like any
 // other run, within max_active_runs.
-Result<BackfillResult> Backfill(MetadataStore& store, const LoadedDag& dag, const Clock& clock,
+Result<BackfillResult> Backfill(RunStore& store, const LoadedDag& dag, const Clock& clock,
                                 Time from, Time to, const Json& conf, bool rerun_failed);
 
 // Which task instances a clear or a mark applies to, Airflow's way: the tasks `task_ids`
@@ -69,32 +69,32 @@ struct ClearRequest {
 
 // The task instances a request selects, oldest run first, in the DAG's task order within a
 // run, as they are now. kNotFound for an unknown run or task.
-Result<std::vector<TaskInstance>> SelectTaskInstances(MetadataStore& store, const DagSpec& spec,
+Result<std::vector<TaskInstance>> SelectTaskInstances(RunStore& store, const DagSpec& spec,
                                                       const ClearRequest& request);
 
 // Clears task instances so they run again: state none, tries allowed again (max_tries =
 // try_number + retries + 1), a mark removed, and each of their runs back to queued (queued
 // now). Running attempts are killed. Returns the cleared task instances; with dry_run, those it
 // would clear, unchanged.
-Result<std::vector<TaskInstance>> ClearTasks(MetadataStore& store, const DagSpec& spec,
+Result<std::vector<TaskInstance>> ClearTasks(RunStore& store, const DagSpec& spec,
                                              const ClearRequest& request, const Clock& clock);
 
 // Marks task instances success, failed or skipped, recording the mark (request.by, now, the
 // state before). Only the tasks asked for: upstream, downstream, past and future only when the
 // request says so. Task instances already in that state are left alone; running attempts are
 // killed. Returns the marked task instances; with dry_run, those it would mark, unchanged.
-Result<std::vector<TaskInstance>> MarkTasks(MetadataStore& store, const DagSpec& spec,
+Result<std::vector<TaskInstance>> MarkTasks(RunStore& store, const DagSpec& spec,
                                             const ClearRequest& request, TaskState state,
                                             const Clock& clock);
 
 // The task instances MarkRun would change: the run's unfinished ones.
-Result<std::vector<TaskInstance>> RunMarkPreview(MetadataStore& store, const std::string& dag_id,
+Result<std::vector<TaskInstance>> RunMarkPreview(RunStore& store, const std::string& dag_id,
                                                  const std::string& run_id);
 
 // Marks a run success or failed; its unfinished task instances become success (or, for
 // failed, failed when running and skipped otherwise), as Airflow does, each with a mark by
 // `by`.
-Result<DagRun> MarkRun(MetadataStore& store, const std::string& dag_id, const std::string& run_id,
+Result<DagRun> MarkRun(RunStore& store, const std::string& dag_id, const std::string& run_id,
                        RunState state, const Clock& clock, const std::string& by = "");
 
 }  // namespace weir

@@ -5,6 +5,7 @@
 
 #include "engine/actions.h"
 #include "store/audit_actions.h"
+#include "store/metadata_store.h"
 
 namespace weir {
 

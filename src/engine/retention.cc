@@ -80,7 +80,7 @@ Result<CleanReport> CleanHistory(MetadataStore& store, const AttemptPaths& paths
   return report;
 }
 
-Result<int> CleanAuditLog(MetadataStore& store, Time before) {
+Result<int> CleanAuditLog(AuditStore& store, Time before) {
   return store.DeleteAuditEventsBefore(before);
 }
 

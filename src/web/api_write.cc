@@ -236,7 +236,7 @@ Result<Json> CreateUser(ApiCtx& c) {
   std::string password = TRY(StringField(body, "password", true));
   AuditEvent event = Audited(c).Event(audit::kUserCreate);
   event.details = {{"username", username}, {"role", RoleName(role)}};
-  return UserJson(TRY(AddUser(c.store, username, role, password, &event)));
+  return UserJson(TRY(AddUser(c.store, username, role, password, AuditRecord{c.store, event})));
 }
 
 Result<Json> PatchUser(ApiCtx& c, const std::string& username) {
@@ -255,7 +255,7 @@ Result<Json> PatchUser(ApiCtx& c, const std::string& username) {
   if (!password.empty()) {
     AuditEvent event = Audited(c).Event(audit::kUserPassword);
     event.details = {{"username", user.username}};
-    TRY(ResetPassword(c.store, username, password, &event));
+    TRY(ResetPassword(c.store, username, password, AuditRecord{c.store, event}));
   }
   return UserJson(TRY(c.store.GetUser(username)));
 }
