@@ -99,7 +99,7 @@ TEST_F(AuthTest, RevokeTokenByNameStopsItAtOnce) {
 }
 
 TEST_F(AuthTest, StandaloneAdminIsCreatedOnceWithItsPasswordInA0600File) {
-  std::string file = dir_.File("standalone_admin_password.txt");
+  std::string file = dir_.Join("standalone_admin_password.txt");
   {
     std::ofstream stale(file);  // left from an earlier database
     stale << "old password\n";
@@ -127,7 +127,7 @@ TEST_F(AuthTest, StandaloneAdminIsCreatedOnceWithItsPasswordInA0600File) {
 
 TEST_F(AuthTest, NoStandaloneAdminWhenUsersExistOrTheFileCannotBeWritten) {
   // The password cannot be written down: no admin either.
-  auto failed = EnsureStandaloneAdmin(store(), dir_.File("no/such/dir"));
+  auto failed = EnsureStandaloneAdmin(store(), dir_.Join("no/such/dir"));
   EXPECT_ERROR(failed, ErrorCode::kIo);
   EXPECT_TRUE(store().ListUsers().value().empty());
 
@@ -135,7 +135,7 @@ TEST_F(AuthTest, NoStandaloneAdminWhenUsersExistOrTheFileCannotBeWritten) {
   auto none = EnsureStandaloneAdmin(store(), dir_.path());
   ASSERT_OK(none);
   EXPECT_FALSE(none->has_value());
-  EXPECT_FALSE(std::filesystem::exists(dir_.File("standalone_admin_password.txt")));
+  EXPECT_FALSE(std::filesystem::exists(dir_.Join("standalone_admin_password.txt")));
   EXPECT_ERROR(store().GetUser("admin"), ErrorCode::kNotFound);
 }
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "auth/standalone_admin.h"
+#include "base/log.h"
 #include "cli/commands.h"
 #include "cli/signals.h"
 #include "cli/web_options.h"
@@ -60,7 +61,7 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
   // Before any thread starts: threads inherit the blocked signal mask, so only the stopper's
   // thread ever takes SIGINT/SIGTERM.
   SignalStopper stopper([&](int sig) {
-    fmt::print(stderr, "\nweir: {} received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    Log::Info("{} received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     queue.Post(SchedulerEvent{SchedulerEvent::Kind::kStop, {}});
   });
   LocalExecutor executor(ctx->config.parallelism, queue.AttemptPoster());

@@ -1,9 +1,10 @@
-// `weir webserver`: the REST API (and later the UI) on webserver_host:webserver_port.
+// `weir webserver`: the web UI and the REST API on webserver_host:webserver_port.
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 
+#include "base/log.h"
 #include "cli/commands.h"
 #include "cli/signals.h"
 #include "cli/web_options.h"
@@ -49,7 +50,7 @@ Result<int> WebserverCmd(CliState& state, const std::string& host, int port) {
   std::condition_variable cv;
   bool stop = false;
   SignalStopper stopper([&](int sig) {
-    fmt::print(stderr, "\nweir: {} received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    Log::Info("{} received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     std::lock_guard lock(mu);
     stop = true;
     cv.notify_all();

@@ -24,7 +24,8 @@ struct SqliteStoreOptions {
 class SqliteStore final : public MetadataStore {
  public:
   // Opens or creates the database at `path` (":memory:" for a private in-memory one) and
-  // sets its pragmas. Does not migrate: call Migrate() before using a new database.
+  // sets its pragmas. Does not migrate: call Migrate() before using a new database (the CLI
+  // does for every command, cli/context.h).
   // Fails with kIo when the file cannot be opened, kUnavailable when it stays locked,
   // kFailedPrecondition when its schema is newer than this binary knows (upgrade weir).
   static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
