@@ -86,7 +86,8 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
     admin_password = TRY(EnsureStandaloneAdmin(*ctx->store, ctx->config.home));
     ApiConfig api_config = ApiConfigOf(ctx->config);
     api_config.scheduler_health = &health;
-    api = TRY(Api::Open(api_config));
+    // The executor of this process ends the attempts that the API's clears and marks stop.
+    api = TRY(Api::Open(api_config, StoreOpenerOf(ctx->config), ctx->clock, executor));
     web = std::make_unique<WebServer>(*api, WebOptionsOf(ctx->config));
     TRY(web->Start());
   }

@@ -1,27 +1,32 @@
 #include "engine/actions.h"
 
-#include <signal.h>
-
 #include <algorithm>
 #include <set>
 
 #include "base/strings.h"
 #include "engine/planner.h"
-#include "env/process.h"
 
 namespace weir {
 
 namespace {
 
-// Kills the process group of the task instance's current try, if it is running.
-Status KillCurrentTry(RunStore& store, const TaskInstance& ti) {
+// Ends the task instance's current try through the executor, if it is running: by the process
+// its start recorded, since the attempt may run in another process than this one.
+Status KillCurrentTry(RunStore& store, AttemptKiller& killer, const TaskInstance& ti,
+                      const std::string& reason) {
   if (!IsActive(ti.state)) return {};
   for (const auto& t : TRY(store.ListTries(ti.dag_id, ti.run_id, ti.task_id))) {
     if (t.try_number == ti.try_number && t.pid > 0) {
-      SignalProcessGroupIfSame(t.pid, t.proc_start, SIGKILL);
+      killer.Kill(AttemptKey{ti.dag_id, ti.run_id, ti.task_id, t.try_number},
+                  AttemptProcess{t.pid, t.proc_start}, reason);
     }
   }
   return {};
+}
+
+// Why a mark ends an attempt, for its log: "marked failed by alice".
+std::string MarkReason(std::string_view state, const std::string& by) {
+  return by.empty() ? fmt::format("marked {}", state) : fmt::format("marked {} by {}", state, by);
 }
 
 // The task ids a request names, widened upstream and downstream of those it names (not of
@@ -204,7 +209,8 @@ Result<DagRun> TriggerRun(RunStore& store, const LoadedDag& dag, const Clock& cl
 }
 
 Result<BackfillResult> Backfill(RunStore& store, const LoadedDag& dag, const Clock& clock,
-                                Time from, Time to, const Json& conf, bool rerun_failed) {
+                                AttemptKiller& killer, Time from, Time to, const Json& conf,
+                                bool rerun_failed) {
   const DagSpec& spec = *dag.spec;
   if (!spec.timetable || !spec.timetable->periodic()) {
     return Err(ErrorCode::kFailedPrecondition,
@@ -235,7 +241,7 @@ Result<BackfillResult> Backfill(RunStore& store, const LoadedDag& dag, const Clo
           ClearRequest clear;
           clear.run_id = it->second.run_id;
           clear.only_failed = true;
-          TRY(ClearTasks(store, spec, clear, clock));
+          TRY(ClearTasks(store, spec, clear, clock, killer));
         }
         result.existing.push_back(it->second);
         continue;
@@ -260,12 +266,14 @@ Result<BackfillResult> Backfill(RunStore& store, const LoadedDag& dag, const Clo
 }
 
 Result<std::vector<TaskInstance>> ClearTasks(RunStore& store, const DagSpec& spec,
-                                             const ClearRequest& request, const Clock& clock) {
+                                             const ClearRequest& request, const Clock& clock,
+                                             AttemptKiller& killer) {
   if (request.dry_run) return SelectTaskInstances(store, spec, request);
   std::vector<TaskInstance> cleared;
   TRY(store.Transaction([&]() -> Status {
     for (auto& ti : TRY(SelectTaskInstances(store, spec, request))) {
-      TRY(KillCurrentTry(store, ti));
+      TRY(KillCurrentTry(store, killer, ti,
+                         request.by.empty() ? "cleared" : "cleared by " + request.by));
       const TaskSpec* task = spec.FindTask(ti.task_id);
       ti.state = TaskState::kNone;
       ti.max_tries = ti.try_number + (task ? task->retries : 0) + 1;
@@ -293,7 +301,7 @@ Result<std::vector<TaskInstance>> ClearTasks(RunStore& store, const DagSpec& spe
 
 Result<std::vector<TaskInstance>> MarkTasks(RunStore& store, const DagSpec& spec,
                                             const ClearRequest& request, TaskState state,
-                                            const Clock& clock) {
+                                            const Clock& clock, AttemptKiller& killer) {
   if (state != TaskState::kSuccess && state != TaskState::kFailed && state != TaskState::kSkipped) {
     return Err(ErrorCode::kInvalidArgument, "a task can be marked success, failed or skipped");
   }
@@ -309,7 +317,7 @@ Result<std::vector<TaskInstance>> MarkTasks(RunStore& store, const DagSpec& spec
   Time now = clock.Now();
   TRY(store.Transaction([&]() -> Status {
     for (auto& ti : TRY(to_mark())) {
-      TRY(KillCurrentTry(store, ti));
+      TRY(KillCurrentTry(store, killer, ti, MarkReason(TaskStateName(state), request.by)));
       ti.marked = TaskMark{request.by, now, ti.state};
       ti.state = state;
       ti.next_retry_at.reset();
@@ -340,7 +348,8 @@ Result<std::vector<TaskInstance>> RunMarkPreview(RunStore& store, const std::str
 }
 
 Result<DagRun> MarkRun(RunStore& store, const std::string& dag_id, const std::string& run_id,
-                       RunState state, const Clock& clock, const std::string& by) {
+                       RunState state, const Clock& clock, AttemptKiller& killer,
+                       const std::string& by) {
   if (state != RunState::kSuccess && state != RunState::kFailed) {
     return Err(ErrorCode::kInvalidArgument, "a run can be marked success or failed");
   }
@@ -351,7 +360,7 @@ Result<DagRun> MarkRun(RunStore& store, const std::string& dag_id, const std::st
     for (auto& ti : TRY(store.ListTaskInstances(dag_id, run_id))) {
       if (IsFinished(ti.state)) continue;
       bool was_active = IsActive(ti.state);
-      TRY(KillCurrentTry(store, ti));
+      TRY(KillCurrentTry(store, killer, ti, "the run was " + MarkReason(RunStateName(state), by)));
       ti.marked = TaskMark{by, now, ti.state};
       if (state == RunState::kSuccess) {
         ti.state = TaskState::kSuccess;

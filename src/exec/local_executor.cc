@@ -125,6 +125,18 @@ void LocalExecutor::Kill(const AttemptKey& key, const std::string& reason) {
   Wake();
 }
 
+void LocalExecutor::Kill(const AttemptKey& key, const AttemptProcess& process,
+                         const std::string& reason) {
+  LocalAttemptKiller().Kill(key, process, reason);
+}
+
+void LocalAttemptKiller::Kill(const AttemptKey& /*key*/, const AttemptProcess& process,
+                              const std::string& /*reason*/) {
+  // At once, as a clear or a mark promises: the task instance has already moved on. The start
+  // time check keeps a pid that was reused by an unrelated process from being signalled.
+  if (process.pid > 0) SignalProcessGroupIfSame(process.pid, process.proc_start, SIGKILL);
+}
+
 int LocalExecutor::Running() const {
   std::lock_guard lock(mu_);
   return running_;

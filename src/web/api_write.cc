@@ -45,7 +45,9 @@ Result<std::string> StringField(const Json& body, const char* name, bool require
 }
 
 // The request's actions, recorded in the audit log as its user's.
-AuditedActions Audited(const ApiCtx& c) { return AuditedActions(c.store, c.clock, ActorOf(c)); }
+AuditedActions Audited(const ApiCtx& c) {
+  return AuditedActions(c.store, c.clock, c.killer, ActorOf(c));
+}
 
 void Wake(const ApiCtx& c) {
   if (!c.config.wake_file.empty()) WakeScheduler(c.config.wake_file);
