@@ -17,7 +17,7 @@ class AuthTest : public ::testing::Test {
   static constexpr std::string_view kPassword = "correct horse battery";
 
   void SetUp() override {
-    auto opened = SqliteStore::Open(dir_.File("weir.db"));
+    auto opened = SqliteStore::Open(dir_.Join("weir.db"));
     ASSERT_TRUE(opened.has_value()) << opened.error().message;
     store_ = std::move(*opened);
     auto migrated = store_->Migrate();

@@ -21,8 +21,7 @@ std::string SecondsText(Duration d) {
 
 }  // namespace
 
-Authenticator::Authenticator(MetadataStore& store, AuthOptions options,
-                             LoginThrottle* unknown_users)
+Authenticator::Authenticator(AuthStore& store, AuthOptions options, LoginThrottle* unknown_users)
     : store_(store), options_(options), unknown_users_(unknown_users) {}
 
 Duration Authenticator::LockoutFor(int failed_logins) const {

@@ -9,7 +9,7 @@
 #include "auth/role.h"
 #include "base/status.h"
 #include "base/time.h"
-#include "store/metadata_store.h"
+#include "store/auth_store.h"
 
 namespace weir {
 
@@ -51,7 +51,7 @@ struct CreatedToken {
   ApiToken row;
 };
 
-// Checks passwords, sessions and API tokens against the metadata store. Every method takes
+// Checks passwords, sessions and API tokens against the accounts in the store. Every method takes
 // the current time so that tests can move it.
 //
 // Errors: kInvalidArgument means "not authenticated" (HTTP 401): a wrong username or
@@ -65,7 +65,7 @@ class Authenticator {
  public:
   // `unknown_users` counts failed logins to usernames without an account (none: they are
   // never locked, which tells a client that they do not exist).
-  explicit Authenticator(MetadataStore& store, AuthOptions options = {},
+  explicit Authenticator(AuthStore& store, AuthOptions options = {},
                          LoginThrottle* unknown_users = nullptr);
 
   // Checks the password and opens a session. Usernames ignore case. Every attempt counts as a
@@ -102,7 +102,7 @@ class Authenticator {
   Result<AuthenticatedUser> Authenticated(int64_t user_id, std::string csrf_token,
                                           std::optional<Time> expires_at);
 
-  MetadataStore& store_;
+  AuthStore& store_;
   AuthOptions options_;
   LoginThrottle* unknown_users_;
 };

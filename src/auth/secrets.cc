@@ -2,8 +2,9 @@
 
 #include <sodium.h>
 
-#include <cstdio>
 #include <cstdlib>
+
+#include "base/log.h"
 
 namespace weir {
 
@@ -14,7 +15,7 @@ namespace {
 void InitSodium() {
   static const bool ok = sodium_init() >= 0;
   if (!ok) {
-    std::fputs("weir: libsodium could not be initialised: no secure random numbers\n", stderr);
+    Log::Error("libsodium could not be initialised: no secure random numbers");
     std::abort();
   }
 }

@@ -44,7 +44,7 @@ Status WriteSecretFile(const std::string& path, const std::string& content) {
 
 }  // namespace
 
-Result<std::optional<std::string>> EnsureStandaloneAdmin(MetadataStore& store,
+Result<std::optional<std::string>> EnsureStandaloneAdmin(AuthStore& store,
                                                          const std::string& home) {
   if (!TRY(store.ListUsers()).empty()) return std::nullopt;
   std::string password = NewRandomPassword(20);

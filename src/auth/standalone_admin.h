@@ -4,7 +4,7 @@
 #include <string>
 
 #include "base/status.h"
-#include "store/metadata_store.h"
+#include "store/auth_store.h"
 
 namespace weir {
 
@@ -18,7 +18,6 @@ inline constexpr std::string_view kStandaloneAdminPasswordFile = "standalone_adm
 // once. Returns nullopt, and changes nothing, when any user exists. A leftover password file
 // from an earlier database is replaced. The user is created only if the file was written.
 // Errors: kIo when the file cannot be written, the store's errors otherwise.
-Result<std::optional<std::string>> EnsureStandaloneAdmin(MetadataStore& store,
-                                                         const std::string& home);
+Result<std::optional<std::string>> EnsureStandaloneAdmin(AuthStore& store, const std::string& home);
 
 }  // namespace weir

@@ -16,6 +16,17 @@ bool UsernameChar(char c) {
          c == '@';
 }
 
+// An audit log in another store would not share the change's transaction: the change could
+// be kept without its record.
+Status CheckAuditLog(const AuthStore& store, const std::optional<AuditRecord>& audit) {
+  if (audit && !SameStore(store, audit->log)) {
+    return Err(ErrorCode::kInternal,
+               "the audit log is not in the store of the users, so the change and its audit "
+               "event cannot be kept together");
+  }
+  return {};
+}
+
 }  // namespace
 
 Status CheckUsername(std::string_view username) {
@@ -52,8 +63,9 @@ Status CheckTokenName(std::string_view name) {
   return {};
 }
 
-Result<User> AddUser(MetadataStore& store, const std::string& username, Role role,
-                     std::string_view password, const AuditEvent* audit) {
+Result<User> AddUser(AuthStore& store, const std::string& username, Role role,
+                     std::string_view password, const std::optional<AuditRecord>& audit) {
+  TRY(CheckAuditLog(store, audit));
   TRY(CheckUsername(username));
   User user;
   user.username = username;
@@ -61,14 +73,15 @@ Result<User> AddUser(MetadataStore& store, const std::string& username, Role rol
   user.password_hash = TRY(HashPassword(password));
   TRY(store.Transaction([&]() -> Status {
     user.id = TRY(store.CreateUser(user));
-    if (audit != nullptr) TRY(store.AddAuditEvent(*audit));
+    if (audit) TRY(audit->log.AddAuditEvent(audit->event));
     return {};
   }));
   return store.GetUserById(user.id);
 }
 
-Status ResetPassword(MetadataStore& store, const std::string& username, std::string_view password,
-                     const AuditEvent* audit) {
+Status ResetPassword(AuthStore& store, const std::string& username, std::string_view password,
+                     const std::optional<AuditRecord>& audit) {
+  TRY(CheckAuditLog(store, audit));
   std::string hash = TRY(HashPassword(password));  // outside the transaction: it takes a while
   return store.Transaction([&]() -> Status {
     User user = TRY(store.GetUser(username));
@@ -78,12 +91,12 @@ Status ResetPassword(MetadataStore& store, const std::string& username, std::str
     user.updated_at = Time{};  // now
     TRY(store.UpdateUser(user));
     TRY(store.DeleteSessionsOfUser(user.id));
-    if (audit != nullptr) TRY(store.AddAuditEvent(*audit));
+    if (audit) TRY(audit->log.AddAuditEvent(audit->event));
     return {};
   });
 }
 
-Result<ApiToken> FindTokenByName(MetadataStore& store, const User& user, const std::string& name) {
+Result<ApiToken> FindTokenByName(AuthStore& store, const User& user, const std::string& name) {
   std::vector<std::string> names;
   for (ApiToken& token : TRY(store.ListApiTokens(user.id))) {
     if (token.name == name) return std::move(token);
@@ -96,7 +109,7 @@ Result<ApiToken> FindTokenByName(MetadataStore& store, const User& user, const s
              user.username, name, Join(names, ", "), DidYouMean(name, names));
 }
 
-Status RevokeToken(MetadataStore& store, const std::string& username, const std::string& name) {
+Status RevokeToken(AuthStore& store, const std::string& username, const std::string& name) {
   User user = TRY(store.GetUser(username));
   ApiToken token = TRY(FindTokenByName(store, user, name));
   return store.DeleteApiToken(token.id);

@@ -13,6 +13,7 @@
 #include "auth/standalone_admin.h"
 #include "auth/users.h"
 #include "base/hash.h"
+#include "store/audit_actions.h"
 
 namespace weir {
 namespace {
@@ -49,6 +50,52 @@ TEST_F(AuthTest, AddUserStoresOnlyAnArgon2idHash) {
   EXPECT_THAT(bob->password_hash, ::testing::Not(HasSubstr(std::string(kPassword))));
   EXPECT_TRUE(VerifyPassword(store().GetUser("bob").value().password_hash, kPassword));
   EXPECT_ERROR(AddUser(store(), "bob", Role::kAdmin, kPassword), ErrorCode::kAlreadyExists);
+}
+
+AuditEvent UserEvent(std::string_view action) {
+  AuditEvent e;
+  e.when = Utc("2026-01-01T00:00:00Z");
+  e.username = "root";
+  e.source = "cli";
+  e.action = std::string(action);
+  return e;
+}
+
+TEST_F(AuthTest, AuditEventsAreKeptExactlyWithTheChangeTheyRecord) {
+  ASSERT_OK(AddUser(store(), "bob", Role::kViewer, kPassword,
+                    AuditRecord{store(), UserEvent(audit::kUserCreate)}));
+  // A refused change records nothing.
+  EXPECT_ERROR(AddUser(store(), "bob", Role::kAdmin, kPassword,
+                       AuditRecord{store(), UserEvent(audit::kUserCreate)}),
+               ErrorCode::kAlreadyExists);
+  ASSERT_OK(ResetPassword(store(), "bob", "a new password",
+                          AuditRecord{store(), UserEvent(audit::kUserPassword)}));
+  EXPECT_ERROR(ResetPassword(store(), "nobody", "long enough",
+                             AuditRecord{store(), UserEvent(audit::kUserPassword)}),
+               ErrorCode::kNotFound);
+
+  auto events = store().ListAuditEvents(AuditFilter{}).value();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].action, audit::kUserPassword);
+  EXPECT_EQ(events[1].action, audit::kUserCreate);
+}
+
+TEST_F(AuthTest, AnAuditLogInAnotherStoreIsRefusedBeforeAnythingChanges) {
+  auto other = SqliteStore::Open(":memory:");
+  ASSERT_OK(other);
+  ASSERT_OK((*other)->Migrate());
+  MakeUser("bob");
+
+  EXPECT_ERROR(AddUser(store(), "carol", Role::kViewer, kPassword,
+                       AuditRecord{**other, UserEvent(audit::kUserCreate)}),
+               ErrorCode::kInternal);
+  EXPECT_ERROR(store().GetUser("carol"), ErrorCode::kNotFound);
+  EXPECT_ERROR(ResetPassword(store(), "bob", "a new password",
+                             AuditRecord{**other, UserEvent(audit::kUserPassword)}),
+               ErrorCode::kInternal);
+  EXPECT_TRUE(VerifyPassword(store().GetUser("bob").value().password_hash, kPassword));
+  EXPECT_EQ((*other)->CountAuditEvents(AuditFilter{}).value(), 0);
+  EXPECT_EQ(store().CountAuditEvents(AuditFilter{}).value(), 0);
 }
 
 TEST_F(AuthTest, ResetPasswordClearsTheLockoutAndEndsSessionsButKeepsTokens) {
@@ -99,7 +146,7 @@ TEST_F(AuthTest, RevokeTokenByNameStopsItAtOnce) {
 }
 
 TEST_F(AuthTest, StandaloneAdminIsCreatedOnceWithItsPasswordInA0600File) {
-  std::string file = dir_.File("standalone_admin_password.txt");
+  std::string file = dir_.Join("standalone_admin_password.txt");
   {
     std::ofstream stale(file);  // left from an earlier database
     stale << "old password\n";
@@ -127,7 +174,7 @@ TEST_F(AuthTest, StandaloneAdminIsCreatedOnceWithItsPasswordInA0600File) {
 
 TEST_F(AuthTest, NoStandaloneAdminWhenUsersExistOrTheFileCannotBeWritten) {
   // The password cannot be written down: no admin either.
-  auto failed = EnsureStandaloneAdmin(store(), dir_.File("no/such/dir"));
+  auto failed = EnsureStandaloneAdmin(store(), dir_.Join("no/such/dir"));
   EXPECT_ERROR(failed, ErrorCode::kIo);
   EXPECT_TRUE(store().ListUsers().value().empty());
 
@@ -135,7 +182,7 @@ TEST_F(AuthTest, NoStandaloneAdminWhenUsersExistOrTheFileCannotBeWritten) {
   auto none = EnsureStandaloneAdmin(store(), dir_.path());
   ASSERT_OK(none);
   EXPECT_FALSE(none->has_value());
-  EXPECT_FALSE(std::filesystem::exists(dir_.File("standalone_admin_password.txt")));
+  EXPECT_FALSE(std::filesystem::exists(dir_.Join("standalone_admin_password.txt")));
   EXPECT_ERROR(store().GetUser("admin"), ErrorCode::kNotFound);
 }
 

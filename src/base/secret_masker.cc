@@ -10,7 +10,7 @@ namespace {
 
 // A piece of a stream holds at most this much while waiting to learn whether it ends in a
 // secret; past it (a pathological run of overlapping matches) it is masked as it stands.
-constexpr size_t kMaxHeld = 256 * 1024;
+constexpr size_t kMaxHeld = size_t{256} * 1024;
 
 constexpr char kHex[] = "0123456789abcdef";
 constexpr char kUpperHex[] = "0123456789ABCDEF";

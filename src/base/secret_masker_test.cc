@@ -18,8 +18,7 @@ const std::vector<std::string> kAwkward = {"PLAINSECRET",
                                            "IT'S MINE",
                                            "DOLLAR$HOME`X`",
                                            "SPACE AND&AMP=EQ",
-                                           "UNI\xC3\xA9"
-                                           "CODE",
+                                           "UNI\u00e9CODE",
                                            "EMOJI\xF0\x9F\x94\x91KEY"};
 
 bool HasUpper(std::string_view s) {

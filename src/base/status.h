@@ -58,6 +58,8 @@ std::unexpected<Error> Err(ErrorCode code, fmt::format_string<Args...> f, Args&&
 
 // TRY(expr): evaluates a Result; on error returns the error from the enclosing function,
 // otherwise yields the value. Works for Result<void> too.
+// `var` is the name of the variable the macros declare, which cannot be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define WEIR_TRY_CONCAT_(a, b) a##b
 #define WEIR_TRY_NAME_(n) WEIR_TRY_CONCAT_(weir_try_result_, n)
 #define TRY(expr) WEIR_TRY_IMPL_(expr, WEIR_TRY_NAME_(__COUNTER__))
@@ -70,9 +72,10 @@ std::unexpected<Error> Err(ErrorCode code, fmt::format_string<Args...> f, Args&&
 
 // TRY_CONTEXT(expr, "loading x"): like TRY, but prefixes the error message with the context.
 #define TRY_CONTEXT(expr, context) WEIR_TRY_CTX_IMPL_(expr, context, WEIR_TRY_NAME_(__COUNTER__))
-#define WEIR_TRY_CTX_IMPL_(expr, context, var)                               \
-  ({                                                                         \
-    auto&& var = (expr);                                                     \
-    if (!var.has_value()) return std::unexpected(var.error().Wrap(context)); \
-    std::move(var).value();                                                  \
+#define WEIR_TRY_CTX_IMPL_(expr, context, var)                                 \
+  ({                                                                           \
+    auto&& var = (expr);                                                       \
+    if (!var.has_value()) return std::unexpected(var.error().Wrap((context))); \
+    std::move(var).value();                                                    \
   })
+// NOLINTEND(bugprone-macro-parentheses)

@@ -6,6 +6,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "base/log.h"
 #include "base/strings.h"
 #include "cli/settings.h"
 
@@ -132,6 +133,9 @@ Result<Config> LoadConfig() {
   if (c.database.rfind("sqlite://", 0) != 0 && c.database.rfind("postgres", 0) != 0) {
     c.database = "sqlite:///" + Resolve(c.home, c.database);
   }
+  // The table checked both names; every command that reads its configuration logs by it.
+  Log::Configure(ParseLogLevel(c.log_level).value_or(LogLevel::kInfo),
+                 ParseLogFormat(c.log_format).value_or(LogFormat::kText));
   return c;
 }
 

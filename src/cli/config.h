@@ -36,6 +36,9 @@ struct Config {
   std::string keep_work_folders = "failed";  // keep_work_folders: failed, always or never
   std::optional<Duration> retention;         // retention: finished runs older go; unset: kept
   std::optional<Duration> audit_retention;   // audit_retention: older audit events go; unset: kept
+  // The process's own diagnostics on stderr (base/log.h), not task logs or command output.
+  std::string log_level = "info";   // log_level: debug, info, warning or error
+  std::string log_format = "text";  // log_format: text or json (one object per line)
 
   // Where each setting's value came from, in the order of Settings() (cli/settings.h):
   // "default", "<weir.yaml>:<line>" or the environment variable's name.
@@ -53,7 +56,8 @@ struct Config {
 // Reads the configuration through the settings table (cli/settings.h): defaults, then
 // weir.yaml, then the environment (WEIR_HOME and each setting's variable). A missing
 // weir.yaml gives the defaults; a broken one, an unknown key or a bad value is an error
-// naming the file, line and key (or the environment variable).
+// naming the file, line and key (or the environment variable). On success it also makes this
+// process log (base/log.h) at its log_level, in its log_format.
 Result<Config> LoadConfig();
 
 // The weir.yaml written into a fresh home, with every setting and its default.

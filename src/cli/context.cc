@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/log.h"
 #include "base/strings.h"
 #include "cli/examples.h"
 #include "engine/run_lookup.h"
@@ -98,7 +99,7 @@ void WarnIfOpenToOthers(const Config& config) {
   for (const auto& [path, what] :
        {std::pair{config.home, "the home"}, std::pair{database, "the metadata database"}}) {
     std::string warning = OpenToOthersWarning(path, what);
-    if (!warning.empty()) fmt::print(stderr, "{}\n", warning);
+    if (!warning.empty()) Log::Warn("{}", warning);
   }
 }
 

@@ -8,6 +8,7 @@
 #include "engine/attempts.h"
 #include "engine/dag_registry.h"
 #include "env/clock.h"
+#include "exec/local_executor.h"
 #include "store/metadata_store.h"
 
 namespace weir {
@@ -17,6 +18,9 @@ namespace weir {
 struct CliContext {
   Config config;
   SystemClock clock;
+  // Ends the running attempts of what a command clears or marks (they run in the scheduler's
+  // process, not this one).
+  LocalAttemptKiller killer;
   std::unique_ptr<MetadataStore> store;
   std::unique_ptr<DagRegistry> registry;
   OutputFormat format = OutputFormat::kTable;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "auth/standalone_admin.h"
+#include "base/log.h"
 #include "cli/commands.h"
 #include "cli/signals.h"
 #include "cli/web_options.h"
@@ -60,7 +61,7 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
   // Before any thread starts: threads inherit the blocked signal mask, so only the stopper's
   // thread ever takes SIGINT/SIGTERM.
   SignalStopper stopper([&](int sig) {
-    fmt::print(stderr, "\nweir: {} received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    Log::Info("{} received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     queue.Post(SchedulerEvent{SchedulerEvent::Kind::kStop, {}});
   });
   LocalExecutor executor(ctx->config.parallelism, queue.AttemptPoster());
@@ -85,7 +86,8 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
     admin_password = TRY(EnsureStandaloneAdmin(*ctx->store, ctx->config.home));
     ApiConfig api_config = ApiConfigOf(ctx->config);
     api_config.scheduler_health = &health;
-    api = TRY(Api::Open(api_config));
+    // The executor of this process ends the attempts that the API's clears and marks stop.
+    api = TRY(Api::Open(api_config, StoreOpenerOf(ctx->config), ctx->clock, executor));
     web = std::make_unique<WebServer>(*api, WebOptionsOf(ctx->config));
     TRY(web->Start());
   }

@@ -242,6 +242,29 @@ const std::array kSettings = std::to_array<Setting>({
      [](const Config& c) -> std::string {
        return c.audit_retention ? FormatDuration(*c.audit_retention) : std::string();
      }},
+    {"log_level", "info", "WEIR_LOG_LEVEL",
+     "The least severe diagnostics the scheduler, the web server and other commands write on "
+     "stderr: `debug`, `info`, `warning` or `error`. Task logs and command output are not "
+     "affected.",
+     "What weir says about itself on stderr, from the least severe level shown: debug, info,\n"
+     "warning or error (task logs are not affected).",
+     [](Config& c, const std::string& v) -> Status {
+       TRY(OneOf("log_level", v, {"debug", "info", "warning", "error"}));
+       c.log_level = v;
+       return {};
+     },
+     [](const Config& c) -> std::string { return c.log_level; }},
+    {"log_format", "text", "WEIR_LOG_FORMAT",
+     "How those diagnostics are written: `text` (`weir: warning: ...`) or `json`, one object "
+     "per line with `time`, `level` and `message`, for log shippers.",
+     "How they are written: text, or json (one object per line with time, level and message,\n"
+     "for log shippers).",
+     [](Config& c, const std::string& v) -> Status {
+       TRY(OneOf("log_format", v, {"text", "json"}));
+       c.log_format = v;
+       return {};
+     },
+     [](const Config& c) -> std::string { return c.log_format; }},
 });
 
 }  // namespace

@@ -108,7 +108,7 @@ Result<int> Create(CliState& state, const std::string& username, const std::stri
   std::string password = TRY(ReadNewPassword(password_stdin, username));
   AuditEvent event = Audited(*ctx).Event(audit::kUserCreate);
   event.details = {{"username", username}, {"role", RoleName(role)}};
-  User user = TRY(AddUser(*ctx->store, username, role, password, &event));
+  User user = TRY(AddUser(*ctx->store, username, role, password, AuditRecord{*ctx->store, event}));
   fmt::print("user {} created with role {}\n", user.username, user.role);
   return kExitOk;
 }
@@ -159,7 +159,7 @@ Result<int> ResetUserPassword(CliState& state, const std::string& username, bool
   std::string password = TRY(ReadNewPassword(password_stdin, username));
   AuditEvent event = Audited(*ctx).Event(audit::kUserPassword);
   event.details = {{"username", username}};
-  TRY(ResetPassword(*ctx->store, username, password, &event));
+  TRY(ResetPassword(*ctx->store, username, password, AuditRecord{*ctx->store, event}));
   fmt::print("password of {} reset; failed logins cleared and its browser sessions ended\n",
              username);
   return kExitOk;

@@ -1,12 +1,15 @@
-// `weir webserver`: the REST API (and later the UI) on webserver_host:webserver_port.
+// `weir webserver`: the web UI and the REST API on webserver_host:webserver_port.
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 
+#include "base/log.h"
 #include "cli/commands.h"
 #include "cli/signals.h"
 #include "cli/web_options.h"
+#include "exec/local_executor.h"
+#include "store/open.h"
 #include "web/server.h"
 
 namespace weir {
@@ -25,12 +28,15 @@ WebServerOptions WebOptionsOf(const Config& config) {
 }
 
 ApiConfig ApiConfigOf(const Config& config) {
-  ApiConfig api{config.database, config.dags_folder, config.logs_folder, config.home,
-                config.wake_file()};
+  ApiConfig api{config.dags_folder, config.logs_folder, config.home, config.wake_file()};
   api.parallelism = config.parallelism;
   // Long polls may hold a quarter of the request threads; the rest answer everything else.
   api.max_long_polls = std::max(1, config.webserver_threads / 4);
   return api;
+}
+
+StoreOpener StoreOpenerOf(const Config& config) {
+  return [url = config.database] { return OpenMetadataStore(url); };
 }
 
 namespace {
@@ -44,7 +50,7 @@ Result<int> WebserverCmd(CliState& state, const std::string& host, int port) {
   std::condition_variable cv;
   bool stop = false;
   SignalStopper stopper([&](int sig) {
-    fmt::print(stderr, "\nweir: {} received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    Log::Info("{} received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     std::lock_guard lock(mu);
     stop = true;
     cv.notify_all();
@@ -52,7 +58,10 @@ Result<int> WebserverCmd(CliState& state, const std::string& host, int port) {
   {
     auto ctx = TRY(state.Open(false));  // creates and migrates the database when needed
   }
-  auto api = TRY(Api::Open(ApiConfigOf(config)));
+  // This process runs no attempts: a clear or a mark ends them by their recorded process.
+  SystemClock clock;
+  LocalAttemptKiller killer;
+  auto api = TRY(Api::Open(ApiConfigOf(config), StoreOpenerOf(config), clock, killer));
   WebServerOptions options = WebOptionsOf(config);
   if (!host.empty()) options.host = host;
   if (port >= 0) options.port = port;

@@ -10,5 +10,7 @@ namespace weir {
 // `weir standalone` share).
 WebServerOptions WebOptionsOf(const Config& config);
 ApiConfig ApiConfigOf(const Config& config);
+// A new connection to the home's metadata store (config.database) per call, for the Api.
+StoreOpener StoreOpenerOf(const Config& config);
 
 }  // namespace weir

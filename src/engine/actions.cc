@@ -1,27 +1,32 @@
 #include "engine/actions.h"
 
-#include <signal.h>
-
 #include <algorithm>
 #include <set>
 
 #include "base/strings.h"
 #include "engine/planner.h"
-#include "env/process.h"
 
 namespace weir {
 
 namespace {
 
-// Kills the process group of the task instance's current try, if it is running.
-Status KillCurrentTry(MetadataStore& store, const TaskInstance& ti) {
+// Ends the task instance's current try through the executor, if it is running: by the process
+// its start recorded, since the attempt may run in another process than this one.
+Status KillCurrentTry(RunStore& store, AttemptKiller& killer, const TaskInstance& ti,
+                      const std::string& reason) {
   if (!IsActive(ti.state)) return {};
   for (const auto& t : TRY(store.ListTries(ti.dag_id, ti.run_id, ti.task_id))) {
     if (t.try_number == ti.try_number && t.pid > 0) {
-      SignalProcessGroupIfSame(t.pid, t.proc_start, SIGKILL);
+      killer.Kill(AttemptKey{ti.dag_id, ti.run_id, ti.task_id, t.try_number},
+                  AttemptProcess{t.pid, t.proc_start}, reason);
     }
   }
   return {};
+}
+
+// Why a mark ends an attempt, for its log: "marked failed by alice".
+std::string MarkReason(std::string_view state, const std::string& by) {
+  return by.empty() ? fmt::format("marked {}", state) : fmt::format("marked {} by {}", state, by);
 }
 
 // The task ids a request names, widened upstream and downstream of those it names (not of
@@ -53,7 +58,7 @@ Result<std::set<std::string>> SelectedTaskIds(const DagSpec& spec, const ClearRe
 }
 
 // The request's run, with the DAG's earlier (past) and later (future) runs, oldest first.
-Result<std::vector<DagRun>> SelectedRuns(MetadataStore& store, const DagSpec& spec,
+Result<std::vector<DagRun>> SelectedRuns(RunStore& store, const DagSpec& spec,
                                          const ClearRequest& request) {
   DagRun anchor = TRY(store.GetRun(spec.dag_id, request.run_id));
   if (!request.past && !request.future) return std::vector<DagRun>{anchor};
@@ -74,7 +79,7 @@ Result<std::vector<DagRun>> SelectedRuns(MetadataStore& store, const DagSpec& sp
 }
 
 // The runs of `tis`, each once, to move back to queued or running after a change.
-Result<std::vector<DagRun>> RunsOf(MetadataStore& store, const std::vector<TaskInstance>& tis) {
+Result<std::vector<DagRun>> RunsOf(RunStore& store, const std::vector<TaskInstance>& tis) {
   std::vector<DagRun> runs;
   std::set<std::string> seen;
   for (const auto& ti : tis) {
@@ -85,7 +90,7 @@ Result<std::vector<DagRun>> RunsOf(MetadataStore& store, const std::vector<TaskI
 
 }  // namespace
 
-Result<std::vector<TaskInstance>> SelectTaskInstances(MetadataStore& store, const DagSpec& spec,
+Result<std::vector<TaskInstance>> SelectTaskInstances(RunStore& store, const DagSpec& spec,
                                                       const ClearRequest& request) {
   std::set<std::string> wanted = TRY(SelectedTaskIds(spec, request));
   auto order = [&](const TaskInstance& ti) {
@@ -143,7 +148,7 @@ Status ValidateConf(const DagSpec& spec, const Json& conf) {
   return {};
 }
 
-Result<DagRun> TriggerRun(MetadataStore& store, const LoadedDag& dag, const Clock& clock,
+Result<DagRun> TriggerRun(RunStore& store, const LoadedDag& dag, const Clock& clock,
                           const TriggerRequest& request) {
   const DagSpec& spec = *dag.spec;
   Json conf = request.conf.is_null() ? Json::object() : request.conf;
@@ -203,8 +208,9 @@ Result<DagRun> TriggerRun(MetadataStore& store, const LoadedDag& dag, const Cloc
   return run;
 }
 
-Result<BackfillResult> Backfill(MetadataStore& store, const LoadedDag& dag, const Clock& clock,
-                                Time from, Time to, const Json& conf, bool rerun_failed) {
+Result<BackfillResult> Backfill(RunStore& store, const LoadedDag& dag, const Clock& clock,
+                                AttemptKiller& killer, Time from, Time to, const Json& conf,
+                                bool rerun_failed) {
   const DagSpec& spec = *dag.spec;
   if (!spec.timetable || !spec.timetable->periodic()) {
     return Err(ErrorCode::kFailedPrecondition,
@@ -235,7 +241,7 @@ Result<BackfillResult> Backfill(MetadataStore& store, const LoadedDag& dag, cons
           ClearRequest clear;
           clear.run_id = it->second.run_id;
           clear.only_failed = true;
-          TRY(ClearTasks(store, spec, clear, clock));
+          TRY(ClearTasks(store, spec, clear, clock, killer));
         }
         result.existing.push_back(it->second);
         continue;
@@ -259,13 +265,15 @@ Result<BackfillResult> Backfill(MetadataStore& store, const LoadedDag& dag, cons
   return result;
 }
 
-Result<std::vector<TaskInstance>> ClearTasks(MetadataStore& store, const DagSpec& spec,
-                                             const ClearRequest& request, const Clock& clock) {
+Result<std::vector<TaskInstance>> ClearTasks(RunStore& store, const DagSpec& spec,
+                                             const ClearRequest& request, const Clock& clock,
+                                             AttemptKiller& killer) {
   if (request.dry_run) return SelectTaskInstances(store, spec, request);
   std::vector<TaskInstance> cleared;
   TRY(store.Transaction([&]() -> Status {
     for (auto& ti : TRY(SelectTaskInstances(store, spec, request))) {
-      TRY(KillCurrentTry(store, ti));
+      TRY(KillCurrentTry(store, killer, ti,
+                         request.by.empty() ? "cleared" : "cleared by " + request.by));
       const TaskSpec* task = spec.FindTask(ti.task_id);
       ti.state = TaskState::kNone;
       ti.max_tries = ti.try_number + (task ? task->retries : 0) + 1;
@@ -291,9 +299,9 @@ Result<std::vector<TaskInstance>> ClearTasks(MetadataStore& store, const DagSpec
   return cleared;
 }
 
-Result<std::vector<TaskInstance>> MarkTasks(MetadataStore& store, const DagSpec& spec,
+Result<std::vector<TaskInstance>> MarkTasks(RunStore& store, const DagSpec& spec,
                                             const ClearRequest& request, TaskState state,
-                                            const Clock& clock) {
+                                            const Clock& clock, AttemptKiller& killer) {
   if (state != TaskState::kSuccess && state != TaskState::kFailed && state != TaskState::kSkipped) {
     return Err(ErrorCode::kInvalidArgument, "a task can be marked success, failed or skipped");
   }
@@ -309,7 +317,7 @@ Result<std::vector<TaskInstance>> MarkTasks(MetadataStore& store, const DagSpec&
   Time now = clock.Now();
   TRY(store.Transaction([&]() -> Status {
     for (auto& ti : TRY(to_mark())) {
-      TRY(KillCurrentTry(store, ti));
+      TRY(KillCurrentTry(store, killer, ti, MarkReason(TaskStateName(state), request.by)));
       ti.marked = TaskMark{request.by, now, ti.state};
       ti.state = state;
       ti.next_retry_at.reset();
@@ -331,7 +339,7 @@ Result<std::vector<TaskInstance>> MarkTasks(MetadataStore& store, const DagSpec&
   return marked;
 }
 
-Result<std::vector<TaskInstance>> RunMarkPreview(MetadataStore& store, const std::string& dag_id,
+Result<std::vector<TaskInstance>> RunMarkPreview(RunStore& store, const std::string& dag_id,
                                                  const std::string& run_id) {
   TRY(store.GetRun(dag_id, run_id));
   std::vector<TaskInstance> tis = TRY(store.ListTaskInstances(dag_id, run_id));
@@ -339,8 +347,9 @@ Result<std::vector<TaskInstance>> RunMarkPreview(MetadataStore& store, const std
   return tis;
 }
 
-Result<DagRun> MarkRun(MetadataStore& store, const std::string& dag_id, const std::string& run_id,
-                       RunState state, const Clock& clock, const std::string& by) {
+Result<DagRun> MarkRun(RunStore& store, const std::string& dag_id, const std::string& run_id,
+                       RunState state, const Clock& clock, AttemptKiller& killer,
+                       const std::string& by) {
   if (state != RunState::kSuccess && state != RunState::kFailed) {
     return Err(ErrorCode::kInvalidArgument, "a run can be marked success or failed");
   }
@@ -351,7 +360,7 @@ Result<DagRun> MarkRun(MetadataStore& store, const std::string& dag_id, const st
     for (auto& ti : TRY(store.ListTaskInstances(dag_id, run_id))) {
       if (IsFinished(ti.state)) continue;
       bool was_active = IsActive(ti.state);
-      TRY(KillCurrentTry(store, ti));
+      TRY(KillCurrentTry(store, killer, ti, "the run was " + MarkReason(RunStateName(state), by)));
       ti.marked = TaskMark{by, now, ti.state};
       if (state == RunState::kSuccess) {
         ti.state = TaskState::kSuccess;

@@ -6,12 +6,16 @@
 
 #include "engine/dag_registry.h"
 #include "env/clock.h"
-#include "store/metadata_store.h"
+#include "exec/executor.h"
+#include "store/run_store.h"
 
 namespace weir {
 
 // State changes that people ask for (CLI, API). Each is one transaction; the caller then
-// wakes the scheduler (WakeScheduler) so it acts at once.
+// wakes the scheduler (WakeScheduler) so it acts at once. The actions that end running
+// attempts (clear, mark) do it through the `killer` their caller passes: the executor of the
+// process (`weir standalone`), or one that reaches the executor's attempts from a process
+// that runs none (LocalAttemptKiller in `weir webserver` and the CLI).
 
 // The largest conf a run may have, as compact JSON. A run's conf is stored with it and sent
 // with every answer about it (the grid shows 25 runs at a time), so a few MB of it would cost
@@ -39,7 +43,7 @@ struct TriggerRequest {
 Status ValidateConf(const DagSpec& spec, const Json& conf);
 
 // Creates a queued run. Validates conf first (ValidateConf).
-Result<DagRun> TriggerRun(MetadataStore& store, const LoadedDag& dag, const Clock& clock,
+Result<DagRun> TriggerRun(RunStore& store, const LoadedDag& dag, const Clock& clock,
                           const TriggerRequest& request);
 
 struct BackfillResult {
@@ -50,8 +54,9 @@ struct BackfillResult {
 // Creates a backfill run for every interval whose start is in [from, to] that has no run
 // yet; with rerun_failed, clears the failed runs it finds. The scheduler runs them like any
 // other run, within max_active_runs.
-Result<BackfillResult> Backfill(MetadataStore& store, const LoadedDag& dag, const Clock& clock,
-                                Time from, Time to, const Json& conf, bool rerun_failed);
+Result<BackfillResult> Backfill(RunStore& store, const LoadedDag& dag, const Clock& clock,
+                                AttemptKiller& killer, Time from, Time to, const Json& conf,
+                                bool rerun_failed);
 
 // Which task instances a clear or a mark applies to, Airflow's way: the tasks `task_ids`
 // (every task when empty) of run `run_id`, widened by the options.
@@ -69,32 +74,35 @@ struct ClearRequest {
 
 // The task instances a request selects, oldest run first, in the DAG's task order within a
 // run, as they are now. kNotFound for an unknown run or task.
-Result<std::vector<TaskInstance>> SelectTaskInstances(MetadataStore& store, const DagSpec& spec,
+Result<std::vector<TaskInstance>> SelectTaskInstances(RunStore& store, const DagSpec& spec,
                                                       const ClearRequest& request);
 
 // Clears task instances so they run again: state none, tries allowed again (max_tries =
 // try_number + retries + 1), a mark removed, and each of their runs back to queued (queued
-// now). Running attempts are killed. Returns the cleared task instances; with dry_run, those it
-// would clear, unchanged.
-Result<std::vector<TaskInstance>> ClearTasks(MetadataStore& store, const DagSpec& spec,
-                                             const ClearRequest& request, const Clock& clock);
+// now). Running attempts are killed (killer.Kill with the current try's recorded process).
+// Returns the cleared task instances; with dry_run, those it would clear, unchanged.
+Result<std::vector<TaskInstance>> ClearTasks(RunStore& store, const DagSpec& spec,
+                                             const ClearRequest& request, const Clock& clock,
+                                             AttemptKiller& killer);
 
 // Marks task instances success, failed or skipped, recording the mark (request.by, now, the
 // state before). Only the tasks asked for: upstream, downstream, past and future only when the
 // request says so. Task instances already in that state are left alone; running attempts are
-// killed. Returns the marked task instances; with dry_run, those it would mark, unchanged.
-Result<std::vector<TaskInstance>> MarkTasks(MetadataStore& store, const DagSpec& spec,
+// killed (killer.Kill). Returns the marked task instances; with dry_run, those it would mark,
+// unchanged.
+Result<std::vector<TaskInstance>> MarkTasks(RunStore& store, const DagSpec& spec,
                                             const ClearRequest& request, TaskState state,
-                                            const Clock& clock);
+                                            const Clock& clock, AttemptKiller& killer);
 
 // The task instances MarkRun would change: the run's unfinished ones.
-Result<std::vector<TaskInstance>> RunMarkPreview(MetadataStore& store, const std::string& dag_id,
+Result<std::vector<TaskInstance>> RunMarkPreview(RunStore& store, const std::string& dag_id,
                                                  const std::string& run_id);
 
 // Marks a run success or failed; its unfinished task instances become success (or, for
 // failed, failed when running and skipped otherwise), as Airflow does, each with a mark by
-// `by`.
-Result<DagRun> MarkRun(MetadataStore& store, const std::string& dag_id, const std::string& run_id,
-                       RunState state, const Clock& clock, const std::string& by = "");
+// `by`; their running attempts are killed (killer.Kill).
+Result<DagRun> MarkRun(RunStore& store, const std::string& dag_id, const std::string& run_id,
+                       RunState state, const Clock& clock, AttemptKiller& killer,
+                       const std::string& by = "");
 
 }  // namespace weir

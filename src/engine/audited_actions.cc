@@ -56,8 +56,9 @@ std::string OneTask(const ClearRequest& request) {
 
 }  // namespace
 
-AuditedActions::AuditedActions(MetadataStore& store, const Clock& clock, Actor actor)
-    : store_(store), clock_(clock), actor_(std::move(actor)) {}
+AuditedActions::AuditedActions(MetadataStore& store, const Clock& clock, AttemptKiller& killer,
+                               Actor actor)
+    : store_(store), clock_(clock), killer_(killer), actor_(std::move(actor)) {}
 
 AuditEvent AuditedActions::Event(std::string_view action, const std::string& dag_id,
                                  const std::string& run_id, const std::string& task_id) const {
@@ -101,7 +102,7 @@ Result<BackfillResult> AuditedActions::Backfill(const LoadedDag& dag, Time from,
                                                 const Json& conf, bool rerun_failed) {
   BackfillResult result;
   TRY(store_.Transaction([&]() -> Status {
-    result = TRY(weir::Backfill(store_, dag, clock_, from, to, conf, rerun_failed));
+    result = TRY(weir::Backfill(store_, dag, clock_, killer_, from, to, conf, rerun_failed));
     AuditEvent e = Event(audit::kBackfill, dag.spec->dag_id);
     Json created = Json::array();
     for (const auto& r : result.created) created.push_back(r.run_id);
@@ -124,13 +125,13 @@ Result<BackfillResult> AuditedActions::Backfill(const LoadedDag& dag, Time from,
 Result<std::vector<TaskInstance>> AuditedActions::Clear(const DagSpec& spec, ClearRequest request) {
   if (request.by.empty()) request.by = actor_.username;
   // A dry run changes nothing: nothing to record.
-  if (request.dry_run) return ClearTasks(store_, spec, request, clock_);
+  if (request.dry_run) return ClearTasks(store_, spec, request, clock_, killer_);
   std::vector<TaskInstance> cleared;
   TRY(store_.Transaction([&]() -> Status {
     ClearRequest preview = request;
     preview.dry_run = true;
-    auto before = TRY(ClearTasks(store_, spec, preview, clock_));
-    cleared = TRY(ClearTasks(store_, spec, request, clock_));
+    auto before = TRY(ClearTasks(store_, spec, preview, clock_, killer_));
+    cleared = TRY(ClearTasks(store_, spec, request, clock_, killer_));
     AuditEvent e = Event(audit::kClear, spec.dag_id, request.run_id, OneTask(request));
     e.details = Selection(request);
     e.details["only_failed"] = request.only_failed;
@@ -144,13 +145,13 @@ Result<std::vector<TaskInstance>> AuditedActions::Clear(const DagSpec& spec, Cle
 Result<std::vector<TaskInstance>> AuditedActions::Mark(const DagSpec& spec, ClearRequest request,
                                                        TaskState state) {
   if (request.by.empty()) request.by = actor_.username;
-  if (request.dry_run) return MarkTasks(store_, spec, request, state, clock_);
+  if (request.dry_run) return MarkTasks(store_, spec, request, state, clock_, killer_);
   std::vector<TaskInstance> marked;
   TRY(store_.Transaction([&]() -> Status {
     ClearRequest preview = request;
     preview.dry_run = true;
-    auto before = TRY(MarkTasks(store_, spec, preview, state, clock_));
-    marked = TRY(MarkTasks(store_, spec, request, state, clock_));
+    auto before = TRY(MarkTasks(store_, spec, preview, state, clock_, killer_));
+    marked = TRY(MarkTasks(store_, spec, request, state, clock_, killer_));
     AuditEvent e = Event(audit::kMarkTask, spec.dag_id, request.run_id, OneTask(request));
     e.details = Selection(request);
     e.details["state"] = TaskStateName(state);
@@ -167,7 +168,7 @@ Result<DagRun> AuditedActions::MarkRun(const std::string& dag_id, const std::str
   TRY(store_.Transaction([&]() -> Status {
     DagRun was = TRY(store_.GetRun(dag_id, run_id));
     auto before = TRY(StatesBefore(store_, dag_id, run_id));
-    run = TRY(weir::MarkRun(store_, dag_id, run_id, state, clock_, actor_.username));
+    run = TRY(weir::MarkRun(store_, dag_id, run_id, state, clock_, killer_, actor_.username));
     std::vector<TaskInstance> changed;
     for (auto& ti : TRY(store_.ListTaskInstances(dag_id, run_id))) {
       auto it = before.find(ti.task_id);

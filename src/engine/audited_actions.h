@@ -5,6 +5,7 @@
 
 #include "engine/actions.h"
 #include "store/audit_actions.h"
+#include "store/metadata_store.h"
 
 namespace weir {
 
@@ -14,10 +15,11 @@ namespace weir {
 // (the clock), the DAG, run and task it is about, and what changed: the arguments and the
 // affected ids with their previous states, never a variable's value.
 //
-// Errors are those of the action; nothing is recorded for an action that fails.
+// Errors are those of the action; nothing is recorded for an action that fails. Clears and
+// marks end running attempts through `killer` (actions.h).
 class AuditedActions {
  public:
-  AuditedActions(MetadataStore& store, const Clock& clock, Actor actor);
+  AuditedActions(MetadataStore& store, const Clock& clock, AttemptKiller& killer, Actor actor);
 
   Result<DagRun> Trigger(const LoadedDag& dag, const TriggerRequest& request);
   Result<BackfillResult> Backfill(const LoadedDag& dag, Time from, Time to, const Json& conf,
@@ -47,6 +49,7 @@ class AuditedActions {
  private:
   MetadataStore& store_;
   const Clock& clock_;
+  AttemptKiller& killer_;
   Actor actor_;
 };
 

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "env/temp_dir.h"
+#include "exec/fake_executor.h"
 #include "ops/registry.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -25,13 +26,15 @@ class AuditedActionsTest : public ::testing::Test {
     registry_ =
         std::make_unique<DagRegistry>(*store_, clock_, dir_.Join("dags"), OperatorSchemas());
     ASSERT_TRUE(registry_->Reload().has_value());
-    actions_ = std::make_unique<AuditedActions>(*store_, clock_, Actor{"alice", "api", "10.0.0.7"});
+    actions_ = std::make_unique<AuditedActions>(*store_, clock_, executor_,
+                                                Actor{"alice", "api", "10.0.0.7"});
   }
 
   std::vector<AuditEvent> Events() { return store_->ListAuditEvents({}).value(); }
 
   TempDir dir_;
   FakeClock clock_{ParseDateTime("2024-05-01T10:00:00Z").value()};
+  FakeExecutor executor_;
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<DagRegistry> registry_;
   std::unique_ptr<AuditedActions> actions_;

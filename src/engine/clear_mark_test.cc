@@ -7,6 +7,7 @@
 
 #include "engine/actions.h"
 #include "env/temp_dir.h"
+#include "exec/fake_executor.h"
 #include "ops/registry.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -46,6 +47,31 @@ tasks:
     ti.state = state;
     ASSERT_TRUE(store_->UpdateTaskInstance(ti).has_value());
   }
+  // The task instance runs its try 1 as process `pid`, started at `proc_start`.
+  void SetRunningTry(const std::string& run, const std::string& task, int pid, int64_t proc_start) {
+    TaskInstance ti = store_->GetTaskInstance("etl", run, task).value();
+    ti.state = TaskState::kRunning;
+    ti.try_number = 1;
+    ASSERT_TRUE(store_->UpdateTaskInstance(ti).has_value());
+    TaskTry t;
+    t.dag_id = "etl";
+    t.run_id = run;
+    t.task_id = task;
+    t.try_number = 1;
+    t.state = TaskState::kRunning;
+    t.pid = pid;
+    t.proc_start = proc_start;
+    ASSERT_TRUE(store_->InsertTry(t).has_value());
+  }
+  // "run/task#try pid:start reason" for each Kill the executor was asked for.
+  std::vector<std::string> Kills() {
+    std::vector<std::string> out;
+    for (const auto& k : executor_.kills()) {
+      out.push_back(fmt::format("{}/{}#{} {}:{} {}", k.key.run_id.substr(9), k.key.task_id,
+                                k.key.try_number, k.process.pid, k.process.proc_start, k.reason));
+    }
+    return out;
+  }
   TaskState StateOf(const std::string& run, const std::string& task) {
     return store_->GetTaskInstance("etl", run, task).value().state;
   }
@@ -69,6 +95,7 @@ tasks:
 
   TempDir dir_;
   FakeClock clock_{ParseDateTime("2024-05-01T10:00:00Z").value()};
+  FakeExecutor executor_;
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<DagRegistry> registry_;
 };
@@ -120,16 +147,16 @@ TEST_F(ClearMarkTest, ADryRunListsWhatWouldChangeAndChangesNothing) {
   ClearRequest req = Ask("transform");
   req.downstream = true;
   req.dry_run = true;
-  EXPECT_EQ(Keys(ClearTasks(*store_, spec(), req, clock_)),
+  EXPECT_EQ(Keys(ClearTasks(*store_, spec(), req, clock_, executor_)),
             (Ids{"02/transform", "02/load", "02/report"}));
-  EXPECT_EQ(Keys(MarkTasks(*store_, spec(), req, TaskState::kSuccess, clock_)),
+  EXPECT_EQ(Keys(MarkTasks(*store_, spec(), req, TaskState::kSuccess, clock_, executor_)),
             (Ids{"02/transform"}));  // load and report are success already
   EXPECT_EQ(StateOf("r2024-01-02", "transform"), TaskState::kFailed);
   EXPECT_EQ(StateOf("r2024-01-02", "load"), TaskState::kSuccess);
   EXPECT_FALSE(store_->GetTaskInstance("etl", "r2024-01-02", "transform").value().marked);
 
   req.dry_run = false;
-  EXPECT_EQ(Keys(ClearTasks(*store_, spec(), req, clock_)),
+  EXPECT_EQ(Keys(ClearTasks(*store_, spec(), req, clock_, executor_)),
             (Ids{"02/transform", "02/load", "02/report"}));
   EXPECT_EQ(StateOf("r2024-01-02", "load"), TaskState::kNone);
   EXPECT_EQ(StateOf("r2024-01-02", "extract"), TaskState::kSuccess);
@@ -142,7 +169,7 @@ TEST_F(ClearMarkTest, AMarkChangesOnlyTheTaskAskedForUnlessAskedToCascade) {
   SetState("r2024-01-02", "report", TaskState::kUpstreamFailed);
   ClearRequest req = Ask("transform");  // the defaults: no upstream, downstream, past, future
   req.by = "ada";
-  EXPECT_EQ(Keys(MarkTasks(*store_, spec(), req, TaskState::kSuccess, clock_)),
+  EXPECT_EQ(Keys(MarkTasks(*store_, spec(), req, TaskState::kSuccess, clock_, executor_)),
             (Ids{"02/transform"}));
   EXPECT_EQ(StateOf("r2024-01-02", "transform"), TaskState::kSuccess);
   EXPECT_EQ(StateOf("r2024-01-02", "load"), TaskState::kUpstreamFailed);
@@ -151,7 +178,8 @@ TEST_F(ClearMarkTest, AMarkChangesOnlyTheTaskAskedForUnlessAskedToCascade) {
 
   req.task_ids = {"load"};
   req.downstream = true;
-  EXPECT_EQ(Keys(MarkTasks(*store_, spec(), req, TaskState::kFailed, clock_)), (Ids{"02/load"}));
+  EXPECT_EQ(Keys(MarkTasks(*store_, spec(), req, TaskState::kFailed, clock_, executor_)),
+            (Ids{"02/load"}));
 }
 
 TEST_F(ClearMarkTest, AMarkSaysWhoWhenAndFromWhatUntilTheTaskIsCleared) {
@@ -159,7 +187,7 @@ TEST_F(ClearMarkTest, AMarkSaysWhoWhenAndFromWhatUntilTheTaskIsCleared) {
   clock_.Set(ParseDateTime("2024-05-02T08:30:00Z").value());
   ClearRequest req = Ask("transform");
   req.by = "ada";
-  ASSERT_TRUE(MarkTasks(*store_, spec(), req, TaskState::kSuccess, clock_).has_value());
+  ASSERT_TRUE(MarkTasks(*store_, spec(), req, TaskState::kSuccess, clock_, executor_).has_value());
   TaskInstance ti = store_->GetTaskInstance("etl", "r2024-01-02", "transform").value();
   ASSERT_TRUE(ti.marked.has_value());
   EXPECT_EQ(ti.marked->by, "ada");
@@ -167,7 +195,7 @@ TEST_F(ClearMarkTest, AMarkSaysWhoWhenAndFromWhatUntilTheTaskIsCleared) {
   EXPECT_EQ(ti.marked->from, TaskState::kFailed);
   EXPECT_EQ(ti.try_number, 0);
 
-  ASSERT_TRUE(ClearTasks(*store_, spec(), req, clock_).has_value());
+  ASSERT_TRUE(ClearTasks(*store_, spec(), req, clock_, executor_).has_value());
   ti = store_->GetTaskInstance("etl", "r2024-01-02", "transform").value();
   EXPECT_EQ(ti.state, TaskState::kNone);
   EXPECT_FALSE(ti.marked.has_value());
@@ -177,8 +205,8 @@ TEST_F(ClearMarkTest, MarkingARunMarksItsUnfinishedTasksAsThePreviewSaid) {
   SetState("r2024-01-03", "extract", TaskState::kSuccess);
   SetState("r2024-01-03", "transform", TaskState::kFailed);
   EXPECT_EQ(Keys(RunMarkPreview(*store_, "etl", "r2024-01-03")), (Ids{"03/load", "03/report"}));
-  ASSERT_TRUE(
-      MarkRun(*store_, "etl", "r2024-01-03", RunState::kSuccess, clock_, "grace").has_value());
+  ASSERT_TRUE(MarkRun(*store_, "etl", "r2024-01-03", RunState::kSuccess, clock_, executor_, "grace")
+                  .has_value());
   TaskInstance load = store_->GetTaskInstance("etl", "r2024-01-03", "load").value();
   EXPECT_EQ(load.state, TaskState::kSuccess);
   ASSERT_TRUE(load.marked.has_value());
@@ -186,6 +214,42 @@ TEST_F(ClearMarkTest, MarkingARunMarksItsUnfinishedTasksAsThePreviewSaid) {
   EXPECT_EQ(load.marked->from, TaskState::kNone);
   EXPECT_FALSE(store_->GetTaskInstance("etl", "r2024-01-03", "extract").value().marked);
   EXPECT_EQ(StateOf("r2024-01-03", "transform"), TaskState::kFailed);
+}
+
+TEST_F(ClearMarkTest, ClearAndMarkEndRunningAttemptsThroughTheExecutorByTheirRecordedProcess) {
+  SetRunningTry("r2024-01-02", "transform", 4242, 777);
+  SetState("r2024-01-02", "extract", TaskState::kSuccess);
+  ClearRequest req = Ask("transform");
+  req.upstream = true;
+  req.by = "ada";
+  // A dry run kills nothing; a mark kills only the running one of what it marks.
+  req.dry_run = true;
+  ASSERT_TRUE(MarkTasks(*store_, spec(), req, TaskState::kFailed, clock_, executor_).has_value());
+  ASSERT_TRUE(ClearTasks(*store_, spec(), req, clock_, executor_).has_value());
+  EXPECT_TRUE(Kills().empty());
+  req.dry_run = false;
+  ASSERT_TRUE(MarkTasks(*store_, spec(), req, TaskState::kFailed, clock_, executor_).has_value());
+  EXPECT_EQ(Kills(), (Ids{"02/transform#1 4242:777 marked failed by ada"}));
+  EXPECT_EQ(StateOf("r2024-01-02", "transform"), TaskState::kFailed);
+  // Not running any more: clearing it again kills nothing.
+  ASSERT_TRUE(ClearTasks(*store_, spec(), req, clock_, executor_).has_value());
+  EXPECT_EQ(Kills().size(), 1u);
+
+  SetRunningTry("r2024-01-03", "load", 5151, 888);
+  ClearRequest clear = Ask("load");
+  clear.run_id = "r2024-01-03";
+  ASSERT_TRUE(ClearTasks(*store_, spec(), clear, clock_, executor_).has_value());
+  EXPECT_EQ(Kills().back(), "03/load#1 5151:888 cleared");
+  EXPECT_EQ(StateOf("r2024-01-03", "load"), TaskState::kNone);
+}
+
+TEST_F(ClearMarkTest, MarkingARunFailedEndsItsRunningAttempts) {
+  SetRunningTry("r2024-01-01", "extract", 999, 1);
+  ASSERT_TRUE(
+      MarkRun(*store_, "etl", "r2024-01-01", RunState::kFailed, clock_, executor_, "grace"));
+  EXPECT_EQ(Kills(), (Ids{"01/extract#1 999:1 the run was marked failed by grace"}));
+  EXPECT_EQ(StateOf("r2024-01-01", "extract"), TaskState::kFailed);
+  EXPECT_EQ(StateOf("r2024-01-01", "load"), TaskState::kSkipped);
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 
 namespace weir {
 
-DagRegistry::DagRegistry(MetadataStore& store, const Clock& clock, std::string dags_folder,
+DagRegistry::DagRegistry(DagStore& store, const Clock& clock, std::string dags_folder,
                          std::vector<OperatorSchema> operators)
     : store_(store),
       clock_(clock),

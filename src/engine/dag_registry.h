@@ -10,7 +10,7 @@
 #include "env/clock.h"
 #include "model/dag.h"
 #include "model/operator_schema.h"
-#include "store/metadata_store.h"
+#include "store/dag_store.h"
 
 namespace weir {
 
@@ -40,7 +40,7 @@ struct LoadedDag {
 // inactive in the store (its file was gone) does not come back while its file is broken.
 class DagRegistry {
  public:
-  DagRegistry(MetadataStore& store, const Clock& clock, std::string dags_folder,
+  DagRegistry(DagStore& store, const Clock& clock, std::string dags_folder,
               std::vector<OperatorSchema> operators);
 
   // Parses the folder again and records the result. Errors are store failures only; a
@@ -61,7 +61,7 @@ class DagRegistry {
   // The derived data of `spec`, recorded as version `v`.
   static LoadedDag Derive(std::shared_ptr<const DagSpec> spec, const DagVersion& v);
 
-  MetadataStore& store_;
+  DagStore& store_;
   const Clock& clock_;
   std::string dags_folder_;
   std::vector<OperatorSchema> operators_;

@@ -22,7 +22,7 @@ namespace weir {
 // callback on the thread that submits or that waits on the clock, so a loop whose queue
 // takes them sees them in fake time, deterministically. Not thread-safe: the scheduler's
 // thread only, and the test's once Run() has returned.
-class FakeExecutor final : public Executor {
+class TimedFakeExecutor final : public Executor {
  public:
   // How an attempt ends when nothing ends it earlier.
   struct Outcome {
@@ -41,7 +41,7 @@ class FakeExecutor final : public Executor {
     bool killed = false;
   };
 
-  FakeExecutor(FakeClock& clock, AttemptCallback callback, int capacity, Script script)
+  TimedFakeExecutor(FakeClock& clock, AttemptCallback callback, int capacity, Script script)
       : clock_(clock),
         callback_(std::move(callback)),
         capacity_(capacity),

@@ -29,7 +29,7 @@ Duration LeaseTtl(Duration heartbeat_interval) {
   return std::max<Duration>(std::chrono::minutes(1), heartbeat_interval * 6);
 }
 
-LeaseKeeper::LeaseKeeper(MetadataStore& store, const Clock& clock, std::string home, Duration ttl,
+LeaseKeeper::LeaseKeeper(JobStore& store, const Clock& clock, std::string home, Duration ttl,
                          std::string name)
     : store_(store), clock_(clock), ttl_(ttl) {
   std::random_device rd;

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "env/clock.h"
-#include "store/metadata_store.h"
+#include "store/job_store.h"
 
 namespace weir {
 
@@ -14,7 +14,7 @@ namespace weir {
 // at once (a restart after kill -9 need not wait). Not thread-safe: the scheduler's thread.
 class LeaseKeeper {
  public:
-  LeaseKeeper(MetadataStore& store, const Clock& clock, std::string home, Duration ttl,
+  LeaseKeeper(JobStore& store, const Clock& clock, std::string home, Duration ttl,
               std::string name = "scheduler");
   ~LeaseKeeper();  // Release()
 
@@ -34,7 +34,7 @@ class LeaseKeeper {
   const std::string& holder() const { return lease_.holder; }
 
  private:
-  MetadataStore& store_;
+  JobStore& store_;
   const Clock& clock_;
   const Duration ttl_;
   SchedulerLease lease_;  // what this process stores when it takes the lease

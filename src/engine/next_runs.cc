@@ -17,7 +17,7 @@ std::vector<NextRun> NextIntervalsAfter(const DagSpec& spec, std::optional<DataI
   return out;
 }
 
-Result<std::vector<NextRun>> NextIntervals(const DagSpec& spec, MetadataStore& store, Time now,
+Result<std::vector<NextRun>> NextIntervals(const DagSpec& spec, RunStore& store, Time now,
                                            int count) {
   if (!spec.timetable || !spec.timetable->periodic() || count <= 0) {
     return std::vector<NextRun>();

@@ -7,7 +7,7 @@
 #include "base/time.h"
 #include "model/dag.h"
 #include "schedule/timetable.h"
-#include "store/metadata_store.h"
+#include "store/run_store.h"
 
 namespace weir {
 
@@ -28,7 +28,7 @@ std::vector<NextRun> NextIntervalsAfter(const DagSpec& spec, std::optional<DataI
 
 // The same, with `last` read from the store (LatestScheduledRun). Fails only when the store
 // does.
-Result<std::vector<NextRun>> NextIntervals(const DagSpec& spec, MetadataStore& store, Time now,
+Result<std::vector<NextRun>> NextIntervals(const DagSpec& spec, RunStore& store, Time now,
                                            int count);
 
 }  // namespace weir

@@ -123,7 +123,7 @@ std::string LostTryMessage(const TaskTry& t, const OrphanReport& r) {
       main, r.killed, r.killed == 1 ? "" : "es", r.killed == 1 ? "was" : "were");
 }
 
-Status RecordLostTry(MetadataStore& store, TaskTry t, const OrphanReport& report, Time now) {
+Status RecordLostTry(RunStore& store, TaskTry t, const OrphanReport& report, Time now) {
   t.state = TaskState::kFailed;
   t.end_date = now;
   t.error = LostTryMessage(t, report);

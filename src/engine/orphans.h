@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "store/metadata_store.h"
+#include "store/run_store.h"
 
 namespace weir {
 
@@ -34,6 +34,6 @@ std::string LostTryMessage(const TaskTry& t, const OrphanReport& report);
 
 // Records lost try `t` as failed with LostTryMessage as its error, and appends that to its
 // log. Leaves its task instance alone.
-Status RecordLostTry(MetadataStore& store, TaskTry t, const OrphanReport& report, Time now);
+Status RecordLostTry(RunStore& store, TaskTry t, const OrphanReport& report, Time now);
 
 }  // namespace weir

@@ -41,8 +41,7 @@ void PlanSteps::QueueByPriority() {
   for (auto& [group, entries] : state.ready()) {
     ActiveRun* r = state.FindRun(group.run);
     if (r == nullptr || r->run.state != RunState::kRunning) continue;
-    if (state.only_run ? group.run != *state.only_run
-                       : r->run.run_type == RunType::kTest) {
+    if (state.only_run ? group.run != *state.only_run : r->run.run_type == RunType::kTest) {
       continue;
     }
     const PlanDag* dag = state.FindDag(group.run.dag_id);

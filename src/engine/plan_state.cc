@@ -43,9 +43,7 @@ int ActiveRun::Unfinished() const {
   return n;
 }
 
-int ActiveRun::InFlight() const {
-  return Unfinished() - count[static_cast<int>(TaskState::kNone)];
-}
+int ActiveRun::InFlight() const { return Unfinished() - count[static_cast<int>(TaskState::kNone)]; }
 
 const PlanDag* PlanState::FindDag(const std::string& dag_id) const {
   auto it = dags_.find(dag_id);
@@ -83,8 +81,7 @@ void PlanState::RemoveDag(const std::string& dag_id) {
   }
 }
 
-void PlanState::SetLastScheduled(const std::string& dag_id,
-                                 std::optional<DataInterval> interval) {
+void PlanState::SetLastScheduled(const std::string& dag_id, std::optional<DataInterval> interval) {
   auto it = dags_.find(dag_id);
   if (it == dags_.end() || it->second.last_scheduled == interval) return;
   it->second.last_scheduled = interval;

@@ -40,8 +40,8 @@ struct PreviousTask {
 // slot s is tis[s]; task number t (TaskGraph) has slot[t].
 struct ActiveRun {
   DagRun run;
-  std::vector<TaskInstance> tis;  // in the order they were loaded or added
-  uint64_t ordinal = 0;           // when it joined the state: breaks ties between runs
+  std::vector<TaskInstance> tis;           // in the order they were loaded or added
+  uint64_t ordinal = 0;                    // when it joined the state: breaks ties between runs
   std::shared_ptr<const TaskGraph> graph;  // null while its DAG is not loaded
   std::vector<int> slot;                   // task number -> slot (every task has one)
   std::vector<int> task;                   // slot -> task number, -1: not in the DAG
@@ -130,8 +130,8 @@ class PlanState {
   int PoolUsed(const std::string& pool) const;
 
   // What changed, for the planner: taken (and cleared) by each plan.
-  std::set<std::string> TakeDueDags();    // DAGs to check for new scheduled runs
-  std::set<std::string> TakeStartDags();  // DAGs whose queued runs may start
+  std::set<std::string> TakeDueDags();      // DAGs to check for new scheduled runs
+  std::set<std::string> TakeStartDags();    // DAGs whose queued runs may start
   std::vector<ActiveRun*> TakeDirtyRuns();  // in logical date order
   // Queued runs of a DAG, oldest first.
   std::vector<RunKey> QueuedRuns(const std::string& dag_id) const;
@@ -149,8 +149,8 @@ class PlanState {
   // ready set and its downstream tasks' upstream counts.
   void Count(ActiveRun& r, int s, int sign);
   void Layout(ActiveRun& r);
-  void Attach(ActiveRun& r);  // lays out and counts every slot
-  void Detach(ActiveRun& r);  // uncounts every slot
+  void Attach(ActiveRun& r);                 // lays out and counts every slot
+  void Detach(ActiveRun& r);                 // uncounts every slot
   void Track(const ActiveRun& r, int sign);  // per-DAG run counters and the queued index
   void TimersOf(ActiveRun& r, int s);
   void PreviousChanged(const ActiveRun& r, int task);
@@ -160,7 +160,7 @@ class PlanState {
   std::map<RunKey, ActiveRun> runs_;
   std::map<std::string, std::set<RunKey>> runs_of_dag_;
   std::map<std::string, std::set<std::pair<Time, uint64_t>>> queued_;  // per DAG
-  std::map<std::pair<std::string, uint64_t>, RunKey> queued_keys_;      // (dag, ordinal)
+  std::map<std::pair<std::string, uint64_t>, RunKey> queued_keys_;     // (dag, ordinal)
   std::map<std::string, int> active_runs_;
   std::map<std::string, int> running_runs_;
   std::map<std::string, int> dag_active_tasks_;

@@ -54,8 +54,8 @@ PlanState StateWithRun(std::shared_ptr<DagSpec> spec, Time now) {
 }
 
 // Finishes task `task_id` of run `run_id` as the executor reports it.
-void Finish(PlanState& state, const std::string& run_id, const std::string& task_id,
-            TaskState to, Time now) {
+void Finish(PlanState& state, const std::string& run_id, const std::string& task_id, TaskState to,
+            Time now) {
   ActiveRun* r = nullptr;
   for (const auto& [key, run] : state.runs()) {
     if (key.run_id == run_id) r = state.FindRun(key);

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "base/ids.h"
+#include "base/log.h"
 
 namespace weir {
 
@@ -23,7 +24,7 @@ void RemoveFolder(const std::string& path) {
   if (path.empty()) return;
   std::error_code ec;
   fs::remove_all(path, ec);
-  if (ec) fmt::print(stderr, "weir: cannot remove {}: {}\n", path, ec.message());
+  if (ec) Log::Warn("cannot remove {}: {}", path, ec.message());
 }
 
 Time EndedAt(const DagRun& run) { return run.end_date.value_or(run.queued_at); }
@@ -79,7 +80,7 @@ Result<CleanReport> CleanHistory(MetadataStore& store, const AttemptPaths& paths
   return report;
 }
 
-Result<int> CleanAuditLog(MetadataStore& store, Time before) {
+Result<int> CleanAuditLog(AuditStore& store, Time before) {
   return store.DeleteAuditEventsBefore(before);
 }
 

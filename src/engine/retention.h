@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/attempts.h"
+#include "store/audit_store.h"
 #include "store/metadata_store.h"
 
 namespace weir {
@@ -38,7 +39,7 @@ Result<CleanReport> CleanHistory(MetadataStore& store, const AttemptPaths& paths
 // "always" keeps every folder.
 // Removes the audit events recorded before `before` (the `audit_retention` setting); returns
 // how many.
-Result<int> CleanAuditLog(MetadataStore& store, Time before);
+Result<int> CleanAuditLog(AuditStore& store, Time before);
 
 void RemoveRunWorkFolder(const AttemptPaths& paths, const DagRun& run, const std::string& keep);
 

@@ -56,7 +56,7 @@ std::vector<std::string> ClosestRunIds(const std::vector<DagRun>& runs, std::str
   return out;
 }
 
-Result<DagRun> LookUpRun(MetadataStore& store, const std::string& dag_id, const std::string& text,
+Result<DagRun> LookUpRun(RunStore& store, const std::string& dag_id, const std::string& text,
                          const date::time_zone* zone) {
   auto run = store.GetRun(dag_id, text);
   if (run || run.error().code != ErrorCode::kNotFound) return run;
@@ -91,7 +91,7 @@ Result<DagRun> LookUpRun(MetadataStore& store, const std::string& dag_id, const 
              closest.empty() ? std::string() : "; closest: " + Join(closest, ", "), dag_id);
 }
 
-Result<TaskInstance> LookUpTaskInstance(MetadataStore& store, const DagRun& run,
+Result<TaskInstance> LookUpTaskInstance(RunStore& store, const DagRun& run,
                                         const std::string& task_id) {
   auto ti = store.GetTaskInstance(run.dag_id, run.run_id, task_id);
   if (ti || ti.error().code != ErrorCode::kNotFound) return ti;

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "base/time.h"
-#include "store/metadata_store.h"
+#include "store/run_store.h"
 
 namespace weir {
 
@@ -19,12 +19,12 @@ namespace weir {
 // Errors: kNotFound saying the run is missing (not the task) with the closest run ids, by
 // spelling and by logical date; kInvalidArgument when the date is the logical date of
 // several runs, naming them. Store errors as they come.
-Result<DagRun> LookUpRun(MetadataStore& store, const std::string& dag_id, const std::string& text,
+Result<DagRun> LookUpRun(RunStore& store, const std::string& dag_id, const std::string& text,
                          const date::time_zone* zone);
 
 // The task instance of `task_id` in `run`. kNotFound naming the task and the run, with the
 // closest task ids of the run.
-Result<TaskInstance> LookUpTaskInstance(MetadataStore& store, const DagRun& run,
+Result<TaskInstance> LookUpTaskInstance(RunStore& store, const DagRun& run,
                                         const std::string& task_id);
 
 // At most `limit` run ids of `runs` that `text` may have meant, best first: with `date` (what

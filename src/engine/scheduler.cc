@@ -5,6 +5,7 @@
 #include <memory>
 #include <set>
 
+#include "base/log.h"
 #include "engine/retention.h"
 #include "engine/snapshot.h"
 #include "engine/test_runs.h"
@@ -102,7 +103,8 @@ Status Scheduler::Reload() {
   PlannerInput in = TRY(ReadPlannerInput(store_, registry_.dags(), clock_.Now()));
   for (auto& [dag_id, dag] : in.dags) {
     auto latest = TRY(store_.LatestScheduledRun(dag_id));
-    if (latest) dag.last_scheduled = DataInterval{latest->data_interval_start, latest->data_interval_end};
+    if (latest)
+      dag.last_scheduled = DataInterval{latest->data_interval_start, latest->data_interval_end};
   }
   in.only_run = options_.only_run;
   state_ = MakePlanState(std::move(in));
@@ -165,10 +167,10 @@ Status Scheduler::ReadChanges() {
   for (const auto& dag_id : anchors) {
     if (state_.FindDag(dag_id) == nullptr) continue;
     auto latest = TRY(store_.LatestScheduledRun(dag_id));
-    state_.SetLastScheduled(dag_id, latest ? std::optional<DataInterval>(DataInterval{
-                                                 latest->data_interval_start,
-                                                 latest->data_interval_end})
-                                           : std::nullopt);
+    state_.SetLastScheduled(
+        dag_id, latest ? std::optional<DataInterval>(
+                             DataInterval{latest->data_interval_start, latest->data_interval_end})
+                       : std::nullopt);
   }
   known_seq_ = changes.seq;
   // A run deleted while queued or running leaves no row to read: start again from the store.
@@ -281,8 +283,8 @@ Status Scheduler::HandleEvents(bool& stop) {
             // One event that cannot be recorded (its run was deleted meanwhile, say) must
             // not stop the scheduler; a busy or broken database still does.
             if (ti.error().code != ErrorCode::kNotFound) return std::unexpected(ti.error());
-            fmt::print(stderr, "weir: ignoring the report of attempt {}: {}\n",
-                       ev.attempt.key.ToString(), ti.error().message);
+            Log::Warn("ignoring the report of attempt {}: {}", ev.attempt.key.ToString(),
+                      ti.error().message);
             break;
           }
           if (*ti) changed.push_back(**ti);
@@ -342,8 +344,7 @@ Status Scheduler::Heartbeat(Time now) {
   if (options_.recover_orphans) {
     auto ended = TRY(EndOrphanedTestRuns(store_, now));
     for (const auto& run : ended) {
-      fmt::print(stderr, "weir: test run {} of {} ended failed: {}\n", run.run_id, run.dag_id,
-                 run.note);
+      Log::Info("test run {} of {} ended failed: {}", run.run_id, run.dag_id, run.note);
       NotifyRun(run);
     }
     // Other runs may start now.
@@ -354,15 +355,15 @@ Status Scheduler::Heartbeat(Time now) {
       CleanReport cleaned = TRY(
           CleanHistory(store_, options_.paths, CleanOptions{.before = now - *options_.retention}));
       if (!cleaned.runs.empty()) {
-        fmt::print(stderr, "weir: retention {}: removed {} finished runs with their logs\n",
-                   FormatDuration(*options_.retention), cleaned.runs.size());
+        Log::Info("retention {}: removed {} finished runs with their logs",
+                  FormatDuration(*options_.retention), cleaned.runs.size());
       }
     }
     if (options_.audit_retention) {
       int removed = TRY(CleanAuditLog(store_, now - *options_.audit_retention));
       if (removed > 0) {
-        fmt::print(stderr, "weir: audit_retention {}: removed {} audit events\n",
-                   FormatDuration(*options_.audit_retention), removed);
+        Log::Info("audit_retention {}: removed {} audit events",
+                  FormatDuration(*options_.audit_retention), removed);
       }
     }
     next_retention_ = now + std::chrono::hours(1);
@@ -399,8 +400,8 @@ Status Scheduler::Step(bool& stop) {
   state_.executor_free_slots = executor_.Capacity() - executor_.Running();
   // The planner says why what does not start waits only when someone listens, and then at
   // most once a second: an explanation plans everything.
-  const bool explain = observer_.on_waits &&
-                       (!explained_at_ || now - *explained_at_ >= std::chrono::seconds(1));
+  const bool explain =
+      observer_.on_waits && (!explained_at_ || now - *explained_at_ >= std::chrono::seconds(1));
   WaitReport waits;
   Decisions decisions = Plan(state_, explain ? &waits : nullptr);
   bool progress = false;
@@ -442,11 +443,10 @@ void Scheduler::BackOff(const Error& error, bool& stop) {
   std::string since = now == *store_failing_since_
                           ? ""
                           : " (for " + FormatDuration(now - *store_failing_since_) + ")";
-  fmt::print(stderr,
-             "weir: ERROR: the metadata database does not accept writes{}: {}; running tasks go "
-             "on and what they report is kept, nothing new starts; retrying in {}\n",
-             since, error.message, FormatDuration(store_retry_delay_));
-  std::fflush(stderr);
+  Log::Error(
+      "the metadata database does not accept writes{}: {}; running tasks go on and what they "
+      "report is kept, nothing new starts; retrying in {}",
+      since, error.message, FormatDuration(store_retry_delay_));
   if (options_.health != nullptr) options_.health->SetStoreError(error.message, now);
   // Wait out the delay, keeping what arrives meanwhile (a stop ends the wait).
   Time until = now + store_retry_delay_;
@@ -469,9 +469,8 @@ Status Scheduler::Loop() {
     if (!s) loaded_ = false;
     if (s) {
       if (store_failing_since_) {
-        fmt::print(stderr, "weir: the metadata database accepts writes again after {}\n",
-                   FormatDuration(clock_.Now() - *store_failing_since_));
-        std::fflush(stderr);
+        Log::Info("the metadata database accepts writes again after {}",
+                  FormatDuration(clock_.Now() - *store_failing_since_));
         store_failing_since_.reset();
         if (options_.health != nullptr) options_.health->ClearStoreError();
       }

@@ -301,8 +301,9 @@ tasks:
   with_downstream.run_id = run.run_id;
   with_downstream.task_ids = {"a"};
   with_downstream.downstream = true;
+  LocalAttemptKiller killer;
   auto cleared =
-      ClearTasks(*store_, *registry_->Find("clear")->spec, with_downstream, clock_).value();
+      ClearTasks(*store_, *registry_->Find("clear")->spec, with_downstream, clock_, killer).value();
   EXPECT_EQ(cleared.size(), 2u);
   EXPECT_EQ(store_->GetRun("clear", run.run_id).value().state, RunState::kQueued);
   // Run the same run again (not a new one).

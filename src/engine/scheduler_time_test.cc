@@ -1,5 +1,5 @@
 // The scheduler loop in fake time: Scheduler::Run() on its own thread, a real SQLite store in
-// a temporary folder, a FakeClock that the loop's waits move (env/clock.h) and a FakeExecutor
+// a temporary folder, a FakeClock that the loop's waits move (env/clock.h) and a TimedFakeExecutor
 // whose attempts last fake minutes or hours. Retry delays, timeouts and a year of catchup
 // take milliseconds, and every time the store records is exact. The tests go through public
 // APIs only (Scheduler, TriggerRun, the store), so they hold whatever the loop looks like
@@ -54,11 +54,11 @@ class SchedulerTimeTest : public ::testing::Test {
 
   // Runs the scheduler on its own thread until `done` holds (asked on the loop's thread with
   // every run that changes state), then stops it. The attempts follow `script`.
-  void RunUntil(const std::function<bool(const DagRun&)>& done, FakeExecutor::Script script,
+  void RunUntil(const std::function<bool(const DagRun&)>& done, TimedFakeExecutor::Script script,
                 SchedulerOptions options = {}) {
     EventQueue queue(clock_);
     executor_ =
-        std::make_unique<FakeExecutor>(clock_, queue.AttemptPoster(), 32, std::move(script));
+        std::make_unique<TimedFakeExecutor>(clock_, queue.AttemptPoster(), 32, std::move(script));
     options.paths = AttemptPaths{dir_.Join("dags"), dir_.Join("logs"), dir_.Join("work"),
                                  "file://" + dir_.Join("lake"), ""};
     options.watch_dags = false;
@@ -99,7 +99,7 @@ class SchedulerTimeTest : public ::testing::Test {
   FakeClock clock_{At("2025-03-01T00:00:00Z")};
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<DagRegistry> registry_;
-  std::unique_ptr<FakeExecutor> executor_;
+  std::unique_ptr<TimedFakeExecutor> executor_;
 };
 
 // docs/dag-reference.md's example: retry_delay 30s with backoff and max_retry_delay 2m waits
@@ -120,7 +120,7 @@ tasks:
   Trigger("d");
   // Tries 1-4 fail after 10 s, try 5 succeeds after 10 s.
   RunUntil(Finished, [](const AttemptSpec& spec) {
-    return FakeExecutor::Outcome{seconds(10), spec.key.try_number < 5 ? 1 : 0};
+    return TimedFakeExecutor::Outcome{seconds(10), spec.key.try_number < 5 ? 1 : 0};
   });
 
   std::vector<TaskTry> tries = Tries("t");
@@ -164,7 +164,7 @@ tasks:
 )");
   Time t0 = clock_.Now();
   Trigger("d");
-  RunUntil(Finished, [](const AttemptSpec&) { return FakeExecutor::Outcome{minutes(1), 3}; });
+  RunUntil(Finished, [](const AttemptSpec&) { return TimedFakeExecutor::Outcome{minutes(1), 3}; });
 
   std::vector<TaskTry> tries = Tries("t");
   ASSERT_EQ(tries.size(), 3u);
@@ -202,7 +202,7 @@ tasks:
   Trigger("d");
   // Try 1 would run 2 hours; try 2 finishes in 1 minute.
   RunUntil(Finished, [](const AttemptSpec& spec) {
-    return FakeExecutor::Outcome{spec.key.try_number == 1 ? hours(2) : minutes(1), 0};
+    return TimedFakeExecutor::Outcome{spec.key.try_number == 1 ? hours(2) : minutes(1), 0};
   });
 
   ASSERT_EQ(executor_->attempts().size(), 2u);
@@ -248,7 +248,7 @@ tasks:
   Time t0 = clock_.Now();
   Trigger("d");
   RunUntil(Finished, [](const AttemptSpec& spec) {
-    return FakeExecutor::Outcome{spec.key.task_id == "a" ? minutes(10) : hours(2), 0};
+    return TimedFakeExecutor::Outcome{spec.key.task_id == "a" ? minutes(10) : hours(2), 0};
   });
 
   DagRun run = store_->GetRun("d", "r").value();
@@ -286,7 +286,7 @@ tasks:
   int finished = 0;
   RunUntil([&](const DagRun& run) { return Finished(run) && ++finished == 2; },
            [](const AttemptSpec&) {
-             return FakeExecutor::Outcome{minutes(1), 0};
+             return TimedFakeExecutor::Outcome{minutes(1), 0};
            });
 
   RunFilter oldest_first;
@@ -330,7 +330,7 @@ tasks:
         return finished.size() == static_cast<size_t>(kRuns);
       },
       [](const AttemptSpec&) {
-        return FakeExecutor::Outcome{minutes(1), 0};
+        return TimedFakeExecutor::Outcome{minutes(1), 0};
       },
       options);
 

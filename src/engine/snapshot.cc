@@ -28,7 +28,8 @@ Result<PlannerInput> ReadPlannerInput(MetadataStore& store,
   in.now = now;
   std::map<std::string, bool> paused;
   for (const auto& row : TRY(store.ListDags())) paused[row.dag_id] = row.is_paused;
-  for (const auto& [dag_id, dag] : dags) in.dags.emplace(dag_id, MakePlannerDag(dag, paused[dag_id]));
+  for (const auto& [dag_id, dag] : dags)
+    in.dags.emplace(dag_id, MakePlannerDag(dag, paused[dag_id]));
   RunFilter active;
   active.states = {RunState::kQueued, RunState::kRunning};
   active.newest_first = false;

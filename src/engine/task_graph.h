@@ -19,9 +19,9 @@ struct TaskGraph {
   std::unordered_map<std::string, int> numbers;  // task id -> task number
   std::vector<std::vector<int>> upstream;        // task number -> its upstream tasks
   std::vector<std::vector<int>> downstream;      // task number -> the tasks that depend on it
-  std::vector<int> order;              // task numbers, every task after its upstreams
-  std::vector<int> rank;               // task number -> its place in `order`
-  std::vector<std::string> topo_order;  // `order` as task ids
+  std::vector<int> order;                        // task numbers, every task after its upstreams
+  std::vector<int> rank;                         // task number -> its place in `order`
+  std::vector<std::string> topo_order;           // `order` as task ids
   // Airflow's "downstream" weight rule: a task's own priority_weight plus that of every task
   // downstream of it (each counted once).
   std::vector<int> priority;

@@ -28,7 +28,7 @@ std::string TestRunLeaseName(const std::string& dag_id, const std::string& run_i
   return "test_run/" + dag_id + "/" + run_id;
 }
 
-Result<bool> TestRunOwnerAlive(MetadataStore& store, const std::string& dag_id,
+Result<bool> TestRunOwnerAlive(JobStore& store, const std::string& dag_id,
                                const std::string& run_id, Time now) {
   auto lease = TRY(store.GetSchedulerLease(TestRunLeaseName(dag_id, run_id)));
   if (!lease) return false;  // never taken (an older weir), or released
@@ -39,7 +39,7 @@ Result<bool> TestRunOwnerAlive(MetadataStore& store, const std::string& dag_id,
   return lease->expires_at > now;
 }
 
-Status EndTestRun(MetadataStore& store, DagRun run, const std::string& why, Time now) {
+Status EndTestRun(RunStore& store, DagRun run, const std::string& why, Time now) {
   return store.Transaction([&]() -> Status {
     for (auto& ti : TRY(store.ListTaskInstances(run.dag_id, run.run_id))) {
       if (IsFinished(ti.state)) continue;

@@ -4,7 +4,9 @@
 #include <vector>
 
 #include "base/time.h"
+#include "store/job_store.h"
 #include "store/metadata_store.h"
+#include "store/run_store.h"
 
 namespace weir {
 
@@ -20,14 +22,14 @@ std::string TestRunLeaseName(const std::string& dag_id, const std::string& run_i
 // Whether the process that runs test run (dag_id, run_id) is alive: its lease exists and,
 // when its holder is on this machine, that process still runs (same pid and start time);
 // on another machine, the lease has not expired.
-Result<bool> TestRunOwnerAlive(MetadataStore& store, const std::string& dag_id,
+Result<bool> TestRunOwnerAlive(JobStore& store, const std::string& dag_id,
                                const std::string& run_id, Time now);
 
 // Ends a test run that will not go on: every task instance that has not finished becomes
 // failed (those that never started with `why` as their error), and the run failed with `why`
 // as its note. Tries are left as they are: the caller records what became of them first.
 // One transaction.
-Status EndTestRun(MetadataStore& store, DagRun run, const std::string& why, Time now);
+Status EndTestRun(RunStore& store, DagRun run, const std::string& why, Time now);
 
 // Ends the queued and running test runs whose owner is gone: kills every process left of
 // their unfinished tries (orphans.h KillLostTries), records those tries failed, and ends the

@@ -7,8 +7,8 @@
 
 #include "base/json.h"
 #include "base/time.h"
-#include "model/state.h"
 #include "model/run.h"
+#include "model/state.h"
 
 namespace weir {
 

@@ -9,6 +9,7 @@
 #include "engine/actions.h"
 #include "engine/scheduler.h"
 #include "env/temp_dir.h"
+#include "exec/fake_executor.h"
 #include "ops/registry.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -89,6 +90,7 @@ tasks:
   int triggered_ = 0;
   TempDir dir_;
   FakeClock clock_{ParseDateTime("2021-03-01T12:00:00Z").value()};
+  FakeExecutor executor_;
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<DagRegistry> registry_;
 };
@@ -157,11 +159,12 @@ TEST_F(WaitsTest, ExecutorSlotsTakenByRunningTasksHoldTheNextTask) {
 TEST_F(WaitsTest, AClearedRunIsQueuedAgainAtTheTimeOfTheClear) {
   DagRun run = Trigger("r");
   Time first_queued = run.queued_at;
-  ASSERT_TRUE(MarkRun(*store_, "w", "r", RunState::kFailed, clock_).has_value());
+  ASSERT_TRUE(MarkRun(*store_, "w", "r", RunState::kFailed, clock_, executor_).has_value());
   clock_.Advance(std::chrono::hours(2));
   ClearRequest clear;
   clear.run_id = "r";
-  ASSERT_TRUE(ClearTasks(*store_, *registry_->Find("w")->spec, clear, clock_).has_value());
+  ASSERT_TRUE(
+      ClearTasks(*store_, *registry_->Find("w")->spec, clear, clock_, executor_).has_value());
   DagRun cleared = store_->GetRun("w", "r").value();
   EXPECT_EQ(cleared.state, RunState::kQueued);
   EXPECT_EQ(cleared.queued_at, clock_.Now());
@@ -173,7 +176,7 @@ TEST_F(WaitsTest, AClearedRunIsQueuedAgainAtTheTimeOfTheClear) {
 
 TEST_F(WaitsTest, ATaskOfAFinishedRunWaitsForAClear) {
   Trigger("r");
-  ASSERT_TRUE(MarkRun(*store_, "w", "r", RunState::kFailed, clock_).has_value());
+  ASSERT_TRUE(MarkRun(*store_, "w", "r", RunState::kFailed, clock_, executor_).has_value());
   TaskInstance load = store_->GetTaskInstance("w", "r", "load").value();
   load.state = TaskState::kNone;  // a deadlocked run leaves its waiting tasks in state none
   ASSERT_TRUE(store_->UpdateTaskInstance(load).has_value());

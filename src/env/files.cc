@@ -185,7 +185,7 @@ std::string OpenToOthersWarning(const std::string& path, std::string_view what) 
   struct stat st;
   if (stat(path.c_str(), &st) != 0 || (st.st_mode & 077) == 0) return "";
   return fmt::format(
-      "weir: warning: {} {} can be read by other users of this machine (mode {:04o}); it holds "
+      "{} {} can be read by other users of this machine (mode {:04o}); it holds "
       "secrets: run `chmod -R go-rwx {}`",
       what, path, st.st_mode & 07777, path);
 }

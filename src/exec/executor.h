@@ -54,16 +54,42 @@ struct AttemptEvent {
 
 using AttemptCallback = std::function<void(AttemptEvent)>;
 
+// Where a started attempt runs, as its kStarted event reported it and its try recorded it
+// (TaskTry::pid, proc_start): enough to find the attempt again from another process.
+struct AttemptProcess {
+  int pid = 0;             // 0: never started, nothing to end
+  int64_t proc_start = 0;  // the process's start time: tells it from a later one with its pid
+};
+
+// Ends running attempts for people's actions (clear, mark): all that engine/actions needs of
+// an executor. The process that asks (the API server, the CLI, the scheduler) need not be the
+// one that started the attempt, so the attempt is named by what its try recorded; each
+// executor ends it its own way (the local one signals its process group; a distributed one
+// tells the worker that runs it).
+class AttemptKiller {
+ public:
+  virtual ~AttemptKiller() = default;
+  // Ends attempt `key`, started as `process`, at once: the whole of it (its process group),
+  // whether or not this process started it. Does nothing when the attempt has ended, or when
+  // process.pid now names another process (the pid was reused). `reason` says why, for the
+  // attempt's log where the executor writes one.
+  virtual void Kill(const AttemptKey& key, const AttemptProcess& process,
+                    const std::string& reason) = 0;
+};
+
 // Runs attempts. Events arrive on the executor's own thread through the callback given at
 // construction; the callback must be quick (post to a queue and return).
-class Executor {
+class Executor : public AttemptKiller {
  public:
-  virtual ~Executor() = default;
+  ~Executor() override = default;
   // Starts the attempt or fails at once (the process could not be spawned is reported as a
   // kFinished event, not an error). kFailedPrecondition when no slot is free.
   virtual Status Submit(AttemptSpec spec) = 0;
-  // Kills the attempt's process group (SIGTERM, then SIGKILL after a grace period).
+  // Kills an attempt this executor runs: its process group (SIGTERM, then SIGKILL after a
+  // grace period). The scheduler's way, for the attempts it submitted.
   virtual void Kill(const AttemptKey& key, const std::string& reason) = 0;
+  // AttemptKiller's Kill: any attempt of this executor's kind, from any process.
+  using AttemptKiller::Kill;
   virtual int Running() const = 0;
   virtual int Capacity() const = 0;  // parallelism
   // Kills every running attempt and joins the executor's threads.

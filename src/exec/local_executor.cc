@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "base/log.h"
 #include "base/strings.h"
 #include "exec/attempt_log.h"
 
@@ -124,6 +125,18 @@ void LocalExecutor::Kill(const AttemptKey& key, const std::string& reason) {
   Wake();
 }
 
+void LocalExecutor::Kill(const AttemptKey& key, const AttemptProcess& process,
+                         const std::string& reason) {
+  LocalAttemptKiller().Kill(key, process, reason);
+}
+
+void LocalAttemptKiller::Kill(const AttemptKey& /*key*/, const AttemptProcess& process,
+                              const std::string& /*reason*/) {
+  // At once, as a clear or a mark promises: the task instance has already moved on. The start
+  // time check keeps a pid that was reused by an unrelated process from being signalled.
+  if (process.pid > 0) SignalProcessGroupIfSame(process.pid, process.proc_start, SIGKILL);
+}
+
 int LocalExecutor::Running() const {
   std::lock_guard lock(mu_);
   return running_;
@@ -155,9 +168,9 @@ void LocalExecutor::Emit(AttemptEvent event) {
   try {
     callback_(std::move(event));
   } catch (const std::exception& e) {
-    fmt::print(stderr, "weir: the executor's event callback threw: {}\n", e.what());
+    Log::Error("the executor's event callback threw: {}", e.what());
   } catch (...) {
-    fmt::print(stderr, "weir: the executor's event callback threw\n");
+    Log::Error("the executor's event callback threw");
   }
 }
 
@@ -383,7 +396,7 @@ void LocalExecutor::Loop() {
     int ready = ppoll(pollfds_.data(), pollfds_.size(), deadline ? &wait : nullptr, nullptr);
     if (ready < 0 && errno != EINTR) {
       // Only a bug (an invalid fd in the set) gets here; report it rather than spin silently.
-      fmt::print(stderr, "weir: local executor: ppoll: {}\n", strerror(errno));
+      Log::Error("local executor: ppoll: {}", strerror(errno));
     }
 
     for (size_t i = 0; ready > 0 && i < pollfds_.size(); ++i) {

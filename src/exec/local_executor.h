@@ -54,6 +54,11 @@ class LocalExecutor final : public Executor {
   // SIGTERM to the attempt's process group, SIGKILL after kill_grace; the kFinished event has
   // killed == true and the log footer names the reason. Unknown or finished keys are ignored.
   void Kill(const AttemptKey& key, const std::string& reason) override;
+  // SIGKILL to the process group of `process` if that process is still the one that started at
+  // process.proc_start: an attempt of any local executor, this one's or another process's (the
+  // kill of a clear or a mark). One of this executor's own then finishes as killed by signal 9.
+  void Kill(const AttemptKey& key, const AttemptProcess& process,
+            const std::string& reason) override;
   int Running() const override;
   int Capacity() const override { return parallelism_; }
   // Terminates every running attempt (SIGTERM, SIGKILL after kill_grace), delivers their
@@ -105,6 +110,14 @@ class LocalExecutor final : public Executor {
   std::unique_ptr<char[]> buffer_;
 
   std::thread io_thread_;  // last: started once everything above is ready
+};
+
+// Ends the attempts of local executors from a process that runs none (`weir webserver`, the
+// CLI): LocalExecutor's Kill by recorded process, without an executor's thread.
+class LocalAttemptKiller final : public AttemptKiller {
+ public:
+  void Kill(const AttemptKey& key, const AttemptProcess& process,
+            const std::string& reason) override;
 };
 
 }  // namespace weir

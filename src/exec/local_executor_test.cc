@@ -1,6 +1,7 @@
 #include "exec/local_executor.h"
 
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -246,6 +247,60 @@ TEST(LocalExecutor, KillEscalatesToSigkillAfterTheGracePeriod) {
   AttemptEvent e = events.Finished("t");
   EXPECT_TRUE(e.killed);
   EXPECT_EQ(e.term_signal, SIGKILL);
+}
+
+// A process of another weir (a scheduler that was restarted, the one the API server's clear
+// or mark reaches): led its own group, as the executor's children do, and recorded by its
+// pid and start time. Returns the leader and the pid of a grandchild in its group.
+std::pair<ChildProcess, int> StartElsewhere() {
+  ProcessSpec spec;
+  spec.argv = {"sh", "-c", "sleep 300 & echo $!; wait"};
+  ChildProcess child = SpawnProcess(spec, {.capture_stdout = true}).value();
+  std::string line;
+  char c;
+  while (read(child.stdout_fd, &c, 1) == 1 && c != '\n') line += c;
+  return {child, std::stoi(line)};
+}
+
+// How the leader ended: the signal that killed it, 0 if it exited.
+int EndingSignal(const ChildProcess& child) {
+  int status = 0;
+  while (waitpid(child.pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  for (int fd : {child.pidfd, child.stdout_fd, child.stderr_fd}) {
+    if (fd >= 0) close(fd);
+  }
+  return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+TEST(LocalExecutor, KillEndsTheProcessGroupOfAnAttemptItDidNotStart) {
+  Events events;
+  LocalExecutor executor(4, events.Callback());
+  auto [child, grandchild] = StartElsewhere();
+  AttemptKey key{"d", "r", "t", 1};
+  executor.Kill(key, AttemptProcess{child.pid, child.start_ticks}, "marked failed by admin");
+  EXPECT_EQ(EndingSignal(child), SIGKILL);
+  EXPECT_TRUE(WaitGone(grandchild)) << "grandchild " << grandchild << " survived";
+  EXPECT_EQ(executor.Running(), 0);
+  EXPECT_EQ(events.Count(AttemptEvent::Kind::kFinished), 0);  // not its attempt to report
+}
+
+TEST(LocalAttemptKiller, SignalsOnlyTheProcessThatStartedAtTheRecordedTime) {
+  LocalAttemptKiller killer;
+  auto [child, grandchild] = StartElsewhere();
+  AttemptKey key{"d", "r", "t", 1};
+  // A pid reused by another process (its start time differs) is left alone: the SIGTERM sent
+  // after it is what ends the leader.
+  killer.Kill(key, AttemptProcess{child.pid, child.start_ticks + 1}, "cleared");
+  killer.Kill(key, AttemptProcess{0, 0}, "never started");
+  killpg(child.pid, SIGTERM);
+  EXPECT_EQ(EndingSignal(child), SIGTERM);
+  EXPECT_TRUE(WaitGone(grandchild));
+
+  auto [second, second_grandchild] = StartElsewhere();
+  killer.Kill(key, AttemptProcess{second.pid, second.start_ticks}, "cleared");
+  EXPECT_EQ(EndingSignal(second), SIGKILL);
+  EXPECT_TRUE(WaitGone(second_grandchild));
 }
 
 TEST(LocalExecutor, MissingProgramFinishesWithAnErrorAndNoStart) {

@@ -36,7 +36,7 @@ struct Placed {
   const DatasetSchema* match = nullptr;
 };
 
-Result<Placed> Place(MetadataStore& store, const std::string& dataset,
+Result<Placed> Place(CatalogStore& store, const std::string& dataset,
                      const std::vector<ColumnInfo>& columns, const std::string& uri) {
   Placed p;
   p.versions = TRY(store.ListDatasetSchemas(dataset));
@@ -196,7 +196,7 @@ const DatasetSchema* MatchingVersion(const std::vector<DatasetSchema>& versions,
   return nullptr;
 }
 
-Result<CurrentSchema> CurrentSchemaOf(MetadataStore& store, const std::string& dataset,
+Result<CurrentSchema> CurrentSchemaOf(CatalogStore& store, const std::string& dataset,
                                       const std::string& except_uri) {
   CurrentSchema out;
   std::vector<std::vector<ColumnInfo>> objects;
@@ -212,7 +212,7 @@ Result<CurrentSchema> CurrentSchemaOf(MetadataStore& store, const std::string& d
   return out;
 }
 
-Result<Admission> AdmitObject(MetadataStore& store, const std::string& dataset,
+Result<Admission> AdmitObject(CatalogStore& store, const std::string& dataset,
                               const std::vector<ColumnInfo>& columns, SchemaPolicy policy,
                               const std::string& uri) {
   Admission admission;
@@ -243,7 +243,7 @@ Result<Admission> AdmitObject(MetadataStore& store, const std::string& dataset,
   return admission;
 }
 
-Result<LakeObject> RecordObject(MetadataStore& store, LakeObject object, SchemaPolicy policy) {
+Result<LakeObject> RecordObject(CatalogStore& store, LakeObject object, SchemaPolicy policy) {
   TRY(store.Transaction([&]() -> Status {
     object.schema_version = 0;
     if (object.columns.is_array() && !object.columns.empty()) {
@@ -277,7 +277,7 @@ Result<LakeObject> RecordObject(MetadataStore& store, LakeObject object, SchemaP
   return object;
 }
 
-Result<std::optional<LakeObject>> CurrentCopyOfSource(MetadataStore& store,
+Result<std::optional<LakeObject>> CurrentCopyOfSource(CatalogStore& store,
                                                       const std::string& source_url) {
   auto found = TRY(store.FindLakeObjectBySource(source_url));
   if (!found) return found;

@@ -7,7 +7,7 @@
 
 #include "base/status.h"
 #include "duck/file_facts.h"
-#include "store/metadata_store.h"
+#include "store/catalog_store.h"
 
 namespace weir {
 
@@ -78,7 +78,7 @@ struct CurrentSchema {
   std::vector<int> versions;  // ascending
 };
 // `except_uri`: leave out the current object of that URI (the one about to be replaced).
-Result<CurrentSchema> CurrentSchemaOf(MetadataStore& store, const std::string& dataset,
+Result<CurrentSchema> CurrentSchemaOf(CatalogStore& store, const std::string& dataset,
                                       const std::string& except_uri = "");
 
 // What writing an object with `columns` into `dataset` does, decided before publishing.
@@ -93,7 +93,7 @@ struct Admission {
 // Decides whether an object may join its dataset. Under kFreeze a drift is a
 // kFailedPrecondition error naming the dataset, the version and the change; call it before
 // publishing so that nothing is published.
-Result<Admission> AdmitObject(MetadataStore& store, const std::string& dataset,
+Result<Admission> AdmitObject(CatalogStore& store, const std::string& dataset,
                               const std::vector<ColumnInfo>& columns, SchemaPolicy policy,
                               const std::string& uri);
 
@@ -101,11 +101,11 @@ Result<Admission> AdmitObject(MetadataStore& store, const std::string& dataset,
 // its schema is none of the dataset's versions (re-checked inside the transaction, since
 // another task may have written meanwhile), then the object, replacing the previous record
 // of its URI. Returns the recorded object (id and schema_version set).
-Result<LakeObject> RecordObject(MetadataStore& store, LakeObject object, SchemaPolicy policy);
+Result<LakeObject> RecordObject(CatalogStore& store, LakeObject object, SchemaPolicy policy);
 
 // The current catalog record made from `source_url` whose object is still in the lake
 // unchanged (same size and etag as recorded), or nullopt.
-Result<std::optional<LakeObject>> CurrentCopyOfSource(MetadataStore& store,
+Result<std::optional<LakeObject>> CurrentCopyOfSource(CatalogStore& store,
                                                       const std::string& source_url);
 
 }  // namespace weir

@@ -69,8 +69,8 @@ struct TaskSpec {
   int pool_slots = 1;
   int priority_weight = 1;
   Json args = Json::object();  // the operator's own arguments
-  // Notification hooks as written ("email:oncall@example.com"), run by the engine when a try
-  // fails for good, is retried, or succeeds.
+  // Notification hooks as written ("email:oncall@example.com"): validated and stored, not run
+  // yet (sending them is planned with a `notify` operator; docs/dag-reference.md).
   std::vector<std::string> on_failure;
   std::vector<std::string> on_retry;
   std::vector<std::string> on_success;

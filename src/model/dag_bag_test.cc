@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "base/hash.h"
+#include "env/temp_dir.h"
 #include "model/loader_test_util.h"
 
 namespace weir {
@@ -22,11 +23,9 @@ constexpr char kGood[] = "tasks:\n  - {task_id: a, operator: bash, command: echo
 class DagBagTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "weir-dagbag-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    root_ = tmpl;
+    ASSERT_FALSE(dir_.path().empty());
+    root_ = dir_.path();
   }
-  void TearDown() override { fs::remove_all(root_); }
 
   std::string Write(const std::string& relative, std::string_view content) {
     fs::path p = root_ / relative;
@@ -36,6 +35,7 @@ class DagBagTest : public ::testing::Test {
   }
   DagBag Load() { return LoadDagFolder(root_.string(), testing::FakeOperators()); }
 
+  TempDir dir_;
   fs::path root_;
 };
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "env/temp_dir.h"
 #include "net/test_http_server.h"
 
 namespace weir {
@@ -20,17 +21,15 @@ HttpRequest Req(std::string url) {
 class FetchTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    root_ = new std::string(std::filesystem::temp_directory_path() /
-                            ("weir-net-test-" + std::to_string(getpid())));
-    std::filesystem::create_directories(*root_ + "/data");
+    root_ = new TempDir();
+    std::filesystem::create_directories(root_->Join("data"));
     content_ = new std::string();
     for (int i = 0; i < 5000; ++i) *content_ += "row " + std::to_string(i) + "\n";
-    std::ofstream(*root_ + "/data/rows.csv") << *content_;
-    server_ = new TestHttpServer(*root_);
+    std::ofstream(root_->Join("data/rows.csv")) << *content_;
+    server_ = new TestHttpServer(root_->path());
   }
   static void TearDownTestSuite() {
     delete server_;
-    std::filesystem::remove_all(*root_);
     delete root_;
     delete content_;
   }
@@ -52,7 +51,7 @@ class FetchTest : public ::testing::Test {
     return Fetch(request, sink);
   }
 
-  static std::string* root_;
+  static TempDir* root_;
   static std::string* content_;
   static TestHttpServer* server_;
   std::string body_;
@@ -60,7 +59,7 @@ class FetchTest : public ::testing::Test {
   int head_status_ = 0;
 };
 
-std::string* FetchTest::root_ = nullptr;
+TempDir* FetchTest::root_ = nullptr;
 std::string* FetchTest::content_ = nullptr;
 TestHttpServer* FetchTest::server_ = nullptr;
 

@@ -120,7 +120,7 @@ Result<Json> LakePutOperator::Run(const Json& args, const NativeContext& ctx) co
 
   // The catalog decides first: under schema_policy freeze a drifting file is refused here,
   // before anything is published.
-  std::unique_ptr<MetadataStore> catalog;
+  std::unique_ptr<CatalogStore> catalog;
   Admission admission;
   if (!ctx.database_url.empty()) {
     catalog = TRY_CONTEXT(OpenMetadataStore(ctx.database_url), "lake_put: opening the catalog");

@@ -38,8 +38,8 @@ struct NativeContext {
 // `path` as the task sees it: relative paths are relative to ctx.work_dir (when set).
 std::string InWorkDir(const std::string& path, const NativeContext& ctx);
 
-// An operator implemented inside weir (lake_put, and later http_download, csv_to_parquet,
-// ...). Its attempt is a child process, `weir tasks run-native <name>`, so that a crash, a
+// An operator implemented inside weir (http_download, csv_to_parquet, lake_put, external_table,
+// sql). Its attempt is a child process, `weir tasks run-native <name>`, so that a crash, a
 // memory blow-up or a kill touches only that attempt, and heavy libraries (DuckDB, curl)
 // are loaded there, never in the scheduler. The rendered arguments travel in the
 // environment (WEIR_NATIVE_ARGS); the result comes back as JSON on fd 3 and is the XCom.

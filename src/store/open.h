@@ -12,7 +12,8 @@ namespace weir {
 //   sqlite:///abs/path/weir.db, sqlite://relative/path.db or a bare path  -> SQLite
 //   sqlite://:memory: or :memory:                                          -> SQLite in memory
 //   postgresql://... or postgres://...  -> kInvalidArgument until PostgreSQL support is built
-// Does not migrate: callers run Migrate() (`weir db migrate`, or standalone at start).
+// Does not migrate: callers run Migrate() (the CLI does, for every command that opens the
+// database: cli/context.h OpenContext).
 // Errors are those of the store's Open; an unknown scheme is kInvalidArgument naming the
 // accepted forms.
 Result<std::unique_ptr<MetadataStore>> OpenMetadataStore(const std::string& url);

@@ -14,7 +14,7 @@ using ::testing::HasSubstr;
 
 TEST(OpenMetadataStore, SqliteUrlWithAnAbsolutePathOpensWithoutMigrating) {
   TempDir dir;
-  std::string path = dir.File("weir.db");
+  std::string path = dir.Join("weir.db");
   auto store = OpenMetadataStore("sqlite://" + path);
   ASSERT_TRUE(store.has_value()) << store.error().message;
   EXPECT_EQ((*store)->SchemaVersion().value(), 0);
@@ -25,10 +25,10 @@ TEST(OpenMetadataStore, SqliteUrlWithAnAbsolutePathOpensWithoutMigrating) {
 
 TEST(OpenMetadataStore, BarePathOpensSqlite) {
   TempDir dir;
-  auto store = OpenMetadataStore(dir.File("bare.db"));
+  auto store = OpenMetadataStore(dir.Join("bare.db"));
   ASSERT_TRUE(store.has_value()) << store.error().message;
   ASSERT_OK((*store)->Migrate());
-  EXPECT_TRUE(std::filesystem::exists(dir.File("bare.db")));
+  EXPECT_TRUE(std::filesystem::exists(dir.Join("bare.db")));
 }
 
 TEST(OpenMetadataStore, PostgresqlIsNotBuiltYet) {
@@ -46,7 +46,7 @@ TEST(OpenMetadataStore, UnknownSchemesAndEmptyUrlsAreRejected) {
 
 TEST(OpenMetadataStore, MissingDirectoryIsAnIoError) {
   TempDir dir;
-  auto store = OpenMetadataStore("sqlite://" + dir.File("no/such/dir/weir.db"));
+  auto store = OpenMetadataStore("sqlite://" + dir.Join("no/such/dir/weir.db"));
   ASSERT_FALSE(store.has_value());
   EXPECT_EQ(store.error().code, ErrorCode::kIo);
   EXPECT_THAT(store.error().message, HasSubstr("no/such/dir/weir.db"));

@@ -11,7 +11,6 @@
 #include "auth/secrets.h"
 #include "base/strings.h"
 #include "ops/registry.h"
-#include "store/open.h"
 #include "store/records_json.h"
 
 namespace weir {
@@ -45,14 +44,18 @@ class Api::StoreLease {
   std::unique_ptr<MetadataStore> store_;
 };
 
-Api::Api(ApiConfig config)
+Api::Api(ApiConfig config, StoreOpener open_store, const Clock& clock, AttemptKiller& killer)
     : config_(std::move(config)),
+      open_store_(std::move(open_store)),
+      clock_(clock),
+      killer_(killer),
       long_polls_(config_.max_long_polls, config_.max_long_polls_per_user) {}
 Api::~Api() = default;
 
-Result<std::unique_ptr<Api>> Api::Open(ApiConfig config) {
-  std::unique_ptr<Api> api(new Api(std::move(config)));
-  api->registry_store_ = TRY(OpenMetadataStore(api->config_.database_url));
+Result<std::unique_ptr<Api>> Api::Open(ApiConfig config, StoreOpener open_store, const Clock& clock,
+                                       AttemptKiller& killer) {
+  std::unique_ptr<Api> api(new Api(std::move(config), std::move(open_store), clock, killer));
+  api->registry_store_ = TRY(api->open_store_());
   api->registry_ = std::make_unique<DagRegistry>(*api->registry_store_, api->clock_,
                                                  api->config_.dags_folder, OperatorSchemas());
   TRY(api->ReloadDags());
@@ -92,7 +95,7 @@ Api::StoreLease Api::Lease() {
       return StoreLease(this, std::move(store));
     }
   }
-  auto store = OpenMetadataStore(config_.database_url);
+  auto store = open_store_();
   return StoreLease(this, store ? std::move(*store) : nullptr);
 }
 
@@ -268,8 +271,8 @@ ApiResponse Api::Handle(const ApiRequest& req) {
   if (masker == nullptr) {
     return ErrorResponse(503, "unavailable", "cannot read the secret variables to mask the answer");
   }
-  ApiCtx c{store,  dags ? *dags : kNone,  config_, req,
-           clock_, who ? &*who : nullptr, *masker, long_polls_};
+  ApiCtx c{store,   dags ? *dags : kNone,  config_, req,        clock_,
+           killer_, who ? &*who : nullptr, *masker, long_polls_};
   auto body = RouteRequest(c, segments);
   ApiResponse r = body ? JsonResponse(std::move(*body)) : ErrorResponse(body.error());
   masker->MaskJson(r.body);

@@ -15,16 +15,20 @@
 #include "engine/dag_registry.h"
 #include "engine/scheduler.h"
 #include "env/clock.h"
+#include "exec/executor.h"
 #include "store/metadata_store.h"
 #include "web/long_polls.h"
 
 namespace weir {
 
-// What the REST API serves from: the metadata store (one connection per request thread,
-// from a small pool) and the DAG specs (a registry reloaded in the background, for
-// schedules in words, tasks and params).
+// Opens a new connection to the metadata store (already migrated). The API calls it for its
+// DAG registry and whenever a request finds no idle connection in its pool; connections are
+// used by one request at a time. An error makes that request a 503.
+using StoreOpener = std::function<Result<std::unique_ptr<MetadataStore>>()>;
+
+// What the REST API serves from besides its store: the DAG specs (a registry reloaded in the
+// background, for schedules in words, tasks and params), the logs, and its limits.
 struct ApiConfig {
-  std::string database_url;
   std::string dags_folder;
   std::string logs_folder;
   std::string home;
@@ -70,9 +74,17 @@ inline constexpr std::string_view kSessionCookie = "weir_session";
 
 // The /api/v1 endpoints (docs/api.md). Thread-safe: Handle may be called from many
 // threads at once.
+//
+// Its collaborators come from its caller and outlive it: `open_store` for the metadata store
+// (one connection per request in flight, pooled: a connection is never shared by two threads),
+// `clock` for "now" (sessions, tokens, audit events, triggers), and `killer` to end the
+// running attempts of the task instances a request clears or marks (the executor of the
+// process, or LocalAttemptKiller in a process that runs none).
 class Api {
  public:
-  static Result<std::unique_ptr<Api>> Open(ApiConfig config);
+  // Opens the DAG registry's connection and loads the DAGs folder; their errors.
+  static Result<std::unique_ptr<Api>> Open(ApiConfig config, StoreOpener open_store,
+                                           const Clock& clock, AttemptKiller& killer);
   ~Api();
 
   ApiResponse Handle(const ApiRequest& request);
@@ -80,7 +92,7 @@ class Api {
   Status ReloadDags();
 
  private:
-  explicit Api(ApiConfig config);
+  Api(ApiConfig config, StoreOpener open_store, const Clock& clock, AttemptKiller& killer);
   class StoreLease;
   StoreLease Lease();
   std::shared_ptr<const std::map<std::string, LoadedDag>> Dags() const;
@@ -88,10 +100,12 @@ class Api {
   // again only when they changed.
   Result<std::shared_ptr<const SecretMasker>> Masker(MetadataStore& store);
 
-  ApiConfig config_;
-  SystemClock clock_;
+  const ApiConfig config_;
+  const StoreOpener open_store_;
+  const Clock& clock_;
+  AttemptKiller& killer_;
   std::mutex pool_mu_;
-  std::vector<std::unique_ptr<MetadataStore>> pool_;
+  std::vector<std::unique_ptr<MetadataStore>> pool_;  // GUARDED_BY(pool_mu_): idle connections
   mutable std::shared_mutex dags_mu_;
   std::shared_ptr<const std::map<std::string, LoadedDag>> dags_;
   std::unique_ptr<MetadataStore> registry_store_;

@@ -24,6 +24,7 @@ struct ApiCtx {
   const ApiConfig& config;
   const ApiRequest& req;
   const Clock& clock;
+  AttemptKiller& killer;         // ends the attempts of what a request clears or marks
   const AuthenticatedUser* who;  // null for the public endpoints
   const SecretMasker& masker;    // every answer passes it (Api::Handle); logs use it by range
   LongPolls& long_polls;

@@ -45,7 +45,9 @@ Result<std::string> StringField(const Json& body, const char* name, bool require
 }
 
 // The request's actions, recorded in the audit log as its user's.
-AuditedActions Audited(const ApiCtx& c) { return AuditedActions(c.store, c.clock, ActorOf(c)); }
+AuditedActions Audited(const ApiCtx& c) {
+  return AuditedActions(c.store, c.clock, c.killer, ActorOf(c));
+}
 
 void Wake(const ApiCtx& c) {
   if (!c.config.wake_file.empty()) WakeScheduler(c.config.wake_file);
@@ -236,7 +238,7 @@ Result<Json> CreateUser(ApiCtx& c) {
   std::string password = TRY(StringField(body, "password", true));
   AuditEvent event = Audited(c).Event(audit::kUserCreate);
   event.details = {{"username", username}, {"role", RoleName(role)}};
-  return UserJson(TRY(AddUser(c.store, username, role, password, &event)));
+  return UserJson(TRY(AddUser(c.store, username, role, password, AuditRecord{c.store, event})));
 }
 
 Result<Json> PatchUser(ApiCtx& c, const std::string& username) {
@@ -255,7 +257,7 @@ Result<Json> PatchUser(ApiCtx& c, const std::string& username) {
   if (!password.empty()) {
     AuditEvent event = Audited(c).Event(audit::kUserPassword);
     event.details = {{"username", user.username}};
-    TRY(ResetPassword(c.store, username, password, &event));
+    TRY(ResetPassword(c.store, username, password, AuditRecord{c.store, event}));
   }
   return UserJson(TRY(c.store.GetUser(username)));
 }

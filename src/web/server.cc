@@ -2,6 +2,7 @@
 
 #include <functional>
 
+#include "base/log.h"
 #include "web/ui_assets.h"
 
 namespace weir {
@@ -141,7 +142,7 @@ Status WebServer::Start() {
       stop_cv_.wait_for(lock, options_.dag_reload_interval, [this] { return stopping_.load(); });
       if (stopping_) break;
       if (Status s = api_.ReloadDags(); !s) {
-        fmt::print(stderr, "weir webserver: reloading DAGs: {}\n", s.error().message);
+        Log::Warn("webserver: reloading DAGs: {}", s.error().message);
       }
     }
   });

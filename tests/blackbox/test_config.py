@@ -4,6 +4,7 @@ them, the weir.yaml of a new home and the docs' table."""
 import json
 import os
 import re
+import signal
 import unittest
 
 from harness import WeirTestCase
@@ -99,6 +100,59 @@ class ConfigTest(WeirTestCase):
                          "output between the markers")
         for row in self.config_list().values():
             self.assertIn(f"| `{row['key']}` |", out)
+
+
+class DiagnosticsTest(WeirTestCase):
+    """What weir says about itself on stderr goes through one logger: log_level drops lines
+    below it, log_format json makes each line a JSON object for log shippers."""
+
+    def scheduler_lines(self, **env):
+        """Starts the scheduler on a home other users can read (so it warns), stops it with
+        SIGTERM; returns its output lines before and after `ready`."""
+        self.weir("db", "init")
+        os.chmod(self.home, 0o755)
+        p = self.start("scheduler", env=self.env(**env))
+        os.killpg(p.pid, signal.SIGTERM)
+        rest, _ = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 0, p.startup_output + rest)
+        return p.startup_output.splitlines(), rest.splitlines()
+
+    def test_text_lines_read_as_before_with_the_level_named(self):
+        start, end = self.scheduler_lines()
+        warning = [l for l in start if "can be read by other users" in l]
+        self.assertEqual(len(warning), 1, start)
+        self.assertTrue(warning[0].startswith(f"weir: warning: the home {self.home} can be read"),
+                        warning[0])
+        self.assertIn("weir: SIGTERM received, stopping", end)
+
+    def test_json_lines_are_one_object_each_with_time_level_and_message(self):
+        start, end = self.scheduler_lines(WEIR_LOG_FORMAT="json")
+        logged = [json.loads(l) for l in start + end if l.startswith("{")]
+        self.assertEqual([(e["level"], e["message"].split(" can be")[0]) for e in logged],
+                         [("warning", f"the home {self.home}"),
+                          ("info", "SIGTERM received, stopping")], start + end)
+        for e in logged:
+            self.assertEqual(sorted(e), ["level", "message", "time"])
+            self.assertRegex(e["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+        self.assertFalse([l for l in start + end if l.startswith("weir: ")], start + end)
+
+    def test_log_level_drops_the_lines_below_it(self):
+        start, end = self.scheduler_lines(WEIR_LOG_LEVEL="warning")
+        self.assertTrue([l for l in start if l.startswith("weir: warning: the home")], start)
+        self.assertNotIn("weir: SIGTERM received, stopping", end)
+        start, end = self.scheduler_lines(WEIR_LOG_LEVEL="error")
+        self.assertFalse([l for l in start + end if l.startswith("weir: ")], start + end)
+
+    def test_bad_values_are_refused_with_the_choices(self):
+        code, _, err = self.weir("config", "list", env=self.env(WEIR_LOG_LEVEL="warn"))
+        self.assertEqual(code, 2, err)
+        self.assertIn("WEIR_LOG_LEVEL: log_level must be debug, info, warning or error, got 'warn'",
+                      err)
+        with open(os.path.join(self.home, "weir.yaml"), "w") as f:
+            f.write("log_format: yaml\n")
+        code, _, err = self.weir("config", "list")
+        self.assertEqual(code, 2, err)
+        self.assertIn("log_format must be text or json, got 'yaml'", err)
 
 
 if __name__ == "__main__":

@@ -168,3 +168,36 @@ class MarksTest(WeirTestCase):
 if __name__ == "__main__":
     import unittest
     unittest.main()
+
+
+class AMarkFromAnotherProcessKillsTheRunningAttempt(WeirTestCase):
+    """`weir webserver` runs no attempts: a mark made through it ends the attempt that the
+    scheduler's executor started, by the pid and start time its try recorded (its whole
+    process group)."""
+
+    def test_marking_a_running_task_failed_through_the_webserver_kills_its_process_group(self):
+        import os
+        from test_faults import read_int
+        from test_recovery import alive
+        pidfile = os.path.join(self.home, "child.pid")
+        self.write_dag("slow.yaml", f"""dag_id: slow
+tasks:
+  - task_id: wait
+    operator: bash
+    command: sleep 1000 & echo $! > {pidfile}; wait
+""")
+        self.start("scheduler")
+        create_user(self, "olga", "op", "pw-olga-123")
+        client = ApiClient(api_base(self.start("webserver", "--port", "0")))
+        self.assertEqual(client.login("olga", "pw-olga-123")[0], 200)
+        status, run = client.send("POST", "/dags/slow/dagRuns", {})
+        self.assertEqual(status, 200, run)
+        path = f"/dags/slow/dagRuns/{run['run_id']}/taskInstances/wait"
+        self.wait_for("the task to run", lambda: read_int(pidfile) > 0
+                      and client.send("GET", path)[1]["state"] == "running", timeout=60)
+        child = read_int(pidfile)
+        self.addCleanup(lambda: alive(child) and os.kill(child, 9))
+        status, body = client.send("PATCH", path, {"state": "failed"})
+        self.assertEqual(status, 200, body)
+        self.wait_for("the attempt's process group to end", lambda: not alive(child), timeout=30)
+        self.assertEqual(client.send("GET", path)[1]["state"], "failed")

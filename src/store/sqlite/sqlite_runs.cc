@@ -159,7 +159,8 @@ Result<std::vector<TaskInstance>> SqliteStore::ListTaskInstancesOfActiveRuns() {
 
 Result<int64_t> SqliteStore::ChangeSeq() {
   auto select = TRY(db_->Prepare("SELECT seq FROM change_counter WHERE id = 1"));
-  auto seq = TRY(sqlite::FirstRow(select, [](const Statement& st) -> Result<int64_t> { return st.Int64(0); }));
+  auto seq = TRY(
+      sqlite::FirstRow(select, [](const Statement& st) -> Result<int64_t> { return st.Int64(0); }));
   if (!seq) return Err(ErrorCode::kInternal, "the change_counter row is missing");
   return *seq;
 }
@@ -176,9 +177,11 @@ Result<StoreChanges> SqliteStore::ChangesSince(int64_t seq) {
       fmt::format("SELECT {} FROM task_instance WHERE change_seq > ?1 ORDER BY change_seq",
                   sqlite::kTaskInstanceColumns);
   out.tis = TRY(QueryTaskInstances(kTis, [&](Statement& st) { st.Bind(1, seq); }));
-  auto count = TRY(db_->Prepare("SELECT COUNT(*) FROM dag_run WHERE state IN ('queued', 'running')"));
-  out.active_runs =
-      TRY(sqlite::FirstRow(count, [](const Statement& st) -> Result<int64_t> { return st.Int64(0); })).value_or(0);
+  auto count =
+      TRY(db_->Prepare("SELECT COUNT(*) FROM dag_run WHERE state IN ('queued', 'running')"));
+  out.active_runs = TRY(sqlite::FirstRow(count, [](const Statement& st) -> Result<int64_t> {
+                      return st.Int64(0);
+                    })).value_or(0);
   return out;
 }
 

@@ -20,22 +20,26 @@ struct SqliteStoreOptions {
 
 // The embedded metadata store: one SQLite file in WAL mode (readers never block the
 // writer), synchronous=NORMAL, foreign keys on. Several processes may open the same file;
-// writes are serialised by SQLite's lock and wait up to busy_timeout_ms.
+// writes are serialised by SQLite's lock and wait up to busy_timeout_ms. It implements every
+// role (metadata_store.h), so one Transaction() covers all of them.
 class SqliteStore final : public MetadataStore {
  public:
   // Opens or creates the database at `path` (":memory:" for a private in-memory one) and
-  // sets its pragmas. Does not migrate: call Migrate() before using a new database.
+  // sets its pragmas. Does not migrate: call Migrate() before using a new database (the CLI
+  // does for every command, cli/context.h).
   // Fails with kIo when the file cannot be opened, kUnavailable when it stays locked,
   // kFailedPrecondition when its schema is newer than this binary knows (upgrade weir).
   static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
                                                    SqliteStoreOptions options = {});
 
+  // The schema, and the transactions every role shares (sqlite_store.cc).
   Status Migrate() override;
   Result<int> SchemaVersion() override;
   int LatestSchemaVersion() const override;
 
   Status Transaction(const std::function<Status()>& fn) override;
 
+  // DagStore (sqlite_store.cc).
   Status UpsertDag(const DagRow& dag) override;
   Result<DagRow> GetDag(const std::string& dag_id) override;
   Result<std::vector<DagRow>> ListDags() override;
@@ -51,6 +55,7 @@ class SqliteStore final : public MetadataStore {
   Status ClearImportError(const std::string& fileloc) override;
   Result<std::vector<ImportError>> ListImportErrors() override;
 
+  // RunStore (sqlite_runs.cc, sqlite_tries.cc).
   Status CreateRun(const DagRun& run, const std::vector<TaskInstance>& tasks) override;
   Result<DagRun> GetRun(const std::string& dag_id, const std::string& run_id) override;
   Status UpdateRun(const DagRun& run) override;
@@ -79,6 +84,16 @@ class SqliteStore final : public MetadataStore {
   Result<std::vector<TaskTry>> ListUnfinishedTries() override;
   Status HeartbeatRunningTries(Time now) override;
 
+  Status SetXCom(const XComRow& x) override;
+  Result<std::optional<XComRow>> GetXCom(const std::string& dag_id, const std::string& run_id,
+                                         const std::string& task_id,
+                                         const std::string& key) override;
+  Result<std::vector<XComRow>> ListXComs(const std::string& dag_id,
+                                         const std::string& run_id) override;
+  Status ClearXComs(const std::string& dag_id, const std::string& run_id,
+                    const std::string& task_id) override;
+
+  // JobStore (sqlite_jobs.cc).
   Result<int64_t> AddSchedulerJob(const SchedulerJob& job) override;
   Status HeartbeatSchedulerJob(int64_t id, Time now) override;
   Status EndSchedulerJob(int64_t id, Time ended_at) override;
@@ -90,15 +105,7 @@ class SqliteStore final : public MetadataStore {
   Status ReleaseSchedulerLease(const std::string& name, const std::string& holder) override;
   Result<std::optional<SchedulerLease>> GetSchedulerLease(const std::string& name) override;
 
-  Status SetXCom(const XComRow& x) override;
-  Result<std::optional<XComRow>> GetXCom(const std::string& dag_id, const std::string& run_id,
-                                         const std::string& task_id,
-                                         const std::string& key) override;
-  Result<std::vector<XComRow>> ListXComs(const std::string& dag_id,
-                                         const std::string& run_id) override;
-  Status ClearXComs(const std::string& dag_id, const std::string& run_id,
-                    const std::string& task_id) override;
-
+  // ConfigStore (sqlite_store.cc).
   Status SetVariable(const Variable& v) override;
   Result<Variable> GetVariable(const std::string& key) override;
   Result<std::vector<Variable>> ListVariables() override;
@@ -109,6 +116,7 @@ class SqliteStore final : public MetadataStore {
   Result<std::vector<Pool>> ListPools() override;
   Status DeletePool(const std::string& name) override;
 
+  // CatalogStore (sqlite_catalog.cc).
   Result<int64_t> RecordLakeObject(const LakeObject& obj) override;
   Result<std::vector<LakeObject>> ListLakeObjects(const std::string& prefix) override;
   Result<std::vector<LakeObject>> LakeObjectHistory(const std::string& uri) override;
@@ -117,6 +125,7 @@ class SqliteStore final : public MetadataStore {
   Result<std::vector<DatasetSchema>> ListDatasetSchemas(const std::string& dataset) override;
   Result<std::vector<DatasetSummary>> ListDatasets() override;
 
+  // AuthStore (sqlite_users.cc).
   Result<int64_t> CreateUser(const User& user) override;
   Result<User> GetUser(const std::string& username) override;
   Result<User> GetUserById(int64_t id) override;
@@ -137,6 +146,7 @@ class SqliteStore final : public MetadataStore {
   Result<int> DeleteSessionsOfUser(int64_t user_id) override;
   Result<int> DeleteExpiredSessions(Time now) override;
 
+  // AuditStore (sqlite_audit.cc).
   Result<int64_t> AddAuditEvent(const AuditEvent& event) override;
   Result<AuditEvent> GetAuditEvent(int64_t id) override;
   Result<std::vector<AuditEvent>> ListAuditEvents(const AuditFilter& filter) override;

@@ -62,13 +62,13 @@ DagRow Dag(const std::string& id) {
 
 TEST(SqliteStore, FreshDatabaseMigratesToTheLatestVersion) {
   TempDir dir;
-  auto store = OpenOrDie(dir.File("weir.db"));
+  auto store = OpenOrDie(dir.Join("weir.db"));
   EXPECT_EQ(store->SchemaVersion().value(), 0);
   ASSERT_OK(store->Migrate());
   EXPECT_EQ(store->SchemaVersion().value(), store->LatestSchemaVersion());
   EXPECT_EQ(store->LatestSchemaVersion(), sqlite::Migrations().back().version);
 
-  RawConnection raw(dir.File("weir.db"));
+  RawConnection raw(dir.Join("weir.db"));
   for (const char* table : {"dag", "dag_version", "import_error", "dag_run", "task_instance",
                             "task_try", "xcom", "variable", "pool", "lake_object", "dataset_schema",
                             "weir_user", "api_token", "web_session"}) {
@@ -85,13 +85,13 @@ TEST(SqliteStore, FreshDatabaseMigratesToTheLatestVersion) {
 
 TEST(SqliteStore, MigratingAgainIsANoOp) {
   TempDir dir;
-  auto store = OpenOrDie(dir.File("weir.db"));
+  auto store = OpenOrDie(dir.Join("weir.db"));
   ASSERT_OK(store->Migrate());
   ASSERT_OK(store->Migrate());
   store.reset();
-  auto reopened = OpenOrDie(dir.File("weir.db"));
+  auto reopened = OpenOrDie(dir.Join("weir.db"));
   ASSERT_OK(reopened->Migrate());
-  RawConnection raw(dir.File("weir.db"));
+  RawConnection raw(dir.Join("weir.db"));
   // One row per migration (numbers may skip: branches take their numbers apart).
   EXPECT_EQ(raw.QueryText("SELECT COUNT(*) FROM schema_version"),
             std::to_string(sqlite::Migrations().size()));
@@ -118,7 +118,7 @@ TEST(SqliteMigrations, AFailingMigrationLeavesTheSchemaAtThePreviousVersion) {
 TEST(SqliteMigrations, UsernamesThatDifferOnlyInCaseKeepTheOldestAndRenameTheOthers) {
   TempDir dir;
   {
-    auto db = sqlite::Connection::Open(dir.File("weir.db"), {}).value();
+    auto db = sqlite::Connection::Open(dir.Join("weir.db"), {}).value();
     ASSERT_OK(sqlite::ApplyMigrations(*db, sqlite::Migrations().first(4)));
     for (const char* name : {"ann", "Ann", "bob", "ANN"}) {
       ASSERT_OK(db->Exec(fmt::format(
@@ -127,7 +127,7 @@ TEST(SqliteMigrations, UsernamesThatDifferOnlyInCaseKeepTheOldestAndRenameTheOth
           name)));
     }
   }
-  auto store = OpenOrDie(dir.File("weir.db"));
+  auto store = OpenOrDie(dir.Join("weir.db"));
   ASSERT_OK(store->Migrate());
   std::vector<std::string> names;
   auto users = store->ListUsers().value();
@@ -145,12 +145,12 @@ TEST(SqliteMigrations, UsernamesThatDifferOnlyInCaseKeepTheOldestAndRenameTheOth
 
 TEST(SqliteStore, DatabaseFromANewerWeirIsRejected) {
   TempDir dir;
-  ASSERT_OK(OpenOrDie(dir.File("weir.db"))->Migrate());
+  ASSERT_OK(OpenOrDie(dir.Join("weir.db"))->Migrate());
   int future = sqlite::LatestSchemaVersion() + 1;
-  RawConnection(dir.File("weir.db"))
+  RawConnection(dir.Join("weir.db"))
       .Exec(fmt::format("INSERT INTO schema_version VALUES ({}, 'from the future', 0)", future));
 
-  auto store = SqliteStore::Open(dir.File("weir.db"));
+  auto store = SqliteStore::Open(dir.Join("weir.db"));
   ASSERT_FALSE(store.has_value());
   EXPECT_EQ(store.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_THAT(store.error().message, HasSubstr("upgrade weir"));
@@ -159,16 +159,16 @@ TEST(SqliteStore, DatabaseFromANewerWeirIsRejected) {
 
 TEST(SqliteStore, FileDatabaseUsesWriteAheadLogging) {
   TempDir dir;
-  ASSERT_OK(OpenOrDie(dir.File("weir.db"))->Migrate());
-  RawConnection raw(dir.File("weir.db"));
+  ASSERT_OK(OpenOrDie(dir.Join("weir.db"))->Migrate());
+  RawConnection raw(dir.Join("weir.db"));
   EXPECT_EQ(raw.QueryText("PRAGMA journal_mode"), "wal");
 }
 
 TEST(SqliteStore, TwoInstancesOnOneFileSeeEachOthersCommits) {
   TempDir dir;
-  auto scheduler = OpenOrDie(dir.File("weir.db"));
+  auto scheduler = OpenOrDie(dir.Join("weir.db"));
   ASSERT_OK(scheduler->Migrate());
-  auto webserver = OpenOrDie(dir.File("weir.db"));
+  auto webserver = OpenOrDie(dir.Join("weir.db"));
   ASSERT_OK(scheduler->UpsertDag(Dag("etl")));
   ASSERT_OK(webserver->SetPaused("etl", true));
   EXPECT_TRUE(scheduler->GetDag("etl").value().is_paused);
@@ -184,9 +184,9 @@ TEST(SqliteStore, TwoInstancesOnOneFileSeeEachOthersCommits) {
 
 TEST(SqliteStore, BusyBeyondTheTimeoutIsUnavailable) {
   TempDir dir;
-  auto store = OpenOrDie(dir.File("weir.db"), {.busy_timeout_ms = 50, .now = nullptr});
+  auto store = OpenOrDie(dir.Join("weir.db"), {.busy_timeout_ms = 50, .now = nullptr});
   ASSERT_OK(store->Migrate());
-  RawConnection other(dir.File("weir.db"));
+  RawConnection other(dir.Join("weir.db"));
   other.Exec("BEGIN IMMEDIATE");
 
   auto status = store->UpsertDag(Dag("etl"));

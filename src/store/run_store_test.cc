@@ -1,8 +1,9 @@
-// The MetadataStore suite, part 2: runs, task instances, tries and XCom.
+// The RunStore suite: runs, task instances, tries and XCom.
+#include "store/run_store.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "store/metadata_store.h"
 #include "store/store_test_fixture.h"
 
 namespace weir {
@@ -72,7 +73,7 @@ TaskTry MakeTry(const std::string& run_id, const std::string& task_id, int numbe
   return t;
 }
 
-TEST_P(MetadataStoreTest, CreateRunStoresTheRunAndItsTaskInstances) {
+TEST_P(RunStoreTest, CreateRunStoresTheRunAndItsTaskInstances) {
   DagRun run = MakeRun("etl", "manual__1", Utc("2024-01-01"), RunType::kManual);
   run.conf = Json{{"table", "users"}, {"limit", 10}};
   run.start_date = Utc("2024-01-02T00:00:01.5Z");
@@ -104,7 +105,7 @@ TEST_P(MetadataStoreTest, CreateRunStoresTheRunAndItsTaskInstances) {
   EXPECT_EQ(tis[1].task_id, "load");
 }
 
-TEST_P(MetadataStoreTest, CreateRunTwiceIsAlreadyExistsAndWritesNothing) {
+TEST_P(RunStoreTest, CreateRunTwiceIsAlreadyExistsAndWritesNothing) {
   DagRun run = MakeRun("etl", "r1", Utc("2024-01-01"));
   ASSERT_OK(store().CreateRun(run, {MakeTask("a")}));
   run.note = "second";
@@ -121,7 +122,7 @@ TEST_P(MetadataStoreTest, CreateRunTwiceIsAlreadyExistsAndWritesNothing) {
   EXPECT_TRUE(store().ListTaskInstances("etl", "r2").value().empty());
 }
 
-TEST_P(MetadataStoreTest, CreateRunRefusesIdsThatWouldBecomeStrayPaths) {
+TEST_P(RunStoreTest, CreateRunRefusesIdsThatWouldBecomeStrayPaths) {
   // A run id becomes logs/<dag>/<run>/ and a URL segment: "../", "/" and newlines made runs
   // that wrote outside logs/ or that no endpoint could reach.
   for (const char* id : {"../../tmp/x", "/abs", "a/b", "x\n[weir] forged", "..", ""}) {
@@ -136,7 +137,7 @@ TEST_P(MetadataStoreTest, CreateRunRefusesIdsThatWouldBecomeStrayPaths) {
       {MakeTask("a")}));
 }
 
-TEST_P(MetadataStoreTest, UpdateRunAndDeleteRun) {
+TEST_P(RunStoreTest, UpdateRunAndDeleteRun) {
   ASSERT_OK(store().CreateRun(MakeRun("etl", "r1", Utc("2024-01-01")), {MakeTask("a")}));
   DagRun run = store().GetRun("etl", "r1").value();
   run.state = RunState::kSuccess;
@@ -160,7 +161,7 @@ TEST_P(MetadataStoreTest, UpdateRunAndDeleteRun) {
   EXPECT_ERROR(store().DeleteRun("etl", "r1"), ErrorCode::kNotFound);
 }
 
-TEST_P(MetadataStoreTest, ListRunsFiltersOrdersAndPages) {
+TEST_P(RunStoreTest, ListRunsFiltersOrdersAndPages) {
   ASSERT_OK(store().CreateRun(MakeRun("etl", "s1", Utc("2024-01-01")), {}));
   ASSERT_OK(store().CreateRun(
       MakeRun("etl", "s2", Utc("2024-01-02"), RunType::kScheduled, RunState::kSuccess), {}));
@@ -198,7 +199,7 @@ TEST_P(MetadataStoreTest, ListRunsFiltersOrdersAndPages) {
   EXPECT_TRUE(store().ListRuns(none).value().empty());
 }
 
-TEST_P(MetadataStoreTest, LatestScheduledRunIgnoresManualAndBackfillRuns) {
+TEST_P(RunStoreTest, LatestScheduledRunIgnoresManualAndBackfillRuns) {
   EXPECT_FALSE(store().LatestScheduledRun("etl").value().has_value());
   ASSERT_OK(store().CreateRun(MakeRun("etl", "s1", Utc("2024-01-01")), {}));
   ASSERT_OK(store().CreateRun(MakeRun("etl", "s2", Utc("2024-01-02")), {}));
@@ -210,7 +211,7 @@ TEST_P(MetadataStoreTest, LatestScheduledRunIgnoresManualAndBackfillRuns) {
   EXPECT_EQ(latest->run_id, "s2");
 }
 
-TEST_P(MetadataStoreTest, UpdateTaskInstanceUpdatesOrInserts) {
+TEST_P(RunStoreTest, UpdateTaskInstanceUpdatesOrInserts) {
   ASSERT_OK(store().CreateRun(MakeRun("etl", "r1", Utc("2024-01-01")), {MakeTask("a")}));
   TaskInstance ti = store().GetTaskInstance("etl", "r1", "a").value();
   ti.state = TaskState::kUpForRetry;
@@ -261,7 +262,7 @@ TEST_P(MetadataStoreTest, UpdateTaskInstanceUpdatesOrInserts) {
   EXPECT_ERROR(store().GetTaskInstance("etl", "r1", "zzz"), ErrorCode::kNotFound);
 }
 
-TEST_P(MetadataStoreTest, TaskInstanceQueriesAcrossRuns) {
+TEST_P(RunStoreTest, TaskInstanceQueriesAcrossRuns) {
   ASSERT_OK(store().CreateRun(
       MakeRun("etl", "r1", Utc("2024-01-01"), RunType::kScheduled, RunState::kSuccess),
       {MakeTask("a"), MakeTask("b")}));
@@ -292,7 +293,7 @@ TEST_P(MetadataStoreTest, TaskInstanceQueriesAcrossRuns) {
   EXPECT_FALSE(store().PreviousTaskInstance("etl", "b", Utc("2024-01-03")).value().has_value());
 }
 
-TEST_P(MetadataStoreTest, TriesAreRecordedUpdatedAndHeartbeaten) {
+TEST_P(RunStoreTest, TriesAreRecordedUpdatedAndHeartbeaten) {
   ASSERT_OK(
       store().CreateRun(MakeRun("etl", "r1", Utc("2024-01-01")), {MakeTask("a"), MakeTask("b")}));
   TaskTry first = MakeTry("r1", "a", 1, TaskState::kRunning);
@@ -347,59 +348,7 @@ TEST_P(MetadataStoreTest, TriesAreRecordedUpdatedAndHeartbeaten) {
   EXPECT_FALSE(store().ListTries("etl", "r1", "b").value()[0].heartbeat_at.has_value());
 }
 
-SchedulerJob MakeJob(const std::string& hostname, int64_t pid, Time started, Time beat) {
-  SchedulerJob job;
-  job.hostname = hostname;
-  job.pid = pid;
-  job.started_at = started;
-  job.heartbeat_at = beat;
-  return job;
-}
-
-TEST_P(MetadataStoreTest, SchedulerJobsAreHeartbeatenEndedAndPruned) {
-  EXPECT_FALSE(store().LatestSchedulerJob().value().has_value());
-  SchedulerJob old =
-      MakeJob("old-host", 7, Utc("2024-01-01T00:00:00Z"), Utc("2024-01-01T00:00:00Z"));
-  int64_t old_id = store().AddSchedulerJob(old).value();
-  ASSERT_OK(store().EndSchedulerJob(old_id, Utc("2024-01-01T01:00:00Z")));
-
-  SchedulerJob job =
-      MakeJob("host-a", 4242, Utc("2024-01-05T00:00:00Z"), Utc("2024-01-05T00:00:00Z"));
-  int64_t id = store().AddSchedulerJob(job).value();
-  EXPECT_NE(id, old_id);
-  ASSERT_OK(store().HeartbeatSchedulerJob(id, Utc("2024-01-05T00:00:05Z")));
-  auto latest = store().LatestSchedulerJob().value();
-  ASSERT_TRUE(latest.has_value());
-  EXPECT_EQ(latest->id, id);
-  EXPECT_EQ(latest->hostname, "host-a");
-  EXPECT_EQ(latest->pid, 4242);
-  EXPECT_EQ(latest->started_at, Utc("2024-01-05T00:00:00Z"));
-  EXPECT_EQ(latest->heartbeat_at, Utc("2024-01-05T00:00:05Z"));
-  EXPECT_FALSE(latest->ended_at.has_value());
-
-  // A running job comes before an ended one with a newer heartbeat.
-  SchedulerJob ended =
-      MakeJob("host-b", 9, Utc("2024-01-05T00:00:00Z"), Utc("2024-01-05T00:00:30Z"));
-  int64_t ended_id = store().AddSchedulerJob(ended).value();
-  ASSERT_OK(store().EndSchedulerJob(ended_id, Utc("2024-01-05T00:00:31Z")));
-  EXPECT_EQ(store().LatestSchedulerJob().value()->id, id);
-  ASSERT_OK(store().EndSchedulerJob(id, Utc("2024-01-05T00:00:10Z")));
-  latest = store().LatestSchedulerJob().value();
-  EXPECT_EQ(latest->id, ended_id);
-  EXPECT_EQ(latest->ended_at, Utc("2024-01-05T00:00:31Z"));
-
-  EXPECT_ERROR(store().HeartbeatSchedulerJob(999, Utc("2024-01-05")), ErrorCode::kNotFound);
-  EXPECT_ERROR(store().EndSchedulerJob(999, Utc("2024-01-05")), ErrorCode::kNotFound);
-
-  // A start more than 7 days after a job's last heartbeat deletes that job.
-  SchedulerJob later =
-      MakeJob("host-a", 5, Utc("2024-01-09T00:00:00Z"), Utc("2024-01-09T00:00:00Z"));
-  ASSERT_OK(store().AddSchedulerJob(later));
-  EXPECT_ERROR(store().HeartbeatSchedulerJob(old_id, Utc("2024-01-09")), ErrorCode::kNotFound);
-  EXPECT_OK(store().HeartbeatSchedulerJob(id, Utc("2024-01-09")));
-}
-
-TEST_P(MetadataStoreTest, XComIsReplacedPerKeyAndCleared) {
+TEST_P(RunStoreTest, XComIsReplacedPerKeyAndCleared) {
   ASSERT_OK(store().CreateRun(MakeRun("etl", "r1", Utc("2024-01-01")), {MakeTask("a")}));
   XComRow x = MakeXCom("r1", "return_value", Json{1, 2});
   x.timestamp = Utc("2024-01-02T00:00:00Z");
@@ -421,6 +370,8 @@ TEST_P(MetadataStoreTest, XComIsReplacedPerKeyAndCleared) {
   EXPECT_TRUE(store().ListXComs("etl", "r1").value().empty());
   EXPECT_ERROR(store().SetXCom(MakeXCom("nope", "return_value", 1)), ErrorCode::kNotFound);
 }
+
+WEIR_STORE_SUITE(RunStoreTest);
 
 }  // namespace
 }  // namespace weir

@@ -1,7 +1,8 @@
-// The MetadataStore suite, part 5: the scheduler lease.
+// The JobStore suite: scheduler jobs and leases.
+#include "store/job_store.h"
+
 #include <gtest/gtest.h>
 
-#include "store/metadata_store.h"
 #include "store/store_test_fixture.h"
 
 namespace weir {
@@ -16,7 +17,59 @@ SchedulerLease LeaseFor(const std::string& holder, Time expires_at) {
                         .expires_at = expires_at};
 }
 
-TEST_P(MetadataStoreTest, ALeaseHasOneHolderUntilItExpiresOrIsReleased) {
+SchedulerJob MakeJob(const std::string& hostname, int64_t pid, Time started, Time beat) {
+  SchedulerJob job;
+  job.hostname = hostname;
+  job.pid = pid;
+  job.started_at = started;
+  job.heartbeat_at = beat;
+  return job;
+}
+
+TEST_P(JobStoreTest, SchedulerJobsAreHeartbeatenEndedAndPruned) {
+  EXPECT_FALSE(store().LatestSchedulerJob().value().has_value());
+  SchedulerJob old =
+      MakeJob("old-host", 7, Utc("2024-01-01T00:00:00Z"), Utc("2024-01-01T00:00:00Z"));
+  int64_t old_id = store().AddSchedulerJob(old).value();
+  ASSERT_OK(store().EndSchedulerJob(old_id, Utc("2024-01-01T01:00:00Z")));
+
+  SchedulerJob job =
+      MakeJob("host-a", 4242, Utc("2024-01-05T00:00:00Z"), Utc("2024-01-05T00:00:00Z"));
+  int64_t id = store().AddSchedulerJob(job).value();
+  EXPECT_NE(id, old_id);
+  ASSERT_OK(store().HeartbeatSchedulerJob(id, Utc("2024-01-05T00:00:05Z")));
+  auto latest = store().LatestSchedulerJob().value();
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_EQ(latest->id, id);
+  EXPECT_EQ(latest->hostname, "host-a");
+  EXPECT_EQ(latest->pid, 4242);
+  EXPECT_EQ(latest->started_at, Utc("2024-01-05T00:00:00Z"));
+  EXPECT_EQ(latest->heartbeat_at, Utc("2024-01-05T00:00:05Z"));
+  EXPECT_FALSE(latest->ended_at.has_value());
+
+  // A running job comes before an ended one with a newer heartbeat.
+  SchedulerJob ended =
+      MakeJob("host-b", 9, Utc("2024-01-05T00:00:00Z"), Utc("2024-01-05T00:00:30Z"));
+  int64_t ended_id = store().AddSchedulerJob(ended).value();
+  ASSERT_OK(store().EndSchedulerJob(ended_id, Utc("2024-01-05T00:00:31Z")));
+  EXPECT_EQ(store().LatestSchedulerJob().value()->id, id);
+  ASSERT_OK(store().EndSchedulerJob(id, Utc("2024-01-05T00:00:10Z")));
+  latest = store().LatestSchedulerJob().value();
+  EXPECT_EQ(latest->id, ended_id);
+  EXPECT_EQ(latest->ended_at, Utc("2024-01-05T00:00:31Z"));
+
+  EXPECT_ERROR(store().HeartbeatSchedulerJob(999, Utc("2024-01-05")), ErrorCode::kNotFound);
+  EXPECT_ERROR(store().EndSchedulerJob(999, Utc("2024-01-05")), ErrorCode::kNotFound);
+
+  // A start more than 7 days after a job's last heartbeat deletes that job.
+  SchedulerJob later =
+      MakeJob("host-a", 5, Utc("2024-01-09T00:00:00Z"), Utc("2024-01-09T00:00:00Z"));
+  ASSERT_OK(store().AddSchedulerJob(later));
+  EXPECT_ERROR(store().HeartbeatSchedulerJob(old_id, Utc("2024-01-09")), ErrorCode::kNotFound);
+  EXPECT_OK(store().HeartbeatSchedulerJob(id, Utc("2024-01-09")));
+}
+
+TEST_P(JobStoreTest, ALeaseHasOneHolderUntilItExpiresOrIsReleased) {
   Time t0 = Utc("2024-01-01T00:00:00Z");
   EXPECT_FALSE(store().GetSchedulerLease("scheduler").value().has_value());
 
@@ -73,7 +126,7 @@ TEST_P(MetadataStoreTest, ALeaseHasOneHolderUntilItExpiresOrIsReleased) {
   EXPECT_FALSE(store().GetSchedulerLease("scheduler").value().has_value());
 }
 
-TEST_P(MetadataStoreTest, ALeaseOfADeadHolderCanBeReplacedBeforeItExpires) {
+TEST_P(JobStoreTest, ALeaseOfADeadHolderCanBeReplacedBeforeItExpires) {
   Time t0 = Utc("2024-01-01T00:00:00Z");
   ASSERT_OK(store().AcquireSchedulerLease(LeaseFor("a", t0 + std::chrono::seconds(30)), t0, ""));
   EXPECT_EQ(store()
@@ -90,7 +143,7 @@ TEST_P(MetadataStoreTest, ALeaseOfADeadHolderCanBeReplacedBeforeItExpires) {
             "b");
 }
 
-TEST_P(MetadataStoreTest, LeasesOfDifferentNamesAreIndependent) {
+TEST_P(JobStoreTest, LeasesOfDifferentNamesAreIndependent) {
   Time t0 = Utc("2024-01-01T00:00:00Z");
   SchedulerLease shard = LeaseFor("b", t0 + std::chrono::seconds(30));
   shard.name = "shard-2";
@@ -98,6 +151,8 @@ TEST_P(MetadataStoreTest, LeasesOfDifferentNamesAreIndependent) {
   EXPECT_EQ(store().AcquireSchedulerLease(shard, t0, "").value().holder, "b");
   EXPECT_EQ(store().GetSchedulerLease("scheduler").value()->holder, "a");
 }
+
+WEIR_STORE_SUITE(JobStoreTest);
 
 }  // namespace
 }  // namespace weir

@@ -1,11 +1,12 @@
-// The MetadataStore suite, part 6: the audit log.
+// The AuditStore suite: the audit log.
+#include "store/audit_store.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <functional>
 
 #include "store/audit_actions.h"
-#include "store/metadata_store.h"
 #include "store/store_test_fixture.h"
 
 namespace weir {
@@ -31,7 +32,7 @@ std::vector<std::string> Actions(const std::vector<AuditEvent>& events) {
   return out;
 }
 
-TEST_P(MetadataStoreTest, AuditEventsRoundTripNewestFirst) {
+TEST_P(AuditStoreTest, AuditEventsRoundTripNewestFirst) {
   AuditEvent clear = MakeEvent(audit::kClear, "2026-01-01T10:00:00Z", "etl");
   clear.run_id = "manual__1";
   clear.task_id = "load";
@@ -65,7 +66,7 @@ AuditFilter Filter(const std::function<void(AuditFilter&)>& set) {
   return f;
 }
 
-TEST_P(MetadataStoreTest, AuditEventsFilterPageAndCount) {
+TEST_P(AuditStoreTest, AuditEventsFilterPageAndCount) {
   ASSERT_OK(store().AddAuditEvent(MakeEvent(audit::kTrigger, "2026-01-01T01:00:00Z", "a")));
   ASSERT_OK(store().AddAuditEvent(MakeEvent(audit::kTrigger, "2026-01-01T02:00:00Z", "b", "Bob")));
   ASSERT_OK(store().AddAuditEvent(MakeEvent(audit::kClear, "2026-01-01T03:00:00Z", "a")));
@@ -110,7 +111,7 @@ TEST_P(MetadataStoreTest, AuditEventsFilterPageAndCount) {
   EXPECT_TRUE(store().ListAuditEvents(past_end).value().empty());
 }
 
-TEST_P(MetadataStoreTest, AuditEventsAddedInATransactionThatFailsAreNotKept) {
+TEST_P(AuditStoreTest, AuditEventsAddedInATransactionThatFailsAreNotKept) {
   Status failed = store().Transaction([&]() -> Status {
     TRY(store().AddAuditEvent(MakeEvent(audit::kTrigger, "2026-01-01T01:00:00Z", "a")));
     return Err(ErrorCode::kInternal, "the change failed");
@@ -119,13 +120,15 @@ TEST_P(MetadataStoreTest, AuditEventsAddedInATransactionThatFailsAreNotKept) {
   EXPECT_EQ(store().CountAuditEvents({}).value(), 0);
 }
 
-TEST_P(MetadataStoreTest, DeleteAuditEventsBeforeKeepsNewerOnes) {
+TEST_P(AuditStoreTest, DeleteAuditEventsBeforeKeepsNewerOnes) {
   ASSERT_OK(store().AddAuditEvent(MakeEvent(audit::kTrigger, "2025-01-01T00:00:00Z", "a")));
   ASSERT_OK(store().AddAuditEvent(MakeEvent(audit::kClear, "2025-06-01T00:00:00Z", "a")));
   ASSERT_OK(store().AddAuditEvent(MakeEvent(audit::kPause, "2026-01-01T00:00:00Z", "a")));
   EXPECT_EQ(store().DeleteAuditEventsBefore(Utc("2025-06-01T00:00:00Z")).value(), 1);
   EXPECT_THAT(Actions(store().ListAuditEvents({}).value()), ElementsAre("pause", "clear"));
 }
+
+WEIR_STORE_SUITE(AuditStoreTest);
 
 }  // namespace
 }  // namespace weir

@@ -1,8 +1,9 @@
-// The MetadataStore suite, part 3: the lake catalog.
+// The CatalogStore suite: the lake catalog.
+#include "store/catalog_store.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "store/metadata_store.h"
 #include "store/store_test_fixture.h"
 
 namespace weir {
@@ -32,7 +33,7 @@ std::vector<std::string> Uris(const std::vector<LakeObject>& objects) {
   return out;
 }
 
-TEST_P(MetadataStoreTest, LakeObjectsRoundTripAndListByPrefix) {
+TEST_P(CatalogStoreTest, LakeObjectsRoundTripAndListByPrefix) {
   LakeObject a = MakeObject("raw/yellow/year=2019/month=01/a.parquet", 100, "aa");
   a.source_url = "http://127.0.0.1/a.csv";
   a.source_etag = "\"e1\"";
@@ -73,7 +74,7 @@ TEST_P(MetadataStoreTest, LakeObjectsRoundTripAndListByPrefix) {
   EXPECT_TRUE(none->empty());
 }
 
-TEST_P(MetadataStoreTest, RewritingAUriKeepsTheHistoryAndListsOnlyTheCurrentVersion) {
+TEST_P(CatalogStoreTest, RewritingAUriKeepsTheHistoryAndListsOnlyTheCurrentVersion) {
   LakeObject first = MakeObject("raw/yellow/a.parquet", 100, "v1");
   first.created_at = Utc("2026-01-01T00:00:00Z");
   first.source_url = "http://src/a.csv";
@@ -106,7 +107,7 @@ TEST_P(MetadataStoreTest, RewritingAUriKeepsTheHistoryAndListsOnlyTheCurrentVers
   EXPECT_FALSE(unknown->has_value());
 }
 
-TEST_P(MetadataStoreTest, DatasetSchemasAreVersionedAndSummarised) {
+TEST_P(CatalogStoreTest, DatasetSchemasAreVersionedAndSummarised) {
   DatasetSchema v1{.dataset = "raw/yellow",
                    .version = 1,
                    .columns = Json::array({Json{{"name", "a"}, {"type", "BIGINT"}}}),
@@ -148,6 +149,8 @@ TEST_P(MetadataStoreTest, DatasetSchemasAreVersionedAndSummarised) {
   EXPECT_EQ(d.schema_version, 2);
   EXPECT_EQ(d.warnings, 1);
 }
+
+WEIR_STORE_SUITE(CatalogStoreTest);
 
 }  // namespace
 }  // namespace weir

@@ -1,8 +1,9 @@
-// The MetadataStore suite, part 4: users, API tokens and web sessions.
+// The AuthStore suite: users, API tokens and web sessions.
+#include "store/auth_store.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "store/metadata_store.h"
 #include "store/store_test_fixture.h"
 
 namespace weir {
@@ -42,7 +43,7 @@ WebSession MakeSession(int64_t user_id, const std::string& hash, Time created, T
                     .last_seen_at = created};
 }
 
-TEST_P(MetadataStoreTest, UsersRoundTripAndListByUsername) {
+TEST_P(AuthStoreTest, UsersRoundTripAndListByUsername) {
   User bob = MakeUser("bob", "op");
   bob.created_at = Utc("2026-01-01T00:00:00Z");
   auto bob_id = store().CreateUser(bob);
@@ -76,7 +77,7 @@ TEST_P(MetadataStoreTest, UsersRoundTripAndListByUsername) {
   EXPECT_ERROR(store().GetUserById(9999), ErrorCode::kNotFound);
 }
 
-TEST_P(MetadataStoreTest, UsernamesAreUniqueAndRolesAreChecked) {
+TEST_P(AuthStoreTest, UsernamesAreUniqueAndRolesAreChecked) {
   ASSERT_OK(store().CreateUser(MakeUser("bob")));
   auto duplicate = store().CreateUser(MakeUser("bob", "admin"));
   EXPECT_ERROR(duplicate, ErrorCode::kAlreadyExists);
@@ -90,7 +91,7 @@ TEST_P(MetadataStoreTest, UsernamesAreUniqueAndRolesAreChecked) {
   EXPECT_EQ(store().GetUser("bob").value().role, "viewer");
 }
 
-TEST_P(MetadataStoreTest, UpdateUserWritesRolePasswordAndLoginState) {
+TEST_P(AuthStoreTest, UpdateUserWritesRolePasswordAndLoginState) {
   ASSERT_OK(store().CreateUser(MakeUser("bob")));
   User bob = store().GetUser("bob").value();
   bob.role = "admin";
@@ -120,7 +121,7 @@ TEST_P(MetadataStoreTest, UpdateUserWritesRolePasswordAndLoginState) {
   EXPECT_ERROR(store().UpdateUser(ghost), ErrorCode::kNotFound);
 }
 
-TEST_P(MetadataStoreTest, ApiTokensAreFoundByHashListedByNameAndTouched) {
+TEST_P(AuthStoreTest, ApiTokensAreFoundByHashListedByNameAndTouched) {
   int64_t bob = store().CreateUser(MakeUser("bob")).value();
   int64_t alice = store().CreateUser(MakeUser("alice")).value();
   ApiToken ci = MakeToken(bob, "ci", "hash-ci");
@@ -162,7 +163,7 @@ TEST_P(MetadataStoreTest, ApiTokensAreFoundByHashListedByNameAndTouched) {
   EXPECT_ERROR(store().TouchApiToken(*ci_id, Utc("2026-01-03T00:00:00Z")), ErrorCode::kNotFound);
 }
 
-TEST_P(MetadataStoreTest, SessionsAreTouchedAndExpire) {
+TEST_P(AuthStoreTest, SessionsAreTouchedAndExpire) {
   int64_t bob = store().CreateUser(MakeUser("bob")).value();
   Time t0 = Utc("2026-01-01T00:00:00Z");
   ASSERT_OK(store().CreateSession(MakeSession(bob, "s1", t0, Utc("2026-01-01T12:00:00Z"))));
@@ -196,7 +197,7 @@ TEST_P(MetadataStoreTest, SessionsAreTouchedAndExpire) {
   EXPECT_OK(store().DeleteSession("s1"));  // logging out twice is fine
 }
 
-TEST_P(MetadataStoreTest, DeletingSessionsOfAUserLeavesOthers) {
+TEST_P(AuthStoreTest, DeletingSessionsOfAUserLeavesOthers) {
   int64_t bob = store().CreateUser(MakeUser("bob")).value();
   int64_t alice = store().CreateUser(MakeUser("alice")).value();
   Time t0 = Utc("2026-01-01T00:00:00Z");
@@ -209,7 +210,7 @@ TEST_P(MetadataStoreTest, DeletingSessionsOfAUserLeavesOthers) {
   EXPECT_TRUE(store().FindSessionByHash("a1").value().has_value());
 }
 
-TEST_P(MetadataStoreTest, DeletingAUserDeletesItsTokensAndSessions) {
+TEST_P(AuthStoreTest, DeletingAUserDeletesItsTokensAndSessions) {
   int64_t bob = store().CreateUser(MakeUser("bob")).value();
   int64_t alice = store().CreateUser(MakeUser("alice")).value();
   Time t0 = Utc("2026-01-01T00:00:00Z");
@@ -228,6 +229,8 @@ TEST_P(MetadataStoreTest, DeletingAUserDeletesItsTokensAndSessions) {
   EXPECT_TRUE(store().FindSessionByHash("sa").value().has_value());
   EXPECT_ERROR(store().DeleteUser("bob"), ErrorCode::kNotFound);
 }
+
+WEIR_STORE_SUITE(AuthStoreTest);
 
 }  // namespace
 }  // namespace weir
