@@ -87,6 +87,11 @@ class TimedFakeExecutor final : public Executor {
     return {};
   }
 
+  // A clear or a mark ends an attempt by its recorded process; here, by its key.
+  void Kill(const AttemptKey& key, const AttemptProcess& /*process*/,
+            const std::string& reason) override {
+    Kill(key, reason);
+  }
   void Kill(const AttemptKey& key, const std::string& reason) override {
     auto it = running_.find(key.ToString());
     if (it == running_.end()) return;
