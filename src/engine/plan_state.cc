@@ -141,12 +141,7 @@ void PlanState::SetRun(const DagRun& run) {
   Track(*r, -1);
   r->run = run;
   Track(*r, 1);
-  if (started && run.start_date) {
-    const PlanDag* dag = FindDag(run.dag_id);
-    if (dag != nullptr && dag->spec->dagrun_timeout) {
-      AddRunTimer(*run.start_date + *dag->spec->dagrun_timeout, key);
-    }
-  }
+  if (started) AddTimeoutTimer(*r);
   start_dags_.insert(key.dag_id);
   dirty_runs_.insert(key);
 }
@@ -375,11 +370,15 @@ void PlanState::Attach(ActiveRun& r) {
     Count(r, static_cast<int>(s), 1);
     TimersOf(r, static_cast<int>(s));
   }
+  AddTimeoutTimer(r);
+}
+
+void PlanState::AddTimeoutTimer(const ActiveRun& r) {
   const PlanDag* dag = FindDag(r.run.dag_id);
-  if (dag != nullptr && dag->spec->dagrun_timeout && r.run.start_date &&
-      r.run.state == RunState::kRunning) {
-    AddRunTimer(*r.run.start_date + *dag->spec->dagrun_timeout, r.key());
-  }
+  if (dag == nullptr || r.run.state != RunState::kRunning) return;
+  const auto& timeout = dag->spec->dagrun_timeout;
+  const auto& start = r.run.start_date;
+  if (timeout && start) AddRunTimer(*start + *timeout, r.key());
 }
 
 void PlanState::Detach(ActiveRun& r) {

@@ -153,6 +153,7 @@ class PlanState {
   void Detach(ActiveRun& r);                 // uncounts every slot
   void Track(const ActiveRun& r, int sign);  // per-DAG run counters and the queued index
   void TimersOf(ActiveRun& r, int s);
+  void AddTimeoutTimer(const ActiveRun& r);  // when it runs and its DAG has a dagrun_timeout
   void PreviousChanged(const ActiveRun& r, int task);
   int PriorityOf(const ActiveRun& r, int s) const;
 

@@ -121,7 +121,7 @@ void PlanSteps::CreateDueRuns() {
       d.create_runs.push_back(std::move(nr));
       last = next;
     }
-    if (last != dag->last_scheduled) state.SetLastScheduled(dag_id, *last);
+    if (last != dag->last_scheduled) state.SetLastScheduled(dag_id, last);
   }
 }
 

@@ -423,7 +423,7 @@ Status Scheduler::Step(bool& stop) {
   if (progress) return {};  // decisions can enable more decisions: plan again at once
 
   std::optional<Time> wake_at = decisions.wake_at;
-  if (explanation_due_) {
+  if (explanation_due_ && explained_at_) {
     Time explain_at = *explained_at_ + std::chrono::seconds(1);
     if (!wake_at || explain_at < *wake_at) wake_at = explain_at;
   }
