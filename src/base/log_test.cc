@@ -89,6 +89,7 @@ TEST_F(LogTest, JsonLinesAreOneObjectWithTimeLevelAndMessage) {
 TEST_F(LogTest, LinesFromManyThreadsStayWhole) {
   Log::Configure(LogLevel::kInfo, LogFormat::kText);
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([t] {
       for (int i = 0; i < 100; ++i) Log::Info("thread {} line {}", t, i);

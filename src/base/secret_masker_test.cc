@@ -1,5 +1,6 @@
 #include "base/secret_masker.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "base/strings.h"
@@ -166,7 +167,7 @@ TEST(SecretMasker, AnIncompleteTextHoldsBackWhatCouldBeginASecret) {
 TEST(MaskingStream, GivesTheSameTextWhereverThePiecesSplit) {
   SecretMasker m(kAwkward);
   for (const std::string& secret : kAwkward) {
-    std::string text = "out: " + secret + " / " + secret + "\n" + JsonInside(secret, false);
+    std::string text = fmt::format("out: {} / {}\n{}", secret, secret, JsonInside(secret, false));
     std::string whole = m.Mask(text);
     EXPECT_FALSE(HasUpper(whole));
     for (size_t cut = 0; cut <= text.size(); ++cut) {

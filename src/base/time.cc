@@ -195,18 +195,11 @@ Result<Time> ParseDateTime(std::string_view text, const date::time_zone* zone) {
   }
   if (zone == nullptr) zone = Utc();
   auto info = zone->get_info(wall);
-  date::sys_seconds utc;
-  switch (info.result) {
-    case date::local_info::unique:
-    case date::local_info::ambiguous:
-      utc = date::sys_seconds{wall.time_since_epoch()} - info.first.offset;
-      break;
-    case date::local_info::nonexistent:
-      // The wall time falls in a DST gap: keep the offset from before the gap, which moves
-      // the instant forward by the size of the gap (02:30 -> 03:30 on a spring-forward day).
-      utc = date::sys_seconds{wall.time_since_epoch()} - info.first.offset;
-      break;
-  }
+  // info.first is the offset in force before the wall time: the only one when it is unique,
+  // the earlier of two when it is ambiguous (a fall-back hour), and, when the wall time falls in
+  // a DST gap (nonexistent), the offset from before the gap, which moves the instant forward by
+  // the size of the gap (02:30 -> 03:30 on a spring-forward day).
+  date::sys_seconds utc = date::sys_seconds{wall.time_since_epoch()} - info.first.offset;
   return Time{duration_cast<Micros>(utc.time_since_epoch())} + Micros{micros};
 }
 

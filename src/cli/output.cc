@@ -59,11 +59,10 @@ std::string Table::Render() const {
     while (!l.empty() && l.back() == ' ') l.pop_back();
     out += l + "\n";
   };
-  std::vector<std::string> header;
-  for (const auto& c : columns_) header.push_back(c);
-  line(header);
+  line(columns_);
   std::vector<std::string> rule;
-  for (size_t i = 0; i < columns_.size(); ++i) rule.push_back(std::string(width[i], '-'));
+  rule.reserve(columns_.size());
+  for (size_t i = 0; i < columns_.size(); ++i) rule.emplace_back(width[i], '-');
   line(rule);
   for (const auto& r : rows_) line(r);
   return out;

@@ -21,7 +21,6 @@ class SignalStopper {
  private:
   sigset_t signals_;
   std::thread thread_;
-  bool done_ = false;
 };
 
 }  // namespace weir

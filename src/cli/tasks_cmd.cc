@@ -109,7 +109,7 @@ bool Confirmed(const ClearArgs& a, const std::string& question) {
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
-Result<int> Clear(CliState& state, ClearArgs a) {
+Result<int> Clear(CliState& state, const ClearArgs& a) {
   auto ctx = TRY(state.Open());
   const LoadedDag* dag = TRY(ctx->FindDag(a.dag_id));
   if ((a.past || a.future) && a.run_id.empty()) {
@@ -183,8 +183,10 @@ Result<int> Mark(CliState& state, const ClearArgs& a, const std::string& task_id
   auto marked = TRY(Audited(*ctx).Mark(*dag->spec, req, *target));
   if (!a.dry_run) ctx->WakeScheduler();
   for (const auto& ti : marked) {
-    fmt::print("{} {} {} -> {}\n", ti.run_id, ti.task_id,
-               a.dry_run ? StateText(ti) : std::string(TaskStateName(ti.marked->from)), a.state);
+    // A mark records the state it replaced; a dry run shows the state as it is.
+    std::string from =
+        !a.dry_run && ti.marked ? std::string(TaskStateName(ti.marked->from)) : StateText(ti);
+    fmt::print("{} {} {} -> {}\n", ti.run_id, ti.task_id, from, a.state);
   }
   if (a.dry_run) {
     fmt::print("{} task instance(s) would be marked {} (dry run)\n", marked.size(), a.state);

@@ -36,8 +36,11 @@ Result<FileFacts> ReadFileFacts(const std::string& path, const DuckOptions& opti
   std::string what = fmt::format("reading {} as {}", path, facts.format);
   DuckRows described = TRY(con.Query("DESCRIBE SELECT * FROM " + source, what));
   for (const auto& row : described.rows) {
-    if (row.size() < 2 || !row[0] || !row[1]) continue;
-    facts.columns.push_back(ColumnInfo{*row[0], *row[1]});
+    if (row.size() < 2) continue;
+    const auto& name = row[0];
+    const auto& type = row[1];
+    if (!name || !type) continue;
+    facts.columns.push_back(ColumnInfo{*name, *type});
   }
   std::string counts = "count(*)";
   for (const auto& c : facts.columns) {
@@ -48,7 +51,7 @@ Result<FileFacts> ReadFileFacts(const std::string& path, const DuckOptions& opti
   DuckRows counted = TRY(con.Query(fmt::format("SELECT {} FROM {}", counts, source), what));
   if (!counted.rows.empty() && counted.rows[0].size() == facts.columns.size() + 1) {
     const auto& row = counted.rows[0];
-    if (row[0]) facts.rows = std::stoll(*row[0]);
+    if (const auto& count = row[0]) facts.rows = std::stoll(*count);
     for (size_t i = 0; i < facts.columns.size(); ++i) {
       facts.columns[i].empty = row[i + 1].value_or("0") == "0";
     }

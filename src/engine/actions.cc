@@ -136,6 +136,7 @@ Status ValidateConf(const DagSpec& spec, const Json& conf) {
     for (const auto& [key, unused] : conf.items()) {
       if (spec.FindParam(key) != nullptr) continue;
       std::vector<std::string> names;
+      names.reserve(spec.params.size());
       for (const auto& p : spec.params) names.push_back(p.name);
       return Err(ErrorCode::kInvalidArgument,
                  "conf key {} is not a param of DAG '{}', which accepts only its params "

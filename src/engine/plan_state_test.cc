@@ -38,7 +38,7 @@ std::shared_ptr<DagSpec> FanOut(int n) {
   return d;
 }
 
-PlanState StateWithRun(std::shared_ptr<DagSpec> spec, Time now) {
+PlanState StateWithRun(const std::shared_ptr<DagSpec>& spec, Time now) {
   PlanState state;
   state.now = now;
   state.pool_slots["default_pool"] = 128;

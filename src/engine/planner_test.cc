@@ -44,7 +44,7 @@ struct World {
     in.pool_slots["default_pool"] = 128;
     in.executor_free_slots = 32;
   }
-  void AddDag(std::shared_ptr<DagSpec> spec) {
+  void AddDag(const std::shared_ptr<DagSpec>& spec) {
     PlannerDag pd;
     pd.spec = spec;
     pd.graph = TaskGraph::Build(*spec);
@@ -83,6 +83,7 @@ struct World {
 
 std::vector<std::string> QueuedIds(const Decisions& d) {
   std::vector<std::string> out;
+  out.reserve(d.queue.size());
   for (const auto& k : d.queue) out.push_back(k.task_id);
   return out;
 }

@@ -80,6 +80,7 @@ struct World {
 
 std::vector<WaitCode> Codes(const std::vector<WaitReason>& reasons) {
   std::vector<WaitCode> out;
+  out.reserve(reasons.size());
   for (const auto& r : reasons) out.push_back(r.code);
   return out;
 }

@@ -54,8 +54,9 @@ class RetentionTest : public ::testing::Test {
   }
 
   std::vector<std::string> RunIds() {
-    std::vector<std::string> out;
     std::vector<DagRun> runs = store_->ListRuns(RunFilter{}).value();
+    std::vector<std::string> out;
+    out.reserve(runs.size());
     for (const auto& r : runs) out.push_back(r.run_id);
     std::sort(out.begin(), out.end());
     return out;

@@ -35,6 +35,7 @@ class RunIdsTest : public ::testing::Test {
 TEST_F(RunIdsTest, TriggersAtTheSameMomentGetUniqueRunIds) {
   const LoadedDag& dag = *registry_->Find("d");
   std::vector<std::string> ids;
+  ids.reserve(3);
   for (int i = 0; i < 3; ++i) ids.push_back(TriggerRun(*store_, dag, clock_, {}).value().run_id);
   EXPECT_EQ(ids, (std::vector<std::string>{"manual__2024-05-01T10:00:00.123456+00:00",
                                            "manual__2024-05-01T10:00:00.123456+00:00_2",

@@ -105,7 +105,6 @@ std::string_view WaitCodeTitle(WaitCode code) {
     case WaitCode::kMaxActiveRuns:
       return "Max Active Runs";
     case WaitCode::kRunNotStarted:
-      return "Dagrun Running State";
     case WaitCode::kRunFinished:
       return "Dagrun Running State";
     case WaitCode::kUpstream:

@@ -83,6 +83,7 @@ tasks:
 
   static std::vector<WaitCode> Codes(const WaitExplanation& w) {
     std::vector<WaitCode> out;
+    out.reserve(w.reasons.size());
     for (const auto& r : w.reasons) out.push_back(r.code);
     return out;
   }

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "base/strings.h"
 
 extern char** environ;
@@ -108,7 +110,7 @@ std::vector<std::string> BuildEnv(const ProcessSpec& spec) {
   } else if (!spec.env.contains("PATH")) {
     if (const char* path = getenv("PATH")) out.push_back(std::string("PATH=") + path);
   }
-  for (const auto& [k, v] : spec.env) out.push_back(k + "=" + v);
+  for (const auto& [k, v] : spec.env) out.push_back(fmt::format("{}={}", k, v));
   return out;
 }
 

@@ -46,8 +46,8 @@ struct LocalExecutor::Attempt {
   std::string result;
   bool result_overflow = false;
   SteadyTime started;
-  std::optional<Duration> timeout;
   std::optional<SteadyTime> deadline;  // execution_timeout
+  Duration timeout{};                  // the execution_timeout, when there is a deadline
   std::optional<SteadyTime> kill_at;   // SIGKILL when a SIGTERM's grace period ends
   bool terminating = false;
   bool timed_out = false;
@@ -221,8 +221,10 @@ void LocalExecutor::Start(AttemptSpec& spec) {
   a->log = std::move(*log);
   a->result_channel = spec.result_channel;
   a->started = now;
-  a->timeout = spec.timeout;
-  if (spec.timeout) a->deadline = now + *spec.timeout;
+  if (spec.timeout) {
+    a->timeout = *spec.timeout;
+    a->deadline = now + *spec.timeout;
+  }
   attempts_.push_back(std::move(a));
 
   started.pid = child->pid;
@@ -290,7 +292,7 @@ void LocalExecutor::Finish(Attempt& a) {
     event.term_signal = WTERMSIG(status);
   }
   if (a.timed_out) {
-    event.error = fmt::format("timed out after {} (execution_timeout)", FormatDuration(*a.timeout));
+    event.error = fmt::format("timed out after {} (execution_timeout)", FormatDuration(a.timeout));
     footer = event.error + " — process group killed";
   } else if (a.killed) {
     event.error = "killed: " + a.kill_reason;
@@ -413,15 +415,16 @@ void LocalExecutor::Loop() {
     }
 
     now = SteadyClock::now();
-    for (auto& a : attempts_) {
-      if (a->exited) {
-        Finish(*a);
-      } else if (!a->terminating && a->deadline && now >= *a->deadline) {
-        a->timed_out = true;
-        Terminate(*a, now);
-      } else if (a->kill_at && now >= *a->kill_at) {
-        killpg(a->child.pid, SIGKILL);
-        a->kill_at.reset();
+    for (auto& owned : attempts_) {
+      Attempt& a = *owned;
+      if (a.exited) {
+        Finish(a);
+      } else if (!a.terminating && a.deadline && now >= *a.deadline) {
+        a.timed_out = true;
+        Terminate(a, now);
+      } else if (a.kill_at && now >= *a.kill_at) {
+        killpg(a.child.pid, SIGKILL);
+        a.kill_at.reset();
       }
     }
     std::erase_if(attempts_, [](const std::unique_ptr<Attempt>& a) { return a->done; });

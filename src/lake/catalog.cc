@@ -94,6 +94,7 @@ std::string SchemaChange::Describe(size_t columns_before, size_t columns_after) 
   std::vector<std::string> parts;
   auto list = [](const std::vector<ColumnInfo>& cs) {
     std::vector<std::string> names;
+    names.reserve(cs.size());
     for (const auto& c : cs) names.push_back(ColumnText(c));
     return Join(names, ", ");
   };
@@ -101,6 +102,7 @@ std::string SchemaChange::Describe(size_t columns_before, size_t columns_after) 
   if (!removed.empty()) parts.push_back("removed " + list(removed));
   if (!retyped.empty()) {
     std::vector<std::string> names;
+    names.reserve(retyped.size());
     for (const auto& r : retyped) names.push_back(fmt::format("{} {} -> {}", r.name, r.from, r.to));
     parts.push_back("retyped " + Join(names, ", "));
   }

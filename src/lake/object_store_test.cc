@@ -137,8 +137,9 @@ TEST_F(ObjectStoreTest, ListIsRecursiveSortedAndFilteredByPrefix) {
   for (const char* key : {"raw/y/2021/02.csv", "raw/y/2021/01.csv", "raw/g/01.csv", "other"}) {
     ASSERT_TRUE(store_->Put(key, Local("x", key)).has_value());
   }
-  std::vector<std::string> keys;
   std::vector<ObjectInfo> listed = store_->List("raw/y/").value();
+  std::vector<std::string> keys;
+  keys.reserve(listed.size());
   for (const auto& o : listed) keys.push_back(o.key);
   EXPECT_EQ(keys, (std::vector<std::string>{"raw/y/2021/01.csv", "raw/y/2021/02.csv"}));
   EXPECT_EQ(store_->List("").value().size(), 4u);

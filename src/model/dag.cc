@@ -1,11 +1,34 @@
 #include "model/dag.h"
 
 #include <cmath>
+#include <optional>
 #include <set>
 
 #include "base/strings.h"
 
 namespace weir {
+
+namespace {
+
+// `text` read whole as a number of a numeric param's `type` ("integer" or "number"); nullopt
+// when it is not one (the value then stays text, for the type check to refuse).
+std::optional<Json> NumberFromText(const std::string& text, const std::string& type) {
+  size_t used = 0;
+  try {
+    if (type == "integer") {
+      long long v = std::stoll(text, &used);
+      if (used == text.size()) return Json(v);
+    } else {
+      double v = std::stod(text, &used);
+      if (used == text.size() && std::isfinite(v)) return Json(v);
+    }
+  } catch (const std::exception&) {
+    return std::nullopt;  // std::invalid_argument or std::out_of_range: not a number
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 void DagSpec::IndexTasks() {
   task_index.clear();
@@ -64,17 +87,8 @@ Result<Json> DagSpec::ResolveParams(const Json& conf) const {
     }
     // A number given as text on the command line is accepted for numeric params.
     if (value.is_string() && (p.type == "integer" || p.type == "number")) {
-      try {
-        size_t used = 0;
-        const std::string& s = value.get_ref<const std::string&>();
-        if (p.type == "integer") {
-          long long v = std::stoll(s, &used);
-          if (used == s.size()) value = v;
-        } else {
-          double v = std::stod(s, &used);
-          if (used == s.size() && std::isfinite(v)) value = v;
-        }
-      } catch (const std::exception&) {
+      if (auto number = NumberFromText(value.get_ref<const std::string&>(), p.type)) {
+        value = std::move(*number);
       }
     }
     TRY(CheckParamValue(p, value, dag_id));

@@ -161,6 +161,7 @@ Result<DagSpec> ParseDocument(const YamlReader& reader, const YAML::Node& doc,
   TRY(ReadTimes(reader, top, &dag));
   dag.params = TRY(ReadParams(reader, top.Find("params")));
   std::vector<std::string> param_names;
+  param_names.reserve(dag.params.size());
   for (const auto& p : dag.params) param_names.push_back(p.name);
 
   TaskDefaults defaults = TRY(ReadDefaultArgs(reader, top.Find("default_args"), operators));

@@ -65,8 +65,10 @@ std::string BrokenStringRule(const ParamSpec& p, const std::string& s) {
 
 Status CheckParamPattern(const std::string& pattern) {
   try {
-    std::regex alone(pattern, kPatternFlags);
-    std::regex search("[\\s\\S]*(?:" + pattern + ")[\\s\\S]*", kPatternFlags);
+    // Built only to find out whether they compile (std::regex throws when not): the pattern
+    // alone, and as BrokenStringRule wraps it.
+    static_cast<void>(std::regex(pattern, kPatternFlags));
+    static_cast<void>(std::regex("[\\s\\S]*(?:" + pattern + ")[\\s\\S]*", kPatternFlags));
   } catch (const std::regex_error& e) {
     return Err(ErrorCode::kInvalidArgument, "{}{}", e.what(),
                pattern.find('\\') != std::string::npos
@@ -84,6 +86,7 @@ std::string BrokenParamRule(const ParamSpec& p, const Json& value) {
   if (!p.enum_values.empty() &&
       std::find(p.enum_values.begin(), p.enum_values.end(), value) == p.enum_values.end()) {
     std::vector<std::string> allowed;
+    allowed.reserve(p.enum_values.size());
     for (const auto& e : p.enum_values) allowed.push_back(e.dump());
     return "must be one of " + Join(allowed, ", ");
   }

@@ -132,6 +132,7 @@ Result<ParamSpec> ReadLongForm(const YamlReader& reader, const YamlEntry& entry)
   if (!p.enum_values.empty() &&
       std::find(p.enum_values.begin(), p.enum_values.end(), v) == p.enum_values.end()) {
     std::vector<std::string> allowed;
+    allowed.reserve(p.enum_values.size());
     for (const auto& a : p.enum_values) allowed.push_back(a.dump());
     return reader.ErrorAt(def->value, "default {} of param '{}' is not in its enum: {}", v.dump(),
                           name, Join(allowed, ", "));

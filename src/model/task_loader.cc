@@ -205,6 +205,7 @@ Status CheckArgTemplates(const YamlReader& reader, const YAML::Node& node, const
 
 std::string OperatorNames(const std::vector<OperatorSchema>& operators) {
   std::vector<std::string> names;
+  names.reserve(operators.size());
   for (const auto& op : operators) names.push_back(op.name);
   std::sort(names.begin(), names.end());
   return names.empty() ? std::string("(none registered)") : Join(names, ", ");
@@ -314,6 +315,7 @@ Result<std::vector<LoadedTask>> ReadTasks(const YamlReader& reader, const YamlEn
                            [&](const OperatorSchema& o) { return o.name == op_name; });
     if (op == operators.end()) {
       std::vector<std::string> names;
+      names.reserve(operators.size());
       for (const auto& o : operators) names.push_back(o.name);
       return reader.ErrorAt(op_entry->value,
                             "unknown operator '{}' in task '{}'{}; known operators: {}", op_name,

@@ -51,6 +51,7 @@ class DagObject : public ContextObject {
     if (name == "end_date") return OptionalDate(d->end_date, ctx_);
     if (name == "task_ids") {
       std::vector<std::string> ids;
+      ids.reserve(d->tasks.size());
       for (const auto& t : d->tasks) ids.push_back(t.task_id);
       return Strings(ids);
     }

@@ -138,6 +138,7 @@ Status CheckYamlLimits(std::string_view text, const std::string& fileloc,
                e.message);
   } catch (const YAML::Exception&) {
     // A syntax error: the real parse reports it with its position.
+    return {};
   }
   return {};
 }

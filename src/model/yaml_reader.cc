@@ -98,6 +98,7 @@ const YamlEntry* YamlMap::Find(std::string_view key) const {
 
 std::vector<std::string> YamlMap::Keys() const {
   std::vector<std::string> keys;
+  keys.reserve(entries.size());
   for (const auto& e : entries) keys.push_back(e.key);
   return keys;
 }

@@ -9,6 +9,8 @@
 #include <memory>
 #include <mutex>
 
+#include <fmt/format.h>
+
 #include "base/strings.h"
 
 namespace weir {
@@ -137,7 +139,7 @@ ErrorCode Classify(CURLcode code) {
 std::unique_ptr<curl_slist, CurlDeleter> BuildHeaders(const HttpRequest& request) {
   curl_slist* list = nullptr;
   auto add = [&list](const std::string& line) { list = curl_slist_append(list, line.c_str()); };
-  for (const auto& [name, value] : request.headers) add(name + ": " + value);
+  for (const auto& [name, value] : request.headers) add(fmt::format("{}: {}", name, value));
   if (request.range_from) add("Range: bytes=" + std::to_string(*request.range_from) + "-");
   if (!request.if_none_match.empty()) add("If-None-Match: " + request.if_none_match);
   if (!request.if_modified_since.empty()) add("If-Modified-Since: " + request.if_modified_since);

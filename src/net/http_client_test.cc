@@ -36,7 +36,7 @@ class FetchTest : public ::testing::Test {
   void SetUp() override { ASSERT_NE(server_->port(), 0) << "the fixture server did not start"; }
 
   // Fetches into body_, recording the head it saw.
-  Result<HttpResponse> Get(HttpRequest request) {
+  Result<HttpResponse> Get(const HttpRequest& request) {
     body_.clear();
     heads_ = 0;
     HttpSink sink{[this](const HttpResponse& head) -> Status {

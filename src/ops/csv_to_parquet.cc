@@ -6,7 +6,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <future>
+#include <optional>
 #include <set>
+#include <utility>
 
 #include "base/strings.h"
 #include "duck/file_facts.h"
@@ -66,7 +68,7 @@ struct Options {
 };
 
 Result<char> OneChar(const Json& args, std::string_view name, std::string fallback) {
-  std::string text = TRY(StringArg(args, kOp, name, fallback));
+  std::string text = TRY(StringArg(args, kOp, name, std::move(fallback)));
   if (text == "\\t" || text == "tab") return '\t';
   if (text.empty()) return static_cast<char>(0);
   if (text.size() != 1) {
@@ -217,10 +219,12 @@ Result<Sniffed> Sniff(DuckConnection& con, const Options& o, const CsvLayout& la
       TRY(con.Query(fmt::format("SELECT to_json(s) FROM sniff_csv({}, sample_size={}) s",
                                 CsvOptionsSql(o, layout), sample_size),
                     "reading the CSV"));
-  if (rows.rows.empty() || rows.rows[0].empty() || !rows.rows[0][0]) {
+  std::optional<std::string> sniffed;
+  if (!rows.rows.empty() && !rows.rows[0].empty()) sniffed = std::move(rows.rows[0][0]);
+  if (!sniffed) {
     return Err(ErrorCode::kInternal, "reading the CSV: DuckDB's sniffer returned nothing");
   }
-  Json j = TRY(ParseJson(*rows.rows[0][0], "sniff_csv"));
+  Json j = TRY(ParseJson(*sniffed, "sniff_csv"));
   for (const Json& c : j.value("Columns", Json::array())) {
     out.columns.push_back(ColumnInfo{c.value("name", ""), c.value("type", "VARCHAR")});
   }
@@ -427,8 +431,8 @@ Result<Converted> Convert(const Options& o, const CsvLayout& layout, const Nativ
       "ROW_GROUP_SIZE {})",
       SelectSql(out.plan), DuckString(temp), CompressionSql(o.compression), o.row_group_size);
   DuckRows counted = TRY(con.Query(copy, "converting"));
-  if (!counted.rows.empty() && !counted.rows[0].empty() && counted.rows[0][0]) {
-    out.rows = std::stoll(*counted.rows[0][0]);
+  if (!counted.rows.empty() && !counted.rows[0].empty()) {
+    if (const auto& count = counted.rows[0][0]) out.rows = std::stoll(*count);
   }
   return out;
 }

@@ -79,9 +79,9 @@ class CsvToParquetTest : public ::testing::Test {
     std::sort(names.begin(), names.end());
     return names;
   }
-  Result<Json> Run(Json args) { return op_.Run(args, ctx_); }
-  std::string Error(Json args) {
-    auto r = Run(std::move(args));
+  Result<Json> Run(const Json& args) { return op_.Run(args, ctx_); }
+  std::string Error(const Json& args) {
+    auto r = Run(args);
     EXPECT_FALSE(r.has_value());
     return r ? std::string() : r.error().message;
   }

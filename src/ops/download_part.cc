@@ -205,7 +205,8 @@ Result<PartResult> FetchPart(HttpRequest request, const std::string& path,
                *request.range_from);
   }
   if (status < 200 || status >= 300) return result;
-  if (status == 206 && result.response.Header("etag").empty() &&
+  // A 206 answers the range asked for because `meta` was read (the head check refused any other).
+  if (status == 206 && meta && result.response.Header("etag").empty() &&
       result.response.Header("last-modified").empty()) {
     // A 206 without validators: the ones If-Range matched describe the file.
     result.response.headers["etag"] = meta->etag;

@@ -143,7 +143,10 @@ Result<Json> ExternalTableOperator::Run(const Json& args, const NativeContext& c
   int64_t rows = std::stoll(replaced->first.rows.at(0).at(0).value_or("0"));
   std::vector<ColumnInfo> columns;
   for (const auto& r : replaced->second.rows) {
-    if (r.size() >= 2 && r[0] && r[1]) columns.push_back(ColumnInfo{*r[0], *r[1]});
+    if (r.size() < 2) continue;
+    const auto& name = r[0];
+    const auto& type = r[1];
+    if (name && type) columns.push_back(ColumnInfo{*name, *type});
   }
   fmt::print("[weir] {} in {}: a view over {} files ({}), {} rows, {} columns\n", table, warehouse,
              file_count, pattern, rows, columns.size());

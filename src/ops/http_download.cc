@@ -306,8 +306,9 @@ Result<Json> HttpDownloadOperator::Run(const Json& args, const NativeContext& ct
     if (!found) {
       fmt::print("[weir] note: not checking whether the source changed: {}\n",
                  found.error().message);
-    } else if (*found && !((*found)->etag.empty() && (*found)->last_modified.empty())) {
-      copy = *found;
+    } else if (const std::optional<SourceCopy>& known = *found;
+               known && !(known->etag.empty() && known->last_modified.empty())) {
+      copy = *known;
       request.if_none_match = copy->etag;
       request.if_modified_since = copy->last_modified;
       fmt::print("[weir] the lake has {} from this URL; asking whether the source changed\n",

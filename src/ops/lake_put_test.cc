@@ -117,7 +117,7 @@ TEST_F(LakePutCatalogTest, RecordsTheObjectWithSchemaRowsLineageAndSource) {
   EXPECT_EQ(o.format, "parquet");
   EXPECT_EQ(o.rows, 7);
   EXPECT_EQ(o.columns.size(), 2u);
-  EXPECT_EQ(o.sha256, r["sha256"]);
+  EXPECT_EQ(o.sha256, r["sha256"].get<std::string>());
   EXPECT_EQ(o.source_url, "http://127.0.0.1:9/y.csv.gz");
   EXPECT_EQ(o.source_etag, "\"e1\"");
   EXPECT_EQ(o.source_last_modified, "Tue, 01 Jan 2019 00:00:00 GMT");

@@ -88,6 +88,7 @@ class CronParser {
       }
       if (preset == nullptr) {
         std::vector<std::string> names;
+        names.reserve(kPresets.size());
         for (const auto& p : kPresets) names.emplace_back(p.name);
         return Err(ErrorCode::kInvalidArgument,
                    "bad cron expression '{}': unknown preset{}; the presets are @hourly, "

@@ -28,6 +28,7 @@ AuditEvent MakeEvent(std::string_view action, const std::string& when,
 
 std::vector<std::string> Actions(const std::vector<AuditEvent>& events) {
   std::vector<std::string> out;
+  out.reserve(events.size());
   for (const auto& e : events) out.push_back(e.action);
   return out;
 }

@@ -21,6 +21,7 @@ User MakeUser(const std::string& username, const std::string& role = "viewer") {
 
 std::vector<std::string> Names(const std::vector<ApiToken>& tokens) {
   std::vector<std::string> out;
+  out.reserve(tokens.size());
   for (const auto& t : tokens) out.push_back(t.name);
   return out;
 }

@@ -29,6 +29,7 @@ LakeObject MakeObject(const std::string& key, int64_t size, const std::string& s
 
 std::vector<std::string> Uris(const std::vector<LakeObject>& objects) {
   std::vector<std::string> out;
+  out.reserve(objects.size());
   for (const auto& o : objects) out.push_back(o.uri);
   return out;
 }

@@ -35,12 +35,14 @@ TaskInstance MakeTask(const std::string& task_id) {
 
 std::vector<std::string> TaskKeys(const std::vector<TaskInstance>& tis) {
   std::vector<std::string> keys;
+  keys.reserve(tis.size());
   for (const auto& ti : tis) keys.push_back(ti.run_id + "/" + ti.task_id);
   return keys;
 }
 
 std::vector<std::string> RunIds(const std::vector<DagRun>& runs) {
   std::vector<std::string> ids;
+  ids.reserve(runs.size());
   for (const auto& run : runs) ids.push_back(run.run_id);
   return ids;
 }

@@ -236,7 +236,7 @@ bool Equals(const Value& a, const Value& b) {
 }
 
 Eval<int> Compare(const Value& a, const Value& b) {
-  auto order = [](auto x, auto y) { return x < y ? -1 : (y < x ? 1 : 0); };
+  auto order = [](const auto& x, const auto& y) { return x < y ? -1 : (y < x ? 1 : 0); };
   if (a.is(Value::Kind::kInt) && b.is(Value::Kind::kInt)) return order(a.integer(), b.integer());
   if (a.is_number() && b.is_number()) return order(a.number(), b.number());
   if (a.kind() == b.kind()) {

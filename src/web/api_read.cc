@@ -353,9 +353,10 @@ Result<Json> Health(ApiCtx& c) {
   Json scheduler{{"status", "unhealthy"}, {"latest_scheduler_heartbeat", Json()}};
   // Health never fails: a database that cannot answer (or predates scheduler_job) means no
   // scheduler is known to be alive.
-  auto job = c.store.LatestSchedulerJob();
-  if (job && job->has_value()) {
-    const SchedulerJob& latest = **job;
+  std::optional<SchedulerJob> job;
+  if (auto read = c.store.LatestSchedulerJob()) job = std::move(*read);
+  if (job) {
+    const SchedulerJob& latest = *job;
     scheduler["latest_scheduler_heartbeat"] = FormatIso(latest.heartbeat_at);
     if (SchedulerIsAlive(latest, c.clock.Now())) {
       scheduler["status"] = "healthy";

@@ -129,8 +129,9 @@ TEST(SqliteMigrations, UsernamesThatDifferOnlyInCaseKeepTheOldestAndRenameTheOth
   }
   auto store = OpenOrDie(dir.Join("weir.db"));
   ASSERT_OK(store->Migrate());
-  std::vector<std::string> names;
   auto users = store->ListUsers().value();
+  std::vector<std::string> names;
+  names.reserve(users.size());
   for (const auto& u : users) names.push_back(u.username);
   EXPECT_THAT(names, ::testing::ElementsAre("ann", "Ann-duplicate-2", "ANN-duplicate-4", "bob"));
   EXPECT_EQ(store->GetUser("ANN").value().id, 1);
