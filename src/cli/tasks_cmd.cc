@@ -287,6 +287,10 @@ Result<int> Logs(CliState& state, const std::string& dag_id, const std::string& 
     return Err(ErrorCode::kNotFound, "task {} of run {} has tries 1 to {}, not {}", task_id, run_id,
                tries.back().try_number, try_number);
   }
+  if (chosen->log_path.empty()) {
+    fmt::print("{}", NoLogNote(chosen->try_number));
+    return kExitOk;
+  }
   std::ifstream in(chosen->log_path, std::ios::binary);
   if (!in) {
     return Err(ErrorCode::kNotFound, "log file {} is missing", chosen->log_path);

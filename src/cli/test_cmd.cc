@@ -248,6 +248,9 @@ Result<int> TestDag(CliState& state, const std::string& dag_id, const std::strin
     if (ti.try_number > 0) {
       log = AttemptLogPath(ctx->config.logs_folder,
                            AttemptKey{ti.dag_id, ti.run_id, ti.task_id, ti.try_number});
+      std::error_code ec;
+      if (!std::filesystem::exists(log, ec))
+        log.clear();  // an `empty` task ran nothing and has no log
     }
     t.AddRow({ti.task_id, std::string(TaskStateName(ti.state)), std::to_string(ti.try_number),
               duration, log},
@@ -307,8 +310,9 @@ Result<int> TestTask(CliState& state, const std::string& dag_id, const std::stri
                               : TRY(ParseCliDate(date, dag->spec->timezone, "logical date"));
   DagRun run = TRY(RunForTaskTest(*ctx, *dag, logical));
   AttemptPaths paths = ctx->attempt_paths();
-  PreparedAttempt prepared = TRY(PrepareAttempt(*dag->spec, run, *task, 1, task->retries + 1,
-                                                *ctx->store, paths, ctx->clock.Now()));
+  PreparedAttempt prepared =
+      TRY(PrepareAttempt(*dag->spec, run, *task, 1, task->retries + 1, *ctx->store,
+                         TRY(LoadSecretMasker(*ctx->store)), paths, ctx->clock.Now()));
   const SecretMasker& masker = prepared.spec.masker;
   if (render_only) {
     masker.MaskJson(prepared.args);

@@ -33,7 +33,7 @@ std::string Hostname() {
 // 128 random bits: unique among every try any weir ever records, so recovery can find a
 // try's processes by it without mistaking another home's for them.
 std::string NewTryKey() {
-  std::random_device rd;
+  static thread_local std::random_device rd;  // opening it costs more than reading it
   return fmt::format("{:08x}{:08x}{:08x}{:08x}", rd(), rd(), rd(), rd());
 }
 
@@ -91,6 +91,12 @@ std::string AttemptLogPath(const std::string& logs_folder, const AttemptKey& key
   return (fs::path(logs_folder) / key.dag_id / key.run_id / key.task_id /
           ("attempt-" + std::to_string(key.try_number) + ".log"))
       .string();
+}
+
+std::string NoLogNote(int try_number) {
+  return fmt::format(
+      "[weir] try {} ran no process (an `empty` task has nothing to run), so it has no log\n",
+      try_number);
 }
 
 Result<std::string> LookupVariable(MetadataStore& store, std::string_view key) {
@@ -180,7 +186,8 @@ TaskInstance ApplyOutcome(TaskInstance ti, const TaskSpec* task, const TaskOutco
 
 Result<PreparedAttempt> PrepareAttempt(const DagSpec& spec, const DagRun& run, const TaskSpec& task,
                                        int try_number, int max_tries, MetadataStore& store,
-                                       const AttemptPaths& paths, Time now) {
+                                       const SecretMasker& masker, const AttemptPaths& paths,
+                                       Time now) {
   PreparedAttempt out;
   out.op = FindOperator(task.operator_name);
   if (out.op == nullptr) {
@@ -219,15 +226,17 @@ Result<PreparedAttempt> PrepareAttempt(const DagSpec& spec, const DagRun& run, c
   if (!paths.home.empty()) actx.env["WEIR_HOME"] = paths.home;
   out.spec = TRY(out.op->Prepare(out.args, actx));
   AttemptSpec& as = out.spec;
-  as.masker = TRY(LoadSecretMasker(store));
-  // Only a process gets a scratch folder: an `empty` task leaves none behind.
+  as.masker = masker;
+  as.key = AttemptKey{spec.dag_id, run.run_id, task.task_id, try_number};
+  // Only a process gets a scratch folder and a log: an `empty` task leaves nothing behind
+  // (as Airflow's EmptyOperator, which never reaches a worker).
   if (!as.process.argv.empty()) {
     std::error_code ec;
     fs::create_directories(actx.work_dir, ec);
+    as.log_path = AttemptLogPath(paths.logs_folder, as.key);
   }
-  as.key = AttemptKey{spec.dag_id, run.run_id, task.task_id, try_number};
-  as.log_path = AttemptLogPath(paths.logs_folder, as.key);
   as.timeout = task.execution_timeout;
+  if (as.log_path.empty()) return out;  // no log to head
   as.log_header = fmt::format(
       "[weir] {} dag {} task {} run {} try {}/{}\n"
       "[weir] data interval [{}, {}) logical date {}\n"
@@ -249,8 +258,9 @@ Result<PreparedAttempt> PrepareAttempt(const DagSpec& spec, const DagRun& run, c
 AttemptManager::AttemptManager(MetadataStore& store, const Clock& clock, AttemptPaths paths)
     : store_(store), clock_(clock), paths_(std::move(paths)), hostname_(Hostname()) {}
 
-Result<std::optional<AttemptSpec>> AttemptManager::Prepare(const LoadedDag& dag, const DagRun& run,
-                                                           TaskInstance ti) {
+Result<AttemptManager::Prepared> AttemptManager::Prepare(const LoadedDag& dag, const DagRun& run,
+                                                         TaskInstance ti,
+                                                         const SecretMasker& masker) {
   const DagSpec& spec = *dag.spec;
   const TaskSpec* task = spec.FindTask(ti.task_id);
   Time now = clock_.Now();
@@ -276,15 +286,16 @@ Result<std::optional<AttemptSpec>> AttemptManager::Prepare(const LoadedDag& dag,
   t.log_path = AttemptLogPath(paths_.logs_folder, key);
 
   if (task == nullptr) {
-    TRY(FailBeforeStart(ti, t, nullptr, "the task is no longer in the DAG"));
-    return std::optional<AttemptSpec>();
+    return Prepared{std::nullopt, TRY(FailBeforeStart(ti, t, nullptr, masker,
+                                                      "the task is no longer in the DAG"))};
   }
   auto prepared =
-      PrepareAttempt(spec, run, *task, ti.try_number, ti.max_tries, store_, paths_, now);
+      PrepareAttempt(spec, run, *task, ti.try_number, ti.max_tries, store_, masker, paths_, now);
   if (!prepared) {
-    TRY(FailBeforeStart(ti, t, task, prepared.error().message));
-    return std::optional<AttemptSpec>();
+    return Prepared{std::nullopt,
+                    TRY(FailBeforeStart(ti, t, task, masker, prepared.error().message))};
   }
+  t.log_path = prepared->spec.log_path;
   // Recorded for people to read, so masked; the try itself gets the real values.
   t.rendered_args = prepared->args;
   prepared->spec.masker.MaskJson(t.rendered_args);
@@ -292,19 +303,22 @@ Result<std::optional<AttemptSpec>> AttemptManager::Prepare(const LoadedDag& dag,
   // Recorded (the transaction commits) before the executor spawns anything.
   t.try_key = NewTryKey();
   as.process.env[std::string(kTryKeyEnv)] = t.try_key;
-  TRY(store_.ClearXComs(ti.dag_id, ti.run_id, ti.task_id));
+  // An earlier try's XComs go (a first try has none: clearing keeps the try number).
+  if (ti.try_number > 1) TRY(store_.ClearXComs(ti.dag_id, ti.run_id, ti.task_id));
   TRY(store_.InsertTry(t));
   TRY(store_.UpdateTaskInstance(ti));
   inflight_[key.ToString()] =
       Inflight{prepared->op, std::move(prepared->args), dag.spec, as.masker};
-  return std::optional<AttemptSpec>(std::move(as));
+  return Prepared{std::move(as), std::move(ti)};
 }
 
-Status AttemptManager::FailBeforeStart(TaskInstance ti, TaskTry t, const TaskSpec* task,
-                                       const std::string& raw_error) {
+Result<TaskInstance> AttemptManager::FailBeforeStart(TaskInstance ti, TaskTry t,
+                                                     const TaskSpec* task,
+                                                     const SecretMasker& masker,
+                                                     const std::string& raw_error) {
   Time now = clock_.Now();
   // A template that failed on a secret's value may quote it.
-  std::string error = TRY(LoadSecretMasker(store_)).Mask(raw_error);
+  std::string error = masker.Mask(raw_error);
   t.state = TaskState::kFailed;
   t.start_date = now;
   t.end_date = now;
@@ -319,8 +333,9 @@ Status AttemptManager::FailBeforeStart(TaskInstance ti, TaskTry t, const TaskSpe
   TRY(store_.InsertTry(t));
   ti.start_date = now;
   TaskOutcome outcome{TaskState::kFailed, Json(), error};
-  TRY(store_.UpdateTaskInstance(ApplyOutcome(ti, task, outcome, now)));
-  return {};
+  ti = ApplyOutcome(std::move(ti), task, outcome, now);
+  TRY(store_.UpdateTaskInstance(ti));
+  return ti;
 }
 
 namespace {
@@ -334,7 +349,24 @@ Result<TaskTry> FindTry(MetadataStore& store, const AttemptKey& key) {
 
 }  // namespace
 
-Result<std::optional<TaskInstance>> AttemptManager::Apply(const AttemptEvent& event) {
+namespace {
+
+// The try and the task instance as the attempt's start makes them (the task instance only
+// when `current`).
+void RecordStart(const AttemptEvent& event, TaskTry& t, TaskInstance& ti, bool current) {
+  t.state = TaskState::kRunning;
+  t.start_date = event.at;
+  t.heartbeat_at = event.at;
+  t.pid = event.pid;
+  t.proc_start = event.proc_start;
+  if (!current) return;
+  ti.state = TaskState::kRunning;
+  ti.start_date = event.at;
+}
+
+}  // namespace
+
+Result<std::vector<TaskInstance>> AttemptManager::Apply(const AttemptEvent& event) {
   const AttemptKey& key = event.key;
   TaskTry t = TRY(FindTry(store_, key));
   TaskInstance ti = TRY(store_.GetTaskInstance(key.dag_id, key.run_id, key.task_id));
@@ -342,19 +374,33 @@ Result<std::optional<TaskInstance>> AttemptManager::Apply(const AttemptEvent& ev
   // recorded, but it no longer decides the task instance's state.
   const bool current = ti.try_number == key.try_number && IsActive(ti.state);
   if (event.kind == AttemptEvent::Kind::kStarted) {
-    t.state = TaskState::kRunning;
-    t.start_date = event.at;
-    t.heartbeat_at = event.at;
-    t.pid = event.pid;
-    t.proc_start = event.proc_start;
+    RecordStart(event, t, ti, current);
     TRY(store_.UpdateTry(t));
-    if (!current) return std::optional<TaskInstance>();
-    ti.state = TaskState::kRunning;
-    ti.start_date = event.at;
-    TRY(store_.UpdateTaskInstance(ti));
-    return std::optional<TaskInstance>(ti);
+    if (current) TRY(store_.UpdateTaskInstance(ti));
+  } else {
+    TRY(RecordEnd(event, t, ti, current));
   }
+  if (!current) return std::vector<TaskInstance>();
+  return std::vector<TaskInstance>{std::move(ti)};
+}
 
+Result<std::vector<TaskInstance>> AttemptManager::ApplyStartAndEnd(const AttemptEvent& started,
+                                                                   const AttemptEvent& finished) {
+  const AttemptKey& key = finished.key;
+  TaskTry t = TRY(FindTry(store_, key));
+  TaskInstance ti = TRY(store_.GetTaskInstance(key.dag_id, key.run_id, key.task_id));
+  const bool current = ti.try_number == key.try_number && IsActive(ti.state);
+  RecordStart(started, t, ti, current);
+  std::vector<TaskInstance> seen;
+  if (current) seen.push_back(ti);
+  TRY(RecordEnd(finished, t, ti, current));
+  if (current) seen.push_back(ti);
+  return seen;
+}
+
+Status AttemptManager::RecordEnd(const AttemptEvent& event, TaskTry& t, TaskInstance& ti,
+                                 bool current) {
+  const AttemptKey& key = event.key;
   auto it = inflight_.find(key.ToString());
   TaskOutcome outcome;
   const TaskSpec* task = nullptr;
@@ -378,7 +424,7 @@ Result<std::optional<TaskInstance>> AttemptManager::Apply(const AttemptEvent& ev
   if (event.exit_code >= 0) t.exit_code = event.exit_code;
   t.error = outcome.error;
   TRY(store_.UpdateTry(t));
-  if (!current) return std::optional<TaskInstance>();
+  if (!current) return {};
   if (outcome.state == TaskState::kSuccess && !outcome.xcom.is_null()) {
     TRY(store_.SetXCom(
         XComRow{key.dag_id, key.run_id, key.task_id, "return_value", outcome.xcom, event.at}));
@@ -386,7 +432,7 @@ Result<std::optional<TaskInstance>> AttemptManager::Apply(const AttemptEvent& ev
   if (!ti.start_date) ti.start_date = t.start_date;
   ti = ApplyOutcome(std::move(ti), task, outcome, event.at);
   TRY(store_.UpdateTaskInstance(ti));
-  return std::optional<TaskInstance>(ti);
+  return {};
 }
 
 void AttemptManager::Forget(const AttemptKey& key) { inflight_.erase(key.ToString()); }

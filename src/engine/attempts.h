@@ -24,6 +24,8 @@ struct AttemptPaths {
 };
 
 std::string AttemptLogPath(const std::string& logs_folder, const AttemptKey& key);
+// What a log reader shows for a try that ran no process (its log_path is empty).
+std::string NoLogNote(int try_number);
 
 // The template context of one try: Airflow's names, with XCom and variables read from the
 // store and variables overridable by WEIR_VAR_<NAME> environment variables.
@@ -50,10 +52,13 @@ struct PreparedAttempt {
 
 // Renders `task`'s arguments for `run` and try `try_number`, and asks its operator for the
 // process (with the log header and the WEIR_* / AIRFLOW_CTX_* environment). Records
-// nothing. Errors: unknown operator, a template that does not render, bad arguments.
+// nothing. `masker`: LoadSecretMasker's, for the log and the spec. An attempt that runs no
+// process (an `empty` task) has no log: its spec's log_path is empty. Errors: unknown
+// operator, a template that does not render, bad arguments.
 Result<PreparedAttempt> PrepareAttempt(const DagSpec& spec, const DagRun& run, const TaskSpec& task,
                                        int try_number, int max_tries, MetadataStore& store,
-                                       const AttemptPaths& paths, Time now);
+                                       const SecretMasker& masker, const AttemptPaths& paths,
+                                       Time now);
 
 // The task instance after a try ended with `outcome`: success or skipped; failed, or
 // up_for_retry with next_retry_at when tries remain (task == nullptr: no retry).
@@ -67,18 +72,32 @@ class AttemptManager {
  public:
   AttemptManager(MetadataStore& store, const Clock& clock, AttemptPaths paths);
 
+  // The next try of a task instance, as Prepare recorded it: the spec to hand to the
+  // executor (nullopt when the try failed before it could start: bad template, bad argument;
+  // that is recorded as a failed try, with the retry policy applied), and the task instance
+  // as recorded.
+  struct Prepared {
+    std::optional<AttemptSpec> spec;
+    TaskInstance ti;
+  };
   // Prepares the next try of `ti`, which the planner chose to start, and records it (the try
-  // and the task instance as queued). Returns the spec to hand to the executor, or nullopt
-  // when the try failed before it could start (bad template, bad argument): that is
-  // recorded as a failed try, with the retry policy applied. Must run inside a transaction.
-  Result<std::optional<AttemptSpec>> Prepare(const LoadedDag& dag, const DagRun& run,
-                                             TaskInstance ti);
+  // and the task instance as queued). `masker`: LoadSecretMasker's, read in the same
+  // transaction (one serves every try a transaction prepares). Must run inside a transaction.
+  Result<Prepared> Prepare(const LoadedDag& dag, const DagRun& run, TaskInstance ti,
+                           const SecretMasker& masker);
 
-  // Records an executor event. Returns the task instance when its state changed. Applying
-  // the same event again after its transaction rolled back gives the same result: the
-  // attempt is remembered until Forget(), which the caller calls once a kFinished event (or
-  // a Prepare whose spec will not be submitted) is committed or abandoned.
-  Result<std::optional<TaskInstance>> Apply(const AttemptEvent& event);
+  // Records an executor event. Returns the task instance as it changed (nothing when it had
+  // moved on). Applying the same event again after its transaction rolled back gives the
+  // same result: the attempt is remembered until Forget(), which the caller calls once a
+  // kFinished event (or a Prepare whose spec will not be submitted) is committed or
+  // abandoned.
+  Result<std::vector<TaskInstance>> Apply(const AttemptEvent& event);
+  // Records the start and the end of one attempt at once (an attempt that started and ended
+  // since the loop last looked: an `empty` task, a quick process), as Apply(started) then
+  // Apply(finished) would, with half the writes. Returns the task instance as running and
+  // as ended, for observers (empty when it had moved on).
+  Result<std::vector<TaskInstance>> ApplyStartAndEnd(const AttemptEvent& started,
+                                                     const AttemptEvent& finished);
   void Forget(const AttemptKey& key);
 
   // Records that attempts this process did not finish (after a crash or restart) were lost:
@@ -98,8 +117,11 @@ class AttemptManager {
     std::shared_ptr<const DagSpec> spec;
     SecretMasker masker;  // as the try's log: its error is masked the same way
   };
-  Status FailBeforeStart(TaskInstance ti, TaskTry t, const TaskSpec* task,
-                         const std::string& error);
+  // The try and the task instance as the attempt's end makes them, recorded (the task
+  // instance only when `current`, with its XCom).
+  Status RecordEnd(const AttemptEvent& event, TaskTry& t, TaskInstance& ti, bool current);
+  Result<TaskInstance> FailBeforeStart(TaskInstance ti, TaskTry t, const TaskSpec* task,
+                                       const SecretMasker& masker, const std::string& error);
 
   MetadataStore& store_;
   const Clock& clock_;

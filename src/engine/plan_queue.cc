@@ -50,11 +50,15 @@ void PlanSteps::QueueByPriority() {
   }
 
   int free = state.executor_free_slots;
-  // With `waits`: who holds each DAG's max_active_tasks and each pool, found once per DAG and
-  // pool until the next task instance is queued.
-  std::map<std::string, std::vector<WaitingOn>> dag_holders, pool_holders;
-  auto wait = [&](const TaskInstance& ti, WaitReason reason) {
-    waits->tasks[KeyOf(ti)] = {std::move(reason)};
+  // With `waits`: why a DAG's max_active_tasks or a pool holds a task instance back, found
+  // once per DAG and per pool and slots needed until the next task instance is queued; the
+  // task instances it holds back share it.
+  std::map<std::string, WaitReason> dag_full;
+  std::map<std::pair<std::string, int>, WaitReason> pool_full;
+  auto wait = [&](const TaskInstance& ti, const WaitReason& reason) {
+    auto& reasons = waits->tasks[KeyOf(ti)];
+    reasons.clear();
+    reasons.push_back(reason);
   };
   while (!heads.empty()) {
     Head h = heads.top();
@@ -78,15 +82,19 @@ void PlanSteps::QueueByPriority() {
     int active = state.only_run ? r.active : state.ActiveTasksOf(ti.dag_id);
     if (active >= spec.max_active_tasks) {
       if (waits == nullptr) continue;
-      auto [it, added] = dag_holders.try_emplace(ti.dag_id);
-      if (added) {
-        it->second = ActiveTasks(state, [&](const TaskInstance& t) {
+      auto it = dag_full.find(ti.dag_id);
+      if (it == dag_full.end()) {
+        auto holders = ActiveTasks(state, [&](const TaskInstance& t) {
           return t.dag_id == ti.dag_id && (!state.only_run || t.run_id == ti.run_id);
         });
+        it =
+            dag_full
+                .emplace(ti.dag_id, MaxActiveTasksReason(state.only_run ? "test run " + ti.run_id
+                                                                        : "DAG '" + ti.dag_id + "'",
+                                                         spec.max_active_tasks, holders))
+                .first;
       }
-      wait(ti, MaxActiveTasksReason(
-                   state.only_run ? "test run " + ti.run_id : "DAG '" + ti.dag_id + "'",
-                   spec.max_active_tasks, it->second));
+      wait(ti, it->second);
       go_on();
       continue;
     }
@@ -100,11 +108,15 @@ void PlanSteps::QueueByPriority() {
     int used = state.PoolUsed(ti.pool);
     if (used + ti.pool_slots > pool->second) {
       if (waits == nullptr) continue;
-      auto [it, added] = pool_holders.try_emplace(ti.pool);
-      if (added) {
-        it->second = ActiveTasks(state, [&](const TaskInstance& t) { return t.pool == ti.pool; });
+      auto it = pool_full.find({ti.pool, ti.pool_slots});
+      if (it == pool_full.end()) {
+        auto holders = ActiveTasks(state, [&](const TaskInstance& t) { return t.pool == ti.pool; });
+        it = pool_full
+                 .emplace(std::pair(ti.pool, ti.pool_slots),
+                          PoolFullReason(ti.pool, used, pool->second, ti.pool_slots, holders))
+                 .first;
       }
-      wait(ti, PoolFullReason(ti.pool, used, pool->second, ti.pool_slots, it->second));
+      wait(ti, it->second);
       go_on();
       continue;
     }
@@ -116,9 +128,9 @@ void PlanSteps::QueueByPriority() {
     --free;
     d.queue.push_back(key);
     if (waits != nullptr) {
-      waits->tasks[key] = {};
-      dag_holders.erase(key.dag_id);
-      pool_holders.erase(queued.pool);
+      waits->tasks[key].clear();
+      dag_full.erase(key.dag_id);
+      std::erase_if(pool_full, [&](const auto& e) { return e.first.first == queued.pool; });
     }
     go_on();
   }

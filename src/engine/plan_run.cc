@@ -31,6 +31,7 @@ class RunChanges {
     if (seen_.insert(s).second) slots_.push_back(s);
   }
   void Record(Decisions& d) const {
+    d.update_tis.reserve(d.update_tis.size() + slots_.size());
     for (int s : slots_) d.update_tis.push_back(r_.tis[s]);
   }
 

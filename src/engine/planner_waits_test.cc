@@ -98,8 +98,8 @@ TEST(PlannerWaits, AQueuedRunBeyondMaxActiveRunsNamesTheRunningRuns) {
   const auto& run = w.RunWaits("d", "second");
   ASSERT_EQ(Codes(run), std::vector<WaitCode>{WaitCode::kMaxActiveRuns});
   EXPECT_EQ(run[0].text, "max_active_runs: 1 of 1 runs of DAG 'd' are running (first)");
-  EXPECT_EQ(run[0].details["runs"], Json::array({"first"}));
-  EXPECT_EQ(run[0].details["max_active_runs"], 1);
+  EXPECT_EQ(run[0].details->at("runs"), Json::array({"first"}));
+  EXPECT_EQ(run[0].details->at("max_active_runs"), 1);
   // Its task instances wait for the run, and say why the run waits.
   EXPECT_EQ(Codes(w.TaskWaits("d", "second", "a")),
             (std::vector<WaitCode>{WaitCode::kRunNotStarted, WaitCode::kMaxActiveRuns}));
@@ -116,7 +116,7 @@ TEST(PlannerWaits, ARunThisStepFinishesStillHoldsItsSlotUntilTheNextStep) {
   w.Plan();
   ASSERT_EQ(w.decisions.update_runs.size(), 1u);  // "first" fails; "second" starts next step
   EXPECT_EQ(w.decisions.update_runs[0].run_id, "first");
-  EXPECT_EQ(w.RunWaits("d", "second")[0].details["runs"], Json::array({"first"}));
+  EXPECT_EQ(w.RunWaits("d", "second")[0].details->at("runs"), Json::array({"first"}));
 }
 
 TEST(PlannerWaits, AQueuedRunWithinMaxActiveRunsIsReady) {
@@ -146,7 +146,7 @@ TEST(PlannerWaits, MaxActiveTasksNamesTheTasksThatHoldIt) {
   EXPECT_EQ(c[0].text,
             "max_active_tasks: 2 of 2 task instances of DAG 'd' are queued or running (d.a of run "
             "r (running), d.b of run r (queued))");
-  EXPECT_EQ(c[0].details["active"], 2);
+  EXPECT_EQ(c[0].details->at("active"), 2);
 }
 
 TEST(PlannerWaits, AFullPoolSaysUsedAndTotalSlotsAndWhoHoldsThem) {
@@ -166,10 +166,10 @@ TEST(PlannerWaits, AFullPoolSaysUsedAndTotalSlotsAndWhoHoldsThem) {
   EXPECT_EQ(b[0].text,
             "pool 'api' has 1 of 2 slots free and the task needs 2 (held by d.a of run r "
             "(queued))");
-  EXPECT_EQ(b[0].details["pool"], "api");
-  EXPECT_EQ(b[0].details["used_slots"], 1);
-  EXPECT_EQ(b[0].details["total_slots"], 2);
-  EXPECT_EQ(b[0].details["holders"][0]["task_id"], "a");
+  EXPECT_EQ(b[0].details->at("pool"), "api");
+  EXPECT_EQ(b[0].details->at("used_slots"), 1);
+  EXPECT_EQ(b[0].details->at("total_slots"), 2);
+  EXPECT_EQ(b[0].details->at("holders")[0]["task_id"], "a");
 }
 
 TEST(PlannerWaits, AMissingPoolIsNamed) {
@@ -182,7 +182,7 @@ TEST(PlannerWaits, AMissingPoolIsNamed) {
   w.Plan();
   const auto& a = w.TaskWaits("d", "r", "a");
   ASSERT_EQ(Codes(a), std::vector<WaitCode>{WaitCode::kPoolMissing});
-  EXPECT_EQ(a[0].details["pool"], "nowhere");
+  EXPECT_EQ(a[0].details->at("pool"), "nowhere");
 }
 
 TEST(PlannerWaits, UpstreamNamesTheTasksNotDoneAndTheTriggerRule) {
@@ -195,8 +195,8 @@ TEST(PlannerWaits, UpstreamNamesTheTasksNotDoneAndTheTriggerRule) {
   const auto& c = w.TaskWaits("d", "r", "c");
   ASSERT_EQ(Codes(c), std::vector<WaitCode>{WaitCode::kUpstream});
   EXPECT_EQ(c[0].text, "upstream tasks not done: b (running) (trigger rule all_done)");
-  EXPECT_EQ(c[0].details["trigger_rule"], "all_done");
-  EXPECT_EQ(c[0].details["upstream"], Json::parse(R"([{"task_id":"b","state":"running"}])"));
+  EXPECT_EQ(c[0].details->at("trigger_rule"), "all_done");
+  EXPECT_EQ(c[0].details->at("upstream"), Json::parse(R"([{"task_id":"b","state":"running"}])"));
 }
 
 TEST(PlannerWaits, ATriggerRuleThatCanNoLongerBeMetSaysWhatComesNext) {
@@ -207,7 +207,7 @@ TEST(PlannerWaits, ATriggerRuleThatCanNoLongerBeMetSaysWhatComesNext) {
   w.Plan();
   const auto& b = w.TaskWaits("d", "r", "b");
   ASSERT_EQ(Codes(b), std::vector<WaitCode>{WaitCode::kTriggerRule});
-  EXPECT_EQ(b[0].details["next_state"], "upstream_failed");
+  EXPECT_EQ(b[0].details->at("next_state"), "upstream_failed");
 }
 
 TEST(PlannerWaits, DependsOnPastNamesThePreviousTaskInstance) {
@@ -226,8 +226,8 @@ TEST(PlannerWaits, DependsOnPastNamesThePreviousTaskInstance) {
   EXPECT_EQ(a[0].text,
             "depends_on_past: the same task in the previous run r1 is running; it runs once that "
             "one succeeds");
-  EXPECT_EQ(a[0].details["previous_run_id"], "r1");
-  EXPECT_EQ(a[0].details["previous_state"], "running");
+  EXPECT_EQ(a[0].details->at("previous_run_id"), "r1");
+  EXPECT_EQ(a[0].details->at("previous_state"), "running");
 }
 
 TEST(PlannerWaits, RetryDelaySaysUntilWhen) {
@@ -244,7 +244,7 @@ TEST(PlannerWaits, RetryDelaySaysUntilWhen) {
   ASSERT_EQ(Codes(a), std::vector<WaitCode>{WaitCode::kRetryDelay});
   EXPECT_EQ(a[0].text,
             "retry delay: try 1 of 3 failed; the next try starts at 2021-03-01T12:05:00Z");
-  EXPECT_EQ(a[0].details["next_retry_at"], "2021-03-01T12:05:00Z");
+  EXPECT_EQ(a[0].details->at("next_retry_at"), "2021-03-01T12:05:00Z");
   // Once due, it is ready.
   w.in.now = At("2021-03-01T12:05:00Z");
   w.Plan();

@@ -41,7 +41,8 @@ class SchedulerTest : public ::testing::Test {
 
   // Triggers a run of dag_id and runs the scheduler until that run finishes.
   DagRun RunOnce(const std::string& dag_id, Json conf = Json::object(),
-                 const std::vector<AttemptEvent>& stray_events = {}) {
+                 const std::vector<AttemptEvent>& stray_events = {},
+                 const SchedulerObserver& observer = {}) {
     EXPECT_TRUE(registry_->Reload().has_value());
     const LoadedDag* dag = registry_->Find(dag_id);
     EXPECT_NE(dag, nullptr) << (registry_->import_errors().empty()
@@ -53,11 +54,12 @@ class SchedulerTest : public ::testing::Test {
     req.run_type = RunType::kTest;
     req.replace_existing = true;
     DagRun run = TriggerRun(*store_, *dag, clock_, req).value();
-    return RunUntilFinished(run, stray_events);
+    return RunUntilFinished(run, stray_events, observer);
   }
 
   // Runs the scheduler on an existing run until it finishes; `stray_events` are posted first.
-  DagRun RunUntilFinished(const DagRun& run, const std::vector<AttemptEvent>& stray_events = {}) {
+  DagRun RunUntilFinished(const DagRun& run, const std::vector<AttemptEvent>& stray_events = {},
+                          const SchedulerObserver& observer = {}) {
     EventQueue queue(clock_);
     LocalExecutor executor(4, queue.AttemptPoster(), std::chrono::milliseconds(200));
     SchedulerOptions options;
@@ -66,6 +68,7 @@ class SchedulerTest : public ::testing::Test {
     options.recover_orphans = false;
     options.only_run = std::make_pair(run.dag_id, run.run_id);
     Scheduler scheduler(*store_, executor, queue, clock_, *registry_, options);
+    scheduler.set_observer(observer);
     for (const auto& e : stray_events) queue.AttemptPoster()(e);
     EXPECT_TRUE(scheduler.Run().has_value());
     executor.Shutdown();
@@ -105,6 +108,92 @@ tasks:
   std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("got hello for 2021-03-05"), std::string::npos) << text;
   EXPECT_NE(text.find("exit status 0"), std::string::npos) << text;
+}
+
+// An `empty` task starts and ends before the loop looks: its try is recorded once, whole,
+// it has no log file (it ran nothing), and observers still see it run, then succeed.
+TEST_F(SchedulerTest, AnAttemptThatStartsAndEndsInOneBatchIsRecordedWhole) {
+  WriteDag("join.yaml", R"(
+dag_id: join
+tasks:
+  - task_id: a
+    operator: empty
+  - task_id: b
+    operator: empty
+    depends_on: [a]
+)");
+  std::vector<std::string> seen;
+  SchedulerObserver observer;
+  observer.on_task = [&](const TaskInstance& ti) {
+    seen.push_back(ti.task_id + " " + std::string(TaskStateName(ti.state)));
+  };
+  DagRun run = RunOnce("join", Json::object(), {}, observer);
+  EXPECT_EQ(run.state, RunState::kSuccess);
+  EXPECT_EQ(seen, (std::vector<std::string>{"a scheduled", "a queued", "a running", "a success",
+                                            "b scheduled", "b queued", "b running", "b success"}));
+  for (const char* task : {"a", "b"}) {
+    auto tries = store_->ListTries("join", run.run_id, task).value();
+    ASSERT_EQ(tries.size(), 1u);
+    EXPECT_EQ(tries[0].state, TaskState::kSuccess);
+    ASSERT_TRUE(tries[0].start_date && tries[0].end_date);
+    EXPECT_LE(*tries[0].start_date, *tries[0].end_date);
+    EXPECT_EQ(tries[0].log_path, "");
+    EXPECT_EQ(Ti(run, task).start_date, tries[0].start_date);
+  }
+  EXPECT_FALSE(std::filesystem::exists(Paths().logs_folder + "/join"));
+}
+
+TEST_F(SchedulerTest, ApplyStartAndEndRecordsWhatTheTwoEventsRecordApart) {
+  WriteDag("one.yaml", "dag_id: one\ntasks:\n  - task_id: t\n    operator: empty\n");
+  ASSERT_TRUE(registry_->Reload().has_value());
+  const LoadedDag* dag = registry_->Find("one");
+  ASSERT_NE(dag, nullptr);
+  TriggerRequest req;
+  req.logical_date = ParseDateTime("2021-03-05").value();
+  DagRun run = TriggerRun(*store_, *dag, clock_, req).value();
+  AttemptManager attempts(*store_, clock_, Paths());
+  SecretMasker masker = LoadSecretMasker(*store_).value();
+  std::optional<AttemptSpec> spec;
+  ASSERT_TRUE(store_
+                  ->Transaction([&]() -> Status {
+                    spec = TRY(attempts.Prepare(*dag, run, Ti(run, "t"), masker)).spec;
+                    return {};
+                  })
+                  .has_value());
+  ASSERT_TRUE(spec.has_value());
+  AttemptEvent started;
+  started.kind = AttemptEvent::Kind::kStarted;
+  started.key = spec->key;
+  started.pid = 4242;
+  started.proc_start = 77;
+  started.at = ParseDateTime("2021-03-06T00:00:01Z").value();
+  AttemptEvent finished;
+  finished.kind = AttemptEvent::Kind::kFinished;
+  finished.key = spec->key;
+  finished.exit_code = 0;
+  finished.at = ParseDateTime("2021-03-06T00:00:03Z").value();
+  std::vector<TaskInstance> seen;
+  ASSERT_TRUE(store_
+                  ->Transaction([&]() -> Status {
+                    seen = TRY(attempts.ApplyStartAndEnd(started, finished));
+                    return {};
+                  })
+                  .has_value());
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].state, TaskState::kRunning);
+  EXPECT_EQ(seen[1].state, TaskState::kSuccess);
+  auto tries = store_->ListTries("one", run.run_id, "t").value();
+  ASSERT_EQ(tries.size(), 1u);
+  EXPECT_EQ(tries[0].state, TaskState::kSuccess);
+  EXPECT_EQ(tries[0].pid, 4242);
+  EXPECT_EQ(tries[0].proc_start, 77);
+  EXPECT_EQ(tries[0].start_date, started.at);
+  EXPECT_EQ(tries[0].end_date, finished.at);
+  EXPECT_EQ(tries[0].exit_code, 0);
+  TaskInstance ti = Ti(run, "t");
+  EXPECT_EQ(ti.state, TaskState::kSuccess);
+  EXPECT_EQ(ti.start_date, started.at);
+  EXPECT_EQ(ti.end_date, finished.at);
 }
 
 TEST_F(SchedulerTest, FailedTryIsRetriedAndEveryTryIsRecorded) {

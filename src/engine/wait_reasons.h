@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,10 +42,17 @@ std::string_view WaitCodeTitle(WaitCode code);
 
 // One reason: a code, a sentence for people that names the numbers and the runs or task
 // instances involved, and the same facts as JSON (keys documented in docs/api.md).
+// The details are shared and never change: one reason (a DAG's max_active_tasks, a full pool)
+// is often that of thousands of waiting task instances, and their copies share one value.
 struct WaitReason {
+  WaitReason(WaitCode code, std::string text, Json details = Json::object())
+      : code(code),
+        text(std::move(text)),
+        details(std::make_shared<const Json>(std::move(details))) {}
+
   WaitCode code;
   std::string text;
-  Json details = Json::object();
+  std::shared_ptr<const Json> details;  // never null
 };
 
 // A task instance, as a reason names it: {"dag_id", "run_id", "task_id", "state"} and, for

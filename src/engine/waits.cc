@@ -79,7 +79,7 @@ Json WaitExplanationJson(const WaitExplanation& wait) {
     deps.push_back(Json{{"name", WaitCodeTitle(r.code)},
                         {"reason", r.text},
                         {"code", WaitCodeName(r.code)},
-                        {"details", r.details}});
+                        {"details", *r.details}});
   }
   return Json{{"status", WaitStatusName(wait.status)},
               {"summary", wait.Summary()},

@@ -94,6 +94,7 @@ LocalExecutor::~LocalExecutor() {
 }
 
 Status LocalExecutor::Submit(AttemptSpec spec) {
+  const bool nothing_to_run = spec.process.argv.empty();
   {
     std::lock_guard lock(mu_);
     if (stopping_ || wake_fd_ < 0) {
@@ -106,11 +107,38 @@ Status LocalExecutor::Submit(AttemptSpec spec) {
                  spec.key.ToString(), parallelism_);
     }
     ++running_;
-    Command& c = commands_.emplace_back();
-    c.spec = std::move(spec);
+    if (!nothing_to_run) {
+      Command& c = commands_.emplace_back();
+      c.spec = std::move(spec);
+    }
+  }
+  // Nothing to run (an `empty` task): it starts and ends here, without a trip through the I/O
+  // thread, so the scheduler finds both events with the rest of what it just submitted.
+  if (nothing_to_run) {
+    RunNothing(spec);
+    return {};
   }
   Wake();
   return {};
+}
+
+void LocalExecutor::RunNothing(const AttemptSpec& spec) {
+  Result<AttemptLog> log = AttemptLog::Open(spec.log_path, spec.masker);
+  if (!log) {
+    AttemptLog none;
+    return FinishWithoutProcess(spec, none, log.error().message);
+  }
+  log->Write(Header(spec) + "[weir] nothing to run\n[weir] exit status 0 after 0.00s\n");
+  log->Close();
+  AttemptEvent started;
+  started.kind = AttemptEvent::Kind::kStarted;
+  started.key = spec.key;
+  started.at = WallNow();
+  Emit(started);
+  AttemptEvent finished = std::move(started);
+  finished.kind = AttemptEvent::Kind::kFinished;
+  finished.exit_code = 0;
+  Emit(std::move(finished));
 }
 
 void LocalExecutor::Kill(const AttemptKey& key, const std::string& reason) {
@@ -195,17 +223,6 @@ void LocalExecutor::Start(AttemptSpec& spec) {
   AttemptEvent started;
   started.kind = AttemptEvent::Kind::kStarted;
   started.key = spec.key;
-  if (spec.process.argv.empty()) {
-    log->Write(Header(spec) + "[weir] nothing to run\n[weir] exit status 0 after 0.00s\n");
-    log->Close();
-    started.at = WallNow();
-    Emit(started);
-    AttemptEvent finished = std::move(started);
-    finished.kind = AttemptEvent::Kind::kFinished;
-    finished.exit_code = 0;
-    Emit(std::move(finished));
-    return;
-  }
 
   // The attempt starts when we start spawning: durations then match the log's footer.
   SteadyTime now = SteadyClock::now();

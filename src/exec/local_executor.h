@@ -32,7 +32,9 @@ namespace weir {
 //   [weir] could not start: <error>
 // When the child's leader exits, whatever is left of its process group is SIGKILLed.
 //
-// Events: kStarted right after the spawn (pid, proc_start), kFinished at the end. A spawn
+// Events: kStarted right after the spawn (pid, proc_start), kFinished at the end. An attempt
+// with nothing to run (argv empty: an `empty` task) starts and ends inside Submit, and its
+// two events come through the callback on the caller's thread before Submit returns. A spawn
 // failure produces only kFinished, with `error`. AttemptEvent::error is empty exactly when
 // the process exited with status 0 and its fd 3 output (if any) was valid JSON; otherwise it
 // says what happened ("exited with status 2", "timed out after 1s (execution_timeout)", ...).
@@ -82,6 +84,7 @@ class LocalExecutor final : public Executor {
   void Terminate(Attempt& a, SteadyTime now);
   bool ReadPipe(Attempt& a, int which, bool draining);
   void Finish(Attempt& a);
+  void RunNothing(const AttemptSpec& spec);  // an attempt with argv empty, in Submit
   void FinishWithoutProcess(const AttemptSpec& spec, AttemptLog& log, const std::string& error);
   void Emit(AttemptEvent event);
   std::optional<SteadyTime> NextDeadline() const;

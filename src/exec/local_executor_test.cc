@@ -323,6 +323,11 @@ TEST(LocalExecutor, EmptyArgvSucceedsAtOnceWithoutAProcess) {
   LocalExecutor executor(4, events.Callback());
   AttemptSpec spec = Spec(dir, "t", {});
   ASSERT_TRUE(executor.Submit(spec));
+  // Both events came before Submit returned, on this thread: the scheduler finds them with
+  // the rest of its batch.
+  EXPECT_EQ(events.Count(AttemptEvent::Kind::kStarted), 1);
+  EXPECT_EQ(events.Count(AttemptEvent::Kind::kFinished), 1);
+  EXPECT_EQ(executor.Running(), 0);
   AttemptEvent e = events.Finished("t");
   EXPECT_EQ(e.exit_code, 0);
   EXPECT_EQ(e.error, "");

@@ -178,6 +178,7 @@ Result<DagSpec> ParseDocument(const YamlReader& reader, const YAML::Node& doc,
     loaded = TRY(ReadTasks(reader, *tasks, defaults, operators, param_names));
   }
   TRY(CheckTaskGraph(reader, loaded));
+  dag.tasks.reserve(loaded.size());
   for (auto& t : loaded) dag.tasks.push_back(std::move(t.spec));
   dag.IndexTasks();
   return dag;

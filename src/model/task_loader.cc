@@ -287,6 +287,7 @@ Result<std::vector<LoadedTask>> ReadTasks(const YamlReader& reader, const YamlEn
                           Describe(tasks.value));
   }
   std::vector<LoadedTask> out;
+  out.reserve(tasks.value.size());
   std::map<std::string, YAML::Node> seen;
   for (size_t i = 0; i < tasks.value.size(); ++i) {
     const YAML::Node item = tasks.value[i];

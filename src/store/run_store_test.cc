@@ -373,6 +373,71 @@ TEST_P(RunStoreTest, XComIsReplacedPerKeyAndCleared) {
   EXPECT_ERROR(store().SetXCom(MakeXCom("nope", "return_value", 1)), ErrorCode::kNotFound);
 }
 
+std::vector<std::string> ChangedTasks(RunStore& store, int64_t since) {
+  return TaskKeys(store.ChangesSince(since).value().tis);
+}
+
+TEST_P(RunStoreTest, ChangesSinceReturnsWhatWasWrittenAfterASequenceNumber) {
+  ASSERT_OK(
+      store().CreateRun(MakeRun("etl", "r1", Utc("2024-01-01")), {MakeTask("a"), MakeTask("b")}));
+  const int64_t created = store().ChangeSeq().value();
+  StoreChanges all = store().ChangesSince(0).value();
+  EXPECT_THAT(RunIds(all.runs), ElementsAre("r1"));
+  EXPECT_THAT(TaskKeys(all.tis), ElementsAre("r1/a", "r1/b"));
+  EXPECT_EQ(all.seq, created);
+  EXPECT_EQ(all.active_runs, 1);
+
+  TaskInstance b = store().GetTaskInstance("etl", "r1", "b").value();
+  b.state = TaskState::kScheduled;
+  ASSERT_OK(store().UpdateTaskInstance(b));
+  const int64_t updated = store().ChangeSeq().value();
+  EXPECT_GT(updated, created);
+  EXPECT_THAT(ChangedTasks(store(), created), ElementsAre("r1/b"));
+  EXPECT_TRUE(store().ChangesSince(created).value().runs.empty());
+  EXPECT_TRUE(ChangedTasks(store(), updated).empty());
+
+  DagRun run = store().GetRun("etl", "r1").value();
+  run.state = RunState::kRunning;
+  ASSERT_OK(store().UpdateRun(run));
+  EXPECT_THAT(RunIds(store().ChangesSince(updated).value().runs), ElementsAre("r1"));
+
+  // A deletion leaves no row to find: it advances the sequence, and the count of active
+  // runs tells a reader that one went.
+  const int64_t before_delete = store().ChangeSeq().value();
+  ASSERT_OK(store().DeleteRun("etl", "r1"));
+  StoreChanges after = store().ChangesSince(before_delete).value();
+  EXPECT_GT(after.seq, before_delete);
+  EXPECT_EQ(after.active_runs, 0);
+}
+
+// What a reader that knows the sequence before a transaction reads after it: every row the
+// transaction wrote, including those written after a nested transaction failed, and none of
+// the failed one's.
+TEST_P(RunStoreTest, EveryRowATransactionWritesIsAboveTheSequenceBeforeIt) {
+  ASSERT_OK(store().CreateRun(MakeRun("etl", "r1", Utc("2024-01-01")),
+                              {MakeTask("a"), MakeTask("b"), MakeTask("c")}));
+  const int64_t before = store().ChangeSeq().value();
+  auto set = [&](const std::string& task_id, TaskState state) {
+    TaskInstance ti = store().GetTaskInstance("etl", "r1", task_id).value();
+    ti.state = state;
+    return store().UpdateTaskInstance(ti);
+  };
+  ASSERT_OK(store().Transaction([&]() -> Status {
+    Status undone = store().Transaction([&]() -> Status {
+      TRY(set("a", TaskState::kQueued));
+      return Err(ErrorCode::kInternal, "undone");
+    });
+    if (undone.has_value()) return Err(ErrorCode::kInternal, "the nested transaction committed");
+    TRY(set("b", TaskState::kQueued));
+    TRY(store().Transaction([&]() -> Status { return set("c", TaskState::kQueued); }));
+    return {};
+  }));
+  const int64_t after = store().ChangeSeq().value();
+  EXPECT_THAT(ChangedTasks(store(), before), ElementsAre("r1/b", "r1/c"));
+  EXPECT_TRUE(ChangedTasks(store(), after).empty());
+  EXPECT_EQ(store().GetTaskInstance("etl", "r1", "a").value().state, TaskState::kNone);
+}
+
 WEIR_STORE_SUITE(RunStoreTest);
 
 }  // namespace

@@ -238,6 +238,20 @@ Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& ru
     return Err(ErrorCode::kInvalidArgument, "that log is outside the logs folder");
   }
   int64_t offset = TRY(IntParam(c.req, "offset", 0, 0, INT64_MAX));
+  // A try that ran no process (an `empty` task) has no log file: its log is a note saying so.
+  if (std::error_code ec; !fs::exists(path, ec)) {
+    for (const auto& t : TRY(c.store.ListTries(dag_id, run_id, task_id))) {
+      if (t.try_number != try_number || !t.log_path.empty() || !t.end_date) continue;
+      std::string note = NoLogNote(try_number);
+      auto size = static_cast<int64_t>(note.size());
+      int64_t from = std::min(offset, size);
+      return Json{{"content", note.substr(static_cast<size_t>(from))},
+                  {"offset", offset},
+                  {"next_offset", std::max(offset, size)},
+                  {"size", size},
+                  {"finished", true}};
+    }
+  }
   int64_t wait_seconds = TRY(IntParam(c.req, "wait", 0, 0, kMaxLogWaitSeconds));
   LongPolls::Slot slot =
       wait_seconds > 0 ? c.long_polls.Take(c.who->user.username) : LongPolls::Slot();

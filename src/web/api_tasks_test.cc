@@ -240,6 +240,27 @@ TEST_F(TasksTest, LogsArePiecesFromAnOffsetAndAMissingTryIs404) {
             400);
 }
 
+// An `empty` task's try ran no process and has no log file: its log is a note saying so.
+TEST_F(TasksTest, ATryThatRanNoProcessHasANoteForALog) {
+  RunExtract();  // try 1 recorded with no log_path, as for an `empty` task
+  TaskTry t = store_->ListTries("etl", "r1", "extract").value().at(0);
+  t.state = TaskState::kSuccess;
+  t.start_date = t.end_date = clock_.Now();
+  ASSERT_TRUE(store_->UpdateTry(t).has_value());
+  SetTaskState("etl", "r1", "extract", TaskState::kSuccess);
+  const std::string note = NoLogNote(1);
+  ApiResponse whole = Get("/dags/etl/dagRuns/r1/taskInstances/extract/logs/1");
+  ASSERT_EQ(whole.status, 200) << whole.body.dump();
+  EXPECT_EQ(whole.body["content"], note);
+  EXPECT_EQ(whole.body["size"], note.size());
+  EXPECT_EQ(whole.body["next_offset"], note.size());
+  EXPECT_EQ(whole.body["finished"], true);
+  ApiResponse end = Get("/dags/etl/dagRuns/r1/taskInstances/extract/logs/1",
+                        {{"offset", std::to_string(note.size())}});
+  EXPECT_EQ(end.body["content"], "");
+  EXPECT_EQ(end.body["finished"], true);
+}
+
 TEST_F(TasksTest, ASecretValueIsMaskedInLogsAndEveryAnswer) {
   ASSERT_EQ(Call("POST", "/variables",
                  {{"key", "token"}, {"value", "hunter2-secret"}, {"is_secret", true}})

@@ -46,6 +46,34 @@ tasks:
         self.assertEqual(code, 0)
         self.assertIn("disk full", out)
 
+    def test_an_empty_task_runs_nothing_and_leaves_no_log_file(self):
+        self.write_dag("fan.yaml", """
+dag_id: fan
+tasks:
+  - task_id: start
+    operator: empty
+  - task_id: work
+    operator: bash
+    command: echo working
+    depends_on: [start]
+""")
+        code, out, err = self.weir("dags", "test", "fan", "2021-01-01")
+        self.assertEqual(code, 0, out + err)
+        self.assertRegex(out, r"start\s+running")
+        self.assertRegex(out, r"start\s+success")
+        run_id = "test__2021-01-01T00:00:00+00:00"
+        # The summary names the bash task's log and no file for the empty one.
+        summary = {line.split()[0]: line.split() for line in out.splitlines()
+                   if line.startswith(("start ", "work "))}
+        self.assertEqual(len(summary["start"]), 4, out)  # task, state, tries, duration
+        self.assertTrue(summary["work"][-1].endswith("attempt-1.log"), out)
+        self.assertFalse(os.path.exists(os.path.join(self.home, "logs", "fan", run_id, "start")))
+        self.assertEqual(self.query("SELECT try_number, state, log_path FROM task_try "
+                                    "WHERE task_id='start'"), [(1, "success", "")])
+        code, out, err = self.weir("tasks", "logs", "fan", "start", run_id)
+        self.assertEqual((code, out), (0, "[weir] try 1 ran no process (an `empty` task has "
+                                          "nothing to run), so it has no log\n"), err)
+
     def test_every_example_dag_succeeds(self):
         for name in os.listdir(os.path.join(os.path.dirname(__file__), "..", "..", "examples",
                                             "dags")):

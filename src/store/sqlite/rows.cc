@@ -50,6 +50,8 @@ std::string Placeholders(std::string_view columns) {
   return Join(params, ", ");
 }
 
+int ColumnCount(std::string_view columns) { return static_cast<int>(ColumnNames(columns).size()); }
+
 std::string ExcludedAssignments(std::string_view columns, int key_count,
                                 std::initializer_list<std::string_view> keep) {
   std::vector<std::string> names = ColumnNames(columns);

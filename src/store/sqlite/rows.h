@@ -43,6 +43,8 @@ inline constexpr std::string_view kDatasetSchemaColumns =
 std::string Qualified(std::string_view columns, std::string_view alias);
 // "?1, ?2, ..., ?n" for as many parameters as `columns` has names.
 std::string Placeholders(std::string_view columns);
+// How many names `columns` has.
+int ColumnCount(std::string_view columns);
 // "a = excluded.a, b = excluded.b" for the columns after the first `key_count`, minus `keep`:
 // the SET list of an upsert.
 std::string ExcludedAssignments(std::string_view columns, int key_count,

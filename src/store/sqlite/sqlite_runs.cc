@@ -20,6 +20,10 @@ std::string TaskInstanceName(const std::string& dag_id, const std::string& run_i
   return fmt::format("task '{}' in run '{}' of DAG '{}'", task_id, run_id, dag_id);
 }
 
+// The parameter of a row's change sequence number: the one after its columns'.
+const int kRunSeqParam = sqlite::ColumnCount(sqlite::kRunColumns) + 1;
+const int kTaskInstanceSeqParam = sqlite::ColumnCount(sqlite::kTaskInstanceColumns) + 1;
+
 }  // namespace
 
 // Runs.
@@ -27,15 +31,18 @@ std::string TaskInstanceName(const std::string& dag_id, const std::string& run_i
 Status SqliteStore::CreateRun(const DagRun& run, const std::vector<TaskInstance>& tasks) {
   TRY(CheckId(IdKind::kDag, run.dag_id));
   TRY(CheckId(IdKind::kRun, run.run_id));
+  // The change sequence number is the last parameter (WriteSeq).
   static const std::string kInsertRun =
-      fmt::format("INSERT INTO dag_run ({}) VALUES ({})", sqlite::kRunColumns,
-                  sqlite::Placeholders(sqlite::kRunColumns));
-  static const std::string kInsertTask =
-      fmt::format("INSERT INTO task_instance ({}) VALUES ({})", sqlite::kTaskInstanceColumns,
-                  sqlite::Placeholders(sqlite::kTaskInstanceColumns));
+      fmt::format("INSERT INTO dag_run ({}, change_seq) VALUES ({}, ?{})", sqlite::kRunColumns,
+                  sqlite::Placeholders(sqlite::kRunColumns), kRunSeqParam);
+  static const std::string kInsertTask = fmt::format(
+      "INSERT INTO task_instance ({}, change_seq) VALUES ({}, ?{})", sqlite::kTaskInstanceColumns,
+      sqlite::Placeholders(sqlite::kTaskInstanceColumns), kTaskInstanceSeqParam);
   return Transaction([&]() -> Status {
+    const int64_t seq = TRY(WriteSeq());
     auto insert_run = TRY(db_->Prepare(kInsertRun));
     sqlite::BindRun(insert_run, run);
+    insert_run.Bind(kRunSeqParam, seq);
     if (Status inserted = insert_run.Run(); !inserted.has_value()) {
       if (inserted.error().code == ErrorCode::kAlreadyExists) {
         return Err(ErrorCode::kAlreadyExists, "{} exists already", RunName(run.dag_id, run.run_id));
@@ -48,6 +55,7 @@ Status SqliteStore::CreateRun(const DagRun& run, const std::vector<TaskInstance>
       ti.dag_id = run.dag_id;
       ti.run_id = run.run_id;
       sqlite::BindTaskInstance(insert_task, ti);
+      insert_task.Bind(kTaskInstanceSeqParam, seq);
       TRY_CONTEXT(insert_task.Run(),
                   "creating " + TaskInstanceName(ti.dag_id, ti.run_id, ti.task_id));
     }
@@ -66,15 +74,18 @@ Result<DagRun> SqliteStore::GetRun(const std::string& dag_id, const std::string&
 }
 
 Status SqliteStore::UpdateRun(const DagRun& run) {
-  static const std::string kSql =
-      fmt::format("UPDATE dag_run SET ({}) = ({}) WHERE dag_id = ?1 AND run_id = ?2",
-                  sqlite::kRunColumns, sqlite::Placeholders(sqlite::kRunColumns));
-  auto update = TRY(db_->Prepare(kSql));
-  sqlite::BindRun(update, run);
-  TRY(update.Run());
-  if (db_->Changes() == 0)
-    return Err(ErrorCode::kNotFound, "no {}", RunName(run.dag_id, run.run_id));
-  return {};
+  static const std::string kSql = fmt::format(
+      "UPDATE dag_run SET ({}, change_seq) = ({}, ?{}) WHERE dag_id = ?1 AND run_id = ?2",
+      sqlite::kRunColumns, sqlite::Placeholders(sqlite::kRunColumns), kRunSeqParam);
+  return InTransaction([&]() -> Status {
+    auto update = TRY(db_->Prepare(kSql));
+    sqlite::BindRun(update, run);
+    update.Bind(kRunSeqParam, TRY(WriteSeq()));
+    TRY(update.Run());
+    if (db_->Changes() == 0)
+      return Err(ErrorCode::kNotFound, "no {}", RunName(run.dag_id, run.run_id));
+    return {};
+  });
 }
 
 Result<std::vector<DagRun>> SqliteStore::ListRuns(const RunFilter& filter) {
@@ -203,14 +214,17 @@ Result<TaskInstance> SqliteStore::GetTaskInstance(const std::string& dag_id,
 Status SqliteStore::UpdateTaskInstance(const TaskInstance& ti) {
   // One UPSERT: no read before the write on the scheduler's hot path.
   static const std::string kSql = fmt::format(
-      "INSERT INTO task_instance ({}) VALUES ({}) "
-      "ON CONFLICT (dag_id, run_id, task_id) DO UPDATE SET {}",
+      "INSERT INTO task_instance ({}, change_seq) VALUES ({}, ?{}) "
+      "ON CONFLICT (dag_id, run_id, task_id) DO UPDATE SET {}, change_seq = excluded.change_seq",
       sqlite::kTaskInstanceColumns, sqlite::Placeholders(sqlite::kTaskInstanceColumns),
-      sqlite::ExcludedAssignments(sqlite::kTaskInstanceColumns, 3));
-  auto upsert = TRY(db_->Prepare(kSql));
-  sqlite::BindTaskInstance(upsert, ti);
-  TRY_CONTEXT(upsert.Run(), "updating " + TaskInstanceName(ti.dag_id, ti.run_id, ti.task_id));
-  return {};
+      kTaskInstanceSeqParam, sqlite::ExcludedAssignments(sqlite::kTaskInstanceColumns, 3));
+  return InTransaction([&]() -> Status {
+    auto upsert = TRY(db_->Prepare(kSql));
+    sqlite::BindTaskInstance(upsert, ti);
+    upsert.Bind(kTaskInstanceSeqParam, TRY(WriteSeq()));
+    TRY_CONTEXT(upsert.Run(), "updating " + TaskInstanceName(ti.dag_id, ti.run_id, ti.task_id));
+    return {};
+  });
 }
 
 Result<std::optional<TaskInstance>> SqliteStore::PreviousTaskInstance(const std::string& dag_id,

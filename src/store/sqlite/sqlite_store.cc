@@ -58,17 +58,36 @@ Status SqliteStore::Transaction(const std::function<Status()>& fn) {
     status = fn();
   } catch (...) {
     --transaction_depth_;
+    write_seq_.reset();
     (void)db_->Exec(outer ? "ROLLBACK" : "ROLLBACK TO weir_nested; RELEASE weir_nested");
     throw;
   }
   --transaction_depth_;
   if (status.has_value()) {
     Status committed = db_->Exec(outer ? "COMMIT" : "RELEASE weir_nested");
+    if (outer) write_seq_.reset();
     if (committed.has_value()) return {};
     status = std::unexpected(committed.error());
   }
   (void)db_->Exec(outer ? "ROLLBACK" : "ROLLBACK TO weir_nested; RELEASE weir_nested");
+  // A savepoint rolled back may have undone the counter's advance: the next write advances
+  // it again (two numbers for one transaction are fine; a number not recorded is not).
+  write_seq_.reset();
   return status;
+}
+
+Result<int64_t> SqliteStore::WriteSeq() {
+  if (transaction_depth_ == 0) {
+    return Err(ErrorCode::kInternal, "a write of runs or task instances outside a transaction");
+  }
+  if (!write_seq_) {
+    auto bump =
+        TRY(db_->Prepare("UPDATE change_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq"));
+    write_seq_ = TRY(sqlite::FirstRow(
+        bump, [](const sqlite::Statement& st) -> Result<int64_t> { return st.Int64(0); }));
+    if (!write_seq_) return Err(ErrorCode::kInternal, "the change_counter row is missing");
+  }
+  return *write_seq_;
 }
 
 // DAGs.

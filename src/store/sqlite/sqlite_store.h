@@ -157,6 +157,15 @@ class SqliteStore final : public MetadataStore {
   SqliteStore(std::unique_ptr<sqlite::Connection> db, SqliteStoreOptions options);
 
   Time Now() const;
+  // The change sequence number this write transaction stamps on the runs and task instances
+  // it writes: the counter advanced once per transaction (the first call advances it). Every
+  // row a transaction writes then has a number above the counter as it was before and at most
+  // the counter as it commits, so ChangesSince(counter) misses nothing. Transaction only.
+  Result<int64_t> WriteSeq();
+  // Runs `fn` in the transaction under way, or in one of its own when there is none.
+  Status InTransaction(const std::function<Status()>& fn) {
+    return transaction_depth_ > 0 ? fn() : Transaction(fn);
+  }
   // Rows of the run's task instances selected by `sql` (bound by `bind`), in order.
   Result<std::vector<TaskInstance>> QueryTaskInstances(
       std::string_view sql, const std::function<void(sqlite::Statement&)>& bind);
@@ -168,6 +177,7 @@ class SqliteStore final : public MetadataStore {
   // Open Transaction() calls: 0 outside a transaction, 1 in BEGIN ... COMMIT, more inside
   // nested calls, which run in savepoints of the outer transaction.
   int transaction_depth_ = 0;
+  std::optional<int64_t> write_seq_;  // WriteSeq()'s, until the transaction ends
 };
 
 }  // namespace weir

@@ -202,6 +202,38 @@ TEST(SqliteStore, BusyBeyondTheTimeoutIsUnavailable) {
   EXPECT_OK(store->UpsertDag(Dag("etl")));
 }
 
+// Change tracking costs one counter update per write transaction, not one per row.
+TEST(SqliteStore, AWriteTransactionAdvancesTheChangeSequenceOnce) {
+  TempDir dir;
+  auto store = OpenOrDie(dir.Join("weir.db"));
+  ASSERT_OK(store->Migrate());
+  DagRun run;
+  run.dag_id = "etl";
+  run.run_id = "r1";
+  std::vector<TaskInstance> tis(3);
+  for (size_t i = 0; i < tis.size(); ++i) tis[i].task_id = "t" + std::to_string(i);
+  const int64_t before = store->ChangeSeq().value();
+  ASSERT_OK(store->Transaction([&]() -> Status {
+    TRY(store->CreateRun(run, tis));
+    for (auto& ti : tis) {
+      ti.dag_id = "etl";
+      ti.run_id = "r1";
+      ti.state = TaskState::kScheduled;
+      TRY(store->UpdateTaskInstance(ti));
+    }
+    run.state = RunState::kRunning;
+    return store->UpdateRun(run);
+  }));
+  EXPECT_EQ(store->ChangeSeq().value(), before + 1);
+  StoreChanges changes = store->ChangesSince(before).value();
+  EXPECT_EQ(changes.runs.size(), 1u);
+  EXPECT_EQ(changes.tis.size(), 3u);
+  // Outside a transaction each write is one.
+  tis[0].state = TaskState::kQueued;
+  ASSERT_OK(store->UpdateTaskInstance(tis[0]));
+  EXPECT_EQ(store->ChangeSeq().value(), before + 2);
+}
+
 TEST(SqliteStore, TimestampsComeFromTheInjectedClock) {
   Time now = Utc("2030-06-01T12:00:00Z");
   auto store = OpenOrDie(":memory:", {.busy_timeout_ms = 5000, .now = [&] { return now; }});
