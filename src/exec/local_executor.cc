@@ -115,6 +115,7 @@ Status LocalExecutor::Submit(AttemptSpec spec) {
   // Nothing to run (an `empty` task): it starts and ends here, without a trip through the I/O
   // thread, so the scheduler finds both events with the rest of what it just submitted.
   if (nothing_to_run) {
+    // NOLINTNEXTLINE(bugprone-use-after-move): moved above only when there is something to run
     RunNothing(spec);
     return {};
   }
