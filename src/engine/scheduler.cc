@@ -267,6 +267,7 @@ Status Scheduler::HandleEvents(bool& stop) {
     // A stop is honoured even when the store cannot record what came with it.
     if (ev.kind == SchedulerEvent::Kind::kStop) stop = true;
   }
+  if (pending_.empty()) return {};  // no transaction for nothing
   std::vector<TaskInstance> changed;
   std::vector<AttemptKey> finished;
   // An attempt that started and ended since the last batch (an `empty` task, a quick
