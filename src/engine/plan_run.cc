@@ -30,6 +30,7 @@ class RunChanges {
   void Touch(int s) {
     if (seen_.insert(s).second) slots_.push_back(s);
   }
+  size_t size() const { return slots_.size(); }
   void Record(Decisions& d) const {
     d.update_tis.reserve(d.update_tis.size() + slots_.size());
     for (int s : slots_) d.update_tis.push_back(r_.tis[s]);
@@ -144,11 +145,22 @@ void PlanSteps::PlanRun(ActiveRun& r) {
     }
     changes.Set(s, TaskState::kScheduled);
   };
+  // Over the plan's budget, the run stays marked (what is left of `dirty`, or all of it) and
+  // the next plan goes on; the tasks evaluated so far are recorded.
+  bool stopped = false;
+  auto over_budget = [&] {
+    stopped = stopped || OverBudget(changes.size());
+    return stopped;
+  };
   auto evaluate_all = [&] {
     // Changes made while passing over every task need no marks: their downstream tasks come
-    // later in `order`.
+    // later in `order`. A pass cut short starts again from the first task next time (tasks
+    // it moved are no longer none, so they cost a look).
     r.all_dirty = true;
-    for (int t : graph.order) evaluate(t);
+    for (int t : graph.order) {
+      if (over_budget()) return;
+      evaluate(t);
+    }
     r.all_dirty = false;
     r.dirty.clear();
     std::fill(r.is_dirty.begin(), r.is_dirty.end(), 0);
@@ -157,7 +169,7 @@ void PlanSteps::PlanRun(ActiveRun& r) {
   if (r.all_dirty) {
     evaluate_all();
   } else {
-    while (!r.dirty.empty()) {
+    while (!r.dirty.empty() && !over_budget()) {
       std::pop_heap(r.dirty.begin(), r.dirty.end(), std::greater<>());
       int t = graph.order[r.dirty.back()];
       r.dirty.pop_back();
@@ -167,8 +179,12 @@ void PlanSteps::PlanRun(ActiveRun& r) {
   }
   // Nothing runs or can start: whether what waits depends on a previous run that failed is
   // known only from every task.
-  if (!evaluated_all && r.Unfinished() > 0 && r.InFlight() == 0) evaluate_all();
+  if (!stopped && !evaluated_all && r.Unfinished() > 0 && r.InFlight() == 0) evaluate_all();
   changes.Record(d);
+  if (stopped) {
+    state.MarkRunDirty(r);
+    return;
+  }
 
   if (r.Unfinished() > 0) {
     // Nothing runs, nothing can start, and what waits depends on a previous run that

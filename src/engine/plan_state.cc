@@ -222,6 +222,10 @@ void PlanState::MarkDirty(ActiveRun& r, int task) {
   std::push_heap(r.dirty.begin(), r.dirty.end(), std::greater<>());
 }
 
+void PlanState::MarkRunDirty(const ActiveRun& r) { dirty_runs_.insert(r.key()); }
+
+void PlanState::MarkDue(const std::string& dag_id) { due_dags_.insert(dag_id); }
+
 int PlanState::ActiveRunsOf(const std::string& dag_id) const {
   auto it = active_runs_.find(dag_id);
   return it == active_runs_.end() ? 0 : it->second;

@@ -97,6 +97,12 @@ class PlanState {
   int executor_free_slots = 0;
   // Only plan this run (`weir dags test`); create no runs.
   std::optional<RunKey> only_run;
+  // At most about this many task instances created or changed by one plan (0: no limit), as
+  // Airflow's max_tis_per_query: what is left stays marked, and the next plan (at once, since
+  // this one decided something) goes on. It bounds the memory a plan's decisions take, for
+  // example when ten runs of 10,000 tasks are due together. A plan that explains waits
+  // (Plan's `waits`) looks at everything.
+  size_t plan_budget = 4096;
 
   // DAGs. SetDag replaces one; runs of a DAG whose graph changed are laid out again.
   const std::map<std::string, PlanDag>& dags() const { return dags_; }
@@ -122,6 +128,9 @@ class PlanState {
   // Marks every DAG, run and task to be looked at (a full plan).
   void MarkAllDirty();
   void MarkDirty(ActiveRun& r, int task);
+  // The next plan looks at the run again (what it left marked) / checks the DAG for due runs.
+  void MarkRunDirty(const ActiveRun& r);
+  void MarkDue(const std::string& dag_id);
 
   // Counters.
   int ActiveRunsOf(const std::string& dag_id) const;   // queued or running

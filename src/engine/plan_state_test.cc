@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
 
 #include "engine/planner.h"
 #include "engine/planner_steps.h"
@@ -141,6 +142,65 @@ TEST(PlanSteps, CreateDueRunsLooksOnlyAtDagsMarkedDueAndSetsATimer) {
   EXPECT_EQ(again.create_runs[0].run.logical_date, At("2021-01-01T03:00:00Z"));
 }
 
+TEST(PlanState, APlanOverItsBudgetLeavesTheRestToTheNextPlans) {
+  Time now = At("2021-01-01");
+  PlanState state = StateWithRun(FanOut(10), now);
+  state.executor_free_slots = 0;  // only trigger rules: nothing is queued
+  state.plan_budget = 3;
+  Plan(state);  // start becomes scheduled
+  TaskInstance start = *state.FindTask(TaskKey{"fan", "r", "start"});
+  start.state = TaskState::kSuccess;
+  state.PutTask(start);
+  std::set<std::string> scheduled;
+  std::vector<size_t> sizes;
+  for (Decisions d = Plan(state); !d.empty(); d = Plan(state)) {
+    sizes.push_back(d.update_tis.size());
+    for (const auto& ti : d.update_tis) {
+      EXPECT_EQ(ti.state, TaskState::kScheduled) << ti.task_id;
+      EXPECT_TRUE(scheduled.insert(ti.task_id).second) << ti.task_id << " twice";
+    }
+    ASSERT_LT(sizes.size(), 10u) << "plans go on forever";
+  }
+  EXPECT_EQ(sizes, (std::vector<size_t>{3, 3, 3, 1}));
+  EXPECT_EQ(scheduled.size(), 10u);  // t0..t9, each once
+
+  // A plan that explains waits looks at everything.
+  PlanState explained = StateWithRun(FanOut(10), now);
+  explained.executor_free_slots = 0;
+  explained.plan_budget = 3;
+  Plan(explained);
+  start = *explained.FindTask(TaskKey{"fan", "r", "start"});
+  start.state = TaskState::kSuccess;
+  explained.PutTask(start);
+  WaitReport waits;
+  EXPECT_EQ(Plan(explained, &waits).update_tis.size(), 10u);
+}
+
+TEST(PlanSteps, RunsDueTogetherAreCreatedAcrossPlansWithinTheBudget) {
+  PlanState state;
+  state.now = At("2021-01-01T03:30:00Z");
+  state.plan_budget = 4;
+  for (const char* id : {"a", "b", "c"}) {
+    auto spec = FanOut(3);  // 5 tasks: one run is over the budget on its own
+    spec->dag_id = id;
+    spec->schedule = "@hourly";
+    spec->start_date = At("2021-01-01");
+    spec->catchup = false;
+    spec->timetable = MakeTimetable("@hourly", "UTC", spec->start_date).value();
+    state.SetDag(id, PlanDag{spec, TaskGraph::Build(*spec), false, 1, std::nullopt});
+  }
+  std::vector<std::string> created;
+  for (int plan = 0; plan < 5; ++plan) {
+    Decisions d;
+    PlanSteps steps{state, d, nullptr};
+    steps.CreateDueRuns();
+    if (d.create_runs.empty()) break;
+    EXPECT_EQ(d.create_runs.size(), 1u) << "plan " << plan;
+    for (const auto& nr : d.create_runs) created.push_back(nr.run.dag_id);
+  }
+  EXPECT_EQ(created, (std::vector<std::string>{"a", "b", "c"}));
+}
+
 // A random DAG of up to 25 tasks with random dependencies, trigger rules, priorities, pools
 // and retries.
 std::shared_ptr<DagSpec> RandomDag(std::mt19937& rng, const std::string& dag_id) {
@@ -250,6 +310,58 @@ TEST(PlanState, IncrementalPlansDecideWhatFullPlansDecide) {
       }
     }
     EXPECT_TRUE(state.runs().empty()) << "every run finishes";
+  }
+}
+
+// Plans cut short by the budget end where one unlimited plan ends: the same task instances
+// in the same states.
+TEST(PlanState, BudgetedPlansEndWhereOneUnlimitedPlanEnds) {
+  for (unsigned seed = 1; seed <= 40; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937 rng(seed);
+    Time now = At("2021-01-01");
+    PlanState state;
+    state.now = now;
+    state.pool_slots["default_pool"] = 128;
+    state.pool_slots["small"] = 2;
+    state.executor_free_slots = 0;  // trigger rules only
+    for (int k = 0; k < 3; ++k) {
+      auto spec = RandomDag(rng, "d" + std::to_string(k));
+      state.SetDag(spec->dag_id, PlanDag{spec, TaskGraph::Build(*spec), false, 1, std::nullopt});
+      DagRun run;
+      run.dag_id = spec->dag_id;
+      run.run_id = "r";
+      run.state = RunState::kRunning;
+      run.start_date = now;
+      std::vector<TaskInstance> tis = InitialTaskInstances(*spec, run.run_id);
+      // Some tasks have ended already; what follows from that is the plans' to find.
+      for (auto& ti : tis) {
+        switch (rng() % 4) {
+          case 0:
+            ti.state = TaskState::kSuccess;
+            break;
+          case 1:
+            ti.state = TaskState::kFailed;
+            break;
+          default:
+            break;
+        }
+      }
+      state.PutRun(run, std::move(tis));
+    }
+    PlannerInput snapshot = Snapshot(state);
+    Decisions one = Plan(snapshot);
+    state.plan_budget = 1 + rng() % 3;
+    std::map<TaskKey, TaskState> budgeted;
+    std::map<RunKey, RunState> budgeted_runs;
+    int plans = 0;
+    for (Decisions d = Plan(state); !d.empty(); d = Plan(state)) {
+      for (const auto& [key, to] : Updates(d)) budgeted[key] = to;
+      for (const auto& [key, to] : RunUpdates(d)) budgeted_runs[key] = to;
+      ASSERT_LT(++plans, 200) << "plans go on forever";
+    }
+    EXPECT_EQ(budgeted, Updates(one));
+    EXPECT_EQ(budgeted_runs, RunUpdates(one));
   }
 }
 

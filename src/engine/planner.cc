@@ -84,12 +84,21 @@ Decisions Plan(PlanState& state, WaitReport* waits) {
   return d;
 }
 
+bool PlanSteps::OverBudget(size_t more) const {
+  return waits == nullptr && state.plan_budget > 0 &&
+         created + d.update_tis.size() + more >= state.plan_budget;
+}
+
 void PlanSteps::WakeAt(Time t) {
   if (!d.wake_at || t < *d.wake_at) d.wake_at = t;
 }
 
 void PlanSteps::CreateDueRuns() {
   for (const std::string& dag_id : state.TakeDueDags()) {
+    if (OverBudget()) {
+      state.MarkDue(dag_id);  // the next plan creates its runs
+      continue;
+    }
     const PlanDag* dag = state.FindDag(dag_id);
     if (dag == nullptr) continue;
     const DagSpec& spec = *dag->spec;
@@ -107,6 +116,10 @@ void PlanSteps::CreateDueRuns() {
         WakeAt(due);
         break;
       }
+      if (OverBudget()) {
+        state.MarkDue(dag_id);
+        break;
+      }
       NewRun nr;
       nr.run.dag_id = dag_id;
       nr.run.run_id = MakeRunId(RunType::kScheduled, next->start);
@@ -118,6 +131,7 @@ void PlanSteps::CreateDueRuns() {
       nr.run.queued_at = state.now;
       nr.run.version_id = dag->version_id;
       nr.tis = InitialTaskInstances(spec, nr.run.run_id);
+      created += nr.tis.size();
       d.create_runs.push_back(std::move(nr));
       last = next;
     }
@@ -193,6 +207,10 @@ void PlanSteps::StartQueuedRuns() {
 void PlanSteps::PlanTouchedRuns() {
   for (ActiveRun* r : state.TakeDirtyRuns()) {
     if (r->run.state != RunState::kRunning) continue;
+    if (OverBudget()) {
+      state.MarkRunDirty(*r);  // the next plan goes on from here
+      continue;
+    }
     if (!MayPlan(*r)) continue;
     PlanRun(*r);
   }

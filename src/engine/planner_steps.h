@@ -13,7 +13,12 @@ namespace weir {
 struct PlanSteps {
   PlanState& state;
   Decisions& d;
-  WaitReport* waits;  // null unless asked
+  WaitReport* waits;   // null unless asked
+  size_t created = 0;  // task instances of the runs this plan created
+
+  // Whether this plan has created or changed state.plan_budget task instances (`more`
+  // counted too): the steps then stop and leave the rest marked for the next plan.
+  bool OverBudget(size_t more = 0) const;
 
   // New scheduled runs for every interval that has ended, of the DAGs the state marks due,
   // within max_active_runs. Not with only_run.

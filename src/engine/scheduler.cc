@@ -183,69 +183,104 @@ Status Scheduler::ReadChanges() {
 Status Scheduler::Refresh() {
   if (!loaded_) return Reload();
   if (dags_changed_) TRY(SyncDags());
-  return ReadChanges();
+  return {};
 }
 
-Status Scheduler::ApplyDecisions(Decisions& d, bool& progress) {
-  progress = !d.empty();
-  if (!progress) return {};
-  std::vector<AttemptSpec> to_submit;
-  std::vector<TaskInstance> prepared;  // as Prepare recorded them, for state_ and observers
-  std::vector<AttemptKey> prepared_keys;
-  std::vector<NewRun*> created;
-  Status applied = Transaction([&]() -> Status {
-    for (auto& nr : d.create_runs) {
-      auto made = store_.CreateRun(nr.run, nr.tis);
-      if (made) {
-        created.push_back(&nr);
-      } else if (made.error().code != ErrorCode::kAlreadyExists) {
-        return std::unexpected(made.error());
-      }
+Status Scheduler::RecordEvents(Recorded& rec) {
+  if (pending_.empty()) return {};
+  // An attempt that started and ended since the last batch (an `empty` task, a quick
+  // process) is recorded once: its start is held back and applied with its end.
+  std::unordered_set<std::string> ends;
+  for (const auto& ev : pending_) {
+    if (ev.kind == SchedulerEvent::Kind::kAttempt &&
+        ev.attempt.kind == AttemptEvent::Kind::kFinished) {
+      ends.insert(ev.attempt.key.ToString());
     }
-    for (const auto& run : d.update_runs) TRY(store_.UpdateRun(run));
-    for (const auto& ti : d.update_tis) TRY(store_.UpdateTaskInstance(ti));
-    // One masker serves every try: within the transaction the secrets cannot change.
-    std::optional<SecretMasker> masker;
-    if (!d.queue.empty()) masker = TRY(LoadSecretMasker(store_));
-    for (const auto& key : d.queue) {
-      const LoadedDag* dag = registry_.Find(key.dag_id);
-      const ActiveRun* r = state_.FindRun(key.run());
-      const TaskInstance* ti = state_.FindTask(key);
-      if (dag == nullptr || r == nullptr || ti == nullptr) continue;
-      auto p = TRY(attempts_.Prepare(*dag, r->run, *ti, *masker));
-      if (p.spec) prepared_keys.push_back(p.spec->key);
-      prepared.push_back(std::move(p.ti));
-      if (p.spec) to_submit.push_back(std::move(*p.spec));
-    }
-    return {};
-  });
-  if (!applied) {
-    // Rolled back: nothing was recorded, so nothing is submitted or remembered, and state_
-    // (which the plan moved) is loaded again; the next plan chooses these tasks again.
-    for (const auto& key : prepared_keys) attempts_.Forget(key);
-    loaded_ = false;
-    return applied;
   }
-  // Moved, not copied: a run of 10,000 tasks is some 4 MB of task instances.
-  for (NewRun* nr : created) TRY(AddRun(nr->run, std::move(nr->tis)));
-  for (const auto& ti : prepared) state_.PutTask(ti);
+  std::unordered_map<std::string, const AttemptEvent*> starts;
+  for (const auto& ev : pending_) {
+    // kStop, kWake, kDagsChanged: the step acts on them; another process changed the store,
+    // and ReadChanges reads what.
+    if (ev.kind != SchedulerEvent::Kind::kAttempt) continue;
+    const AttemptEvent& a = ev.attempt;
+    std::string key = a.key.ToString();
+    if (a.kind == AttemptEvent::Kind::kStarted && ends.contains(key)) {
+      starts.emplace(std::move(key), &a);
+      continue;
+    }
+    Result<std::vector<TaskInstance>> seen;
+    if (a.kind == AttemptEvent::Kind::kFinished) rec.finished.push_back(a.key);
+    if (auto start = starts.find(key); start != starts.end()) {
+      seen = attempts_.ApplyStartAndEnd(*start->second, a);
+    } else {
+      seen = attempts_.Apply(a);
+    }
+    if (!seen) {
+      // One event that cannot be recorded (its run was deleted meanwhile, say) must not
+      // stop the scheduler; a busy or broken database still does.
+      if (seen.error().code != ErrorCode::kNotFound) return std::unexpected(seen.error());
+      Log::Warn("ignoring the report of attempt {}: {}", key, seen.error().message);
+      continue;
+    }
+    for (auto& ti : *seen) {
+      state_.PutTask(ti);
+      rec.changed.push_back(std::move(ti));
+    }
+  }
+  return {};
+}
+
+Status Scheduler::RecordDecisions(Decisions& d, Recorded& rec) {
+  for (auto& nr : d.create_runs) {
+    auto made = store_.CreateRun(nr.run, nr.tis);
+    if (made) {
+      // Moved, not copied: a run of 10,000 tasks is some 4 MB of task instances.
+      TRY(AddRun(nr.run, std::move(nr.tis)));
+    } else if (made.error().code != ErrorCode::kAlreadyExists) {
+      return std::unexpected(made.error());
+    }
+  }
+  for (const auto& run : d.update_runs) TRY(store_.UpdateRun(run));
+  for (const auto& ti : d.update_tis) TRY(store_.UpdateTaskInstance(ti));
+  if (d.queue.empty()) return {};
+  // One masker serves every try: within the transaction the secrets cannot change.
+  SecretMasker masker = TRY(LoadSecretMasker(store_));
+  for (const auto& key : d.queue) {
+    const LoadedDag* dag = registry_.Find(key.dag_id);
+    const ActiveRun* r = state_.FindRun(key.run());
+    const TaskInstance* ti = state_.FindTask(key);
+    if (dag == nullptr || r == nullptr || ti == nullptr) continue;
+    auto p = TRY(attempts_.Prepare(*dag, r->run, *ti, masker));
+    if (p.spec) rec.prepared_keys.push_back(p.spec->key);
+    state_.PutTask(p.ti);
+    rec.prepared.push_back(std::move(p.ti));
+    if (p.spec) rec.to_submit.push_back(std::move(*p.spec));
+  }
+  return {};
+}
+
+void Scheduler::Committed(Decisions* d, Recorded& rec) {
+  pending_.clear();
+  for (const auto& key : rec.finished) attempts_.Forget(key);
   // Observers learn what changed in the order it was recorded.
-  for (const auto& ti : d.update_tis) NotifyTask(ti);
-  for (const auto& ti : prepared) NotifyTask(ti);
-  for (const auto& run : d.update_runs) {
+  for (const auto& ti : rec.changed) NotifyTask(ti);
+  if (d == nullptr) return;
+  for (const auto& ti : d->update_tis) NotifyTask(ti);
+  for (const auto& ti : rec.prepared) NotifyTask(ti);
+  for (const auto& run : d->update_runs) {
     if (run.state == RunState::kSuccess || run.state == RunState::kFailed) {
       RemoveRunWorkFolder(options_.paths, run, options_.keep_work_folders);
     }
     NotifyRun(run);
   }
-  for (const auto& key : d.kill) {
+  for (const auto& key : d->kill) {
     // The attempt's try number is the task instance's current one.
     auto ti = store_.GetTaskInstance(key.dag_id, key.run_id, key.task_id);
     int try_number = ti ? ti->try_number : 0;
     executor_.Kill(AttemptKey{key.dag_id, key.run_id, key.task_id, try_number},
                    "the run's dagrun_timeout was reached");
   }
-  for (auto& spec : to_submit) {
+  for (auto& spec : rec.to_submit) {
     AttemptKey key = spec.key;
     auto submitted = executor_.Submit(std::move(spec));
     if (!submitted) {
@@ -259,79 +294,24 @@ Status Scheduler::ApplyDecisions(Decisions& d, bool& progress) {
       queue_.Post(SchedulerEvent{SchedulerEvent::Kind::kAttempt, failed});
     }
   }
-  return {};
 }
 
-Status Scheduler::HandleEvents(bool& stop) {
-  for (const auto& ev : pending_) {
-    // A stop is honoured even when the store cannot record what came with it.
-    if (ev.kind == SchedulerEvent::Kind::kStop) stop = true;
-  }
+Status Scheduler::HandleEvents() {
   if (pending_.empty()) return {};  // no transaction for nothing
-  std::vector<TaskInstance> changed;
-  std::vector<AttemptKey> finished;
-  // An attempt that started and ended since the last batch (an `empty` task, a quick
-  // process) is recorded once: its start is held back and applied with its end.
-  std::unordered_set<std::string> ends;
-  for (const auto& ev : pending_) {
-    if (ev.kind == SchedulerEvent::Kind::kAttempt &&
-        ev.attempt.kind == AttemptEvent::Kind::kFinished) {
-      ends.insert(ev.attempt.key.ToString());
-    }
-  }
-  TRY(Transaction([&]() -> Status {
-    std::unordered_map<std::string, const AttemptEvent*> starts;
-    for (const auto& ev : pending_) {
-      // kStop, kWake: another process changed the store, and the next plan reads what.
-      if (ev.kind == SchedulerEvent::Kind::kDagsChanged) reload_pending_ = true;
-      if (ev.kind != SchedulerEvent::Kind::kAttempt) continue;
-      const AttemptEvent& a = ev.attempt;
-      std::string key = a.key.ToString();
-      if (a.kind == AttemptEvent::Kind::kStarted && ends.contains(key)) {
-        starts.emplace(std::move(key), &a);
-        continue;
-      }
-      Result<std::vector<TaskInstance>> seen;
-      if (a.kind == AttemptEvent::Kind::kFinished) finished.push_back(a.key);
-      if (auto start = starts.find(key); start != starts.end()) {
-        seen = attempts_.ApplyStartAndEnd(*start->second, a);
-      } else {
-        seen = attempts_.Apply(a);
-      }
-      if (!seen) {
-        // One event that cannot be recorded (its run was deleted meanwhile, say) must not
-        // stop the scheduler; a busy or broken database still does.
-        if (seen.error().code != ErrorCode::kNotFound) return std::unexpected(seen.error());
-        Log::Warn("ignoring the report of attempt {}: {}", key, seen.error().message);
-        continue;
-      }
-      changed.insert(changed.end(), seen->begin(), seen->end());
-    }
-    return {};
-  }));
-  pending_.clear();
-  for (const auto& key : finished) attempts_.Forget(key);
-  for (const auto& ti : changed) {
-    state_.PutTask(ti);
-    NotifyTask(ti);
-  }
-  if (reload_pending_ && options_.watch_dags) {
-    TRY(registry_.Reload());
-    dags_changed_ = true;
-  }
-  reload_pending_ = false;
+  Recorded rec;
+  TRY(Transaction([&]() -> Status { return RecordEvents(rec); }));
+  Committed(nullptr, rec);
   return {};
 }
 
 Status Scheduler::Finish() {
   auto events = queue_.Drain();
-  bool stop = true;
   std::erase_if(events,
                 [](const SchedulerEvent& e) { return e.kind != SchedulerEvent::Kind::kAttempt; });
   std::erase_if(pending_,
                 [](const SchedulerEvent& e) { return e.kind != SchedulerEvent::Kind::kAttempt; });
   pending_.insert(pending_.end(), events.begin(), events.end());
-  return HandleEvents(stop);
+  return HandleEvents();
 }
 
 SchedulerJob Scheduler::ThisJob(Time now) const {
@@ -403,24 +383,51 @@ Result<std::vector<SchedulerEvent>> Scheduler::WaitForWork(std::optional<Time> w
 Status Scheduler::Step(bool& stop) {
   auto drained = queue_.Drain();
   pending_.insert(pending_.end(), drained.begin(), drained.end());
-  TRY(HandleEvents(stop));
+  for (const auto& ev : pending_) {
+    // A stop is honoured even when the store cannot record what came with it.
+    if (ev.kind == SchedulerEvent::Kind::kStop) stop = true;
+    if (ev.kind == SchedulerEvent::Kind::kDagsChanged) reload_pending_ = true;
+  }
   if (stop || OnlyRunFinished()) {
     stop = true;
-    return {};
+    return HandleEvents();
   }
+  if (reload_pending_ && options_.watch_dags) {
+    TRY(registry_.Reload());
+    dags_changed_ = true;
+  }
+  reload_pending_ = false;
 
   TRY(Refresh());
   Time now = clock_.Now();
-  state_.now = now;
-  state_.executor_free_slots = executor_.Capacity() - executor_.Running();
   // The planner says why what does not start waits only when someone listens, and then at
   // most once a second: an explanation plans everything.
   const bool explain =
       observer_.on_waits && (!explained_at_ || now - *explained_at_ >= std::chrono::seconds(1));
   WaitReport waits;
-  Decisions decisions = Plan(state_, explain ? &waits : nullptr);
-  bool progress = false;
-  TRY(ApplyDecisions(decisions, progress));
+  Decisions decisions;
+  Recorded rec;
+  // One transaction a step: what other processes wrote is read, the attempts' events are
+  // recorded, and what the plan decides is recorded with them (a chain's next task is
+  // queued in the same commit that ends the one before).
+  Status recorded = Transaction([&]() -> Status {
+    TRY(ReadChanges());
+    TRY(RecordEvents(rec));
+    state_.now = now;
+    state_.executor_free_slots = executor_.Capacity() - executor_.Running();
+    decisions = Plan(state_, explain ? &waits : nullptr);
+    return RecordDecisions(decisions, rec);
+  });
+  if (!recorded) {
+    // Rolled back: nothing was recorded, so nothing is submitted or remembered, and state_
+    // (which the events and the plan changed) is loaded again; pending_ is applied again
+    // and the next plan chooses these tasks again.
+    for (const auto& key : rec.prepared_keys) attempts_.Forget(key);
+    loaded_ = false;
+    return recorded;
+  }
+  Committed(&decisions, rec);
+  const bool progress = !decisions.empty();
   if (explain) {
     waits_ = std::move(waits);
     explained_at_ = now;
@@ -444,7 +451,7 @@ Status Scheduler::Step(bool& stop) {
   }
   auto events = TRY(WaitForWork(wake_at));
   pending_.insert(pending_.end(), events.begin(), events.end());
-  return HandleEvents(stop);
+  return {};
 }
 
 void Scheduler::BackOff(const Error& error, bool& stop) {

@@ -130,8 +130,9 @@ class Scheduler {
   Result<std::vector<SchedulerEvent>> WaitForWork(std::optional<Time> wake_at);
   Status Heartbeat(Time now);
   SchedulerJob ThisJob(Time now) const;  // this process, started and beating at `now`
-  // Brings state_ up to date before a plan: loads it whole the first time (and after a
-  // failure), then applies the DAGs folder's changes and what other processes wrote.
+  // Before a step's transaction: loads state_ whole the first time (and after a failure),
+  // then applies the DAGs folder's changes. What other processes wrote is read inside the
+  // transaction (ReadChanges).
   Status Refresh();
   Status Reload();
   Status SyncDags();
@@ -141,9 +142,23 @@ class Scheduler {
   // Brings known_seq_ past a transaction of this scheduler's: when nobody else wrote since
   // known_seq_ (`before`), its own writes need not be read back.
   Status Transaction(const std::function<Status()>& body);
-  Status ApplyDecisions(Decisions& d, bool& progress);
-  // Applies pending_ in one transaction; pending_ is kept when it fails.
-  Status HandleEvents(bool& stop);
+  // What a step's transaction recorded, to act on once it commits.
+  struct Recorded {
+    std::vector<TaskInstance> changed;   // task instances as attempt events left them
+    std::vector<AttemptKey> finished;    // attempts whose end was recorded
+    std::vector<TaskInstance> prepared;  // tries Prepare recorded, for observers
+    std::vector<AttemptKey> prepared_keys;
+    std::vector<AttemptSpec> to_submit;
+  };
+  // Inside a transaction: records pending_'s attempt events in the store and in state_.
+  Status RecordEvents(Recorded& rec);
+  // Inside a transaction: records the plan's decisions in the store and in state_.
+  Status RecordDecisions(Decisions& d, Recorded& rec);
+  // After the transaction committed: forgets what ended, tells observers, kills and submits.
+  // `d` is null when only events were recorded.
+  void Committed(Decisions* d, Recorded& rec);
+  // Records pending_ alone in one transaction (when stopping); pending_ is kept when it fails.
+  Status HandleEvents();
   void NotifyTask(const TaskInstance& ti);
   void NotifyRun(const DagRun& run);
   void NotifyWaits();

@@ -143,6 +143,33 @@ tasks:
   EXPECT_FALSE(std::filesystem::exists(Paths().logs_folder + "/join"));
 }
 
+// One step, one write transaction: the end of a task, its downstream task becoming
+// scheduled and queued, and the start of that task's try are recorded in one commit (the
+// store's change sequence advances once per write transaction).
+TEST_F(SchedulerTest, AChainTakesOneWriteTransactionPerTask) {
+  std::string yaml = "dag_id: chain\ntasks:\n";
+  constexpr int kTasks = 10;
+  for (int i = 0; i < kTasks; ++i) {
+    yaml += fmt::format("  - task_id: t{}\n    operator: empty\n", i);
+    if (i > 0) yaml += fmt::format("    depends_on: [t{}]\n", i - 1);
+  }
+  WriteDag("chain.yaml", yaml);
+  ASSERT_TRUE(registry_->Reload().has_value());
+  const LoadedDag* dag = registry_->Find("chain");
+  ASSERT_NE(dag, nullptr);
+  TriggerRequest req;
+  req.logical_date = ParseDateTime("2021-03-05").value();
+  req.run_type = RunType::kTest;
+  DagRun run = TriggerRun(*store_, *dag, clock_, req).value();
+  int64_t before = store_->ChangeSeq().value();
+  EXPECT_EQ(RunUntilFinished(run).state, RunState::kSuccess);
+  int64_t transactions = store_->ChangeSeq().value() - before;
+  // Starting the run and queueing t0, then one step per task (its end, the next task queued
+  // and started), and the last step also ends the run. Two commits per task before.
+  EXPECT_LE(transactions, kTasks + 2) << transactions;
+  EXPECT_GE(transactions, kTasks);
+}
+
 TEST_F(SchedulerTest, ApplyStartAndEndRecordsWhatTheTwoEventsRecordApart) {
   WriteDag("one.yaml", "dag_id: one\ntasks:\n  - task_id: t\n    operator: empty\n");
   ASSERT_TRUE(registry_->Reload().has_value());
