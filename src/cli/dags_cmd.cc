@@ -138,8 +138,8 @@ Result<int> ShowDag(CliState& state, const std::string& dag_id, bool dot) {
   }
   fmt::print("\n");
   Table t({"task_id", "operator", "depends_on", "trigger_rule", "retries", "pool"});
-  for (const auto& id : dag->graph->topo_order) {
-    const TaskSpec* task = s.FindTask(id);
+  for (int number : dag->graph->order) {
+    const TaskSpec* task = s.FindTask(dag->graph->ids[number]);
     t.AddRow({task->task_id, task->operator_name, Join(task->upstream, ","),
               std::string(TriggerRuleName(task->trigger_rule)), std::to_string(task->retries),
               task->pool});

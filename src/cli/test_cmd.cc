@@ -236,8 +236,10 @@ Result<int> TestDag(CliState& state, const std::string& dag_id, const std::strin
   Table t({"task_id", "state", "tries", "duration", "log"});
   auto tis = TRY(ctx->store->ListTaskInstances(run.dag_id, run.run_id));
   // In the order the DAG runs them, not alphabetically.
-  std::map<std::string, size_t> rank;
-  for (size_t i = 0; i < dag->graph->topo_order.size(); ++i) rank[dag->graph->topo_order[i]] = i;
+  std::map<std::string, int> rank;
+  for (int number = 0; number < dag->graph->size(); ++number) {
+    rank[dag->graph->ids[number]] = dag->graph->rank[number];
+  }
   std::stable_sort(tis.begin(), tis.end(), [&](const TaskInstance& a, const TaskInstance& b) {
     return rank[a.task_id] < rank[b.task_id];
   });

@@ -46,11 +46,7 @@ std::shared_ptr<const TaskGraph> TaskGraph::Build(const DagSpec& spec) {
     }
   }
   g->rank.assign(n, n);
-  g->topo_order.reserve(g->order.size());
-  for (int k = 0; k < static_cast<int>(g->order.size()); ++k) {
-    g->rank[g->order[k]] = k;
-    g->topo_order.push_back(g->ids[g->order[k]]);
-  }
+  for (int k = 0; k < static_cast<int>(g->order.size()); ++k) g->rank[g->order[k]] = k;
 
   g->leaf.resize(n);
   for (int i = 0; i < n; ++i) g->leaf[i] = g->downstream[i].empty() ? 1 : 0;
@@ -85,7 +81,11 @@ std::map<std::string, int> EffectivePriorities(const DagSpec& spec) {
 }
 
 std::vector<std::string> TopologicalOrder(const DagSpec& spec) {
-  return TaskGraph::Build(spec)->topo_order;
+  auto g = TaskGraph::Build(spec);
+  std::vector<std::string> out;
+  out.reserve(g->order.size());
+  for (int t : g->order) out.push_back(g->ids[t]);
+  return out;
 }
 
 }  // namespace weir

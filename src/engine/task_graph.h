@@ -21,7 +21,6 @@ struct TaskGraph {
   std::vector<std::vector<int>> downstream;      // task number -> the tasks that depend on it
   std::vector<int> order;                        // task numbers, every task after its upstreams
   std::vector<int> rank;                         // task number -> its place in `order`
-  std::vector<std::string> topo_order;           // `order` as task ids
   // Airflow's "downstream" weight rule: a task's own priority_weight plus that of every task
   // downstream of it (each counted once).
   std::vector<int> priority;

@@ -57,7 +57,8 @@ tasks:
   EXPECT_EQ(a.execution_timeout, std::chrono::minutes(30));
   EXPECT_EQ(a.trigger_rule, TriggerRule::kAllDone);
   EXPECT_EQ(a.pool, "etl");
-  EXPECT_EQ(a.on_failure, (std::vector<std::string>{"email:oncall@example.com"}));
+  ASSERT_TRUE(a.hooks);
+  EXPECT_EQ(a.hooks->on_failure, (std::vector<std::string>{"email:oncall@example.com"}));
   EXPECT_EQ(a.args, Json({{"command", "echo a"}, {"env", {{"REGION", "eu"}}}}));
   EXPECT_TRUE(a.upstream.empty());
 
@@ -85,8 +86,10 @@ tasks:
   - {task_id: a, operator: bash, command: 'true'}
 )");
   ASSERT_TRUE(dag.has_value()) << dag.error().message;
-  EXPECT_EQ(dag->tasks[0].on_failure, (std::vector<std::string>{"email:oncall@example.com"}));
-  EXPECT_TRUE(dag->tasks[0].on_retry.empty());
+  ASSERT_TRUE(dag->tasks[0].hooks);
+  EXPECT_EQ(dag->tasks[0].hooks->on_failure,
+            (std::vector<std::string>{"email:oncall@example.com"}));
+  EXPECT_TRUE(dag->tasks[0].hooks->on_retry.empty());
 }
 
 TEST(DagLoaderTasks, ArgumentsKeepTheirYamlTypes) {

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "base/boxed.h"
 #include "base/json.h"
 #include "base/time.h"
 #include "model/state.h"
@@ -54,7 +55,7 @@ struct TaskInstance {
   std::string error;  // last failure reason, for people
   // Set when a person marked it success, failed or skipped (a mark, not a try, put it in its
   // state); gone once it is cleared or a try of it starts.
-  std::optional<TaskMark> marked;
+  Boxed<TaskMark> marked;
 };
 
 // A run, named by its DAG and run id.

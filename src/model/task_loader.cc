@@ -12,6 +12,11 @@ namespace weir {
 
 namespace {
 
+TaskHooks& Hooks(TaskSpec& t) {
+  if (!t.hooks) t.hooks = TaskHooks{};
+  return *t.hooks;
+}
+
 // Keys that configure how a task runs; allowed in tasks and in default_args.
 const std::vector<std::string>& SettingKeys() {
   static const std::vector<std::string> kKeys = {"owner",
@@ -100,11 +105,11 @@ Status ApplySetting(const YamlReader& reader, const YamlEntry& e, TaskDefaults* 
   } else if (k == "priority_weight") {
     t.priority_weight = TRY(ReadInt(reader, e, std::numeric_limits<int>::min()));
   } else if (k == "on_failure") {
-    t.on_failure = TRY(reader.TextList(e));
+    Hooks(t).on_failure = TRY(reader.TextList(e));
   } else if (k == "on_retry") {
-    t.on_retry = TRY(reader.TextList(e));
+    Hooks(t).on_retry = TRY(reader.TextList(e));
   } else if (k == "on_success") {
-    t.on_success = TRY(reader.TextList(e));
+    Hooks(t).on_success = TRY(reader.TextList(e));
   } else if (k == "email") {
     s->email = TRY(reader.TextList(e));
   } else if (k == "email_on_failure") {
@@ -248,8 +253,8 @@ Result<Json> ReadOperatorArgs(const YamlReader& reader, const YamlMap& task,
 
 void AddEmailHooks(const TaskDefaults& s, TaskSpec* t) {
   for (const auto& address : s.email) {
-    if (s.email_on_failure) t->on_failure.push_back("email:" + address);
-    if (s.email_on_retry) t->on_retry.push_back("email:" + address);
+    if (s.email_on_failure) Hooks(*t).on_failure.push_back("email:" + address);
+    if (s.email_on_retry) Hooks(*t).on_retry.push_back("email:" + address);
   }
 }
 

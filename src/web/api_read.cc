@@ -331,9 +331,10 @@ Result<Json> Grid(ApiCtx& c, const std::string& dag_id) {
   std::unordered_set<std::string> known;
   auto it = c.dags.find(dag_id);
   if (it != c.dags.end()) {
-    for (const auto& t : it->second.graph->topo_order) {
-      task_order.push_back(t);
-      known.insert(t);
+    const TaskGraph& graph = *it->second.graph;
+    for (int t : graph.order) {
+      task_order.push_back(graph.ids[t]);
+      known.insert(graph.ids[t]);
     }
   }
   auto tis = TRY(c.store.ListTaskInstancesOfDag(dag_id, limit_runs));
