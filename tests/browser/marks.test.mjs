@@ -79,6 +79,8 @@ test('Mark success asks first, lists only that task, and the grid and page say i
   assert.deepEqual(await listed(dialog), ['to_parquet', 'upload', 'external_table']);
   await downstream.uncheck();
   await dialog.locator('[data-testid=change-list] li[data-task=external_table]').waitFor({ state: 'detached' });
+  // The old list goes at once; the new one comes with the answer to the new preview.
+  await dialog.locator('[data-testid=change-list] li[data-task=to_parquet]').waitFor();
   assert.deepEqual(await listed(dialog), ['to_parquet']);
   await checkA11y(page, 'the mark dialog');
 
