@@ -51,7 +51,13 @@ int RunNative(const std::string& name) {
   return RunNativeOperator(name, std::move(ctx));
 }
 
-std::string Clock24(Time t) { return FormatTime(t, "%H:%M:%S"); }
+// "HH:MM:SS" (UTC): formatted once a second, however many lines a second prints.
+const std::string& Clock24(Time t) {
+  static thread_local std::pair<int64_t, std::string> last{-1, ""};
+  int64_t second = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+  if (second != last.first) last = {second, FormatTime(t, "%H:%M:%S")};
+  return last.second;
+}
 
 // Whether a reason the planner gives is a limit the test run waits on (a pool, the executor,
 // max_active_tasks, depends_on_past), rather than its own progress (upstream tasks running).
