@@ -4,11 +4,11 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include <yaml-cpp/yaml.h>
-
 #include "base/log.h"
 #include "base/strings.h"
 #include "cli/settings.h"
+#include "env/files.h"
+#include "model/yaml_tree.h"
 
 namespace weir {
 
@@ -86,35 +86,32 @@ Result<Config> LoadConfig() {
   };
   std::error_code ec;
   if (fs::exists(c.config_file, ec)) {
-    YAML::Node root;
-    try {
-      root = YAML::LoadFile(c.config_file);
-    } catch (const YAML::Exception& e) {
-      return Err(ErrorCode::kInvalidArgument, "{}:{}:{}: {}", c.config_file, e.mark.line + 1,
-                 e.mark.column + 1, e.msg);
-    }
-    if (root && !root.IsNull()) {
+    std::string text = TRY(ReadFile(c.config_file));
+    YamlTree tree = TRY(ParseYaml(text, c.config_file));
+    YamlNode root = tree.documents() > 0 ? tree.document(0) : YamlNode();
+    if (!root.IsNull()) {
       if (!root.IsMap()) {
         return Err(ErrorCode::kInvalidArgument, "{}: expected a map of settings", c.config_file);
       }
       std::vector<std::string> keys;
       for (const Setting& s : Settings()) keys.emplace_back(s.key);
-      for (const auto& kv : root) {
-        std::string key = kv.first.as<std::string>();
-        auto where = fmt::format("{}:{}:{}", c.config_file, kv.first.Mark().line + 1,
-                                 kv.first.Mark().column + 1);
+      for (size_t i = 0; i < root.size(); ++i) {
+        YamlNode key_node = root.Key(i);
+        const std::string& key = key_node.Scalar();
+        auto where =
+            fmt::format("{}:{}:{}", c.config_file, key_node.pos().line, key_node.pos().column);
         const Setting* s = setting(key);
         if (s == nullptr) {
           return Err(ErrorCode::kInvalidArgument, "{}: unknown setting '{}'{}", where, key,
                      DidYouMean(key, keys));
         }
-        if (!kv.second.IsScalar()) {
+        if (!root.Value(i).IsScalar()) {
           return Err(ErrorCode::kInvalidArgument, "{}: bad value for '{}': expected one value",
                      where, key);
         }
-        std::string value = kv.second.as<std::string>();
+        const std::string& value = root.Value(i).Scalar();
         TRY_CONTEXT(s->apply(c, value), where);
-        source(key) = {key, value, fmt::format("{}:{}", c.config_file, kv.first.Mark().line + 1)};
+        source(key) = {key, value, fmt::format("{}:{}", c.config_file, key_node.pos().line)};
       }
     }
   }

@@ -283,15 +283,16 @@ Result<AttemptManager::Prepared> AttemptManager::Prepare(const LoadedDag& dag, c
   t.hostname = hostname_;
   t.version_id = dag.version_id;
   AttemptKey key{ti.dag_id, ti.run_id, ti.task_id, ti.try_number};
-  t.log_path = AttemptLogPath(paths_.logs_folder, key);
 
   if (task == nullptr) {
+    t.log_path = AttemptLogPath(paths_.logs_folder, key);  // it says why nothing ran
     return Prepared{std::nullopt, TRY(FailBeforeStart(ti, t, nullptr, masker,
                                                       "the task is no longer in the DAG"))};
   }
   auto prepared =
       PrepareAttempt(spec, run, *task, ti.try_number, ti.max_tries, store_, masker, paths_, now);
   if (!prepared) {
+    t.log_path = AttemptLogPath(paths_.logs_folder, key);
     return Prepared{std::nullopt,
                     TRY(FailBeforeStart(ti, t, task, masker, prepared.error().message))};
   }
@@ -308,7 +309,7 @@ Result<AttemptManager::Prepared> AttemptManager::Prepare(const LoadedDag& dag, c
   TRY(store_.InsertTry(t));
   TRY(store_.UpdateTaskInstance(ti));
   inflight_[key.ToString()] =
-      Inflight{prepared->op, std::move(prepared->args), dag.spec, as.masker};
+      Inflight{prepared->op, std::move(prepared->args), dag.spec, as.masker, std::move(t)};
   return Prepared{std::move(as), std::move(ti)};
 }
 
@@ -366,16 +367,28 @@ void RecordStart(const AttemptEvent& event, TaskTry& t, TaskInstance& ti, bool c
 
 }  // namespace
 
-Result<std::vector<TaskInstance>> AttemptManager::Apply(const AttemptEvent& event) {
+Result<TaskTry> AttemptManager::TryOf(const AttemptKey& key) {
+  if (auto it = inflight_.find(key.ToString()); it != inflight_.end()) return it->second.row;
+  return FindTry(store_, key);
+}
+
+Result<TaskInstance> AttemptManager::Current(const AttemptKey& key, const TaskInstance* known) {
+  if (known != nullptr) return *known;
+  return store_.GetTaskInstance(key.dag_id, key.run_id, key.task_id);
+}
+
+Result<std::vector<TaskInstance>> AttemptManager::Apply(const AttemptEvent& event,
+                                                        const TaskInstance* known) {
   const AttemptKey& key = event.key;
-  TaskTry t = TRY(FindTry(store_, key));
-  TaskInstance ti = TRY(store_.GetTaskInstance(key.dag_id, key.run_id, key.task_id));
+  TaskTry t = TRY(TryOf(key));
+  TaskInstance ti = TRY(Current(key, known));
   // A task instance cleared or marked while its attempt ran has moved on: the try is still
   // recorded, but it no longer decides the task instance's state.
   const bool current = ti.try_number == key.try_number && IsActive(ti.state);
   if (event.kind == AttemptEvent::Kind::kStarted) {
     RecordStart(event, t, ti, current);
     TRY(store_.UpdateTry(t));
+    if (auto it = inflight_.find(key.ToString()); it != inflight_.end()) it->second.row = t;
     if (current) TRY(store_.UpdateTaskInstance(ti));
   } else {
     TRY(RecordEnd(event, t, ti, current));
@@ -385,10 +398,11 @@ Result<std::vector<TaskInstance>> AttemptManager::Apply(const AttemptEvent& even
 }
 
 Result<std::vector<TaskInstance>> AttemptManager::ApplyStartAndEnd(const AttemptEvent& started,
-                                                                   const AttemptEvent& finished) {
+                                                                   const AttemptEvent& finished,
+                                                                   const TaskInstance* known) {
   const AttemptKey& key = finished.key;
-  TaskTry t = TRY(FindTry(store_, key));
-  TaskInstance ti = TRY(store_.GetTaskInstance(key.dag_id, key.run_id, key.task_id));
+  TaskTry t = TRY(TryOf(key));
+  TaskInstance ti = TRY(Current(key, known));
   const bool current = ti.try_number == key.try_number && IsActive(ti.state);
   RecordStart(started, t, ti, current);
   std::vector<TaskInstance> seen;
@@ -421,6 +435,9 @@ Status AttemptManager::RecordEnd(const AttemptEvent& event, TaskTry& t, TaskInst
   t.state = outcome.state;
   if (!t.start_date) t.start_date = event.at - event.duration;
   t.end_date = event.at;
+  // Its last sign of life: later than any heartbeat recorded while it ran, which the try as
+  // remembered here may not hold.
+  t.heartbeat_at = event.at;
   if (event.exit_code >= 0) t.exit_code = event.exit_code;
   t.error = outcome.error;
   TRY(store_.UpdateTry(t));

@@ -91,13 +91,17 @@ class AttemptManager {
   // same result: the attempt is remembered until Forget(), which the caller calls once a
   // kFinished event (or a Prepare whose spec will not be submitted) is committed or
   // abandoned.
-  Result<std::vector<TaskInstance>> Apply(const AttemptEvent& event);
+  // `known` is the task instance as the caller holds it within this transaction (its state
+  // read from the store and kept up to date); it is read from the store when null.
+  Result<std::vector<TaskInstance>> Apply(const AttemptEvent& event,
+                                          const TaskInstance* known = nullptr);
   // Records the start and the end of one attempt at once (an attempt that started and ended
   // since the loop last looked: an `empty` task, a quick process), as Apply(started) then
   // Apply(finished) would, with half the writes. Returns the task instance as running and
   // as ended, for observers (empty when it had moved on).
   Result<std::vector<TaskInstance>> ApplyStartAndEnd(const AttemptEvent& started,
-                                                     const AttemptEvent& finished);
+                                                     const AttemptEvent& finished,
+                                                     const TaskInstance* known = nullptr);
   void Forget(const AttemptKey& key);
 
   // Records that attempts this process did not finish (after a crash or restart) were lost:
@@ -116,10 +120,16 @@ class AttemptManager {
     Json args;
     std::shared_ptr<const DagSpec> spec;
     SecretMasker masker;  // as the try's log: its error is masked the same way
+    TaskTry row;          // the try as this process last wrote it (no one else writes it)
   };
+  // The try of `key` as last written: remembered for an attempt this process prepared, else
+  // read from the store.
+  Result<TaskTry> TryOf(const AttemptKey& key);
   // The try and the task instance as the attempt's end makes them, recorded (the task
   // instance only when `current`, with its XCom).
   Status RecordEnd(const AttemptEvent& event, TaskTry& t, TaskInstance& ti, bool current);
+  // The task instance of `key`: `known` when given, else the store's.
+  Result<TaskInstance> Current(const AttemptKey& key, const TaskInstance* known);
   Result<TaskInstance> FailBeforeStart(TaskInstance ti, TaskTry t, const TaskSpec* task,
                                        const SecretMasker& masker, const std::string& error);
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
 #include <random>
 #include <set>
 
@@ -229,6 +231,34 @@ std::shared_ptr<DagSpec> RandomDag(std::mt19937& rng, const std::string& dag_id)
   return d;
 }
 
+// `dags` random DAGs with `runs` running runs each (r0, r1, ...: logical dates a minute apart
+// from `now`), the pools default_pool (128 slots) and small (2). `ended`, when given, may
+// change each new task instance (to start a run part-way through).
+PlanState RandomState(std::mt19937& rng, Time now, int dags, int runs, int executor_free_slots,
+                      const std::function<void(TaskInstance&)>& ended = nullptr) {
+  PlanState state;
+  state.now = now;
+  state.pool_slots["default_pool"] = 128;
+  state.pool_slots["small"] = 2;
+  state.executor_free_slots = executor_free_slots;
+  for (int k = 0; k < dags; ++k) {
+    auto spec = RandomDag(rng, "d" + std::to_string(k));
+    state.SetDag(spec->dag_id, PlanDag{spec, TaskGraph::Build(*spec), false, 1, std::nullopt});
+    for (int r = 0; r < runs; ++r) {
+      DagRun run;
+      run.dag_id = spec->dag_id;
+      run.run_id = "r" + std::to_string(r);
+      run.logical_date = now + minutes(r);
+      run.state = RunState::kRunning;
+      run.start_date = now;
+      std::vector<TaskInstance> tis = InitialTaskInstances(*spec, run.run_id);
+      if (ended) std::for_each(tis.begin(), tis.end(), ended);
+      state.PutRun(run, std::move(tis));
+    }
+  }
+  return state;
+}
+
 // The snapshot a full plan would read from the store, taken from `state`.
 PlannerInput Snapshot(const PlanState& state) {
   PlannerInput in;
@@ -263,24 +293,7 @@ TEST(PlanState, IncrementalPlansDecideWhatFullPlansDecide) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     std::mt19937 rng(seed);
     Time now = At("2021-01-01");
-    PlanState state;
-    state.now = now;
-    state.pool_slots["default_pool"] = 128;
-    state.pool_slots["small"] = 2;
-    state.executor_free_slots = 8;
-    for (int k = 0; k < 2; ++k) {
-      auto spec = RandomDag(rng, "d" + std::to_string(k));
-      state.SetDag(spec->dag_id, PlanDag{spec, TaskGraph::Build(*spec), false, 1, std::nullopt});
-      for (int r = 0; r < 2; ++r) {
-        DagRun run;
-        run.dag_id = spec->dag_id;
-        run.run_id = "r" + std::to_string(r);
-        run.logical_date = now + minutes(r);
-        run.state = RunState::kRunning;
-        run.start_date = now;
-        state.PutRun(run, InitialTaskInstances(*spec, run.run_id));
-      }
-    }
+    PlanState state = RandomState(rng, now, 2, 2, 8);
     for (int step = 0; step < 200 && !state.runs().empty(); ++step) {
       PlannerInput snapshot = Snapshot(state);
       Decisions full = Plan(snapshot);
@@ -319,36 +332,20 @@ TEST(PlanState, BudgetedPlansEndWhereOneUnlimitedPlanEnds) {
   for (unsigned seed = 1; seed <= 40; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     std::mt19937 rng(seed);
-    Time now = At("2021-01-01");
-    PlanState state;
-    state.now = now;
-    state.pool_slots["default_pool"] = 128;
-    state.pool_slots["small"] = 2;
-    state.executor_free_slots = 0;  // trigger rules only
-    for (int k = 0; k < 3; ++k) {
-      auto spec = RandomDag(rng, "d" + std::to_string(k));
-      state.SetDag(spec->dag_id, PlanDag{spec, TaskGraph::Build(*spec), false, 1, std::nullopt});
-      DagRun run;
-      run.dag_id = spec->dag_id;
-      run.run_id = "r";
-      run.state = RunState::kRunning;
-      run.start_date = now;
-      std::vector<TaskInstance> tis = InitialTaskInstances(*spec, run.run_id);
-      // Some tasks have ended already; what follows from that is the plans' to find.
-      for (auto& ti : tis) {
-        switch (rng() % 4) {
-          case 0:
-            ti.state = TaskState::kSuccess;
-            break;
-          case 1:
-            ti.state = TaskState::kFailed;
-            break;
-          default:
-            break;
-        }
+    // Trigger rules only (no executor slots), and some tasks have ended already: what follows
+    // from that is the plans' to find.
+    PlanState state = RandomState(rng, At("2021-01-01"), 3, 1, 0, [&](TaskInstance& ti) {
+      switch (rng() % 4) {
+        case 0:
+          ti.state = TaskState::kSuccess;
+          break;
+        case 1:
+          ti.state = TaskState::kFailed;
+          break;
+        default:
+          break;
       }
-      state.PutRun(run, std::move(tis));
-    }
+    });
     PlannerInput snapshot = Snapshot(state);
     Decisions one = Plan(snapshot);
     state.plan_budget = 1 + rng() % 3;

@@ -210,10 +210,12 @@ Status Scheduler::RecordEvents(Recorded& rec) {
     }
     Result<std::vector<TaskInstance>> seen;
     if (a.kind == AttemptEvent::Kind::kFinished) rec.finished.push_back(a.key);
+    // The state as this transaction knows it: what other processes wrote was read first.
+    const TaskInstance* known = state_.FindTask(TaskKey{a.key.dag_id, a.key.run_id, a.key.task_id});
     if (auto start = starts.find(key); start != starts.end()) {
-      seen = attempts_.ApplyStartAndEnd(*start->second, a);
+      seen = attempts_.ApplyStartAndEnd(*start->second, a, known);
     } else {
-      seen = attempts_.Apply(a);
+      seen = attempts_.Apply(a, known);
     }
     if (!seen) {
       // One event that cannot be recorded (its run was deleted meanwhile, say) must not
@@ -264,15 +266,18 @@ void Scheduler::Committed(Decisions* d, Recorded& rec) {
   for (const auto& key : rec.finished) attempts_.Forget(key);
   // Observers learn what changed in the order it was recorded.
   for (const auto& ti : rec.changed) NotifyTask(ti);
-  if (d == nullptr) return;
-  for (const auto& ti : d->update_tis) NotifyTask(ti);
-  for (const auto& ti : rec.prepared) NotifyTask(ti);
-  for (const auto& run : d->update_runs) {
-    if (run.state == RunState::kSuccess || run.state == RunState::kFailed) {
-      RemoveRunWorkFolder(options_.paths, run, options_.keep_work_folders);
+  if (d != nullptr) {
+    for (const auto& ti : d->update_tis) NotifyTask(ti);
+    for (const auto& ti : rec.prepared) NotifyTask(ti);
+    for (const auto& run : d->update_runs) {
+      if (run.state == RunState::kSuccess || run.state == RunState::kFailed) {
+        RemoveRunWorkFolder(options_.paths, run, options_.keep_work_folders);
+      }
+      NotifyRun(run);
     }
-    NotifyRun(run);
   }
+  if (observer_.on_step_told) observer_.on_step_told();
+  if (d == nullptr) return;
   for (const auto& key : d->kill) {
     // The attempt's try number is the task instance's current one.
     auto ti = store_.GetTaskInstance(key.dag_id, key.run_id, key.task_id);

@@ -86,6 +86,9 @@ struct SchedulerObserver {
   // Why each queued run and each task instance that did not start waits (planner.h
   // WaitReport): after every plan, and again at every heartbeat while it lasts.
   std::function<void(const WaitReport&)> on_waits;
+  // After each step's on_task and on_run calls: an observer that buffers what it prints
+  // flushes here, once a step rather than once a line.
+  std::function<void()> on_step_told;
 };
 
 // The scheduler: one thread owns its state. It sleeps until an event arrives (an attempt

@@ -39,22 +39,31 @@ class SchedulerTest : public ::testing::Test {
                         "file://" + dir_.Join("lake"), ""};
   }
 
-  // Triggers a run of dag_id and runs the scheduler until that run finishes.
+  // Reads the DAGs folder and triggers a run of dag_id as `req` asks (on 2021-03-05 unless
+  // it names a logical date).
+  DagRun Trigger(const std::string& dag_id, TriggerRequest req = {}) {
+    EXPECT_TRUE(registry_->Reload().has_value());
+    const LoadedDag* dag = registry_->Find(dag_id);
+    if (dag == nullptr) {
+      ADD_FAILURE() << "no DAG " << dag_id << ": "
+                    << (registry_->import_errors().empty()
+                            ? std::string("no import error")
+                            : registry_->import_errors().begin()->second);
+      return DagRun{};
+    }
+    if (!req.logical_date) req.logical_date = ParseDateTime("2021-03-05").value();
+    return TriggerRun(*store_, *dag, clock_, req).value();
+  }
+
+  // Triggers a test run of dag_id and runs the scheduler until that run finishes.
   DagRun RunOnce(const std::string& dag_id, Json conf = Json::object(),
                  const std::vector<AttemptEvent>& stray_events = {},
                  const SchedulerObserver& observer = {}) {
-    EXPECT_TRUE(registry_->Reload().has_value());
-    const LoadedDag* dag = registry_->Find(dag_id);
-    EXPECT_NE(dag, nullptr) << (registry_->import_errors().empty()
-                                    ? std::string("no import error")
-                                    : registry_->import_errors().begin()->second);
     TriggerRequest req;
-    req.logical_date = ParseDateTime("2021-03-05").value();
     req.conf = std::move(conf);
     req.run_type = RunType::kTest;
     req.replace_existing = true;
-    DagRun run = TriggerRun(*store_, *dag, clock_, req).value();
-    return RunUntilFinished(run, stray_events, observer);
+    return RunUntilFinished(Trigger(dag_id, req), stray_events, observer);
   }
 
   // Runs the scheduler on an existing run until it finishes; `stray_events` are posted first.
@@ -154,13 +163,9 @@ TEST_F(SchedulerTest, AChainTakesOneWriteTransactionPerTask) {
     if (i > 0) yaml += fmt::format("    depends_on: [t{}]\n", i - 1);
   }
   WriteDag("chain.yaml", yaml);
-  ASSERT_TRUE(registry_->Reload().has_value());
-  const LoadedDag* dag = registry_->Find("chain");
-  ASSERT_NE(dag, nullptr);
   TriggerRequest req;
-  req.logical_date = ParseDateTime("2021-03-05").value();
   req.run_type = RunType::kTest;
-  DagRun run = TriggerRun(*store_, *dag, clock_, req).value();
+  DagRun run = Trigger("chain", req);
   int64_t before = store_->ChangeSeq().value();
   EXPECT_EQ(RunUntilFinished(run).state, RunState::kSuccess);
   int64_t transactions = store_->ChangeSeq().value() - before;
@@ -172,12 +177,9 @@ TEST_F(SchedulerTest, AChainTakesOneWriteTransactionPerTask) {
 
 TEST_F(SchedulerTest, ApplyStartAndEndRecordsWhatTheTwoEventsRecordApart) {
   WriteDag("one.yaml", "dag_id: one\ntasks:\n  - task_id: t\n    operator: empty\n");
-  ASSERT_TRUE(registry_->Reload().has_value());
+  DagRun run = Trigger("one");
   const LoadedDag* dag = registry_->Find("one");
   ASSERT_NE(dag, nullptr);
-  TriggerRequest req;
-  req.logical_date = ParseDateTime("2021-03-05").value();
-  DagRun run = TriggerRun(*store_, *dag, clock_, req).value();
   AttemptManager attempts(*store_, clock_, Paths());
   SecretMasker masker = LoadSecretMasker(*store_).value();
   std::optional<AttemptSpec> spec;
@@ -358,12 +360,7 @@ tasks:
     retries: 1
     command: sleep 60
 )");
-  ASSERT_TRUE(registry_->Reload().has_value());
-  const LoadedDag* dag = registry_->Find("lost");
-  ASSERT_NE(dag, nullptr);
-  TriggerRequest req;
-  req.logical_date = ParseDateTime("2021-03-05").value();
-  DagRun run = TriggerRun(*store_, *dag, clock_, req).value();
+  DagRun run = Trigger("lost");
   // What a killed weir leaves behind: a running try whose process still runs.
   SpawnOptions quiet;
   quiet.capture_stdout = false;
@@ -445,16 +442,12 @@ tasks:
     pool: gate
     command: 'true'
 )");
-  ASSERT_TRUE(registry_->Reload().has_value());
-  const LoadedDag* dag = registry_->Find("gate");
-  ASSERT_NE(dag, nullptr);
   TriggerRequest req;
-  req.logical_date = ParseDateTime("2021-03-05").value();
   req.run_type = RunType::kTest;
-  DagRun run = TriggerRun(*store_, *dag, clock_, req).value();
+  DagRun run = Trigger("gate", req);
   TriggerRequest other;
   other.logical_date = ParseDateTime("2021-03-06").value();
-  DagRun doomed = TriggerRun(*store_, *dag, clock_, other).value();
+  DagRun doomed = Trigger("gate", other);
 
   EventQueue queue(clock_);
   LocalExecutor executor(4, queue.AttemptPoster(), std::chrono::milliseconds(200));

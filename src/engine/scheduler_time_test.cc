@@ -65,12 +65,11 @@ class SchedulerTimeTest : public ::testing::Test {
     options.recover_orphans = false;
     options.record_job = false;
     Scheduler scheduler(*store_, *executor_, queue, clock_, *registry_, options);
-    scheduler.set_observer(SchedulerObserver{.on_task = nullptr,
-                                             .on_run =
-                                                 [&](const DagRun& run) {
-                                                   if (done(run)) scheduler.Stop();
-                                                 },
-                                             .on_waits = nullptr});
+    SchedulerObserver observer;
+    observer.on_run = [&](const DagRun& run) {
+      if (done(run)) scheduler.Stop();
+    };
+    scheduler.set_observer(observer);
     std::promise<Status> result;
     std::thread loop([&] { result.set_value(scheduler.Run()); });
     auto finished = result.get_future();

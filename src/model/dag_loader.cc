@@ -6,8 +6,6 @@
 #include <fstream>
 #include <sstream>
 
-#include <yaml-cpp/yaml.h>
-
 #include "base/hash.h"
 #include "base/ids.h"
 #include "model/task_loader.h"
@@ -150,8 +148,7 @@ Result<std::string> ReadDagId(const YamlReader& reader, const YamlMap& top,
   return stem;
 }
 
-Result<DagSpec> ParseDocument(const YamlReader& reader, const YAML::Node& doc,
-                              const std::string& fileloc,
+Result<DagSpec> ParseDocument(const YamlReader& reader, YamlNode doc, const std::string& fileloc,
                               const std::vector<OperatorSchema>& operators) {
   YamlMap top = TRY(reader.Map(doc, "a DAG file"));
   TRY(reader.CheckKeys(top, DagKeys(), "at the top level of the DAG file"));
@@ -189,35 +186,25 @@ Result<DagSpec> ParseDocument(const YamlReader& reader, const YAML::Node& doc,
 Result<DagSpec> ParseDag(std::string_view yaml_text, const std::string& fileloc,
                          const std::vector<OperatorSchema>& operators) {
   YamlReader reader(fileloc);
-  auto at = [&](const YAML::Mark& mark) {
-    return fmt::format("{}:{}:{}", fileloc, mark.is_null() ? 1 : mark.line + 1,
-                       mark.is_null() ? 1 : mark.column + 1);
-  };
-  // Before any node is built: the walks below are linear in the expanded size and recursive.
-  TRY(CheckYamlLimits(yaml_text, fileloc));
-  try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml_text));
-    if (docs.empty() || IsNullNode(docs[0])) {
-      return Err(ErrorCode::kInvalidArgument,
-                 "{}:1:1: the DAG file is empty: write a map with at least 'tasks' (and usually "
-                 "'schedule' and 'start_date')",
-                 fileloc);
-    }
-    if (docs.size() > 1) {
-      return reader.ErrorAt(docs[1],
-                            "a second YAML document ('---'): a DAG file holds exactly one DAG; "
-                            "move it to a file of its own");
-    }
-    DagSpec dag = TRY(ParseDocument(reader, docs[0], fileloc, operators));
-    dag.fileloc = fileloc;
-    dag.source = std::string(yaml_text);
-    dag.source_hash = Sha256Hex(yaml_text);
-    return dag;
-  } catch (const YAML::ParserException& e) {
-    return Err(ErrorCode::kInvalidArgument, "{}: YAML syntax error: {}", at(e.mark), e.msg);
-  } catch (const YAML::Exception& e) {
-    return Err(ErrorCode::kInvalidArgument, "{}: YAML error: {}", at(e.mark), e.msg);
+  // Limits are checked as the tree is built: the walks below are linear in the expanded size
+  // and recursive.
+  YamlTree tree = TRY(ParseYaml(yaml_text, fileloc));
+  if (tree.documents() == 0 || IsNullNode(tree.document(0))) {
+    return Err(ErrorCode::kInvalidArgument,
+               "{}:1:1: the DAG file is empty: write a map with at least 'tasks' (and usually "
+               "'schedule' and 'start_date')",
+               fileloc);
   }
+  if (tree.documents() > 1) {
+    return reader.ErrorAt(tree.document(1),
+                          "a second YAML document ('---'): a DAG file holds exactly one DAG; "
+                          "move it to a file of its own");
+  }
+  DagSpec dag = TRY(ParseDocument(reader, tree.document(0), fileloc, operators));
+  dag.fileloc = fileloc;
+  dag.source = std::string(yaml_text);
+  dag.source_hash = Sha256Hex(yaml_text);
+  return dag;
 }
 
 Result<DagSpec> LoadDagFile(const std::string& path, const std::vector<OperatorSchema>& operators) {

@@ -38,7 +38,7 @@ bool MatchesType(const Json& v, std::string_view type) {
 }
 
 // A value for a param of `type`: scalars are text where text is expected.
-Json ParamValue(const YAML::Node& node, std::string_view type) {
+Json ParamValue(YamlNode node, std::string_view type) {
   if (type == "string" && node.IsScalar()) return node.Scalar();
   return YamlReader::ToJson(node);
 }
@@ -106,11 +106,11 @@ Result<ParamSpec> ReadLongForm(const YamlReader& reader, const YamlEntry& entry)
   if (const YamlEntry* e = map.Find("maximum")) p.maximum = TRY(ReadBound(reader, *e, name));
   TRY(ReadStringRules(reader, map, p));
   if (const YamlEntry* e = map.Find("enum")) {
-    if (!e->value.IsSequence()) {
+    if (!e->value.IsList()) {
       return reader.ErrorAt(e->value, "'enum' of param '{}' must be a list of allowed values",
                             name);
     }
-    for (const auto& item : e->value) {
+    for (YamlNode item : e->value) {
       Json v = ParamValue(item, p.type);
       if (!MatchesType(v, p.type)) {
         return reader.ErrorAt(item, "enum value {} of param '{}' is not of type {}", v.dump(), name,
@@ -147,10 +147,10 @@ Result<ParamSpec> ReadLongForm(const YamlReader& reader, const YamlEntry& entry)
 }
 
 // A map value is a long-form spec when it uses any spec key; otherwise it is an object default.
-bool IsLongForm(const YAML::Node& value) {
+bool IsLongForm(YamlNode value) {
   if (!value.IsMap()) return false;
-  for (auto it = value.begin(); it != value.end(); ++it) {
-    const std::string& key = it->first.Scalar();
+  for (size_t i = 0; i < value.size(); ++i) {
+    const std::string& key = value.Key(i).Scalar();
     if (std::find(ParamKeys().begin(), ParamKeys().end(), key) != ParamKeys().end()) return true;
   }
   return false;

@@ -22,7 +22,7 @@ Status CheckTaskGraph(const YamlReader& reader, const std::vector<LoadedTask>& t
     const TaskSpec& t = tasks[v].spec;
     for (size_t k = 0; k < t.upstream.size(); ++k) {
       const std::string& up = t.upstream[k];
-      const YAML::Node& node = tasks[v].upstream_nodes[k];
+      YamlNode node = tasks[v].upstream_nodes[k];
       if (up == t.task_id) return reader.ErrorAt(node, "task '{}' depends on itself", up);
       auto it = index.find(up);
       if (it == index.end()) {

@@ -146,7 +146,7 @@ bool IsTemplated(const std::string& s) { return s.find("{{") != std::string::npo
 // string is accepted for numbers and booleans: it is checked once rendered.
 Result<Json> ConvertArg(const YamlReader& reader, const YamlEntry& e, const ArgSpec& spec,
                         const std::string& task_id, const std::string& op) {
-  const YAML::Node& v = e.value;
+  YamlNode v = e.value;
   Json json = YamlReader::ToJson(v);
   bool ok = false;
   switch (spec.type) {
@@ -164,7 +164,7 @@ Result<Json> ConvertArg(const YamlReader& reader, const YamlEntry& e, const ArgS
       ok = json.is_boolean() || (json.is_string() && IsTemplated(json));
       break;
     case ArgType::kList:
-      ok = v.IsSequence();
+      ok = v.IsList();
       break;
     case ArgType::kMap:
       ok = v.IsMap();
@@ -182,15 +182,16 @@ Result<Json> ConvertArg(const YamlReader& reader, const YamlEntry& e, const ArgS
 }
 
 // CheckTemplate on every string inside an argument, each with its own position.
-Status CheckArgTemplates(const YamlReader& reader, const YAML::Node& node, const std::string& path,
+Status CheckArgTemplates(const YamlReader& reader, YamlNode node, const std::string& path,
                          const std::string& task_id, const std::vector<std::string>& params) {
-  if (node.IsSequence()) {
+  if (node.IsList()) {
     for (size_t i = 0; i < node.size(); ++i) {
       TRY(CheckArgTemplates(reader, node[i], fmt::format("{}[{}]", path, i), task_id, params));
     }
   } else if (node.IsMap()) {
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      TRY(CheckArgTemplates(reader, it->second, path + "." + it->first.Scalar(), task_id, params));
+    for (size_t i = 0; i < node.size(); ++i) {
+      TRY(CheckArgTemplates(reader, node.Value(i), path + "." + node.Key(i).Scalar(), task_id,
+                            params));
     }
   } else if (node.IsScalar() && node.Scalar().find('{') != std::string::npos) {
     std::string pos = reader.Where(node);
@@ -287,15 +288,15 @@ Result<std::vector<LoadedTask>> ReadTasks(const YamlReader& reader, const YamlEn
                                           const TaskDefaults& defaults,
                                           const std::vector<OperatorSchema>& operators,
                                           const std::vector<std::string>& param_names) {
-  if (!tasks.value.IsSequence()) {
+  if (!tasks.value.IsList()) {
     return reader.ErrorAt(tasks.value, "'tasks' must be a list of tasks (`- task_id: ...`), got {}",
                           Describe(tasks.value));
   }
   std::vector<LoadedTask> out;
   out.reserve(tasks.value.size());
-  std::map<std::string, YAML::Node> seen;
+  std::map<std::string, YamlNode> seen;
   for (size_t i = 0; i < tasks.value.size(); ++i) {
-    const YAML::Node item = tasks.value[i];
+    const YamlNode item = tasks.value[i];
     YamlMap map = TRY(reader.Map(item, fmt::format("task #{}", i + 1)));
     const YamlEntry* id_entry = map.Find("task_id");
     if (id_entry == nullptr) {
@@ -342,8 +343,8 @@ Result<std::vector<LoadedTask>> ReadTasks(const YamlReader& reader, const YamlEn
       } else if (e.key == "depends_on") {
         if (e.value.IsScalar()) {
           loaded.upstream_nodes.push_back(e.value);
-        } else if (e.value.IsSequence()) {
-          for (const auto& up : e.value) loaded.upstream_nodes.push_back(up);
+        } else if (e.value.IsList()) {
+          for (YamlNode up : e.value) loaded.upstream_nodes.push_back(up);
         } else if (!IsNullNode(e.value)) {
           return reader.ErrorAt(e.value, "'depends_on' must be a task id or a list of them, got {}",
                                 Describe(e.value));

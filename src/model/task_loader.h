@@ -25,8 +25,8 @@ struct TaskDefaults {
 // A task with the YAML nodes that errors about its dependencies point at.
 struct LoadedTask {
   TaskSpec spec;
-  YAML::Node task_id_node;
-  std::vector<YAML::Node> upstream_nodes;  // parallel to spec.upstream
+  YamlNode task_id_node;
+  std::vector<YamlNode> upstream_nodes;  // parallel to spec.upstream
 };
 
 // Reads the DAG's `params` (null when the file has none): `name: {type, default, enum,

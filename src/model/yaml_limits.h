@@ -1,13 +1,13 @@
 #pragma once
 
-// Bounds on what one YAML text may cost to load, checked before any node is built.
+// Bounds on what one YAML text may cost to load, checked while it is parsed (yaml_tree.h).
 //
-// yaml-cpp shares an anchored node between its aliases, so a 500-byte file of nested aliases
+// A tree shares an anchored node between its aliases, so a 500-byte file of nested aliases
 // ("billion laughs") parses into a few nodes, but every walk over the result (conversion to
 // JSON, merge keys, validation) visits each alias again and grows with the expanded size. A
-// chain of aliases nested thousands deep makes those recursive walks overflow the stack.
-// CheckYamlLimits reads the text as a stream of events and counts nodes and depth as if every
-// alias were expanded, so that whatever walks the nodes afterwards stays within the limits.
+// chain of aliases nested thousands deep makes those recursive walks overflow the stack. The
+// parse counts values and depth as if every alias were expanded and stops at the first limit
+// passed, so that whatever walks the tree afterwards stays within the limits.
 
 #include <cstddef>
 #include <string>
@@ -25,7 +25,8 @@ struct YamlLimits {
 
 // Succeeds when `text` is within `limits`. Otherwise a kInvalidArgument error starting with
 // "fileloc:line:col: " that names the limit that was passed and how to stay under it. YAML
-// syntax errors are left to the real parse (this check reports only the limits). Never throws.
+// syntax errors are left to ParseYaml's caller (this check reports only the limits). Never
+// throws. ParseYaml checks the same limits; this is for callers that want only the check.
 Status CheckYamlLimits(std::string_view text, const std::string& fileloc,
                        const YamlLimits& limits = {});
 

@@ -11,8 +11,6 @@ namespace weir {
 
 namespace {
 
-bool IsPlain(const YAML::Node& node) { return node.Tag() == "?"; }
-
 std::optional<int64_t> ParseInt(std::string_view s) {
   int base = 10;
   bool negative = false;
@@ -80,11 +78,11 @@ std::optional<bool> ParseBool(std::string_view s) {
 
 }  // namespace
 
-bool IsNullNode(const YAML::Node& node) { return !node.IsDefined() || node.IsNull(); }
+bool IsNullNode(YamlNode node) { return node.IsNull(); }
 
-std::string_view Describe(const YAML::Node& node) {
+std::string_view Describe(YamlNode node) {
   if (IsNullNode(node)) return "null";
-  if (node.IsSequence()) return "a list";
+  if (node.IsList()) return "a list";
   if (node.IsMap()) return "a map";
   return "a scalar";
 }
@@ -103,60 +101,57 @@ std::vector<std::string> YamlMap::Keys() const {
   return keys;
 }
 
-SourcePos YamlReader::Pos(const YAML::Node& node) const {
-  YAML::Mark m = node.Mark();
-  if (m.is_null()) return SourcePos{};
-  return SourcePos{m.line + 1, m.column + 1};
-}
-
-std::string YamlReader::Where(const YAML::Node& node) const { return Where(Pos(node)); }
+std::string YamlReader::Where(YamlNode node) const { return Where(Pos(node)); }
 
 std::string YamlReader::Where(SourcePos pos) const {
   return fmt::format("{}:{}:{}", file_, pos.line, pos.column);
 }
 
-std::unexpected<Error> YamlReader::WrapAt(const YAML::Node& node, const Error& error,
+std::unexpected<Error> YamlReader::WrapAt(YamlNode node, const Error& error,
                                           std::string_view context) const {
   std::string message = Where(node) + ": ";
   if (!context.empty()) message += std::string(context) + ": ";
   return MakeError(error.code, message + error.message);
 }
 
-Result<YamlMap> YamlReader::Map(const YAML::Node& node, std::string_view what) const {
+Result<YamlMap> YamlReader::Map(YamlNode node, std::string_view what) const {
   if (!node.IsMap()) {
     return ErrorAt(node, "{} must be a map of `key: value` lines, got {}", what, Describe(node));
   }
   YamlMap map{node, {}};
   // key -> index in entries: linear in the map's size, not quadratic, for maps of any size.
   std::unordered_map<std::string, size_t> seen;
-  std::vector<YAML::Node> merges;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    if (!it->first.IsScalar()) return ErrorAt(it->first, "keys in {} must be plain words", what);
-    std::string key = it->first.Scalar();
+  std::vector<YamlNode> merges;
+  map.entries.reserve(node.size());
+  for (size_t i = 0; i < node.size(); ++i) {
+    YamlNode key_node = node.Key(i);
+    if (!key_node.IsScalar()) return ErrorAt(key_node, "keys in {} must be plain words", what);
+    const std::string& key = key_node.Scalar();
     if (key == "<<") {
-      merges.push_back(it->second);
+      merges.push_back(node.Value(i));
       continue;
     }
     if (auto first = seen.find(key); first != seen.end()) {
-      return ErrorAt(it->first, "duplicate key '{}' in {} (first at line {})", key, what,
+      return ErrorAt(key_node, "duplicate key '{}' in {} (first at line {})", key, what,
                      Pos(map.entries[first->second].key_node).line);
     }
     seen.emplace(key, map.entries.size());
-    map.entries.push_back(YamlEntry{key, it->first, it->second});
+    map.entries.push_back(YamlEntry{key, key_node, node.Value(i)});
   }
-  // `<<: *anchor` or `<<: [*a, *b]`: YAML merge keys, which yaml-cpp leaves to the reader.
-  for (const auto& merge : merges) {
-    std::vector<YAML::Node> sources;
-    if (merge.IsSequence()) {
-      for (const auto& m : merge) sources.push_back(m);
+  // `<<: *anchor` or `<<: [*a, *b]`: YAML merge keys, which the parser leaves to the reader.
+  for (YamlNode merge : merges) {
+    std::vector<YamlNode> sources;
+    if (merge.IsList()) {
+      for (YamlNode m : merge) sources.push_back(m);
     } else {
       sources.push_back(merge);
     }
-    for (const auto& source : sources) {
+    for (YamlNode source : sources) {
       TRY(Map(source, "a merged map (`<<:`)"));
-      for (auto it = source.begin(); it != source.end(); ++it) {
-        if (seen.emplace(it->first.Scalar(), map.entries.size()).second) {
-          map.entries.push_back(YamlEntry{it->first.Scalar(), it->first, it->second});
+      for (size_t i = 0; i < source.size(); ++i) {
+        YamlNode key_node = source.Key(i);
+        if (seen.emplace(key_node.Scalar(), map.entries.size()).second) {
+          map.entries.push_back(YamlEntry{key_node.Scalar(), key_node, source.Value(i)});
         }
       }
     }
@@ -216,11 +211,11 @@ Result<Duration> YamlReader::Dur(const YamlEntry& e) const {
 Result<std::vector<std::string>> YamlReader::TextList(const YamlEntry& e) const {
   if (e.value.IsScalar()) return std::vector<std::string>{e.value.Scalar()};
   if (IsNullNode(e.value)) return std::vector<std::string>{};
-  if (!e.value.IsSequence()) {
+  if (!e.value.IsList()) {
     return ErrorAt(e.value, "'{}' must be a list of strings, got {}", e.key, Describe(e.value));
   }
   std::vector<std::string> out;
-  for (const auto& item : e.value) {
+  for (YamlNode item : e.value) {
     if (!item.IsScalar()) {
       return ErrorAt(item, "items of '{}' must be strings, got {}", e.key, Describe(item));
     }
@@ -229,22 +224,20 @@ Result<std::vector<std::string>> YamlReader::TextList(const YamlEntry& e) const 
   return out;
 }
 
-Json YamlReader::ToJson(const YAML::Node& node) {
+Json YamlReader::ToJson(YamlNode node) {
   if (IsNullNode(node)) return nullptr;
-  if (node.IsSequence()) {
+  if (node.IsList()) {
     Json out = Json::array();
-    for (const auto& item : node) out.push_back(ToJson(item));
+    for (YamlNode item : node) out.push_back(ToJson(item));
     return out;
   }
   if (node.IsMap()) {
     Json out = Json::object();
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      out[it->first.Scalar()] = ToJson(it->second);
-    }
+    for (size_t i = 0; i < node.size(); ++i) out[node.Key(i).Scalar()] = ToJson(node.Value(i));
     return out;
   }
   const std::string& s = node.Scalar();
-  if (!IsPlain(node)) return s;
+  if (!node.IsPlain()) return s;
   if (auto b = ParseBool(s)) return *b;
   if (auto i = ParseInt(s)) return *i;
   if (auto f = ParseFloat(s)) return *f;

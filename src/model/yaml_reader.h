@@ -8,26 +8,25 @@
 #include <string_view>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
-
 #include "base/json.h"
 #include "base/status.h"
 #include "base/time.h"
 #include "model/dag.h"
+#include "model/yaml_tree.h"
 
 namespace weir {
 
 // One `key: value` pair of a YAML mapping, with the nodes kept for their positions.
 struct YamlEntry {
   std::string key;
-  YAML::Node key_node;
-  YAML::Node value;
+  YamlNode key_node;
+  YamlNode value;
 };
 
 // A YAML mapping's entries in file order. Merge keys (`<<: *defaults`) are expanded: merged
 // entries come after the explicit ones and never override them.
 struct YamlMap {
-  YAML::Node node;  // the mapping itself
+  YamlNode node;  // the mapping itself
   std::vector<YamlEntry> entries;
 
   // The entry for `key`, or nullptr.
@@ -41,26 +40,26 @@ class YamlReader {
 
   const std::string& file() const { return file_; }
 
-  // 1-based position of a node (yaml-cpp's marks are 0-based).
-  SourcePos Pos(const YAML::Node& node) const;
+  // 1-based position of a node.
+  static SourcePos Pos(YamlNode node) { return node.pos(); }
   // "file:line:col".
-  std::string Where(const YAML::Node& node) const;
+  std::string Where(YamlNode node) const;
   std::string Where(SourcePos pos) const;
 
   // An kInvalidArgument error whose message is "file:line:col: <message>".
   template <class... Args>
-  std::unexpected<Error> ErrorAt(const YAML::Node& node, fmt::format_string<Args...> f,
+  std::unexpected<Error> ErrorAt(YamlNode node, fmt::format_string<Args...> f,
                                  Args&&... args) const {
     return MakeError(ErrorCode::kInvalidArgument,
                      Where(node) + ": " + fmt::format(f, std::forward<Args>(args)...));
   }
   // Prefixes an error from a lower layer (ParseDuration, FindZone, ...) with the node's position.
-  std::unexpected<Error> WrapAt(const YAML::Node& node, const Error& error,
+  std::unexpected<Error> WrapAt(YamlNode node, const Error& error,
                                 std::string_view context = {}) const;
 
   // `node` as a mapping; duplicate keys and non-scalar keys are errors. `what` names the
   // mapping in errors ("task 'x'", "default_args").
-  Result<YamlMap> Map(const YAML::Node& node, std::string_view what) const;
+  Result<YamlMap> Map(YamlNode node, std::string_view what) const;
   // Every key of `map` must be in `valid`; the error for the first one that is not names
   // `where` ("in task 'x'") and suggests the closest valid key, or lists them all.
   Status CheckKeys(const YamlMap& map, const std::vector<std::string>& valid,
@@ -78,15 +77,15 @@ class YamlReader {
   // Converts any node to JSON with YAML 1.2 core-schema typing of plain scalars
   // (null, true/false, integers, floats; everything else, dates included, is a string).
   // Quoted scalars are always strings.
-  static Json ToJson(const YAML::Node& node);
+  static Json ToJson(YamlNode node);
 
  private:
   std::string file_;
 };
 
 // True when a node is null (`key:`, `~`, `null`).
-bool IsNullNode(const YAML::Node& node);
+bool IsNullNode(YamlNode node);
 // "a string", "a list", "a map", "null": what a node is, for type errors.
-std::string_view Describe(const YAML::Node& node);
+std::string_view Describe(YamlNode node);
 
 }  // namespace weir

@@ -30,6 +30,10 @@ inline constexpr std::string_view kTryColumns =
     "dag_id, run_id, task_id, try_number, state, queued_at, start_date, end_date, "
     "heartbeat_at, hostname, pid, proc_start, exit_code, log_path, error, version_id, "
     "rendered_args, try_key";
+// The tries not yet ended, as every query that looks tries up by state writes it: the
+// condition of the partial index task_try_unfinished (migration 11), which SQLite uses only
+// for a query whose WHERE holds this exact term.
+inline constexpr std::string_view kUnfinishedTries = "state IN ('queued', 'running')";
 inline constexpr std::string_view kXComColumns = "dag_id, run_id, task_id, key, value, timestamp";
 // Without id (the first column a read expects): selects prepend it, inserts leave it out.
 inline constexpr std::string_view kLakeObjectColumns =

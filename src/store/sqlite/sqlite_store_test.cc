@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/rows.h"
 #include "store/sqlite/statement.h"
 #include "store/store_test_fixture.h"
 
@@ -42,6 +43,21 @@ class RawConnection {
     sqlite3_finalize(stmt);
     return text;
   }
+  // What EXPLAIN QUERY PLAN says of `sql`, its lines joined.
+  std::string QueryPlan(const std::string& sql) {
+    sqlite3_stmt* stmt = nullptr;
+    std::string explain = "EXPLAIN QUERY PLAN " + sql;
+    EXPECT_EQ(sqlite3_prepare_v2(db_, explain.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
+    std::string plan;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      if (sqlite3_column_text(stmt, 3) != nullptr) {
+        plan += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
+        plan += "\n";
+      }
+    }
+    sqlite3_finalize(stmt);
+    return plan;
+  }
 
  private:
   sqlite3* db_ = nullptr;
@@ -76,7 +92,7 @@ TEST(SqliteStore, FreshDatabaseMigratesToTheLatestVersion) {
                   "SELECT name FROM sqlite_master WHERE type = 'table' AND name = '{}'", table)),
               table);
   }
-  for (const char* index : {"dag_run_by_logical_date", "dag_run_by_state", "task_try_by_state"}) {
+  for (const char* index : {"dag_run_by_logical_date", "dag_run_by_state", "task_try_unfinished"}) {
     EXPECT_EQ(raw.QueryText(fmt::format(
                   "SELECT name FROM sqlite_master WHERE type = 'index' AND name = '{}'", index)),
               index);
@@ -163,6 +179,22 @@ TEST(SqliteStore, FileDatabaseUsesWriteAheadLogging) {
   ASSERT_OK(OpenOrDie(dir.Join("weir.db"))->Migrate());
   RawConnection raw(dir.Join("weir.db"));
   EXPECT_EQ(raw.QueryText("PRAGMA journal_mode"), "wal");
+}
+
+// Recovery lists the unfinished tries and every heartbeat updates the running ones: both go
+// through the partial index, which holds only tries that have not ended.
+TEST(SqliteStore, UnfinishedTriesAreFoundThroughTheirPartialIndex) {
+  TempDir dir;
+  ASSERT_OK(OpenOrDie(dir.Join("weir.db"))->Migrate());
+  RawConnection raw(dir.Join("weir.db"));
+  std::string unfinished(sqlite::kUnfinishedTries);
+  EXPECT_THAT(raw.QueryPlan("SELECT * FROM task_try WHERE " + unfinished),
+              HasSubstr("task_try_unfinished"));
+  EXPECT_THAT(raw.QueryPlan("UPDATE task_try SET heartbeat_at = 1 WHERE " + unfinished +
+                            " AND state = 'running'"),
+              HasSubstr("task_try_unfinished"));
+  EXPECT_EQ(raw.QueryText("SELECT COUNT(*) FROM sqlite_master WHERE name = 'task_try_by_state'"),
+            "0");
 }
 
 TEST(SqliteStore, TwoInstancesOnOneFileSeeEachOthersCommits) {

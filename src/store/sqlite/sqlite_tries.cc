@@ -69,15 +69,17 @@ Result<std::vector<TaskTry>> SqliteStore::ListTries(const std::string& dag_id,
 }
 
 Result<std::vector<TaskTry>> SqliteStore::ListUnfinishedTries() {
-  static const std::string kSql = fmt::format(
-      "SELECT {} FROM task_try WHERE state IN ('queued', 'running') "
-      "ORDER BY dag_id, run_id, task_id, try_number",
-      sqlite::kTryColumns);
+  static const std::string kSql =
+      fmt::format("SELECT {} FROM task_try WHERE {} ORDER BY dag_id, run_id, task_id, try_number",
+                  sqlite::kTryColumns, sqlite::kUnfinishedTries);
   return QueryTries(kSql, [](Statement&) {});
 }
 
 Status SqliteStore::HeartbeatRunningTries(Time now) {
-  auto update = TRY(db_->Prepare("UPDATE task_try SET heartbeat_at = ?1 WHERE state = 'running'"));
+  static const std::string kSql =
+      fmt::format("UPDATE task_try SET heartbeat_at = ?1 WHERE {} AND state = 'running'",
+                  sqlite::kUnfinishedTries);
+  auto update = TRY(db_->Prepare(kSql));
   sqlite::BindTime(update, 1, now);
   return update.Run();
 }
