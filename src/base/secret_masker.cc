@@ -5,6 +5,8 @@
 #include <cstring>
 #include <set>
 
+#include "base/url.h"
+
 namespace weir {
 namespace {
 
@@ -13,7 +15,6 @@ namespace {
 constexpr size_t kMaxHeld = size_t{256} * 1024;
 
 constexpr char kHex[] = "0123456789abcdef";
-constexpr char kUpperHex[] = "0123456789ABCDEF";
 
 void AppendUnicodeEscape(std::string& out, uint32_t unit) {
   out += "\\u";
@@ -145,25 +146,6 @@ std::string ShellBackslashed(std::string_view s) {
   return out;
 }
 
-// Percent-encoded (RFC 3986 unreserved characters kept); with `plus`, spaces as + (forms);
-// with `slash`, / kept (Python's quote() and the urlencode filter).
-std::string UrlEncoded(std::string_view s, bool plus, bool slash) {
-  std::string out;
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~' || (slash && c == '/')) {
-      out += c;
-    } else if (plus && c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += kUpperHex[u >> 4];
-      out += kUpperHex[u & 0xF];
-    }
-  }
-  return out;
-}
-
 // What a secret's value can show up as by itself: the value, and for a JSON object or array
 // its compact text and each scalar leaf (a JSON string: its content).
 std::vector<std::string> Atoms(const std::string& secret) {
@@ -203,11 +185,11 @@ Status CheckSecretValue(std::string_view value) {
 
 std::vector<std::string> EncodedForms(std::string_view secret) {
   std::vector<std::string> forms{std::string(secret)};
-  for (std::string form :
-       {JsonEscaped(secret), JsonEscapedAscii(secret), ReprEscaped(secret),
-        ShellSingleQuoted(secret, "'\\''"), ShellSingleQuoted(secret, "'\"'\"'"),
-        ShellDoubleQuoted(secret), ShellBackslashed(secret), UrlEncoded(secret, false, false),
-        UrlEncoded(secret, true, false), UrlEncoded(secret, false, true)}) {
+  for (std::string form : {JsonEscaped(secret), JsonEscapedAscii(secret), ReprEscaped(secret),
+                           ShellSingleQuoted(secret, "'\\''"), ShellSingleQuoted(secret, "'\"'\"'"),
+                           ShellDoubleQuoted(secret), ShellBackslashed(secret),
+                           PercentEncode(secret), PercentEncode(secret, {.plus_for_space = true}),
+                           PercentEncode(secret, {.keep_slash = true})}) {
     if (!form.empty() && std::find(forms.begin(), forms.end(), form) == forms.end()) {
       forms.push_back(std::move(form));
     }

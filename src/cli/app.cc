@@ -84,6 +84,7 @@ int RunCli(int argc, char** argv) {
   AddWebCommands(app, state);
   AddUsersCommands(app, state);
   AddAuditCommands(app, state);
+  AddConnectionsCommands(app, state);
 
   try {
     app.parse(argc, argv);

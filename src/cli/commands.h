@@ -41,12 +41,13 @@ void AddRunsCommands(CLI::App& app, CliState& state);
 void AddAdminCommands(CLI::App& app, CliState& state);
 void AddConfigCommands(
     CLI::App& app, CliState& state);  // config list|reference   // db, variables, pools, version
-void AddServerCommands(CLI::App& app, CliState& state);  // scheduler, standalone
-void AddLakeCommands(CLI::App& app, CliState& state);    // lake ls|show|schema|history
-void AddQueryCommand(CLI::App& app, CliState& state);    // query "SQL"
-void AddWebCommands(CLI::App& app, CliState& state);     // webserver
-void AddUsersCommands(CLI::App& app, CliState& state);   // users, their roles and API tokens
-void AddAuditCommands(CLI::App& app, CliState& state);   // audit list
+void AddServerCommands(CLI::App& app, CliState& state);       // scheduler, standalone
+void AddLakeCommands(CLI::App& app, CliState& state);         // lake ls|show|schema|history
+void AddQueryCommand(CLI::App& app, CliState& state);         // query "SQL"
+void AddWebCommands(CLI::App& app, CliState& state);          // webserver
+void AddUsersCommands(CLI::App& app, CliState& state);        // users, their roles and API tokens
+void AddAuditCommands(CLI::App& app, CliState& state);        // audit list
+void AddConnectionsCommands(CLI::App& app, CliState& state);  // connections
 
 // The command's changes, recorded in the audit log as the operating-system user's on this
 // host (source "cli"); audit_cmd.cc.

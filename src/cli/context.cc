@@ -110,7 +110,7 @@ Result<std::unique_ptr<CliContext>> OpenContext(bool load_dags, OutputFormat for
   TRY(InitHome(ctx->config, false));
   ctx->store = TRY(OpenMetadataStore(ctx->config.database));
   TRY_CONTEXT(ctx->store->Migrate(), "migrating the metadata database " + ctx->config.database);
-  ctx->masker = TRY(LoadSecretMasker(*ctx->store));
+  ctx->masker = TRY(LoadSecretMasker(*ctx->store, ctx->config.secret_key_file));
   ctx->registry = std::make_unique<DagRegistry>(*ctx->store, ctx->clock, ctx->config.dags_folder,
                                                 OperatorSchemas());
   if (load_dags) TRY(ctx->registry->Reload());

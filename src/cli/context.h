@@ -44,8 +44,8 @@ struct CliContext {
   void WakeScheduler() const;
   // Where attempts keep their logs and scratch files, and what they are told about home.
   AttemptPaths attempt_paths() const {
-    return AttemptPaths{config.dags_folder, config.logs_folder, config.work_folder, config.lake,
-                        config.home};
+    return AttemptPaths{config.dags_folder, config.logs_folder, config.work_folder,
+                        config.lake,        config.home,        config.secret_key_file};
   }
 };
 

@@ -81,6 +81,16 @@ const std::array kSettings = std::to_array<Setting>({
        return {};
      },
      [](const Config& c) -> std::string { return HideUrlPassword(c.database); }},
+    {"secret_key_file", "secret.key", "WEIR_SECRET_KEY_FILE",
+     "The key file that seals connection secrets in the database (owner-only; made when the "
+     "first connection is stored). `WEIR_SECRET_KEY` replaces it.",
+     "The keys that seal connection secrets in the database (made on first use, owner-only).",
+     [](Config& c, const std::string& v) -> Status {
+       TRY(NotEmpty("secret_key_file", v));
+       c.secret_key_file = v;
+       return {};
+     },
+     [](const Config& c) -> std::string { return c.secret_key_file; }},
     {"parallelism", "32", "WEIR_PARALLELISM", "Tries running at once, at least 1.",
      "How many attempts may run at once.",
      [](Config& c, const std::string& v) -> Status {

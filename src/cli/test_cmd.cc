@@ -333,9 +333,9 @@ Result<int> TestTask(CliState& state, const std::string& dag_id, const std::stri
                               : TRY(ParseCliDate(date, dag->spec->timezone, "logical date"));
   DagRun run = TRY(RunForTaskTest(*ctx, *dag, logical));
   AttemptPaths paths = ctx->attempt_paths();
-  PreparedAttempt prepared =
-      TRY(PrepareAttempt(*dag->spec, run, *task, 1, task->retries + 1, *ctx->store,
-                         TRY(LoadSecretMasker(*ctx->store)), paths, ctx->clock.Now()));
+  PreparedAttempt prepared = TRY(PrepareAttempt(
+      *dag->spec, run, *task, 1, task->retries + 1, *ctx->store,
+      TRY(LoadSecretMasker(*ctx->store, paths.secret_key_file)), paths, ctx->clock.Now()));
   const SecretMasker& masker = prepared.spec.masker;
   if (render_only) {
     masker.MaskJson(prepared.args);

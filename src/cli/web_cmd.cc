@@ -28,7 +28,8 @@ WebServerOptions WebOptionsOf(const Config& config) {
 }
 
 ApiConfig ApiConfigOf(const Config& config) {
-  ApiConfig api{config.dags_folder, config.logs_folder, config.home, config.wake_file()};
+  ApiConfig api{config.dags_folder, config.logs_folder, config.home, config.wake_file(),
+                config.secret_key_file};
   api.parallelism = config.parallelism;
   // Long polls may hold a quarter of the request threads; the rest answer everything else.
   api.max_long_polls = std::max(1, config.webserver_threads / 4);

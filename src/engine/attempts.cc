@@ -11,6 +11,7 @@
 #include <set>
 
 #include "base/strings.h"
+#include "engine/connections.h"
 #include "engine/orphans.h"
 #include "engine/retry_policy.h"
 #include "engine/test_runs.h"
@@ -115,8 +116,9 @@ Result<std::string> LookupVariable(MetadataStore& store, std::string_view key) {
   return var->value;
 }
 
-Result<std::vector<std::string>> LoadSecretValues(MetadataStore& store) {
-  std::vector<std::string> secrets;
+Result<std::vector<std::string>> LoadSecretValues(MetadataStore& store,
+                                                  const std::string& secret_key_file) {
+  std::vector<std::string> secrets = TRY(ConnectionSecretValues(store, secret_key_file));
   for (const Variable& v : TRY(store.ListVariables())) {
     if (!v.is_secret) continue;
     secrets.push_back(v.value);
@@ -125,13 +127,13 @@ Result<std::vector<std::string>> LoadSecretValues(MetadataStore& store) {
   return secrets;
 }
 
-Result<SecretMasker> LoadSecretMasker(MetadataStore& store) {
-  return SecretMasker(TRY(LoadSecretValues(store)));
+Result<SecretMasker> LoadSecretMasker(MetadataStore& store, const std::string& secret_key_file) {
+  return SecretMasker(TRY(LoadSecretValues(store, secret_key_file)));
 }
 
 TemplateContext MakeTemplateContext(const DagSpec& spec, const DagRun& run,
                                     const std::string& task_id, int try_number,
-                                    MetadataStore& store) {
+                                    MetadataStore& store, const std::string& secret_key_file) {
   TemplateContext ctx;
   ctx.dag = &spec;
   ctx.run_id = run.run_id;
@@ -157,11 +159,8 @@ TemplateContext MakeTemplateContext(const DagSpec& spec, const DagRun& run,
     return x->value;
   };
   ctx.variable = [&store](std::string_view key) { return LookupVariable(store, key); };
-  ctx.connection = [](std::string_view conn_id) -> Result<Json> {
-    return Err(ErrorCode::kNotFound,
-               "connection '{}' does not exist (connections are not "
-               "supported yet)",
-               conn_id);
+  ctx.connection = [&store, secret_key_file](std::string_view conn_id) -> Result<Json> {
+    return ConnectionTemplateJson(TRY(FindConnection(store, secret_key_file, conn_id)));
   };
   return ctx;
 }
@@ -193,7 +192,8 @@ Result<PreparedAttempt> PrepareAttempt(const DagSpec& spec, const DagRun& run, c
   if (out.op == nullptr) {
     return Err(ErrorCode::kInvalidArgument, "unknown operator '{}'", task.operator_name);
   }
-  TemplateContext ctx = MakeTemplateContext(spec, run, task.task_id, try_number, store);
+  TemplateContext ctx =
+      MakeTemplateContext(spec, run, task.task_id, try_number, store, paths.secret_key_file);
   std::string where = spec.fileloc + ": task '" + task.task_id + "'";
   out.args = TRY(RenderArgs(task.args, ctx, where));
   TRY(RenderTemplateFiles(out.op->schema(), spec, ctx, task.args, out.args));
@@ -429,8 +429,9 @@ Status AttemptManager::RecordEnd(const AttemptEvent& event, TaskTry& t, TaskInst
   }
   if (event.timed_out && outcome.error.empty()) outcome.error = event.error;
   if (!outcome.error.empty()) {
-    outcome.error = it != inflight_.end() ? it->second.masker.Mask(outcome.error)
-                                          : TRY(LoadSecretMasker(store_)).Mask(outcome.error);
+    outcome.error = it != inflight_.end()
+                        ? it->second.masker.Mask(outcome.error)
+                        : TRY(LoadSecretMasker(store_, paths_.secret_key_file)).Mask(outcome.error);
   }
   t.state = outcome.state;
   if (!t.start_date) t.start_date = event.at - event.duration;

@@ -16,31 +16,36 @@ namespace weir {
 // Where attempts put their files.
 struct AttemptPaths {
   std::string dags_folder;
-  std::string logs_folder;  // logs/<dag_id>/<run_id>/<task_id>/attempt-<n>.log
-  std::string work_folder;  // work/<dag_id>/<run_id>/<task_id>/: the task's scratch area
-  std::string lake_uri;     // the default lake (lake://<key>), given to tasks as WEIR_LAKE
-  std::string home;         // $WEIR_HOME (absolute), given to tasks so that native operators
-                            // read the same configuration; empty: not set
+  std::string logs_folder;      // logs/<dag_id>/<run_id>/<task_id>/attempt-<n>.log
+  std::string work_folder;      // work/<dag_id>/<run_id>/<task_id>/: the task's scratch area
+  std::string lake_uri;         // the default lake (lake://<key>), given to tasks as WEIR_LAKE
+  std::string home;             // $WEIR_HOME (absolute), given to tasks so that native operators
+                                // read the same configuration; empty: not set
+  std::string secret_key_file;  // the keys that open stored connections (env/seal_keys.h)
 };
 
 std::string AttemptLogPath(const std::string& logs_folder, const AttemptKey& key);
 // What a log reader shows for a try that ran no process (its log_path is empty).
 std::string NoLogNote(int try_number);
 
-// The template context of one try: Airflow's names, with XCom and variables read from the
-// store and variables overridable by WEIR_VAR_<NAME> environment variables.
+// The template context of one try: Airflow's names, with XCom, variables and connections
+// read from the store (connections opened with the keys of `secret_key_file`), variables
+// overridable by WEIR_VAR_<NAME> and connections by WEIR_CONN_<ID> environment variables.
 TemplateContext MakeTemplateContext(const DagSpec& spec, const DagRun& run,
                                     const std::string& task_id, int try_number,
-                                    MetadataStore& store);
+                                    MetadataStore& store, const std::string& secret_key_file);
 
 // Looks a variable up: the environment's WEIR_VAR_<KEY upper-cased> first, then the store.
 Result<std::string> LookupVariable(MetadataStore& store, std::string_view key);
 
 // What must never be shown: the value of every secret variable, and the WEIR_VAR_<KEY>
-// environment value that overrides it in this process. Every output weir makes (a try's
-// log, its rendered arguments and error, API answers, CLI output) passes it.
-Result<std::vector<std::string>> LoadSecretValues(MetadataStore& store);
-Result<SecretMasker> LoadSecretMasker(MetadataStore& store);
+// environment value that overrides it in this process; every connection's password and
+// sensitive extra fields (stored ones, opened with the keys of `secret_key_file`, and
+// WEIR_CONN_* ones). Every output weir makes (a try's log, its rendered arguments and error,
+// API answers, CLI output) passes it.
+Result<std::vector<std::string>> LoadSecretValues(MetadataStore& store,
+                                                  const std::string& secret_key_file);
+Result<SecretMasker> LoadSecretMasker(MetadataStore& store, const std::string& secret_key_file);
 
 // A try made ready to run: its operator, its rendered arguments and its process (whose
 // spec.masker hides the secret variables in its log).

@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "env/seal_keys.h"
+
 namespace weir {
 
 namespace {
@@ -213,6 +215,64 @@ Status AuditedActions::SetVariable(const Variable& v) {
     TRY(store_.AddAuditEvent(e));
     return {};
   });
+}
+
+Status AuditedActions::SetConnection(const Connection& c, const std::string& key_file) {
+  SealKeyRing ring = TRY(LoadOrCreateSealKeys(key_file));
+  StoredConnection sealed = TRY(SealConnection(c, ring));
+  return store_.Transaction([&]() -> Status {
+    auto old = store_.GetConnection(c.conn_id);
+    if (!old && old.error().code != ErrorCode::kNotFound) return std::unexpected(old.error());
+    TRY(store_.SetConnection(sealed));
+    AuditEvent e = Event(audit::kConnectionSet);
+    e.details = {{"conn_id", c.conn_id}, {"conn_type", c.conn_type}, {"created", !old}};
+    if (old) {
+      // The secrets are compared opened when the keys at hand open the old row.
+      auto was = OpenConnection(*old, ring);
+      Json changed = Json::array();
+      auto differs = [&](std::string_view field, bool d) {
+        if (d) changed.push_back(field);
+      };
+      differs("conn_type", old->conn_type != c.conn_type);
+      differs("description", old->description != c.description);
+      differs("host", old->host != c.host);
+      differs("schema", old->schema != c.schema);
+      differs("login", old->login != c.login);
+      differs("port", old->port != c.port);
+      differs("password", !was || was->password != c.password);
+      differs("extra", !was || was->extra != c.extra);
+      e.details["changed"] = std::move(changed);
+    }
+    TRY(store_.AddAuditEvent(e));
+    return {};
+  });
+}
+
+Status AuditedActions::DeleteConnection(const std::string& conn_id) {
+  return store_.Transaction([&]() -> Status {
+    StoredConnection old = TRY(store_.GetConnection(conn_id));
+    TRY(store_.DeleteConnection(conn_id));
+    AuditEvent e = Event(audit::kConnectionDelete);
+    e.details = {{"conn_id", conn_id}, {"conn_type", old.conn_type}};
+    TRY(store_.AddAuditEvent(e));
+    return {};
+  });
+}
+
+Result<KeyRotation> AuditedActions::RotateConnectionKey(const std::string& key_file) {
+  return weir::RotateConnectionKey(
+      store_, key_file, [&](const std::function<Status()>& reseal, const KeyRotation& r) -> Status {
+        return store_.Transaction([&]() -> Status {
+          TRY(reseal());
+          AuditEvent e = Event(audit::kConnectionKeyRotate);
+          e.details = {{"old_key_id", r.old_key_id},
+                       {"new_key_id", r.new_key_id},
+                       {"resealed", r.resealed},
+                       {"from_environment", r.from_environment}};
+          TRY(store_.AddAuditEvent(e));
+          return {};
+        });
+      });
 }
 
 Status AuditedActions::DeleteVariable(const std::string& key) {

@@ -4,12 +4,14 @@
 #include <vector>
 
 #include "engine/actions.h"
+#include "engine/connections.h"
 #include "store/audit_actions.h"
 #include "store/metadata_store.h"
 
 namespace weir {
 
-// What people ask for from the CLI and the API (actions.h, pausing, variables, pools), each
+// What people ask for from the CLI and the API (actions.h, pausing, variables, connections,
+// pools), each
 // recorded in the audit log (audit_actions.h) in the same transaction as the change: the
 // change and its record are kept together or not at all. The record says who (`actor`), when
 // (the clock), the DAG, run and task it is about, and what changed: the arguments and the
@@ -32,6 +34,12 @@ class AuditedActions {
   // Records whether the value changed, never the value.
   Status SetVariable(const Variable& v);
   Status DeleteVariable(const std::string& key);
+  // Seals and stores a connection (the keys of `key_file`, made on first use: env/seal_keys.h).
+  // Records which fields changed, never a secret's value.
+  Status SetConnection(const Connection& c, const std::string& key_file);
+  Status DeleteConnection(const std::string& conn_id);
+  // RotateConnectionKey (engine/connections.h), recorded with the key ids and the count.
+  Result<KeyRotation> RotateConnectionKey(const std::string& key_file);
   Status SetPool(const Pool& p);
   Status DeletePool(const std::string& name);
 

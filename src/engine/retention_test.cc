@@ -24,7 +24,7 @@ class RetentionTest : public ::testing::Test {
   void SetUp() override {
     store_ = SqliteStore::Open(dir_.Join("weir.db")).value();
     ASSERT_TRUE(store_->Migrate().has_value());
-    paths_ = AttemptPaths{dir_.Join("dags"), dir_.Join("logs"), dir_.Join("work"), "", ""};
+    paths_ = AttemptPaths{dir_.Join("dags"), dir_.Join("logs"), dir_.Join("work"), "", "", ""};
     fs::create_directories(paths_.dags_folder);
   }
 

@@ -246,7 +246,7 @@ Status Scheduler::RecordDecisions(Decisions& d, Recorded& rec) {
   for (const auto& ti : d.update_tis) TRY(store_.UpdateTaskInstance(ti));
   if (d.queue.empty()) return {};
   // One masker serves every try: within the transaction the secrets cannot change.
-  SecretMasker masker = TRY(LoadSecretMasker(store_));
+  SecretMasker masker = TRY(LoadSecretMasker(store_, options_.paths.secret_key_file));
   for (const auto& key : d.queue) {
     const LoadedDag* dag = registry_.Find(key.dag_id);
     const ActiveRun* r = state_.FindRun(key.run());

@@ -88,7 +88,7 @@ tasks:
   LocalExecutor executor(4, queue.AttemptPoster(), std::chrono::milliseconds(200));
   SchedulerHealth health;
   SchedulerOptions options;
-  options.paths = AttemptPaths{dir_.Join("dags"), dir_.Join("logs"), dir_.Join("work"), "", ""};
+  options.paths = AttemptPaths{dir_.Join("dags"), dir_.Join("logs"), dir_.Join("work"), "", "", ""};
   options.watch_dags = false;
   options.recover_orphans = false;
   options.record_job = false;
@@ -160,7 +160,7 @@ tasks:
   EventQueue queue(clock_);
   LocalExecutor executor(4, queue.AttemptPoster(), std::chrono::milliseconds(200));
   SchedulerOptions options;
-  options.paths = AttemptPaths{dir_.Join("dags"), dir_.Join("logs"), dir_.Join("work"), "", ""};
+  options.paths = AttemptPaths{dir_.Join("dags"), dir_.Join("logs"), dir_.Join("work"), "", "", ""};
   options.watch_dags = false;
   options.recover_orphans = false;
   options.lease = &mine;

@@ -35,8 +35,12 @@ class SchedulerTest : public ::testing::Test {
   }
 
   AttemptPaths Paths() {
-    return AttemptPaths{dir_.Join("dags"), dir_.Join("logs"), dir_.Join("work"),
-                        "file://" + dir_.Join("lake"), ""};
+    return AttemptPaths{dir_.Join("dags"),
+                        dir_.Join("logs"),
+                        dir_.Join("work"),
+                        "file://" + dir_.Join("lake"),
+                        "",
+                        ""};
   }
 
   // Reads the DAGs folder and triggers a run of dag_id as `req` asks (on 2021-03-05 unless
@@ -181,7 +185,7 @@ TEST_F(SchedulerTest, ApplyStartAndEndRecordsWhatTheTwoEventsRecordApart) {
   const LoadedDag* dag = registry_->Find("one");
   ASSERT_NE(dag, nullptr);
   AttemptManager attempts(*store_, clock_, Paths());
-  SecretMasker masker = LoadSecretMasker(*store_).value();
+  SecretMasker masker = LoadSecretMasker(*store_, "").value();
   std::optional<AttemptSpec> spec;
   ASSERT_TRUE(store_
                   ->Transaction([&]() -> Status {

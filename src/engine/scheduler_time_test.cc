@@ -59,8 +59,12 @@ class SchedulerTimeTest : public ::testing::Test {
     EventQueue queue(clock_);
     executor_ =
         std::make_unique<TimedFakeExecutor>(clock_, queue.AttemptPoster(), 32, std::move(script));
-    options.paths = AttemptPaths{dir_.Join("dags"), dir_.Join("logs"), dir_.Join("work"),
-                                 "file://" + dir_.Join("lake"), ""};
+    options.paths = AttemptPaths{dir_.Join("dags"),
+                                 dir_.Join("logs"),
+                                 dir_.Join("work"),
+                                 "file://" + dir_.Join("lake"),
+                                 "",
+                                 ""};
     options.watch_dags = false;
     options.recover_orphans = false;
     options.record_job = false;

@@ -22,6 +22,9 @@ inline constexpr std::string_view kDagTest = "dag_test";    // `weir dags test` 
 // Settings.
 inline constexpr std::string_view kVariableSet = "variable_set";
 inline constexpr std::string_view kVariableDelete = "variable_delete";
+inline constexpr std::string_view kConnectionSet = "connection_set";
+inline constexpr std::string_view kConnectionDelete = "connection_delete";
+inline constexpr std::string_view kConnectionKeyRotate = "connection_key_rotate";
 inline constexpr std::string_view kPoolSet = "pool_set";
 inline constexpr std::string_view kPoolDelete = "pool_delete";
 inline constexpr std::string_view kDbClean = "db_clean";  // old runs and audit events removed

@@ -1,4 +1,4 @@
-// The ConfigStore suite: variables and pools.
+// The ConfigStore suite: variables, connections and pools.
 #include "store/config_store.h"
 
 #include <gtest/gtest.h>
@@ -23,6 +23,45 @@ TEST_P(ConfigStoreTest, VariablesAreSetReplacedListedAndDeleted) {
   ASSERT_OK(store().DeleteVariable("a"));
   EXPECT_ERROR(store().GetVariable("a"), ErrorCode::kNotFound);
   EXPECT_ERROR(store().DeleteVariable("a"), ErrorCode::kNotFound);
+}
+
+TEST_P(ConfigStoreTest, ConnectionsAreSetReplacedListedAndDeleted) {
+  StoredConnection s3{.conn_id = "s3_lake",
+                      .conn_type = "aws",
+                      .description = "the lake",
+                      .host = "",
+                      .schema = "",
+                      .login = "AKIA",
+                      .port = std::nullopt,
+                      .extra = {{"region_name", "eu-west-1"}},
+                      .sealed = "wk1.00000000.x",
+                      .updated_at = {}};
+  ASSERT_OK(store().SetConnection(s3));
+  StoredConnection api = s3;
+  api.conn_id = "api";
+  api.conn_type = "http";
+  api.port = 8080;
+  api.extra = Json::object();
+  ASSERT_OK(store().SetConnection(api));
+  s3.login = "AKIA2";
+  s3.sealed = "wk1.00000000.y";
+  ASSERT_OK(store().SetConnection(s3));
+  StoredConnection got = store().GetConnection("s3_lake").value();
+  EXPECT_EQ(got.login, "AKIA2");
+  EXPECT_EQ(got.sealed, "wk1.00000000.y");
+  EXPECT_EQ(got.extra["region_name"], "eu-west-1");
+  EXPECT_FALSE(got.port);
+  EXPECT_EQ(got.description, "the lake");
+  auto all = store().ListConnections().value();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].conn_id, "api");
+  EXPECT_EQ(all[0].port, 8080);
+  StoredConnection bad = api;
+  bad.conn_id = "../x";
+  EXPECT_ERROR(store().SetConnection(bad), ErrorCode::kInvalidArgument);
+  ASSERT_OK(store().DeleteConnection("api"));
+  EXPECT_ERROR(store().GetConnection("api"), ErrorCode::kNotFound);
+  EXPECT_ERROR(store().DeleteConnection("api"), ErrorCode::kNotFound);
 }
 
 TEST_P(ConfigStoreTest, PoolsIncludeAnUndeletableDefaultPool) {

@@ -92,6 +92,22 @@ struct Variable {
   bool is_secret = false;
 };
 
+// A connection as the store keeps it (model/connection.h is the connection itself): what is
+// not secret in clear, so that lists need no key, and the password with the sensitive extra
+// fields as one sealed value (base/sealed.h) that only engine/connections.h opens.
+struct StoredConnection {
+  std::string conn_id;
+  std::string conn_type;
+  std::string description;
+  std::string host;
+  std::string schema;
+  std::string login;
+  std::optional<int> port;
+  Json extra = Json::object();  // the fields that are not sensitive
+  std::string sealed;           // {"password": ..., "extra": {sensitive fields}}, sealed
+  Time updated_at{};
+};
+
 struct Pool {
   std::string name;
   int slots = 128;

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "base/strings.h"
+#include "base/url.h"
 #include "template/eval.h"
 
 namespace weir::jinja {
@@ -254,25 +255,13 @@ Eval<Value> Truncate(const Value& v, const CallArgs& args) {
   return Value::Str(out + end);
 }
 
-std::string UrlQuote(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-      out += c;
-    } else {
-      out += fmt::format("%{:02X}", u);
-    }
-  }
-  return out;
-}
-
 Eval<Value> UrlEncode(const Value& v, const CallArgs&) {
-  if (!v.is(K::kDict)) return Value::Str(UrlQuote(ToOutput(v)));
+  if (!v.is(K::kDict)) return Value::Str(PercentEncode(ToOutput(v), {.keep_slash = true}));
   std::string out;
   for (const auto& [k, item] : v.dict().node->items()) {
     if (!out.empty()) out += '&';
-    out += UrlQuote(k) + "=" + UrlQuote(ToOutput(FromJson(item, nullptr)));
+    out += PercentEncode(k, {.keep_slash = true}) + "=" +
+           PercentEncode(ToOutput(FromJson(item, nullptr)), {.keep_slash = true});
   }
   return Value::Str(std::move(out));
 }

@@ -77,7 +77,7 @@ std::shared_ptr<const std::map<std::string, LoadedDag>> Api::Dags() const {
 }
 
 Result<std::shared_ptr<const SecretMasker>> Api::Masker(MetadataStore& store) {
-  std::vector<std::string> secrets = TRY(LoadSecretValues(store));
+  std::vector<std::string> secrets = TRY(LoadSecretValues(store, config_.secret_key_file));
   std::lock_guard lock(masker_mu_);
   if (masker_ == nullptr || secrets != masker_secrets_) {
     masker_ = std::make_shared<const SecretMasker>(secrets);
@@ -155,6 +155,8 @@ Status FromThisSite(const ApiRequest& req) {
 
 Role RoleNeeded(const ApiRequest& req, const std::vector<std::string>& segments) {
   if (!segments.empty() && segments[0] == "users") return Role::kAdmin;
+  // Connections name hosts and accounts: Airflow's Op role, not its Viewer, sees them.
+  if (!segments.empty() && segments[0] == "connections") return Role::kOp;
   return req.method == "GET" ? Role::kViewer : Role::kOp;
 }
 

@@ -32,7 +32,8 @@ struct ApiConfig {
   std::string dags_folder;
   std::string logs_folder;
   std::string home;
-  std::string wake_file;  // touched after a state change so the scheduler acts at once
+  std::string wake_file;        // touched after a state change so the scheduler acts at once
+  std::string secret_key_file;  // the keys that open stored connections (env/seal_keys.h)
   // Log requests that may wait for more output (?wait=) at once: in all, and per user.
   int max_long_polls = 16;
   int max_long_polls_per_user = 4;

@@ -2,6 +2,7 @@
 // sessions and tokens, and the audit log of their changes.
 #include <gtest/gtest.h>
 
+#include "engine/connections.h"
 #include "web/api_test_fixture.h"
 
 namespace weir {
@@ -51,6 +52,66 @@ TEST_F(AdminTest, VariablesAreValidatedUpdatedAndDeleted) {
   auto events = AuditEvents();
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[1].action, "variable_delete");
+}
+
+TEST_F(AdminTest, ConnectionSecretsAreWriteOnly) {
+  ApiResponse made =
+      Call("POST", "/connections",
+           {{"connection_id", "lake"},
+            {"conn_type", "aws"},
+            {"login", "AKIAEXAMPLE"},
+            {"password", "Zx9-secret-key"},
+            {"extra", {{"region_name", "eu-west-1"}, {"aws_session_token", "Zx9tok"}}}},
+           op_);
+  ASSERT_EQ(made.status, 200) << made.body.dump();
+  EXPECT_EQ(made.body["password_set"], true);
+  EXPECT_EQ(made.body["extra"]["aws_session_token"], "***");
+  EXPECT_EQ(
+      Call("POST", "/connections", {{"connection_id", "lake"}, {"conn_type", "aws"}}, op_).status,
+      409);
+  ApiResponse one = Get("/connections/lake", {}, op_);
+  ASSERT_EQ(one.status, 200) << one.body.dump();
+  EXPECT_EQ(one.body["login"], "AKIAEXAMPLE");
+  EXPECT_EQ(one.body["extra"]["region_name"], "eu-west-1");
+  EXPECT_FALSE(one.body.contains("password"));
+  ApiResponse list = Get("/connections", {}, op_);
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(list.body["total_entries"], 1);
+  EXPECT_EQ(list.body.dump().find("Zx9"), std::string::npos) << list.body.dump();
+  EXPECT_EQ(one.body.dump().find("Zx9"), std::string::npos) << one.body.dump();
+
+  // A PATCH that sends the secrets back as *** (or leaves them out) keeps them.
+  ApiResponse patched =
+      Call("PATCH", "/connections/lake",
+           {{"host", "s3.example"},
+            {"password", "***"},
+            {"extra", {{"region_name", "us-east-1"}, {"aws_session_token", "***"}}}},
+           op_);
+  ASSERT_EQ(patched.status, 200) << patched.body.dump();
+  Connection stored = FindConnection(*store_, dir_.Join("secret.key"), "lake").value();
+  EXPECT_EQ(stored.host, "s3.example");
+  EXPECT_EQ(stored.password, "Zx9-secret-key");
+  EXPECT_EQ(stored.extra["aws_session_token"], "Zx9tok");
+  EXPECT_EQ(stored.extra["region_name"], "us-east-1");
+
+  // Viewers see none of it; bad input is a 400 that names the field.
+  EXPECT_EQ(Get("/connections", {}, viewer_).status, 403);
+  EXPECT_EQ(Get("/connections/lake", {}, viewer_).status, 403);
+  EXPECT_EQ(Call("POST", "/connections", {{"connection_id", "x"}}, op_).status, 400);
+  EXPECT_EQ(
+      Call("POST", "/connections", {{"connection_id", "../x"}, {"conn_type", "http"}}, op_).status,
+      400);
+  ApiResponse bad = Call("POST", "/connections",
+                         {{"connection_id", "x"}, {"conn_type", "http"}, {"hots", "h"}}, op_);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.dump().find("unknown field 'hots'"), std::string::npos) << bad.body.dump();
+  EXPECT_EQ(Call("PATCH", "/connections/nope", {{"host", "h"}}, op_).status, 404);
+  ASSERT_EQ(Call("DELETE", "/connections/lake", nullptr, op_).status, 200);
+  EXPECT_EQ(Get("/connections/lake", {}, op_).status, 404);
+  auto events = AuditEvents();
+  ASSERT_GE(events.size(), 3u);
+  EXPECT_EQ(events.back().action, "connection_delete");
+  for (const auto& e : events) EXPECT_EQ(e.details.dump().find("Zx9"), std::string::npos);
 }
 
 TEST_F(AdminTest, PoolsAreCreatedListedChangedAndDeleted) {

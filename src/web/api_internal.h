@@ -11,6 +11,7 @@
 
 #include "auth/authenticator.h"
 #include "base/secret_masker.h"
+#include "engine/audited_actions.h"
 #include "engine/dag_registry.h"
 #include "env/clock.h"
 #include "web/api.h"
@@ -82,6 +83,18 @@ Result<Json> BodyObject(const ApiCtx& c);
 // a string, or a number out of range (never wrapped around, never truncated).
 Result<int64_t> IntField(const Json& body, const char* name, int64_t min, int64_t max,
                          std::optional<int64_t> fallback);
+
+// Fields of a JSON body: absent or null gives `fallback` (or "", or a 400 when `required`);
+// a value of another type is a 400 naming the field.
+Result<bool> BoolField(const Json& body, const char* name, bool fallback);
+Result<std::string> StringField(const Json& body, const char* name, bool required);
+// The request's actions, recorded in the audit log as its user's.
+AuditedActions Audited(const ApiCtx& c);
+// A DELETE's answer: {"deleted": key} once the store has deleted it.
+Result<Json> Deleted(const Status& deleted, const std::string& key);
+
+// /connections (api_connections.cc): role op, secrets write-only. nullopt for other paths.
+std::optional<Result<Json>> RouteConnections(ApiCtx& c, const std::vector<std::string>& segments);
 
 // POST, PATCH and DELETE endpoints: triggering, clearing, marking, pausing, variables.
 // nullopt when no write endpoint has this path.

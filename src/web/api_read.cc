@@ -397,6 +397,7 @@ Result<Json> Health(ApiCtx& c) {
 }  // namespace
 
 Result<Json> RouteRequest(ApiCtx& c, const std::vector<std::string>& s) {
+  if (auto conns = RouteConnections(c, s)) return std::move(*conns);
   if (c.req.method != "GET") {
     if (auto written = RouteWrite(c, s)) return std::move(*written);
     return Err(ErrorCode::kNotFound, "no endpoint {} /api/v1{}", c.req.method, c.req.path);

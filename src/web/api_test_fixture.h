@@ -68,6 +68,7 @@ tasks:
     config.dags_folder = dir_.Join("dags");
     config.logs_folder = dir_.Join("logs");
     config.home = dir_.path();
+    config.secret_key_file = dir_.Join("secret.key");
     std::string path = db_path();
     auto api = Api::Open(
         config,

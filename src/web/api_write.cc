@@ -13,18 +13,6 @@
 
 namespace weir {
 
-namespace {
-
-Result<const LoadedDag*> FindDag(const ApiCtx& c, const std::string& dag_id) {
-  auto it = c.dags.find(dag_id);
-  if (it == c.dags.end()) {
-    TRY(c.store.GetDag(dag_id));  // the store's not-found message when it is unknown
-    return Err(ErrorCode::kFailedPrecondition,
-               "DAG '{}' does not load now (see /importErrors), so it cannot be changed", dag_id);
-  }
-  return &it->second;
-}
-
 Result<bool> BoolField(const Json& body, const char* name, bool fallback) {
   if (!body.contains(name) || body[name].is_null()) return fallback;
   if (!body[name].is_boolean()) {
@@ -47,6 +35,24 @@ Result<std::string> StringField(const Json& body, const char* name, bool require
 // The request's actions, recorded in the audit log as its user's.
 AuditedActions Audited(const ApiCtx& c) {
   return AuditedActions(c.store, c.clock, c.killer, ActorOf(c));
+}
+
+// A DELETE's answer: {"deleted": key} once the store has deleted it.
+Result<Json> Deleted(const Status& deleted, const std::string& key) {
+  if (!deleted) return std::unexpected(deleted.error());
+  return Json{{"deleted", key}};
+}
+
+namespace {
+
+Result<const LoadedDag*> FindDag(const ApiCtx& c, const std::string& dag_id) {
+  auto it = c.dags.find(dag_id);
+  if (it == c.dags.end()) {
+    TRY(c.store.GetDag(dag_id));  // the store's not-found message when it is unknown
+    return Err(ErrorCode::kFailedPrecondition,
+               "DAG '{}' does not load now (see /importErrors), so it cannot be changed", dag_id);
+  }
+  return &it->second;
 }
 
 void Wake(const ApiCtx& c) {
@@ -260,12 +266,6 @@ Result<Json> PatchUser(ApiCtx& c, const std::string& username) {
     TRY(ResetPassword(c.store, username, password, AuditRecord{c.store, event}));
   }
   return UserJson(TRY(c.store.GetUser(username)));
-}
-
-// A DELETE's answer: {"deleted": key} once the store has deleted it.
-Result<Json> Deleted(const Status& deleted, const std::string& key) {
-  if (!deleted) return std::unexpected(deleted.error());
-  return Json{{"deleted", key}};
 }
 
 }  // namespace

@@ -35,13 +35,6 @@ std::string_view TrimOws(std::string_view s) {
   return s;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 void ParseQuery(std::string_view query, std::map<std::string, std::string>& out) {
   while (!query.empty()) {
     size_t amp = query.find('&');
@@ -62,24 +55,6 @@ std::string HttpRequestHead::Header(std::string_view name) const {
     if (k == name) return v;
   }
   return {};
-}
-
-std::string PercentDecode(std::string_view text, bool plus_is_space) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
-        HexValue(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2])));
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
 }
 
 std::expected<size_t, HttpError> FindHeadEnd(std::string_view buffer, const HttpLimits& limits) {

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/url.h"  // PercentDecode, which the server's callers use too
+
 namespace weir {
 
 struct HttpLimits {
@@ -57,9 +59,5 @@ std::expected<size_t, HttpError> FindHeadEnd(std::string_view buffer, const Http
 // Transfer-Encoding (501: weir needs Content-Length); any Content-Encoding but identity (415).
 std::expected<HttpRequestHead, HttpError> ParseHead(std::string_view head,
                                                     const HttpLimits& limits);
-
-// %XX decoding; with plus_is_space, '+' becomes ' ' (query strings). A '%' not followed by two
-// hex digits is kept as it is.
-std::string PercentDecode(std::string_view text, bool plus_is_space);
 
 }  // namespace weir

@@ -82,11 +82,5 @@ TEST(HttpRequest, ConnectionCloseAndHttp10EndTheConnection) {
   EXPECT_TRUE(Parse("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")->keep_alive);
 }
 
-TEST(HttpRequest, PercentDecodeKeepsBrokenEscapes) {
-  EXPECT_EQ(PercentDecode("a%2", false), "a%2");
-  EXPECT_EQ(PercentDecode("a%zz+b", false), "a%zz+b");
-  EXPECT_EQ(PercentDecode("a%41+b", true), "aA b");
-}
-
 }  // namespace
 }  // namespace weir

@@ -42,6 +42,7 @@ for (const scheme of ['light', 'dark']) {
       ['#/lake', '[data-testid=datasets]'],
       ['#/lake/raw/demo', '[data-testid=objects]'],
       ['#/admin/variables', '[data-testid=variables]'],
+      ['#/admin/connections', '[data-testid=connections]'],
       ['#/admin/pools', '[data-testid=pools]'],
       ['#/admin/users', '[data-testid=users]'],
     ];

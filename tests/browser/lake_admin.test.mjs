@@ -95,3 +95,40 @@ test('admin: a secret variable never shows, pools and users are managed', async 
   assert.match(users, /otto\s+op/);
   await finish(t, page);
 });
+
+test('admin: a connection from the aws form, its secrets never shown, kept on edit', async (t) => {
+  const page = await newPage(browser);
+  await login(page, weir.url, 'admin', weir.password);
+  await page.click('header a:text-is("Admin")');
+  await page.click('.tabs a:text-is("Connections")');
+  await page.click('button:text-is("Add a connection")');
+  await page.fill('#conn-id', 'lake_s3');
+  await page.selectOption('#conn-type', 'aws');
+  await page.fill('#conn-login', 'AKIAEXAMPLE');
+  await page.fill('#conn-password', 'Zx9-secret-access-key');
+  await page.fill('#conn-extra-region_name', 'eu-west-1');
+  await page.fill('#conn-extra-aws_session_token', 'Zx9-session-token');
+  await page.click('dialog[open] button[type=submit]');
+  const row = page.locator('[data-testid=connections] tr', { hasText: 'lake_s3' });
+  await row.waitFor();
+  assert.match(await row.innerText(), /aws\s+AKIAEXAMPLE\s+password \*\*\*/);
+  assert.ok(!(await page.content()).includes('Zx9'), 'a secret is in the page');
+
+  // Editing another field, with the secret fields left empty, keeps the secrets.
+  await row.locator('button:text-is("Edit")').click();
+  assert.equal(await page.inputValue('#conn-password'), '');
+  assert.equal(await page.inputValue('#conn-extra-region_name'), 'eu-west-1');
+  await page.fill('#conn-extra-region_name', 'us-east-1');
+  await page.click('dialog[open] button[type=submit]');
+  await page
+    .locator('dialog[open]')
+    .waitFor({ state: 'detached' })
+    .catch(() => {});
+  await page.waitForFunction(() => !document.querySelector('dialog[open]'));
+  const stored = JSON.parse(weir.cli(['connections', 'get', 'lake_s3', '--show-secrets']));
+  assert.equal(stored.password, 'Zx9-secret-access-key');
+  assert.equal(stored.extra.aws_session_token, 'Zx9-session-token');
+  assert.equal(stored.extra.region_name, 'us-east-1');
+  assert.ok(!(await page.content()).includes('Zx9'), 'a secret is in the page');
+  await finish(t, page);
+});

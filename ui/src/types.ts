@@ -195,6 +195,19 @@ export interface ImportError {
   timestamp: string;
 }
 
+export interface Connection {
+  connection_id: string;
+  conn_type: string;
+  description: string;
+  host: string;
+  schema: string;
+  login: string;
+  port: number | null;
+  extra: Record<string, unknown>;
+  password_set: boolean;
+  source: string;
+}
+
 export interface Variable {
   key: string;
   value: string;

@@ -355,6 +355,23 @@ constexpr auto kMigration11 = std::to_array<std::string_view>({
     "CREATE INDEX task_try_unfinished ON task_try (state) WHERE state IN ('queued', 'running')",
 });
 
+// Connections (engine/connections.h): the secret part of each is one sealed value, never
+// in clear; extra holds only the fields that are not sensitive (JSON).
+constexpr auto kMigration12 = std::to_array<std::string_view>({
+    R"sql(CREATE TABLE connection (
+      conn_id TEXT NOT NULL PRIMARY KEY,
+      conn_type TEXT NOT NULL,
+      description TEXT NOT NULL DEFAULT '',
+      host TEXT NOT NULL DEFAULT '',
+      schema_name TEXT NOT NULL DEFAULT '',
+      login TEXT NOT NULL DEFAULT '',
+      port INTEGER,
+      extra TEXT NOT NULL DEFAULT '{}',
+      sealed TEXT NOT NULL DEFAULT '',
+      updated_at BIGINT NOT NULL)
+    )sql",
+});
+
 constexpr auto kMigrations = std::to_array<Migration>({
     {1, "create every table", kMigration1},
     {2, "the lake catalog", kMigration2},
@@ -367,6 +384,7 @@ constexpr auto kMigrations = std::to_array<Migration>({
     {9, "change tracking", kMigration9},
     {10, "change tracking by transaction", kMigration10},
     {11, "only unfinished tries indexed by state", kMigration11},
+    {12, "connections", kMigration12},
 });
 
 constexpr std::string_view kCreateSchemaVersion =

@@ -111,6 +111,11 @@ class SqliteStore final : public MetadataStore {
   Result<std::vector<Variable>> ListVariables() override;
   Status DeleteVariable(const std::string& key) override;
 
+  Status SetConnection(const StoredConnection& c) override;
+  Result<StoredConnection> GetConnection(const std::string& conn_id) override;
+  Result<std::vector<StoredConnection>> ListConnections() override;
+  Status DeleteConnection(const std::string& conn_id) override;
+
   Status SetPool(const Pool& p) override;
   Result<Pool> GetPool(const std::string& name) override;
   Result<std::vector<Pool>> ListPools() override;

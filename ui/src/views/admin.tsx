@@ -1,4 +1,5 @@
-// Admin: variables (op edits them), pools (op) and users (admin).
+// Admin: variables (op edits them), connections (op; connections.tsx), pools (op) and users
+// (admin).
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { del, errorText, get, patch, post, seg } from '../api';
@@ -7,6 +8,7 @@ import { refresh, usePoll } from '../poll';
 import { href } from '../router';
 import { fmtTime } from '../time';
 import type { Pool, User, Variable } from '../types';
+import { Connections } from './connections';
 
 export function AdminView({ page }: { page: string }) {
   const me = useMe();
@@ -14,12 +16,15 @@ export function AdminView({ page }: { page: string }) {
     { id: 'variables', label: 'Variables', href: href(['admin', 'variables']) },
     { id: 'pools', label: 'Pools', href: href(['admin', 'pools']) },
   ];
+  // Viewers do not see connections (hosts and accounts), as in Airflow.
+  if (me.role !== 'viewer') tabs.splice(1, 0, { id: 'connections', label: 'Connections', href: href(['admin', 'connections']) });
   if (me.role === 'admin') tabs.push({ id: 'users', label: 'Users', href: href(['admin', 'users']) });
   return (
     <>
       <h1>Admin</h1>
       <Tabs tabs={tabs} current={page} />
       {page === 'variables' && <Variables />}
+      {page === 'connections' && <Connections />}
       {page === 'pools' && <Pools />}
       {page === 'users' && (me.role === 'admin' ? <Users /> : <ErrorBox error="Only an admin manages users." />)}
     </>
@@ -28,7 +33,7 @@ export function AdminView({ page }: { page: string }) {
 
 // A form in a dialog: fields are rendered by the caller, submit runs `save`. The fields are
 // uncontrolled (defaultValue): the page's live refresh re-renders them without undoing typing.
-function EditDialog(props: {
+export function EditDialog(props: {
   title: string;
   open: boolean;
   onClose: () => void;
@@ -72,7 +77,7 @@ function EditDialog(props: {
   );
 }
 
-const text = (f: FormData, k: string) => String(f.get(k) ?? '');
+export const text = (f: FormData, k: string) => String(f.get(k) ?? '');
 
 function Variables() {
   const canEdit = useCanEdit();
@@ -282,7 +287,7 @@ function Users() {
 }
 
 // Edit and Delete for one row of a list.
-function RowActions(props: { what: string; name: string; path: string; onEdit: () => void; deletable?: boolean }) {
+export function RowActions(props: { what: string; name: string; path: string; onEdit: () => void; deletable?: boolean }) {
   return (
     <>
       <button type="button" onClick={props.onEdit}>

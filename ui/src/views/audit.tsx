@@ -10,7 +10,16 @@ import type { AuditEvent } from '../types';
 const PAGE = 50;
 
 const DAG_ACTIONS = ['trigger', 'backfill', 'clear', 'mark_task', 'mark_run', 'pause', 'unpause', 'dag_test'];
-const SETTING_ACTIONS = ['variable_set', 'variable_delete', 'pool_set', 'pool_delete', 'db_clean'];
+const SETTING_ACTIONS = [
+  'variable_set',
+  'variable_delete',
+  'connection_set',
+  'connection_delete',
+  'connection_key_rotate',
+  'pool_set',
+  'pool_delete',
+  'db_clean',
+];
 const ACCOUNT_ACTIONS = ['user_create', 'user_delete', 'user_role', 'user_password', 'token_create', 'token_revoke'];
 
 // The filters the page keeps in its address (#/audit?dag_id=...&owner=...&event=...).

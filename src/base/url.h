@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace weir {
+
+// Percent-encoding (RFC 3986 section 2.1), the one implementation every layer uses: query
+// strings read by the web server, the urlencode template filter, connection URIs, and the
+// masker's encoded forms of a secret.
+
+struct PercentEncoding {
+  bool plus_for_space = false;  // ' ' as '+' (HTML forms, application/x-www-form-urlencoded)
+  bool keep_slash = false;      // '/' left as is (Python's quote(), paths)
+};
+
+// Every byte except the unreserved characters (letters, digits, - . _ ~) as %XX (upper case).
+std::string PercentEncode(std::string_view text, PercentEncoding how = {});
+
+// %XX sequences as bytes; a '%' not followed by two hex digits is kept as is; with
+// `plus_is_space`, '+' as ' '.
+std::string PercentDecode(std::string_view text, bool plus_is_space = false);
+
+}  // namespace weir

@@ -1,0 +1,31 @@
+#include "base/url.h"
+
+#include <gtest/gtest.h>
+
+namespace weir {
+namespace {
+
+TEST(PercentEncode, KeepsOnlyUnreservedCharacters) {
+  EXPECT_EQ(PercentEncode("aZ09-._~"), "aZ09-._~");
+  EXPECT_EQ(PercentEncode("a b/c:d@e"), "a%20b%2Fc%3Ad%40e");
+  EXPECT_EQ(PercentEncode("a b/c", {.plus_for_space = true}), "a+b%2Fc");
+  EXPECT_EQ(PercentEncode("a b/c", {.keep_slash = true}), "a%20b/c");
+  EXPECT_EQ(PercentEncode("\xc3\xa9\x01"), "%C3%A9%01");
+}
+
+TEST(PercentDecode, DecodesAndKeepsBrokenEscapes) {
+  EXPECT_EQ(PercentDecode("a%2"), "a%2");
+  EXPECT_EQ(PercentDecode("a%zz+b"), "a%zz+b");
+  EXPECT_EQ(PercentDecode("a%41+b", true), "aA b");
+  EXPECT_EQ(PercentDecode("%2f%2F"), "//");
+}
+
+TEST(PercentDecode, UndoesEncodeForEveryByte) {
+  std::string all;
+  for (int c = 0; c < 256; ++c) all += static_cast<char>(c);
+  EXPECT_EQ(PercentDecode(PercentEncode(all)), all);
+  EXPECT_EQ(PercentDecode(PercentEncode(all, {.plus_for_space = true}), true), all);
+}
+
+}  // namespace
+}  // namespace weir
