@@ -5,6 +5,8 @@
 
 #include <optional>
 
+#include "base/url.h"
+
 namespace weir {
 namespace {
 
@@ -18,13 +20,6 @@ bool SodiumReady() {
 
 const unsigned char* Bytes(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
-}
-
-std::string ToBase64(std::string_view bytes) {
-  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), kVariant), '\0');
-  sodium_bin2base64(out.data(), out.size(), Bytes(bytes), bytes.size(), kVariant);
-  out.resize(out.size() - 1);  // the terminating NUL
-  return out;
 }
 
 std::optional<std::string> FromBase64(std::string_view text) {
@@ -66,7 +61,7 @@ Result<SealKeyRing> SealKeyRing::FromText(const std::vector<std::string>& keys,
 std::string SealKeyRing::NewKeyText() {
   std::string key(kKeyBytes, '\0');
   if (SodiumReady()) randombytes_buf(key.data(), key.size());
-  return ToBase64(key);
+  return Base64Encode(key, true);
 }
 
 std::string SealKeyRing::current_id() const { return keys_.empty() ? "" : keys_.front().id; }
@@ -83,7 +78,7 @@ Result<std::string> SealKeyRing::Seal(std::string_view plaintext, std::string_vi
   crypto_aead_xchacha20poly1305_ietf_encrypt(
       nonce + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &len, Bytes(plaintext),
       plaintext.size(), Bytes(context), context.size(), nullptr, nonce, Bytes(key.bytes));
-  return fmt::format("{}{}.{}", kPrefix, key.id, ToBase64(box));
+  return fmt::format("{}{}.{}", kPrefix, key.id, Base64Encode(box, true));
 }
 
 std::string SealKeyRing::KeyIdOf(std::string_view sealed) {

@@ -1,5 +1,7 @@
 #include "base/url.h"
 
+#include <sodium.h>
+
 #include <cctype>
 
 namespace weir {
@@ -50,6 +52,16 @@ std::string PercentDecode(std::string_view text, bool plus_is_space) {
       out.push_back(c);
     }
   }
+  return out;
+}
+
+std::string Base64Encode(std::string_view bytes, bool url_safe) {
+  const int variant =
+      url_safe ? sodium_base64_VARIANT_URLSAFE_NO_PADDING : sodium_base64_VARIANT_ORIGINAL;
+  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), variant), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), variant);
+  out.resize(out.size() - 1);  // the terminating NUL
   return out;
 }
 

@@ -7,7 +7,7 @@ namespace weir {
 
 // Percent-encoding (RFC 3986 section 2.1), the one implementation every layer uses: query
 // strings read by the web server, the urlencode template filter, connection URIs, and the
-// masker's encoded forms of a secret.
+// masker's encoded forms of a secret; and base64 (RFC 4648) for headers and sealed values.
 
 struct PercentEncoding {
   bool plus_for_space = false;  // ' ' as '+' (HTML forms, application/x-www-form-urlencoded)
@@ -20,5 +20,8 @@ std::string PercentEncode(std::string_view text, PercentEncoding how = {});
 // %XX sequences as bytes; a '%' not followed by two hex digits is kept as is; with
 // `plus_is_space`, '+' as ' '.
 std::string PercentDecode(std::string_view text, bool plus_is_space = false);
+
+// Base64 of `bytes`: standard with padding ("Basic" auth), or URL-safe without padding.
+std::string Base64Encode(std::string_view bytes, bool url_safe = false);
 
 }  // namespace weir

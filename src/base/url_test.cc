@@ -27,5 +27,12 @@ TEST(PercentDecode, UndoesEncodeForEveryByte) {
   EXPECT_EQ(PercentDecode(PercentEncode(all, {.plus_for_space = true}), true), all);
 }
 
+TEST(Base64Encode, StandardAndUrlSafe) {
+  EXPECT_EQ(Base64Encode("Aladdin:open sesame"), "QWxhZGRpbjpvcGVuIHNlc2FtZQ==");  // RFC 7617
+  EXPECT_EQ(Base64Encode("\xfb\xff"), "+/8=");
+  EXPECT_EQ(Base64Encode("\xfb\xff", true), "-_8");
+  EXPECT_EQ(Base64Encode(""), "");
+}
+
 }  // namespace
 }  // namespace weir

@@ -14,6 +14,7 @@
 #include "cli/signals.h"
 #include "engine/actions.h"
 #include "engine/attempts.h"
+#include "engine/connections.h"
 #include "engine/lease_keeper.h"
 #include "engine/scheduler.h"
 #include "engine/task_graph.h"
@@ -47,6 +48,11 @@ int RunNative(const std::string& name) {
     auto copy = TRY(CurrentCopyOfSource(*store, url));
     if (!copy) return std::optional<SourceCopy>();
     return SourceCopy{url, copy->source_etag, copy->source_last_modified, copy->uri};
+  };
+  ctx.find_connection = [db = config->database, key_file = config->secret_key_file](
+                            const std::string& id) -> Result<Connection> {
+    auto store = TRY(OpenMetadataStore(db));
+    return FindConnection(*store, key_file, id);
   };
   return RunNativeOperator(name, std::move(ctx));
 }

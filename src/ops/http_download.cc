@@ -1,6 +1,7 @@
 #include "ops/http_download.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -9,6 +10,7 @@
 
 #include "base/strings.h"
 #include "base/time.h"
+#include "base/url.h"
 #include "ops/args.h"
 #include "ops/download_part.h"
 
@@ -73,12 +75,82 @@ Result<std::string> OutputPath(const std::string& url, std::string output,
   return path.lexically_normal().string();
 }
 
+bool IsAbsolute(std::string_view url) {
+  return url.starts_with("http://") || url.starts_with("https://");
+}
+
+// Airflow's HttpHook: the connection's host (with its own scheme, else its schema field or
+// http, and its port) is the base of a relative url; extra.headers (an object) and the other
+// text fields of extra are request headers; login and password are basic auth, a password
+// alone a bearer token. The task's own headers win over all of these.
+Status ApplyConnection(Options& o, const Connection& c) {
+  if (c.conn_type != "http") {
+    return Err(ErrorCode::kInvalidArgument,
+               "http_download: connection '{}' is of type '{}'; http_conn_id needs an http one",
+               c.conn_id, c.conn_type);
+  }
+  if (!IsAbsolute(o.url)) {
+    if (c.host.empty()) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "http_download: url '{}' is relative, and connection '{}' has no host to "
+                 "resolve it against",
+                 o.url, c.conn_id);
+    }
+    std::string base = c.host.find("://") != std::string::npos
+                           ? c.host
+                           : (c.schema.empty() ? "http" : c.schema) + "://" + c.host;
+    if (c.port && base.find(':', base.find("://") + 3) == std::string::npos) {
+      base += fmt::format(":{}", *c.port);
+    }
+    while (base.ends_with('/')) base.pop_back();
+    std::string_view path = o.url;
+    while (path.starts_with('/')) path.remove_prefix(1);
+    o.url = base + "/" + std::string(path);
+  }
+  static constexpr std::array<std::string_view, 9> kOptions = {
+      "headers", "timeout",   "verify",          "proxies",      "stream",
+      "cert",    "auth_type", "allow_redirects", "max_redirects"};
+  std::map<std::string, std::string> from_conn;
+  for (const auto& [k, v] : c.extra.items()) {
+    if (v.is_string() && std::ranges::find(kOptions, k) == kOptions.end()) {
+      from_conn[k] = v.get<std::string>();
+    }
+  }
+  if (c.extra.contains("headers")) {
+    const Json& h = c.extra["headers"];
+    if (!h.is_object()) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "http_download: connection '{}': extra.headers must be an object", c.conn_id);
+    }
+    for (const auto& [k, v] : h.items())
+      from_conn[k] = v.is_string() ? v.get<std::string>() : v.dump();
+  }
+  if (!c.password.empty()) {
+    from_conn["Authorization"] = c.login.empty()
+                                     ? "Bearer " + c.password
+                                     : "Basic " + Base64Encode(c.login + ":" + c.password);
+  }
+  for (auto& [k, v] : from_conn) o.headers.try_emplace(k, std::move(v));  // the task's win
+  return {};
+}
+
 Result<Options> ParseOptions(const Json& args, const NativeContext& ctx) {
   Options o;
   o.url = TRY(StringArg(args, kOp, "url"));
-  if (!o.url.starts_with("http://") && !o.url.starts_with("https://")) {
+  o.headers = TRY(StringMapArg(args, kOp, "headers"));
+  std::string conn_id = TRY(StringArg(args, kOp, "http_conn_id"));
+  if (!conn_id.empty()) {
+    if (!ctx.find_connection) {
+      return Err(ErrorCode::kFailedPrecondition,
+                 "http_download: connections cannot be read here (no metadata store)");
+    }
+    TRY(ApplyConnection(o, TRY(ctx.find_connection(conn_id))));
+  }
+  if (!IsAbsolute(o.url)) {
     return Err(ErrorCode::kInvalidArgument,
-               "http_download: url '{}' must start with http:// or https://", o.url);
+               "http_download: url '{}' must start with http:// or https:// (or be relative to "
+               "an http_conn_id's host)",
+               o.url);
   }
   o.output = TRY(OutputPath(o.url, TRY(StringArg(args, kOp, "output")), ctx.work_dir));
   o.expected_sha256 = ToLower(TRY(StringArg(args, kOp, "expected_sha256")));
@@ -90,7 +162,6 @@ Result<Options> ParseOptions(const Json& args, const NativeContext& ctx) {
   }
   int64_t size = TRY(IntArg(args, kOp, "expected_size", -1));
   if (size >= 0) o.expected_size = size;
-  o.headers = TRY(StringMapArg(args, kOp, "headers"));
   o.retries = TRY(IntArg(args, kOp, "retries", 4));
   o.retry_delay = TRY(NumberArg(args, kOp, "retry_delay_seconds", 2));
   o.timeout = TRY(NumberArg(args, kOp, "timeout_seconds", 0));
@@ -263,7 +334,11 @@ HttpDownloadOperator::HttpDownloadOperator() {
       "Downloads a URL into a file in the task's work folder: retries and resumes, checks size "
       "and sha256, and skips when the lake already has this version of the source.";
   schema_.args = {
-      {"url", ArgType::kString, true, Json(), "The http:// or https:// URL to fetch."},
+      {"url", ArgType::kString, true, Json(),
+       "The http:// or https:// URL to fetch, or a path relative to http_conn_id's host."},
+      {"http_conn_id", ArgType::kString, false, Json(),
+       "An http connection: its host is the base of a relative url, its extra headers are "
+       "sent, and its login and password are basic auth (a password alone: a bearer token)."},
       {"output", ArgType::kString, false, Json(),
        "The file to write; a relative path is relative to the task's work folder. Default: the "
        "last segment of the URL's path."},

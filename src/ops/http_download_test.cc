@@ -105,6 +105,61 @@ TEST_F(HttpDownloadTest, FollowsRedirectsAndRecordsTheFinalUrl) {
   EXPECT_EQ(Requests().size(), 4u);
 }
 
+// Airflow's HttpHook: the connection's host is the base of a relative url; its login and
+// password are basic auth, a password alone a bearer token; its extra headers are sent, and
+// the task's own headers win.
+TEST_F(HttpDownloadTest, AnHttpConnectionGivesTheBaseUrlAuthAndHeaders) {
+  Connection conn;
+  conn.conn_id = "tlc";
+  conn.conn_type = "http";
+  conn.host = Url("");
+  conn.login = "Aladdin";
+  conn.password = "open sesame";
+  conn.extra = {{"headers", {{"Accept", "text/csv"}}}};
+  std::vector<std::string> asked;
+  ctx_.find_connection = [&](const std::string& id) -> Result<Connection> {
+    asked.push_back(id);
+    if (id != "tlc") return Err(ErrorCode::kNotFound, "connection '{}' does not exist", id);
+    return conn;
+  };
+  Json args = Args("/yellow/trips.csv.gz");
+  args["http_conn_id"] = "tlc";
+  Json r = op_.Run(args, ctx_).value();
+  EXPECT_EQ(r["url"], Url("yellow/trips.csv.gz"));
+  EXPECT_EQ(asked, std::vector<std::string>{"tlc"});
+  Json log = Requests();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0]["authorization"], "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+  EXPECT_EQ(log[0]["accept"], "text/csv");
+
+  // A password alone is a bearer token; the task's headers win over the connection's.
+  conn.login = "";
+  conn.password = "tok-42";
+  args["headers"] = {{"Accept", "application/gzip"}};
+  args["skip_unchanged"] = false;
+  args["output"] = "second.csv.gz";
+  ASSERT_TRUE(op_.Run(args, ctx_).has_value());
+  log = Requests();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[1]["authorization"], "Bearer tok-42");
+  EXPECT_EQ(log[1]["accept"], "application/gzip");
+
+  // The wrong type, or a relative url without a host, says what to fix.
+  conn.conn_type = "aws";
+  auto wrong = op_.Run(args, ctx_);
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().message.find("needs an http one"), std::string::npos);
+  conn.conn_type = "http";
+  conn.host = "";
+  auto hostless = op_.Run(args, ctx_);
+  ASSERT_FALSE(hostless);
+  EXPECT_NE(hostless.error().message.find("has no host"), std::string::npos);
+  args["http_conn_id"] = "nope";
+  auto missing = op_.Run(args, ctx_);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("connection 'nope' does not exist"), std::string::npos);
+}
+
 TEST_F(HttpDownloadTest, A404FailsAtOnceWithTheStatusUrlAndBodyAndKeepsNothing) {
   auto r = op_.Run(Args(Url("yellow/missing.csv.gz")), ctx_);
   ASSERT_FALSE(r.has_value());

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "duck/duck.h"
+#include "model/connection.h"
 #include "ops/operator.h"
 
 namespace weir {
@@ -33,6 +34,9 @@ struct NativeContext {
   // The lake's copy of a source URL, or nullopt when the catalog has none (or there is no
   // catalog, when unset).
   std::function<Result<std::optional<SourceCopy>>(const std::string& url)> find_source_copy;
+  // A connection by id (WEIR_CONN_<ID> first, then the store, its secrets opened); unset
+  // when there is no store (an error for an operator that names one).
+  std::function<Result<Connection>(const std::string& conn_id)> find_connection;
 };
 
 // `path` as the task sees it: relative paths are relative to ctx.work_dir (when set).
