@@ -10,6 +10,11 @@ namespace weir {
 // apart (one DAG version per distinct hash). Never fails.
 std::string Sha256Hex(std::string_view data);
 
+// HMAC-SHA256 (RFC 2104) of `data` under `key` (any length): the 32 raw bytes.
+std::string HmacSha256(std::string_view key, std::string_view data);
+// `bytes` as lowercase hex.
+std::string HexOf(std::string_view bytes);
+
 // SHA-256 fed in pieces, for files streamed with bounded memory.
 class Sha256 {
  public:
