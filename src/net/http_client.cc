@@ -3,6 +3,8 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -34,6 +36,10 @@ struct CurlDeleter {
 // What the callbacks share during one transfer.
 struct Transfer {
   CURL* curl = nullptr;
+  // The request body being sent: from `body` (file == nullptr) or from the file.
+  std::string_view body;
+  FILE* file = nullptr;
+  int64_t remaining = 0;
   const HttpSink* sink = nullptr;
   const HttpProgress* progress = nullptr;
   HttpResponse response;
@@ -102,6 +108,25 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+size_t OnRead(char* buffer, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  size_t n = std::min<size_t>(size * count, static_cast<size_t>(t->remaining));
+  if (n == 0) return 0;
+  if (t->file == nullptr) {
+    std::memcpy(buffer, t->body.data(), n);
+    t->body.remove_prefix(n);
+  } else {
+    n = std::fread(buffer, 1, n, t->file);
+    if (n == 0) return CURL_READFUNC_ABORT;  // the file shrank while it was sent
+  }
+  t->remaining -= static_cast<int64_t>(n);
+  return n;
+}
+
+struct FileCloser {
+  void operator()(FILE* f) const { std::fclose(f); }
+};
+
 int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   auto* t = static_cast<Transfer*>(user);
   auto now = std::chrono::steady_clock::now();
@@ -141,6 +166,9 @@ std::unique_ptr<curl_slist, CurlDeleter> BuildHeaders(const HttpRequest& request
   auto add = [&list](const std::string& line) { list = curl_slist_append(list, line.c_str()); };
   for (const auto& [name, value] : request.headers) add(fmt::format("{}: {}", name, value));
   if (request.range_from) add("Range: bytes=" + std::to_string(*request.range_from) + "-");
+  // No "Expect: 100-continue" round trip before a body: the servers weir talks to answer
+  // at once, and some mishandle it.
+  if (request.method != "GET" && request.method != "HEAD") add("Expect:");
   if (!request.if_none_match.empty()) add("If-None-Match: " + request.if_none_match);
   if (!request.if_modified_since.empty()) add("If-Modified-Since: " + request.if_modified_since);
   if (!request.if_range.empty()) add("If-Range: " + request.if_range);
@@ -170,7 +198,7 @@ Result<HttpResponse> Fetch(const HttpRequest& request, const HttpSink& sink,
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
   curl_easy_setopt(c, CURLOPT_USERAGENT, kUserAgent);
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, request.method == "GET" ? 1L : 0L);
   curl_easy_setopt(c, CURLOPT_MAXREDIRS, kMaxRedirects);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -184,6 +212,35 @@ Result<HttpResponse> Fetch(const HttpRequest& request, const HttpSink& sink,
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(request.low_speed_bytes));
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, static_cast<long>(request.low_speed_time.count()));
+  std::unique_ptr<FILE, FileCloser> file;
+  if (request.method == "HEAD") {
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+  } else if (request.method != "GET") {
+    // Every other method sends a body (perhaps empty) with its Content-Length.
+    if (!request.body_file.empty()) {
+      file.reset(std::fopen(request.body_file.c_str(), "rb"));
+      if (!file) {
+        return Err(ErrorCode::kIo, "{} {}: cannot read {}: {}", request.method, request.url,
+                   request.body_file, std::strerror(errno));
+      }
+      int64_t length = request.body_length;
+      if (length < 0) {
+        std::fseek(file.get(), 0, SEEK_END);
+        length = std::ftell(file.get()) - request.body_offset;
+      }
+      std::fseek(file.get(), static_cast<long>(request.body_offset), SEEK_SET);
+      t.file = file.get();
+      t.remaining = std::max<int64_t>(0, length);
+    } else {
+      t.body = request.body;
+      t.remaining = static_cast<int64_t>(request.body.size());
+    }
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, OnRead);
+    curl_easy_setopt(c, CURLOPT_READDATA, &t);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(t.remaining));
+  }
   if (progress) {
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, OnProgress);
@@ -198,7 +255,8 @@ Result<HttpResponse> Fetch(const HttpRequest& request, const HttpSink& sink,
     if (curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK && os_errno != 0) {
       detail += fmt::format(" ({})", std::strerror(static_cast<int>(os_errno)));
     }
-    return MakeError(Classify(code), "fetching " + request.url + " failed: " + detail);
+    std::string what = request.method == "GET" ? "fetching" : request.method;
+    return MakeError(Classify(code), what + " " + request.url + " failed: " + detail);
   }
   if (!t.head_sent) {
     if (Status s = t.SendHead(); !s) return std::unexpected(s.error());

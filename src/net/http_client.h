@@ -13,10 +13,20 @@
 
 namespace weir {
 
-// One HTTP(S) GET. Conditional and range headers have fields of their own so that callers
-// never spell them by hand; `headers` holds anything else (Authorization, User-Agent, ...).
+// One HTTP(S) request: a GET by default. Conditional and range headers have fields of their
+// own so that callers never spell them by hand; `headers` holds anything else
+// (Authorization, User-Agent, ...).
 struct HttpRequest {
   std::string url;
+  // GET follows redirects; HEAD, PUT, POST and DELETE do not (a signed request is signed for
+  // one URL).
+  std::string method = "GET";
+  // The body of a PUT or POST: `body`, or `body_length` bytes of the file `body_file` from
+  // `body_offset` (-1: to its end), streamed. Content-Length is always sent.
+  std::string body;
+  std::string body_file;
+  int64_t body_offset = 0;
+  int64_t body_length = -1;
   std::map<std::string, std::string> headers;
   std::optional<int64_t> range_from;     // sends "Range: bytes=<n>-"
   std::string if_none_match;             // an ETag, sent as If-None-Match

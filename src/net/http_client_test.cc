@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/hash.h"
+#include "base/json.h"
 #include "env/temp_dir.h"
 #include "net/test_http_server.h"
 
@@ -143,6 +145,52 @@ TEST_F(FetchTest, ASinkErrorAbortsTheTransferAndIsReturned) {
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().message, "disk full");
   EXPECT_EQ(r.error().code, ErrorCode::kIo);
+}
+
+TEST_F(FetchTest, SendsBodiesFromTextOrAPartOfAFileWithOtherMethods) {
+  HttpRequest put = Req(server_->Url("upload/a?x=1"));
+  put.method = "PUT";
+  put.body = "hello";
+  ASSERT_TRUE(Get(put).has_value());
+  Json echo = ParseJson(body_, "echo").value();
+  EXPECT_EQ(echo["method"], "PUT");
+  EXPECT_EQ(echo["path"], "/upload/a?x=1");
+  EXPECT_EQ(echo["length"], 5);
+  EXPECT_EQ(echo["head"], "hello");
+  EXPECT_TRUE(echo["expect"].is_null()) << "no Expect: 100-continue";
+
+  // A part of a file: bytes [100, 100 + 1000) of rows.csv.
+  HttpRequest post = Req(server_->Url("upload/b"));
+  post.method = "POST";
+  post.body_file = root_->Join("data/rows.csv");
+  post.body_offset = 100;
+  post.body_length = 1000;
+  ASSERT_TRUE(Get(post).has_value());
+  echo = ParseJson(body_, "echo").value();
+  EXPECT_EQ(echo["method"], "POST");
+  EXPECT_EQ(echo["length"], 1000);
+  EXPECT_EQ(echo["sha256"], Sha256Hex(content_->substr(100, 1000)));
+  // The rest of the file from an offset; an empty DELETE.
+  post.body_length = -1;
+  ASSERT_TRUE(Get(post).has_value());
+  EXPECT_EQ(ParseJson(body_, "echo").value()["length"], content_->size() - 100);
+  HttpRequest del = Req(server_->Url("upload/c"));
+  del.method = "DELETE";
+  ASSERT_TRUE(Get(del).has_value());
+  EXPECT_EQ(ParseJson(body_, "echo").value()["length"], 0);
+
+  // HEAD has no body; a missing body file is an error naming it.
+  HttpRequest head = Req(server_->Url("data/rows.csv"));
+  head.method = "HEAD";
+  auto r = Get(head);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->content_length, static_cast<int64_t>(content_->size()));
+  EXPECT_EQ(body_, "");
+  post.body_file = root_->Join("nope");
+  auto missing = Get(post);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("cannot read " + root_->Join("nope")), std::string::npos);
 }
 
 TEST(ParseRetryAfter, AcceptsSecondsAndHttpDates) {

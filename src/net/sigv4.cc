@@ -45,7 +45,10 @@ std::map<std::string, std::string> Canonical(const std::map<std::string, std::st
 
 std::string SignedHeaderNames(const std::map<std::string, std::string>& canonical) {
   std::string names;
-  for (const auto& [k, v] : canonical) names += (names.empty() ? "" : ";") + k;
+  for (const auto& [k, v] : canonical) {
+    if (!names.empty()) names += ';';
+    names += k;
+  }
   return names;
 }
 
@@ -71,11 +74,12 @@ std::string CanonicalRequest(const SigV4Request& request,
   std::ranges::sort(query);
   std::string query_text;
   for (const auto& [k, v] : query) {
-    query_text += (query_text.empty() ? "" : "&") + k + "=" + v;
+    if (!query_text.empty()) query_text += '&';
+    query_text.append(k).append("=").append(v);
   }
   std::map<std::string, std::string> canonical = Canonical(headers);
   std::string header_text;
-  for (const auto& [k, v] : canonical) header_text += k + ":" + v + "\n";
+  for (const auto& [k, v] : canonical) header_text.append(k).append(":").append(v).append("\n");
   return fmt::format("{}\n{}\n{}\n{}\n{}\n{}", request.method, request.path, query_text,
                      header_text, SignedHeaderNames(canonical), request.payload_sha256);
 }

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/json.h"
 #include "net/http_client.h"
@@ -22,12 +23,12 @@ extern char** environ;
 
 namespace weir {
 
-// The fixture HTTP server serving the files under `root` on 127.0.0.1 (a free port). It is
-// stopped (SIGTERM) and reaped on destruction. port() is 0 when it could not start.
-class TestHttpServer {
+// A test server run as a child process that prints "PORT <n>" on its stdout once it
+// listens on 127.0.0.1. It is stopped (SIGTERM) and reaped on destruction. port() is 0 when it
+// could not start. argv[0] is looked up in PATH.
+class TestServerProcess {
  public:
-  explicit TestHttpServer(const std::string& root,
-                          std::string script = WEIR_SOURCE_DIR "/tests/fixtures/http_server.py") {
+  explicit TestServerProcess(std::vector<std::string> argv) {
     int fds[2];
     if (pipe(fds) != 0) return;
     posix_spawn_file_actions_t actions;
@@ -35,10 +36,10 @@ class TestHttpServer {
     posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
     posix_spawn_file_actions_addclose(&actions, fds[0]);
     posix_spawn_file_actions_addclose(&actions, fds[1]);
-    std::string python = "/usr/bin/python3", flag = "--root";
-    char* argv[] = {python.data(), script.data(), flag.data(), const_cast<char*>(root.c_str()),
-                    nullptr};
-    int rc = posix_spawn(&pid_, python.c_str(), &actions, nullptr, argv, environ);
+    std::vector<char*> args;
+    for (std::string& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    int rc = posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     close(fds[1]);
     if (rc != 0) {
@@ -53,9 +54,9 @@ class TestHttpServer {
     }
     if (out != nullptr) std::fclose(out);
   }
-  TestHttpServer(const TestHttpServer&) = delete;
-  TestHttpServer& operator=(const TestHttpServer&) = delete;
-  ~TestHttpServer() {
+  TestServerProcess(const TestServerProcess&) = delete;
+  TestServerProcess& operator=(const TestServerProcess&) = delete;
+  ~TestServerProcess() {
     if (pid_ <= 0) return;
     kill(pid_, SIGTERM);
     int status = 0;
@@ -63,9 +64,22 @@ class TestHttpServer {
   }
 
   int port() const { return port_; }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// The fixture HTTP server serving the files under `root` on 127.0.0.1 (a free port).
+class TestHttpServer : public TestServerProcess {
+ public:
+  explicit TestHttpServer(const std::string& root,
+                          std::string script = WEIR_SOURCE_DIR "/tests/fixtures/http_server.py")
+      : TestServerProcess({"python3", std::move(script), "--root", root}) {}
+
   // "http://127.0.0.1:<port>/<path>"
   std::string Url(std::string_view path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + "/" + std::string(path);
+    return "http://127.0.0.1:" + std::to_string(port()) + "/" + std::string(path);
   }
   // The requests the server has seen: [{method, path, range, if_none_match,
   // if_modified_since, if_range, status}], minus the ones for the log itself.
@@ -81,10 +95,14 @@ class TestHttpServer {
     auto parsed = ParseJson(text, "/__log");
     return parsed ? *parsed : Json::array();
   }
+};
 
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
+// s3rver 5 (tests/js/s3_server.cjs, installed by scripts/setup): an S3 server that verifies
+// SigV4 signatures, with one bucket, "lake", and the keys S3RVER / S3RVER.
+class TestS3Server : public TestServerProcess {
+ public:
+  TestS3Server() : TestServerProcess({"node", WEIR_SOURCE_DIR "/tests/js/s3_server.cjs"}) {}
+  std::string Endpoint() const { return "http://127.0.0.1:" + std::to_string(port()); }
 };
 
 // A TCP port on 127.0.0.1 that nothing listens on (bound, then released).
