@@ -1,5 +1,6 @@
-// Written against ObjectStore& (opened by URI), so that when s3://, gs:// and az:// lakes
-// arrive the fixture is parameterised by URI and every kind passes the same tests.
+// The one ObjectStore suite: every test written against ObjectStore& runs on each kind of
+// lake (TEST_P: file://, and s3:// on s3rver, which verifies SigV4 signatures); the file
+// lake's own rules (temporaries, links, modes) are FileLakeTest's.
 #include "lake/object_store.h"
 
 #include <sys/stat.h>
@@ -15,17 +16,42 @@
 #include "env/process_table.h"
 #include "env/temp_dir.h"
 #include "lake/file/file_store.h"
+#include "lake/s3/s3_store.h"
+#include "net/test_http_server.h"
 
 namespace weir {
 namespace {
 
 namespace fs = std::filesystem;
 
-class ObjectStoreTest : public ::testing::Test {
+// One s3rver for the whole test binary; each test gets its own prefix in its bucket.
+TestS3Server& S3Server() {
+  static TestS3Server server;
+  return server;
+}
+
+S3Location S3At(const std::string& prefix) {
+  S3Location loc;
+  loc.bucket = "lake";
+  loc.prefix = prefix;
+  loc.endpoint = S3Server().Endpoint();
+  loc.path_style = true;
+  loc.credentials = {"S3RVER", "S3RVER", ""};
+  return loc;
+}
+
+class StoreFixture {
  protected:
-  void SetUp() override {
+  void Open(const std::string& kind) {
     ASSERT_FALSE(dir_.path().empty());
-    store_ = OpenObjectStore("file://" + dir_.Join("lake")).value();
+    kind_ = kind;
+    if (kind == "file") {
+      store_ = OpenObjectStore("file://" + dir_.Join("lake")).value();
+    } else {
+      ASSERT_NE(S3Server().port(), 0) << "s3rver did not start (scripts/setup installs it)";
+      static int n = 0;
+      store_ = std::make_unique<S3ObjectStore>(S3At(fmt::format("t{}-{}/", getpid(), ++n)));
+    }
   }
 
   std::string Local(const std::string& name, const std::string& content) {
@@ -39,7 +65,15 @@ class ObjectStoreTest : public ::testing::Test {
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   }
 
-  // Every file under the lake folder, temporary ones included.
+  std::vector<std::string> Keys(const std::string& prefix = "") {
+    std::vector<std::string> keys;
+    auto listed = store_->List(prefix);
+    EXPECT_TRUE(listed.has_value()) << listed.error().message;
+    for (const auto& o : listed.value_or(std::vector<ObjectInfo>{})) keys.push_back(o.key);
+    return keys;
+  }
+
+  // Every file under the file lake's folder, temporary ones included.
   std::vector<std::string> FilesOnDisk() {
     std::vector<std::string> out;
     for (const auto& e : fs::recursive_directory_iterator(dir_.Join("lake"))) {
@@ -50,10 +84,21 @@ class ObjectStoreTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  std::string kind_;
   std::unique_ptr<ObjectStore> store_;
 };
 
-TEST_F(ObjectStoreTest, PutThenGetRoundTripsWithTheChecksum) {
+class ObjectStoreTest : public StoreFixture, public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override { Open(GetParam()); }
+};
+
+class FileLakeTest : public StoreFixture, public ::testing::Test {
+ protected:
+  void SetUp() override { Open("file"); }
+};
+
+TEST_P(ObjectStoreTest, PutThenGetRoundTripsWithTheChecksum) {
   std::string content = "VendorID,fare\n1,2.5\n";
   ObjectInfo info =
       store_->Put("raw/yellow/year=2021/month=01/data.csv", Local("src.csv", content)).value();
@@ -67,7 +112,7 @@ TEST_F(ObjectStoreTest, PutThenGetRoundTripsWithTheChecksum) {
   EXPECT_EQ(Read(dir_.Join("back.csv")), content);
 }
 
-TEST_F(ObjectStoreTest, LargeFilesStreamInPiecesAndHashTheSame) {
+TEST_P(ObjectStoreTest, LargeFilesStreamInPiecesAndHashTheSame) {
   std::string content(5 * 1024 * 1024 + 123, '\0');
   for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>(i * 131 % 251);
   ObjectInfo info = store_->Put("big.bin", Local("big.bin", content)).value();
@@ -75,7 +120,7 @@ TEST_F(ObjectStoreTest, LargeFilesStreamInPiecesAndHashTheSame) {
   EXPECT_EQ(info.size, static_cast<int64_t>(content.size()));
 }
 
-TEST_F(ObjectStoreTest, AChecksumMismatchPublishesNothingAndKeepsThePreviousObject) {
+TEST_P(ObjectStoreTest, AChecksumMismatchPublishesNothingAndKeepsThePreviousObject) {
   ASSERT_TRUE(store_->Put("a/data.csv", Local("v1.csv", "version 1")).has_value());
   PutOptions wrong;
   wrong.expected_sha256 = Sha256Hex("something else");
@@ -84,19 +129,25 @@ TEST_F(ObjectStoreTest, AChecksumMismatchPublishesNothingAndKeepsThePreviousObje
   EXPECT_NE(r.error().message.find("nothing was published"), std::string::npos);
   ASSERT_TRUE(store_->Get("a/data.csv", dir_.Join("out.csv")).has_value());
   EXPECT_EQ(Read(dir_.Join("out.csv")), "version 1");
-  EXPECT_EQ(FilesOnDisk(), std::vector<std::string>{"data.csv"});  // no temporary left
+  EXPECT_EQ(Keys(), std::vector<std::string>{"a/data.csv"});
+  if (kind_ == "file") {
+    EXPECT_EQ(FilesOnDisk(), std::vector<std::string>{"data.csv"});  // no temporary left
+  }
 }
 
-TEST_F(ObjectStoreTest, AMissingSourceFailsAndLeavesNothing) {
+TEST_P(ObjectStoreTest, AMissingSourceFailsAndLeavesNothing) {
   auto r = store_->Put("a/data.csv", dir_.Join("no-such-file.csv"));
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().message.find("no-such-file.csv"), std::string::npos);
   EXPECT_FALSE(store_->Head("a/data.csv").value().has_value());
-  EXPECT_TRUE(FilesOnDisk().empty());
-  EXPECT_FALSE(fs::exists(dir_.Join("lake/a")));  // not even an empty folder
+  EXPECT_TRUE(Keys().empty());
+  if (kind_ == "file") {
+    EXPECT_TRUE(FilesOnDisk().empty());
+    EXPECT_FALSE(fs::exists(dir_.Join("lake/a")));  // not even an empty folder
+  }
 }
 
-TEST_F(ObjectStoreTest, AKilledPutsTemporaryFileIsNeverListed) {
+TEST_F(FileLakeTest, AKilledPutsTemporaryFileIsNeverListed) {
   fs::create_directories(dir_.Join("lake/a"));
   std::ofstream(dir_.Join("lake/a/.weir-tmp-0123456789abcdef")) << "half of an upl";
   ASSERT_TRUE(store_->Put("a/b.csv", Local("b.csv", "b")).has_value());
@@ -105,7 +156,7 @@ TEST_F(ObjectStoreTest, AKilledPutsTemporaryFileIsNeverListed) {
   EXPECT_EQ(listed[0].key, "a/b.csv");
 }
 
-TEST_F(ObjectStoreTest, TheNextPutRemovesTheTemporaryOfAKilledPutButNotOfALiveOne) {
+TEST_F(FileLakeTest, TheNextPutRemovesTheTemporaryOfAKilledPutButNotOfALiveOne) {
   fs::create_directories(dir_.Join("lake/a"));
   // A writer that no longer runs (pid 999999 with a start time no process has), an older
   // weir's temporary not written for two hours, and one of this live process.
@@ -133,19 +184,15 @@ TEST_F(ObjectStoreTest, TheNextPutRemovesTheTemporaryOfAKilledPutButNotOfALiveOn
   EXPECT_EQ(FilesOnDisk(), (std::vector<std::string>{live, "b.csv"}));
 }
 
-TEST_F(ObjectStoreTest, ListIsRecursiveSortedAndFilteredByPrefix) {
+TEST_P(ObjectStoreTest, ListIsRecursiveSortedAndFilteredByPrefix) {
   for (const char* key : {"raw/y/2021/02.csv", "raw/y/2021/01.csv", "raw/g/01.csv", "other"}) {
     ASSERT_TRUE(store_->Put(key, Local("x", key)).has_value());
   }
-  std::vector<ObjectInfo> listed = store_->List("raw/y/").value();
-  std::vector<std::string> keys;
-  keys.reserve(listed.size());
-  for (const auto& o : listed) keys.push_back(o.key);
-  EXPECT_EQ(keys, (std::vector<std::string>{"raw/y/2021/01.csv", "raw/y/2021/02.csv"}));
+  EXPECT_EQ(Keys("raw/y/"), (std::vector<std::string>{"raw/y/2021/01.csv", "raw/y/2021/02.csv"}));
   EXPECT_EQ(store_->List("").value().size(), 4u);
 }
 
-TEST_F(ObjectStoreTest, CopyAndDelete) {
+TEST_P(ObjectStoreTest, CopyAndDelete) {
   ASSERT_TRUE(store_->Put("a.csv", Local("a", "alpha")).has_value());
   ObjectInfo copy = store_->Copy("a.csv", "backup/a.csv").value();
   EXPECT_EQ(copy.sha256, Sha256Hex("alpha"));
@@ -156,7 +203,7 @@ TEST_F(ObjectStoreTest, CopyAndDelete) {
   EXPECT_EQ(store_->Get("a.csv", dir_.Join("x")).error().code, ErrorCode::kNotFound);
 }
 
-TEST_F(ObjectStoreTest, KeysThatEscapeTheLakeAreRejected) {
+TEST_P(ObjectStoreTest, KeysThatEscapeTheLakeAreRejected) {
   std::string src = Local("s", "s");
   for (const char* key : {"../outside.csv", "/etc/passwd", "a//b", "a/./b", "", "a/../../b"}) {
     auto r = store_->Put(key, src);
@@ -167,7 +214,7 @@ TEST_F(ObjectStoreTest, KeysThatEscapeTheLakeAreRejected) {
 }
 
 // file:// only: a folder inside the lake that is a link to elsewhere.
-TEST_F(ObjectStoreTest, ALinkInsideTheFileLakeCannotTakeAPutOutside) {
+TEST_F(FileLakeTest, ALinkInsideTheFileLakeCannotTakeAPutOutside) {
   fs::create_directories(dir_.Join("lake/raw"));
   fs::create_directories(dir_.Join("outside"));
   fs::create_directory_symlink(dir_.Join("outside"), dir_.Join("lake/raw/escape"));
@@ -190,7 +237,7 @@ TEST_F(ObjectStoreTest, ALinkInsideTheFileLakeCannotTakeAPutOutside) {
 }
 
 // Whatever the umask: lake files hold data that may be private.
-TEST_F(ObjectStoreTest, FileLakeObjectsAreOwnerOnly) {
+TEST_F(FileLakeTest, FileLakeObjectsAreOwnerOnly) {
   mode_t old = umask(0);
   auto put = store_->Put("a/b.csv", Local("s", "s"));
   umask(old);
@@ -199,6 +246,67 @@ TEST_F(ObjectStoreTest, FileLakeObjectsAreOwnerOnly) {
     auto perms = fs::status(dir_.Join(path)).permissions();
     EXPECT_EQ(perms & (fs::perms::group_all | fs::perms::others_all), fs::perms::none) << path;
   }
+}
+
+INSTANTIATE_TEST_SUITE_P(Lakes, ObjectStoreTest, ::testing::Values("file", "s3"),
+                         [](const auto& info) { return info.param; });
+
+// S3 only: many pages of listing, and what wrong keys say.
+TEST(S3ObjectStore, ListsPastOnePageAndRefusesWrongKeysWithoutShowingThem) {
+  ASSERT_NE(S3Server().port(), 0);
+  TempDir dir;
+  std::string src = dir.Join("x");
+  std::ofstream(src) << "x";
+  S3Location paged = S3At(fmt::format("pages-{}/", getpid()));
+  paged.list_page_size = 3;  // S3's pages hold 1,000 keys; 3 make the same point faster
+  S3ObjectStore store(paged);
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(store.Put(fmt::format("k/{:02}", i), src).has_value()) << i;
+  }
+  ASSERT_TRUE(store.Put("l/other", src).has_value());
+  auto listed = store.List("k/");
+  ASSERT_TRUE(listed.has_value()) << listed.error().message;
+  ASSERT_EQ(listed->size(), 10u);
+  EXPECT_EQ(listed->front().key, "k/00");
+  EXPECT_EQ(listed->back().key, "k/09");
+
+  S3Location wrong = S3At("w/");
+  wrong.credentials.secret_access_key = "Zx9-not-the-secret";
+  S3ObjectStore bad(wrong);
+  auto put = bad.Put("a.csv", src);
+  ASSERT_FALSE(put.has_value());
+  EXPECT_EQ(put.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(put.error().message.find("403"), std::string::npos) << put.error().message;
+  EXPECT_NE(put.error().message.find("SignatureDoesNotMatch"), std::string::npos);
+  EXPECT_EQ(put.error().message.find("Zx9"), std::string::npos);
+}
+
+TEST(S3LocationOf, ReadsAnAwsConnection) {
+  Connection c = ParseConnectionUri(
+                     "aws://AKIA:SECRET@?region_name=eu-west-1&endpoint_url=http%3A%2F%2F127.0.0.1"
+                     "%3A7480%2F&aws_session_token=TOK",
+                     "t")
+                     .value();
+  S3Location loc = S3LocationOf("s3://bucket/raw/taxi", c).value();
+  EXPECT_EQ(loc.bucket, "bucket");
+  EXPECT_EQ(loc.prefix, "raw/taxi/");
+  EXPECT_EQ(loc.endpoint, "http://127.0.0.1:7480");
+  EXPECT_TRUE(loc.path_style);
+  EXPECT_EQ(loc.region, "eu-west-1");
+  EXPECT_EQ(loc.credentials.session_token, "TOK");
+  EXPECT_EQ(S3ObjectStore(loc).uri(), "s3://bucket/raw/taxi");
+  // AWS itself: virtual-host style at the region's endpoint.
+  Connection aws = ParseConnectionUri("aws://AKIA:SECRET@?region_name=eu-west-1", "t").value();
+  S3Location at_aws = S3LocationOf("s3://bucket", aws).value();
+  EXPECT_EQ(at_aws.endpoint, "https://s3.eu-west-1.amazonaws.com");
+  EXPECT_FALSE(at_aws.path_style);
+  EXPECT_EQ(at_aws.prefix, "");
+  // What is wrong is said.
+  EXPECT_FALSE(S3LocationOf("s3:///x", aws));
+  EXPECT_FALSE(S3LocationOf("s3://b/../x", aws));
+  Connection http = ParseConnectionUri("http://h", "t").value();
+  EXPECT_NE(S3LocationOf("s3://b", http).error().message.find("needs an aws connection"),
+            std::string::npos);
 }
 
 TEST(OpenObjectStore, UnsupportedOrRelativeUrisAreExplained) {

@@ -268,6 +268,14 @@ bool IsTransient(const Error& error) {
   return error.code == ErrorCode::kUnavailable || error.code == ErrorCode::kTimeout;
 }
 
+std::optional<Time> ParseHttpDate(std::string_view value) {
+  std::string text(Trim(value));
+  if (text.empty()) return std::nullopt;
+  time_t when = curl_getdate(text.c_str(), nullptr);
+  if (when == -1) return std::nullopt;
+  return std::chrono::time_point_cast<Micros>(std::chrono::system_clock::from_time_t(when));
+}
+
 std::optional<std::chrono::seconds> ParseRetryAfter(std::string_view value) {
   std::string text(Trim(value));
   if (text.empty()) return std::nullopt;

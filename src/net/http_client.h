@@ -10,6 +10,7 @@
 
 #include "base/http_status.h"  // HttpReason, for callers that print a status
 #include "base/status.h"
+#include "base/time.h"
 
 namespace weir {
 
@@ -77,6 +78,10 @@ Result<HttpResponse> Fetch(const HttpRequest& request, const HttpSink& sink,
 
 // True for the errors that a later try may not see (kUnavailable, kTimeout).
 bool IsTransient(const Error& error);
+
+// An HTTP date ("Wed, 12 Oct 2009 17:50:00 GMT", as Last-Modified has it); nullopt when the
+// text is not one.
+std::optional<Time> ParseHttpDate(std::string_view value);
 
 // The wait a Retry-After header value asks for: "120" (seconds) or an HTTP date (from
 // now); nullopt when it is neither. A date in the past is zero.

@@ -1,0 +1,435 @@
+#include "lake/s3/s3_store.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+#include <pugixml.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "base/hash.h"
+#include "base/strings.h"
+#include "base/url.h"
+#include "net/http_client.h"
+
+namespace weir {
+
+struct S3Reply {
+  HttpResponse head;
+  std::string body;    // an error's or a listing's XML (bounded); empty when streamed to a file
+  std::string sha256;  // of the body streamed to a file
+};
+
+// One S3 request: what to sign and send, and where its answer goes.
+struct S3ObjectStore::Call {
+  std::string method{};
+  std::string key{};  // the full object key in the bucket (prefix included); "" for the bucket
+  std::vector<std::pair<std::string, std::string>> query{};
+  std::map<std::string, std::string> headers{};
+  std::string body{};       // a small body (XML), or
+  std::string body_file{};  // a file sent whole
+  std::string payload_sha256{};
+  std::string to_file{};  // a GET's body goes here (hashed on the way)
+};
+
+namespace {
+
+constexpr int kTries = 5;
+constexpr size_t kMaxReplyBody = 32 << 20;  // a listing of 1,000 keys is about 300 KB
+constexpr size_t kChunk = 1 << 20;
+
+const std::string& EmptySha() {
+  static const std::string kEmpty = Sha256Hex("");
+  return kEmpty;
+}
+
+bool Retryable(int status) {
+  return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+std::string Unquoted(std::string etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+    etag = etag.substr(1, etag.size() - 2);
+  }
+  return etag;
+}
+
+// S3's <Error><Code/><Message/></Error>, as "Code: Message" ("" when the body has none).
+std::string ErrorText(std::string_view body) {
+  pugi::xml_document doc;
+  if (!doc.load_buffer(body.data(), body.size())) return "";
+  pugi::xml_node error = doc.child("Error");
+  if (!error) return "";
+  std::string code = error.child_value("Code");
+  std::string message = error.child_value("Message");
+  return message.empty() ? code : code + ": " + message;
+}
+
+ErrorCode CodeFor(int status) {
+  switch (status) {
+    case 400:
+      return ErrorCode::kInvalidArgument;
+    case 401:
+    case 403:
+      return ErrorCode::kFailedPrecondition;
+    case 404:
+      return ErrorCode::kNotFound;
+    case 409:
+    case 412:
+      return ErrorCode::kAlreadyExists;
+    default:
+      return Retryable(status) ? ErrorCode::kUnavailable : ErrorCode::kIo;
+  }
+}
+
+Result<std::pair<std::string, int64_t>> HashFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Err(ErrorCode::kIo, "cannot read {}: {}", path, std::strerror(errno));
+  Sha256 h;
+  std::string buf(kChunk, '\0');
+  int64_t size = 0;
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    std::streamsize n = in.gcount();
+    if (n <= 0) break;
+    h.Update(std::string_view(buf.data(), static_cast<size_t>(n)));
+    size += n;
+  }
+  if (in.bad()) return Err(ErrorCode::kIo, "cannot read {}: {}", path, std::strerror(errno));
+  return std::pair{h.HexDigest(), size};
+}
+
+std::string Getenv(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? "" : v;
+}
+
+}  // namespace
+
+Result<S3Location> S3LocationOf(const std::string& uri, const Connection& conn) {
+  constexpr std::string_view kScheme = "s3://";
+  if (!uri.starts_with(kScheme)) {
+    return Err(ErrorCode::kInvalidArgument, "'{}' is not an s3://bucket/prefix URI", uri);
+  }
+  std::string rest = uri.substr(kScheme.size());
+  S3Location loc;
+  size_t slash = rest.find('/');
+  loc.bucket = rest.substr(0, slash);
+  loc.prefix = slash == std::string::npos ? "" : rest.substr(slash + 1);
+  if (!loc.prefix.empty() && !loc.prefix.ends_with('/')) loc.prefix += '/';
+  if (loc.bucket.empty()) {
+    return Err(ErrorCode::kInvalidArgument, "'{}' names no bucket: s3://bucket/prefix", uri);
+  }
+  if (!loc.prefix.empty()) TRY(ValidateKey(loc.prefix.substr(0, loc.prefix.size() - 1)));
+  if (!conn.conn_type.empty() && conn.conn_type != "aws") {
+    return Err(ErrorCode::kInvalidArgument,
+               "connection '{}' is of type '{}'; an s3:// lake needs an aws connection",
+               conn.conn_id, conn.conn_type);
+  }
+  auto extra = [&](const char* name) {
+    return conn.extra.contains(name) && conn.extra[name].is_string()
+               ? conn.extra[name].get<std::string>()
+               : std::string();
+  };
+  // The connection first; AWS's standard environment variables fill what it leaves out.
+  loc.credentials.access_key_id = conn.login;
+  loc.credentials.secret_access_key = conn.password;
+  loc.credentials.session_token = extra("aws_session_token");
+  if (loc.credentials.access_key_id.empty()) {
+    loc.credentials = {Getenv("AWS_ACCESS_KEY_ID"), Getenv("AWS_SECRET_ACCESS_KEY"),
+                       Getenv("AWS_SESSION_TOKEN")};
+  }
+  if (loc.credentials.access_key_id.empty() || loc.credentials.secret_access_key.empty()) {
+    return Err(ErrorCode::kFailedPrecondition,
+               "no AWS keys for {}: give the connection a login (access key id) and password "
+               "(secret access key), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+               uri);
+  }
+  loc.region = extra("region_name");
+  if (loc.region.empty()) loc.region = Getenv("AWS_REGION");
+  if (loc.region.empty()) loc.region = Getenv("AWS_DEFAULT_REGION");
+  if (loc.region.empty()) loc.region = "us-east-1";
+  loc.endpoint = extra("endpoint_url");
+  if (loc.endpoint.empty() && !conn.host.empty()) loc.endpoint = conn.host;
+  if (loc.endpoint.empty()) loc.endpoint = Getenv("AWS_ENDPOINT_URL_S3");
+  if (loc.endpoint.empty()) loc.endpoint = Getenv("AWS_ENDPOINT_URL");
+  std::string style = extra("s3_url_style");
+  if (style.empty()) style = extra("addressing_style");
+  if (loc.endpoint.empty()) {
+    loc.endpoint = "https://s3." + loc.region + ".amazonaws.com";
+    loc.path_style = style == "path";
+  } else {
+    loc.path_style = style != "virtual";
+  }
+  while (loc.endpoint.ends_with('/')) loc.endpoint.pop_back();
+  if (!loc.endpoint.starts_with("http://") && !loc.endpoint.starts_with("https://")) {
+    return Err(ErrorCode::kInvalidArgument,
+               "connection '{}': endpoint_url '{}' must start with http:// or https://",
+               conn.conn_id, loc.endpoint);
+  }
+  return loc;
+}
+
+S3ObjectStore::S3ObjectStore(S3Location location) : loc_(std::move(location)) {
+  size_t scheme = loc_.endpoint.find("://") + 3;
+  std::string host = loc_.endpoint.substr(scheme);
+  host = host.substr(0, host.find('/'));
+  host_ = loc_.path_style ? host : loc_.bucket + "." + host;
+  origin_ = loc_.endpoint.substr(0, scheme) + host_;
+  path_prefix_ = loc_.path_style ? "/" + loc_.bucket : "";
+}
+
+std::string S3ObjectStore::uri() const {
+  std::string prefix = loc_.prefix;
+  if (!prefix.empty()) prefix.pop_back();
+  return "s3://" + loc_.bucket + (prefix.empty() ? "" : "/" + prefix);
+}
+
+Result<S3Reply> S3ObjectStore::Send(Call& call) const {
+  // The bucket itself is "/bucket" in path style and "/" on its own host.
+  std::string path = call.key.empty() && !path_prefix_.empty()
+                         ? path_prefix_
+                         : path_prefix_ + "/" + S3EncodePath(call.key);
+  std::string url = origin_ + path;
+  std::string query;
+  for (const auto& [k, v] : call.query) {
+    query += (query.empty() ? "?" : "&");
+    query += PercentEncode(k) + "=" + PercentEncode(v);
+  }
+  url += query;
+  std::string where = fmt::format("s3://{}/{}", loc_.bucket, call.key);
+  std::chrono::milliseconds delay{200};
+  for (int attempt = 1;; ++attempt) {
+    SigV4Request sig;
+    sig.method = call.method;
+    sig.host = host_;
+    sig.path = path;
+    sig.query = call.query;
+    sig.headers = call.headers;
+    sig.payload_sha256 = call.payload_sha256.empty() ? EmptySha() : call.payload_sha256;
+    HttpRequest req;
+    req.url = url;
+    req.method = call.method;
+    req.body = call.body;
+    req.body_file = call.body_file;
+    req.headers = SignV4(sig, loc_.credentials, {loc_.region, "s3"},
+                         std::chrono::time_point_cast<Micros>(std::chrono::system_clock::now()));
+    S3Reply reply;
+    std::unique_ptr<std::ofstream> out;
+    Sha256 hasher;
+    bool to_file = false;
+    HttpSink sink{[&](const HttpResponse& head) -> Status {
+                    to_file = !call.to_file.empty() && head.status / 100 == 2;
+                    if (to_file) {
+                      out = std::make_unique<std::ofstream>(call.to_file,
+                                                            std::ios::binary | std::ios::trunc);
+                      if (!*out) return Err(ErrorCode::kIo, "cannot write {}", call.to_file);
+                    }
+                    return {};
+                  },
+                  [&](std::string_view piece) -> Status {
+                    if (to_file) {
+                      hasher.Update(piece);
+                      out->write(piece.data(), static_cast<std::streamsize>(piece.size()));
+                      if (!*out) return Err(ErrorCode::kIo, "cannot write {}", call.to_file);
+                      return {};
+                    }
+                    if (reply.body.size() + piece.size() > kMaxReplyBody) {
+                      return Err(ErrorCode::kIo, "{}: the answer is larger than {} bytes", where,
+                                 kMaxReplyBody);
+                    }
+                    reply.body.append(piece);
+                    return {};
+                  }};
+    auto head = Fetch(req, sink);
+    if (out) {
+      out->close();
+      if (head && to_file && !*out) return Err(ErrorCode::kIo, "cannot write {}", call.to_file);
+    }
+    bool again = head ? Retryable(head->status) : IsTransient(head.error());
+    if (!again || attempt == kTries) {
+      if (!head) {
+        return Err(head.error().code, "{} {}: {}", call.method, where, head.error().message);
+      }
+      reply.head = std::move(*head);
+      if (to_file) reply.sha256 = hasher.HexDigest();
+      return reply;
+    }
+    if (head) {
+      if (auto after = ParseRetryAfter(head->Header("retry-after"))) {
+        delay = std::max<std::chrono::milliseconds>(delay, *after);
+      }
+    }
+    std::this_thread::sleep_for(
+        std::min<std::chrono::milliseconds>(delay, std::chrono::seconds(20)));
+    delay *= 2;
+  }
+}
+
+namespace {
+
+Status Failed(const S3Reply& reply, std::string_view method, std::string_view where) {
+  std::string text = ErrorText(reply.body);
+  if (text.empty()) text = reply.head.reason;
+  std::string hint;
+  if (reply.head.status == 403) hint = " (check the connection's keys and the bucket's policy)";
+  if (reply.head.status == 301) hint = " (the bucket is in another region: set region_name)";
+  return Err(CodeFor(reply.head.status), "{} {}: HTTP {} {}{}", method, where, reply.head.status,
+             text, hint);
+}
+
+}  // namespace
+
+Result<std::optional<ObjectInfo>> S3ObjectStore::Head(const std::string& key) {
+  TRY(ValidateKey(key));
+  Call call{.method = "HEAD", .key = loc_.prefix + key};
+  S3Reply reply = TRY(Send(call));
+  if (reply.head.status == 404) return std::optional<ObjectInfo>();
+  if (reply.head.status != 200)
+    return std::unexpected(Failed(reply, "HEAD", uri() + "/" + key).error());
+  ObjectInfo info;
+  info.key = key;
+  info.size = reply.head.content_length.value_or(0);
+  info.etag = Unquoted(reply.head.Header("etag"));
+  info.sha256 = reply.head.Header("x-amz-meta-sha256");
+  if (auto t = ParseHttpDate(reply.head.Header("last-modified"))) info.modified = *t;
+  return std::optional<ObjectInfo>(std::move(info));
+}
+
+Result<ObjectInfo> S3ObjectStore::Put(const std::string& key, const std::string& source,
+                                      const PutOptions& options) {
+  TRY(ValidateKey(key));
+  std::string where = uri() + "/" + key;
+  auto [sha256, size] = TRY(HashFile(source));
+  if (!options.expected_sha256.empty() && sha256 != options.expected_sha256) {
+    return Err(ErrorCode::kInvalidArgument, "{} has sha256 {}, expected {}: nothing was published",
+               source, sha256, options.expected_sha256);
+  }
+  if (size > kMaxSinglePut) {
+    return Err(ErrorCode::kInvalidArgument,
+               "{} is {} bytes, more than one S3 PUT takes (5 GiB): nothing was published", source,
+               size);
+  }
+  Call call{
+      .method = "PUT",
+      .key = loc_.prefix + key,
+      .headers = {{"Content-Type", "application/octet-stream"}, {"x-amz-meta-sha256", sha256}},
+      .body_file = source,
+      .payload_sha256 = sha256};
+  S3Reply reply = TRY(Send(call));
+  if (reply.head.status != 200) return std::unexpected(Failed(reply, "PUT", where).error());
+  // End to end: the stored object must be what was read.
+  auto stored = TRY(Head(key));
+  if (!stored || stored->size != size || (!stored->sha256.empty() && stored->sha256 != sha256)) {
+    (void)Delete(key);
+    return Err(ErrorCode::kIo,
+               "{} was stored with {} bytes and sha256 {} after {} bytes with sha256 {} were "
+               "sent: the object was removed",
+               where, stored ? stored->size : 0, stored ? stored->sha256 : "none", size, sha256);
+  }
+  stored->sha256 = sha256;
+  return *stored;
+}
+
+Status S3ObjectStore::Get(const std::string& key, const std::string& dest) {
+  TRY(ValidateKey(key));
+  std::string where = uri() + "/" + key;
+  std::string temp = fmt::format("{}.weir-tmp-{}-{:x}", dest, getpid(), std::random_device{}());
+  Call call{.method = "GET", .key = loc_.prefix + key, .to_file = temp};
+  auto reply = Send(call);
+  auto fail = [&](Status s) {
+    std::error_code ec;
+    std::filesystem::remove(temp, ec);
+    return s;
+  };
+  if (!reply) return fail(std::unexpected(reply.error()));
+  if (reply->head.status == 404) {
+    return fail(Err(ErrorCode::kNotFound, "no object at {}", where));
+  }
+  if (reply->head.status != 200) return fail(Failed(*reply, "GET", where));
+  std::string expected = reply->head.Header("x-amz-meta-sha256");
+  std::error_code ec;
+  auto size = static_cast<int64_t>(std::filesystem::file_size(temp, ec));
+  if (ec || reply->head.content_length.value_or(size) != size ||
+      (!expected.empty() && expected != reply->sha256)) {
+    return fail(Err(ErrorCode::kIo,
+                    "{} arrived with {} bytes and sha256 {}, not the object's {}: nothing was "
+                    "written to {}",
+                    where, size, reply->sha256, expected.empty() ? "size" : expected, dest));
+  }
+  std::filesystem::rename(temp, dest, ec);
+  if (ec) return fail(Err(ErrorCode::kIo, "cannot write {}: {}", dest, ec.message()));
+  return {};
+}
+
+Result<std::vector<ObjectInfo>> S3ObjectStore::List(const std::string& prefix) {
+  std::vector<ObjectInfo> out;
+  std::string token;
+  do {
+    Call call{.method = "GET", .key = ""};
+    call.query = {{"list-type", "2"},
+                  {"max-keys", std::to_string(loc_.list_page_size)},
+                  {"prefix", loc_.prefix + prefix}};
+    if (!token.empty()) call.query.emplace_back("continuation-token", token);
+    S3Reply reply = TRY(Send(call));
+    if (reply.head.status != 200) {
+      return std::unexpected(Failed(reply, "LIST", uri() + "/" + prefix).error());
+    }
+    pugi::xml_document doc;
+    if (!doc.load_buffer(reply.body.data(), reply.body.size())) {
+      return Err(ErrorCode::kIo, "LIST {}/{}: the answer is not XML", uri(), prefix);
+    }
+    pugi::xml_node result = doc.child("ListBucketResult");
+    for (pugi::xml_node c : result.children("Contents")) {
+      std::string full = c.child_value("Key");
+      if (!full.starts_with(loc_.prefix)) continue;
+      ObjectInfo info;
+      info.key = full.substr(loc_.prefix.size());
+      info.size = std::strtoll(c.child_value("Size"), nullptr, 10);
+      info.etag = Unquoted(c.child_value("ETag"));
+      if (auto t = ParseDateTime(c.child_value("LastModified"))) info.modified = *t;
+      out.push_back(std::move(info));
+    }
+    token = std::string(result.child_value("IsTruncated")) == "true"
+                ? result.child_value("NextContinuationToken")
+                : "";
+  } while (!token.empty());
+  std::ranges::sort(out, {}, &ObjectInfo::key);
+  return out;
+}
+
+Status S3ObjectStore::Delete(const std::string& key) {
+  TRY(ValidateKey(key));
+  Call call{.method = "DELETE", .key = loc_.prefix + key};
+  S3Reply reply = TRY(Send(call));
+  if (reply.head.status == 204 || reply.head.status == 200 || reply.head.status == 404) return {};
+  return Failed(reply, "DELETE", uri() + "/" + key);
+}
+
+Result<ObjectInfo> S3ObjectStore::Copy(const std::string& from_key, const std::string& to_key) {
+  TRY(ValidateKey(from_key));
+  TRY(ValidateKey(to_key));
+  std::string where = uri() + "/" + to_key;
+  Call call{.method = "PUT",
+            .key = loc_.prefix + to_key,
+            .headers = {{"x-amz-copy-source",
+                         "/" + loc_.bucket + "/" + S3EncodePath(loc_.prefix + from_key)}}};
+  S3Reply reply = TRY(Send(call));
+  // A copy can fail after its 200 has been sent: the body then holds an <Error>.
+  std::string error = ErrorText(reply.body);
+  if (reply.head.status == 404) {
+    return Err(ErrorCode::kNotFound, "no object at {}/{} to copy", uri(), from_key);
+  }
+  if (reply.head.status != 200 || !error.empty()) {
+    return std::unexpected(Failed(reply, "COPY to", where).error());
+  }
+  auto info = TRY(Head(to_key));
+  if (!info) return Err(ErrorCode::kIo, "{} is missing right after it was copied", where);
+  return *info;
+}
+
+}  // namespace weir
