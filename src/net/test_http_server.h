@@ -75,7 +75,7 @@ class TestHttpServer : public TestServerProcess {
  public:
   explicit TestHttpServer(const std::string& root,
                           std::string script = WEIR_SOURCE_DIR "/tests/fixtures/http_server.py")
-      : TestServerProcess({"python3", std::move(script), "--root", root}) {}
+      : TestServerProcess({"/usr/bin/python3", std::move(script), "--root", root}) {}
 
   // "http://127.0.0.1:<port>/<path>"
   std::string Url(std::string_view path) const {
