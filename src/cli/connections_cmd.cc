@@ -1,4 +1,4 @@
-// `weir connections add|get|list|delete|export|import|rotate-key`: Airflow's connections,
+// `weir connections add|get|list|test|delete|export|import|rotate-key`: Airflow's connections,
 // with their secrets sealed in the database (engine/connections.h, docs/connections.md).
 #include <unistd.h>
 
@@ -10,6 +10,7 @@
 #include "engine/connections.h"
 #include "env/files.h"
 #include "env/seal_keys.h"
+#include "ops/connection_check.h"
 
 namespace weir {
 
@@ -147,6 +148,18 @@ Result<int> ConnGet(CliState& state, const std::string& conn_id, bool show_secre
   return kExitOk;
 }
 
+Result<int> ConnTest(CliState& state, const std::string& conn_id) {
+  auto ctx = TRY(state.Open(false));
+  Connection c = TRY(FindConnection(*ctx->store, ctx->config.secret_key_file, conn_id));
+  auto seen = CheckConnection(c);
+  if (!seen) {
+    return Err(seen.error().code, "connection {} ({}) failed its check: {}", conn_id, c.conn_type,
+               ctx->masker.Mask(seen.error().message));
+  }
+  fmt::print("connection {} ({}) works: {}\n", conn_id, c.conn_type, ctx->masker.Mask(*seen));
+  return kExitOk;
+}
+
 Result<int> ConnDelete(CliState& state, const std::string& conn_id) {
   auto ctx = TRY(state.Open(false));
   TRY(Audited(*ctx).DeleteConnection(conn_id));
@@ -241,7 +254,7 @@ void AddConnectionsCommands(CLI::App& app, CliState& state) {
   static bool show_secrets = false, as_uri = false, overwrite = false;
 
   auto* conns = app.add_subcommand(
-      "connections", "Add, show, list, delete, export and import connections (Airflow's)");
+      "connections", "Add, show, list, test, delete, export and import connections (Airflow's)");
   conns->require_subcommand(1);
 
   auto* add = conns->add_subcommand("add", "Store a connection, its secrets sealed");
@@ -272,6 +285,12 @@ void AddConnectionsCommands(CLI::App& app, CliState& state) {
   auto* list = conns->add_subcommand("list", "List connections (stored and WEIR_CONN_*)");
   AddOutputOption(list, state);
   list->callback([&state] { state.Run([&] { return ConnList(state); }); });
+
+  auto* test = conns->add_subcommand(
+      "test",
+      "Check a connection with one harmless request (http: GET its URL; aws: list buckets)");
+  test->add_option("conn_id", conn_id)->required();
+  test->callback([&state] { state.Run([&] { return ConnTest(state, conn_id); }); });
 
   auto* del = conns->add_subcommand("delete", "Delete a stored connection");
   del->add_option("conn_id", conn_id)->required();

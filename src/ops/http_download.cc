@@ -79,22 +79,21 @@ bool IsAbsolute(std::string_view url) {
   return url.starts_with("http://") || url.starts_with("https://");
 }
 
-// Airflow's HttpHook: the connection's host (with its own scheme, else its schema field or
-// http, and its port) is the base of a relative url; extra.headers (an object) and the other
-// text fields of extra are request headers; login and password are basic auth, a password
-// alone a bearer token. The task's own headers win over all of these.
-Status ApplyConnection(Options& o, const Connection& c) {
+}  // namespace
+
+Status ApplyHttpConnection(const Connection& c, std::string& url,
+                           std::map<std::string, std::string>& headers) {
   if (c.conn_type != "http") {
     return Err(ErrorCode::kInvalidArgument,
                "http_download: connection '{}' is of type '{}'; http_conn_id needs an http one",
                c.conn_id, c.conn_type);
   }
-  if (!IsAbsolute(o.url)) {
+  if (!IsAbsolute(url)) {
     if (c.host.empty()) {
       return Err(ErrorCode::kInvalidArgument,
                  "http_download: url '{}' is relative, and connection '{}' has no host to "
                  "resolve it against",
-                 o.url, c.conn_id);
+                 url, c.conn_id);
     }
     std::string base = c.host.find("://") != std::string::npos
                            ? c.host
@@ -103,9 +102,9 @@ Status ApplyConnection(Options& o, const Connection& c) {
       base += fmt::format(":{}", *c.port);
     }
     while (base.ends_with('/')) base.pop_back();
-    std::string_view path = o.url;
+    std::string_view path = url;
     while (path.starts_with('/')) path.remove_prefix(1);
-    o.url = base + "/" + std::string(path);
+    url = base + "/" + std::string(path);
   }
   static constexpr std::array<std::string_view, 9> kOptions = {
       "headers", "timeout",   "verify",          "proxies",      "stream",
@@ -130,9 +129,11 @@ Status ApplyConnection(Options& o, const Connection& c) {
                                      ? "Bearer " + c.password
                                      : "Basic " + Base64Encode(c.login + ":" + c.password);
   }
-  for (auto& [k, v] : from_conn) o.headers.try_emplace(k, std::move(v));  // the task's win
+  for (auto& [k, v] : from_conn) headers.try_emplace(k, std::move(v));  // the task's win
   return {};
 }
+
+namespace {
 
 Result<Options> ParseOptions(const Json& args, const NativeContext& ctx) {
   Options o;
@@ -144,7 +145,7 @@ Result<Options> ParseOptions(const Json& args, const NativeContext& ctx) {
       return Err(ErrorCode::kFailedPrecondition,
                  "http_download: connections cannot be read here (no metadata store)");
     }
-    TRY(ApplyConnection(o, TRY(ctx.find_connection(conn_id))));
+    TRY(ApplyHttpConnection(TRY(ctx.find_connection(conn_id)), o.url, o.headers));
   }
   if (!IsAbsolute(o.url)) {
     return Err(ErrorCode::kInvalidArgument,

@@ -13,6 +13,13 @@ namespace weir {
 // copy of the URL, a conditional GET that answers 304 skips the task. Beside the file it
 // writes `<output>.weir-source.json` (the lineage lake_put records). XCom: {path, bytes,
 // sha256, etag, last_modified, content_type, url, final_url, status}.
+// Applies an `http` connection to a request, as Airflow's HttpHook does: its host (with its
+// scheme, else its schema field or http, and its port) is the base of a relative `url`;
+// extra.headers and extra's other text fields become headers; login and password are basic
+// auth, a password alone a bearer token. Headers already in `headers` win.
+Status ApplyHttpConnection(const Connection& c, std::string& url,
+                           std::map<std::string, std::string>& headers);
+
 class HttpDownloadOperator final : public NativeOperator {
  public:
   HttpDownloadOperator();

@@ -106,6 +106,16 @@ TEST_F(AdminTest, ConnectionSecretsAreWriteOnly) {
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.dump().find("unknown field 'hots'"), std::string::npos) << bad.body.dump();
   EXPECT_EQ(Call("PATCH", "/connections/nope", {{"host", "h"}}, op_).status, 404);
+  // A check that cannot run is an answer (status false), not an error; viewers may not ask.
+  ASSERT_EQ(Call("POST", "/connections", {{"connection_id", "db"}, {"conn_type", "postgres"}}, op_)
+                .status,
+            200);
+  ApiResponse tested = Call("POST", "/connections/db/test", nullptr, op_);
+  ASSERT_EQ(tested.status, 200) << tested.body.dump();
+  EXPECT_EQ(tested.body["status"], false);
+  EXPECT_NE(tested.body["message"].get<std::string>().find("no check"), std::string::npos);
+  EXPECT_EQ(Call("POST", "/connections/nope/test", nullptr, op_).status, 404);
+  EXPECT_EQ(Call("POST", "/connections/lake/test", nullptr, viewer_).status, 403);
   ASSERT_EQ(Call("DELETE", "/connections/lake", nullptr, op_).status, 200);
   EXPECT_EQ(Get("/connections/lake", {}, op_).status, 404);
   auto events = AuditEvents();

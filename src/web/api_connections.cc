@@ -8,6 +8,7 @@
 #include "base/ids.h"
 #include "engine/connections.h"
 #include "env/seal_keys.h"
+#include "ops/connection_check.h"
 #include "web/api_internal.h"
 
 namespace weir {
@@ -152,6 +153,14 @@ Result<Json> GetConnectionJson(ApiCtx& c, const std::string& id) {
   return ConnectionAnswer(conn, SourceOf(id));
 }
 
+// Airflow's test: {"status": true|false, "message": ...}; a failed check is an answer, not
+// an error (the connection exists; it does not work).
+Result<Json> TestConnection(ApiCtx& c, const std::string& id) {
+  Connection conn = TRY(FindConnection(c.store, c.config.secret_key_file, id));
+  auto seen = CheckConnection(conn);
+  return Json{{"status", seen.has_value()}, {"message", seen ? *seen : seen.error().message}};
+}
+
 }  // namespace
 
 std::optional<Result<Json>> RouteConnections(ApiCtx& c, const std::vector<std::string>& s) {
@@ -163,6 +172,7 @@ std::optional<Result<Json>> RouteConnections(ApiCtx& c, const std::vector<std::s
   if (n == 2 && m == "GET") return GetConnectionJson(c, s[1]);
   if (n == 2 && m == "PATCH") return PatchConnection(c, s[1]);
   if (n == 2 && m == "DELETE") return Deleted(Audited(c).DeleteConnection(s[1]), s[1]);
+  if (n == 3 && s[2] == "test" && m == "POST") return TestConnection(c, s[1]);
   return std::nullopt;
 }
 

@@ -135,6 +135,32 @@ class ConnectionsTest(WeirTestCase):
         self.assertIn("connection_key_rotate", actions)
         self.assertIn("connection_delete", actions)
 
+    def test_test_runs_the_types_check(self):
+        # An http connection to this test's own server: its GET answers 200.
+        import http.server
+        import threading
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.addCleanup(server.shutdown)
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        self.weir("connections", "add", "web", "--conn-type", "http", "--host", url,
+                  "--password", "Zx9bearer", check=0)
+        code, out, err = self.weir("connections", "test", "web")
+        self.assertEqual(code, 0, err)
+        self.assertIn("connection web (http) works: HTTP 200", out)
+        server.shutdown()
+        server.server_close()
+        code, out, err = self.weir("connections", "test", "web")
+        self.assertNotEqual(code, 0)
+        self.assertIn("connection web (http) failed its check", err)
+        self.assertNotIn("Zx9", out + err)
+        self.weir("connections", "add", "db", "--uri", "postgres://u:p@h/db", check=0)
+        code, _, err = self.weir("connections", "test", "db")
+        self.assertNotEqual(code, 0)
+        self.assertIn("no check for connection type 'postgres'", err)
+        code, _, err = self.weir("connections", "test", "nope")
+        self.assertEqual(code, 3, err)
+
     def test_a_lost_or_open_key_file_is_refused_with_what_to_do(self):
         self.add_lake()
         key_file = os.path.join(self.home, "secret.key")

@@ -130,5 +130,12 @@ test('admin: a connection from the aws form, its secrets never shown, kept on ed
   assert.equal(stored.extra.aws_session_token, 'Zx9-session-token');
   assert.equal(stored.extra.region_name, 'us-east-1');
   assert.ok(!(await page.content()).includes('Zx9'), 'a secret is in the page');
+
+  // The Test button runs the type's check on the server: an http connection to weir itself.
+  weir.cli(['connections', 'add', 'self', '--conn-type', 'http', '--host', weir.url]);
+  const self = page.locator('[data-testid=connections] tr', { hasText: 'self' });
+  await self.waitFor();
+  await self.locator('button:text-is("Test")').click();
+  await page.locator('text=/self: works: HTTP 200/').waitFor();
   await finish(t, page);
 });

@@ -284,6 +284,28 @@ Status Failed(const S3Reply& reply, std::string_view method, std::string_view wh
 
 }  // namespace
 
+Result<std::vector<std::string>> ListBuckets(const S3Location& location) {
+  S3Location at_endpoint = location;
+  at_endpoint.bucket = "";
+  at_endpoint.prefix = "";
+  at_endpoint.path_style = true;  // GET / on the endpoint itself
+  S3ObjectStore store(at_endpoint);
+  S3ObjectStore::Call call{.method = "GET"};
+  S3Reply reply = TRY(store.Send(call));
+  if (reply.head.status != 200) {
+    return std::unexpected(Failed(reply, "ListBuckets", location.endpoint).error());
+  }
+  pugi::xml_document doc;
+  if (!doc.load_buffer(reply.body.data(), reply.body.size())) {
+    return Err(ErrorCode::kIo, "ListBuckets {}: the answer is not XML", location.endpoint);
+  }
+  std::vector<std::string> names;
+  for (pugi::xml_node b : doc.child("ListAllMyBucketsResult").child("Buckets").children("Bucket")) {
+    names.emplace_back(b.child_value("Name"));
+  }
+  return names;
+}
+
 Result<std::optional<ObjectInfo>> S3ObjectStore::Head(const std::string& key) {
   TRY(ValidateKey(key));
   Call call{.method = "HEAD", .key = loc_.prefix + key};

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "lake/object_store.h"
 #include "model/connection.h"
@@ -26,6 +27,10 @@ struct S3Location {
 // no endpoint_url: AWS, virtual-host style; with one (MinIO, Ceph, R2): path style unless the
 // extra says otherwise.
 Result<S3Location> S3LocationOf(const std::string& uri, const Connection& conn);
+
+// The buckets the location's keys may see (ListBuckets at its endpoint; the bucket and
+// style of `location` are ignored): what `weir connections test` asks an aws connection.
+Result<std::vector<std::string>> ListBuckets(const S3Location& location);
 
 // A lake in an S3 bucket (AWS, MinIO, Ceph radosgw, R2, GCS interop), signed with SigV4.
 //
@@ -55,6 +60,7 @@ class S3ObjectStore : public ObjectStore {
   static constexpr int64_t kMaxSinglePut = int64_t{5} << 30;
 
  private:
+  friend Result<std::vector<std::string>> ListBuckets(const S3Location& location);
   struct Call;
   Result<struct S3Reply> Send(Call& call) const;
 

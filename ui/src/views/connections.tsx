@@ -2,8 +2,8 @@
 // write-only: the API never returns them, an edit leaves a secret field empty to keep it
 // (sent as ***), and typing a value replaces it.
 import { useState } from 'preact/hooks';
-import { get, patch, post, seg } from '../api';
-import { ErrorBox, Field, Loading, Table, useCanEdit } from '../components';
+import { errorText, get, patch, post, seg } from '../api';
+import { ErrorBox, Field, Loading, notify, Table, useCanEdit } from '../components';
 import { usePoll } from '../poll';
 import type { Connection } from '../types';
 import { EditDialog, RowActions, text } from './admin';
@@ -122,6 +122,30 @@ function restOf(c: Connection | null, type: string): string {
   return Object.keys(rest).length ? JSON.stringify(rest, null, 2) : '';
 }
 
+// Runs the type's check on the server (one harmless request) and says what it saw.
+function TestButton({ id }: { id: string }) {
+  const [busy, setBusy] = useState(false);
+  return (
+    <button
+      type="button"
+      disabled={busy}
+      onClick={async () => {
+        setBusy(true);
+        try {
+          const r = await post<{ status: boolean; message: string }>('/connections/' + seg(id) + '/test');
+          notify(`${id}: ${r.status ? 'works' : 'failed'}: ${r.message}`, !r.status);
+        } catch (err) {
+          notify(`${id}: ${errorText(err)}`, true);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      Test
+    </button>
+  );
+}
+
 export function Connections() {
   const canEdit = useCanEdit();
   const conns = usePoll((s) => get<{ connections: Connection[] }>('/connections?limit=1000', s), 10000, []);
@@ -157,6 +181,7 @@ export function Connections() {
               <td class="small">{x.password_set ? <span class="pill">password ***</span> : ''}</td>
               <td class="small">{x.source}</td>
               <td class="actions">
+                {canEdit && <TestButton id={x.connection_id} />}
                 {canEdit && x.source === 'database' && (
                   <RowActions
                     what="connection"

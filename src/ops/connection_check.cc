@@ -1,0 +1,54 @@
+#include "ops/connection_check.h"
+
+#include <fmt/format.h>
+
+#include "lake/s3/s3_store.h"
+#include "net/http_client.h"
+#include "ops/http_download.h"
+
+namespace weir {
+
+namespace {
+
+constexpr std::chrono::seconds kTimeout{15};
+
+Result<std::string> CheckHttp(const Connection& c) {
+  HttpRequest req;
+  std::string url = "/";
+  TRY(ApplyHttpConnection(c, url, req.headers));
+  req.url = url;
+  req.timeout = kTimeout;
+  req.connect_timeout = std::chrono::seconds(10);
+  HttpSink sink{nullptr, [](std::string_view) -> Status { return {}; }};
+  HttpResponse r = TRY(Fetch(req, sink));
+  std::string seen = fmt::format("HTTP {} {} from {}", r.status, r.reason, r.final_url);
+  if (r.status >= 400) {
+    return Err(r.status == 401 || r.status == 403 ? ErrorCode::kFailedPrecondition
+                                                  : ErrorCode::kUnavailable,
+               "{}{}", seen,
+               r.status == 401 || r.status == 403 ? " (check the login and password)" : "");
+  }
+  return seen;
+}
+
+Result<std::string> CheckAws(const Connection& c) {
+  S3Location loc = TRY(S3LocationOf("s3://check", c));
+  std::vector<std::string> buckets = TRY(ListBuckets(loc));
+  std::string names;
+  for (size_t i = 0; i < buckets.size() && i < 10; ++i) names += (i ? ", " : "") + buckets[i];
+  if (buckets.size() > 10) names += ", ...";
+  return fmt::format("{} bucket{} at {}{}{}", buckets.size(), buckets.size() == 1 ? "" : "s",
+                     loc.endpoint, buckets.empty() ? "" : ": ", names);
+}
+
+}  // namespace
+
+Result<std::string> CheckConnection(const Connection& c) {
+  if (c.conn_type == "http") return CheckHttp(c);
+  if (c.conn_type == "aws") return CheckAws(c);
+  return Err(ErrorCode::kFailedPrecondition,
+             "weir has no check for connection type '{}' yet (it checks http and aws)",
+             c.conn_type);
+}
+
+}  // namespace weir
