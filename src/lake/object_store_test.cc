@@ -309,6 +309,48 @@ TEST(S3LocationOf, ReadsAnAwsConnection) {
             std::string::npos);
 }
 
+// Keys the connection lacks come from the environment, then from the shared files' profile.
+TEST(S3LocationOf, FallsBackToTheEnvironmentAndTheSharedProfiles) {
+  TempDir dir;
+  std::ofstream(dir.Join("credentials"))
+      << "[default]\naws_access_key_id = DEFKEY\naws_secret_access_key = DEFSECRET\n\n"
+         "# a comment\n[work]\naws_access_key_id=WORKKEY\naws_secret_access_key=WORKSECRET\n"
+         "aws_session_token = WORKTOKEN\n";
+  std::ofstream(dir.Join("config")) << "[default]\nregion = eu-north-1\n[profile work]\n"
+                                       "region = ap-south-1\n";
+  setenv("AWS_SHARED_CREDENTIALS_FILE", dir.Join("credentials").c_str(), 1);
+  setenv("AWS_CONFIG_FILE", dir.Join("config").c_str(), 1);
+  for (const char* v : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                        "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"}) {
+    unsetenv(v);
+  }
+  Connection bare = ParseConnectionUri("aws://", "t").value();
+  S3Location def = S3LocationOf("s3://b", bare).value();
+  EXPECT_EQ(def.credentials.access_key_id, "DEFKEY");
+  EXPECT_EQ(def.region, "eu-north-1");
+  setenv("AWS_PROFILE", "work", 1);
+  S3Location work = S3LocationOf("s3://b", bare).value();
+  EXPECT_EQ(work.credentials.secret_access_key, "WORKSECRET");
+  EXPECT_EQ(work.credentials.session_token, "WORKTOKEN");
+  EXPECT_EQ(work.region, "ap-south-1");
+  // The connection's profile_name wins over AWS_PROFILE; the environment's keys over both.
+  Connection named = ParseConnectionUri("aws://?profile_name=default", "t").value();
+  EXPECT_EQ(S3LocationOf("s3://b", named)->credentials.access_key_id, "DEFKEY");
+  setenv("AWS_ACCESS_KEY_ID", "ENVKEY", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "ENVSECRET", 1);
+  EXPECT_EQ(S3LocationOf("s3://b", named)->credentials.access_key_id, "ENVKEY");
+  unsetenv("AWS_ACCESS_KEY_ID");
+  unsetenv("AWS_SECRET_ACCESS_KEY");
+  // A profile that does not exist: the error says where keys are looked for.
+  setenv("AWS_PROFILE", "nope", 1);
+  auto none = S3LocationOf("s3://b", bare);
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message.find("profile [nope]"), std::string::npos);
+  for (const char* v : {"AWS_PROFILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"}) {
+    unsetenv(v);
+  }
+}
+
 TEST(OpenObjectStore, UnsupportedOrRelativeUrisAreExplained) {
   auto s3 = OpenObjectStore("s3://bucket/prefix");
   ASSERT_FALSE(s3.has_value());

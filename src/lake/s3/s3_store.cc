@@ -14,6 +14,7 @@
 #include "base/hash.h"
 #include "base/strings.h"
 #include "base/url.h"
+#include "lake/s3/aws_profile.h"
 #include "net/http_client.h"
 
 namespace weir {
@@ -143,15 +144,28 @@ Result<S3Location> S3LocationOf(const std::string& uri, const Connection& conn) 
     loc.credentials = {Getenv("AWS_ACCESS_KEY_ID"), Getenv("AWS_SECRET_ACCESS_KEY"),
                        Getenv("AWS_SESSION_TOKEN")};
   }
+  // Then the shared files' profile (the connection's profile_name, AWS_PROFILE or default).
+  std::string profile_name = AwsProfileName(extra("profile_name"));
+  auto profile = TRY_CONTEXT(ReadAwsProfile(profile_name), "reading AWS profile " + profile_name);
+  auto from_profile = [&](const char* key) {
+    auto it = profile.find(key);
+    return it == profile.end() ? std::string() : it->second;
+  };
+  if (loc.credentials.access_key_id.empty()) {
+    loc.credentials = {from_profile("aws_access_key_id"), from_profile("aws_secret_access_key"),
+                       from_profile("aws_session_token")};
+  }
   if (loc.credentials.access_key_id.empty() || loc.credentials.secret_access_key.empty()) {
     return Err(ErrorCode::kFailedPrecondition,
                "no AWS keys for {}: give the connection a login (access key id) and password "
-               "(secret access key), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
-               uri);
+               "(secret access key), set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add "
+               "profile [{}] to ~/.aws/credentials",
+               uri, profile_name);
   }
   loc.region = extra("region_name");
   if (loc.region.empty()) loc.region = Getenv("AWS_REGION");
   if (loc.region.empty()) loc.region = Getenv("AWS_DEFAULT_REGION");
+  if (loc.region.empty()) loc.region = from_profile("region");
   if (loc.region.empty()) loc.region = "us-east-1";
   loc.endpoint = extra("endpoint_url");
   if (loc.endpoint.empty() && !conn.host.empty()) loc.endpoint = conn.host;

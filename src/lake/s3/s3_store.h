@@ -22,8 +22,11 @@ struct S3Location {
 };
 
 // An S3 location from an `aws` connection (Airflow's fields: login = access key id, password
-// = secret access key, extra: region_name, endpoint_url, aws_session_token, and
-// s3_url_style / addressing_style "path" or "virtual") and an s3://bucket/prefix URI. With
+// = secret access key, extra: region_name, endpoint_url, aws_session_token, profile_name, and
+// s3_url_style / addressing_style "path" or "virtual") and an s3://bucket/prefix URI. Keys
+// the connection lacks come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+// AWS_SESSION_TOKEN, then from the shared files' profile (aws_profile.h); the region from
+// AWS_REGION / AWS_DEFAULT_REGION, then the profile, then us-east-1. With
 // no endpoint_url: AWS, virtual-host style; with one (MinIO, Ceph, R2): path style unless the
 // extra says otherwise.
 Result<S3Location> S3LocationOf(const std::string& uri, const Connection& conn);
