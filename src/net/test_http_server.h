@@ -37,6 +37,7 @@ class TestServerProcess {
     posix_spawn_file_actions_addclose(&actions, fds[0]);
     posix_spawn_file_actions_addclose(&actions, fds[1]);
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (std::string& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
     int rc = posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ);
