@@ -7,6 +7,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "base/strings.h"
 #include "base/url.h"
 
 namespace weir {
@@ -14,16 +15,10 @@ namespace {
 
 constexpr std::string_view kExtraKey = "__extra__";
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Airflow's normalisation: '-' in a URI scheme stands for '_' (google-cloud-platform), and
 // postgresql is postgres.
 std::string NormalizeType(std::string_view scheme) {
-  std::string type = Lower(scheme);
+  std::string type = ToLower(scheme);
   std::ranges::replace(type, '-', '_');
   if (type == "postgresql") type = "postgres";
   return type;
@@ -237,7 +232,7 @@ Result<Connection> ParseConnectionText(std::string_view text, std::string_view w
 }
 
 std::string ConnectionUri(const Connection& c) {
-  std::string type = Lower(c.conn_type);
+  std::string type = ToLower(c.conn_type);
   std::ranges::replace(type, '_', '-');
   std::string uri = type + "://";
   std::string host = c.host;
@@ -300,7 +295,7 @@ bool IsSensitiveKey(std::string_view key) {
       "token",         "keyfile_dict",      "service_account",
       "credential",    "connection_string", "sas",
       "key_json",      "account_key"};
-  std::string lower = Lower(key);
+  std::string lower = ToLower(key);
   return std::ranges::any_of(
       kWords, [&](std::string_view w) { return lower.find(w) != std::string::npos; });
 }

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "base/hash.h"
+#include "base/strings.h"
 #include "base/url.h"
 
 namespace weir {
@@ -13,12 +14,6 @@ namespace weir {
 namespace {
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // A header value as it is signed: trimmed, inner runs of spaces as one.
 std::string CanonicalValue(std::string_view v) {
@@ -39,7 +34,7 @@ std::string CanonicalValue(std::string_view v) {
 // The headers as signed: names lower-cased, sorted (std::map), values canonical.
 std::map<std::string, std::string> Canonical(const std::map<std::string, std::string>& headers) {
   std::map<std::string, std::string> out;
-  for (const auto& [k, v] : headers) out[Lower(k)] = CanonicalValue(v);
+  for (const auto& [k, v] : headers) out[ToLower(k)] = CanonicalValue(v);
   return out;
 }
 
@@ -96,7 +91,7 @@ std::map<std::string, std::string> SignV4(const SigV4Request& request, const Aws
   std::map<std::string, std::string> headers = request.headers;
   std::string amz_date;
   for (const auto& [k, v] : headers) {
-    if (Lower(k) == "x-amz-date") amz_date = v;
+    if (ToLower(k) == "x-amz-date") amz_date = v;
   }
   if (amz_date.empty()) {
     amz_date = AmzDate(now);
