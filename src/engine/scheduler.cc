@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
 #include <set>
 #include <unordered_map>
@@ -186,8 +187,10 @@ Status Scheduler::Refresh() {
   return {};
 }
 
-Status Scheduler::RecordEvents(Recorded& rec) {
+Status Scheduler::RecordEvents(Recorded& rec, bool hold_starts) {
   if (pending_.empty()) return {};
+  hold_starts = hold_starts && options_.start_record_delay > Duration::zero();
+  const Time now = clock_.Now();
   // An attempt that started and ended since the last batch (an `empty` task, a quick
   // process) is recorded once: its start is held back and applied with its end.
   std::unordered_set<std::string> ends;
@@ -208,6 +211,15 @@ Status Scheduler::RecordEvents(Recorded& rec) {
       starts.emplace(std::move(key), &a);
       continue;
     }
+    if (a.kind == AttemptEvent::Kind::kStarted && hold_starts) {
+      // A short task's end follows soon: its start waits to be recorded with it.
+      auto seen = start_seen_.try_emplace(key, now).first;
+      if (now - seen->second < options_.start_record_delay) {
+        rec.held.push_back(ev);
+        continue;
+      }
+    }
+    start_seen_.erase(key);
     Result<std::vector<TaskInstance>> seen;
     if (a.kind == AttemptEvent::Kind::kFinished) rec.finished.push_back(a.key);
     // The state as this transaction knows it: what other processes wrote was read first.
@@ -261,8 +273,19 @@ Status Scheduler::RecordDecisions(Decisions& d, Recorded& rec) {
   return {};
 }
 
+std::optional<Time> Scheduler::HeldStartsDue() const {
+  std::optional<Time> due;
+  for (const auto& ev : pending_) {
+    auto seen = start_seen_.find(ev.attempt.key.ToString());
+    if (seen == start_seen_.end()) continue;
+    Time at = seen->second + options_.start_record_delay;
+    if (!due || at < *due) due = at;
+  }
+  return due;
+}
+
 void Scheduler::Committed(Decisions* d, Recorded& rec) {
-  pending_.clear();
+  pending_ = std::move(rec.held);
   for (const auto& key : rec.finished) attempts_.Forget(key);
   // Observers learn what changed in the order it was recorded.
   for (const auto& ti : rec.changed) NotifyTask(ti);
@@ -304,7 +327,7 @@ void Scheduler::Committed(Decisions* d, Recorded& rec) {
 Status Scheduler::HandleEvents() {
   if (pending_.empty()) return {};  // no transaction for nothing
   Recorded rec;
-  TRY(Transaction([&]() -> Status { return RecordEvents(rec); }));
+  TRY(Transaction([&]() -> Status { return RecordEvents(rec, /*hold_starts=*/false); }));
   Committed(nullptr, rec);
   return {};
 }
@@ -374,12 +397,28 @@ Status Scheduler::Heartbeat(Time now) {
 Result<std::vector<SchedulerEvent>> Scheduler::WaitForWork(std::optional<Time> wake_at) {
   for (;;) {
     bool beat = job_id_.has_value() || attempts_.has_inflight() || options_.lease != nullptr;
-    std::optional<Time> deadline = wake_at;
+    std::optional<Time> due = wake_at;
+    if (auto held = HeldStartsDue(); held && (!due || *held < *due)) due = held;
+    std::optional<Time> deadline = due;
     if (beat && (!deadline || next_heartbeat_ < *deadline)) deadline = next_heartbeat_;
     auto events = queue_.WaitAndDrain(deadline);
-    if (!events.empty() || !beat) return events;
+    if (!events.empty() && options_.start_record_delay > Duration::zero() &&
+        std::ranges::all_of(events, [](const SchedulerEvent& e) {
+          return e.kind == SchedulerEvent::Kind::kAttempt &&
+                 e.attempt.kind == AttemptEvent::Kind::kStarted;
+        })) {
+      // Only starts: nothing to plan, and each may be recorded with its end (RecordEvents).
+      Time now = clock_.Now();
+      for (auto& ev : events) {
+        start_seen_.try_emplace(ev.attempt.key.ToString(), now);
+        pending_.push_back(std::move(ev));
+      }
+      continue;
+    }
+    if (!events.empty()) return events;
     Time now = clock_.Now();
-    if (wake_at && now >= *wake_at) return events;
+    if (due && now >= *due) return events;
+    if (!beat) return events;
     // Only the heartbeat timer: nothing changed that a plan would see.
     if (now >= next_heartbeat_) TRY(Heartbeat(now));
   }
@@ -417,7 +456,7 @@ Status Scheduler::Step(bool& stop) {
   // queued in the same commit that ends the one before).
   Status recorded = Transaction([&]() -> Status {
     TRY(ReadChanges());
-    TRY(RecordEvents(rec));
+    TRY(RecordEvents(rec, /*hold_starts=*/true));
     state_.now = now;
     state_.executor_free_slots = executor_.Capacity() - executor_.Running();
     decisions = Plan(state_, explain ? &waits : nullptr);
@@ -450,6 +489,7 @@ Status Scheduler::Step(bool& stop) {
   if (progress) return {};  // decisions can enable more decisions: plan again at once
 
   std::optional<Time> wake_at = decisions.wake_at;
+  if (auto held = HeldStartsDue(); held && (!wake_at || *held < *wake_at)) wake_at = held;
   if (explanation_due_ && explained_at_) {
     Time explain_at = *explained_at_ + std::chrono::seconds(1);
     if (!wake_at || explain_at < *wake_at) wake_at = explain_at;

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "engine/attempts.h"
 #include "engine/dag_registry.h"
@@ -75,6 +76,10 @@ struct SchedulerOptions {
   // Audit events recorded longer ago than this are removed, checked with `retention`;
   // nullopt: kept for ever (removing runs never removes their audit events).
   std::optional<Duration> audit_retention;
+  // A try's start is recorded with its end when the end comes within this long (one commit
+  // instead of two for a short task; the task instance shows `queued` meanwhile). A start
+  // whose end has not come by then is recorded on its own. Zero: every start at once.
+  Duration start_record_delay = std::chrono::milliseconds{50};
   // Plan only this run and return from Run() when it has finished (`weir dags test`).
   std::optional<std::pair<std::string, std::string>> only_run;
 };
@@ -152,9 +157,13 @@ class Scheduler {
     std::vector<TaskInstance> prepared;  // tries Prepare recorded, for observers
     std::vector<AttemptKey> prepared_keys;
     std::vector<AttemptSpec> to_submit;
+    std::vector<SchedulerEvent> held;  // starts held back, pending again after the commit
   };
-  // Inside a transaction: records pending_'s attempt events in the store and in state_.
-  Status RecordEvents(Recorded& rec);
+  // Inside a transaction: records pending_'s attempt events in the store and in state_. With
+  // `hold_starts`, a start whose end has not come yet is held back for start_record_delay.
+  Status RecordEvents(Recorded& rec, bool hold_starts);
+  // When the earliest held start is due to be recorded on its own; nullopt: none held.
+  std::optional<Time> HeldStartsDue() const;
   // Inside a transaction: records the plan's decisions in the store and in state_.
   Status RecordDecisions(Decisions& d, Recorded& rec);
   // After the transaction committed: forgets what ended, tells observers, kills and submits.
@@ -190,7 +199,11 @@ class Scheduler {
   Time next_retention_{};
   std::optional<int64_t> job_id_;        // this scheduler's scheduler_job row, with record_job
   std::vector<SchedulerEvent> pending_;  // drained from queue_, not yet applied
-  bool reload_pending_ = false;          // the DAGs folder changed and is not reloaded yet
+  // Starts RecordEvents held back (start_record_delay), kept in pending_ after a commit.
+  std::vector<SchedulerEvent> held_starts_;
+  // When each held start was first seen by a step (the scheduler's clock), by attempt key.
+  std::unordered_map<std::string, Time> start_seen_;
+  bool reload_pending_ = false;  // the DAGs folder changed and is not reloaded yet
   // While the store fails: when it began, and the pause before the next retry.
   std::optional<Time> store_failing_since_;
   Duration store_retry_delay_{};

@@ -72,7 +72,8 @@ class SchedulerTest : public ::testing::Test {
 
   // Runs the scheduler on an existing run until it finishes; `stray_events` are posted first.
   DagRun RunUntilFinished(const DagRun& run, const std::vector<AttemptEvent>& stray_events = {},
-                          const SchedulerObserver& observer = {}) {
+                          const SchedulerObserver& observer = {},
+                          std::optional<Duration> start_record_delay = std::nullopt) {
     EventQueue queue(clock_);
     LocalExecutor executor(4, queue.AttemptPoster(), std::chrono::milliseconds(200));
     SchedulerOptions options;
@@ -80,6 +81,7 @@ class SchedulerTest : public ::testing::Test {
     options.watch_dags = false;
     options.recover_orphans = false;
     options.only_run = std::make_pair(run.dag_id, run.run_id);
+    if (start_record_delay) options.start_record_delay = *start_record_delay;
     Scheduler scheduler(*store_, executor, queue, clock_, *registry_, options);
     scheduler.set_observer(observer);
     for (const auto& e : stray_events) queue.AttemptPoster()(e);
@@ -177,6 +179,61 @@ TEST_F(SchedulerTest, AChainTakesOneWriteTransactionPerTask) {
   // and started), and the last step also ends the run. Two commits per task before.
   EXPECT_LE(transactions, kTasks + 2) << transactions;
   EXPECT_GE(transactions, kTasks);
+}
+
+// A process that ends within start_record_delay has its start recorded with its end: a chain
+// of bash tasks takes one write transaction per task, as a chain of `empty` tasks does, and
+// each try still has its pid and both times.
+TEST_F(SchedulerTest, AShortTrysStartIsRecordedWithItsEnd) {
+  std::string yaml = "dag_id: quick\ntasks:\n";
+  constexpr int kTasks = 5;
+  for (int i = 0; i < kTasks; ++i) {
+    yaml += fmt::format("  - task_id: t{}\n    operator: bash\n    command: 'true'\n", i);
+    if (i > 0) yaml += fmt::format("    depends_on: [t{}]\n", i - 1);
+  }
+  WriteDag("quick.yaml", yaml);
+  TriggerRequest req;
+  req.run_type = RunType::kTest;
+  DagRun run = Trigger("quick", req);
+  int64_t before = store_->ChangeSeq().value();
+  // Longer than any `bash -c true` on a loaded machine: every start waits for its end.
+  EXPECT_EQ(RunUntilFinished(run, {}, {}, std::chrono::seconds(30)).state, RunState::kSuccess);
+  int64_t transactions = store_->ChangeSeq().value() - before;
+  EXPECT_LE(transactions, kTasks + 2) << transactions;
+  for (int i = 0; i < kTasks; ++i) {
+    auto tries = store_->ListTries("quick", run.run_id, fmt::format("t{}", i)).value();
+    ASSERT_EQ(tries.size(), 1u);
+    EXPECT_GT(tries[0].pid, 0);
+    EXPECT_GT(tries[0].proc_start, 0);
+    ASSERT_TRUE(tries[0].start_date && tries[0].end_date);
+    EXPECT_LE(*tries[0].start_date, *tries[0].end_date);
+  }
+}
+
+// A process still running after start_record_delay is recorded as running while it runs.
+TEST_F(SchedulerTest, ALongTrysStartIsRecordedOnItsOwnAfterTheDelay) {
+  WriteDag("slow.yaml",
+           "dag_id: slow\ntasks:\n  - task_id: t\n    operator: bash\n    command: sleep 3\n");
+  TriggerRequest req;
+  req.run_type = RunType::kTest;
+  DagRun run = Trigger("slow", req);
+  std::vector<std::string> seen;
+  std::optional<TaskTry> try_when_running;
+  SchedulerObserver observer;
+  observer.on_task = [&](const TaskInstance& ti) {
+    seen.emplace_back(TaskStateName(ti.state));
+    if (ti.state != TaskState::kRunning) return;
+    auto tries = store_->ListTries("slow", run.run_id, "t").value();
+    if (!tries.empty()) try_when_running = tries.back();
+  };
+  EXPECT_EQ(RunUntilFinished(run, {}, observer, std::chrono::milliseconds(100)).state,
+            RunState::kSuccess);
+  EXPECT_EQ(seen, (std::vector<std::string>{"scheduled", "queued", "running", "success"}));
+  ASSERT_TRUE(try_when_running.has_value());
+  // Recorded on its own: running, with its pid, and not ended yet.
+  EXPECT_EQ(try_when_running->state, TaskState::kRunning);
+  EXPECT_GT(try_when_running->pid, 0);
+  EXPECT_FALSE(try_when_running->end_date.has_value());
 }
 
 TEST_F(SchedulerTest, ApplyStartAndEndRecordsWhatTheTwoEventsRecordApart) {
