@@ -1,5 +1,6 @@
 #include "base/hash.h"
 
+#include <openssl/evp.h>
 #include <sodium.h>
 
 namespace weir {
@@ -56,6 +57,26 @@ std::string Sha256::HexDigest() {
   unsigned char digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256_final(&state_->st, digest);
   return Hex(digest, sizeof digest);
+}
+
+struct Md5::State {
+  EVP_MD_CTX* ctx = nullptr;
+};
+
+Md5::Md5() : state_(std::make_unique<State>()) {
+  state_->ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(state_->ctx, EVP_md5(), nullptr);
+}
+
+Md5::~Md5() { EVP_MD_CTX_free(state_->ctx); }
+
+void Md5::Update(std::string_view data) { EVP_DigestUpdate(state_->ctx, data.data(), data.size()); }
+
+std::string Md5::Digest() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(state_->ctx, digest, &size);
+  return std::string(reinterpret_cast<const char*>(digest), size);
 }
 
 }  // namespace weir

@@ -31,4 +31,21 @@ class Sha256 {
   std::unique_ptr<State> state_;
 };
 
+// MD5 fed in pieces (OpenSSL), for the stores that name an object or a part by its MD5 (S3's
+// ETags, GCS's md5Hash, Azure's Content-MD5). Not for anything that must resist forgery.
+class Md5 {
+ public:
+  Md5();
+  ~Md5();
+  Md5(const Md5&) = delete;
+  Md5& operator=(const Md5&) = delete;
+  void Update(std::string_view data);
+  // The 16 raw bytes; the object must not be updated afterwards.
+  std::string Digest();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
 }  // namespace weir

@@ -14,6 +14,16 @@ TEST(Hash, Sha256HexDiffersWhenContentChanges) {
   EXPECT_NE(Sha256Hex("schedule: '@daily'\n"), Sha256Hex("schedule: '@hourly'\n"));
 }
 
+TEST(Md5, MatchesRfc1321AndPiecesHashLikeTheWhole) {
+  // RFC 1321's test suite: "" and "abc".
+  Md5 empty;
+  EXPECT_EQ(HexOf(empty.Digest()), "d41d8cd98f00b204e9800998ecf8427e");
+  Md5 abc;
+  abc.Update("a");
+  abc.Update("bc");
+  EXPECT_EQ(HexOf(abc.Digest()), "900150983cd24fb0d6963f7d28e17f72");
+}
+
 TEST(HmacSha256, MatchesRfc4231) {
   // RFC 4231 test cases 1 and 2; case 6: a key longer than the block size.
   EXPECT_EQ(HexOf(HmacSha256(std::string(20, '\x0b'), "Hi There")),

@@ -1,6 +1,9 @@
 // The one ObjectStore suite: every test written against ObjectStore& runs on each kind of
 // lake (TEST_P: file://, and s3:// on s3rver, which verifies SigV4 signatures); the file
-// lake's own rules (temporaries, links, modes) are FileLakeTest's.
+// lake's own rules (temporaries, links, modes) are FileLakeTest's. Built a second time as
+// lake_radosgw_test (WEIR_RADOSGW_STATE defined), the suite runs on Ceph's radosgw, which
+// also checks payload hashes and keeps multipart uploads as AWS does; a ctest fixture
+// (tests/fixtures/radosgw.py --start) runs one cluster for the whole test run.
 #include "lake/object_store.h"
 
 #include <sys/stat.h>
@@ -30,14 +33,43 @@ TestS3Server& S3Server() {
   return server;
 }
 
-S3Location S3At(const std::string& prefix) {
+// The port of the radosgw the ctest fixture started, or 0.
+int RadosgwPort() {
+#ifdef WEIR_RADOSGW_STATE
+  std::ifstream in(WEIR_RADOSGW_STATE "/port");
+  int port = 0;
+  in >> port;
+  return port;
+#else
+  return 0;
+#endif
+}
+
+// Where an S3 kind of lake is: "s3" (s3rver) or "radosgw". Files above 6 MiB go up in parts
+// of 5 MiB (S3's smallest), and objects above 6 MiB are copied in parts: the tests' files
+// stay small.
+S3Location S3At(const std::string& kind, const std::string& prefix) {
   S3Location loc;
   loc.bucket = "lake";
   loc.prefix = prefix;
-  loc.endpoint = S3Server().Endpoint();
   loc.path_style = true;
-  loc.credentials = {"S3RVER", "S3RVER", ""};
+  if (kind == "radosgw") {
+    loc.endpoint = "http://127.0.0.1:" + std::to_string(RadosgwPort());
+    loc.credentials = {"WEIRKEY", "WEIRSECRET", ""};
+  } else {
+    loc.endpoint = S3Server().Endpoint();
+    loc.credentials = {"S3RVER", "S3RVER", ""};
+  }
+  loc.multipart_threshold = 6 << 20;
+  loc.part_size = 5 << 20;
+  loc.multipart_copy_threshold = 6 << 20;
+  loc.copy_part_size = 5 << 20;
   return loc;
+}
+
+std::string UniquePrefix(const std::string& what) {
+  static int n = 0;
+  return fmt::format("{}-{}-{}/", what, getpid(), ++n);
 }
 
 class StoreFixture {
@@ -47,11 +79,14 @@ class StoreFixture {
     kind_ = kind;
     if (kind == "file") {
       store_ = OpenObjectStore("file://" + dir_.Join("lake")).value();
+      return;
+    }
+    if (kind == "radosgw") {
+      ASSERT_NE(RadosgwPort(), 0) << "no radosgw (the ctest fixture radosgw_start runs one)";
     } else {
       ASSERT_NE(S3Server().port(), 0) << "s3rver did not start (scripts/setup installs it)";
-      static int n = 0;
-      store_ = std::make_unique<S3ObjectStore>(S3At(fmt::format("t{}-{}/", getpid(), ++n)));
     }
+    store_ = std::make_unique<S3ObjectStore>(S3At(kind, UniquePrefix("t")));
   }
 
   std::string Local(const std::string& name, const std::string& content) {
@@ -81,6 +116,13 @@ class StoreFixture {
     }
     std::sort(out.begin(), out.end());
     return out;
+  }
+
+  // Bytes that differ from one offset to the next, so a part out of place shows.
+  std::string Pattern(size_t size) {
+    std::string content(size, '\0');
+    for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>(i * 131 % 251);
+    return content;
   }
 
   TempDir dir_;
@@ -120,6 +162,33 @@ TEST_P(ObjectStoreTest, LargeFilesStreamInPiecesAndHashTheSame) {
   EXPECT_EQ(info.size, static_cast<int64_t>(content.size()));
 }
 
+// Above the threshold an S3 lake sends parts, several at once; the object is the same.
+TEST_P(ObjectStoreTest, AFileAboveTheThresholdGoesUpInPartsAndReadsBackWhole) {
+  std::string content = Pattern((12 << 20) + 7);  // three parts of 5, 5 and 2 MiB
+  ObjectInfo info = store_->Put("big/parts.bin", Local("parts.bin", content)).value();
+  EXPECT_EQ(info.size, static_cast<int64_t>(content.size()));
+  EXPECT_EQ(info.sha256, Sha256Hex(content));
+  if (kind_ == "radosgw") {
+    EXPECT_TRUE(info.etag.ends_with("-3")) << info.etag;  // S3's ETag of a 3-part upload
+  }
+  ASSERT_TRUE(store_->Get("big/parts.bin", dir_.Join("back.bin")).has_value());
+  EXPECT_EQ(Sha256Hex(Read(dir_.Join("back.bin"))), Sha256Hex(content));
+  auto head = store_->Head("big/parts.bin").value();
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->sha256.empty() ? info.sha256 : head->sha256, Sha256Hex(content));
+}
+
+// Above the copy threshold an S3 lake copies in parts (UploadPartCopy), on the server.
+TEST_P(ObjectStoreTest, ALargeObjectIsCopiedWhole) {
+  std::string content = Pattern((11 << 20) + 3);
+  ASSERT_TRUE(store_->Put("big/a.bin", Local("a.bin", content)).has_value());
+  ObjectInfo copy = store_->Copy("big/a.bin", "big/b.bin").value();
+  EXPECT_EQ(copy.size, static_cast<int64_t>(content.size()));
+  ASSERT_TRUE(store_->Get("big/b.bin", dir_.Join("b.bin")).has_value());
+  EXPECT_EQ(Sha256Hex(Read(dir_.Join("b.bin"))), Sha256Hex(content));
+  EXPECT_EQ(Keys("big/"), (std::vector<std::string>{"big/a.bin", "big/b.bin"}));
+}
+
 TEST_P(ObjectStoreTest, AChecksumMismatchPublishesNothingAndKeepsThePreviousObject) {
   ASSERT_TRUE(store_->Put("a/data.csv", Local("v1.csv", "version 1")).has_value());
   PutOptions wrong;
@@ -147,6 +216,7 @@ TEST_P(ObjectStoreTest, AMissingSourceFailsAndLeavesNothing) {
   }
 }
 
+#ifndef WEIR_RADOSGW_STATE
 TEST_F(FileLakeTest, AKilledPutsTemporaryFileIsNeverListed) {
   fs::create_directories(dir_.Join("lake/a"));
   std::ofstream(dir_.Join("lake/a/.weir-tmp-0123456789abcdef")) << "half of an upl";
@@ -183,6 +253,7 @@ TEST_F(FileLakeTest, TheNextPutRemovesTheTemporaryOfAKilledPutButNotOfALiveOne) 
   EXPECT_EQ(RemoveStaleTemporaries(dir_.Join("lake"), true), found);
   EXPECT_EQ(FilesOnDisk(), (std::vector<std::string>{live, "b.csv"}));
 }
+#endif
 
 TEST_P(ObjectStoreTest, ListIsRecursiveSortedAndFilteredByPrefix) {
   for (const char* key : {"raw/y/2021/02.csv", "raw/y/2021/01.csv", "raw/g/01.csv", "other"}) {
@@ -213,6 +284,7 @@ TEST_P(ObjectStoreTest, KeysThatEscapeTheLakeAreRejected) {
   EXPECT_FALSE(fs::exists(dir_.Join("outside.csv")));
 }
 
+#ifndef WEIR_RADOSGW_STATE
 // file:// only: a folder inside the lake that is a link to elsewhere.
 TEST_F(FileLakeTest, ALinkInsideTheFileLakeCannotTakeAPutOutside) {
   fs::create_directories(dir_.Join("lake/raw"));
@@ -247,17 +319,41 @@ TEST_F(FileLakeTest, FileLakeObjectsAreOwnerOnly) {
     EXPECT_EQ(perms & (fs::perms::group_all | fs::perms::others_all), fs::perms::none) << path;
   }
 }
+#endif
 
+#ifdef WEIR_RADOSGW_STATE
+INSTANTIATE_TEST_SUITE_P(Lakes, ObjectStoreTest, ::testing::Values("radosgw"),
+                         [](const auto& info) { return info.param; });
+#else
 INSTANTIATE_TEST_SUITE_P(Lakes, ObjectStoreTest, ::testing::Values("file", "s3"),
                          [](const auto& info) { return info.param; });
+#endif
 
-// S3 only: many pages of listing, and what wrong keys say.
-TEST(S3ObjectStore, ListsPastOnePageAndRefusesWrongKeysWithoutShowingThem) {
-  ASSERT_NE(S3Server().port(), 0);
-  TempDir dir;
-  std::string src = dir.Join("x");
-  std::ofstream(src) << "x";
-  S3Location paged = S3At(fmt::format("pages-{}/", getpid()));
+// What only an S3 lake does, on each S3 server of this binary.
+class S3StoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(dir_.path().empty());
+    if (GetParam() == "radosgw") {
+      ASSERT_NE(RadosgwPort(), 0) << "no radosgw (the ctest fixture radosgw_start runs one)";
+    } else {
+      ASSERT_NE(S3Server().port(), 0) << "s3rver did not start (scripts/setup installs it)";
+    }
+  }
+  S3Location At(const std::string& what) { return S3At(GetParam(), UniquePrefix(what)); }
+  std::string Local(const std::string& name, size_t size) {
+    std::string path = dir_.Join(name);
+    std::string content(size, '\0');
+    for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>(i * 7 % 253);
+    std::ofstream(path, std::ios::binary) << content;
+    return path;
+  }
+  TempDir dir_;
+};
+
+TEST_P(S3StoreTest, ListsPastOnePageAndRefusesWrongKeysWithoutShowingThem) {
+  std::string src = Local("x", 1);
+  S3Location paged = At("pages");
   paged.list_page_size = 3;  // S3's pages hold 1,000 keys; 3 make the same point faster
   S3ObjectStore store(paged);
   for (int i = 0; i < 10; ++i) {
@@ -270,7 +366,7 @@ TEST(S3ObjectStore, ListsPastOnePageAndRefusesWrongKeysWithoutShowingThem) {
   EXPECT_EQ(listed->front().key, "k/00");
   EXPECT_EQ(listed->back().key, "k/09");
 
-  S3Location wrong = S3At("w/");
+  S3Location wrong = At("w");
   wrong.credentials.secret_access_key = "Zx9-not-the-secret";
   S3ObjectStore bad(wrong);
   auto put = bad.Put("a.csv", src);
@@ -281,6 +377,64 @@ TEST(S3ObjectStore, ListsPastOnePageAndRefusesWrongKeysWithoutShowingThem) {
   EXPECT_EQ(put.error().message.find("Zx9"), std::string::npos);
 }
 
+#ifdef WEIR_RADOSGW_STATE
+INSTANTIATE_TEST_SUITE_P(Servers, S3StoreTest, ::testing::Values("radosgw"),
+                         [](const auto& info) { return info.param; });
+
+// A multipart upload the server refuses at the end (parts below S3's 5 MiB least) is aborted:
+// no object, and no upload or part left behind.
+TEST_P(S3StoreTest, AFailedMultipartUploadIsAbortedAndLeavesNoParts) {
+  S3Location small_parts = At("abort");
+  small_parts.multipart_threshold = 1 << 20;
+  small_parts.part_size = 1 << 20;
+  S3ObjectStore store(small_parts);
+  auto put = store.Put("raw/a.bin", Local("a.bin", (3 << 20) + 5));
+  ASSERT_FALSE(put.has_value());
+  EXPECT_NE(put.error().message.find("EntityTooSmall"), std::string::npos) << put.error().message;
+  EXPECT_NE(put.error().message.find("aborted, nothing was published"), std::string::npos)
+      << put.error().message;
+  EXPECT_FALSE(store.Head("raw/a.bin").value().has_value());
+  auto uploads = store.ListUploads("");
+  ASSERT_TRUE(uploads.has_value()) << uploads.error().message;
+  EXPECT_TRUE(uploads->empty()) << uploads->size() << " uploads left, first "
+                                << uploads->front().upload_id;
+}
+
+// A process killed in the middle of an upload leaves it begun: ListUploads finds it and
+// AbortUpload removes it with its parts.
+TEST_P(S3StoreTest, AnUploadAKilledProcessLeftIsListedAndAborted) {
+  S3Location loc = At("killed");
+  S3ObjectStore store(loc);
+  std::string src = Local("big.bin", (12 << 20) + 1);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // One part at a time, so that the kill comes while parts remain to send.
+    S3Location slow = loc;
+    slow.parallel_parts = 1;
+    (void)S3ObjectStore(slow).Put("raw/big.bin", src);
+    _exit(0);
+  }
+  std::vector<S3Upload> uploads;
+  for (int i = 0; i < 400 && uploads.empty(); ++i) {
+    uploads = store.ListUploads("raw/").value_or(std::vector<S3Upload>{});
+    if (uploads.empty()) usleep(10'000);
+  }
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  ASSERT_EQ(uploads.size(), 1u) << "the upload was not seen begun";
+  EXPECT_EQ(uploads[0].key, "raw/big.bin");
+  if (store.Head("raw/big.bin").value().has_value()) GTEST_SKIP() << "the upload finished first";
+  ASSERT_TRUE(store.AbortUpload(uploads[0]).has_value());
+  EXPECT_TRUE(store.ListUploads("raw/").value().empty());
+  EXPECT_FALSE(store.Head("raw/big.bin").value().has_value());
+}
+#else
+INSTANTIATE_TEST_SUITE_P(Servers, S3StoreTest, ::testing::Values("s3"),
+                         [](const auto& info) { return info.param; });
+#endif
+
+#ifndef WEIR_RADOSGW_STATE
 TEST(S3LocationOf, ReadsAnAwsConnection) {
   Connection c = ParseConnectionUri(
                      "aws://AKIA:SECRET@?region_name=eu-west-1&endpoint_url=http%3A%2F%2F127.0.0.1"
@@ -357,6 +511,7 @@ TEST(OpenObjectStore, UnsupportedOrRelativeUrisAreExplained) {
   EXPECT_NE(s3.error().message.find("file:///"), std::string::npos);
   EXPECT_FALSE(OpenObjectStore("file://relative/path").has_value());
 }
+#endif  // WEIR_RADOSGW_STATE
 
 }  // namespace
 }  // namespace weir

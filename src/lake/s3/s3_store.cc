@@ -15,27 +15,10 @@
 #include "base/strings.h"
 #include "base/url.h"
 #include "lake/s3/aws_profile.h"
+#include "lake/s3/s3_internal.h"
 #include "net/http_client.h"
 
 namespace weir {
-
-struct S3Reply {
-  HttpResponse head;
-  std::string body;    // an error's or a listing's XML (bounded); empty when streamed to a file
-  std::string sha256;  // of the body streamed to a file
-};
-
-// One S3 request: what to sign and send, and where its answer goes.
-struct S3ObjectStore::Call {
-  std::string method{};
-  std::string key{};  // the full object key in the bucket (prefix included); "" for the bucket
-  std::vector<std::pair<std::string, std::string>> query{};
-  std::map<std::string, std::string> headers{};
-  std::string body{};       // a small body (XML), or
-  std::string body_file{};  // a file sent whole
-  std::string payload_sha256{};
-  std::string to_file{};  // a GET's body goes here (hashed on the way)
-};
 
 namespace {
 
@@ -50,24 +33,6 @@ const std::string& EmptySha() {
 
 bool Retryable(int status) {
   return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
-}
-
-std::string Unquoted(std::string etag) {
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
-    etag = etag.substr(1, etag.size() - 2);
-  }
-  return etag;
-}
-
-// S3's <Error><Code/><Message/></Error>, as "Code: Message" ("" when the body has none).
-std::string ErrorText(std::string_view body) {
-  pugi::xml_document doc;
-  if (!doc.load_buffer(body.data(), body.size())) return "";
-  pugi::xml_node error = doc.child("Error");
-  if (!error) return "";
-  std::string code = error.child_value("Code");
-  std::string message = error.child_value("Message");
-  return message.empty() ? code : code + ": " + message;
 }
 
 ErrorCode CodeFor(int status) {
@@ -110,6 +75,34 @@ std::string Getenv(const char* name) {
 }
 
 }  // namespace
+
+std::string Unquoted(std::string etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+    etag = etag.substr(1, etag.size() - 2);
+  }
+  return etag;
+}
+
+// S3's <Error><Code/><Message/></Error>, as "Code: Message" ("" when the body has none).
+std::string ErrorText(std::string_view body) {
+  pugi::xml_document doc;
+  if (!doc.load_buffer(body.data(), body.size())) return "";
+  pugi::xml_node error = doc.child("Error");
+  if (!error) return "";
+  std::string code = error.child_value("Code");
+  std::string message = error.child_value("Message");
+  return message.empty() ? code : code + ": " + message;
+}
+
+Status Failed(const S3Reply& reply, std::string_view method, std::string_view where) {
+  std::string text = ErrorText(reply.body);
+  if (text.empty()) text = reply.head.reason;
+  std::string hint;
+  if (reply.head.status == 403) hint = " (check the connection's keys and the bucket's policy)";
+  if (reply.head.status == 301) hint = " (the bucket is in another region: set region_name)";
+  return Err(CodeFor(reply.head.status), "{} {}: HTTP {} {}{}", method, where, reply.head.status,
+             text, hint);
+}
 
 Result<S3Location> S3LocationOf(const std::string& uri, const Connection& conn) {
   constexpr std::string_view kScheme = "s3://";
@@ -230,6 +223,8 @@ Result<S3Reply> S3ObjectStore::Send(Call& call) const {
     req.method = call.method;
     req.body = call.body;
     req.body_file = call.body_file;
+    req.body_offset = call.body_offset;
+    req.body_length = call.body_length;
     req.headers = SignV4(sig, loc_.credentials, {loc_.region, "s3"},
                          std::chrono::time_point_cast<Micros>(std::chrono::system_clock::now()));
     S3Reply reply;
@@ -284,20 +279,6 @@ Result<S3Reply> S3ObjectStore::Send(Call& call) const {
   }
 }
 
-namespace {
-
-Status Failed(const S3Reply& reply, std::string_view method, std::string_view where) {
-  std::string text = ErrorText(reply.body);
-  if (text.empty()) text = reply.head.reason;
-  std::string hint;
-  if (reply.head.status == 403) hint = " (check the connection's keys and the bucket's policy)";
-  if (reply.head.status == 301) hint = " (the bucket is in another region: set region_name)";
-  return Err(CodeFor(reply.head.status), "{} {}: HTTP {} {}{}", method, where, reply.head.status,
-             text, hint);
-}
-
-}  // namespace
-
 Result<std::vector<std::string>> ListBuckets(const S3Location& location) {
   S3Location at_endpoint = location;
   at_endpoint.bucket = "";
@@ -345,10 +326,13 @@ Result<ObjectInfo> S3ObjectStore::Put(const std::string& key, const std::string&
     return Err(ErrorCode::kInvalidArgument, "{} has sha256 {}, expected {}: nothing was published",
                source, sha256, options.expected_sha256);
   }
-  if (size > kMaxSinglePut) {
+  if (size > kMaxObject) {
     return Err(ErrorCode::kInvalidArgument,
-               "{} is {} bytes, more than one S3 PUT takes (5 GiB): nothing was published", source,
-               size);
+               "{} is {} bytes, more than an S3 object holds (5 TiB): nothing was published",
+               source, size);
+  }
+  if (size > std::min(loc_.multipart_threshold, kMaxSinglePut)) {
+    return PutInParts(key, source, sha256, size);
   }
   Call call{
       .method = "PUT",
@@ -450,10 +434,16 @@ Result<ObjectInfo> S3ObjectStore::Copy(const std::string& from_key, const std::s
   TRY(ValidateKey(from_key));
   TRY(ValidateKey(to_key));
   std::string where = uri() + "/" + to_key;
+  auto from = TRY(Head(from_key));
+  if (!from) return Err(ErrorCode::kNotFound, "no object at {}/{} to copy", uri(), from_key);
+  if (from->size > std::min(loc_.multipart_copy_threshold, kMaxSinglePut)) {
+    return CopyInParts(from_key, to_key, *from);
+  }
   Call call{.method = "PUT",
             .key = loc_.prefix + to_key,
             .headers = {{"x-amz-copy-source",
-                         "/" + loc_.bucket + "/" + S3EncodePath(loc_.prefix + from_key)}}};
+                         "/" + loc_.bucket + "/" + S3EncodePath(loc_.prefix + from_key)},
+                        {"x-amz-copy-source-if-match", "\"" + from->etag + "\""}}};
   S3Reply reply = TRY(Send(call));
   // A copy can fail after its 200 has been sent: the body then holds an <Error>.
   std::string error = ErrorText(reply.body);

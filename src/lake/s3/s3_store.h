@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +20,16 @@ struct S3Location {
   std::string region = "us-east-1";
   bool path_style = false;    // endpoint/bucket/key rather than bucket.endpoint/key
   int list_page_size = 1000;  // keys per ListObjectsV2 page (S3's most; tests use fewer)
+  // Files larger than this go up as a multipart upload in parts of part_size bytes (grown
+  // when a file would need more than S3's 10,000 parts), parallel_parts at a time. S3 wants
+  // parts of at least 5 MiB, the last excepted.
+  int64_t multipart_threshold = int64_t{64} << 20;
+  int64_t part_size = int64_t{16} << 20;
+  int parallel_parts = 4;
+  // Objects larger than this are copied in parts (UploadPartCopy) of copy_part_size bytes:
+  // one CopyObject takes at most 5 GiB.
+  int64_t multipart_copy_threshold = int64_t{5} << 30;
+  int64_t copy_part_size = int64_t{512} << 20;
   AwsCredentials credentials;
 };
 
@@ -35,14 +47,25 @@ Result<S3Location> S3LocationOf(const std::string& uri, const Connection& conn);
 // style of `location` are ignored): what `weir connections test` asks an aws connection.
 Result<std::vector<std::string>> ListBuckets(const S3Location& location);
 
+// A multipart upload S3 holds for a key: begun, neither completed nor aborted.
+struct S3Upload {
+  std::string key;  // the key in the store (the location's prefix removed)
+  std::string upload_id;
+  Time initiated{};
+};
+
 // A lake in an S3 bucket (AWS, MinIO, Ceph radosgw, R2, GCS interop), signed with SigV4.
 //
 // Put hashes the file first, sends it with that sha256 as the signed payload hash (a server
 // that checks it refuses a body changed on the way) and as the object's x-amz-meta-sha256,
 // then reads the object's head back and checks its size and sha256 (end to end). S3 makes a
-// put atomic: readers see the old object or the new one. Get writes a temporary file next to
-// `dest`, checks the bytes against the object's sha256 and size, and renames it into place.
-// Transient failures (connection errors, 429, 500, 503) are retried with backoff, honouring
+// put atomic: readers see the old object or the new one. A file above multipart_threshold
+// goes up in parts, several at once: each part is sent with its own sha256 as the signed
+// payload hash and its ETag checked against its MD5; the object's ETag must then be S3's
+// multipart ETag of those parts (the MD5 of their MD5s, "-N"). When anything fails the upload
+// is aborted, so no part is left behind to be billed or completed later. Get writes a temporary
+// file next to `dest`, checks the bytes against the object's sha256 and size, and renames it into
+// place. Transient failures (connection errors, 429, 500, 503) are retried with backoff, honouring
 // Retry-After. Secrets never appear in errors: only the bucket, the key and S3's code and
 // message.
 class S3ObjectStore : public ObjectStore {
@@ -58,14 +81,34 @@ class S3ObjectStore : public ObjectStore {
   Status Delete(const std::string& key) override;
   Result<ObjectInfo> Copy(const std::string& from_key, const std::string& to_key) override;
 
-  // The largest file one PUT sends (S3 allows 5 GiB; larger files need multipart uploads,
-  // which come with the next step of this store).
+  // The multipart uploads under `prefix` that were begun and never completed or aborted (a
+  // process killed mid-upload leaves one), oldest first.
+  Result<std::vector<S3Upload>> ListUploads(const std::string& prefix);
+  // Aborts one (its parts are deleted); aborting one that is gone succeeds.
+  Status AbortUpload(const S3Upload& upload);
+
+  // S3's limits: one PUT or CopyObject, one object, the parts of an upload.
   static constexpr int64_t kMaxSinglePut = int64_t{5} << 30;
+  static constexpr int64_t kMaxObject = int64_t{5} << 40;
+  static constexpr int kMaxParts = 10000;
 
  private:
   friend Result<std::vector<std::string>> ListBuckets(const S3Location& location);
   struct Call;
+  struct Part;
   Result<struct S3Reply> Send(Call& call) const;
+  Result<ObjectInfo> PutInParts(const std::string& key, const std::string& source,
+                                const std::string& sha256, int64_t size);
+  Result<ObjectInfo> CopyInParts(const std::string& from_key, const std::string& to_key,
+                                 const ObjectInfo& from);
+  // Begins an upload of `key` (full key) with the object's headers; returns its id.
+  Result<std::string> BeginUpload(const std::string& key,
+                                  const std::map<std::string, std::string>& headers);
+  // Sends parts [0, n) with `send_part` (which returns the part's ETag), parallel_parts at a
+  // time, then completes the upload; aborts it when any step fails.
+  Result<std::vector<std::string>> SendParts(
+      const std::string& key, const std::string& upload_id, int n,
+      const std::function<Result<std::string>(int part)>& send_part);
 
   S3Location loc_;
   std::string host_;         // the Host header: endpoint host, or bucket.endpoint host

@@ -1,0 +1,44 @@
+#pragma once
+
+// What s3_store.cc and s3_multipart.cc share: one request and its answer, and how S3's
+// answers are read. Not for use outside lake/s3.
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "lake/s3/s3_store.h"
+#include "net/http_client.h"
+
+namespace weir {
+
+struct S3Reply {
+  HttpResponse head;
+  std::string body;    // an error's or a listing's XML (bounded); empty when streamed to a file
+  std::string sha256;  // of the body streamed to a file
+};
+
+// One S3 request: what to sign and send, and where its answer goes.
+struct S3ObjectStore::Call {
+  std::string method{};
+  std::string key{};  // the full object key in the bucket (prefix included); "" for the bucket
+  std::vector<std::pair<std::string, std::string>> query{};
+  std::map<std::string, std::string> headers{};
+  std::string body{};       // a small body (XML), or
+  std::string body_file{};  // a file sent whole, or body_length bytes of it from body_offset
+  int64_t body_offset = 0;
+  int64_t body_length = -1;
+  std::string payload_sha256{};
+  std::string to_file{};  // a GET's body goes here (hashed on the way)
+};
+
+// An ETag without its quotes.
+std::string Unquoted(std::string etag);
+// S3's <Error><Code/><Message/></Error>, as "Code: Message" ("" when the body has none).
+std::string ErrorText(std::string_view body);
+// The error for an answer S3 refused: the method, where, the status, S3's code and message.
+Status Failed(const S3Reply& reply, std::string_view method, std::string_view where);
+
+}  // namespace weir
