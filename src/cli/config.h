@@ -12,13 +12,14 @@ namespace weir {
 // weir's configuration: $WEIR_HOME/weir.yaml, then environment overrides. Relative paths in
 // the file are relative to the home folder.
 struct Config {
-  std::string home;             // $WEIR_HOME, default ~/weir
-  std::string config_file;      // <home>/weir.yaml
-  std::string dags_folder;      // dags_folder, default <home>/dags
-  std::string logs_folder;      // logs_folder, default <home>/logs
-  std::string work_folder;      // work_folder, default <home>/work: tasks' scratch files
-  std::string database;         // database, default sqlite:///<home>/weir.db
-  std::string lake;             // lake, default file://<home>/lake: where lake:// URIs point
+  std::string home;         // $WEIR_HOME, default ~/weir
+  std::string config_file;  // <home>/weir.yaml
+  std::string dags_folder;  // dags_folder, default <home>/dags
+  std::string logs_folder;  // logs_folder, default <home>/logs
+  std::string work_folder;  // work_folder, default <home>/work: tasks' scratch files
+  std::string database;     // database, default sqlite:///<home>/weir.db
+  std::string lake;         // lake, default file://<home>/lake: where lake:// URIs point
+  std::string lake_conn_id = "aws_default";  // the connection of an s3:// lake
   std::string warehouse;        // warehouse, default <home>/warehouse.duckdb: DuckDB warehouse
   std::string secret_key_file;  // secret_key_file, default <home>/secret.key (env/seal_keys.h)
   // DuckDB inside tasks (csv_to_parquet, external_table, sql) and `weir query`.

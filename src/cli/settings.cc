@@ -99,15 +99,28 @@ const std::array kSettings = std::to_array<Setting>({
      },
      [](const Config& c) -> std::string { return std::to_string(c.parallelism); }},
     {"lake", "lake", "WEIR_LAKE",
-     "The default lake, where `lake://<key>` points: a folder (relative to `$WEIR_HOME`) or "
-     "`file:///absolute/path`.",
-     "The default lake, where lake://<key> URIs point: file:///absolute/path, or a folder.",
+     "The default lake, where `lake://<key>` points: a folder (relative to `$WEIR_HOME`), "
+     "`file:///absolute/path` or `s3://bucket/prefix` (reached through `lake_conn_id`).",
+     "The default lake, where lake://<key> URIs point: a folder, file:///absolute/path or\n"
+     "s3://bucket/prefix (reached through lake_conn_id).",
      [](Config& c, const std::string& v) -> Status {
        TRY(NotEmpty("lake", v));
        c.lake = v;
        return {};
      },
      [](const Config& c) -> std::string { return c.lake; }},
+    {"lake_conn_id", "aws_default", "WEIR_LAKE_CONN_ID",
+     "The connection an `s3://` default lake is reached through (`weir connections add`, or "
+     "`WEIR_CONN_<ID>`); when no connection has this id, AWS's own chain: `AWS_*` variables, "
+     "then `~/.aws` profiles.",
+     "The connection an s3:// default lake is reached through; when none has this id, AWS's\n"
+     "own chain (AWS_* variables, then ~/.aws profiles).",
+     [](Config& c, const std::string& v) -> Status {
+       TRY(NotEmpty("lake_conn_id", v));
+       c.lake_conn_id = v;
+       return {};
+     },
+     [](const Config& c) -> std::string { return c.lake_conn_id; }},
     {"heartbeat_interval", "5s", "",
      "How often running tries and the scheduler itself record a heartbeat. `GET "
      "/api/v1/health` calls the scheduler unhealthy after 30 s without one, so keep it well "

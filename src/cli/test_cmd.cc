@@ -42,17 +42,19 @@ int RunNative(const std::string& name) {
   ctx.duck.memory_limit = config->duckdb_memory_limit;
   ctx.duck.threads = config->duckdb_threads;
   ctx.duck.temp_directory = (std::filesystem::path(config->work_folder) / ".duckdb_tmp").string();
-  ctx.find_source_copy =
-      [db = config->database](const std::string& url) -> Result<std::optional<SourceCopy>> {
-    auto store = TRY(OpenMetadataStore(db));
-    auto copy = TRY(CurrentCopyOfSource(*store, url));
-    if (!copy) return std::optional<SourceCopy>();
-    return SourceCopy{url, copy->source_etag, copy->source_last_modified, copy->uri};
-  };
+  ctx.lake_conn_id = config->lake_conn_id;
   ctx.find_connection = [db = config->database, key_file = config->secret_key_file](
                             const std::string& id) -> Result<Connection> {
     auto store = TRY(OpenMetadataStore(db));
     return FindConnection(*store, key_file, id);
+  };
+  ctx.find_source_copy = [db = config->database,
+                          access = LakeAccess{ctx.lake_conn_id, ctx.find_connection}](
+                             const std::string& url) -> Result<std::optional<SourceCopy>> {
+    auto store = TRY(OpenMetadataStore(db));
+    auto copy = TRY(CurrentCopyOfSource(*store, url, access));
+    if (!copy) return std::optional<SourceCopy>();
+    return SourceCopy{url, copy->source_etag, copy->source_last_modified, copy->uri};
   };
   return RunNativeOperator(name, std::move(ctx));
 }

@@ -280,10 +280,11 @@ Result<LakeObject> RecordObject(CatalogStore& store, LakeObject object, SchemaPo
 }
 
 Result<std::optional<LakeObject>> CurrentCopyOfSource(CatalogStore& store,
-                                                      const std::string& source_url) {
+                                                      const std::string& source_url,
+                                                      const LakeAccess& access) {
   auto found = TRY(store.FindLakeObjectBySource(source_url));
   if (!found) return found;
-  auto lake = TRY(OpenObjectStore(found->store_uri));
+  auto lake = TRY(OpenObjectStore(found->store_uri, access));
   auto head = TRY(lake->Head(found->key));
   if (!head || head->size != found->size || head->etag != found->etag) {
     return std::optional<LakeObject>();

@@ -7,6 +7,7 @@
 
 #include "base/status.h"
 #include "duck/file_facts.h"
+#include "lake/object_store.h"
 #include "store/catalog_store.h"
 
 namespace weir {
@@ -104,8 +105,9 @@ Result<Admission> AdmitObject(CatalogStore& store, const std::string& dataset,
 Result<LakeObject> RecordObject(CatalogStore& store, LakeObject object, SchemaPolicy policy);
 
 // The current catalog record made from `source_url` whose object is still in the lake
-// unchanged (same size and etag as recorded), or nullopt.
+// unchanged (same size and etag as recorded), or nullopt. `access` reaches a cloud lake.
 Result<std::optional<LakeObject>> CurrentCopyOfSource(CatalogStore& store,
-                                                      const std::string& source_url);
+                                                      const std::string& source_url,
+                                                      const LakeAccess& access = {});
 
 }  // namespace weir

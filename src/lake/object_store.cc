@@ -2,6 +2,7 @@
 
 #include "base/strings.h"
 #include "lake/file/file_store.h"
+#include "lake/s3/s3_store.h"
 
 namespace weir {
 
@@ -22,7 +23,8 @@ Status ValidateKey(const std::string& key) {
   return {};
 }
 
-Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& uri) {
+Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& uri,
+                                                     const LakeAccess& access) {
   constexpr std::string_view kFile = "file://";
   if (uri.rfind(kFile, 0) == 0) {
     std::string path = uri.substr(kFile.size());
@@ -33,9 +35,24 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& uri) {
     auto store = TRY(FileObjectStore::Open(path));
     return std::unique_ptr<ObjectStore>(std::move(store));
   }
+  if (uri.starts_with("s3://")) {
+    std::string conn_id = access.conn_id.empty() ? std::string(kDefaultAwsConnId) : access.conn_id;
+    Connection conn;
+    if (access.find_connection) {
+      auto found = access.find_connection(conn_id);
+      if (found) {
+        conn = std::move(*found);
+      } else if (found.error().code != ErrorCode::kNotFound) {
+        return std::unexpected(found.error());
+      }
+    }
+    if (conn.conn_id.empty()) conn.conn_id = conn_id;
+    S3Location loc = TRY_CONTEXT(S3LocationOf(uri, conn), "lake " + uri);
+    return std::unique_ptr<ObjectStore>(std::make_unique<S3ObjectStore>(std::move(loc)));
+  }
   return Err(ErrorCode::kInvalidArgument,
-             "unsupported lake URI '{}': use file:///absolute/path (s3://, gs:// and az:// "
-             "come later)",
+             "unsupported lake URI '{}': use file:///absolute/path or s3://bucket/prefix (gs:// "
+             "and az:// come later)",
              uri);
 }
 

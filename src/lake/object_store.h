@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -7,6 +8,7 @@
 
 #include "base/status.h"
 #include "base/time.h"
+#include "model/connection.h"
 
 namespace weir {
 
@@ -25,7 +27,7 @@ struct PutOptions {
   std::string expected_sha256;
 };
 
-// A lake: file:// now; s3://, gs:// and az:// implement the same interface later. Every
+// A lake: file:// and s3:// now; gs:// and az:// implement the same interface later. Every
 // method is safe to call from several threads and processes at once.
 //
 // Keys are relative paths: no leading '/', no empty, '.' or '..' segments (kInvalidArgument
@@ -58,9 +60,25 @@ class ObjectStore {
 // Checks that `key` is a valid object key (see ObjectStore).
 Status ValidateKey(const std::string& key);
 
-// Opens the lake at `uri`: file:///absolute/path (created if missing). Other schemes are
-// kInvalidArgument naming the supported ones.
-Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& uri);
+// Finds a stored or environment connection by id (engine/connections.h FindConnection);
+// kNotFound when there is none.
+using ConnectionFinder = std::function<Result<Connection>(const std::string& conn_id)>;
+
+// How a lake in a cloud store is reached: which connection, and how to find it.
+struct LakeAccess {
+  std::string conn_id;               // "": the scheme's default, aws_default for s3://
+  ConnectionFinder find_connection;  // null: no stored connections, the environment only
+};
+
+// The connection id an s3:// lake uses when none is named (Airflow's aws_conn_id default).
+inline constexpr std::string_view kDefaultAwsConnId = "aws_default";
+
+// Opens the lake at `uri`: file:///absolute/path (created if missing) or s3://bucket[/prefix]
+// through an aws connection (access.conn_id). As Airflow's AWS hook does, a connection id that
+// names no connection means AWS's own chain: AWS_* variables, then ~/.aws profiles. Other
+// schemes are kInvalidArgument naming the supported ones.
+Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& uri,
+                                                     const LakeAccess& access = {});
 
 // The local path of a lake://<key> (in the lake at `lake_uri`) or file:///path URI, for
 // readers that take paths (DuckDB's read_parquet). The key may end in '/' or hold a glob.

@@ -16,6 +16,7 @@
 #include <fstream>
 
 #include "base/hash.h"
+#include "base/url.h"
 #include "env/process_table.h"
 #include "env/temp_dir.h"
 #include "lake/file/file_store.h"
@@ -506,10 +507,50 @@ TEST(S3LocationOf, FallsBackToTheEnvironmentAndTheSharedProfiles) {
 }
 
 TEST(OpenObjectStore, UnsupportedOrRelativeUrisAreExplained) {
-  auto s3 = OpenObjectStore("s3://bucket/prefix");
-  ASSERT_FALSE(s3.has_value());
-  EXPECT_NE(s3.error().message.find("file:///"), std::string::npos);
+  auto gs = OpenObjectStore("gs://bucket/prefix");
+  ASSERT_FALSE(gs.has_value());
+  EXPECT_NE(gs.error().message.find("file:///"), std::string::npos);
+  EXPECT_NE(gs.error().message.find("s3://"), std::string::npos);
   EXPECT_FALSE(OpenObjectStore("file://relative/path").has_value());
+}
+
+// An s3:// lake through the connection LakeAccess names; a connection id that names none
+// means AWS's own chain, and with no keys there either the error says where keys come from.
+TEST(OpenObjectStore, AnS3LakeIsReachedThroughItsConnection) {
+  ASSERT_NE(S3Server().port(), 0);
+  TempDir dir;
+  std::string src = dir.Join("a.csv");
+  std::ofstream(src) << "a,b\n1,2\n";
+  std::vector<std::string> asked;
+  ConnectionFinder find = [&](const std::string& id) -> Result<Connection> {
+    asked.push_back(id);
+    if (id != "minio") return Err(ErrorCode::kNotFound, "no connection '{}'", id);
+    return ParseConnectionUri(
+        "aws://S3RVER:S3RVER@?endpoint_url=" + PercentEncode(S3Server().Endpoint()), id);
+  };
+  std::string uri = "s3://lake/" + UniquePrefix("open");
+  auto store = OpenObjectStore(uri, {"minio", find});
+  ASSERT_TRUE(store.has_value()) << store.error().message;
+  ASSERT_TRUE((*store)->Put("x/a.csv", src).has_value());
+  EXPECT_EQ((*store)->Head("x/a.csv").value()->size, 8);
+  EXPECT_EQ(asked, std::vector<std::string>{"minio"});
+
+  // No such connection: the environment, which has no keys here.
+  for (const char* v : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"}) unsetenv(v);
+  setenv("AWS_SHARED_CREDENTIALS_FILE", dir.Join("none").c_str(), 1);
+  setenv("AWS_CONFIG_FILE", dir.Join("none").c_str(), 1);
+  auto fallback = OpenObjectStore(uri, {"", find});
+  ASSERT_FALSE(fallback.has_value());
+  EXPECT_EQ(asked.back(), "aws_default");
+  EXPECT_NE(fallback.error().message.find("no AWS keys"), std::string::npos)
+      << fallback.error().message;
+  // A store that cannot be read is not "no connection".
+  ConnectionFinder broken = [](const std::string&) -> Result<Connection> {
+    return Err(ErrorCode::kIo, "database is locked");
+  };
+  auto failed = OpenObjectStore(uri, {"minio", broken});
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_NE(failed.error().message.find("database is locked"), std::string::npos);
 }
 #endif  // WEIR_RADOSGW_STATE
 

@@ -17,23 +17,39 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kLake = "lake://", kFile = "file://";
+constexpr std::string_view kLake = "lake://", kFile = "file://", kS3 = "s3://";
 
-// Where a target URI points: the store, the key in it, and the dataset it belongs to.
+// Where a target URI points: the store, the key in it, the dataset it belongs to, and the
+// connection that reaches the store.
 struct Target {
   std::string store_uri;
   std::string key;
   std::string dataset;
+  std::string conn_id;
 };
 
-Result<Target> ResolveTarget(const std::string& target, const NativeContext& ctx) {
+Result<Target> ResolveTarget(const std::string& target, const std::string& aws_conn_id,
+                             const NativeContext& ctx) {
   if (target.rfind(kLake, 0) == 0) {
     if (ctx.lake_uri.empty()) {
       return Err(ErrorCode::kFailedPrecondition, "lake_put: no default lake is configured");
     }
     std::string key = target.substr(kLake.size());
     TRY_CONTEXT(ValidateKey(key), "lake_put: target " + target);
-    return Target{ctx.lake_uri, key, DatasetOf(key)};
+    return Target{ctx.lake_uri, key, DatasetOf(key), ctx.lake_conn_id};
+  }
+  if (target.starts_with(kS3)) {
+    // s3://bucket/key: the bucket is the store, the rest the key.
+    std::string rest = target.substr(kS3.size());
+    size_t slash = rest.find('/');
+    if (slash == 0 || slash == std::string::npos || slash + 1 == rest.size()) {
+      return Err(ErrorCode::kInvalidArgument,
+                 "lake_put: target '{}' must be s3://bucket/path/to/file", target);
+    }
+    std::string key = rest.substr(slash + 1);
+    TRY_CONTEXT(ValidateKey(key), "lake_put: target " + target);
+    std::string bucket = std::string(kS3) + rest.substr(0, slash);
+    return Target{bucket, key, bucket + "/" + DatasetOf(key), aws_conn_id};
   }
   if (target.rfind(kFile, 0) == 0) {
     fs::path path(target.substr(kFile.size()));
@@ -43,10 +59,10 @@ Result<Target> ResolveTarget(const std::string& target, const NativeContext& ctx
     }
     std::string dataset = DatasetOf(path.relative_path().string());
     return Target{std::string(kFile) + path.parent_path().string(), path.filename().string(),
-                  std::string(kFile) + "/" + dataset};
+                  std::string(kFile) + "/" + dataset, ""};
   }
   return Err(ErrorCode::kInvalidArgument,
-             "lake_put: target '{}' must start with lake:// or file:// (s3://, gs:// and "
+             "lake_put: target '{}' must start with lake://, file:// or s3:// (gs:// and "
              "az:// come later)",
              target);
 }
@@ -90,7 +106,11 @@ LakePutOperator::LakePutOperator() {
       {"input", ArgType::kString, true, Json(),
        "The local file to publish; relative paths are relative to the task's work folder."},
       {"target", ArgType::kString, true, Json(),
-       "Where: lake://<key> in the default lake, or file:///absolute/path."},
+       "Where: lake://<key> in the default lake, file:///absolute/path or "
+       "s3://bucket/path."},
+      {"aws_conn_id", ArgType::kString, false, Json(std::string(kDefaultAwsConnId)),
+       "The aws connection of an s3:// target (as Airflow's S3 operators); when no connection "
+       "has this id, AWS's own chain: AWS_* variables, then ~/.aws profiles."},
       {"expected_sha256", ArgType::kString, false, Json(),
        "Fail, publishing nothing, unless the input has this sha256 (hex)."},
       {"schema_policy", ArgType::kString, false, Json("warn"),
@@ -111,7 +131,9 @@ Result<Json> LakePutOperator::Run(const Json& args, const NativeContext& ctx) co
   SchemaPolicy policy = TRY_CONTEXT(
       ParseSchemaPolicy(TRY(StringArg(args, "lake_put", "schema_policy", "warn"))), "lake_put");
   input = InWorkDir(input, ctx);
-  Target where = TRY(ResolveTarget(target, ctx));
+  std::string aws_conn_id =
+      TRY(StringArg(args, "lake_put", "aws_conn_id", std::string(kDefaultAwsConnId)));
+  Target where = TRY(ResolveTarget(target, aws_conn_id, ctx));
   FileFacts facts = TRY(InputFacts(input, target, ctx));
   if (!facts.columns.empty()) {
     fmt::print("[weir] {}: {} rows, {} columns\n", input,
@@ -128,17 +150,19 @@ Result<Json> LakePutOperator::Run(const Json& args, const NativeContext& ctx) co
     if (admission.drift) fmt::print("[weir] schema drift: {}\n", admission.change);
   }
 
-  auto store = TRY(OpenObjectStore(where.store_uri));
+  auto store = TRY(OpenObjectStore(where.store_uri, {where.conn_id, ctx.find_connection}));
   fmt::print("[weir] publishing {} to {}\n", input, target);
   std::fflush(stdout);
   auto started = std::chrono::steady_clock::now();
   ObjectInfo info = TRY_CONTEXT(store->Put(where.key, input, options), "lake_put");
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   fmt::print("[weir] published {} bytes in {:.2f}s, sha256 {}\n", info.size, secs, info.sha256);
-  std::string path = store->uri().substr(kFile.size()) + "/" + info.key;
-  Json result = {{"uri", target},         {"path", path},      {"size", info.size},
-                 {"sha256", info.sha256}, {"etag", info.etag}, {"dataset", where.dataset},
-                 {"format", facts.format}};
+  Json result = {{"uri", target},     {"size", info.size},        {"sha256", info.sha256},
+                 {"etag", info.etag}, {"dataset", where.dataset}, {"format", facts.format}};
+  // A local path only where the lake is a folder; a cloud object is its URI.
+  if (store->uri().starts_with(kFile)) {
+    result["path"] = store->uri().substr(kFile.size()) + "/" + info.key;
+  }
   if (facts.rows) result["rows"] = *facts.rows;
   if (!facts.columns.empty()) result["columns"] = ColumnsToJson(facts.columns);
   if (catalog == nullptr) return result;

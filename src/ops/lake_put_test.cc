@@ -6,8 +6,11 @@
 #include <fstream>
 
 #include "base/hash.h"
+#include "base/url.h"
 #include "duck/duck.h"
 #include "env/temp_dir.h"
+#include "lake/object_store.h"
+#include "net/test_http_server.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace weir {
@@ -49,9 +52,12 @@ TEST_F(LakePutTest, AWrongChecksumOrTargetPublishesNothing) {
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().message.find("nothing was published"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(dir_.Join("lake/a.csv")));
-  auto s3 = op_.Run({{"input", "out.csv"}, {"target", "s3://bucket/a.csv"}}, ctx_);
-  ASSERT_FALSE(s3.has_value());
-  EXPECT_NE(s3.error().message.find("lake://"), std::string::npos);
+  auto gs = op_.Run({{"input", "out.csv"}, {"target", "gs://bucket/a.csv"}}, ctx_);
+  ASSERT_FALSE(gs.has_value());
+  EXPECT_NE(gs.error().message.find("lake://"), std::string::npos);
+  auto no_key = op_.Run({{"input", "out.csv"}, {"target", "s3://bucket"}}, ctx_);
+  ASSERT_FALSE(no_key.has_value());
+  EXPECT_NE(no_key.error().message.find("s3://bucket/path/to/file"), std::string::npos);
   auto escape = op_.Run({{"input", "out.csv"}, {"target", "lake://../a.csv"}}, ctx_);
   ASSERT_FALSE(escape.has_value());
 }
@@ -98,6 +104,42 @@ class LakePutCatalogTest : public LakePutTest {
   }
   std::unique_ptr<SqliteStore> store_;
 };
+
+// An s3:// target through its aws_conn_id, and lake:// on a default lake in S3 through
+// lake_conn_id: published in the bucket, recorded in the catalog, no local path.
+TEST_F(LakePutCatalogTest, PublishesToS3ThroughTheNamedConnection) {
+  TestS3Server server;
+  ASSERT_NE(server.port(), 0);
+  std::vector<std::string> asked;
+  ctx_.find_connection = [&](const std::string& id) -> Result<Connection> {
+    asked.push_back(id);
+    return ParseConnectionUri(
+        "aws://S3RVER:S3RVER@?endpoint_url=" + PercentEncode(server.Endpoint()), id);
+  };
+  Json r = op_.Run({{"input", "out.csv"},
+                    {"target", "s3://lake/raw/t/year=2021/data.csv"},
+                    {"aws_conn_id", "minio"}},
+                   ctx_)
+               .value();
+  EXPECT_EQ(r["uri"], "s3://lake/raw/t/year=2021/data.csv");
+  EXPECT_FALSE(r.contains("path"));
+  EXPECT_EQ(r["sha256"], Sha256Hex("a,b\n1,2\n"));
+  EXPECT_EQ(r["dataset"], "s3://lake/raw/t");
+  EXPECT_EQ(asked, std::vector<std::string>{"minio"});
+  auto recorded = store_->ListLakeObjects("").value();
+  ASSERT_EQ(recorded.size(), 1u);
+  EXPECT_EQ(recorded[0].store_uri, "s3://lake");
+  EXPECT_EQ(recorded[0].key, "raw/t/year=2021/data.csv");
+
+  ctx_.lake_uri = "s3://lake/warehouse";
+  ctx_.lake_conn_id = "lake_s3";
+  Json in_lake = op_.Run({{"input", "out.csv"}, {"target", "lake://raw/u/data.csv"}}, ctx_).value();
+  EXPECT_EQ(asked.back(), "lake_s3");
+  auto lake = OpenObjectStore("s3://lake/warehouse", {"lake_s3", ctx_.find_connection}).value();
+  auto head = lake->Head("raw/u/data.csv").value();
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->sha256, Sha256Hex("a,b\n1,2\n"));
+}
 
 TEST_F(LakePutCatalogTest, RecordsTheObjectWithSchemaRowsLineageAndSource) {
   WriteParquet(dir_.Join("work/m.parquet"), 0);

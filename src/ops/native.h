@@ -25,6 +25,7 @@ struct SourceCopy {
 struct NativeContext {
   std::string work_dir;        // the task's scratch folder (relative paths resolve here)
   std::string lake_uri;        // the default lake, for lake:// URIs
+  std::string lake_conn_id;    // the connection of a default lake in a cloud store
   std::string database_url;    // the metadata store (the lake catalog lives there)
   std::string warehouse_path;  // the DuckDB warehouse file
   DuckOptions duck;            // memory limit, threads, spill folder for DuckDB in tasks
