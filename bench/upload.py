@@ -4,12 +4,12 @@ one run, on the same server and the same file.
 
 The server is Ceph's radosgw on a throwaway in-memory cluster (tests/fixtures/radosgw.py,
 which verifies signatures and payload hashes), on 127.0.0.1. Each tool uploads the file
---repeat times, the tools taking turns; every object is deleted after it is timed, and its
+--repeat times after a round that warms up, the tools taking turns; every object is deleted after it is timed, and its
 size is checked first. weir is timed end to end (`weir dags test` of a one-task DAG: the
 process start, the file's sha256, the multipart upload, the checks after it, the catalog
 record); aws-cli and rclone run with their default part sizes and concurrency.
 
-Usage: /usr/bin/python3 bench/upload.py [--size-mb 256] [--repeat 3] [--weir build/weir]
+Usage: /usr/bin/python3 bench/upload.py [--size-mb 128] [--repeat 3] [--weir build/weir]
 Needs radosgw, ceph-mon, ceph-osd, awscli and rclone (scripts/setup installs them). Prints a
 table; writes nothing into the repository.
 """
@@ -32,9 +32,9 @@ from sigv4 import signed_request  # noqa: E402
 KEY, SECRET = "WEIRKEY", "WEIRSECRET"
 
 
-def start_radosgw():
-    p = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "fixtures", "radosgw.py")],
-                         stdout=subprocess.PIPE, text=True)
+def start_radosgw(memstore_mb):
+    p = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "fixtures", "radosgw.py"),
+                          "--memstore-mb", str(memstore_mb)], stdout=subprocess.PIPE, text=True)
     line = p.stdout.readline()
     if not line.startswith("PORT "):
         p.kill()
@@ -58,15 +58,22 @@ def weir_upload(args, home, endpoint, src, key, n):
            f"    input: {src}\n    target: s3://lake/{key}\n    aws_conn_id: rgw\n")
     with open(os.path.join(home, "dags", "up.yaml"), "w") as f:
         f.write(dag)
-    env = dict(os.environ, WEIR_HOME=home,
+    env = clean_env(WEIR_HOME=home,
                WEIR_CONN_RGW=f"aws://{KEY}:{SECRET}@?endpoint_url="
                              + urllib.parse.quote(endpoint, safe=""))
     day = f"2021-01-{n + 1:02d}"
     return [args.weir, "dags", "test", "up", day], env
 
 
+def clean_env(**extra):
+    """The environment without AWS_* settings of the machine (a CA bundle, a profile)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(extra)
+    return env
+
+
 def aws_upload(endpoint, src, key):
-    env = dict(os.environ, AWS_ACCESS_KEY_ID=KEY, AWS_SECRET_ACCESS_KEY=SECRET,
+    env = clean_env(AWS_ACCESS_KEY_ID=KEY, AWS_SECRET_ACCESS_KEY=SECRET,
                AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE=os.devnull,
                AWS_SHARED_CREDENTIALS_FILE=os.devnull)
     return ["/usr/bin/aws", "s3", "cp", "--only-show-errors", "--endpoint-url", endpoint, src,
@@ -76,13 +83,13 @@ def aws_upload(endpoint, src, key):
 def rclone_upload(endpoint, src, key):
     remote = (f":s3,provider=Ceph,endpoint='{endpoint}',access_key_id={KEY},"
               f"secret_access_key={SECRET}:lake/{key}")
-    env = dict(os.environ, RCLONE_CONFIG=os.devnull)
+    env = clean_env(RCLONE_CONFIG=os.devnull)
     return ["rclone", "copyto", "--no-check-dest", src, remote], env
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--size-mb", type=int, default=256)
+    parser.add_argument("--size-mb", type=int, default=128)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--weir", default=os.path.join(ROOT, "build", "weir"))
     args = parser.parse_args()
@@ -90,7 +97,8 @@ def main():
         if not shutil.which(tool):
             sys.exit(f"{tool} is missing: scripts/setup installs awscli and rclone")
     scratch = tempfile.mkdtemp(prefix="weir-bench-upload-")
-    server, endpoint = start_radosgw()
+    # radosgw frees deleted objects hours later: room for every upload, and some.
+    server, endpoint = start_radosgw(args.size_mb * (args.repeat + 1) * 3 * 2 + 512)
     try:
         src = os.path.join(scratch, "data.bin")
         with open(src, "wb") as f:
@@ -100,7 +108,9 @@ def main():
         home = os.path.join(scratch, "home")
         os.makedirs(os.path.join(home, "dags"))
         times = {"weir": [], "aws-cli": [], "rclone": []}
-        for n in range(args.repeat):
+        # Round 0 warms up (the server makes its pools on the first write, weir its
+        # database) and is not counted.
+        for n in range(args.repeat + 1):
             for tool in times:
                 key = f"bench/{tool}/{n}.bin"
                 if tool == "weir":
@@ -119,7 +129,8 @@ def main():
                 if stored != size:
                     sys.exit(f"{tool} stored {stored} bytes of {size}")
                 delete(endpoint, key)
-                times[tool].append(elapsed)
+                if n > 0:
+                    times[tool].append(elapsed)
     finally:
         server.terminate()
         server.wait()

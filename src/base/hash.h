@@ -15,7 +15,7 @@ std::string HmacSha256(std::string_view key, std::string_view data);
 // `bytes` as lowercase hex.
 std::string HexOf(std::string_view bytes);
 
-// SHA-256 fed in pieces, for files streamed with bounded memory.
+// SHA-256 fed in pieces, for files streamed with bounded memory (OpenSSL's, as Sha256Hex).
 class Sha256 {
  public:
   Sha256();
