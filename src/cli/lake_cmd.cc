@@ -4,8 +4,11 @@
 #include "base/strings.h"
 #include "cli/commands.h"
 #include "duck/file_facts.h"
+#include "engine/connections.h"
+#include "env/clock.h"
 #include "lake/catalog.h"
 #include "lake/file/file_store.h"
+#include "lake/s3/s3_store.h"
 #include "store/records_json.h"
 
 namespace weir {
@@ -154,12 +157,39 @@ Result<int> HistoryCmd(CliState& state, const std::string& uri) {
   return kExitOk;
 }
 
-// Removes what killed writes left in the lake: temporaries whose writer is gone.
-Result<int> FsckCmd(bool dry_run) {
+// An S3 lake: the multipart uploads begun more than `older_than` ago and never completed
+// (a writer killed mid-upload cannot abort its own), aborted with their parts.
+Result<int> FsckS3(CliState& state, const std::string& lake, Duration older_than, bool dry_run) {
+  auto ctx = TRY(state.Open(false));
+  ConnectionFinder find = [&ctx](const std::string& id) {
+    return FindConnection(*ctx->store, ctx->config.secret_key_file, id);
+  };
+  auto store = TRY(OpenObjectStore(lake, {ctx->config.lake_conn_id, find}));
+  auto* s3 = dynamic_cast<S3ObjectStore*>(store.get());
+  if (s3 == nullptr) return Err(ErrorCode::kInternal, "{} did not open as an S3 lake", lake);
+  Time cutoff = SystemClock().Now() - older_than;
+  int count = 0;
+  for (const S3Upload& u : TRY(s3->ListUploads(""))) {
+    if (u.initiated > cutoff) continue;
+    if (!dry_run) TRY(s3->AbortUpload(u));
+    fmt::print("{} unfinished upload of {}/{} begun {}\n", dry_run ? "would abort" : "aborted",
+               lake, u.key, FormatIso(u.initiated));
+    ++count;
+  }
+  fmt::print("{} unfinished upload{} older than {} in {}\n", count, count == 1 ? "" : "s",
+             FormatDuration(older_than), lake);
+  return kExitOk;
+}
+
+// Removes what killed writes left in the lake: temporaries whose writer is gone, or in an S3
+// lake, unfinished multipart uploads.
+Result<int> FsckCmd(CliState& state, const std::string& older_than, bool dry_run) {
   Config config = TRY(LoadConfig());
+  Duration age = TRY_CONTEXT(ParseDuration(older_than), "--older-than");
+  if (config.lake.starts_with("s3://")) return FsckS3(state, config.lake, age, dry_run);
   if (!config.lake.starts_with("file://")) {
     return Err(ErrorCode::kFailedPrecondition,
-               "weir lake fsck checks a lake in a local folder (file://), not {}", config.lake);
+               "weir lake fsck checks a local (file://) or S3 (s3://) lake, not {}", config.lake);
   }
   std::string root = config.lake.substr(std::string_view("file://").size());
   std::vector<std::string> stale = RemoveStaleTemporaries(root, true, dry_run);
@@ -199,10 +229,13 @@ void AddLakeCommands(CLI::App& app, CliState& state) {
   history->callback([&state] { state.Run([&] { return HistoryCmd(state, arg); }); });
 
   static bool dry_run = false;
+  static std::string older_than = "24h";
   auto* fsck = lake->add_subcommand(
-      "fsck", "Remove the temporary files that killed writes left in the lake");
+      "fsck", "Remove what killed writes left in the lake (temporary files, S3 uploads)");
   fsck->add_flag("--dry-run", dry_run, "Only print what would be removed");
-  fsck->callback([&state] { state.Run([&] { return FsckCmd(dry_run); }); });
+  fsck->add_option("--older-than", older_than,
+                   "S3 lakes: abort unfinished uploads begun longer ago than this (default 24h)");
+  fsck->callback([&state] { state.Run([&] { return FsckCmd(state, older_than, dry_run); }); });
 }
 
 }  // namespace weir

@@ -149,11 +149,13 @@ Result<S3Location> S3LocationOf(const std::string& uri, const Connection& conn) 
                        from_profile("aws_session_token")};
   }
   if (loc.credentials.access_key_id.empty() || loc.credentials.secret_access_key.empty()) {
+    std::string which =
+        conn.conn_id.empty() ? "the connection" : "connection '" + conn.conn_id + "'";
     return Err(ErrorCode::kFailedPrecondition,
-               "no AWS keys for {}: give the connection a login (access key id) and password "
-               "(secret access key), set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add "
-               "profile [{}] to ~/.aws/credentials",
-               uri, profile_name);
+               "no AWS keys for {}: give {} a login (access key id) and password (secret "
+               "access key) (weir connections add), set AWS_ACCESS_KEY_ID and "
+               "AWS_SECRET_ACCESS_KEY, or add profile [{}] to ~/.aws/credentials",
+               uri, which, profile_name);
   }
   loc.region = extra("region_name");
   if (loc.region.empty()) loc.region = Getenv("AWS_REGION");
