@@ -211,19 +211,25 @@ Status Scheduler::RecordEvents(Recorded& rec, bool hold_starts) {
       starts.emplace(std::move(key), &a);
       continue;
     }
-    if (a.kind == AttemptEvent::Kind::kStarted && hold_starts) {
-      // A short task's end follows soon: its start waits to be recorded with it.
-      auto seen = start_seen_.try_emplace(key, now).first;
-      if (now - seen->second < options_.start_record_delay) {
-        rec.held.push_back(ev);
-        continue;
+    // The state as this transaction knows it: what other processes wrote was read first.
+    const TaskInstance* known = state_.FindTask(TaskKey{a.key.dag_id, a.key.run_id, a.key.task_id});
+    if (a.kind == AttemptEvent::Kind::kStarted && !ends.contains(key)) {
+      // Cleared or marked by another process between its queueing and its start (which that
+      // process could not kill: no pid was recorded yet): the attempt must not run on.
+      if (known == nullptr || known->try_number != a.key.try_number || !IsActive(known->state)) {
+        rec.stale.push_back(a.key);
+      } else if (hold_starts) {
+        // A short task's end follows soon: its start waits to be recorded with it.
+        auto seen = start_seen_.try_emplace(key, now).first;
+        if (now - seen->second < options_.start_record_delay) {
+          rec.held.push_back(ev);
+          continue;
+        }
       }
     }
     start_seen_.erase(key);
     Result<std::vector<TaskInstance>> seen;
     if (a.kind == AttemptEvent::Kind::kFinished) rec.finished.push_back(a.key);
-    // The state as this transaction knows it: what other processes wrote was read first.
-    const TaskInstance* known = state_.FindTask(TaskKey{a.key.dag_id, a.key.run_id, a.key.task_id});
     if (auto start = starts.find(key); start != starts.end()) {
       seen = attempts_.ApplyStartAndEnd(*start->second, a, known);
     } else {
@@ -300,6 +306,9 @@ void Scheduler::Committed(Decisions* d, Recorded& rec) {
     }
   }
   if (observer_.on_step_told) observer_.on_step_told();
+  for (const auto& key : rec.stale) {
+    executor_.Kill(key, "the task instance was cleared or marked while its attempt started");
+  }
   if (d == nullptr) return;
   for (const auto& key : d->kill) {
     // The attempt's try number is the task instance's current one.

@@ -158,6 +158,8 @@ class Scheduler {
     std::vector<AttemptKey> prepared_keys;
     std::vector<AttemptSpec> to_submit;
     std::vector<SchedulerEvent> held;  // starts held back, pending again after the commit
+    // Attempts that started for a task instance cleared or marked meanwhile: to be killed.
+    std::vector<AttemptKey> stale;
   };
   // Inside a transaction: records pending_'s attempt events in the store and in state_. With
   // `hold_starts`, a start whose end has not come yet is held back for start_record_delay.

@@ -236,6 +236,42 @@ TEST_F(SchedulerTest, ALongTrysStartIsRecordedOnItsOwnAfterTheDelay) {
   EXPECT_FALSE(try_when_running->end_date.has_value());
 }
 
+// Marked failed by another process before its start was recorded (so that process found no
+// pid to kill): the scheduler kills the attempt when it sees the start, not 30 s later.
+TEST_F(SchedulerTest, AnAttemptMarkedBeforeItsStartWasRecordedIsKilled) {
+  WriteDag("slow.yaml",
+           "dag_id: slow\ntasks:\n  - task_id: t\n    operator: bash\n    command: sleep 30\n");
+  TriggerRequest req;
+  req.run_type = RunType::kTest;
+  DagRun run = Trigger("slow", req);
+  const LoadedDag* dag = registry_->Find("slow");
+  ASSERT_NE(dag, nullptr);
+  std::atomic<bool> marked{false};
+  SchedulerObserver observer;
+  observer.on_task = [&](const TaskInstance& ti) {
+    if (ti.state != TaskState::kQueued || marked.exchange(true)) return;
+    // What `weir tasks mark-failed` does from another process, right after the queueing:
+    // no start is recorded yet, so it has no process to kill.
+    std::thread([&, run] {
+      auto other = SqliteStore::Open(dir_.Join("weir.db")).value();
+      ClearRequest mark;
+      mark.run_id = run.run_id;
+      mark.task_ids = {"t"};
+      LocalAttemptKiller killer;
+      EXPECT_TRUE(
+          MarkTasks(*other, *dag->spec, mark, TaskState::kFailed, clock_, killer).has_value());
+    }).join();
+  };
+  // The start is held up to 300 ms; the step that records it sees the mark.
+  DagRun ended = RunUntilFinished(run, {}, observer, std::chrono::milliseconds(300));
+  EXPECT_EQ(ended.state, RunState::kFailed);
+  EXPECT_EQ(Ti(ended, "t").state, TaskState::kFailed);
+  auto tries = store_->ListTries("slow", run.run_id, "t").value();
+  ASSERT_EQ(tries.size(), 1u);
+  EXPECT_NE(tries[0].error.find("cleared or marked while its attempt started"), std::string::npos)
+      << tries[0].error;
+}
+
 TEST_F(SchedulerTest, ApplyStartAndEndRecordsWhatTheTwoEventsRecordApart) {
   WriteDag("one.yaml", "dag_id: one\ntasks:\n  - task_id: t\n    operator: empty\n");
   DagRun run = Trigger("one");
