@@ -201,9 +201,8 @@ class Scheduler {
   Time next_retention_{};
   std::optional<int64_t> job_id_;        // this scheduler's scheduler_job row, with record_job
   std::vector<SchedulerEvent> pending_;  // drained from queue_, not yet applied
-  // Starts RecordEvents held back (start_record_delay), kept in pending_ after a commit.
-  std::vector<SchedulerEvent> held_starts_;
-  // When each held start was first seen by a step (the scheduler's clock), by attempt key.
+  // When each start held back in pending_ (start_record_delay) was first seen by a step (the
+  // scheduler's clock), by attempt key.
   std::unordered_map<std::string, Time> start_seen_;
   bool reload_pending_ = false;  // the DAGs folder changed and is not reloaded yet
   // While the store fails: when it began, and the pause before the next retry.

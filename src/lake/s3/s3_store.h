@@ -95,7 +95,6 @@ class S3ObjectStore : public ObjectStore {
  private:
   friend Result<std::vector<std::string>> ListBuckets(const S3Location& location);
   struct Call;
-  struct Part;
   Result<struct S3Reply> Send(Call& call) const;
   Result<ObjectInfo> PutInParts(const std::string& key, const std::string& source,
                                 const std::string& sha256, int64_t size);
