@@ -3,6 +3,11 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
+#include <array>
+#include <cstring>
+
+#include "base/url.h"
+
 namespace weir {
 
 namespace {
@@ -83,6 +88,61 @@ std::string Md5::Digest() {
   unsigned int size = 0;
   EVP_DigestFinal_ex(state_->ctx, digest, &size);
   return std::string(reinterpret_cast<const char*>(digest), size);
+}
+
+namespace {
+
+// The table for the reflected polynomial 0x82F63B78, one byte at a time.
+constexpr std::array<uint32_t, 256> kCrc32cTable = [] {
+  std::array<uint32_t, 256> table{};
+  for (uint32_t i = 0; i < 256; ++i) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1U) != 0 ? (c >> 1) ^ 0x82F63B78U : c >> 1;
+    table[i] = c;
+  }
+  return table;
+}();
+
+uint32_t Crc32cByTable(uint32_t crc, std::string_view data) {
+  for (unsigned char b : data) crc = kCrc32cTable[(crc ^ b) & 0xFFU] ^ (crc >> 8);
+  return crc;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) uint32_t Crc32cByInstruction(uint32_t crc,
+                                                               std::string_view data) {
+  const char* p = data.data();
+  size_t n = data.size();
+  uint64_t c = crc;
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t word = 0;
+    std::memcpy(&word, p, 8);
+    c = __builtin_ia32_crc32di(c, word);
+  }
+  auto c32 = static_cast<uint32_t>(c);
+  for (; n > 0; ++p, --n) c32 = __builtin_ia32_crc32qi(c32, static_cast<unsigned char>(*p));
+  return c32;
+}
+#endif
+
+}  // namespace
+
+void Crc32c::Update(std::string_view data) {
+#if defined(__x86_64__)
+  static const bool kHasInstruction = __builtin_cpu_supports("sse4.2");
+  if (kHasInstruction) {
+    crc_ = Crc32cByInstruction(crc_, data);
+    return;
+  }
+#endif
+  crc_ = Crc32cByTable(crc_, data);
+}
+
+std::string Crc32c::Base64() const {
+  uint32_t v = Value();
+  const std::array<char, 4> bytes{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                                  static_cast<char>(v >> 8), static_cast<char>(v)};
+  return Base64Encode(std::string_view(bytes.data(), bytes.size()));
 }
 
 }  // namespace weir

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,6 +47,19 @@ class Md5 {
  private:
   struct State;
   std::unique_ptr<State> state_;
+};
+
+// CRC-32C (Castagnoli, as iSCSI and GCS's crc32c use) fed in pieces: the CPU's crc32
+// instruction where it has one (SSE 4.2), a table otherwise.
+class Crc32c {
+ public:
+  void Update(std::string_view data);
+  uint32_t Value() const { return ~crc_; }
+  // The value as GCS writes it: base64 of its four bytes, most significant first.
+  std::string Base64() const;
+
+ private:
+  uint32_t crc_ = 0xFFFFFFFFu;
 };
 
 }  // namespace weir

@@ -50,5 +50,26 @@ TEST(Sha256, PiecesHashLikeTheWhole) {
   EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+// RFC 3720's check value ("123456789" -> 0xE3069283) and GCS's documented crc32c of
+// "hello world" ("yZRlqg=="), whole and in pieces across the 8-byte steps.
+TEST(Crc32c, MatchesTheCheckValueAndGcsInPiecesAndWhole) {
+  Crc32c check;
+  check.Update("123456789");
+  EXPECT_EQ(check.Value(), 0xE3069283U);
+  Crc32c empty;
+  EXPECT_EQ(empty.Value(), 0U);
+  Crc32c hello;
+  hello.Update("hello ");
+  hello.Update("");
+  hello.Update("world");
+  EXPECT_EQ(hello.Base64(), "yZRlqg==");
+  std::string long_text(1000, 'x');
+  for (size_t i = 0; i < long_text.size(); ++i) long_text[i] = static_cast<char>(i * 7);
+  Crc32c whole, pieces;
+  whole.Update(long_text);
+  for (size_t i = 0; i < long_text.size(); i += 13) pieces.Update(long_text.substr(i, 13));
+  EXPECT_EQ(whole.Value(), pieces.Value());
+}
+
 }  // namespace
 }  // namespace weir

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,5 +24,8 @@ std::string PercentDecode(std::string_view text, bool plus_is_space = false);
 
 // Base64 of `bytes`: standard with padding ("Basic" auth), or URL-safe without padding.
 std::string Base64Encode(std::string_view bytes, bool url_safe = false);
+// The bytes of standard base64 text (padding optional, whitespace not allowed); nullopt when
+// the text is not base64.
+std::optional<std::string> Base64Decode(std::string_view text);
 
 }  // namespace weir

@@ -34,5 +34,16 @@ TEST(Base64Encode, StandardAndUrlSafe) {
   EXPECT_EQ(Base64Encode(""), "");
 }
 
+TEST(Base64Decode, ReadsWhatEncodeWritesAndRefusesTheRest) {
+  for (std::string bytes : {std::string(), std::string("f"), std::string("fo"), std::string("foo"),
+                            std::string("\x00\xff\x10 binary", 10)}) {
+    EXPECT_EQ(Base64Decode(Base64Encode(bytes)), bytes);
+  }
+  EXPECT_EQ(Base64Decode("Zm9v"), "foo");
+  EXPECT_EQ(Base64Decode("Zm8"), "fo");  // padding left out
+  EXPECT_FALSE(Base64Decode("Zm9v!"));
+  EXPECT_FALSE(Base64Decode("Zm 9v"));
+}
+
 }  // namespace
 }  // namespace weir

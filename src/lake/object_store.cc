@@ -2,6 +2,8 @@
 
 #include "base/strings.h"
 #include "lake/file/file_store.h"
+#include "lake/gcs/gcs_store.h"
+#include "lake/gcs/google_connection.h"
 #include "lake/s3/s3_store.h"
 
 namespace weir {
@@ -23,6 +25,45 @@ Status ValidateKey(const std::string& key) {
   return {};
 }
 
+Result<BucketPath> ParseBucketUri(const std::string& uri, std::string_view scheme) {
+  std::string start = std::string(scheme) + "://";
+  if (!uri.starts_with(start)) {
+    return Err(ErrorCode::kInvalidArgument, "'{}' is not a {}bucket/prefix URI", uri, start);
+  }
+  std::string rest = uri.substr(start.size());
+  BucketPath out;
+  size_t slash = rest.find('/');
+  out.bucket = rest.substr(0, slash);
+  out.prefix = slash == std::string::npos ? "" : rest.substr(slash + 1);
+  if (!out.prefix.empty() && !out.prefix.ends_with('/')) out.prefix += '/';
+  if (out.bucket.empty()) {
+    return Err(ErrorCode::kInvalidArgument, "'{}' names no bucket: {}bucket/prefix", uri, start);
+  }
+  if (!out.prefix.empty()) TRY(ValidateKey(out.prefix.substr(0, out.prefix.size() - 1)));
+  return out;
+}
+
+namespace {
+
+// The connection `access` names (or `fallback_id`); an empty one with that id when it names
+// none, so that the provider's own chain applies.
+Result<Connection> ConnectionFor(const LakeAccess& access, std::string_view fallback_id) {
+  std::string conn_id = access.conn_id.empty() ? std::string(fallback_id) : access.conn_id;
+  Connection conn;
+  if (access.find_connection) {
+    auto found = access.find_connection(conn_id);
+    if (found) {
+      conn = std::move(*found);
+    } else if (found.error().code != ErrorCode::kNotFound) {
+      return std::unexpected(found.error());
+    }
+  }
+  if (conn.conn_id.empty()) conn.conn_id = conn_id;
+  return conn;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& uri,
                                                      const LakeAccess& access) {
   constexpr std::string_view kFile = "file://";
@@ -36,23 +77,18 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& uri,
     return std::unique_ptr<ObjectStore>(std::move(store));
   }
   if (uri.starts_with("s3://")) {
-    std::string conn_id = access.conn_id.empty() ? std::string(kDefaultAwsConnId) : access.conn_id;
-    Connection conn;
-    if (access.find_connection) {
-      auto found = access.find_connection(conn_id);
-      if (found) {
-        conn = std::move(*found);
-      } else if (found.error().code != ErrorCode::kNotFound) {
-        return std::unexpected(found.error());
-      }
-    }
-    if (conn.conn_id.empty()) conn.conn_id = conn_id;
+    Connection conn = TRY(ConnectionFor(access, kDefaultAwsConnId));
     S3Location loc = TRY_CONTEXT(S3LocationOf(uri, conn), "lake " + uri);
     return std::unique_ptr<ObjectStore>(std::make_unique<S3ObjectStore>(std::move(loc)));
   }
+  if (uri.starts_with("gs://")) {
+    Connection conn = TRY(ConnectionFor(access, kDefaultGoogleConnId));
+    GcsLocation loc = TRY_CONTEXT(GcsLocationOf(uri, conn), "lake " + uri);
+    return std::unique_ptr<ObjectStore>(std::make_unique<GcsObjectStore>(std::move(loc)));
+  }
   return Err(ErrorCode::kInvalidArgument,
-             "unsupported lake URI '{}': use file:///absolute/path or s3://bucket/prefix (gs:// "
-             "and az:// come later)",
+             "unsupported lake URI '{}': use file:///absolute/path, s3://bucket/prefix or "
+             "gs://bucket/prefix (az:// comes later)",
              uri);
 }
 
@@ -73,8 +109,8 @@ Result<std::string> LocalPathOf(const std::string& uri, const std::string& lake_
     return uri.substr(kFile.size());
   }
   return Err(ErrorCode::kInvalidArgument,
-             "'{}' must be lake://<key> or file:///absolute/path (s3://, gs:// and az:// come "
-             "later)",
+             "'{}' must be lake://<key> or file:///absolute/path: objects in s3:// and gs:// "
+             "lakes are not local files",
              uri);
 }
 

@@ -27,7 +27,7 @@ struct PutOptions {
   std::string expected_sha256;
 };
 
-// A lake: file:// and s3:// now; gs:// and az:// implement the same interface later. Every
+// A lake: file://, s3:// and gs:// now; az:// implements the same interface later. Every
 // method is safe to call from several threads and processes at once.
 //
 // Keys are relative paths: no leading '/', no empty, '.' or '..' segments (kInvalidArgument
@@ -60,6 +60,15 @@ class ObjectStore {
 // Checks that `key` is a valid object key (see ObjectStore).
 Status ValidateKey(const std::string& key);
 
+// A bucket URI's parts: "s3://bucket/a/b" -> {"bucket", "a/b/"}.
+struct BucketPath {
+  std::string bucket;
+  std::string prefix;  // "" or a valid key followed by '/'
+};
+// Splits `uri`, which must start with "<scheme>://" and name a bucket; the prefix must be a
+// valid key (kInvalidArgument otherwise).
+Result<BucketPath> ParseBucketUri(const std::string& uri, std::string_view scheme);
+
 // Finds a stored or environment connection by id (engine/connections.h FindConnection);
 // kNotFound when there is none.
 using ConnectionFinder = std::function<Result<Connection>(const std::string& conn_id)>;
@@ -70,12 +79,15 @@ struct LakeAccess {
   ConnectionFinder find_connection;  // null: no stored connections, the environment only
 };
 
-// The connection id an s3:// lake uses when none is named (Airflow's aws_conn_id default).
+// The connection id an s3:// lake uses when none is named (Airflow's aws_conn_id default);
+// gs:// uses google_cloud_default (lake/gcs/google_connection.h).
 inline constexpr std::string_view kDefaultAwsConnId = "aws_default";
 
-// Opens the lake at `uri`: file:///absolute/path (created if missing) or s3://bucket[/prefix]
-// through an aws connection (access.conn_id). As Airflow's AWS hook does, a connection id that
-// names no connection means AWS's own chain: AWS_* variables, then ~/.aws profiles. Other
+// Opens the lake at `uri`: file:///absolute/path (created if missing), s3://bucket[/prefix]
+// through an aws connection, or gs://bucket[/prefix] through a google_cloud_platform one
+// (access.conn_id, else the scheme's default). As Airflow's hooks do, a connection id that
+// names no connection means the provider's own chain: AWS_* variables and ~/.aws profiles;
+// GOOGLE_APPLICATION_CREDENTIALS and gcloud's application-default credentials. Other
 // schemes are kInvalidArgument naming the supported ones.
 Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& uri,
                                                      const LakeAccess& access = {});

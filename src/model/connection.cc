@@ -57,10 +57,38 @@ bool AllStrings(const Json& object) {
   return std::ranges::all_of(object.items(), [](const auto& kv) { return kv.value().is_string(); });
 }
 
+// The fields of a Google key file that identify rather than authenticate: masking them would
+// hide a project or an account's email in every message (and the word "service_account").
+bool IsPublicKeyFileField(std::string_view key) {
+  static constexpr std::string_view kPublic[] = {"type",
+                                                 "project_id",
+                                                 "client_email",
+                                                 "client_id",
+                                                 "auth_uri",
+                                                 "token_uri",
+                                                 "universe_domain",
+                                                 "auth_provider_x509_cert_url",
+                                                 "client_x509_cert_url"};
+  return std::ranges::find(kPublic, key) != std::end(kPublic);
+}
+
+// The secrets in a sensitive extra value. An object (or a string holding one: a key file pasted
+// as text) gives its leaves, not its whole text: the masker would hide every leaf of that text,
+// the identifying ones too; each secret leaf is hidden in every encoding, inside the text as well.
 void AddLeaves(const Json& value, std::vector<std::string>& out) {
-  if (value.is_string()) {
+  const Json* object = value.is_object() ? &value : nullptr;
+  Json parsed;
+  if (value.is_string() && value.get_ref<const std::string&>().starts_with('{')) {
+    parsed = Json::parse(value.get_ref<const std::string&>(), nullptr, false);
+    if (parsed.is_object()) object = &parsed;
+  }
+  if (object != nullptr) {
+    for (const auto& [k, v] : object->items()) {
+      if (!IsPublicKeyFileField(k)) AddLeaves(v, out);
+    }
+  } else if (value.is_string()) {
     out.push_back(value.get<std::string>());
-  } else if (value.is_structured()) {
+  } else if (value.is_array()) {
     out.push_back(value.dump());
     for (const auto& item : value) AddLeaves(item, out);
   } else if (!value.is_null()) {

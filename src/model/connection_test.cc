@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/secret_masker.h"
+
 namespace weir {
 namespace {
 
@@ -110,9 +112,17 @@ TEST(Connection, SecretsAreThePasswordAndSensitiveExtras) {
              {"aws_secret_access_key", "sk"},
              {"Session_Token", ""}};
   auto secrets = ConnectionSecrets(c);
-  // In the order of the extra's keys (sorted), each nested value whole and by its leaves.
-  EXPECT_EQ(secrets, (std::vector<std::string>{"pw", "sk", c.extra["keyfile_dict"].dump(), "e@x",
-                                               "-----BEGIN"}));
+  // In the order of the extra's keys (sorted), a nested object by its leaves, but a key
+  // file's identifying fields (client_email, project_id, ...) stay readable.
+  EXPECT_EQ(secrets, (std::vector<std::string>{"pw", "sk", "-----BEGIN"}));
+  // The same key pasted as text: its private key as it reads once parsed.
+  Connection text = c;
+  text.extra = {{"keyfile_dict", R"({"private_key": "-----BEGIN\nK", "type": "service_account"})"}};
+  EXPECT_EQ(ConnectionSecrets(text), (std::vector<std::string>{"pw", "-----BEGIN\nK"}));
+  SecretMasker masker(ConnectionSecrets(text));
+  std::string shown_text = masker.Mask(text.extra.dump());
+  EXPECT_EQ(shown_text.find("BEGIN"), std::string::npos) << shown_text;
+  EXPECT_NE(shown_text.find("service_account"), std::string::npos) << shown_text;
   Json shown = ConnectionJson(c, false);
   EXPECT_EQ(shown["password"], "***");
   EXPECT_EQ(shown["extra"]["keyfile_dict"], "***");

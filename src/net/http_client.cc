@@ -264,6 +264,20 @@ Result<HttpResponse> Fetch(const HttpRequest& request, const HttpSink& sink,
   return std::move(t.response);
 }
 
+Result<HttpText> FetchText(const HttpRequest& request, size_t max_body) {
+  HttpText text;
+  HttpSink sink{nullptr, [&](std::string_view piece) -> Status {
+                  if (text.body.size() + piece.size() > max_body) {
+                    return Err(ErrorCode::kIo, "{}: the answer is larger than {} bytes",
+                               request.url, max_body);
+                  }
+                  text.body.append(piece);
+                  return {};
+                }};
+  text.head = TRY(Fetch(request, sink));
+  return text;
+}
+
 bool IsTransient(const Error& error) {
   return error.code == ErrorCode::kUnavailable || error.code == ErrorCode::kTimeout;
 }

@@ -76,6 +76,16 @@ using HttpProgress = std::function<void(int64_t received, std::optional<int64_t>
 Result<HttpResponse> Fetch(const HttpRequest& request, const HttpSink& sink,
                            const HttpProgress& progress = nullptr);
 
+// A response with its body, for the small answers of APIs (JSON, XML, a token).
+struct HttpText {
+  HttpResponse head;
+  std::string body;
+};
+
+// Fetch, keeping the body in memory: a body above `max_body` bytes fails the transfer
+// (kIo naming the URL).
+Result<HttpText> FetchText(const HttpRequest& request, size_t max_body = size_t{32} << 20);
+
 // True for the errors that a later try may not see (kUnavailable, kTimeout).
 bool IsTransient(const Error& error);
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "lake/gcs/gcs_store.h"
+#include "lake/gcs/google_connection.h"
 #include "lake/s3/s3_store.h"
 #include "net/http_client.h"
 #include "ops/http_download.h"
@@ -41,13 +43,36 @@ Result<std::string> CheckAws(const Connection& c) {
                      loc.endpoint, buckets.empty() ? "" : ": ", names);
 }
 
+// A token from token_uri proves the key; with a project, its buckets prove the token is
+// accepted by Cloud Storage.
+Result<std::string> CheckGoogle(const Connection& c) {
+  GcsLocation loc = TRY(GcsLocationOf("gs://check", c));
+  std::string seen = "no credentials (an emulator)";
+  if (loc.tokens) {
+    TRY(loc.tokens->Authorization());
+    const GoogleCredentials& creds = loc.tokens->credentials();
+    seen = fmt::format("a token from {} for {}", creds.token_uri,
+                       creds.client_email.empty() ? "the authorized user" : creds.client_email);
+  }
+  std::string project = GoogleExtra(c, "project");
+  if (project.empty()) return seen;
+  std::vector<std::string> buckets = TRY(GcsObjectStore(loc).ListBuckets(project));
+  std::string names;
+  for (size_t i = 0; i < buckets.size() && i < 10; ++i) names += (i ? ", " : "") + buckets[i];
+  if (buckets.size() > 10) names += ", ...";
+  return fmt::format("{}; {} bucket{} in project {}{}{}", seen, buckets.size(),
+                     buckets.size() == 1 ? "" : "s", project, buckets.empty() ? "" : ": ", names);
+}
+
 }  // namespace
 
 Result<std::string> CheckConnection(const Connection& c) {
   if (c.conn_type == "http") return CheckHttp(c);
   if (c.conn_type == "aws") return CheckAws(c);
+  if (c.conn_type == "google_cloud_platform") return CheckGoogle(c);
   return Err(ErrorCode::kFailedPrecondition,
-             "weir has no check for connection type '{}' yet (it checks http and aws)",
+             "weir has no check for connection type '{}' yet (it checks http, aws and "
+             "google_cloud_platform)",
              c.conn_type);
 }
 

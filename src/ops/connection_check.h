@@ -11,6 +11,8 @@ namespace weir {
 // whether weir can reach the system a connection names, with its credentials.
 //   http   GET of its base URL (host), with its headers and auth: any status below 400
 //   aws    ListBuckets at its endpoint (AWS, MinIO, Ceph, R2), signed with its keys
+//   google_cloud_platform  an access token from its token_uri; with extra `project`, the
+//          project's buckets
 // Returns what it saw ("HTTP 200 OK from https://...", "2 buckets: a, b"); an error says
 // what failed (the status and the server's message, never a secret). Other types:
 // kFailedPrecondition, saying that weir has no check for them yet.

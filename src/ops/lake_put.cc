@@ -7,6 +7,7 @@
 
 #include "duck/file_facts.h"
 #include "lake/catalog.h"
+#include "lake/gcs/google_connection.h"
 #include "lake/object_store.h"
 #include "ops/args.h"
 #include "store/open.h"
@@ -17,7 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kLake = "lake://", kFile = "file://", kS3 = "s3://";
+constexpr std::string_view kLake = "lake://", kFile = "file://";
 
 // Where a target URI points: the store, the key in it, the dataset it belongs to, and the
 // connection that reaches the store.
@@ -28,7 +29,13 @@ struct Target {
   std::string conn_id;
 };
 
-Result<Target> ResolveTarget(const std::string& target, const std::string& aws_conn_id,
+// The connections a target in a bucket may use, by scheme.
+struct TargetConnections {
+  std::string aws;
+  std::string gcp;
+};
+
+Result<Target> ResolveTarget(const std::string& target, const TargetConnections& conns,
                              const NativeContext& ctx) {
   if (target.rfind(kLake, 0) == 0) {
     if (ctx.lake_uri.empty()) {
@@ -38,18 +45,19 @@ Result<Target> ResolveTarget(const std::string& target, const std::string& aws_c
     TRY_CONTEXT(ValidateKey(key), "lake_put: target " + target);
     return Target{ctx.lake_uri, key, DatasetOf(key), ctx.lake_conn_id};
   }
-  if (target.starts_with(kS3)) {
-    // s3://bucket/key: the bucket is the store, the rest the key.
-    std::string rest = target.substr(kS3.size());
+  for (auto [scheme, conn_id] : {std::pair{"s3://", &conns.aws}, std::pair{"gs://", &conns.gcp}}) {
+    if (!target.starts_with(scheme)) continue;
+    // scheme://bucket/key: the bucket is the store, the rest the key.
+    std::string rest = target.substr(std::string_view(scheme).size());
     size_t slash = rest.find('/');
     if (slash == 0 || slash == std::string::npos || slash + 1 == rest.size()) {
-      return Err(ErrorCode::kInvalidArgument,
-                 "lake_put: target '{}' must be s3://bucket/path/to/file", target);
+      return Err(ErrorCode::kInvalidArgument, "lake_put: target '{}' must be {}bucket/path/to/file",
+                 target, scheme);
     }
     std::string key = rest.substr(slash + 1);
     TRY_CONTEXT(ValidateKey(key), "lake_put: target " + target);
-    std::string bucket = std::string(kS3) + rest.substr(0, slash);
-    return Target{bucket, key, bucket + "/" + DatasetOf(key), aws_conn_id};
+    std::string bucket = scheme + rest.substr(0, slash);
+    return Target{bucket, key, bucket + "/" + DatasetOf(key), *conn_id};
   }
   if (target.rfind(kFile, 0) == 0) {
     fs::path path(target.substr(kFile.size()));
@@ -62,8 +70,8 @@ Result<Target> ResolveTarget(const std::string& target, const std::string& aws_c
                   std::string(kFile) + "/" + dataset, ""};
   }
   return Err(ErrorCode::kInvalidArgument,
-             "lake_put: target '{}' must start with lake://, file:// or s3:// (gs:// and "
-             "az:// come later)",
+             "lake_put: target '{}' must start with lake://, file://, s3:// or gs:// (az:// "
+             "comes later)",
              target);
 }
 
@@ -106,11 +114,15 @@ LakePutOperator::LakePutOperator() {
       {"input", ArgType::kString, true, Json(),
        "The local file to publish; relative paths are relative to the task's work folder."},
       {"target", ArgType::kString, true, Json(),
-       "Where: lake://<key> in the default lake, file:///absolute/path or "
-       "s3://bucket/path."},
+       "Where: lake://<key> in the default lake, file:///absolute/path, s3://bucket/path or "
+       "gs://bucket/path."},
       {"aws_conn_id", ArgType::kString, false, Json(std::string(kDefaultAwsConnId)),
        "The aws connection of an s3:// target (as Airflow's S3 operators); when no connection "
        "has this id, AWS's own chain: AWS_* variables, then ~/.aws profiles."},
+      {"gcp_conn_id", ArgType::kString, false, Json(std::string(kDefaultGoogleConnId)),
+       "The google_cloud_platform connection of a gs:// target (as Airflow's GCS operators); "
+       "when no connection has this id, GOOGLE_APPLICATION_CREDENTIALS, then gcloud's "
+       "application-default credentials."},
       {"expected_sha256", ArgType::kString, false, Json(),
        "Fail, publishing nothing, unless the input has this sha256 (hex)."},
       {"schema_policy", ArgType::kString, false, Json("warn"),
@@ -131,9 +143,10 @@ Result<Json> LakePutOperator::Run(const Json& args, const NativeContext& ctx) co
   SchemaPolicy policy = TRY_CONTEXT(
       ParseSchemaPolicy(TRY(StringArg(args, "lake_put", "schema_policy", "warn"))), "lake_put");
   input = InWorkDir(input, ctx);
-  std::string aws_conn_id =
-      TRY(StringArg(args, "lake_put", "aws_conn_id", std::string(kDefaultAwsConnId)));
-  Target where = TRY(ResolveTarget(target, aws_conn_id, ctx));
+  TargetConnections conns{
+      TRY(StringArg(args, "lake_put", "aws_conn_id", std::string(kDefaultAwsConnId))),
+      TRY(StringArg(args, "lake_put", "gcp_conn_id", std::string(kDefaultGoogleConnId)))};
+  Target where = TRY(ResolveTarget(target, conns, ctx));
   FileFacts facts = TRY(InputFacts(input, target, ctx));
   if (!facts.columns.empty()) {
     fmt::print("[weir] {}: {} rows, {} columns\n", input,

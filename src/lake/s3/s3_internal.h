@@ -36,8 +36,6 @@ struct S3ObjectStore::Call {
 
 // An ETag without its quotes.
 std::string Unquoted(std::string etag);
-// S3's <Error><Code/><Message/></Error>, as "Code: Message" ("" when the body has none).
-std::string ErrorText(std::string_view body);
 // The error for an answer S3 refused: the method, where, the status, S3's code and message.
 Status Failed(const S3Reply& reply, std::string_view method, std::string_view where);
 

@@ -4,49 +4,18 @@
 #include <pugixml.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <mutex>
 #include <sstream>
-#include <thread>
 
 #include "base/hash.h"
+#include "lake/cloud_common.h"
 #include "lake/s3/s3_internal.h"
 
 namespace weir {
 
 namespace {
-
-constexpr size_t kReadChunk = 1 << 20;
-
-// The sha256 (hex) and MD5 (raw) of `length` bytes of `path` from `offset`.
-Result<std::pair<std::string, std::string>> HashRange(const std::string& path, int64_t offset,
-                                                      int64_t length) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Err(ErrorCode::kIo, "cannot read {}: {}", path, std::strerror(errno));
-  in.seekg(offset);
-  Sha256 sha;
-  Md5 md5;
-  std::string buf(kReadChunk, '\0');
-  int64_t left = length;
-  while (left > 0 && in) {
-    auto want = static_cast<std::streamsize>(std::min<int64_t>(left, kReadChunk));
-    in.read(buf.data(), want);
-    std::streamsize n = in.gcount();
-    if (n <= 0) break;
-    std::string_view piece(buf.data(), static_cast<size_t>(n));
-    sha.Update(piece);
-    md5.Update(piece);
-    left -= n;
-  }
-  if (left != 0) {
-    return Err(ErrorCode::kIo, "{} ended {} bytes early (did it change while it was sent?)", path,
-               left);
-  }
-  return std::pair{sha.HexDigest(), md5.Digest()};
-}
 
 // The part size for `size` bytes: at least `wanted`, and large enough for S3's 10,000 parts
 // (rounded up to a MiB).
@@ -93,28 +62,10 @@ Result<std::vector<std::string>> S3ObjectStore::SendParts(
     const std::function<Result<std::string>(int part)>& send_part) {
   std::string where = fmt::format("s3://{}/{}", loc_.bucket, key);
   std::vector<std::string> etags(static_cast<size_t>(n));
-  std::atomic<int> next{0};
-  std::atomic<bool> failed{false};
-  std::mutex mu;
-  std::optional<Error> first_error;
-  auto worker = [&] {
-    for (int i = next++; i < n && !failed; i = next++) {
-      Result<std::string> etag = send_part(i);
-      if (etag) {
-        etags[static_cast<size_t>(i)] = std::move(*etag);
-        continue;
-      }
-      failed = true;
-      std::lock_guard lock(mu);
-      if (!first_error) first_error = etag.error();
-    }
-  };
-  int threads = std::clamp(loc_.parallel_parts, 1, n);
-  std::vector<std::thread> pool;
-  pool.reserve(static_cast<size_t>(threads - 1));
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  Status sent = ForEachInParallel(n, loc_.parallel_parts, [&](int i) -> Status {
+    etags[static_cast<size_t>(i)] = TRY(send_part(i));
+    return {};
+  });
 
   auto abort_with = [&](const Error& error) -> Result<std::vector<std::string>> {
     Status aborted = AbortUpload(S3Upload{key.substr(loc_.prefix.size()), upload_id, {}});
@@ -124,7 +75,7 @@ Result<std::vector<std::string>> S3ObjectStore::SendParts(
     return Err(error.code, "{}: the upload was aborted, nothing was published{}", error.message,
                also);
   };
-  if (first_error) return abort_with(*first_error);
+  if (!sent) return abort_with(sent.error());
 
   pugi::xml_document doc;
   pugi::xml_node complete = doc.append_child("CompleteMultipartUpload");
@@ -145,7 +96,7 @@ Result<std::vector<std::string>> S3ObjectStore::SendParts(
   auto reply = Send(call);
   if (!reply) return abort_with(reply.error());
   // Completing can fail after its 200 has been sent: the body then holds an <Error>.
-  if (reply->head.status != 200 || !ErrorText(reply->body).empty()) {
+  if (reply->head.status != 200 || !XmlErrorText(reply->body).empty()) {
     return abort_with(Failed(*reply, "CompleteMultipartUpload", where).error());
   }
   return etags;
@@ -163,7 +114,9 @@ Result<ObjectInfo> S3ObjectStore::PutInParts(const std::string& key, const std::
   auto send_part = [&](int i) -> Result<std::string> {
     int64_t offset = i * part_size;
     int64_t length = std::min(part_size, size - offset);
-    auto [part_sha, part_md5] = TRY(HashRange(source, offset, length));
+    FileDigests part = TRY(DigestFile(source, {.md5 = true, .offset = offset, .length = length}));
+    const std::string& part_sha = part.sha256;
+    const std::string& part_md5 = part.md5;
     md5s[static_cast<size_t>(i)] = part_md5;
     Call call{.method = "PUT",
               .key = full,
@@ -224,7 +177,7 @@ Result<ObjectInfo> S3ObjectStore::CopyInParts(const std::string& from_key,
                           {"x-amz-copy-source-if-match", "\"" + from.etag + "\""}}};
     S3Reply reply = TRY(Send(call));
     std::string part_where = fmt::format("{} part {} of {}", where, i + 1, n);
-    if (reply.head.status != 200 || !ErrorText(reply.body).empty()) {
+    if (reply.head.status != 200 || !XmlErrorText(reply.body).empty()) {
       return std::unexpected(Failed(reply, "UploadPartCopy", part_where).error());
     }
     pugi::xml_document doc;

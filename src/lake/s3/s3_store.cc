@@ -7,66 +7,25 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <random>
-#include <thread>
 
 #include "base/hash.h"
 #include "base/strings.h"
 #include "base/url.h"
+#include "lake/cloud_common.h"
 #include "lake/s3/aws_profile.h"
 #include "lake/s3/s3_internal.h"
 #include "net/http_client.h"
+#include "net/retry.h"
 
 namespace weir {
 
 namespace {
 
 constexpr int kTries = 5;
-constexpr size_t kMaxReplyBody = 32 << 20;  // a listing of 1,000 keys is about 300 KB
-constexpr size_t kChunk = 1 << 20;
 
 const std::string& EmptySha() {
   static const std::string kEmpty = Sha256Hex("");
   return kEmpty;
-}
-
-bool Retryable(int status) {
-  return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
-}
-
-ErrorCode CodeFor(int status) {
-  switch (status) {
-    case 400:
-      return ErrorCode::kInvalidArgument;
-    case 401:
-    case 403:
-      return ErrorCode::kFailedPrecondition;
-    case 404:
-      return ErrorCode::kNotFound;
-    case 409:
-    case 412:
-      return ErrorCode::kAlreadyExists;
-    default:
-      return Retryable(status) ? ErrorCode::kUnavailable : ErrorCode::kIo;
-  }
-}
-
-Result<std::pair<std::string, int64_t>> HashFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Err(ErrorCode::kIo, "cannot read {}: {}", path, std::strerror(errno));
-  Sha256 h;
-  std::string buf(kChunk, '\0');
-  int64_t size = 0;
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    std::streamsize n = in.gcount();
-    if (n <= 0) break;
-    h.Update(std::string_view(buf.data(), static_cast<size_t>(n)));
-    size += n;
-  }
-  if (in.bad()) return Err(ErrorCode::kIo, "cannot read {}: {}", path, std::strerror(errno));
-  return std::pair{h.HexDigest(), size};
 }
 
 std::string Getenv(const char* name) {
@@ -83,42 +42,21 @@ std::string Unquoted(std::string etag) {
   return etag;
 }
 
-// S3's <Error><Code/><Message/></Error>, as "Code: Message" ("" when the body has none).
-std::string ErrorText(std::string_view body) {
-  pugi::xml_document doc;
-  if (!doc.load_buffer(body.data(), body.size())) return "";
-  pugi::xml_node error = doc.child("Error");
-  if (!error) return "";
-  std::string code = error.child_value("Code");
-  std::string message = error.child_value("Message");
-  return message.empty() ? code : code + ": " + message;
-}
-
 Status Failed(const S3Reply& reply, std::string_view method, std::string_view where) {
-  std::string text = ErrorText(reply.body);
+  std::string text = XmlErrorText(reply.body);
   if (text.empty()) text = reply.head.reason;
   std::string hint;
   if (reply.head.status == 403) hint = " (check the connection's keys and the bucket's policy)";
   if (reply.head.status == 301) hint = " (the bucket is in another region: set region_name)";
-  return Err(CodeFor(reply.head.status), "{} {}: HTTP {} {}{}", method, where, reply.head.status,
-             text, hint);
+  return Err(StoreErrorCode(reply.head.status), "{} {}: HTTP {} {}{}", method, where,
+             reply.head.status, text, hint);
 }
 
 Result<S3Location> S3LocationOf(const std::string& uri, const Connection& conn) {
-  constexpr std::string_view kScheme = "s3://";
-  if (!uri.starts_with(kScheme)) {
-    return Err(ErrorCode::kInvalidArgument, "'{}' is not an s3://bucket/prefix URI", uri);
-  }
-  std::string rest = uri.substr(kScheme.size());
+  auto where = TRY(ParseBucketUri(uri, "s3"));
   S3Location loc;
-  size_t slash = rest.find('/');
-  loc.bucket = rest.substr(0, slash);
-  loc.prefix = slash == std::string::npos ? "" : rest.substr(slash + 1);
-  if (!loc.prefix.empty() && !loc.prefix.ends_with('/')) loc.prefix += '/';
-  if (loc.bucket.empty()) {
-    return Err(ErrorCode::kInvalidArgument, "'{}' names no bucket: s3://bucket/prefix", uri);
-  }
-  if (!loc.prefix.empty()) TRY(ValidateKey(loc.prefix.substr(0, loc.prefix.size() - 1)));
+  loc.bucket = where.bucket;
+  loc.prefix = where.prefix;
   if (!conn.conn_type.empty() && conn.conn_type != "aws") {
     return Err(ErrorCode::kInvalidArgument,
                "connection '{}' is of type '{}'; an s3:// lake needs an aws connection",
@@ -211,8 +149,8 @@ Result<S3Reply> S3ObjectStore::Send(Call& call) const {
   }
   url += query;
   std::string where = fmt::format("s3://{}/{}", loc_.bucket, call.key);
-  std::chrono::milliseconds delay{200};
-  for (int attempt = 1;; ++attempt) {
+  ReplyCollector reply(call.to_file, where);
+  auto attempt = [&](int) -> Result<HttpResponse> {
     SigV4Request sig;
     sig.method = call.method;
     sig.host = host_;
@@ -229,56 +167,18 @@ Result<S3Reply> S3ObjectStore::Send(Call& call) const {
     req.body_length = call.body_length;
     req.headers = SignV4(sig, loc_.credentials, {loc_.region, "s3"},
                          std::chrono::time_point_cast<Micros>(std::chrono::system_clock::now()));
-    S3Reply reply;
-    std::unique_ptr<std::ofstream> out;
-    Sha256 hasher;
-    bool to_file = false;
-    HttpSink sink{[&](const HttpResponse& head) -> Status {
-                    to_file = !call.to_file.empty() && head.status / 100 == 2;
-                    if (to_file) {
-                      out = std::make_unique<std::ofstream>(call.to_file,
-                                                            std::ios::binary | std::ios::trunc);
-                      if (!*out) return Err(ErrorCode::kIo, "cannot write {}", call.to_file);
-                    }
-                    return {};
-                  },
-                  [&](std::string_view piece) -> Status {
-                    if (to_file) {
-                      hasher.Update(piece);
-                      out->write(piece.data(), static_cast<std::streamsize>(piece.size()));
-                      if (!*out) return Err(ErrorCode::kIo, "cannot write {}", call.to_file);
-                      return {};
-                    }
-                    if (reply.body.size() + piece.size() > kMaxReplyBody) {
-                      return Err(ErrorCode::kIo, "{}: the answer is larger than {} bytes", where,
-                                 kMaxReplyBody);
-                    }
-                    reply.body.append(piece);
-                    return {};
-                  }};
-    auto head = Fetch(req, sink);
-    if (out) {
-      out->close();
-      if (head && to_file && !*out) return Err(ErrorCode::kIo, "cannot write {}", call.to_file);
-    }
-    bool again = head ? Retryable(head->status) : IsTransient(head.error());
-    if (!again || attempt == kTries) {
-      if (!head) {
-        return Err(head.error().code, "{} {}: {}", call.method, where, head.error().message);
-      }
-      reply.head = std::move(*head);
-      if (to_file) reply.sha256 = hasher.HexDigest();
-      return reply;
-    }
-    if (head) {
-      if (auto after = ParseRetryAfter(head->Header("retry-after"))) {
-        delay = std::max<std::chrono::milliseconds>(delay, *after);
-      }
-    }
-    std::this_thread::sleep_for(
-        std::min<std::chrono::milliseconds>(delay, std::chrono::seconds(20)));
-    delay *= 2;
-  }
+    auto head = Fetch(req, reply.Begin());
+    Status closed = reply.End();
+    if (head && !closed) return std::unexpected(closed.error());
+    return head;
+  };
+  auto head = WithRetries({.tries = kTries}, attempt);
+  if (!head) return Err(head.error().code, "{} {}: {}", call.method, where, head.error().message);
+  S3Reply out;
+  out.head = std::move(*head);
+  out.body = std::move(reply.body());
+  if (reply.wrote_file()) out.sha256 = reply.digests().sha256;
+  return out;
 }
 
 Result<std::vector<std::string>> ListBuckets(const S3Location& location) {
@@ -323,7 +223,9 @@ Result<ObjectInfo> S3ObjectStore::Put(const std::string& key, const std::string&
                                       const PutOptions& options) {
   TRY(ValidateKey(key));
   std::string where = uri() + "/" + key;
-  auto [sha256, size] = TRY(HashFile(source));
+  FileDigests digests = TRY(DigestFile(source));
+  const std::string& sha256 = digests.sha256;
+  const int64_t size = digests.size;
   if (!options.expected_sha256.empty() && sha256 != options.expected_sha256) {
     return Err(ErrorCode::kInvalidArgument, "{} has sha256 {}, expected {}: nothing was published",
                source, sha256, options.expected_sha256);
@@ -360,7 +262,7 @@ Result<ObjectInfo> S3ObjectStore::Put(const std::string& key, const std::string&
 Status S3ObjectStore::Get(const std::string& key, const std::string& dest) {
   TRY(ValidateKey(key));
   std::string where = uri() + "/" + key;
-  std::string temp = fmt::format("{}.weir-tmp-{}-{:x}", dest, getpid(), std::random_device{}());
+  std::string temp = TempBeside(dest);
   Call call{.method = "GET", .key = loc_.prefix + key, .to_file = temp};
   auto reply = Send(call);
   auto fail = [&](Status s) {
@@ -448,7 +350,7 @@ Result<ObjectInfo> S3ObjectStore::Copy(const std::string& from_key, const std::s
                         {"x-amz-copy-source-if-match", "\"" + from->etag + "\""}}};
   S3Reply reply = TRY(Send(call));
   // A copy can fail after its 200 has been sent: the body then holds an <Error>.
-  std::string error = ErrorText(reply.body);
+  std::string error = XmlErrorText(reply.body);
   if (reply.head.status == 404) {
     return Err(ErrorCode::kNotFound, "no object at {}/{} to copy", uri(), from_key);
   }
