@@ -187,9 +187,26 @@ Result<int> FsckCmd(CliState& state, const std::string& older_than, bool dry_run
   Config config = TRY(LoadConfig());
   Duration age = TRY_CONTEXT(ParseDuration(older_than), "--older-than");
   if (config.lake.starts_with("s3://")) return FsckS3(state, config.lake, age, dry_run);
+  // Nothing a killed writer leaves there can be listed or outlives a week.
+  if (config.lake.starts_with("gs://")) {
+    fmt::print(
+        "nothing to sweep in {}: an unfinished resumable upload is invisible and GCS "
+        "drops it a week after it began\n",
+        config.lake);
+    return kExitOk;
+  }
+  if (config.lake.starts_with("az://")) {
+    fmt::print(
+        "nothing to sweep in {}: uncommitted blocks are invisible and Azure discards "
+        "them within a week\n",
+        config.lake);
+    return kExitOk;
+  }
   if (!config.lake.starts_with("file://")) {
     return Err(ErrorCode::kFailedPrecondition,
-               "weir lake fsck checks a local (file://) or S3 (s3://) lake, not {}", config.lake);
+               "weir lake fsck checks a local (file://) or cloud (s3://, gs://, az://) lake, not "
+               "{}",
+               config.lake);
   }
   std::string root = config.lake.substr(std::string_view("file://").size());
   std::vector<std::string> stale = RemoveStaleTemporaries(root, true, dry_run);

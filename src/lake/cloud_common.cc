@@ -148,6 +148,12 @@ std::string TempBeside(const std::string& dest) {
   return fmt::format("{}.weir-tmp-{}-{:x}", dest, getpid(), std::random_device{}());
 }
 
+int64_t PartSizeFor(int64_t size, int64_t wanted, int max_parts) {
+  int64_t least = (size + max_parts - 1) / max_parts;
+  least = (least + (1 << 20) - 1) / (1 << 20) * (1 << 20);
+  return std::max(wanted, least);
+}
+
 Status ForEachInParallel(int n, int threads, const std::function<Status(int)>& work) {
   std::atomic<int> next{0};
   std::atomic<bool> failed{false};

@@ -72,6 +72,10 @@ class ReplyCollector {
 // A temporary name beside `dest` for a download in progress, unique to this process and call.
 std::string TempBeside(const std::string& dest);
 
+// The part (block) size for uploading `size` bytes in at most `max_parts` parts: at least
+// `wanted`, rounded up to a MiB when the limit needs more.
+int64_t PartSizeFor(int64_t size, int64_t wanted, int max_parts);
+
 // Runs work(0) ... work(n - 1) on up to `threads` threads (the caller's among them). After the
 // first failure no new item starts; returns that failure once the running ones have ended.
 Status ForEachInParallel(int n, int threads, const std::function<Status(int)>& work);

@@ -1,6 +1,7 @@
 #include "lake/object_store.h"
 
 #include "base/strings.h"
+#include "lake/azure/azure_store.h"
 #include "lake/file/file_store.h"
 #include "lake/gcs/gcs_store.h"
 #include "lake/gcs/google_connection.h"
@@ -86,9 +87,14 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& uri,
     GcsLocation loc = TRY_CONTEXT(GcsLocationOf(uri, conn), "lake " + uri);
     return std::unique_ptr<ObjectStore>(std::make_unique<GcsObjectStore>(std::move(loc)));
   }
+  if (uri.starts_with("az://")) {
+    Connection conn = TRY(ConnectionFor(access, kDefaultAzureConnId));
+    AzureLocation loc = TRY_CONTEXT(AzureLocationOf(uri, conn), "lake " + uri);
+    return std::unique_ptr<ObjectStore>(std::make_unique<AzureObjectStore>(std::move(loc)));
+  }
   return Err(ErrorCode::kInvalidArgument,
-             "unsupported lake URI '{}': use file:///absolute/path, s3://bucket/prefix or "
-             "gs://bucket/prefix (az:// comes later)",
+             "unsupported lake URI '{}': use file:///absolute/path, s3://bucket/prefix, "
+             "gs://bucket/prefix or az://container/prefix",
              uri);
 }
 
@@ -109,8 +115,8 @@ Result<std::string> LocalPathOf(const std::string& uri, const std::string& lake_
     return uri.substr(kFile.size());
   }
   return Err(ErrorCode::kInvalidArgument,
-             "'{}' must be lake://<key> or file:///absolute/path: objects in s3:// and gs:// "
-             "lakes are not local files",
+             "'{}' must be lake://<key> or file:///absolute/path: objects in s3://, gs:// and "
+             "az:// lakes are not local files",
              uri);
 }
 

@@ -27,7 +27,7 @@ struct PutOptions {
   std::string expected_sha256;
 };
 
-// A lake: file://, s3:// and gs:// now; az:// implements the same interface later. Every
+// A lake: file://, s3://, gs:// or az:// (lake/file, lake/s3, lake/gcs, lake/azure). Every
 // method is safe to call from several threads and processes at once.
 //
 // Keys are relative paths: no leading '/', no empty, '.' or '..' segments (kInvalidArgument
@@ -80,11 +80,13 @@ struct LakeAccess {
 };
 
 // The connection id an s3:// lake uses when none is named (Airflow's aws_conn_id default);
-// gs:// uses google_cloud_default (lake/gcs/google_connection.h).
+// gs:// uses google_cloud_default (lake/gcs/google_connection.h), az:// wasb_default
+// (lake/azure/azure_store.h).
 inline constexpr std::string_view kDefaultAwsConnId = "aws_default";
 
 // Opens the lake at `uri`: file:///absolute/path (created if missing), s3://bucket[/prefix]
-// through an aws connection, or gs://bucket[/prefix] through a google_cloud_platform one
+// through an aws connection, gs://bucket[/prefix] through a google_cloud_platform one, or
+// az://container[/prefix] through an azure_blob one
 // (access.conn_id, else the scheme's default). As Airflow's hooks do, a connection id that
 // names no connection means the provider's own chain: AWS_* variables and ~/.aws profiles;
 // GOOGLE_APPLICATION_CREDENTIALS and gcloud's application-default credentials. Other

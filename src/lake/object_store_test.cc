@@ -1,7 +1,8 @@
 // The one ObjectStore suite: every test written against ObjectStore& runs on each kind of
 // lake (TEST_P: file://, s3:// on s3rver, which verifies SigV4 signatures, and gs:// on the
 // suite's GCS fake, which holds the client to Google's OAuth and upload rules, and on
-// firebase-tools' Storage emulator, Google's own implementation of the API); the file
+// firebase-tools' Storage emulator, Google's own implementation of the API; and az:// on
+// azurite, Microsoft's emulator, which verifies Shared Key signatures); the file
 // lake's own rules (temporaries, links, modes) are FileLakeTest's. Built a second time as
 // lake_radosgw_test (WEIR_RADOSGW_STATE defined), the suite runs on Ceph's radosgw, which
 // also checks payload hashes and keeps multipart uploads as AWS does; a ctest fixture
@@ -21,6 +22,7 @@
 #include "base/url.h"
 #include "env/process_table.h"
 #include "env/temp_dir.h"
+#include "lake/azure/azure_test_peers.h"
 #include "lake/file/file_store.h"
 #include "lake/gcs/gcs_test_peers.h"
 #include "lake/s3/s3_store.h"
@@ -83,6 +85,11 @@ class StoreFixture {
     kind_ = kind;
     if (kind == "file") {
       store_ = OpenObjectStore("file://" + dir_.Join("lake")).value();
+      return;
+    }
+    if (kind == "azure") {
+      ASSERT_NE(Azurite().port(), 0) << "azurite did not start (scripts/setup installs it)";
+      store_ = std::make_unique<AzureObjectStore>(AzureAt(UniquePrefix("t")));
       return;
     }
     if (kind == "gcs" || kind == "gcs_emulator") {
@@ -342,7 +349,7 @@ INSTANTIATE_TEST_SUITE_P(Lakes, ObjectStoreTest, ::testing::Values("radosgw"),
                          [](const auto& info) { return info.param; });
 #else
 INSTANTIATE_TEST_SUITE_P(Lakes, ObjectStoreTest,
-                         ::testing::Values("file", "s3", "gcs", "gcs_emulator"),
+                         ::testing::Values("file", "s3", "gcs", "gcs_emulator", "azure"),
                          [](const auto& info) { return info.param; });
 #endif
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "lake/azure/azure_store.h"
 #include "lake/gcs/gcs_store.h"
 #include "lake/gcs/google_connection.h"
 #include "lake/s3/s3_store.h"
@@ -64,15 +65,26 @@ Result<std::string> CheckGoogle(const Connection& c) {
                      buckets.size() == 1 ? "" : "s", project, buckets.empty() ? "" : ": ", names);
 }
 
+Result<std::string> CheckAzure(const Connection& c) {
+  AzureLocation loc = TRY(AzureLocationOf("az://check", c));
+  std::vector<std::string> names = TRY(AzureObjectStore(loc).ListContainers());
+  std::string shown;
+  for (size_t i = 0; i < names.size() && i < 10; ++i) shown += (i ? ", " : "") + names[i];
+  if (names.size() > 10) shown += ", ...";
+  return fmt::format("{} container{} at {}{}{}", names.size(), names.size() == 1 ? "" : "s",
+                     loc.endpoint, names.empty() ? "" : ": ", shown);
+}
+
 }  // namespace
 
 Result<std::string> CheckConnection(const Connection& c) {
   if (c.conn_type == "http") return CheckHttp(c);
   if (c.conn_type == "aws") return CheckAws(c);
   if (c.conn_type == "google_cloud_platform") return CheckGoogle(c);
+  if (c.conn_type == "azure_blob" || c.conn_type == "wasb") return CheckAzure(c);
   return Err(ErrorCode::kFailedPrecondition,
-             "weir has no check for connection type '{}' yet (it checks http, aws and "
-             "google_cloud_platform)",
+             "weir has no check for connection type '{}' yet (it checks http, aws, "
+             "google_cloud_platform and azure_blob)",
              c.conn_type);
 }
 

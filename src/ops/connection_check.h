@@ -13,6 +13,7 @@ namespace weir {
 //   aws    ListBuckets at its endpoint (AWS, MinIO, Ceph, R2), signed with its keys
 //   google_cloud_platform  an access token from its token_uri; with extra `project`, the
 //          project's buckets
+//   azure_blob (or wasb)  List Containers at its endpoint, with its key or SAS
 // Returns what it saw ("HTTP 200 OK from https://...", "2 buckets: a, b"); an error says
 // what failed (the status and the server's message, never a secret). Other types:
 // kFailedPrecondition, saying that weir has no check for them yet.

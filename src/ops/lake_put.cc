@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "duck/file_facts.h"
+#include "lake/azure/azure_store.h"
 #include "lake/catalog.h"
 #include "lake/gcs/google_connection.h"
 #include "lake/object_store.h"
@@ -33,6 +34,7 @@ struct Target {
 struct TargetConnections {
   std::string aws;
   std::string gcp;
+  std::string wasb;
 };
 
 Result<Target> ResolveTarget(const std::string& target, const TargetConnections& conns,
@@ -45,7 +47,8 @@ Result<Target> ResolveTarget(const std::string& target, const TargetConnections&
     TRY_CONTEXT(ValidateKey(key), "lake_put: target " + target);
     return Target{ctx.lake_uri, key, DatasetOf(key), ctx.lake_conn_id};
   }
-  for (auto [scheme, conn_id] : {std::pair{"s3://", &conns.aws}, std::pair{"gs://", &conns.gcp}}) {
+  for (auto [scheme, conn_id] : {std::pair{"s3://", &conns.aws}, std::pair{"gs://", &conns.gcp},
+                                 std::pair{"az://", &conns.wasb}}) {
     if (!target.starts_with(scheme)) continue;
     // scheme://bucket/key: the bucket is the store, the rest the key.
     std::string rest = target.substr(std::string_view(scheme).size());
@@ -70,8 +73,7 @@ Result<Target> ResolveTarget(const std::string& target, const TargetConnections&
                   std::string(kFile) + "/" + dataset, ""};
   }
   return Err(ErrorCode::kInvalidArgument,
-             "lake_put: target '{}' must start with lake://, file://, s3:// or gs:// (az:// "
-             "comes later)",
+             "lake_put: target '{}' must start with lake://, file://, s3://, gs:// or az://",
              target);
 }
 
@@ -114,8 +116,8 @@ LakePutOperator::LakePutOperator() {
       {"input", ArgType::kString, true, Json(),
        "The local file to publish; relative paths are relative to the task's work folder."},
       {"target", ArgType::kString, true, Json(),
-       "Where: lake://<key> in the default lake, file:///absolute/path, s3://bucket/path or "
-       "gs://bucket/path."},
+       "Where: lake://<key> in the default lake, file:///absolute/path, s3://bucket/path, "
+       "gs://bucket/path or az://container/path."},
       {"aws_conn_id", ArgType::kString, false, Json(std::string(kDefaultAwsConnId)),
        "The aws connection of an s3:// target (as Airflow's S3 operators); when no connection "
        "has this id, AWS's own chain: AWS_* variables, then ~/.aws profiles."},
@@ -123,6 +125,10 @@ LakePutOperator::LakePutOperator() {
        "The google_cloud_platform connection of a gs:// target (as Airflow's GCS operators); "
        "when no connection has this id, GOOGLE_APPLICATION_CREDENTIALS, then gcloud's "
        "application-default credentials."},
+      {"wasb_conn_id", ArgType::kString, false, Json(std::string(kDefaultAzureConnId)),
+       "The azure_blob (wasb) connection of an az:// target (as Airflow's "
+       "LocalFilesystemToWasbOperator); when no connection has this id, "
+       "AZURE_STORAGE_CONNECTION_STRING, then AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY."},
       {"expected_sha256", ArgType::kString, false, Json(),
        "Fail, publishing nothing, unless the input has this sha256 (hex)."},
       {"schema_policy", ArgType::kString, false, Json("warn"),
@@ -145,7 +151,8 @@ Result<Json> LakePutOperator::Run(const Json& args, const NativeContext& ctx) co
   input = InWorkDir(input, ctx);
   TargetConnections conns{
       TRY(StringArg(args, "lake_put", "aws_conn_id", std::string(kDefaultAwsConnId))),
-      TRY(StringArg(args, "lake_put", "gcp_conn_id", std::string(kDefaultGoogleConnId)))};
+      TRY(StringArg(args, "lake_put", "gcp_conn_id", std::string(kDefaultGoogleConnId))),
+      TRY(StringArg(args, "lake_put", "wasb_conn_id", std::string(kDefaultAzureConnId)))};
   Target where = TRY(ResolveTarget(target, conns, ctx));
   FileFacts facts = TRY(InputFacts(input, target, ctx));
   if (!facts.columns.empty()) {

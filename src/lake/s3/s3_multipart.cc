@@ -17,14 +17,6 @@ namespace weir {
 
 namespace {
 
-// The part size for `size` bytes: at least `wanted`, and large enough for S3's 10,000 parts
-// (rounded up to a MiB).
-int64_t PartSizeFor(int64_t size, int64_t wanted) {
-  int64_t least = (size + S3ObjectStore::kMaxParts - 1) / S3ObjectStore::kMaxParts;
-  least = (least + (1 << 20) - 1) / (1 << 20) * (1 << 20);
-  return std::max(wanted, least);
-}
-
 // S3's ETag of a multipart object: the MD5 of the parts' MD5s, then "-" and their count.
 std::string MultipartEtag(const std::vector<std::string>& part_md5s) {
   Md5 all;
@@ -105,7 +97,7 @@ Result<std::vector<std::string>> S3ObjectStore::SendParts(
 Result<ObjectInfo> S3ObjectStore::PutInParts(const std::string& key, const std::string& source,
                                              const std::string& sha256, int64_t size) {
   std::string where = uri() + "/" + key;
-  const int64_t part_size = PartSizeFor(size, loc_.part_size);
+  const int64_t part_size = PartSizeFor(size, loc_.part_size, kMaxParts);
   const int n = static_cast<int>((size + part_size - 1) / part_size);
   std::string full = loc_.prefix + key;
   std::string upload_id = TRY(BeginUpload(
@@ -158,7 +150,7 @@ Result<ObjectInfo> S3ObjectStore::PutInParts(const std::string& key, const std::
 Result<ObjectInfo> S3ObjectStore::CopyInParts(const std::string& from_key,
                                               const std::string& to_key, const ObjectInfo& from) {
   std::string where = uri() + "/" + to_key;
-  const int64_t part_size = PartSizeFor(from.size, loc_.copy_part_size);
+  const int64_t part_size = PartSizeFor(from.size, loc_.copy_part_size, kMaxParts);
   const int n = static_cast<int>((from.size + part_size - 1) / part_size);
   std::string full = loc_.prefix + to_key;
   std::map<std::string, std::string> headers{{"Content-Type", "application/octet-stream"}};
