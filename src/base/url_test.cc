@@ -35,8 +35,8 @@ TEST(Base64Encode, StandardAndUrlSafe) {
 }
 
 TEST(Base64Decode, ReadsWhatEncodeWritesAndRefusesTheRest) {
-  for (std::string bytes : {std::string(), std::string("f"), std::string("fo"), std::string("foo"),
-                            std::string("\x00\xff\x10 binary", 10)}) {
+  for (const std::string& bytes : {std::string(), std::string("f"), std::string("fo"),
+                                   std::string("foo"), std::string("\x00\xff\x10 binary", 10)}) {
     EXPECT_EQ(Base64Decode(Base64Encode(bytes)), bytes);
   }
   EXPECT_EQ(Base64Decode("Zm9v"), "foo");
