@@ -5,6 +5,7 @@
 //   node tests/js/azure_client.cjs ENDPOINT KEY put CONTAINER NAME IN    upload IN as NAME
 //   node tests/js/azure_client.cjs ENDPOINT KEY sas CONTAINER PERMS      a container SAS (1 h)
 //   node tests/js/azure_client.cjs ENDPOINT KEY uncommitted CONTAINER NAME
+//   node tests/js/azure_client.cjs ENDPOINT KEY delete CONTAINER NAME
 //
 // ENDPOINT is http://127.0.0.1:PORT/<account> (path-style, azurite's); KEY the account key.
 // get and put print the blob's properties as JSON (size, contentMD5 as base64, metadata);
@@ -35,6 +36,10 @@ async function main() {
     return;
   }
   const blob = containerClient.getBlockBlobClient(name);
+  if (command === 'delete') {
+    await blob.deleteIfExists();
+    return;
+  }
   if (command === 'uncommitted') {
     const list = await blob.getBlockList('uncommitted').catch(() => ({ uncommittedBlocks: [] }));
     process.stdout.write(`${(list.uncommittedBlocks || []).length}\n`);
