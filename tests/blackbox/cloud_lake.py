@@ -44,6 +44,22 @@ HTTP_SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fi
                            "http_server.py")
 
 
+def start_peer(argv):
+    """Starts a test server that prints "PORT <n>" first; returns the process and the port."""
+    server = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    line = server.stdout.readline()
+    if not line.startswith("PORT "):
+        server.kill()
+        raise RuntimeError(f"{' '.join(argv)} did not start: {line!r}")
+    return server, int(line.split()[1])
+
+
+def stop_peer(server):
+    server.terminate()
+    server.wait()
+    server.stdout.close()
+
+
 class CloudLakeTests:
     SCHEME = ""     # "gs", "az"
     CONN_ARG = ""   # lake_put's argument: gcp_conn_id, wasb_conn_id

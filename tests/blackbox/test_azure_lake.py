@@ -9,7 +9,7 @@ import os
 import subprocess
 import unittest
 
-from cloud_lake import CloudLakeTests
+from cloud_lake import CloudLakeTests, start_peer, stop_peer
 from harness import ROOT, WeirTestCase
 
 JS = os.path.join(ROOT, "tests", "js")
@@ -24,18 +24,12 @@ class AzureLake(CloudLakeTests, WeirTestCase):
     def setUpClass(cls):
         cls.key = subprocess.run(["node", os.path.join(JS, "azurite.cjs"), "--print-key"],
                                  capture_output=True, text=True, check=True).stdout.strip()
-        cls.server = subprocess.Popen(["node", os.path.join(JS, "azurite.cjs")],
-                                      stdout=subprocess.PIPE, text=True)
-        line = cls.server.stdout.readline()
-        if not line.startswith("PORT "):
-            cls.server.kill()
-            raise RuntimeError(f"azurite did not start: {line!r}")
-        cls.endpoint = f"http://127.0.0.1:{int(line.split()[1])}/devstoreaccount1"
+        cls.server, port = start_peer(["node", os.path.join(JS, "azurite.cjs")])
+        cls.endpoint = f"http://127.0.0.1:{port}/devstoreaccount1"
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.terminate()
-        cls.server.wait()
+        stop_peer(cls.server)
 
     def conn_env(self, key=None):
         conn = {"conn_type": "wasb", "login": "devstoreaccount1",

@@ -12,7 +12,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from cloud_lake import CloudLakeTests
+from cloud_lake import CloudLakeTests, start_peer, stop_peer
 from harness import ROOT, WeirTestCase
 
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
@@ -25,22 +25,16 @@ class GcsLake(CloudLakeTests, WeirTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = subprocess.Popen(
+        cls.server, port = start_peer(
             ["/usr/bin/python3", os.path.join(FIXTURES, "gcs_fake.py"),
              "--service-account", os.path.join(FIXTURES, "gcs", "service_account.json"),
              "--authorized-user", os.path.join(FIXTURES, "gcs", "authorized_user.json"),
-             "--project", "weir-test"],
-            stdout=subprocess.PIPE, text=True)
-        line = cls.server.stdout.readline()
-        if not line.startswith("PORT "):
-            cls.server.kill()
-            raise RuntimeError(f"gcs_fake.py did not start: {line!r}")
-        cls.endpoint = f"http://127.0.0.1:{int(line.split()[1])}"
+             "--project", "weir-test"])
+        cls.endpoint = f"http://127.0.0.1:{port}"
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.terminate()
-        cls.server.wait()
+        stop_peer(cls.server)
 
     def conn_env(self, key=None):
         with open(os.path.join(FIXTURES, "gcs", "service_account.json")) as f:

@@ -4,14 +4,13 @@ s3rver 5 (tests/js, installed by scripts/setup), which checks SigV4 signatures; 
 read back with the tests' own signer, not weir's."""
 
 import os
-import subprocess
 import sys
 import unittest
 import urllib.error
 import urllib.parse
 import urllib.request
 
-from cloud_lake import CloudLakeTests
+from cloud_lake import CloudLakeTests, start_peer, stop_peer
 from harness import ROOT, WeirTestCase
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
@@ -25,20 +24,14 @@ class S3Lake(CloudLakeTests, WeirTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = subprocess.Popen(
+        cls.server, port = start_peer(
             ["node", "--openssl-legacy-provider", os.path.join(ROOT, "tests", "js",
-                                                               "s3_server.cjs")],
-            stdout=subprocess.PIPE, text=True)
-        line = cls.server.stdout.readline()
-        if not line.startswith("PORT "):
-            cls.server.kill()
-            raise RuntimeError(f"s3rver did not start: {line!r}")
-        cls.endpoint = f"http://127.0.0.1:{int(line.split()[1])}"
+                                                               "s3_server.cjs")])
+        cls.endpoint = f"http://127.0.0.1:{port}"
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.terminate()
-        cls.server.wait()
+        stop_peer(cls.server)
 
     def conn_env(self, secret="S3RVER"):
         uri = (f"aws://S3RVER:{secret}@?endpoint_url="
