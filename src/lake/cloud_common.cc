@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/hash.h"
+#include "base/json.h"
 #include "base/url.h"
 #include "net/retry.h"
 
@@ -69,6 +70,25 @@ ErrorCode StoreErrorCode(int status) {
     default:
       return RetryableStatus(status) ? ErrorCode::kUnavailable : ErrorCode::kIo;
   }
+}
+
+std::string GoogleErrorText(std::string_view body) {
+  auto json = ParseJson(body, "Google error");
+  if (!json || !json->is_object() || !json->contains("error") || !(*json)["error"].is_object()) {
+    return "";
+  }
+  const Json& error = (*json)["error"];
+  auto text = [](const Json& j, const char* name) {
+    auto it = j.find(name);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  std::string reason;
+  if (error.contains("errors") && error["errors"].is_array() && !error["errors"].empty() &&
+      error["errors"][0].is_object()) {
+    reason = text(error["errors"][0], "reason");
+  }
+  std::string message = text(error, "message");
+  return reason.empty() ? message : reason + ": " + message;
 }
 
 std::string XmlErrorText(std::string_view body) {

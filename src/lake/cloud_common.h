@@ -41,6 +41,10 @@ ErrorCode StoreErrorCode(int status);
 // "" when the body is not one.
 std::string XmlErrorText(std::string_view body);
 
+// A Google JSON error body, {"error": {"message": ..., "errors": [{"reason": ...}]}} (GCS's
+// and BigQuery's), as "reason: message"; "" when the body is not one.
+std::string GoogleErrorText(std::string_view body);
+
 // Where one attempt of a store request puts its answer: a 2xx body into `to_file` (when
 // set), hashed on the way; any other body (XML, JSON, an error) into `body`, at most 32 MiB.
 // Begin() before each attempt starts afresh (the file truncated, the hashes reset).

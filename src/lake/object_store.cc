@@ -44,10 +44,8 @@ Result<BucketPath> ParseBucketUri(const std::string& uri, std::string_view schem
   return out;
 }
 
-namespace {
+namespace {}  // namespace
 
-// The connection `access` names (or `fallback_id`); an empty one with that id when it names
-// none, so that the provider's own chain applies.
 Result<Connection> ConnectionFor(const LakeAccess& access, std::string_view fallback_id) {
   std::string conn_id = access.conn_id.empty() ? std::string(fallback_id) : access.conn_id;
   Connection conn;
@@ -62,8 +60,6 @@ Result<Connection> ConnectionFor(const LakeAccess& access, std::string_view fall
   if (conn.conn_id.empty()) conn.conn_id = conn_id;
   return conn;
 }
-
-}  // namespace
 
 Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& uri,
                                                      const LakeAccess& access) {

@@ -79,6 +79,10 @@ struct LakeAccess {
   ConnectionFinder find_connection;  // null: no stored connections, the environment only
 };
 
+// The connection `access` names (or `fallback_id`); an empty one with that id when it names
+// none, so that the provider's own chain applies (Airflow's hooks do the same).
+Result<Connection> ConnectionFor(const LakeAccess& access, std::string_view fallback_id);
+
 // The connection id an s3:// lake uses when none is named (Airflow's aws_conn_id default);
 // gs:// uses google_cloud_default (lake/gcs/google_connection.h), az:// wasb_default
 // (lake/azure/azure_store.h).

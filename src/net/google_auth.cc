@@ -41,6 +41,7 @@ Result<GoogleCredentials> ParseGoogleKey(const Json& key, std::string_view where
     c.client_email = StringField(key, "client_email");
     c.private_key = StringField(key, "private_key");
     c.private_key_id = StringField(key, "private_key_id");
+    c.project_id = StringField(key, "project_id");
     return c;
   }
   if (type == "authorized_user") {
@@ -51,6 +52,7 @@ Result<GoogleCredentials> ParseGoogleKey(const Json& key, std::string_view where
     c.client_id = StringField(key, "client_id");
     c.client_secret = StringField(key, "client_secret");
     c.refresh_token = StringField(key, "refresh_token");
+    c.project_id = StringField(key, "quota_project_id");
     return c;
   }
   return Err(ErrorCode::kInvalidArgument,

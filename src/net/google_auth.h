@@ -24,6 +24,7 @@ struct GoogleCredentials {
   std::string client_secret;   // authorized user
   std::string refresh_token;   // authorized user
   std::string access_token;    // a fixed token
+  std::string project_id;      // the key's project (quota_project_id for a user), if any
   std::string token_uri = "https://oauth2.googleapis.com/token";
   std::vector<std::string> scopes = {"https://www.googleapis.com/auth/cloud-platform"};
 };

@@ -7,6 +7,7 @@
 #include "duck/file_facts.h"
 #include "lake/object_store.h"
 #include "ops/args.h"
+#include "ops/bigquery_ops.h"
 
 namespace weir {
 
@@ -33,7 +34,8 @@ Result<std::vector<std::string>> TableName(const std::string& table) {
   }
   if (!ok) {
     return Err(ErrorCode::kInvalidArgument,
-               "external_table: table '{}' must be name or schema.name (letters, digits, _)",
+               "external_table: table '{}' must be name or schema.name (letters, digits, _); "
+               "a BigQuery table (project.dataset.table) needs warehouse: bigquery",
                table);
   }
   return parts;
@@ -43,6 +45,27 @@ std::string Quoted(const std::vector<std::string>& parts) {
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : ".") + ("\"" + p + "\"");
   return out;
+}
+
+// DuckDB reads s3://, gs:// and az:// only through its httpfs (and azure) extensions, which
+// weir never downloads at run time; until weir loads them from a configured folder, a cloud
+// source is refused with the ways that work today.
+Status RefuseCloudSource(const std::string& source, const std::string& lake_uri) {
+  std::string where = source;
+  if (source.starts_with("lake://") && !lake_uri.empty() && !lake_uri.starts_with("file://")) {
+    where = lake_uri;
+  }
+  for (std::string_view scheme : {"s3://", "gs://", "az://"}) {
+    if (!where.starts_with(scheme)) continue;
+    return Err(ErrorCode::kFailedPrecondition,
+               "external_table: {} is in a cloud store ({}), and the DuckDB warehouse can read "
+               "cloud files only through DuckDB's httpfs extension{}, which weir does not "
+               "download at run time and does not load yet. Make the table where DuckDB can read "
+               "the files: keep a copy in a file:// lake{}",
+               source, where, scheme == "az://" ? " (and azure for az://)" : "",
+               scheme == "gs://" ? ", or use warehouse: bigquery for gs:// files" : "");
+  }
+  return {};
 }
 
 bool HasGlob(const std::string& path) { return path.find_first_of("*?[") != std::string::npos; }
@@ -69,12 +92,18 @@ ExternalTableOperator::ExternalTableOperator() {
        "Types of partition columns (e.g. {year: INTEGER, month: INTEGER}); default: DuckDB "
        "infers them, and keeps zero-padded values such as 01 as text."},
       {"warehouse", ArgType::kString, false, Json(),
-       "The DuckDB database file; default: the configured warehouse "
-       "($WEIR_HOME/warehouse.duckdb)."},
+       "The DuckDB database file (default: the configured warehouse, "
+       "$WEIR_HOME/warehouse.duckdb), or bigquery: an external table in BigQuery over gs:// "
+       "files (table is then project.dataset.table or dataset.table)."},
   };
+  for (const ArgSpec& spec : BigQueryExternalTableArgs()) schema_.args.push_back(spec);
 }
 
 Result<Json> ExternalTableOperator::Run(const Json& args, const NativeContext& ctx) const {
+  if (TRY(StringArg(args, kOp, "warehouse", "")) == "bigquery") {
+    return RunBigQueryExternalTable(args, ctx);
+  }
+  TRY(RefuseBigQueryArgs(args, kOp, BigQueryExternalTableArgs()));
   std::string table = TRY(StringArg(args, kOp, "table"));
   std::vector<std::string> name = TRY(TableName(table));
   std::string source = TRY(StringArg(args, kOp, "source"));
@@ -90,6 +119,7 @@ Result<Json> ExternalTableOperator::Run(const Json& args, const NativeContext& c
   if (warehouse.empty()) {
     return Err(ErrorCode::kFailedPrecondition, "external_table: no warehouse is configured");
   }
+  TRY(RefuseCloudSource(source, ctx.lake_uri));
   std::string path = TRY_CONTEXT(LocalPathOf(source, ctx.lake_uri), "external_table: source");
   std::string pattern = path;
   std::error_code ec;

@@ -8,6 +8,7 @@
 
 #include "base/sql_parameters.h"
 #include "ops/args.h"
+#include "ops/bigquery_ops.h"
 
 namespace weir {
 
@@ -144,7 +145,8 @@ SqlOperator::SqlOperator() {
        "file's folder; either is rendered as a template."},
       {"conn", ArgType::kString, false, Json("warehouse"),
        "warehouse (the configured DuckDB warehouse), duckdb:///absolute/path.duckdb, "
-       "duckdb:// (in memory) or sqlite:///absolute/path.db."},
+       "duckdb:// (in memory), sqlite:///absolute/path.db, or bigquery (a query job through "
+       "gcp_conn_id)."},
       {"parameters", ArgType::kAny, false, Json(),
        "Values for the SQL's placeholders, bound by the database and never spliced into the "
        "SQL text: a list for ? and $1, $2 (counted per statement), or a map for $name "
@@ -152,6 +154,7 @@ SqlOperator::SqlOperator() {
       {"max_rows", ArgType::kInteger, false, Json(100),
        "How many of the last statement's rows the XCom keeps."},
   };
+  for (const ArgSpec& spec : BigQuerySqlArgs()) schema_.args.push_back(spec);
   schema_.template_file_args = {"sql"};
   schema_.template_exts = {".sql"};
 }
@@ -159,6 +162,8 @@ SqlOperator::SqlOperator() {
 Result<Json> SqlOperator::Run(const Json& args, const NativeContext& ctx) const {
   std::string sql = TRY(StringArg(args, kOp, "sql"));
   std::string conn = TRY(StringArg(args, kOp, "conn", "warehouse"));
+  if (conn == "bigquery") return RunBigQuerySql(args, ctx);
+  TRY(RefuseBigQueryArgs(args, kOp, BigQuerySqlArgs()));
   int64_t max_rows = TRY(IntArg(args, kOp, "max_rows", 100));
   Json parameters = args.is_object() && args.contains("parameters") ? args["parameters"] : Json();
   if (!parameters.is_null() && !parameters.is_array() && !parameters.is_object()) {
@@ -178,7 +183,8 @@ Result<Json> SqlOperator::Run(const Json& args, const NativeContext& ctx) const 
     result = TRY(RunSqlite(conn.substr(9), sql, parameters, max_rows));
   } else {
     return Err(ErrorCode::kInvalidArgument,
-               "sql: conn '{}' must be warehouse, duckdb:///path, duckdb:// or sqlite:///path",
+               "sql: conn '{}' must be warehouse, duckdb:///path, duckdb://, sqlite:///path or "
+               "bigquery",
                conn);
   }
   fmt::print("[weir] {}: {} rows, columns: {}\n", conn, result.row_count,

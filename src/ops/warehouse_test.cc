@@ -147,5 +147,23 @@ TEST_F(WarehouseTest, SqlRunsAgainstSqlite) {
   ASSERT_FALSE(unknown.has_value());
 }
 
+// DuckDB reads cloud files only through httpfs, which weir does not load: a cloud source,
+// named or through a cloud default lake, is refused with what works instead, and the
+// warehouse is not touched.
+TEST_F(WarehouseTest, CloudSourcesAreRefusedNamingHttpfs) {
+  for (const char* source : {"s3://bucket/raw/t/", "gs://bucket/raw/t/", "az://c/raw/t/"}) {
+    auto r = table_.Run({{"table", "trips"}, {"source", source}}, ctx_);
+    ASSERT_FALSE(r.has_value()) << source;
+    EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition);
+    EXPECT_NE(r.error().message.find("httpfs"), std::string::npos) << r.error().message;
+  }
+  ctx_.lake_uri = "gs://bucket/lake";
+  auto lake = table_.Run({{"table", "trips"}, {"source", "lake://raw/t/"}}, ctx_);
+  ASSERT_FALSE(lake.has_value());
+  EXPECT_NE(lake.error().message.find("warehouse: bigquery"), std::string::npos)
+      << lake.error().message;
+  EXPECT_FALSE(fs::exists(ctx_.warehouse_path));
+}
+
 }  // namespace
 }  // namespace weir

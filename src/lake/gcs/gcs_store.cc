@@ -63,24 +63,9 @@ Result<GcsLocation> GcsLocationOf(const std::string& uri, const Connection& conn
   auto where = TRY(ParseBucketUri(uri, "gs"));
   loc.bucket = where.bucket;
   loc.prefix = where.prefix;
-  std::string endpoint = GoogleExtra(conn, "endpoint_url");
-  if (endpoint.empty()) {
-    const char* emulator = std::getenv("STORAGE_EMULATOR_HOST");
-    if (emulator != nullptr && *emulator != '\0') {
-      endpoint = emulator;
-      if (endpoint.find("://") == std::string::npos) endpoint = "http://" + endpoint;
-    }
-  }
+  std::string endpoint = TRY(GoogleEndpointOf(conn, "endpoint_url", "STORAGE_EMULATOR_HOST"));
   bool elsewhere = !endpoint.empty();
-  if (elsewhere) {
-    while (endpoint.ends_with('/')) endpoint.pop_back();
-    if (!endpoint.starts_with("http://") && !endpoint.starts_with("https://")) {
-      return Err(ErrorCode::kInvalidArgument,
-                 "connection '{}': endpoint_url '{}' must start with http:// or https://",
-                 conn.conn_id, endpoint);
-    }
-    loc.endpoint = endpoint;
-  }
+  if (elsewhere) loc.endpoint = endpoint;
   auto creds = TRY(GoogleCredentialsOf(conn, uri, elsewhere));
   if (creds.kind != GoogleCredentials::Kind::kNone) {
     loc.tokens = std::make_shared<GoogleTokenSource>(std::move(creds));
@@ -104,18 +89,8 @@ std::string GcsObjectStore::ObjectUrl(const std::string& name) const {
 Status GcsObjectStore::Failed(const HttpText& reply, std::string_view method,
                               std::string_view where) const {
   // Google's errors: {"error": {"code": 403, "message": "...", "errors": [{"reason": ...}]}}.
-  std::string text = reply.head.reason;
-  auto json = ParseJson(reply.body, "GCS error");
-  if (json && json->is_object() && json->contains("error") && (*json)["error"].is_object()) {
-    const Json& error = (*json)["error"];
-    std::string reason;
-    if (error.contains("errors") && error["errors"].is_array() && !error["errors"].empty() &&
-        error["errors"][0].is_object()) {
-      reason = Str(error["errors"][0], "reason");
-    }
-    std::string message = Str(error, "message");
-    text = reason.empty() ? message : reason + ": " + message;
-  }
+  std::string text = GoogleErrorText(reply.body);
+  if (text.empty()) text = reply.head.reason;
   std::string hint;
   int status = reply.head.status;
   if (status == 401) hint = " (the connection's credentials were refused)";

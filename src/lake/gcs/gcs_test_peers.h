@@ -26,13 +26,15 @@ class TestGcsFake : public TestServerProcess {
   std::string Endpoint() const { return "http://127.0.0.1:" + std::to_string(port()); }
 
   // POSTs `settings` to /__control (fail_next, drop_after, throttle_bps, token_lifetime,
-  // rewrite_bytes_per_call).
+  // rewrite_bytes_per_call, bq_polls_until_done, bq_autodetect_fields).
   void Control(const Json& settings) const { Call("POST", "/__control", settings.dump()); }
   // The requests so far: [{method, path, query, content_range, status, ...}].
   Json Log() const { return Call("GET", "/__log", ""); }
   // The open resumable sessions: [{upload_id, name, persisted, total}].
   Json Uploads() const { return Call("GET", "/__uploads", ""); }
   void Reset() const { Call("POST", "/__reset", ""); }
+  // BigQuery's side (tests/fixtures/bigquery_fake.py): {datasets, tables, jobs, requests}.
+  Json BigQueryState() const { return Call("GET", "/__bigquery", ""); }
 
  private:
   static std::string Fixture(const std::string& name) {

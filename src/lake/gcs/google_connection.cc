@@ -46,6 +46,24 @@ std::string GoogleExtra(const Connection& conn, const std::string& name) {
   return "";
 }
 
+Result<std::string> GoogleEndpointOf(const Connection& conn, const std::string& extra_name,
+                                     const char* env_var) {
+  std::string endpoint = GoogleExtra(conn, extra_name);
+  if (endpoint.empty()) {
+    endpoint = Env(env_var);
+    if (!endpoint.empty() && endpoint.find("://") == std::string::npos) {
+      endpoint = "http://" + endpoint;
+    }
+  }
+  while (endpoint.ends_with('/')) endpoint.pop_back();
+  if (!endpoint.empty() && !endpoint.starts_with("http://") && !endpoint.starts_with("https://")) {
+    return Err(ErrorCode::kInvalidArgument,
+               "connection '{}': {} '{}' must start with http:// or https://", conn.conn_id,
+               extra_name, endpoint);
+  }
+  return endpoint;
+}
+
 Result<GoogleCredentials> GoogleCredentialsOf(const Connection& conn, const std::string& what,
                                               bool anonymous) {
   std::string where = conn.conn_id.empty() ? what : "connection '" + conn.conn_id + "'";

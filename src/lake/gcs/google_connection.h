@@ -28,6 +28,12 @@ inline constexpr std::string_view kDefaultGoogleConnId = "google_cloud_default";
 Result<GoogleCredentials> GoogleCredentialsOf(const Connection& conn, const std::string& what,
                                               bool anonymous);
 
+// Another server for a Google API (an emulator, a test fake): the connection's extra
+// `extra_name`, else the environment variable `env_var` (host:port, or a URL), without a
+// trailing '/'; "" when neither is set. Not http(s):// is kInvalidArgument.
+Result<std::string> GoogleEndpointOf(const Connection& conn, const std::string& extra_name,
+                                     const char* env_var);
+
 // Connection extra field `name`, also under Airflow's older "extra__google_cloud_platform__"
 // prefix; "" when absent. Objects come back as JSON text.
 std::string GoogleExtra(const Connection& conn, const std::string& name);
