@@ -1,13 +1,19 @@
 #include "ops/lake_put.h"
 
+#include <fnmatch.h>
+
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "duck/file_facts.h"
 #include "lake/azure/azure_store.h"
 #include "lake/catalog.h"
+#include "lake/cloud_common.h"
 #include "lake/gcs/google_connection.h"
 #include "lake/object_store.h"
 #include "ops/args.h"
@@ -114,7 +120,9 @@ LakePutOperator::LakePutOperator() {
       "records it in the lake catalog.";
   schema_.args = {
       {"input", ArgType::kString, true, Json(),
-       "The local file to publish; relative paths are relative to the task's work folder."},
+       "The local file to publish, or a folder (every file below it) or a glob (/data/*.csv): "
+       "then target is a prefix ending in '/'; relative paths are relative to the task's work "
+       "folder."},
       {"target", ArgType::kString, true, Json(),
        "Where: lake://<key> in the default lake, file:///absolute/path, s3://bucket/path, "
        "gs://bucket/path or az://container/path."},
@@ -135,53 +143,62 @@ LakePutOperator::LakePutOperator() {
        "What a Parquet or CSV file whose schema is none of its dataset's schema versions "
        "does: evolve (record a new version), warn (the same, flagged with a warning) or "
        "freeze (fail before publishing)."},
+      {"parallelism", ArgType::kInteger, false, Json(8),
+       "With a folder or glob input: how many files go up at once (1 to 64)."},
       {"source_url", ArgType::kString, false, Json(),
        "The URL the file came from, for the catalog; default: what http_download recorded "
        "beside the file."},
   };
 }
 
-Result<Json> LakePutOperator::Run(const Json& args, const NativeContext& ctx) const {
-  std::string input = TRY(StringArg(args, "lake_put", "input"));
-  std::string target = TRY(StringArg(args, "lake_put", "target"));
-  PutOptions options;
-  options.expected_sha256 = TRY(StringArg(args, "lake_put", "expected_sha256"));
-  SchemaPolicy policy = TRY_CONTEXT(
-      ParseSchemaPolicy(TRY(StringArg(args, "lake_put", "schema_policy", "warn"))), "lake_put");
-  input = InWorkDir(input, ctx);
-  TargetConnections conns{
-      TRY(StringArg(args, "lake_put", "aws_conn_id", std::string(kDefaultAwsConnId))),
-      TRY(StringArg(args, "lake_put", "gcp_conn_id", std::string(kDefaultGoogleConnId))),
-      TRY(StringArg(args, "lake_put", "wasb_conn_id", std::string(kDefaultAzureConnId)))};
-  Target where = TRY(ResolveTarget(target, conns, ctx));
+namespace {
+
+// What every file of one lake_put shares: the catalog (one writer at a time), the policy and
+// the options.
+struct Publisher {
+  const Json& args;
+  const NativeContext& ctx;
+  SchemaPolicy policy = SchemaPolicy::kWarn;
+  PutOptions options{};
+  std::unique_ptr<CatalogStore> catalog{};
+  std::mutex catalog_mu{};
+  bool quiet = false;  // many files: one line each, not the whole story
+
+  // Publishes `input` at `where` in `store` and records it; the XCom of one file.
+  Result<Json> Publish(const std::string& input, const std::string& target, const Target& where,
+                       ObjectStore& store);
+};
+
+Result<Json> Publisher::Publish(const std::string& input, const std::string& target,
+                                const Target& where, ObjectStore& store) {
   FileFacts facts = TRY(InputFacts(input, target, ctx));
-  if (!facts.columns.empty()) {
+  if (!facts.columns.empty() && !quiet) {
     fmt::print("[weir] {}: {} rows, {} columns\n", input,
                facts.rows ? std::to_string(*facts.rows) : "?", facts.columns.size());
   }
-
   // The catalog decides first: under schema_policy freeze a drifting file is refused here,
   // before anything is published.
-  std::unique_ptr<CatalogStore> catalog;
   Admission admission;
-  if (!ctx.database_url.empty()) {
-    catalog = TRY_CONTEXT(OpenMetadataStore(ctx.database_url), "lake_put: opening the catalog");
+  if (catalog != nullptr) {
+    std::lock_guard lock(catalog_mu);
     admission = TRY(AdmitObject(*catalog, where.dataset, facts.columns, policy, target));
     if (admission.drift) fmt::print("[weir] schema drift: {}\n", admission.change);
   }
-
-  auto store = TRY(OpenObjectStore(where.store_uri, {where.conn_id, ctx.find_connection}));
-  fmt::print("[weir] publishing {} to {}\n", input, target);
-  std::fflush(stdout);
+  if (!quiet) {
+    fmt::print("[weir] publishing {} to {}\n", input, target);
+    std::fflush(stdout);
+  }
   auto started = std::chrono::steady_clock::now();
-  ObjectInfo info = TRY_CONTEXT(store->Put(where.key, input, options), "lake_put");
+  ObjectInfo info = TRY_CONTEXT(store.Put(where.key, input, options), "lake_put: " + input);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  fmt::print("[weir] published {} bytes in {:.2f}s, sha256 {}\n", info.size, secs, info.sha256);
+  if (!quiet) {
+    fmt::print("[weir] published {} bytes in {:.2f}s, sha256 {}\n", info.size, secs, info.sha256);
+  }
   Json result = {{"uri", target},     {"size", info.size},        {"sha256", info.sha256},
                  {"etag", info.etag}, {"dataset", where.dataset}, {"format", facts.format}};
   // A local path only where the lake is a folder; a cloud object is its URI.
-  if (store->uri().starts_with(kFile)) {
-    result["path"] = store->uri().substr(kFile.size()) + "/" + info.key;
+  if (store.uri().starts_with(kFile)) {
+    result["path"] = store.uri().substr(kFile.size()) + "/" + info.key;
   }
   if (facts.rows) result["rows"] = *facts.rows;
   if (!facts.columns.empty()) result["columns"] = ColumnsToJson(facts.columns);
@@ -190,7 +207,7 @@ Result<Json> LakePutOperator::Run(const Json& args, const NativeContext& ctx) co
   Json source = ReadSourceSidecar(input);
   LakeObject record;
   record.uri = target;
-  record.store_uri = store->uri();
+  record.store_uri = store.uri();
   record.key = info.key;
   record.dataset = where.dataset;
   record.format = facts.format;
@@ -210,15 +227,157 @@ Result<Json> LakePutOperator::Run(const Json& args, const NativeContext& ctx) co
   record.run_id = ctx.run_id;
   record.task_id = ctx.task_id;
   record.try_number = ctx.try_number;
+  std::lock_guard lock(catalog_mu);
   LakeObject recorded = TRY_CONTEXT(RecordObject(*catalog, std::move(record), policy),
                                     "lake_put: published " + target + " but recording it failed");
   if (!admission.warning.empty()) fmt::print("[weir] warning: {}\n", admission.warning);
-  fmt::print("[weir] catalog: {} in dataset {} (schema version {})\n", target, where.dataset,
-             recorded.schema_version);
+  if (!quiet) {
+    fmt::print("[weir] catalog: {} in dataset {} (schema version {})\n", target, where.dataset,
+               recorded.schema_version);
+  }
   result["schema_version"] = recorded.schema_version;
   if (!admission.warning.empty()) result["warning"] = admission.warning;
   if (!recorded.source_url.empty()) result["source_url"] = recorded.source_url;
   return result;
+}
+
+// The files of a folder (every regular file below it) or a glob in its last path segment
+// (/data/out/*.parquet), sorted, each with its path relative to the folder; nullopt when
+// `input` is one file.
+Result<std::optional<std::vector<std::pair<std::string, std::string>>>> ManyInputs(
+    const std::string& input) {
+  std::error_code ec;
+  fs::path path(input);
+  std::string pattern;
+  fs::path folder = path;
+  if (path.filename().string().find_first_of("*?[") != std::string::npos) {
+    pattern = path.filename().string();
+    folder = path.parent_path();
+  } else if (!fs::is_directory(path, ec)) {
+    return std::nullopt;
+  }
+  if (!fs::is_directory(folder, ec)) {
+    return Err(ErrorCode::kNotFound, "lake_put: input folder {} does not exist", folder.string());
+  }
+  std::vector<std::pair<std::string, std::string>> files;
+  auto add = [&](const fs::directory_entry& e) {
+    if (!e.is_regular_file(ec) || e.path().string().ends_with(".weir-source.json")) return;
+    std::string name = e.path().filename().string();
+    if (!pattern.empty() && fnmatch(pattern.c_str(), name.c_str(), FNM_PERIOD) != 0) return;
+    files.emplace_back(e.path().string(), fs::relative(e.path(), folder, ec).generic_string());
+  };
+  if (pattern.empty()) {
+    for (fs::recursive_directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+      add(*it);
+    }
+  } else {
+    for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) add(*it);
+  }
+  if (ec) return Err(ErrorCode::kIo, "lake_put: listing {}: {}", folder.string(), ec.message());
+  std::ranges::sort(files);
+  return files;
+}
+
+// Publishes many files under the prefix `target` (ending in '/'), `parallelism` at a time.
+// One file failing does not stop the others; the task fails at the end, naming them, with
+// every other file published and recorded.
+Result<Json> PublishMany(Publisher& pub,
+                         const std::vector<std::pair<std::string, std::string>>& files,
+                         const std::string& input, const std::string& target,
+                         const TargetConnections& conns, int64_t parallelism) {
+  if (!target.ends_with('/')) {
+    return Err(ErrorCode::kInvalidArgument,
+               "lake_put: input {} is {} files; target must be a prefix ending in '/' (got {})",
+               input, files.size(), target);
+  }
+  if (files.empty()) {
+    return Err(ErrorCode::kNotFound,
+               "lake_put: input {} matches no files, so nothing was published", input);
+  }
+  std::vector<Target> wheres;
+  wheres.reserve(files.size());
+  for (const auto& [path, rel] : files) {
+    wheres.push_back(TRY(ResolveTarget(target + rel, conns, pub.ctx)));
+  }
+  auto store =
+      TRY(OpenObjectStore(wheres[0].store_uri, {wheres[0].conn_id, pub.ctx.find_connection}));
+  fmt::print("[weir] publishing {} files from {} to {}, {} at a time\n", files.size(), input,
+             target, parallelism);
+  std::fflush(stdout);
+  pub.quiet = true;
+  std::vector<Result<Json>> results(files.size(), Json());
+  auto started = std::chrono::steady_clock::now();
+  TRY(ForEachInParallel(
+      static_cast<int>(files.size()), static_cast<int>(parallelism), [&](int i) -> Status {
+        results[i] = pub.Publish(files[i].first, target + files[i].second, wheres[i], *store);
+        return {};
+      }));
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  int64_t bytes = 0;
+  Json objects = Json::array();
+  std::vector<std::string> failures;
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!results[i]) {
+      failures.push_back(results[i].error().message);
+      continue;
+    }
+    bytes += (*results[i])["size"].get<int64_t>();
+    if (objects.size() < 100) {
+      objects.push_back({{"uri", (*results[i])["uri"]},
+                         {"size", (*results[i])["size"]},
+                         {"sha256", (*results[i])["sha256"]}});
+    }
+  }
+  int64_t published = static_cast<int64_t>(files.size() - failures.size());
+  fmt::print("[weir] published {} of {} files, {} bytes in {:.2f}s\n", published, files.size(),
+             bytes, secs);
+  if (!failures.empty()) {
+    std::string shown;
+    for (size_t i = 0; i < failures.size() && i < 5; ++i) shown += "\n  " + failures[i];
+    return Err(ErrorCode::kIo, "lake_put: {} of {} files failed (the other {} were published):{}",
+               failures.size(), files.size(), published, shown);
+  }
+  return Json{{"uri", target},
+              {"files", published},
+              {"size", bytes},
+              {"objects", objects},
+              {"truncated", published > static_cast<int64_t>(objects.size())}};
+}
+
+}  // namespace
+
+Result<Json> LakePutOperator::Run(const Json& args, const NativeContext& ctx) const {
+  std::string input = TRY(StringArg(args, "lake_put", "input"));
+  std::string target = TRY(StringArg(args, "lake_put", "target"));
+  Publisher pub{.args = args, .ctx = ctx};
+  pub.options.expected_sha256 = TRY(StringArg(args, "lake_put", "expected_sha256"));
+  pub.policy = TRY_CONTEXT(
+      ParseSchemaPolicy(TRY(StringArg(args, "lake_put", "schema_policy", "warn"))), "lake_put");
+  int64_t parallelism = TRY(IntArg(args, "lake_put", "parallelism", 8));
+  if (parallelism < 1 || parallelism > 64) {
+    return Err(ErrorCode::kInvalidArgument, "lake_put: parallelism must be 1 to 64, got {}",
+               parallelism);
+  }
+  input = InWorkDir(input, ctx);
+  TargetConnections conns{
+      TRY(StringArg(args, "lake_put", "aws_conn_id", std::string(kDefaultAwsConnId))),
+      TRY(StringArg(args, "lake_put", "gcp_conn_id", std::string(kDefaultGoogleConnId))),
+      TRY(StringArg(args, "lake_put", "wasb_conn_id", std::string(kDefaultAzureConnId)))};
+  auto many = TRY(ManyInputs(input));
+  if (many && !pub.options.expected_sha256.empty()) {
+    return Err(ErrorCode::kInvalidArgument,
+               "lake_put: expected_sha256 checks one file, and input {} is a folder or a glob",
+               input);
+  }
+  // Targets are checked before the catalog is opened or anything is read.
+  std::optional<Target> one;
+  if (!many) one = TRY(ResolveTarget(target, conns, ctx));
+  if (!ctx.database_url.empty()) {
+    pub.catalog = TRY_CONTEXT(OpenMetadataStore(ctx.database_url), "lake_put: opening the catalog");
+  }
+  if (many) return PublishMany(pub, *many, input, target, conns, parallelism);
+  auto store = TRY(OpenObjectStore(one->store_uri, {one->conn_id, ctx.find_connection}));
+  return pub.Publish(input, target, *one, *store);
 }
 
 }  // namespace weir

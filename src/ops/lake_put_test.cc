@@ -211,5 +211,56 @@ TEST_F(LakePutCatalogTest, ABrokenParquetFileIsRefusedAndARewriteKeepsHistory) {
   EXPECT_EQ(store_->ListDatasetSchemas("d").value().size(), 1u);
 }
 
+// A folder goes up whole under a prefix, its sub-folders kept, several files at a time, each
+// file recorded; a glob takes the files it matches.
+TEST_F(LakePutCatalogTest, AFolderOrAGlobPublishesEveryFileUnderAPrefix) {
+  namespace fs = std::filesystem;
+  fs::create_directories(dir_.Join("work/batch/sub"));
+  for (int i = 0; i < 30; ++i) {
+    std::ofstream(dir_.Join(fmt::format("work/batch/f{:02d}.bin", i))) << "file " << i;
+  }
+  std::ofstream(dir_.Join("work/batch/sub/deep.bin")) << "deep";
+  std::ofstream(dir_.Join("work/batch/f00.bin.weir-source.json")) << "{}";  // lineage, not data
+  Json r = op_.Run({{"input", "batch"}, {"target", "lake://raw/batch/"}, {"parallelism", 4}}, ctx_)
+               .value();
+  EXPECT_EQ(r["files"], 31);
+  EXPECT_EQ(r["uri"], "lake://raw/batch/");
+  EXPECT_EQ(r["objects"].size(), 31u);
+  EXPECT_TRUE(fs::exists(dir_.Join("lake/raw/batch/sub/deep.bin")));
+  EXPECT_FALSE(fs::exists(dir_.Join("lake/raw/batch/f00.bin.weir-source.json")));
+  std::ifstream f(dir_.Join("lake/raw/batch/f07.bin"));
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "file 7");
+  EXPECT_EQ(store_->ListLakeObjects("lake://raw/batch/").value().size(), 31u);
+
+  Json glob = op_.Run({{"input", "batch/f1*.bin"}, {"target", "lake://raw/tens/"}}, ctx_).value();
+  EXPECT_EQ(glob["files"], 10);
+  EXPECT_FALSE(fs::exists(dir_.Join("lake/raw/tens/f00.bin")));
+
+  auto not_prefix = op_.Run({{"input", "batch"}, {"target", "lake://raw/x.bin"}}, ctx_);
+  ASSERT_FALSE(not_prefix.has_value());
+  EXPECT_NE(not_prefix.error().message.find("ending in '/'"), std::string::npos);
+  auto nothing = op_.Run({{"input", "batch/*.csv"}, {"target", "lake://raw/none/"}}, ctx_);
+  ASSERT_FALSE(nothing.has_value());
+  EXPECT_EQ(nothing.error().code, ErrorCode::kNotFound);
+}
+
+// One bad file fails the task at the end, named; the others are published and recorded.
+TEST_F(LakePutCatalogTest, OneBadFileDoesNotStopTheOthers) {
+  namespace fs = std::filesystem;
+  fs::create_directories(dir_.Join("work/mixed"));
+  WriteParquet(dir_.Join("work/mixed/a.parquet"), 0);
+  std::ofstream(dir_.Join("work/mixed/b.parquet")) << "not parquet at all";
+  WriteParquet(dir_.Join("work/mixed/c.parquet"), 0);
+  auto r = op_.Run({{"input", "mixed"}, {"target", "lake://raw/mixed/"}}, ctx_);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("1 of 3 files failed"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("b.parquet"), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir_.Join("lake/raw/mixed/a.parquet")));
+  EXPECT_TRUE(fs::exists(dir_.Join("lake/raw/mixed/c.parquet")));
+  EXPECT_FALSE(fs::exists(dir_.Join("lake/raw/mixed/b.parquet")));
+  EXPECT_EQ(store_->ListLakeObjects("lake://raw/mixed/").value().size(), 2u);
+}
+
 }  // namespace
 }  // namespace weir
