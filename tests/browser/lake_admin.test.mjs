@@ -96,6 +96,26 @@ test('admin: a secret variable never shows, pools and users are managed', async 
   await finish(t, page);
 });
 
+test('admin: the google form reaches BigQuery and Cloud Storage servers of its own', async (t) => {
+  const page = await newPage(browser);
+  await login(page, weir.url, 'admin', weir.password);
+  await page.click('header a:text-is("Admin")');
+  await page.click('.tabs a:text-is("Connections")');
+  await page.click('button:text-is("Add a connection")');
+  await page.fill('#conn-id', 'gcp_test');
+  await page.selectOption('#conn-type', 'google_cloud_platform');
+  await page.fill('#conn-extra-project', 'weir-test');
+  await page.fill('#conn-extra-endpoint_url', 'http://127.0.0.1:9/');
+  await page.fill('#conn-extra-bigquery_endpoint_url', 'http://127.0.0.1:9/');
+  await page.click('dialog[open] button[type=submit]');
+  await page.locator('[data-testid=connections] tr', { hasText: 'gcp_test' }).waitFor();
+  const stored = JSON.parse(weir.cli(['connections', 'get', 'gcp_test']));
+  assert.equal(stored.extra.project, 'weir-test');
+  assert.equal(stored.extra.endpoint_url, 'http://127.0.0.1:9/');
+  assert.equal(stored.extra.bigquery_endpoint_url, 'http://127.0.0.1:9/');
+  await finish(t, page);
+});
+
 test('admin: a connection from the aws form, its secrets never shown, kept on edit', async (t) => {
   const page = await newPage(browser);
   await login(page, weir.url, 'admin', weir.password);

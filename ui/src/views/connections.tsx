@@ -38,6 +38,8 @@ const TYPES: Record<string, FieldDef[]> = {
     { name: 'extra.key_path', label: 'Key file path (service account or authorized_user)' },
     { name: 'extra.keyfile_dict', label: 'Service-account key (JSON)', secret: true, textarea: true, json: true },
     { name: 'extra.token_uri', label: 'Token URI (override)' },
+    { name: 'extra.endpoint_url', label: 'Cloud Storage endpoint (for an emulator)' },
+    { name: 'extra.bigquery_endpoint_url', label: 'BigQuery endpoint (for a test server)' },
   ],
   azure_blob: [
     { name: 'login', label: 'Account name' },
