@@ -189,7 +189,8 @@ Result<Json> Publisher::Publish(const std::string& input, const std::string& tar
     std::fflush(stdout);
   }
   auto started = std::chrono::steady_clock::now();
-  ObjectInfo info = TRY_CONTEXT(store.Put(where.key, input, options), "lake_put: " + input);
+  ObjectInfo info = TRY_CONTEXT(store.Put(where.key, input, options),
+                                quiet ? "lake_put: " + input : std::string("lake_put"));
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!quiet) {
     fmt::print("[weir] published {} bytes in {:.2f}s, sha256 {}\n", info.size, secs, info.sha256);
