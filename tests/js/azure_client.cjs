@@ -6,10 +6,18 @@
 //   node tests/js/azure_client.cjs ENDPOINT KEY sas CONTAINER PERMS      a container SAS (1 h)
 //   node tests/js/azure_client.cjs ENDPOINT KEY uncommitted CONTAINER NAME
 //   node tests/js/azure_client.cjs ENDPOINT KEY delete CONTAINER NAME
+//   node tests/js/azure_client.cjs ENDPOINT KEY put-dir CONTAINER PREFIX DIR [CONCURRENCY]
+//       upload every file below DIR as PREFIX + its path below DIR, CONCURRENCY (default 8)
+//       at a time, each with uploadFile
+//   node tests/js/azure_client.cjs ENDPOINT KEY list CONTAINER PREFIX
+//   node tests/js/azure_client.cjs ENDPOINT KEY delete-prefix CONTAINER PREFIX
 //
 // ENDPOINT is http://127.0.0.1:PORT/<account> (path-style, azurite's); KEY the account key.
 // get and put print the blob's properties as JSON (size, contentMD5 as base64, metadata);
-// sas prints the token's query; uncommitted prints the blob's uncommitted block count.
+// sas prints the token's query; uncommitted prints the blob's uncommitted block count;
+// put-dir, list and delete-prefix print {"count": blobs, "bytes": their total size}.
+const fs = require('node:fs');
+const path = require('node:path');
 const {
   BlobServiceClient,
   StorageSharedKeyCredential,
@@ -35,6 +43,21 @@ async function main() {
     process.stdout.write(`${sas.toString()}\n`);
     return;
   }
+  if (command === 'put-dir') {
+    await putDir(containerClient, name, file, Number(process.argv[8] || 8));
+    return;
+  }
+  if (command === 'list' || command === 'delete-prefix') {
+    let count = 0;
+    let bytes = 0;
+    for await (const item of containerClient.listBlobsFlat({ prefix: name })) {
+      count += 1;
+      bytes += item.properties.contentLength;
+      if (command === 'delete-prefix') await containerClient.deleteBlob(item.name);
+    }
+    process.stdout.write(`${JSON.stringify({ count, bytes })}\n`);
+    return;
+  }
   const blob = containerClient.getBlockBlobClient(name);
   if (command === 'delete') {
     await blob.deleteIfExists();
@@ -57,6 +80,26 @@ async function main() {
   process.stdout.write(
     `${JSON.stringify({ size: props.contentLength, contentMD5, metadata: props.metadata })}\n`,
   );
+}
+
+// Every file below `dir`, uploaded `concurrency` at a time by as many workers taking the next.
+async function putDir(containerClient, prefix, dir, concurrency) {
+  const files = fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath ?? e.path, e.name)));
+  let next = 0;
+  let bytes = 0;
+  async function worker() {
+    while (next < files.length) {
+      const rel = files[next++];
+      const blob = containerClient.getBlockBlobClient(prefix + rel.split(path.sep).join('/'));
+      await blob.uploadFile(path.join(dir, rel));
+      bytes += fs.statSync(path.join(dir, rel)).size;
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+  process.stdout.write(`${JSON.stringify({ count: files.length, bytes })}\n`);
 }
 
 main().catch((e) => {
