@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -143,7 +144,7 @@ LakePutOperator::LakePutOperator() {
        "What a Parquet or CSV file whose schema is none of its dataset's schema versions "
        "does: evolve (record a new version), warn (the same, flagged with a warning) or "
        "freeze (fail before publishing)."},
-      {"parallelism", ArgType::kInteger, false, Json(8),
+      {"parallelism", ArgType::kInteger, false, Json(16),
        "With a folder or glob input: how many files go up at once (1 to 64)."},
       {"source_url", ArgType::kString, false, Json(),
        "The URL the file came from, for the catalog; default: what http_download recorded "
@@ -300,19 +301,24 @@ Result<Json> PublishMany(Publisher& pub,
   for (const auto& [path, rel] : files) {
     wheres.push_back(TRY(ResolveTarget(target + rel, conns, pub.ctx)));
   }
-  auto store =
-      TRY(OpenObjectStore(wheres[0].store_uri, {wheres[0].conn_id, pub.ctx.find_connection}));
+  // One store per folder: file:// targets in sub-folders are stores of their own.
+  std::map<std::string, std::unique_ptr<ObjectStore>> stores;
+  for (const Target& w : wheres) {
+    if (stores.contains(w.store_uri)) continue;
+    stores[w.store_uri] = TRY(OpenObjectStore(w.store_uri, {w.conn_id, pub.ctx.find_connection}));
+  }
   fmt::print("[weir] publishing {} files from {} to {}, {} at a time\n", files.size(), input,
              target, parallelism);
   std::fflush(stdout);
   pub.quiet = true;
   std::vector<Result<Json>> results(files.size(), Json());
   auto started = std::chrono::steady_clock::now();
-  TRY(ForEachInParallel(
-      static_cast<int>(files.size()), static_cast<int>(parallelism), [&](int i) -> Status {
-        results[i] = pub.Publish(files[i].first, target + files[i].second, wheres[i], *store);
-        return {};
-      }));
+  TRY(ForEachInParallel(static_cast<int>(files.size()), static_cast<int>(parallelism),
+                        [&](int i) -> Status {
+                          results[i] = pub.Publish(files[i].first, target + files[i].second,
+                                                   wheres[i], *stores.at(wheres[i].store_uri));
+                          return {};
+                        }));
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   int64_t bytes = 0;
   Json objects = Json::array();
@@ -354,7 +360,7 @@ Result<Json> LakePutOperator::Run(const Json& args, const NativeContext& ctx) co
   pub.options.expected_sha256 = TRY(StringArg(args, "lake_put", "expected_sha256"));
   pub.policy = TRY_CONTEXT(
       ParseSchemaPolicy(TRY(StringArg(args, "lake_put", "schema_policy", "warn"))), "lake_put");
-  int64_t parallelism = TRY(IntArg(args, "lake_put", "parallelism", 8));
+  int64_t parallelism = TRY(IntArg(args, "lake_put", "parallelism", 16));
   if (parallelism < 1 || parallelism > 64) {
     return Err(ErrorCode::kInvalidArgument, "lake_put: parallelism must be 1 to 64, got {}",
                parallelism);

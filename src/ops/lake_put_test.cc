@@ -237,6 +237,13 @@ TEST_F(LakePutCatalogTest, AFolderOrAGlobPublishesEveryFileUnderAPrefix) {
   EXPECT_EQ(glob["files"], 10);
   EXPECT_FALSE(fs::exists(dir_.Join("lake/raw/tens/f00.bin")));
 
+  // A file:// prefix keeps the sub-folders too (each folder is a store of its own).
+  std::string elsewhere = "file://" + dir_.Join("out") + "/";
+  Json local = op_.Run({{"input", "batch"}, {"target", elsewhere}}, ctx_).value();
+  EXPECT_EQ(local["files"], 31);
+  EXPECT_TRUE(fs::exists(dir_.Join("out/sub/deep.bin")));
+  EXPECT_FALSE(fs::exists(dir_.Join("out/deep.bin")));
+
   auto not_prefix = op_.Run({{"input", "batch"}, {"target", "lake://raw/x.bin"}}, ctx_);
   ASSERT_FALSE(not_prefix.has_value());
   EXPECT_NE(not_prefix.error().message.find("ending in '/'"), std::string::npos);
