@@ -2,13 +2,19 @@
 target through a named connection, and the two tests every kind of lake passes (a lake_put to
 an explicit URI, and a default lake in the cloud). A test class mixes CloudLakeTests into
 WeirTestCase and says how its lake is reached (SCHEME, CONN_ARG, conn_env) and read back
-independently of weir (read_object)."""
+independently of weir (read_object). GcsFakePeer, S3rverPeer and AzuritePeer start a peer once per
+test class (as endpoint) and read its objects back with a client that is not weir's."""
 
 import hashlib
 import json
 import os
 import subprocess
 import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from harness import ROOT
 
 CSV = b"VendorID,fare\n1,2.5\n"
 
@@ -40,8 +46,11 @@ tasks:
     target: "lake://raw/trips/data.csv"
 """
 
-HTTP_SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures",
-                           "http_server.py")
+FIXTURES = os.path.join(ROOT, "tests", "fixtures")
+JS = os.path.join(ROOT, "tests", "js")
+HTTP_SERVER = os.path.join(FIXTURES, "http_server.py")
+sys.path.insert(0, FIXTURES)
+from sigv4 import signed_request  # noqa: E402
 
 
 def start_peer(argv):
@@ -59,6 +68,97 @@ def stop_peer(server):
     server.wait()
     server.stdout.close()
 
+
+
+def read_or_none(req):
+    """The body of a GET, or None on a 404."""
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.read()
+    except urllib.error.HTTPError as e:
+        if e.code == 404:
+            return None
+        raise
+
+
+class GcsFakePeer:
+    """The suite's GCS fake (tests/fixtures/gcs_fake.py, with its BigQuery) for project
+    weir-test and bucket lake; objects are read with a token of the tests' own (the
+    authorized-user grant), not weir's."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server, port = start_peer(
+            ["/usr/bin/python3", os.path.join(FIXTURES, "gcs_fake.py"),
+             "--service-account", os.path.join(FIXTURES, "gcs", "service_account.json"),
+             "--authorized-user", os.path.join(FIXTURES, "gcs", "authorized_user.json"),
+             "--project", "weir-test"])
+        cls.endpoint = f"http://127.0.0.1:{port}"
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_peer(cls.server)
+
+    def token(self):
+        with open(os.path.join(FIXTURES, "gcs", "authorized_user.json")) as f:
+            user = json.load(f)
+        form = urllib.parse.urlencode({
+            "grant_type": "refresh_token", "client_id": user["client_id"],
+            "client_secret": user["client_secret"], "refresh_token": user["refresh_token"]})
+        with urllib.request.urlopen(self.endpoint + "/token", form.encode(), timeout=30) as r:
+            return json.load(r)["access_token"]
+
+    def read_object(self, key):
+        url = (f"{self.endpoint}/storage/v1/b/lake/o/{urllib.parse.quote(key, safe='')}"
+               "?alt=media")
+        return read_or_none(
+            urllib.request.Request(url, headers={"Authorization": "Bearer " + self.token()}))
+
+
+class S3rverPeer:
+    """s3rver 5 (tests/js), which checks SigV4 signatures, keys S3RVER/S3RVER; objects are read
+    with the tests' own signer, not weir's."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server, port = start_peer(
+            ["node", "--openssl-legacy-provider", os.path.join(JS, "s3_server.cjs")])
+        cls.endpoint = f"http://127.0.0.1:{port}"
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_peer(cls.server)
+
+    def read_object(self, key):
+        return read_or_none(
+            signed_request("GET", f"{self.endpoint}/lake/{key}", "S3RVER", "S3RVER"))
+
+
+class AzuritePeer:
+    """azurite (tests/js), which verifies Shared Key signatures, account devstoreaccount1 with
+    its key as key; blobs are read with Microsoft's own client (@azure/storage-blob)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.key = subprocess.run(["node", os.path.join(JS, "azurite.cjs"), "--print-key"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+        cls.server, port = start_peer(["node", os.path.join(JS, "azurite.cjs")])
+        cls.endpoint = f"http://127.0.0.1:{port}/devstoreaccount1"
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_peer(cls.server)
+
+    def read_object(self, key):
+        """The blob, or None when Microsoft's client cannot read it."""
+        out = os.path.join(self.home, "by-microsoft")
+        done = subprocess.run(["node", os.path.join(JS, "azure_client.cjs"), self.endpoint,
+                               self.key, "get", "lake", key, out],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            return None
+        with open(out, "rb") as f:
+            return f.read()
 
 class CloudLakeTests:
     SCHEME = ""     # "gs", "az"

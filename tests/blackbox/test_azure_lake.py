@@ -6,45 +6,21 @@ client (@azure/storage-blob), not weir's."""
 
 import json
 import os
-import subprocess
 import unittest
 
-from cloud_lake import CloudLakeTests, start_peer, stop_peer
-from harness import ROOT, WeirTestCase
-
-JS = os.path.join(ROOT, "tests", "js")
+from cloud_lake import AzuritePeer, CloudLakeTests
+from harness import WeirTestCase
 
 
-class AzureLake(CloudLakeTests, WeirTestCase):
+class AzureLake(AzuritePeer, CloudLakeTests, WeirTestCase):
     SCHEME = "az"
     CONN_ARG = "wasb_conn_id"
     CONN_ID = "az"
-
-    @classmethod
-    def setUpClass(cls):
-        cls.key = subprocess.run(["node", os.path.join(JS, "azurite.cjs"), "--print-key"],
-                                 capture_output=True, text=True, check=True).stdout.strip()
-        cls.server, port = start_peer(["node", os.path.join(JS, "azurite.cjs")])
-        cls.endpoint = f"http://127.0.0.1:{port}/devstoreaccount1"
-
-    @classmethod
-    def tearDownClass(cls):
-        stop_peer(cls.server)
 
     def conn_env(self, key=None):
         conn = {"conn_type": "wasb", "login": "devstoreaccount1",
                 "password": key or self.key, "host": self.endpoint}
         return self.env(WEIR_CONN_AZ=json.dumps(conn))
-
-    def read_object(self, key):
-        out = os.path.join(self.home, "by-microsoft")
-        done = subprocess.run(["node", os.path.join(JS, "azure_client.cjs"), self.endpoint,
-                               self.key, "get", "lake", key, out],
-                              capture_output=True, text=True)
-        if done.returncode != 0:
-            return None
-        with open(out, "rb") as f:
-            return f.read()
 
     def test_connections_test_lists_the_containers(self):
         code, out, err = self.weir("connections", "test", "az", env=self.conn_env())

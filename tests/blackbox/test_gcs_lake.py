@@ -8,33 +8,17 @@ import json
 import os
 import subprocess
 import unittest
-import urllib.error
-import urllib.parse
-import urllib.request
 
-from cloud_lake import CloudLakeTests, start_peer, stop_peer
+from cloud_lake import CloudLakeTests, GcsFakePeer
 from harness import ROOT, WeirTestCase
 
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 
 
-class GcsLake(CloudLakeTests, WeirTestCase):
+class GcsLake(GcsFakePeer, CloudLakeTests, WeirTestCase):
     SCHEME = "gs"
     CONN_ARG = "gcp_conn_id"
     CONN_ID = "gcp"
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server, port = start_peer(
-            ["/usr/bin/python3", os.path.join(FIXTURES, "gcs_fake.py"),
-             "--service-account", os.path.join(FIXTURES, "gcs", "service_account.json"),
-             "--authorized-user", os.path.join(FIXTURES, "gcs", "authorized_user.json"),
-             "--project", "weir-test"])
-        cls.endpoint = f"http://127.0.0.1:{port}"
-
-    @classmethod
-    def tearDownClass(cls):
-        stop_peer(cls.server)
 
     def conn_env(self, key=None):
         with open(os.path.join(FIXTURES, "gcs", "service_account.json")) as f:
@@ -45,27 +29,6 @@ class GcsLake(CloudLakeTests, WeirTestCase):
                 "extra": {"keyfile_dict": keyfile, "endpoint_url": self.endpoint,
                           "token_uri": self.endpoint + "/token", "project": "weir-test"}}
         return self.env(WEIR_CONN_GCP=json.dumps(conn))
-
-    def token(self):
-        with open(os.path.join(FIXTURES, "gcs", "authorized_user.json")) as f:
-            user = json.load(f)
-        form = urllib.parse.urlencode({
-            "grant_type": "refresh_token", "client_id": user["client_id"],
-            "client_secret": user["client_secret"], "refresh_token": user["refresh_token"]})
-        with urllib.request.urlopen(self.endpoint + "/token", form.encode(), timeout=30) as r:
-            return json.load(r)["access_token"]
-
-    def read_object(self, key):
-        url = (f"{self.endpoint}/storage/v1/b/lake/o/{urllib.parse.quote(key, safe='')}"
-               "?alt=media")
-        req = urllib.request.Request(url, headers={"Authorization": "Bearer " + self.token()})
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                return r.read()
-        except urllib.error.HTTPError as e:
-            if e.code == 404:
-                return None
-            raise
 
     def test_connections_test_gets_a_token_and_lists_the_projects_buckets(self):
         code, out, err = self.weir("connections", "test", "gcp", env=self.conn_env())

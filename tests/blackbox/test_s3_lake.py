@@ -4,49 +4,22 @@ s3rver 5 (tests/js, installed by scripts/setup), which checks SigV4 signatures; 
 read back with the tests' own signer, not weir's."""
 
 import os
-import sys
 import unittest
-import urllib.error
 import urllib.parse
-import urllib.request
 
-from cloud_lake import CloudLakeTests, start_peer, stop_peer
-from harness import ROOT, WeirTestCase
-
-sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
-from sigv4 import signed_request  # noqa: E402
+from cloud_lake import CloudLakeTests, S3rverPeer
+from harness import WeirTestCase
 
 
-class S3Lake(CloudLakeTests, WeirTestCase):
+class S3Lake(S3rverPeer, CloudLakeTests, WeirTestCase):
     SCHEME = "s3"
     CONN_ARG = "aws_conn_id"
     CONN_ID = "minio"
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server, port = start_peer(
-            ["node", "--openssl-legacy-provider", os.path.join(ROOT, "tests", "js",
-                                                               "s3_server.cjs")])
-        cls.endpoint = f"http://127.0.0.1:{port}"
-
-    @classmethod
-    def tearDownClass(cls):
-        stop_peer(cls.server)
 
     def conn_env(self, secret="S3RVER"):
         uri = (f"aws://S3RVER:{secret}@?endpoint_url="
                + urllib.parse.quote(self.endpoint, safe=""))
         return self.env(WEIR_CONN_MINIO=uri)
-
-    def read_object(self, key):
-        req = signed_request("GET", f"{self.endpoint}/lake/{key}", "S3RVER", "S3RVER")
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                return r.read()
-        except urllib.error.HTTPError as e:
-            if e.code == 404:
-                return None
-            raise
 
     def test_config_list_shows_the_lake_connection(self):
         with open(os.path.join(self.home, "weir.yaml"), "w") as f:

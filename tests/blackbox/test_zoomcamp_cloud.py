@@ -14,21 +14,16 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import unittest
 import urllib.error
 import urllib.parse
 import urllib.request
 
-from cloud_lake import HTTP_SERVER, start_peer, stop_peer
+from cloud_lake import HTTP_SERVER, AzuritePeer, GcsFakePeer, S3rverPeer, start_peer, stop_peer
 from harness import EXAMPLES, ROOT, WeirTestCase
 
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
-JS = os.path.join(ROOT, "tests", "js")
-sys.path.insert(0, FIXTURES)
-from sigv4 import signed_request  # noqa: E402
 
 MONTH = "2021-01"
 SAMPLE = os.path.join(FIXTURES, "tlc", "yellow_tripdata_2021-01_excel_dates.csv")
@@ -130,24 +125,11 @@ class ZoomcampTests:
         self.assertIn("httpfs", self.log("external_table"))
 
 
-class ZoomcampGcs(ZoomcampTests, WeirTestCase):
+class ZoomcampGcs(GcsFakePeer, ZoomcampTests, WeirTestCase):
     """data_ingestion_gcs against the GCS fake and its BigQuery, with a service account's key
     in the connection google_cloud_default."""
 
     DAG = "data_ingestion_gcs"
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server, port = start_peer(
-            ["/usr/bin/python3", os.path.join(FIXTURES, "gcs_fake.py"),
-             "--service-account", os.path.join(FIXTURES, "gcs", "service_account.json"),
-             "--authorized-user", os.path.join(FIXTURES, "gcs", "authorized_user.json"),
-             "--project", "weir-test"])
-        cls.endpoint = f"http://127.0.0.1:{port}"
-
-    @classmethod
-    def tearDownClass(cls):
-        stop_peer(cls.server)
 
     def setUp(self):
         super().setUp()
@@ -170,27 +152,6 @@ class ZoomcampGcs(ZoomcampTests, WeirTestCase):
                           "token_uri": self.endpoint + "/token", "project": "weir-test"}}
         return self.month_env(WEIR_CONN_GOOGLE_CLOUD_DEFAULT=json.dumps(conn),
                               WEIR_VAR_GCS_BUCKET="lake")
-
-    def read_object(self, key):
-        """The object's bytes as read with a token of the tests' own (the authorized-user
-        grant), or None when it is absent."""
-        with open(os.path.join(FIXTURES, "gcs", "authorized_user.json")) as f:
-            user = json.load(f)
-        form = urllib.parse.urlencode({
-            "grant_type": "refresh_token", "client_id": user["client_id"],
-            "client_secret": user["client_secret"], "refresh_token": user["refresh_token"]})
-        with urllib.request.urlopen(self.endpoint + "/token", form.encode(), timeout=30) as r:
-            token = json.load(r)["access_token"]
-        url = (f"{self.endpoint}/storage/v1/b/lake/o/{urllib.parse.quote(key, safe='')}"
-               "?alt=media")
-        req = urllib.request.Request(url, headers={"Authorization": "Bearer " + token})
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                return r.read()
-        except urllib.error.HTTPError as e:
-            if e.code == 404:
-                return None
-            raise
 
     def test_the_month_lands_in_gcs_and_bigquery_gets_both_tables(self):
         code, out = self.run_month(self.conn_env())
@@ -257,30 +218,10 @@ class ZoomcampGcs(ZoomcampTests, WeirTestCase):
                          ({}, {}, {}, []))
 
 
-class ZoomcampS3(ZoomcampTests, WeirTestCase):
+class ZoomcampS3(S3rverPeer, ZoomcampTests, WeirTestCase):
     """data_ingestion_s3 against s3rver, with the connection aws_default."""
 
     DAG = "data_ingestion_s3"
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server, port = start_peer(
-            ["node", "--openssl-legacy-provider", os.path.join(JS, "s3_server.cjs")])
-        cls.endpoint = f"http://127.0.0.1:{port}"
-
-    @classmethod
-    def tearDownClass(cls):
-        stop_peer(cls.server)
-
-    def read_object(self, key):
-        req = signed_request("GET", f"{self.endpoint}/lake/{key}", "S3RVER", "S3RVER")
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                return r.read()
-        except urllib.error.HTTPError as e:
-            if e.code == 404:
-                return None
-            raise
 
     def test_the_month_lands_in_s3_and_the_table_over_it_needs_httpfs(self):
         uri = "aws://S3RVER:S3RVER@?endpoint_url=" + urllib.parse.quote(self.endpoint, safe="")
@@ -290,32 +231,10 @@ class ZoomcampS3(ZoomcampTests, WeirTestCase):
         self.assert_external_table_needs_httpfs(code, out, "s3")
 
 
-class ZoomcampAzure(ZoomcampTests, WeirTestCase):
+class ZoomcampAzure(AzuritePeer, ZoomcampTests, WeirTestCase):
     """data_ingestion_azure against azurite, with the connection wasb_default (Shared Key)."""
 
     DAG = "data_ingestion_azure"
-
-    @classmethod
-    def setUpClass(cls):
-        cls.key = subprocess.run(["node", os.path.join(JS, "azurite.cjs"), "--print-key"],
-                                 capture_output=True, text=True, check=True).stdout.strip()
-        cls.server, port = start_peer(["node", os.path.join(JS, "azurite.cjs")])
-        cls.endpoint = f"http://127.0.0.1:{port}/devstoreaccount1"
-
-    @classmethod
-    def tearDownClass(cls):
-        stop_peer(cls.server)
-
-    def read_object(self, key):
-        """The blob as Microsoft's own client reads it, or None when that fails."""
-        out = os.path.join(self.home, "by-microsoft")
-        done = subprocess.run(["node", os.path.join(JS, "azure_client.cjs"), self.endpoint,
-                               self.key, "get", "lake", key, out],
-                              capture_output=True, text=True)
-        if done.returncode != 0:
-            return None
-        with open(out, "rb") as f:
-            return f.read()
 
     def test_the_month_lands_in_azure_and_the_table_over_it_needs_httpfs(self):
         conn = {"conn_type": "wasb", "login": "devstoreaccount1", "password": self.key,
