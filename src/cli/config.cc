@@ -126,6 +126,9 @@ Result<Config> LoadConfig() {
   c.logs_folder = Resolve(c.home, c.logs_folder);
   c.work_folder = Resolve(c.home, c.work_folder);
   c.warehouse = Resolve(c.home, c.warehouse);
+  if (!c.duckdb_extension_directory.empty()) {
+    c.duckdb_extension_directory = Resolve(c.home, c.duckdb_extension_directory);
+  }
   c.secret_key_file = Resolve(c.home, c.secret_key_file);
   if (c.lake.find("://") == std::string::npos) c.lake = "file://" + Resolve(c.home, c.lake);
   if (c.database.rfind("sqlite://", 0) != 0 && c.database.rfind("postgres", 0) != 0) {

@@ -19,12 +19,14 @@ struct Config {
   std::string work_folder;  // work_folder, default <home>/work: tasks' scratch files
   std::string database;     // database, default sqlite:///<home>/weir.db
   std::string lake;         // lake, default file://<home>/lake: where lake:// URIs point
-  std::string lake_conn_id = "aws_default";  // the connection of an s3:// lake
+  // lake_conn_id: the connection of a lake in a cloud store; "": the scheme's default.
+  std::string lake_conn_id;
   std::string warehouse;        // warehouse, default <home>/warehouse.duckdb: DuckDB warehouse
   std::string secret_key_file;  // secret_key_file, default <home>/secret.key (env/seal_keys.h)
   // DuckDB inside tasks (csv_to_parquet, external_table, sql) and `weir query`.
   std::string duckdb_memory_limit = "1GB";  // duckdb_memory_limit
   int duckdb_threads = 2;                   // duckdb_threads; 0: one per core
+  std::string duckdb_extension_directory;   // duckdb_extension_directory; "": none
   int parallelism = 32;                     // parallelism: attempts running at once
   // The web server (REST API): where it listens.
   std::string webserver_host = "127.0.0.1";  // webserver_host

@@ -3,7 +3,10 @@
 
 #include "cli/commands.h"
 #include "duck/duck.h"
+#include "engine/connections.h"
+#include "lake/duck_cloud.h"
 #include "lake/object_store.h"
+#include "store/open.h"
 
 namespace weir {
 
@@ -26,11 +29,23 @@ Result<int> QueryCmd(CliState& state, const std::string& sql) {
   // Read-only means more than the warehouse file: the SQL may read the lake (the external
   // tables' files) and nothing else on the machine, write no file, and change no setting.
   options.confined = true;
-  if (auto lake = LocalPathOf("lake://", config.lake)) options.allowed_directories = {*lake};
+  // A cloud lake, and the buckets of the tables over cloud files, are read through DuckDB's
+  // extension (loaded before the database is confined), and only under those prefixes.
+  if (auto lake = DuckPathOf("lake://", config.lake)) options.allowed_directories = {*lake};
+  auto problem = std::make_shared<std::string>();
+  options.extension_directory = config.duckdb_extension_directory;
+  ConnectionFinder find = [&config](const std::string& id) -> Result<Connection> {
+    auto store = TRY(OpenMetadataStore(config.database));
+    return FindConnection(*store, config.secret_key_file, id);
+  };
+  options.prepare = WarehouseReadsPrepare(config.lake, {config.lake_conn_id, find},
+                                          config.duckdb_extension_directory, problem);
   options.lock_wait = std::chrono::seconds(30);  // a task may be replacing a table
   auto db = TRY(DuckDatabase::Open(config.warehouse, options));
   auto con = TRY(db->Connect());
-  DuckRows rows = TRY(con.QueryEach(sql, "query"));
+  auto queried = con.QueryEach(sql, "query");
+  if (!queried) return std::unexpected(WithCloudProblem(queried.error(), *problem));
+  DuckRows rows = std::move(*queried);
   Table t(rows.names);
   for (const auto& row : rows.rows) {
     std::vector<std::string> cells;

@@ -100,23 +100,27 @@ const std::array kSettings = std::to_array<Setting>({
      [](const Config& c) -> std::string { return std::to_string(c.parallelism); }},
     {"lake", "lake", "WEIR_LAKE",
      "The default lake, where `lake://<key>` points: a folder (relative to `$WEIR_HOME`), "
-     "`file:///absolute/path` or `s3://bucket/prefix` (reached through `lake_conn_id`).",
-     "The default lake, where lake://<key> URIs point: a folder, file:///absolute/path or\n"
-     "s3://bucket/prefix (reached through lake_conn_id).",
+     "`file:///absolute/path`, `s3://bucket/prefix`, `gs://bucket/prefix` or "
+     "`az://container/prefix` (reached through `lake_conn_id`).",
+     "The default lake, where lake://<key> URIs point: a folder, file:///absolute/path,\n"
+     "s3://bucket/prefix, gs://bucket/prefix or az://container/prefix (reached through\n"
+     "lake_conn_id).",
      [](Config& c, const std::string& v) -> Status {
        TRY(NotEmpty("lake", v));
        c.lake = v;
        return {};
      },
      [](const Config& c) -> std::string { return c.lake; }},
-    {"lake_conn_id", "aws_default", "WEIR_LAKE_CONN_ID",
-     "The connection an `s3://` default lake is reached through (`weir connections add`, or "
-     "`WEIR_CONN_<ID>`); when no connection has this id, AWS's own chain: `AWS_*` variables, "
-     "then `~/.aws` profiles.",
-     "The connection an s3:// default lake is reached through; when none has this id, AWS's\n"
-     "own chain (AWS_* variables, then ~/.aws profiles).",
+    {"lake_conn_id", "", "WEIR_LAKE_CONN_ID",
+     "The connection a default lake in a cloud store is reached through (`weir connections "
+     "add`, or `WEIR_CONN_<ID>`). Unset: the scheme's default, `aws_default` for `s3://`, "
+     "`google_cloud_default` for `gs://`, `wasb_default` for `az://`. When no connection has "
+     "the id, the provider's own chain: `AWS_*` variables and `~/.aws` profiles; "
+     "`GOOGLE_APPLICATION_CREDENTIALS` and gcloud's credentials; `AZURE_STORAGE_*` variables.",
+     "The connection a default lake in a cloud store is reached through. Unset: aws_default\n"
+     "for s3://, google_cloud_default for gs://, wasb_default for az://; when no connection\n"
+     "has the id, the provider's own chain (AWS_* variables and ~/.aws profiles, ...).",
      [](Config& c, const std::string& v) -> Status {
-       TRY(NotEmpty("lake_conn_id", v));
        c.lake_conn_id = v;
        return {};
      },
@@ -145,6 +149,19 @@ const std::array kSettings = std::to_array<Setting>({
        return {};
      },
      [](const Config& c) -> std::string { return c.warehouse; }},
+    {"duckdb_extension_directory", "", "WEIR_DUCKDB_EXTENSION_DIRECTORY",
+     "A folder of DuckDB extensions (relative to `$WEIR_HOME`), for the DuckDB warehouse over "
+     "a cloud lake: `httpfs` reads `s3://` and `gs://`, `azure` reads `az://` "
+     "(docs/lake.md). As DuckDB's `INSTALL` lays them out "
+     "(`v1.4.4/linux_amd64/httpfs.duckdb_extension`) or directly in it. weir never downloads "
+     "an extension. Unset: DuckDB reads local files only.",
+     "DuckDB extensions for the warehouse over a cloud lake (httpfs for s3:// and gs://, azure\n"
+     "for az://), as DuckDB's INSTALL lays them out; weir never downloads one.",
+     [](Config& c, const std::string& v) -> Status {
+       c.duckdb_extension_directory = v;
+       return {};
+     },
+     [](const Config& c) -> std::string { return c.duckdb_extension_directory; }},
     {"duckdb_memory_limit", "1GB", "WEIR_DUCKDB_MEMORY_LIMIT",
      "How much memory DuckDB may use inside one task (`csv_to_parquet`, `lake_put` reading a "
      "file's schema, `external_table`, `sql`) before it spills to `work/.duckdb_tmp`, and in "

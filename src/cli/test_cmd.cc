@@ -41,6 +41,7 @@ int RunNative(const std::string& name) {
   ctx.warehouse_path = config->warehouse;
   ctx.duck.memory_limit = config->duckdb_memory_limit;
   ctx.duck.threads = config->duckdb_threads;
+  ctx.duck.extension_directory = config->duckdb_extension_directory;
   ctx.duck.temp_directory = (std::filesystem::path(config->work_folder) / ".duckdb_tmp").string();
   ctx.lake_conn_id = config->lake_conn_id;
   ctx.find_connection = [db = config->database, key_file = config->secret_key_file](

@@ -77,7 +77,13 @@ Result<std::unique_ptr<DuckDatabase>> DuckDatabase::Open(const std::string& path
   }
   api->destroy_config(&config);
   auto database = std::unique_ptr<DuckDatabase>(new DuckDatabase(api, db));
-  if (options.confined) TRY(database->Confine(options.allowed_directories));
+  std::vector<std::string> allowed = options.allowed_directories;
+  if (options.prepare) {
+    auto con = TRY(database->Connect());
+    std::vector<std::string> more = TRY(options.prepare(con));
+    allowed.insert(allowed.end(), more.begin(), more.end());
+  }
+  if (options.confined) TRY(database->Confine(allowed));
   return database;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +12,8 @@
 #include "duck/duck_api.h"
 
 namespace weir {
+
+class DuckConnection;
 
 // How an embedded DuckDB may use the machine. Extensions are never installed or auto-loaded
 // (CSV, Parquet, JSON and ICU are built in, and nothing may be downloaded at run time).
@@ -27,7 +30,16 @@ struct DuckOptions {
   // written, no extension loaded, and no setting changed (enable_external_access=false,
   // lock_configuration=true). Combine with read_only for a database that cannot change.
   bool confined = false;
-  std::vector<std::string> allowed_directories;  // with confined: e.g. the lake's folder
+  // With confined: what may still be read, e.g. the lake's folder, or a cloud lake's
+  // "s3://bucket/prefix/" (DuckDB matches these as prefixes of any path or URL).
+  std::vector<std::string> allowed_directories;
+  // Where extensions beyond the built-in ones are loaded from (duck/duck_extension.h); empty:
+  // none can be.
+  std::string extension_directory;
+  // Runs once on a first connection right after the database opens, before it is confined:
+  // loads extensions and makes secrets (lake/duck_cloud.h), which a confined database refuses.
+  // Returns what else a confined database may read (the cloud prefixes it readied).
+  std::function<Result<std::vector<std::string>>(DuckConnection&)> prepare;
 };
 
 // The rows of a query, every value as text (null as std::nullopt): enough for tables, JSON

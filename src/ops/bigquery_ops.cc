@@ -196,7 +196,8 @@ Result<std::string> Disposition(const Json& args, std::string_view name,
 const std::vector<ArgSpec>& BigQueryExternalTableArgs() {
   static const std::vector<ArgSpec> kArgs = {
       {"gcp_conn_id", ArgType::kString, false, Json(std::string(kDefaultGoogleConnId)),
-       "BigQuery only: the google_cloud_platform connection."},
+       "The google_cloud_platform connection: BigQuery's, or (DuckDB) that of a gs:// source, "
+       "which needs an HMAC key in its extra (hmac_key_id, hmac_secret)."},
       {"project", ArgType::kString, false, Json(),
        "BigQuery only: the project for a table named dataset.table; default: the "
        "connection's project."},
@@ -251,6 +252,8 @@ const std::vector<ArgSpec>& BigQuerySqlArgs() {
 Status RefuseBigQueryArgs(const Json& args, std::string_view op,
                           const std::vector<ArgSpec>& specs) {
   for (const ArgSpec& spec : specs) {
+    // external_table in DuckDB reads a gs:// source through gcp_conn_id too.
+    if (op == kTableOp && spec.name == "gcp_conn_id") continue;
     if (args.is_object() && args.contains(spec.name) && !args[spec.name].is_null()) {
       return Err(ErrorCode::kInvalidArgument,
                  "{}: argument '{}' is for BigQuery only ({}); this task uses the DuckDB "

@@ -5,6 +5,9 @@
 
 #include "base/strings.h"
 #include "duck/file_facts.h"
+#include "lake/azure/azure_store.h"
+#include "lake/duck_cloud.h"
+#include "lake/gcs/google_connection.h"
 #include "lake/object_store.h"
 #include "ops/args.h"
 #include "ops/bigquery_ops.h"
@@ -47,25 +50,18 @@ std::string Quoted(const std::vector<std::string>& parts) {
   return out;
 }
 
-// DuckDB reads s3://, gs:// and az:// only through its httpfs (and azure) extensions, which
-// weir never downloads at run time; until weir loads them from a configured folder, a cloud
-// source is refused with the ways that work today.
-Status RefuseCloudSource(const std::string& source, const std::string& lake_uri) {
-  std::string where = source;
-  if (source.starts_with("lake://") && !lake_uri.empty() && !lake_uri.starts_with("file://")) {
-    where = lake_uri;
+// The connection a cloud source is read with: the lake's for lake://, else the task's
+// aws_conn_id, gcp_conn_id or wasb_conn_id by scheme (each defaulting to Airflow's id).
+Result<std::string> SourceConnId(const Json& args, const std::string& source,
+                                 const NativeContext& ctx) {
+  if (source.starts_with("lake://")) return ctx.lake_conn_id;
+  if (source.starts_with("s3://")) {
+    return StringArg(args, kOp, "aws_conn_id", std::string(kDefaultAwsConnId));
   }
-  for (std::string_view scheme : {"s3://", "gs://", "az://"}) {
-    if (!where.starts_with(scheme)) continue;
-    return Err(ErrorCode::kFailedPrecondition,
-               "external_table: {} is in a cloud store ({}), and the DuckDB warehouse can read "
-               "cloud files only through DuckDB's httpfs extension{}, which weir does not "
-               "download at run time and does not load yet. Make the table where DuckDB can read "
-               "the files: keep a copy in a file:// lake{}",
-               source, where, scheme == "az://" ? " (and azure for az://)" : "",
-               scheme == "gs://" ? ", or use warehouse: bigquery for gs:// files" : "");
+  if (source.starts_with("gs://")) {
+    return StringArg(args, kOp, "gcp_conn_id", std::string(kDefaultGoogleConnId));
   }
-  return {};
+  return StringArg(args, kOp, "wasb_conn_id", std::string(kDefaultAzureConnId));
 }
 
 bool HasGlob(const std::string& path) { return path.find_first_of("*?[") != std::string::npos; }
@@ -80,8 +76,10 @@ ExternalTableOperator::ExternalTableOperator() {
   schema_.args = {
       {"table", ArgType::kString, true, Json(), "The table: name or schema.name."},
       {"source", ArgType::kString, true, Json(),
-       "The files: lake://<prefix>/ or file:///path/ (every file of the format below it, "
-       "recursively), one file, or a glob (lake://raw/t/year=*/month=*/*.parquet)."},
+       "The files: lake://<prefix>/, file:///path/, s3://, gs:// or az://bucket/prefix/ (every "
+       "file of the format below it, recursively), one file, or a glob "
+       "(lake://raw/t/year=*/month=*/*.parquet). DuckDB reads cloud files through its httpfs "
+       "or azure extension, from duckdb_extension_directory."},
       {"format", ArgType::kString, false, Json("parquet"), "parquet or csv."},
       {"hive_partitioning", ArgType::kBoolean, false, Json(true),
        "Path segments key=value become columns (year=2021/month=01: year, month)."},
@@ -96,6 +94,12 @@ ExternalTableOperator::ExternalTableOperator() {
        "$WEIR_HOME/warehouse.duckdb), or bigquery: an external table in BigQuery over gs:// "
        "files (table is then project.dataset.table or dataset.table)."},
   };
+  schema_.args.push_back(
+      {"aws_conn_id", ArgType::kString, false, Json(std::string(kDefaultAwsConnId)),
+       "DuckDB: the aws connection of an s3:// source (a lake:// source uses lake_conn_id)."});
+  schema_.args.push_back({"wasb_conn_id", ArgType::kString, false,
+                          Json(std::string(kDefaultAzureConnId)),
+                          "DuckDB: the azure_blob connection of an az:// source."});
   for (const ArgSpec& spec : BigQueryExternalTableArgs()) schema_.args.push_back(spec);
 }
 
@@ -119,29 +123,50 @@ Result<Json> ExternalTableOperator::Run(const Json& args, const NativeContext& c
   if (warehouse.empty()) {
     return Err(ErrorCode::kFailedPrecondition, "external_table: no warehouse is configured");
   }
-  TRY(RefuseCloudSource(source, ctx.lake_uri));
-  std::string path = TRY_CONTEXT(LocalPathOf(source, ctx.lake_uri), "external_table: source");
+  std::string path = TRY_CONTEXT(DuckPathOf(source, ctx.lake_uri), "external_table: source");
+  bool cloud = IsCloudUri(path);
   std::string pattern = path;
   std::error_code ec;
-  if (!HasGlob(path) && (path.back() == '/' || fs::is_directory(path, ec))) {
+  if (!HasGlob(path) && (path.back() == '/' || (!cloud && fs::is_directory(path, ec)))) {
     while (!pattern.empty() && pattern.back() == '/') pattern.pop_back();
     pattern += format == "parquet" ? "/**/*.parquet" : "/**/*.csv*";
   }
 
   DuckOptions options = ctx.duck;
   options.lock_wait = std::chrono::seconds(120);
-  fs::create_directories(fs::path(warehouse).parent_path(), ec);
-  auto db = TRY_CONTEXT(DuckDatabase::Open(warehouse, options), "external_table");
-  auto con = TRY(db->Connect());
-  DuckRows files = TRY(con.Query("SELECT count(*) FROM glob(" + DuckString(pattern) + ")",
-                                 "external_table: listing " + pattern));
-  int64_t file_count = std::stoll(files.rows.at(0).at(0).value_or("0"));
+  int64_t file_count = 0;
+  std::string comment;  // on a view over cloud files: how to read them again
+  if (cloud) {
+    // The files are read through DuckDB's extension, with the connection as a secret that
+    // lives only in this process; the view's comment lets sql tasks and weir query make it
+    // again.
+    std::vector<CloudRead> reads = {
+        {pattern, {TRY(SourceConnId(args, source, ctx)), ctx.find_connection}}};
+    comment = CloudViewComment(reads.front());
+    options.prepare = [reads, dir = ctx.duck.extension_directory](
+                          DuckConnection& c) -> Result<std::vector<std::string>> {
+      TRY(PrepareCloudReads(c, dir, reads));
+      return std::vector<std::string>();
+    };
+  }
+  {
+    // The files are counted before the warehouse is opened, so a missing extension, a refused
+    // key or no files at all leave no trace in it (not even a new, empty warehouse file).
+    auto lister = TRY_CONTEXT(DuckDatabase::Open("", options), "external_table");
+    auto con = TRY(lister->Connect());
+    DuckRows files = TRY(con.Query("SELECT count(*) FROM glob(" + DuckString(pattern) + ")",
+                                   "external_table: listing " + pattern));
+    file_count = std::stoll(files.rows.at(0).at(0).value_or("0"));
+  }
   if (file_count == 0) {
     return Err(ErrorCode::kNotFound,
                "external_table: no {} files match {} (from {}), so {} was not changed; did the "
                "upload task run?",
                format, pattern, source, table);
   }
+  fs::create_directories(fs::path(warehouse).parent_path(), ec);
+  auto db = TRY_CONTEXT(DuckDatabase::Open(warehouse, options), "external_table");
+  auto con = TRY(db->Connect());
   std::string typed;
   for (const auto& [column, type] : hive_types) {
     typed += (typed.empty() ? "" : ", ") + DuckString(column) + ": " + DuckString(type);
@@ -159,6 +184,9 @@ Result<Json> ExternalTableOperator::Run(const Json& args, const NativeContext& c
     }
     TRY(con.Execute(fmt::format("CREATE OR REPLACE VIEW {} AS SELECT * FROM {}", view, reader),
                     what));
+    if (!comment.empty()) {
+      TRY(con.Execute(fmt::format("COMMENT ON VIEW {} IS {}", view, DuckString(comment)), what));
+    }
     // Reading it once proves the files agree with each other (and counts the rows).
     DuckRows counted = TRY(con.Query("SELECT count(*) FROM " + view, what));
     DuckRows described = TRY(con.Query("DESCRIBE " + view, what));

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "base/sql_parameters.h"
+#include "lake/duck_cloud.h"
 #include "ops/args.h"
 #include "ops/bigquery_ops.h"
 
@@ -31,9 +32,15 @@ Result<SqlResult> RunDuck(const std::string& path, const std::string& sql, const
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   }
+  // Tables over cloud files (a cloud lake's, or a view's) are read through DuckDB's extension.
+  auto problem = std::make_shared<std::string>();
+  options.prepare = WarehouseReadsPrepare(ctx.lake_uri, {ctx.lake_conn_id, ctx.find_connection},
+                                          ctx.duck.extension_directory, problem);
   auto db = TRY_CONTEXT(DuckDatabase::Open(path, options), "sql");
   auto con = TRY(db->Connect());
-  DuckRows rows = TRY(con.QueryEach(sql, "sql", parameters));
+  auto queried = con.QueryEach(sql, "sql", parameters);
+  if (!queried) return std::unexpected(WithCloudProblem(queried.error(), *problem));
+  DuckRows rows = std::move(*queried);
   SqlResult out;
   out.columns = rows.names;
   out.row_count = static_cast<int64_t>(rows.rows.size());

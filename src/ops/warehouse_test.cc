@@ -147,22 +147,70 @@ TEST_F(WarehouseTest, SqlRunsAgainstSqlite) {
   ASSERT_FALSE(unknown.has_value());
 }
 
-// DuckDB reads cloud files only through httpfs, which weir does not load: a cloud source,
-// named or through a cloud default lake, is refused with what works instead, and the
-// warehouse is not touched.
-TEST_F(WarehouseTest, CloudSourcesAreRefusedNamingHttpfs) {
-  for (const char* source : {"s3://bucket/raw/t/", "gs://bucket/raw/t/", "az://c/raw/t/"}) {
+// DuckDB reads cloud files only through its httpfs (s3://, gs://) and azure (az://)
+// extensions, loaded from duckdb_extension_directory: without one, or with a file DuckDB
+// refuses, a cloud source (named, or through a cloud default lake) fails saying which
+// extension and how to install it, and the warehouse is not created.
+TEST_F(WarehouseTest, CloudSourcesNeedDuckDbsExtensionFromTheConfiguredFolder) {
+  for (auto [source, extension] :
+       {std::pair{"s3://bucket/raw/t/", "httpfs"}, std::pair{"gs://bucket/raw/t/", "httpfs"},
+        std::pair{"az://c/raw/t/", "azure"}}) {
     auto r = table_.Run({{"table", "trips"}, {"source", source}}, ctx_);
     ASSERT_FALSE(r.has_value()) << source;
     EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition);
-    EXPECT_NE(r.error().message.find("httpfs"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find(fmt::format("reading {}**/*.parquet needs DuckDB's {} "
+                                                 "extension",
+                                                 source, extension)),
+              std::string::npos)
+        << r.error().message;
+    EXPECT_NE(r.error().message.find("no duckdb_extension_directory is configured"),
+              std::string::npos)
+        << r.error().message;
   }
+  // A file that is not DuckDB's build of httpfs is refused with DuckDB's reason.
+  ctx_.duck.extension_directory = dir_.Join("extensions");
+  fs::create_directories(ctx_.duck.extension_directory);
+  std::ofstream(dir_.Join("extensions/httpfs.duckdb_extension")) << "not an extension";
   ctx_.lake_uri = "gs://bucket/lake";
   auto lake = table_.Run({{"table", "trips"}, {"source", "lake://raw/t/"}}, ctx_);
   ASSERT_FALSE(lake.has_value());
-  EXPECT_NE(lake.error().message.find("warehouse: bigquery"), std::string::npos)
+  EXPECT_NE(
+      lake.error().message.find("reading gs://bucket/lake/raw/t/**/*.parquet needs DuckDB's httpfs "
+                                "extension, and "
+                                "DuckDB refused " +
+                                dir_.Join("extensions/httpfs.duckdb_extension")),
+      std::string::npos)
       << lake.error().message;
+  EXPECT_NE(lake.error().message.find("not a DuckDB extension"), std::string::npos);
+  EXPECT_NE(lake.error().message.find("warehouse: bigquery"), std::string::npos);
   EXPECT_FALSE(fs::exists(ctx_.warehouse_path));
+}
+
+// No files, no warehouse: a table over nothing is refused before the warehouse is opened.
+TEST_F(WarehouseTest, NoFilesLeavesNoWarehouse) {
+  auto r = table_.Run({{"table", "trips"}, {"source", "lake://raw/none/"}}, ctx_);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE(fs::exists(ctx_.warehouse_path));
+}
+
+// sql over a DuckDB warehouse in a cloud lake: tables over local files still work when the
+// lake cannot be read, and a query that fails says why the lake could not be.
+TEST_F(WarehouseTest, SqlInACloudLakeSaysWhyTheLakeCannotBeRead) {
+  Month("01", 3, 0);
+  ASSERT_TRUE(table_.Run({{"table", "trips"}, {"source", "lake://raw/t/"}}, ctx_).has_value());
+  ctx_.lake_uri = "s3://bucket/lake";
+  ctx_.duck.extension_directory = dir_.Join("empty");
+  fs::create_directories(ctx_.duck.extension_directory);
+  Json ok = sql_.Run({{"sql", "SELECT count(*) AS n FROM trips"}}, ctx_).value();
+  EXPECT_EQ(ok["rows"][0]["n"], 3);
+  auto bad = sql_.Run({{"sql", "SELECT * FROM read_parquet('s3://bucket/lake/x.parquet')"}}, ctx_);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("and DuckDB cannot read cloud files: reading s3://bucket/lake "
+                                     "needs DuckDB's httpfs extension, which is not in "
+                                     "duckdb_extension_directory"),
+            std::string::npos)
+      << bad.error().message;
 }
 
 }  // namespace

@@ -165,6 +165,23 @@ class QueryIsConfinedTest(WeirTestCase):
         self.refused("SELECT current_setting('lock_configuration'); "
                      "SELECT * FROM read_text('%s')" % self.secret)
 
+    def test_a_cloud_lake_is_read_through_duckdbs_extension_or_says_why_not(self):
+        """With the lake in S3 and an extension folder without httpfs: the warehouse still
+        answers; reading the lake fails naming the extension and where weir looked; other
+        buckets, and the old local lake, stay out of reach."""
+        ext = os.path.join(self.home, "extensions")
+        os.makedirs(ext)
+        with open(os.path.join(self.home, "weir.yaml"), "w") as f:
+            f.write("lake: s3://bkt/lake\nduckdb_extension_directory: extensions\n")
+        self.assertEqual(self.weir_json("query", "SELECT 7 AS n"), [{"n": 7}])
+        self.assertIn("Permission Error", self.refused("SELECT n FROM numbers"))
+        err = self.refused("SELECT * FROM read_parquet('s3://bkt/lake/raw/x.parquet')")
+        self.assertIn("DuckDB cannot read cloud files: reading s3://bkt/lake needs DuckDB's httpfs "
+                      "extension, which is not in duckdb_extension_directory " + ext, err)
+        self.assertIn("INSTALL httpfs", err)
+        err = self.refused("SELECT * FROM read_parquet('s3://other/x.parquet')")
+        self.assertIn("Permission Error", err)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -7,7 +7,8 @@ On Google Cloud the month lands in the bucket as Parquet, BigQuery gets the data
 table over the bucket's folder and the table partitioned by pickup day; without a connection
 the upload fails naming the connection and how to add one, and BigQuery sees nothing. On S3 and
 Azure the first three steps land the object; the DuckDB table over s3:// or az:// needs DuckDB's
-httpfs extension, which weir does not load yet, and the task must say so."""
+httpfs or azure extension, which cannot be had here: without an extension folder, or with one
+that lacks it, the task must say which extension, where weir looked and how to install it."""
 
 import gzip
 import json
@@ -111,9 +112,9 @@ class ZoomcampTests:
         self.assertEqual(data[:4], b"PAR1")
         self.assertEqual(data[-4:], b"PAR1")
 
-    def assert_external_table_needs_httpfs(self, code, out, scheme):
+    def assert_external_table_needs(self, code, out, scheme, extension, why):
         """The first three steps land the object; the DuckDB table over the cloud folder fails,
-        naming httpfs in its error and its log."""
+        naming the extension and why it could not be loaded, in its error and its log."""
         self.assertEqual(code, 1, out)
         states = self.states()
         for task in FIRST_THREE:
@@ -121,8 +122,10 @@ class ZoomcampTests:
         self.assertEqual(states["external_table"], "failed", states)
         self.assertEqual(self.xcom("upload")["uri"], f"{scheme}://lake/{KEY}")
         error = self.error("external_table")
-        self.assertIn("httpfs", error)
-        self.assertIn("httpfs", self.log("external_table"))
+        self.assertIn(f"reading {scheme}://lake/raw/", error)
+        self.assertIn(f"needs DuckDB's {extension} extension, {why}", error)
+        self.assertIn(f"INSTALL {extension}", error)
+        self.assertIn(f"needs DuckDB's {extension} extension", self.log("external_table"))
 
 
 class ZoomcampGcs(GcsFakePeer, ZoomcampTests, WeirTestCase):
@@ -225,10 +228,14 @@ class ZoomcampS3(S3rverPeer, ZoomcampTests, WeirTestCase):
 
     def test_the_month_lands_in_s3_and_the_table_over_it_needs_httpfs(self):
         uri = "aws://S3RVER:S3RVER@?endpoint_url=" + urllib.parse.quote(self.endpoint, safe="")
+        ext = os.path.join(self.home, "extensions")
+        os.makedirs(ext)
         code, out = self.run_month(self.month_env(WEIR_CONN_AWS_DEFAULT=uri,
-                                                  WEIR_VAR_S3_BUCKET="lake"))
+                                                  WEIR_VAR_S3_BUCKET="lake",
+                                                  WEIR_DUCKDB_EXTENSION_DIRECTORY=ext))
         self.assert_parquet(self.read_object(KEY))
-        self.assert_external_table_needs_httpfs(code, out, "s3")
+        self.assert_external_table_needs(code, out, "s3", "httpfs",
+                                         f"which is not in duckdb_extension_directory {ext}")
 
 
 class ZoomcampAzure(AzuritePeer, ZoomcampTests, WeirTestCase):
@@ -236,13 +243,14 @@ class ZoomcampAzure(AzuritePeer, ZoomcampTests, WeirTestCase):
 
     DAG = "data_ingestion_azure"
 
-    def test_the_month_lands_in_azure_and_the_table_over_it_needs_httpfs(self):
+    def test_the_month_lands_in_azure_and_the_table_over_it_needs_the_azure_extension(self):
         conn = {"conn_type": "wasb", "login": "devstoreaccount1", "password": self.key,
                 "host": self.endpoint}
         code, out = self.run_month(self.month_env(WEIR_CONN_WASB_DEFAULT=json.dumps(conn),
                                                   WEIR_VAR_AZURE_CONTAINER="lake"))
         self.assert_parquet(self.read_object(KEY))
-        self.assert_external_table_needs_httpfs(code, out, "az")
+        self.assert_external_table_needs(code, out, "az", "azure",
+                                         "and no duckdb_extension_directory is configured")
 
 
 if __name__ == "__main__":
