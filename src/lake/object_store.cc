@@ -1,6 +1,10 @@
 #include "lake/object_store.h"
 
+#include <cctype>
+
+#include "base/hash.h"
 #include "base/strings.h"
+#include "base/url.h"
 #include "lake/azure/azure_store.h"
 #include "lake/file/file_store.h"
 #include "lake/gcs/gcs_store.h"
@@ -45,6 +49,21 @@ Result<BucketPath> ParseBucketUri(const std::string& uri, std::string_view schem
 }
 
 namespace {}  // namespace
+
+std::string Md5OfEtag(std::string_view etag) {
+  if (etag.size() != 32) return "";
+  std::string out;
+  for (char c : etag) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return "";
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+std::string Md5OfBase64(std::string_view base64) {
+  auto bytes = Base64Decode(base64);
+  return bytes && bytes->size() == 16 ? HexOf(*bytes) : std::string();
+}
 
 Result<Connection> ConnectionFor(const LakeAccess& access, std::string_view fallback_id) {
   std::string conn_id = access.conn_id.empty() ? std::string(fallback_id) : access.conn_id;

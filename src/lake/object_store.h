@@ -20,7 +20,15 @@ struct ObjectInfo {
   Time modified{};
   std::string etag;    // changes whenever the content changes
   std::string sha256;  // hex; empty when the store does not know it (a listing)
+  // The content's MD5 in hex, when the store gives it (S3's ETag of a single-part object,
+  // GCS's md5Hash, Azure's Content-MD5), listings included; empty otherwise.
+  std::string md5;
 };
+
+// The MD5 in hex of an S3 ETag when it is one (a single-part upload's), else "".
+std::string Md5OfEtag(std::string_view etag);
+// "base64 MD5" (GCS's md5Hash, Azure's Content-MD5) as hex, or "" when it is not one.
+std::string Md5OfBase64(std::string_view base64);
 
 struct PutOptions {
   // When set, the put fails (and publishes nothing) unless the source has this sha256.

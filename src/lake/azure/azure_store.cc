@@ -253,6 +253,7 @@ Result<std::optional<AzureObjectStore::Stat>> AzureObjectStore::StatOf(const std
   s.info.sha256 = reply.head.Header("x-ms-meta-sha256");
   if (auto t = ParseHttpDate(reply.head.Header("last-modified"))) s.info.modified = *t;
   s.md5 = reply.head.Header("content-md5");
+  s.info.md5 = Md5OfBase64(s.md5);
   s.copy_status = reply.head.Header("x-ms-copy-status");
   return std::optional<Stat>(std::move(s));
 }
@@ -323,6 +324,7 @@ Result<std::vector<ObjectInfo>> AzureObjectStore::List(const std::string& prefix
       info.size = std::strtoll(props.child_value("Content-Length"), nullptr, 10);
       info.etag = Unquote(props.child_value("Etag"));
       info.sha256 = blob.child("Metadata").child_value("sha256");
+      info.md5 = Md5OfBase64(props.child_value("Content-MD5"));
       if (auto t = ParseHttpDate(props.child_value("Last-Modified"))) info.modified = *t;
       out.push_back(std::move(info));
     }

@@ -153,6 +153,7 @@ Result<GcsObjectStore::Resource> GcsObjectStore::ResourceOf(const Json& object,
   r.info.etag = Str(object, "generation");
   if (auto t = ParseDateTime(Str(object, "updated"))) r.info.modified = *t;
   r.md5 = Str(object, "md5Hash");
+  r.info.md5 = Md5OfBase64(r.md5);
   r.crc32c = Str(object, "crc32c");
   if (object.contains("metadata") && object["metadata"].is_object()) {
     r.info.sha256 = Str(object["metadata"], "sha256");

@@ -214,6 +214,7 @@ Result<std::optional<ObjectInfo>> S3ObjectStore::Head(const std::string& key) {
   info.key = key;
   info.size = reply.head.content_length.value_or(0);
   info.etag = Unquoted(reply.head.Header("etag"));
+  info.md5 = Md5OfEtag(info.etag);
   info.sha256 = reply.head.Header("x-amz-meta-sha256");
   if (auto t = ParseHttpDate(reply.head.Header("last-modified"))) info.modified = *t;
   return std::optional<ObjectInfo>(std::move(info));
@@ -315,6 +316,7 @@ Result<std::vector<ObjectInfo>> S3ObjectStore::List(const std::string& prefix) {
       info.key = full.substr(loc_.prefix.size());
       info.size = std::strtoll(c.child_value("Size"), nullptr, 10);
       info.etag = Unquoted(c.child_value("ETag"));
+      info.md5 = Md5OfEtag(info.etag);
       if (auto t = ParseDateTime(c.child_value("LastModified"))) info.modified = *t;
       out.push_back(std::move(info));
     }
