@@ -39,6 +39,7 @@ int RunNative(const std::string& name) {
   ctx.lake_uri = config->lake;
   ctx.database_url = config->database;
   ctx.warehouse_path = config->warehouse;
+  ctx.logs_folder = config->logs_folder;
   ctx.duck.memory_limit = config->duckdb_memory_limit;
   ctx.duck.threads = config->duckdb_threads;
   ctx.duck.extension_directory = config->duckdb_extension_directory;

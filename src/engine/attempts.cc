@@ -88,12 +88,6 @@ Status RenderTemplateFiles(const OperatorSchema& schema, const DagSpec& spec,
 
 }  // namespace
 
-std::string AttemptLogPath(const std::string& logs_folder, const AttemptKey& key) {
-  return (fs::path(logs_folder) / key.dag_id / key.run_id / key.task_id /
-          ("attempt-" + std::to_string(key.try_number) + ".log"))
-      .string();
-}
-
 std::string NoLogNote(int try_number) {
   return fmt::format(
       "[weir] try {} ran no process (an `empty` task has nothing to run), so it has no log\n",

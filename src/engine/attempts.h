@@ -24,7 +24,6 @@ struct AttemptPaths {
   std::string secret_key_file;  // the keys that open stored connections (env/seal_keys.h)
 };
 
-std::string AttemptLogPath(const std::string& logs_folder, const AttemptKey& key);
 // What a log reader shows for a try that ran no process (its log_path is empty).
 std::string NoLogNote(int try_number);
 

@@ -21,6 +21,10 @@ struct AttemptKey {
   std::string ToString() const;  // "dag/run/task#try"
 };
 
+// Where a try's log goes: <logs_folder>/<dag_id>/<run_id>/<task_id>/attempt-<try>.log. What
+// else a try keeps beside its log (a transfer's report) is named after it.
+std::string AttemptLogPath(const std::string& logs_folder, const AttemptKey& key);
+
 // One attempt to run: the process an operator prepared, where its log goes, its deadline.
 struct AttemptSpec {
   AttemptKey key;

@@ -28,6 +28,7 @@ struct NativeContext {
   std::string lake_conn_id;    // the connection of a default lake in a cloud store
   std::string database_url;    // the metadata store (the lake catalog lives there)
   std::string warehouse_path;  // the DuckDB warehouse file
+  std::string logs_folder;     // where tries' logs go (a transfer's report goes beside its log)
   DuckOptions duck;            // memory limit, threads, spill folder for DuckDB in tasks
   // Which attempt this is (empty outside an attempt, e.g. in unit tests).
   std::string dag_id, run_id, task_id;

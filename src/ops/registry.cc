@@ -10,12 +10,13 @@
 #include "ops/lake_put.h"
 #include "ops/python.h"
 #include "ops/sql.h"
+#include "ops/transfer.h"
 
 namespace weir {
 namespace {
 
 // Constant, stateless objects built on first use; sorted by name.
-const std::array<const Operator*, 8>& Operators() {
+const std::array<const Operator*, 9>& Operators() {
   static const BashOperator bash;
   static const CsvToParquetOperator csv_to_parquet;
   static const EmptyOperator empty;
@@ -24,8 +25,10 @@ const std::array<const Operator*, 8>& Operators() {
   static const LakePutOperator lake_put;
   static const PythonOperator python;
   static const SqlOperator sql;
-  static const std::array<const Operator*, 8> all = {
-      &bash, &csv_to_parquet, &empty, &external_table, &http_download, &lake_put, &python, &sql};
+  static const TransferOperator transfer;
+  static const std::array<const Operator*, 9> all = {
+      &bash,     &csv_to_parquet, &empty, &external_table, &http_download,
+      &lake_put, &python,         &sql,   &transfer};
   return all;
 }
 
