@@ -6,10 +6,13 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "base/hash.h"
 #include "lake/cloud_common.h"
+#include "transfer/lists.h"
+#include "transfer/url_list_store.h"
 
 namespace weir {
 
@@ -28,17 +31,9 @@ struct Side {
 
 Result<Side> OpenSide(const std::string& uri, const std::string& conn_id, const TransferEnv& env,
                       bool must_exist) {
-  std::string at = uri;
+  std::string at = TRY_CONTEXT(InDefaultLake(uri, env.lake_uri), "transfer");
   std::string conn = conn_id;
-  if (uri.starts_with("lake://")) {
-    if (env.lake_uri.empty()) {
-      return Err(ErrorCode::kFailedPrecondition, "transfer: {} needs a default lake", uri);
-    }
-    std::string base = env.lake_uri;
-    while (base.ends_with('/')) base.pop_back();
-    at = base + "/" + uri.substr(7);
-    if (conn.empty()) conn = env.lake_conn_id;
-  }
+  if (uri.starts_with("lake://") && conn.empty()) conn = env.lake_conn_id;
   while (at.ends_with('/') && !at.ends_with("://")) at.pop_back();
   Side side;
   side.uri = uri;
@@ -51,6 +46,33 @@ Result<Side> OpenSide(const std::string& uri, const std::string& conn_id, const 
     }
   }
   side.store = TRY(OpenObjectStore(at, {conn, env.find_connection}));
+  return side;
+}
+
+// Where a list file named by the spec is read from: a store URI through the source's
+// connection when it is in the source's kind of store, else the scheme's default.
+ListLocation ListAt(const std::string& location, const TransferSpec& spec, const TransferEnv& env) {
+  ListLocation at{.location = location,
+                  .access = {"", env.find_connection},
+                  .lake_uri = env.lake_uri,
+                  .work_dir = env.work_dir};
+  std::string scheme = location.substr(0, location.find("://") + 3);
+  if (location.starts_with("lake://")) at.access.conn_id = env.lake_conn_id;
+  std::string from = spec.source.empty() ? spec.url_list : spec.source;
+  if (!spec.source_conn_id.empty() && from.starts_with(scheme)) {
+    at.access.conn_id = spec.source_conn_id;
+  }
+  return at;
+}
+
+// A url_list source: the list read and checked, its objects a read-only store.
+Result<Side> OpenUrlList(const TransferSpec& spec, const TransferEnv& env) {
+  std::string text =
+      TRY_CONTEXT(ReadListFile(ListAt(spec.url_list, spec, env)), "transfer: reading the url_list");
+  std::vector<UrlListEntry> entries = TRY(ParseUrlList(text, spec.url_list));
+  Side side;
+  side.uri = spec.url_list;
+  side.store = std::make_unique<UrlListStore>(spec.url_list, entries);
   return side;
 }
 
@@ -104,9 +126,11 @@ class Report {
   }
   bool ok() const { return !out_.is_open() || out_.good(); }
   void Line(const TransferItem& item, std::string_view action, const std::string& reason,
-            const std::string& error = "", const ObjectInfo* written = nullptr) {
+            const std::string& error = "", const ObjectInfo* written = nullptr,
+            std::string_view how = "") {
     if (!out_.is_open()) return;
     Json j = {{"key", item.key}, {"action", action}, {"reason", reason}};
+    if (!how.empty()) j["how"] = how;
     const ObjectInfo* about = item.source ? &*item.source : item.sink ? &*item.sink : nullptr;
     if (about != nullptr) j["bytes"] = about->size;
     if (item.source) {
@@ -131,28 +155,32 @@ Json TransferOutcome::Summary(const TransferSpec& spec) const {
             {"sink", spec.sink},
             {"dry_run", spec.dry_run},
             {"counters", TransferCountersJson(counters)},
-            {"failures", failures}};
+            {"failures", failures},
+            {"copied_server_side", server_side}};
   if (!failed.empty()) j["failed"] = failed;
   if (!deletes_held.empty()) j["deletes_held"] = deletes_held;
   return j;
 }
 
 Result<TransferOutcome> RunTransfer(const TransferSpec& spec, const TransferEnv& env) {
-  if (!spec.url_list.empty()) {
-    return Err(ErrorCode::kFailedPrecondition,
-               "transfer: url_list sources cannot be run yet; give a store as the source");
-  }
-  Side source = TRY(OpenSide(spec.source, spec.source_conn_id, env, true));
+  Side source = TRY(spec.url_list.empty() ? OpenSide(spec.source, spec.source_conn_id, env, true)
+                                          : OpenUrlList(spec, env));
   Side sink = TRY(OpenSide(spec.sink, spec.sink_conn_id, env, false));
+  std::optional<std::set<std::string>> manifest;
+  if (!spec.manifest.empty()) {
+    std::string text = TRY_CONTEXT(ReadListFile(ListAt(spec.manifest, spec, env)),
+                                   "transfer: reading the manifest");
+    manifest = TRY(ParseManifest(text, spec.manifest));
+  }
   std::vector<ObjectInfo> source_objects =
-      TRY_CONTEXT(source.store->List(""), "transfer: listing the source " + spec.source);
+      TRY_CONTEXT(source.store->List(""), "transfer: listing the source " + source.uri);
   std::vector<ObjectInfo> sink_objects =
       TRY_CONTEXT(sink.store->List(""), "transfer: listing the sink " + spec.sink);
-  TransferPlan plan = TRY(PlanTransfer(spec, source_objects, sink_objects, env.start));
+  TransferPlan plan = TRY(PlanTransfer(spec, source_objects, sink_objects, env.start, manifest));
   fmt::print(
       "[weir] transfer {} -> {}: {} objects in the source, {} in the sink; {} to copy or "
       "check, {} the same, {} only in the sink{}\n",
-      spec.source, spec.sink, source_objects.size(), sink_objects.size(),
+      source.uri, spec.sink, source_objects.size(), sink_objects.size(),
       plan.counters.objects_found_from_source, plan.counters.objects_from_source_skipped_by_sync,
       plan.counters.objects_found_only_from_sink, spec.dry_run ? " (dry run)" : "");
   std::fflush(stdout);
@@ -227,17 +255,28 @@ Result<TransferOutcome> RunTransfer(const TransferSpec& spec, const TransferEnv&
       }
     }
     if (item.action == TransferAction::kCopy) {
-      pacer.Take(item.source->size);
-      std::string tmp =
-          (fs::path(env.work_dir) / fmt::format(".transfer-{}-{}", getpid(), serial.fetch_add(1)))
-              .string();
+      bool server_side = false;
       auto copied = [&]() -> Result<ObjectInfo> {
-        TRY(source.store->Get(item.key, tmp));
-        PutOptions options;
-        options.expected_sha256 = item.source->sha256;
-        return sink.store->Put(item.key, tmp, options);
+        // Inside the service when it can; else through the work folder and the sink's put.
+        auto inside = TRY(sink.store->CopyFrom(*source.store, item.key, item.key));
+        if (inside) {
+          server_side = true;
+          return *inside;
+        }
+        pacer.Take(item.source->size);
+        std::string tmp =
+            (fs::path(env.work_dir) / fmt::format(".transfer-{}-{}", getpid(), serial.fetch_add(1)))
+                .string();
+        auto streamed = [&]() -> Result<ObjectInfo> {
+          TRY(source.store->Get(item.key, tmp));
+          PutOptions options;
+          options.expected_sha256 = item.source->sha256;
+          return sink.store->Put(item.key, tmp, options);
+        }();
+        std::error_code rm;
+        fs::remove(tmp, rm);
+        return streamed;
       }();
-      fs::remove(tmp, ec);
       if (!copied) {
         report.Line(item, "failed", item.reason, copied.error().message);
         fail(item, copied.error().message, false);
@@ -251,10 +290,11 @@ Result<TransferOutcome> RunTransfer(const TransferSpec& spec, const TransferEnv&
           return;
         }
       }
-      report.Line(item, "copied", item.reason, "", &*copied);
+      report.Line(item, "copied", item.reason, "", &*copied, server_side ? "server-side" : "");
       std::lock_guard lock(mu);
       ++out.counters.objects_copied_to_sink;
       out.counters.bytes_copied_to_sink += copied->size;
+      if (server_side) ++out.server_side;
     } else {
       report.Line(item, "skipped", item.reason);
     }

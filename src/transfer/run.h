@@ -31,6 +31,7 @@ struct TransferEnv {
 struct TransferOutcome {
   TransferCounters counters;
   int64_t failures = 0;             // objects that failed (copy, check, delete, missing)
+  int64_t server_side = 0;          // of the objects copied, those copied inside the service
   std::vector<std::string> failed;  // the first few, "key: error"
   std::string deletes_held;         // why sink deletions did not run, when they did not
   Json Summary(const TransferSpec& spec) const;  // the XCom: counters, failures, dry_run

@@ -5,7 +5,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/hash.h"
+#include "base/strings.h"
+#include "base/url.h"
 #include "env/temp_dir.h"
+#include "net/test_http_server.h"
 
 namespace weir {
 namespace {
@@ -186,6 +190,74 @@ TEST_F(RunTransferTest, LakeSidesMissingSourcesAndMaxDeletes) {
   EXPECT_NE(refused.error().message.find("more than max_deletes 1"), std::string::npos);
   EXPECT_FALSE(Exists("dst/new"));
   EXPECT_TRUE(Exists("dst/old1"));
+}
+
+// A manifest narrows the source to the objects it names; one it names that the source lacks
+// is a failure of that object, and the others still copy.
+TEST_F(RunTransferTest, AManifestNamesTheObjectsToConsider) {
+  Write("src/a.csv", "a");
+  Write("src/doe,john.txt", "dj");
+  Write("src/not listed", "n");
+  Write("lists/m.csv", "a.csv\n\"doe,john.txt\",note\ngone.csv\n");
+  TransferOutcome out =
+      RunTransfer(Spec({{"manifest", "file://" + dir_.Join("lists/m.csv")}}), env_).value();
+  EXPECT_EQ(out.counters.objects_copied_to_sink, 2);
+  EXPECT_EQ(out.failures, 1);
+  EXPECT_EQ(Read("dst/doe,john.txt"), "dj");
+  EXPECT_FALSE(Exists("dst/not listed"));
+  EXPECT_EQ(ReportLines(),
+            (std::vector<std::string>{"a.csv copied", "doe,john.txt copied", "gone.csv failed"}));
+
+  auto unreadable = RunTransfer(Spec({{"manifest", dir_.Join("lists/none.csv")}}), env_);
+  ASSERT_FALSE(unreadable);
+  EXPECT_NE(unreadable.error().message.find("reading the manifest"), std::string::npos)
+      << unreadable.error().message;
+}
+
+// A URL list: each URL fetched and checked against the list's size and MD5 (a mismatch or a
+// 404 fails that object and leaves nothing in the sink); a second run skips what is there.
+TEST_F(RunTransferTest, AUrlListFetchesChecksAndSkipsOnTheSecondRun) {
+  Write("web/data/a b.csv", "a,b\n1,2\n");
+  Write("web/data/changed.csv", "new content\n");
+  Write("web/empty", "");
+  Write("web/size.csv", "xxx");
+  TestHttpServer server(dir_.Join("web"));
+  ASSERT_GT(server.port(), 0);
+  auto line = [&](const std::string& path, const std::string& content) {
+    Md5 md5;
+    md5.Update(content);
+    return fmt::format("{}\t{}\t{}\n", server.Url(path), content.size(),
+                       Base64Encode(md5.Digest()));
+  };
+  Write("list.tsv", "TsvHttpData-1.0\n" + line("data/a%20b.csv", "a,b\n1,2\n") +
+                        line("data/changed.csv", "old content\n") + line("empty", "") +
+                        line("missing.csv", "x") + line("size.csv", "xx"));
+  TransferSpec spec = ParseTransferSpec(Json{{"url_list", dir_.Join("list.tsv")},
+                                             {"sink", "file://" + dir_.Join("dst") + "/"},
+                                             {"max_failures", 5}})
+                          .value();
+  TransferOutcome out = RunTransfer(spec, env_).value();
+  EXPECT_EQ(out.counters.objects_copied_to_sink, 2);
+  EXPECT_EQ(out.failures, 3);
+  EXPECT_EQ(Read("dst/127.0.0.1/data/a b.csv"), "a,b\n1,2\n");
+  EXPECT_TRUE(Exists("dst/127.0.0.1/empty"));
+  EXPECT_FALSE(Exists("dst/127.0.0.1/data/changed.csv"));
+  EXPECT_FALSE(Exists("dst/127.0.0.1/missing.csv"));
+  std::string failed = Join(out.failed, "\n");
+  EXPECT_NE(failed.find("sent 3 bytes where url_list line 6 says 2"), std::string::npos) << failed;
+  EXPECT_NE(failed.find("whose MD5 is"), std::string::npos) << failed;
+  EXPECT_NE(failed.find("HTTP 404"), std::string::npos) << failed;
+  EXPECT_EQ(ReportLines(), (std::vector<std::string>{
+                               "127.0.0.1/data/a b.csv copied", "127.0.0.1/data/changed.csv failed",
+                               "127.0.0.1/empty copied", "127.0.0.1/missing.csv failed",
+                               "127.0.0.1/size.csv failed"}));
+
+  TransferOutcome again = RunTransfer(spec, env_).value();
+  EXPECT_EQ(again.counters.objects_copied_to_sink, 0);
+  EXPECT_EQ(again.counters.objects_from_source_skipped_by_sync, 2);
+  for (const fs::directory_entry& e : fs::recursive_directory_iterator(dir_.Join("work"))) {
+    ADD_FAILURE() << "left in the work folder: " << e.path();
+  }
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "base/strings.h"
 #include "lake/object_store.h"
+#include "transfer/lists.h"
 
 namespace weir {
 
@@ -387,9 +388,8 @@ Result<TransferSpec> ParseTransferSpec(const Json& json) {
   if (!s.source.empty()) {
     TRY(CheckStoreUri("source", s.source));
     s.source = AsFolder(s.source);
-  } else if (!s.url_list.starts_with("http://") && !s.url_list.starts_with("https://") &&
-             !s.url_list.starts_with("file:///") && !s.url_list.starts_with("/")) {
-    return Invalid("url_list '{}' must be an http(s):// URL or an absolute path", s.url_list);
+  } else {
+    TRY_CONTEXT(CheckListLocation("url_list", s.url_list), "transfer");
   }
   TRY(CheckStoreUri("sink", s.sink));
   s.sink = AsFolder(s.sink);
@@ -400,6 +400,7 @@ Result<TransferSpec> ParseTransferSpec(const Json& json) {
   if (!s.manifest.empty() && !s.url_list.empty()) {
     return Invalid("a manifest lists objects of a store source; a url_list is its own list");
   }
+  if (!s.manifest.empty()) TRY_CONTEXT(CheckListLocation("manifest", s.manifest), "transfer");
 
   ObjectConditions& c = s.object_conditions;
   c.include_prefixes = TRY(f.Strings("include_prefixes"));

@@ -90,7 +90,9 @@ TEST(TransferSpec, SourceAndSinkMustBeFoldersOfStores) {
   // A URL list: an http(s) URL or a local file, and neither conditions nor a manifest.
   Json list = {{"url_list", "https://example.com/list.tsv"}, {"sink", "s3://d/"}};
   EXPECT_EQ(ErrorOf(list), "");
-  ExpectError(With(list, {{"url_list", "list.tsv"}}), "absolute path");
+  ExpectError(With(list, {{"url_list", "list.tsv"}}), "url_list 'list.tsv' must name a file");
+  ExpectError(With(Base(), {{"manifest", "s3://b/lists/"}}),
+              "manifest 's3://b/lists/' must name a file");
   ExpectError(With(list, {{"include_prefixes", {"a"}}}), "do not apply to a url_list");
   ExpectError(With(list, {{"last_modified_since", "2021-01-01T00:00:00Z"}}),
               "do not apply to a url_list");

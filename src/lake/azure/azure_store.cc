@@ -343,27 +343,50 @@ Status AzureObjectStore::Delete(const std::string& key) {
 }
 
 Result<ObjectInfo> AzureObjectStore::Copy(const std::string& from_key, const std::string& to_key) {
+  return CopyBlob(*this, from_key, to_key);
+}
+
+Result<std::optional<ObjectInfo>> AzureObjectStore::CopyFrom(ObjectStore& source,
+                                                             const std::string& from_key,
+                                                             const std::string& key) {
+  auto* azure = dynamic_cast<AzureObjectStore*>(&source);
+  // Within one account, this request's authorization covers the source (or the source's
+  // SAS travels in its URL).
+  if (azure == nullptr || azure->origin_ != origin_ || azure->account_path_ != account_path_ ||
+      azure->loc_.account != loc_.account ||
+      (azure->loc_.sas_token.empty() && azure->loc_.key != loc_.key)) {
+    return std::nullopt;
+  }
+  return CopyBlob(*azure, from_key, key);
+}
+
+Result<ObjectInfo> AzureObjectStore::CopyBlob(AzureObjectStore& source, const std::string& from_key,
+                                              const std::string& to_key) {
   TRY(ValidateKey(from_key));
   TRY(ValidateKey(to_key));
   std::string where = uri() + "/" + to_key;
-  auto from = TRY(StatOf(from_key));
-  if (!from) return Err(ErrorCode::kNotFound, "no object at {}/{} to copy", uri(), from_key);
+  std::string from_uri = source.uri() + "/" + from_key;
+  auto from = TRY(source.StatOf(from_key));
+  if (!from) return Err(ErrorCode::kNotFound, "no object at {} to copy", from_uri);
   // Copy Blob within the account: the request's own authorization covers the source; a SAS
   // travels in the source URL.
-  std::string source = origin_ + account_path_ + "/" + loc_.container + "/" +
-                       PercentEncode(loc_.prefix + from_key, {.keep_slash = true});
-  if (loc_.key.empty() && !loc_.sas_token.empty()) source += "?" + loc_.sas_token;
-  Call call{
-      .method = "PUT",
-      .blob = loc_.prefix + to_key,
-      .headers = {{"x-ms-copy-source", source}, {"x-ms-source-if-match", Quoted(from->info.etag)}}};
+  std::string copy_source = source.origin_ + source.account_path_ + "/" + source.loc_.container +
+                            "/" +
+                            PercentEncode(source.loc_.prefix + from_key, {.keep_slash = true});
+  if (source.loc_.key.empty() && !source.loc_.sas_token.empty()) {
+    copy_source += "?" + source.loc_.sas_token;
+  }
+  Call call{.method = "PUT",
+            .blob = loc_.prefix + to_key,
+            .headers = {{"x-ms-copy-source", copy_source},
+                        {"x-ms-source-if-match", Quoted(from->info.etag)}}};
   Reply reply = TRY(Send(call));
   if (reply.head.status == 404) {
-    return Err(ErrorCode::kNotFound, "no object at {}/{} to copy", uri(), from_key);
+    return Err(ErrorCode::kNotFound, "no object at {} to copy", from_uri);
   }
   if (reply.head.status == 412) {
-    return Err(ErrorCode::kUnavailable, "{}/{} changed while it was copied to {}; try again", uri(),
-               from_key, where);
+    return Err(ErrorCode::kUnavailable, "{} changed while it was copied to {}; try again", from_uri,
+               where);
   }
   if (reply.head.status != 202 && reply.head.status != 201) {
     return std::unexpected(Failed(reply, "COPY to", where).error());

@@ -69,6 +69,9 @@ class AzureObjectStore : public ObjectStore {
   Result<std::vector<ObjectInfo>> List(const std::string& prefix) override;
   Status Delete(const std::string& key) override;
   Result<ObjectInfo> Copy(const std::string& from_key, const std::string& to_key) override;
+  // Copy Blob from another container or prefix of the same account.
+  Result<std::optional<ObjectInfo>> CopyFrom(ObjectStore& source, const std::string& from_key,
+                                             const std::string& key) override;
 
   // The containers of the account (`weir connections test` asks an azure_blob connection).
   Result<std::vector<std::string>> ListContainers();
@@ -98,6 +101,8 @@ class AzureObjectStore : public ObjectStore {
 
  private:
   Result<Reply> Send(Call& call);
+  Result<ObjectInfo> CopyBlob(AzureObjectStore& source, const std::string& from_key,
+                              const std::string& to_key);
   Status Failed(const Reply& reply, std::string_view method, std::string_view where) const;
   Result<ObjectInfo> PutBlocks(const std::string& key, const std::string& source,
                                const std::string& sha256, const std::string& md5, int64_t size);

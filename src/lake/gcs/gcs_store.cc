@@ -414,15 +414,46 @@ Status GcsObjectStore::Delete(const std::string& key) {
 }
 
 Result<ObjectInfo> GcsObjectStore::Copy(const std::string& from_key, const std::string& to_key) {
+  return Rewrite(*this, from_key, to_key);
+}
+
+namespace {
+
+// Whether two token sources act for the same principal (an emulator's: none at all).
+bool SamePrincipal(const GoogleTokenSource* a, const GoogleTokenSource* b) {
+  if (a == nullptr || b == nullptr) return a == b;
+  const GoogleCredentials& x = a->credentials();
+  const GoogleCredentials& y = b->credentials();
+  return x.kind == y.kind && x.client_email == y.client_email && x.client_id == y.client_id &&
+         x.refresh_token == y.refresh_token && x.access_token == y.access_token &&
+         x.private_key_id == y.private_key_id;
+}
+
+}  // namespace
+
+Result<std::optional<ObjectInfo>> GcsObjectStore::CopyFrom(ObjectStore& source,
+                                                           const std::string& from_key,
+                                                           const std::string& key) {
+  auto* gcs = dynamic_cast<GcsObjectStore*>(&source);
+  if (gcs == nullptr || gcs->loc_.endpoint != loc_.endpoint ||
+      !SamePrincipal(gcs->loc_.tokens.get(), loc_.tokens.get())) {
+    return std::nullopt;
+  }
+  return Rewrite(*gcs, from_key, key);
+}
+
+Result<ObjectInfo> GcsObjectStore::Rewrite(GcsObjectStore& source, const std::string& from_key,
+                                           const std::string& to_key) {
   TRY(ValidateKey(from_key));
   TRY(ValidateKey(to_key));
   std::string where = uri() + "/" + to_key;
-  auto from = TRY(Stat(from_key));
-  if (!from) return Err(ErrorCode::kNotFound, "no object at {}/{} to copy", uri(), from_key);
+  std::string from_uri = source.uri() + "/" + from_key;
+  auto from = TRY(source.Stat(from_key));
+  if (!from) return Err(ErrorCode::kNotFound, "no object at {} to copy", from_uri);
   // Rewrite copies within GCS; a large object may take several calls, each handing back a
   // token for the next. Pinned to the generation read above: a source replaced meanwhile
   // fails the copy (412) rather than mixing two versions' metadata.
-  std::string base = ObjectUrl(loc_.prefix + from_key) + "/rewriteTo/b/" +
+  std::string base = source.ObjectUrl(source.loc_.prefix + from_key) + "/rewriteTo/b/" +
                      PercentEncode(loc_.bucket) + "/o/" + PercentEncode(loc_.prefix + to_key) +
                      "?ifSourceGenerationMatch=" + std::to_string(from->generation);
   std::string token;
@@ -432,11 +463,11 @@ Result<ObjectInfo> GcsObjectStore::Copy(const std::string& from_key, const std::
               .where = where};
     HttpText reply = TRY(Send(call));
     if (reply.head.status == 404) {
-      return Err(ErrorCode::kNotFound, "no object at {}/{} to copy", uri(), from_key);
+      return Err(ErrorCode::kNotFound, "no object at {} to copy", from_uri);
     }
     if (reply.head.status == 412) {
-      return Err(ErrorCode::kUnavailable, "{}/{} changed while it was copied to {}; try again",
-                 uri(), from_key, where);
+      return Err(ErrorCode::kUnavailable, "{} changed while it was copied to {}; try again",
+                 from_uri, where);
     }
     if (reply.head.status != 200) return std::unexpected(Failed(reply, "COPY to", where).error());
     Json answer = TRY(ParseJson(reply.body, where));

@@ -63,6 +63,9 @@ class GcsObjectStore : public ObjectStore {
   Result<std::vector<ObjectInfo>> List(const std::string& prefix) override;
   Status Delete(const std::string& key) override;
   Result<ObjectInfo> Copy(const std::string& from_key, const std::string& to_key) override;
+  // A rewrite from another bucket or prefix at the same endpoint with the same credentials.
+  Result<std::optional<ObjectInfo>> CopyFrom(ObjectStore& source, const std::string& from_key,
+                                             const std::string& key) override;
 
   // GCS's largest object.
   static constexpr int64_t kMaxObject = int64_t{5} << 40;
@@ -90,6 +93,8 @@ class GcsObjectStore : public ObjectStore {
   Result<Resource> ResourceOf(const Json& object, const std::string& where) const;
   Status Failed(const HttpText& reply, std::string_view method, std::string_view where) const;
   std::string ObjectUrl(const std::string& name) const;
+  Result<ObjectInfo> Rewrite(GcsObjectStore& source, const std::string& from_key,
+                             const std::string& to_key);
 
   GcsLocation loc_;
 };

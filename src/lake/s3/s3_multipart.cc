@@ -95,13 +95,16 @@ Result<std::vector<std::string>> S3ObjectStore::SendParts(
 }
 
 Result<ObjectInfo> S3ObjectStore::PutInParts(const std::string& key, const std::string& source,
-                                             const std::string& sha256, int64_t size) {
+                                             const std::string& sha256, int64_t size,
+                                             const std::string& md5) {
   std::string where = uri() + "/" + key;
   const int64_t part_size = PartSizeFor(size, loc_.part_size, kMaxParts);
   const int n = static_cast<int>((size + part_size - 1) / part_size);
   std::string full = loc_.prefix + key;
-  std::string upload_id = TRY(BeginUpload(
-      full, {{"Content-Type", "application/octet-stream"}, {"x-amz-meta-sha256", sha256}}));
+  std::map<std::string, std::string> headers{{"Content-Type", "application/octet-stream"},
+                                             {"x-amz-meta-sha256", sha256}};
+  if (!md5.empty()) headers["x-amz-meta-md5"] = md5;
+  std::string upload_id = TRY(BeginUpload(full, headers));
   std::vector<std::string> md5s(static_cast<size_t>(n));
   auto send_part = [&](int i) -> Result<std::string> {
     int64_t offset = i * part_size;
@@ -147,7 +150,8 @@ Result<ObjectInfo> S3ObjectStore::PutInParts(const std::string& key, const std::
   return *stored;
 }
 
-Result<ObjectInfo> S3ObjectStore::CopyInParts(const std::string& from_key,
+Result<ObjectInfo> S3ObjectStore::CopyInParts(const S3ObjectStore& source,
+                                              const std::string& from_key,
                                               const std::string& to_key, const ObjectInfo& from) {
   std::string where = uri() + "/" + to_key;
   const int64_t part_size = PartSizeFor(from.size, loc_.copy_part_size, kMaxParts);
@@ -155,15 +159,17 @@ Result<ObjectInfo> S3ObjectStore::CopyInParts(const std::string& from_key,
   std::string full = loc_.prefix + to_key;
   std::map<std::string, std::string> headers{{"Content-Type", "application/octet-stream"}};
   if (!from.sha256.empty()) headers["x-amz-meta-sha256"] = from.sha256;
+  if (!from.md5.empty()) headers["x-amz-meta-md5"] = from.md5;
   std::string upload_id = TRY(BeginUpload(full, headers));
-  std::string source = "/" + loc_.bucket + "/" + S3EncodePath(loc_.prefix + from_key);
+  std::string copy_source =
+      "/" + source.loc_.bucket + "/" + S3EncodePath(source.loc_.prefix + from_key);
   auto copy_part = [&](int i) -> Result<std::string> {
     int64_t first = i * part_size;
     int64_t last = std::min(from.size, first + part_size) - 1;
     Call call{.method = "PUT",
               .key = full,
               .query = {{"partNumber", std::to_string(i + 1)}, {"uploadId", upload_id}},
-              .headers = {{"x-amz-copy-source", source},
+              .headers = {{"x-amz-copy-source", copy_source},
                           {"x-amz-copy-source-range", fmt::format("bytes={}-{}", first, last)},
                           // The source must not change under the copy.
                           {"x-amz-copy-source-if-match", "\"" + from.etag + "\""}}};

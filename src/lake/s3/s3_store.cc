@@ -216,6 +216,7 @@ Result<std::optional<ObjectInfo>> S3ObjectStore::Head(const std::string& key) {
   info.etag = Unquoted(reply.head.Header("etag"));
   info.md5 = Md5OfEtag(info.etag);
   info.sha256 = reply.head.Header("x-amz-meta-sha256");
+  if (info.md5.empty()) info.md5 = reply.head.Header("x-amz-meta-md5");
   if (auto t = ParseHttpDate(reply.head.Header("last-modified"))) info.modified = *t;
   return std::optional<ObjectInfo>(std::move(info));
 }
@@ -224,7 +225,12 @@ Result<ObjectInfo> S3ObjectStore::Put(const std::string& key, const std::string&
                                       const PutOptions& options) {
   TRY(ValidateKey(key));
   std::string where = uri() + "/" + key;
-  FileDigests digests = TRY(DigestFile(source));
+  // A file going up in parts gets no MD5 ETag: its MD5 is kept in the metadata instead, for
+  // transfers that compare objects by MD5.
+  std::error_code size_ec;
+  const bool in_parts = static_cast<int64_t>(std::filesystem::file_size(source, size_ec)) >
+                        std::min(loc_.multipart_threshold, kMaxSinglePut);
+  FileDigests digests = TRY(DigestFile(source, {.md5 = in_parts && !size_ec}));
   const std::string& sha256 = digests.sha256;
   const int64_t size = digests.size;
   if (!options.expected_sha256.empty() && sha256 != options.expected_sha256) {
@@ -237,7 +243,7 @@ Result<ObjectInfo> S3ObjectStore::Put(const std::string& key, const std::string&
                source, size);
   }
   if (size > std::min(loc_.multipart_threshold, kMaxSinglePut)) {
-    return PutInParts(key, source, sha256, size);
+    return PutInParts(key, source, sha256, size, HexOf(digests.md5));
   }
   Call call{
       .method = "PUT",
@@ -337,30 +343,60 @@ Status S3ObjectStore::Delete(const std::string& key) {
 }
 
 Result<ObjectInfo> S3ObjectStore::Copy(const std::string& from_key, const std::string& to_key) {
+  return CopyObject(*this, from_key, to_key);
+}
+
+Result<std::optional<ObjectInfo>> S3ObjectStore::CopyFrom(ObjectStore& source,
+                                                          const std::string& from_key,
+                                                          const std::string& key) {
+  auto* s3 = dynamic_cast<S3ObjectStore*>(&source);
+  if (s3 == nullptr || s3->loc_.endpoint != loc_.endpoint || s3->loc_.region != loc_.region ||
+      s3->loc_.credentials.access_key_id != loc_.credentials.access_key_id ||
+      s3->loc_.credentials.secret_access_key != loc_.credentials.secret_access_key ||
+      s3->loc_.credentials.session_token != loc_.credentials.session_token) {
+    return std::nullopt;
+  }
+  return CopyObject(*s3, from_key, key);
+}
+
+Result<ObjectInfo> S3ObjectStore::CopyObject(S3ObjectStore& source, const std::string& from_key,
+                                             const std::string& to_key) {
   TRY(ValidateKey(from_key));
   TRY(ValidateKey(to_key));
   std::string where = uri() + "/" + to_key;
-  auto from = TRY(Head(from_key));
-  if (!from) return Err(ErrorCode::kNotFound, "no object at {}/{} to copy", uri(), from_key);
+  std::string from_uri = source.uri() + "/" + from_key;
+  auto from = TRY(source.Head(from_key));
+  if (!from) return Err(ErrorCode::kNotFound, "no object at {} to copy", from_uri);
   if (from->size > std::min(loc_.multipart_copy_threshold, kMaxSinglePut)) {
-    return CopyInParts(from_key, to_key, *from);
+    return CopyInParts(source, from_key, to_key, *from);
   }
   Call call{.method = "PUT",
             .key = loc_.prefix + to_key,
-            .headers = {{"x-amz-copy-source",
-                         "/" + loc_.bucket + "/" + S3EncodePath(loc_.prefix + from_key)},
+            .headers = {{"x-amz-copy-source", "/" + source.loc_.bucket + "/" +
+                                                  S3EncodePath(source.loc_.prefix + from_key)},
                         {"x-amz-copy-source-if-match", "\"" + from->etag + "\""}}};
   S3Reply reply = TRY(Send(call));
   // A copy can fail after its 200 has been sent: the body then holds an <Error>.
   std::string error = XmlErrorText(reply.body);
   if (reply.head.status == 404) {
-    return Err(ErrorCode::kNotFound, "no object at {}/{} to copy", uri(), from_key);
+    return Err(ErrorCode::kNotFound, "no object at {} to copy", from_uri);
+  }
+  if (reply.head.status == 412) {
+    return Err(ErrorCode::kUnavailable, "{} changed while it was copied to {}; try again", from_uri,
+               where);
   }
   if (reply.head.status != 200 || !error.empty()) {
     return std::unexpected(Failed(reply, "COPY to", where).error());
   }
   auto info = TRY(Head(to_key));
   if (!info) return Err(ErrorCode::kIo, "{} is missing right after it was copied", where);
+  if (info->size != from->size || info->sha256 != from->sha256) {
+    (void)Delete(to_key);
+    return Err(ErrorCode::kIo,
+               "{} was copied from {} with {} bytes and sha256 '{}' where the source has {} "
+               "and '{}': the copy was removed",
+               where, from_uri, info->size, info->sha256, from->size, from->sha256);
+  }
   return *info;
 }
 

@@ -80,6 +80,9 @@ class S3ObjectStore : public ObjectStore {
   Result<std::vector<ObjectInfo>> List(const std::string& prefix) override;
   Status Delete(const std::string& key) override;
   Result<ObjectInfo> Copy(const std::string& from_key, const std::string& to_key) override;
+  // Server-side from another bucket or prefix at the same endpoint, region and keys.
+  Result<std::optional<ObjectInfo>> CopyFrom(ObjectStore& source, const std::string& from_key,
+                                             const std::string& key) override;
 
   // The multipart uploads under `prefix` that were begun and never completed or aborted (a
   // process killed mid-upload leaves one), oldest first.
@@ -97,9 +100,12 @@ class S3ObjectStore : public ObjectStore {
   struct Call;
   Result<struct S3Reply> Send(Call& call) const;
   Result<ObjectInfo> PutInParts(const std::string& key, const std::string& source,
-                                const std::string& sha256, int64_t size);
-  Result<ObjectInfo> CopyInParts(const std::string& from_key, const std::string& to_key,
-                                 const ObjectInfo& from);
+                                const std::string& sha256, int64_t size, const std::string& md5);
+  // Copies `from_key` of `source` (this store or one at the same endpoint) to `to_key`.
+  Result<ObjectInfo> CopyObject(S3ObjectStore& source, const std::string& from_key,
+                                const std::string& to_key);
+  Result<ObjectInfo> CopyInParts(const S3ObjectStore& source, const std::string& from_key,
+                                 const std::string& to_key, const ObjectInfo& from);
   // Begins an upload of `key` (full key) with the object's headers; returns its id.
   Result<std::string> BeginUpload(const std::string& key,
                                   const std::map<std::string, std::string>& headers);
