@@ -63,13 +63,14 @@ class ObjectStore {
   virtual Status Delete(const std::string& key) = 0;
   // Copies one object to another key within the store, atomically.
   virtual Result<ObjectInfo> Copy(const std::string& from_key, const std::string& to_key) = 0;
-  // Copies the object at `from_key` of `source` to `key` here inside the service (S3
-  // CopyObject or UploadPartCopy, GCS rewrite, Azure Copy Blob), the bytes never passing
-  // through weir, atomically as Put; the copy keeps the source's checksums. nullopt when the
-  // service cannot: `source` is another kind of store, or at another endpoint, account or
-  // with other credentials; the caller then streams the copy (Get, then Put).
+  // Copies the object `from` of `source` (as its listing gave it: key, size, ETag) to `key`
+  // here inside the service (S3 CopyObject or UploadPartCopy, GCS rewrite, Azure Copy Blob),
+  // the bytes never passing through weir, atomically as Put; the copy keeps the source's
+  // checksums, and a source no longer at that ETag fails it. nullopt when the service cannot:
+  // `source` is another kind of store, or at another endpoint, account or with other
+  // credentials; the caller then streams the copy (Get, then Put).
   virtual Result<std::optional<ObjectInfo>> CopyFrom(ObjectStore& /*source*/,
-                                                     const std::string& /*from_key*/,
+                                                     const ObjectInfo& /*from*/,
                                                      const std::string& /*key*/) {
     return std::nullopt;
   }

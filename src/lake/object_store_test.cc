@@ -329,7 +329,10 @@ TEST_P(ObjectStoreTest, CopyFromAnotherStoreOfTheServiceStaysOnTheServer) {
   const std::string name = kind_ == "s3" ? "small file%.csv" : "small file+%.csv";
   ASSERT_TRUE(other->Put("in/" + name, Local("s", "small")).has_value());
   ASSERT_TRUE(other->Put("in/big.bin", Local("b", big)).has_value());
-  auto small = store_->CopyFrom(*other, "in/" + name, "out/" + name);
+  auto listed = other->List("in/").value();
+  ASSERT_EQ(listed.size(), 2U);
+  const ObjectInfo& big_listed = listed[0];  // in/big.bin
+  auto small = store_->CopyFrom(*other, listed[1], "out/" + name);
   ASSERT_TRUE(small.has_value()) << small.error().message;
   if (kind_ == "file") {
     EXPECT_FALSE(small->has_value());  // the transfer streams it
@@ -337,7 +340,7 @@ TEST_P(ObjectStoreTest, CopyFromAnotherStoreOfTheServiceStaysOnTheServer) {
   }
   ASSERT_TRUE(small->has_value());
   EXPECT_EQ((*small)->sha256.empty() ? Sha256Hex("small") : (*small)->sha256, Sha256Hex("small"));
-  auto large = store_->CopyFrom(*other, "in/big.bin", "out/big.bin");
+  auto large = store_->CopyFrom(*other, big_listed, "out/big.bin");
   ASSERT_TRUE(large.has_value()) << large.error().message;
   ASSERT_TRUE(large->has_value());
   EXPECT_EQ((*large)->size, static_cast<int64_t>(big.size()));
@@ -353,9 +356,11 @@ TEST_P(ObjectStoreTest, CopyFromAnotherStoreOfTheServiceStaysOnTheServer) {
     S3Location elsewhere = S3At(kind_, "x/");
     elsewhere.credentials = {"OTHERKEY", "OTHERSECRET", ""};
     S3ObjectStore stranger(elsewhere);
-    EXPECT_FALSE(stranger.CopyFrom(*other, "in/big.bin", "z").value().has_value());
+    EXPECT_FALSE(stranger.CopyFrom(*other, big_listed, "z").value().has_value());
   }
-  EXPECT_EQ(store_->CopyFrom(*other, "in/gone", "out/gone").error().code, ErrorCode::kNotFound);
+  ObjectInfo gone = listed[1];
+  gone.key = "in/gone";
+  EXPECT_EQ(store_->CopyFrom(*other, gone, "out/gone").error().code, ErrorCode::kNotFound);
   EXPECT_EQ(Keys("out/"), (std::vector<std::string>{"out/big.bin", "out/" + name}));
 }
 

@@ -258,7 +258,7 @@ Result<TransferOutcome> RunTransfer(const TransferSpec& spec, const TransferEnv&
       bool server_side = false;
       auto copied = [&]() -> Result<ObjectInfo> {
         // Inside the service when it can; else through the work folder and the sink's put.
-        auto inside = TRY(sink.store->CopyFrom(*source.store, item.key, item.key));
+        auto inside = TRY(sink.store->CopyFrom(*source.store, *item.source, item.key));
         if (inside) {
           server_side = true;
           return *inside;

@@ -347,7 +347,7 @@ Result<ObjectInfo> AzureObjectStore::Copy(const std::string& from_key, const std
 }
 
 Result<std::optional<ObjectInfo>> AzureObjectStore::CopyFrom(ObjectStore& source,
-                                                             const std::string& from_key,
+                                                             const ObjectInfo& from,
                                                              const std::string& key) {
   auto* azure = dynamic_cast<AzureObjectStore*>(&source);
   // Within one account, this request's authorization covers the source (or the source's
@@ -357,7 +357,7 @@ Result<std::optional<ObjectInfo>> AzureObjectStore::CopyFrom(ObjectStore& source
       (azure->loc_.sas_token.empty() && azure->loc_.key != loc_.key)) {
     return std::nullopt;
   }
-  return CopyBlob(*azure, from_key, key);
+  return CopyBlob(*azure, from.key, key);
 }
 
 Result<ObjectInfo> AzureObjectStore::CopyBlob(AzureObjectStore& source, const std::string& from_key,

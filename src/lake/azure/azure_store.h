@@ -70,7 +70,7 @@ class AzureObjectStore : public ObjectStore {
   Status Delete(const std::string& key) override;
   Result<ObjectInfo> Copy(const std::string& from_key, const std::string& to_key) override;
   // Copy Blob from another container or prefix of the same account.
-  Result<std::optional<ObjectInfo>> CopyFrom(ObjectStore& source, const std::string& from_key,
+  Result<std::optional<ObjectInfo>> CopyFrom(ObjectStore& source, const ObjectInfo& from,
                                              const std::string& key) override;
 
   // The containers of the account (`weir connections test` asks an azure_blob connection).

@@ -432,14 +432,14 @@ bool SamePrincipal(const GoogleTokenSource* a, const GoogleTokenSource* b) {
 }  // namespace
 
 Result<std::optional<ObjectInfo>> GcsObjectStore::CopyFrom(ObjectStore& source,
-                                                           const std::string& from_key,
+                                                           const ObjectInfo& from,
                                                            const std::string& key) {
   auto* gcs = dynamic_cast<GcsObjectStore*>(&source);
   if (gcs == nullptr || gcs->loc_.endpoint != loc_.endpoint ||
       !SamePrincipal(gcs->loc_.tokens.get(), loc_.tokens.get())) {
     return std::nullopt;
   }
-  return Rewrite(*gcs, from_key, key);
+  return Rewrite(*gcs, from.key, key);
 }
 
 Result<ObjectInfo> GcsObjectStore::Rewrite(GcsObjectStore& source, const std::string& from_key,

@@ -64,7 +64,7 @@ class GcsObjectStore : public ObjectStore {
   Status Delete(const std::string& key) override;
   Result<ObjectInfo> Copy(const std::string& from_key, const std::string& to_key) override;
   // A rewrite from another bucket or prefix at the same endpoint with the same credentials.
-  Result<std::optional<ObjectInfo>> CopyFrom(ObjectStore& source, const std::string& from_key,
+  Result<std::optional<ObjectInfo>> CopyFrom(ObjectStore& source, const ObjectInfo& from,
                                              const std::string& key) override;
 
   // GCS's largest object.

@@ -343,11 +343,11 @@ Status S3ObjectStore::Delete(const std::string& key) {
 }
 
 Result<ObjectInfo> S3ObjectStore::Copy(const std::string& from_key, const std::string& to_key) {
-  return CopyObject(*this, from_key, to_key);
+  return CopyObject(*this, from_key, to_key, nullptr);
 }
 
 Result<std::optional<ObjectInfo>> S3ObjectStore::CopyFrom(ObjectStore& source,
-                                                          const std::string& from_key,
+                                                          const ObjectInfo& from,
                                                           const std::string& key) {
   auto* s3 = dynamic_cast<S3ObjectStore*>(&source);
   if (s3 == nullptr || s3->loc_.endpoint != loc_.endpoint || s3->loc_.region != loc_.region ||
@@ -356,16 +356,23 @@ Result<std::optional<ObjectInfo>> S3ObjectStore::CopyFrom(ObjectStore& source,
       s3->loc_.credentials.session_token != loc_.credentials.session_token) {
     return std::nullopt;
   }
-  return CopyObject(*s3, from_key, key);
+  return CopyObject(*s3, from.key, key, from.etag.empty() ? nullptr : &from);
 }
 
 Result<ObjectInfo> S3ObjectStore::CopyObject(S3ObjectStore& source, const std::string& from_key,
-                                             const std::string& to_key) {
+                                             const std::string& to_key, const ObjectInfo* listed) {
   TRY(ValidateKey(from_key));
   TRY(ValidateKey(to_key));
   std::string where = uri() + "/" + to_key;
   std::string from_uri = source.uri() + "/" + from_key;
-  auto from = TRY(source.Head(from_key));
+  // A listing's size and ETag spare a HEAD, except for a copy in parts, which needs the
+  // checksums kept in the source's metadata.
+  std::optional<ObjectInfo> from;
+  if (listed != nullptr && listed->size <= std::min(loc_.multipart_copy_threshold, kMaxSinglePut)) {
+    from = *listed;
+  } else {
+    from = TRY(source.Head(from_key));
+  }
   if (!from) return Err(ErrorCode::kNotFound, "no object at {} to copy", from_uri);
   if (from->size > std::min(loc_.multipart_copy_threshold, kMaxSinglePut)) {
     return CopyInParts(source, from_key, to_key, *from);
@@ -390,12 +397,14 @@ Result<ObjectInfo> S3ObjectStore::CopyObject(S3ObjectStore& source, const std::s
   }
   auto info = TRY(Head(to_key));
   if (!info) return Err(ErrorCode::kIo, "{} is missing right after it was copied", where);
-  if (info->size != from->size || info->sha256 != from->sha256) {
+  if (info->size != from->size || (listed == nullptr && info->sha256 != from->sha256) ||
+      (listed != nullptr && !from->md5.empty() && info->md5 != from->md5)) {
     (void)Delete(to_key);
     return Err(ErrorCode::kIo,
-               "{} was copied from {} with {} bytes and sha256 '{}' where the source has {} "
-               "and '{}': the copy was removed",
-               where, from_uri, info->size, info->sha256, from->size, from->sha256);
+               "{} was copied from {} with {} bytes, sha256 '{}' and md5 '{}' where the source "
+               "has {}, '{}' and '{}': the copy was removed",
+               where, from_uri, info->size, info->sha256, info->md5, from->size, from->sha256,
+               from->md5);
   }
   return *info;
 }

@@ -81,7 +81,7 @@ class S3ObjectStore : public ObjectStore {
   Status Delete(const std::string& key) override;
   Result<ObjectInfo> Copy(const std::string& from_key, const std::string& to_key) override;
   // Server-side from another bucket or prefix at the same endpoint, region and keys.
-  Result<std::optional<ObjectInfo>> CopyFrom(ObjectStore& source, const std::string& from_key,
+  Result<std::optional<ObjectInfo>> CopyFrom(ObjectStore& source, const ObjectInfo& from,
                                              const std::string& key) override;
 
   // The multipart uploads under `prefix` that were begun and never completed or aborted (a
@@ -102,8 +102,9 @@ class S3ObjectStore : public ObjectStore {
   Result<ObjectInfo> PutInParts(const std::string& key, const std::string& source,
                                 const std::string& sha256, int64_t size, const std::string& md5);
   // Copies `from_key` of `source` (this store or one at the same endpoint) to `to_key`.
+  // `listed`, when given, is the source as a listing gave it (size, ETag): no HEAD is sent.
   Result<ObjectInfo> CopyObject(S3ObjectStore& source, const std::string& from_key,
-                                const std::string& to_key);
+                                const std::string& to_key, const ObjectInfo* listed);
   Result<ObjectInfo> CopyInParts(const S3ObjectStore& source, const std::string& from_key,
                                  const std::string& to_key, const ObjectInfo& from);
   // Begins an upload of `key` (full key) with the object's headers; returns its id.
