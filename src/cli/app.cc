@@ -85,6 +85,7 @@ int RunCli(int argc, char** argv) {
   AddUsersCommands(app, state);
   AddAuditCommands(app, state);
   AddConnectionsCommands(app, state);
+  AddTransfersCommands(app, state);
 
   try {
     app.parse(argc, argv);

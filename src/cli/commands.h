@@ -48,6 +48,11 @@ void AddWebCommands(CLI::App& app, CliState& state);          // webserver
 void AddUsersCommands(CLI::App& app, CliState& state);        // users, their roles and API tokens
 void AddAuditCommands(CLI::App& app, CliState& state);        // audit list
 void AddConnectionsCommands(CLI::App& app, CliState& state);  // connections
+void AddTransfersCommands(CLI::App& app, CliState& state);    // transfer jobs
+
+// For other groups (dags_cmd.cc): `dags trigger DAG` without options, `dags pause|unpause DAG`.
+Result<int> TriggerDag(CliState& state, const std::string& dag_id);
+Result<int> PauseDag(CliState& state, const std::string& dag_id, bool paused);
 
 // The command's changes, recorded in the audit log as the operating-system user's on this
 // host (source "cli"); audit_cmd.cc.

@@ -253,6 +253,14 @@ Result<int> Errors(CliState& state) {
 
 }  // namespace
 
+Result<int> TriggerDag(CliState& state, const std::string& dag_id) {
+  return Trigger(state, dag_id, "", "", "");
+}
+
+Result<int> PauseDag(CliState& state, const std::string& dag_id, bool paused) {
+  return SetPaused(state, dag_id, paused);
+}
+
 void AddDagsCommands(CLI::App& dags, CliState& state) {
   auto* list = dags.add_subcommand("list", "List the DAGs with their schedule and last run");
   AddOutputOption(list, state);

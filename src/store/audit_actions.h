@@ -28,6 +28,10 @@ inline constexpr std::string_view kConnectionKeyRotate = "connection_key_rotate"
 inline constexpr std::string_view kPoolSet = "pool_set";
 inline constexpr std::string_view kPoolDelete = "pool_delete";
 inline constexpr std::string_view kDbClean = "db_clean";  // old runs and audit events removed
+// Transfer jobs (their record and generated DAG; dag_id is the job's name).
+inline constexpr std::string_view kTransferJobCreate = "transfer_job_create";
+inline constexpr std::string_view kTransferJobUpdate = "transfer_job_update";
+inline constexpr std::string_view kTransferJobDelete = "transfer_job_delete";
 // Accounts.
 inline constexpr std::string_view kUserCreate = "user_create";
 inline constexpr std::string_view kUserDelete = "user_delete";

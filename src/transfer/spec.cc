@@ -35,7 +35,8 @@ const std::vector<std::string> kOtherFields = {
     "dry_run", "max_deletes", "parallelism", "bandwidth_limit", "max_failures",
 };
 
-// includePrefixes -> include_prefixes: the Transfer Service's JSON names are accepted too.
+}  // namespace
+
 std::string SnakeCase(std::string_view name) {
   std::string out;
   for (char c : name) {
@@ -48,6 +49,8 @@ std::string SnakeCase(std::string_view name) {
   }
   return out;
 }
+
+namespace {
 
 template <class... Args>
 std::unexpected<Error> Invalid(fmt::format_string<Args...> format, Args&&... args) {

@@ -86,6 +86,9 @@ struct TransferSpec {
   }
 };
 
+// includePrefixes -> include_prefixes: the Transfer Service's JSON names are accepted too.
+std::string SnakeCase(std::string_view name);
+
 // The fields ParseTransferSpec reads, in the order docs/transfers.md lists them.
 const std::vector<std::string>& TransferSpecFields();
 
