@@ -1,15 +1,20 @@
 #include "transfer/run.h"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <set>
 #include <thread>
 
 #include "base/hash.h"
+#include "env/process_table.h"
 #include "lake/cloud_common.h"
 #include "transfer/lists.h"
 #include "transfer/url_list_store.h"
@@ -77,8 +82,10 @@ Result<Side> OpenUrlList(const TransferSpec& spec, const TransferEnv& env) {
 }
 
 // The object's sha256 and md5 as far as the side can tell without reading it elsewhere: a
-// HEAD, or hashing a local file.
-Result<ObjectInfo> Checksummed(const Side& side, const ObjectInfo& listed) {
+// HEAD, or hashing a local file. `md5_will_do`: the other side is a local file, whose MD5 is
+// computed, so a listed MD5 is enough and no HEAD is sent.
+Result<ObjectInfo> Checksummed(const Side& side, const ObjectInfo& listed, bool md5_will_do) {
+  if (!side.local && md5_will_do && !listed.md5.empty()) return listed;
   if (side.local) {
     std::string root = side.store->uri().substr(7);
     FileDigests d = TRY(DigestFile(root + "/" + listed.key, {.md5 = true}));
@@ -89,6 +96,23 @@ Result<ObjectInfo> Checksummed(const Side& side, const ObjectInfo& listed) {
   }
   auto head = TRY(side.store->Head(listed.key));
   return head ? *head : listed;
+}
+
+// Removes the files that copies of a process no longer alive (killed mid-transfer) left in
+// the work folder: .transfer-<pid>-<n>, and what a store's Get left beside one.
+void RemoveFilesOfDeadCopies(const std::string& work_dir) {
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(work_dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (!name.starts_with(".transfer-")) continue;
+    long pid = std::strtol(name.c_str() + 10, nullptr, 10);
+    if (pid <= 0 || pid > std::numeric_limits<int>::max() || pid == getpid()) continue;
+    // Gone, or a zombie its (killed) parent left for init to reap.
+    std::optional<ProcessEntry> p = ReadProcessEntry(static_cast<int>(pid));
+    if (p && !p->zombie) continue;
+    std::error_code rm;
+    fs::remove(e.path(), rm);
+  }
 }
 
 // Spreads copies over time so that their bytes average at most `limit` per second.
@@ -231,10 +255,11 @@ Result<TransferOutcome> RunTransfer(const TransferSpec& spec, const TransferEnv&
   std::atomic<int> serial{0};
   std::error_code ec;
   fs::create_directories(env.work_dir, ec);
+  RemoveFilesOfDeadCopies(env.work_dir);
   auto one = [&](TransferItem& item) {
     if (item.action == TransferAction::kCheck) {
-      auto a = Checksummed(source, *item.source);
-      auto b = a ? Checksummed(sink, *item.sink) : Result<ObjectInfo>(*item.sink);
+      auto a = Checksummed(source, *item.source, sink.local);
+      auto b = a ? Checksummed(sink, *item.sink, source.local) : Result<ObjectInfo>(*item.sink);
       if (!a || !b) {
         std::string error = (!a ? a.error() : b.error()).message;
         report.Line(item, "failed", "reading checksums", error);
@@ -282,15 +307,23 @@ Result<TransferOutcome> RunTransfer(const TransferSpec& spec, const TransferEnv&
         fail(item, copied.error().message, false);
         return;
       }
+      // A streamed copy reads the source as it is then: when that is no longer the object
+      // listed (a local file, or another size), the record and the report take it as it is
+      // now. A move still compares with what was listed.
+      TransferItem as_copied = item;
+      if (!server_side && (source.local || copied->size != item.source->size)) {
+        auto now = source.store->Head(item.key);
+        if (now && *now) as_copied.source = **now;
+      }
       if (env.on_written) {
-        auto recorded = env.on_written(item, *copied, sink.store->uri());
+        auto recorded = env.on_written(as_copied, *copied, sink.store->uri());
         if (!recorded) {
           report.Line(item, "failed", item.reason, recorded.error().message, &*copied);
           fail(item, recorded.error().message, false);
           return;
         }
       }
-      report.Line(item, "copied", item.reason, "", &*copied, server_side ? "server-side" : "");
+      report.Line(as_copied, "copied", item.reason, "", &*copied, server_side ? "server-side" : "");
       std::lock_guard lock(mu);
       ++out.counters.objects_copied_to_sink;
       out.counters.bytes_copied_to_sink += copied->size;
