@@ -148,13 +148,15 @@ Result<int> SaveJob(CliState& state, const JobFlags& f, bool create) {
   if (create && f.paused) TRY(Audited(**loaded).SetPaused(job.name, true));
   (*loaded)->WakeScheduler();
   if (state.format() == OutputFormat::kJson) {
-    fmt::print("{}\n", TransferJobJson(job).dump(2));
+    fmt::print("{}\n", (*loaded)->masker.Mask(TransferJobJson(job).dump(2)));
   } else {
-    fmt::print("Transfer job {} {}: {} -> {}, {}{}.\nIts DAG is {} ({}).\n", job.name,
-               create ? "created" : "updated",
-               job.spec.value("source", job.spec.value("url_list", "")), job.spec.value("sink", ""),
-               ScheduleText(job), create && f.paused ? " (paused)" : "", job.name,
-               TransferJobDagPath(dags, job.name));
+    fmt::print("{}", (*loaded)->masker.Mask(
+                         fmt::format("Transfer job {} {}: {} -> {}, {}{}.\nIts DAG is {} ({}).\n",
+                                     job.name, create ? "created" : "updated",
+                                     job.spec.value("source", job.spec.value("url_list", "")),
+                                     job.spec.value("sink", ""), ScheduleText(job),
+                                     create && f.paused ? " (paused)" : "", job.name,
+                                     TransferJobDagPath(dags, job.name))));
   }
   return kExitOk;
 }

@@ -135,4 +135,14 @@ Result<std::string> LocalPathOf(const std::string& uri, const std::string& lake_
              uri);
 }
 
+Result<std::string> InDefaultLake(const std::string& uri, const std::string& lake_uri) {
+  if (!uri.starts_with("lake://")) return uri;
+  if (lake_uri.empty()) {
+    return Err(ErrorCode::kFailedPrecondition, "{} needs a default lake (the setting lake)", uri);
+  }
+  std::string base = lake_uri;
+  while (base.ends_with('/')) base.pop_back();
+  return base + "/" + uri.substr(7);
+}
+
 }  // namespace weir

@@ -122,4 +122,9 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& uri,
 // Other schemes are kInvalidArgument: their objects are not local files.
 Result<std::string> LocalPathOf(const std::string& uri, const std::string& lake_uri);
 
+// The store URI a lake://<path> names in the default lake at `lake_uri` ("lake://raw/x" in
+// s3://bucket/lake is s3://bucket/lake/raw/x); other URIs as they are. kFailedPrecondition
+// when a lake:// URI is given and there is no default lake.
+Result<std::string> InDefaultLake(const std::string& uri, const std::string& lake_uri);
+
 }  // namespace weir

@@ -68,9 +68,7 @@ Result<GcsSource> ResolveSource(const std::string& source, const std::string& fo
                  "default lake is {}: give a gs:// source, or set lake: gs://bucket/prefix",
                  ctx.lake_uri.empty() ? "not configured" : ctx.lake_uri);
     }
-    std::string lake = ctx.lake_uri;
-    while (lake.ends_with('/')) lake.pop_back();
-    uri = lake + "/" + uri.substr(7);
+    uri = TRY(InDefaultLake(uri, ctx.lake_uri));
   }
   if (!uri.starts_with("gs://")) {
     return Err(ErrorCode::kInvalidArgument,

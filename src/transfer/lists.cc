@@ -81,16 +81,6 @@ std::string FirstField(std::string_view line, bool* open) {
 
 }  // namespace
 
-Result<std::string> InDefaultLake(const std::string& uri, const std::string& lake_uri) {
-  if (!uri.starts_with("lake://")) return uri;
-  if (lake_uri.empty()) {
-    return Err(ErrorCode::kFailedPrecondition, "{} needs a default lake (the setting lake)", uri);
-  }
-  std::string base = lake_uri;
-  while (base.ends_with('/')) base.pop_back();
-  return base + "/" + uri.substr(7);
-}
-
 Status CheckListLocation(std::string_view field, const std::string& location) {
   bool ok = location.starts_with("http://") || location.starts_with("https://") ||
             location.starts_with("/") || location.starts_with("file:///") ||

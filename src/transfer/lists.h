@@ -23,10 +23,6 @@ struct ListLocation {
   std::string work_dir;  // where an object read from a store is kept while it is read
 };
 
-// The store URI a lake://<path> names in the default lake at `lake_uri`; other URIs as they
-// are. kFailedPrecondition when a lake:// URI is given and there is no default lake.
-Result<std::string> InDefaultLake(const std::string& uri, const std::string& lake_uri);
-
 // The largest list weir reads (a manifest of about a million names, a URL list of half that).
 inline constexpr size_t kMaxListBytes = size_t{64} << 20;
 
