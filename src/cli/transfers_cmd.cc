@@ -7,6 +7,7 @@
 #include "base/strings.h"
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "engine/transfer_jobs.h"
 #include "store/audit_actions.h"
 #include "transfer/job.h"
 
@@ -89,84 +90,31 @@ Result<Json> JobJsonOf(const JobFlags& f, Json base) {
   return base;
 }
 
-// "runs only when run", "once at ...", "every 6h from ... until ...".
-std::string ScheduleText(const TransferJob& job) {
-  if (!job.schedule) return "only when run";
-  const TransferSchedule& s = *job.schedule;
-  std::string first = FormatDate(Time(s.start_date)) + " " +
-                      (s.start_time_of_day ? fmt::format("{:02}:{:02}", *s.start_time_of_day / 3600,
-                                                         *s.start_time_of_day / 60 % 60)
-                                           : std::string("00:00"));
-  if (s.once()) return "once at " + first + " UTC";
-  std::string text = fmt::format("every {} from {} UTC", FormatDuration(s.repeat_interval), first);
-  if (s.end_date) text += " until " + FormatDate(Time(*s.end_date));
-  return text;
-}
-
-// The generated DAG must load as the job's own (not another file's DAG of that id): else the
-// job's files are removed again and the DAG's error returned.
-Status CheckGeneratedDag(CliContext& ctx, const TransferJob& job) {
-  auto dag = ctx.FindDag(job.name);
-  std::string problem;
-  if (!dag) {
-    problem = dag.error().message;
-  } else if (!(*dag)->import_error.empty()) {
-    problem = (*dag)->import_error;
-  } else if ((*dag)->spec->fileloc != TransferJobDagPath(ctx.config.dags_folder, job.name)) {
-    problem = fmt::format("the DAG id '{}' is taken by {}: choose another name", job.name,
-                          (*dag)->spec->fileloc);
-  }
-  if (problem.empty()) return {};
-  return Err(ErrorCode::kInvalidArgument, "transfer job {}: {}", job.name, problem);
-}
-
 Result<int> SaveJob(CliState& state, const JobFlags& f, bool create) {
-  auto ctx = TRY(state.Open(false));
+  auto ctx = TRY(state.Open());
   const std::string& dags = ctx->config.dags_folder;
   Json base = Json::object();
-  std::optional<TransferJob> before;
-  if (!create) {
-    before = TRY(LoadTransferJob(dags, f.name));
-    base = TransferJobJson(*before);
-  }
+  if (!create) base = TransferJobJson(TRY(LoadTransferJob(dags, f.name)));
   TransferJob job = TRY(ParseTransferJob(TRY(JobJsonOf(f, base))));
-  AuditEvent event =
-      Audited(*ctx).Event(create ? audit::kTransferJobCreate : audit::kTransferJobUpdate, job.name);
-  event.details = TransferJobJson(job);
-  TRY(Audited(*ctx).Record(event, [&] { return SaveTransferJob(dags, job, !create); }));
+  AuditedActions audited = Audited(*ctx);
+  TRY(SaveTransferJobAudited(audited, dags, ctx->registry->operators(), ctx->registry->dags(), job,
+                             create));
   // Load the DAGs folder with the new file: the DAG is recorded (and may be paused) at once.
-  auto loaded = state.Open();
-  Status ok = loaded ? CheckGeneratedDag(**loaded, job) : Status(std::unexpected(loaded.error()));
-  if (!ok) {
-    if (before) {
-      (void)SaveTransferJob(dags, *before, true);
-    } else {
-      (void)DeleteTransferJob(dags, job.name);
-    }
-    return std::unexpected(ok.error());
-  }
-  if (create && f.paused) TRY(Audited(**loaded).SetPaused(job.name, true));
-  (*loaded)->WakeScheduler();
+  TRY(ctx->registry->Reload());
+  if (create && f.paused) TRY(audited.SetPaused(job.name, true));
+  ctx->WakeScheduler();
   if (state.format() == OutputFormat::kJson) {
-    fmt::print("{}\n", (*loaded)->masker.Mask(TransferJobJson(job).dump(2)));
+    fmt::print("{}\n", ctx->masker.Mask(TransferJobJson(job).dump(2)));
   } else {
-    fmt::print("{}", (*loaded)->masker.Mask(
+    fmt::print("{}", ctx->masker.Mask(
                          fmt::format("Transfer job {} {}: {} -> {}, {}{}.\nIts DAG is {} ({}).\n",
                                      job.name, create ? "created" : "updated",
                                      job.spec.value("source", job.spec.value("url_list", "")),
-                                     job.spec.value("sink", ""), ScheduleText(job),
+                                     job.spec.value("sink", ""), TransferScheduleText(job),
                                      create && f.paused ? " (paused)" : "", job.name,
                                      TransferJobDagPath(dags, job.name))));
   }
   return kExitOk;
-}
-
-// The transfer task's XCom of a run: counters and failures; null when there is none.
-Json RunSummary(CliContext& ctx, const DagRun& run) {
-  auto x = ctx.store->GetXCom(run.dag_id, run.run_id, "transfer", "return_value");
-  if (!x) return Json();
-  const std::optional<XComRow>& row = *x;
-  return row ? row->value : Json();
 }
 
 std::string CopiedText(const Json& summary) {
@@ -182,31 +130,16 @@ Result<int> ListJobs(CliState& state) {
   Table t(
       {"name", "source", "sink", "schedule", "paused", "last run", "state", "copied", "failures"});
   for (const TransferJob& job : jobs) {
-    auto row = ctx->store->GetDag(job.name);
-    bool paused = row && row->is_paused;
-    RunFilter filter;
-    filter.dag_id = job.name;
-    filter.limit = 1;
-    auto runs = ctx->store->ListRuns(filter);
-    std::string last, run_state, copied, failures;
-    Json summary;
-    if (runs && !runs->empty()) {
-      const DagRun& run = runs->front();
-      last = run.run_id;
-      run_state = std::string(RunStateName(run.state));
-      summary = RunSummary(*ctx, run);
-      copied = CopiedText(summary);
-      if (summary.is_object()) failures = std::to_string(summary.value("failures", 0));
-    }
-    Json json = TransferJobJson(job);
-    json["paused"] = paused;
-    json["last_run"] = last.empty() ? Json() : Json(last);
-    json["last_run_state"] = run_state.empty() ? Json() : Json(run_state);
-    json["last_run_summary"] = summary;
-    t.AddRow({job.name, job.spec.value("source", job.spec.value("url_list", "")),
-              job.spec.value("sink", ""), ScheduleText(job), paused ? "yes" : "no", last, run_state,
-              copied, failures},
-             json);
+    Json json = TRY(TransferJobListing(*ctx->store, ctx->config.dags_folder, job));
+    const Json& run = json["last_run"];
+    const Json& summary = json["last_run_summary"];
+    t.AddRow(
+        {job.name, job.spec.value("source", job.spec.value("url_list", "")),
+         job.spec.value("sink", ""), json["schedule_text"].get<std::string>(),
+         json["paused"].get<bool>() ? "yes" : "no", run.is_object() ? run.value("run_id", "") : "",
+         run.is_object() ? run.value("state", "") : "", CopiedText(summary),
+         summary.is_object() ? std::to_string(summary.value("failures", 0)) : ""},
+        json);
   }
   t.Print(state.format(), ctx->masker);
   if (jobs.empty() && state.format() == OutputFormat::kTable) {
@@ -229,14 +162,14 @@ Result<int> ShowJob(CliState& state, const std::string& name) {
     for (const DagRun& run : runs) {
       j["runs"].push_back({{"run_id", run.run_id},
                            {"state", RunStateName(run.state)},
-                           {"summary", RunSummary(*ctx, run)}});
+                           {"summary", TransferRunSummary(*ctx->store, run)}});
     }
     fmt::print("{}\n", ctx->masker.Mask(j.dump(2)));
     return kExitOk;
   }
   fmt::print("transfer job {}\n", job.name);
   if (!job.description.empty()) fmt::print("  {}\n", job.description);
-  fmt::print("  schedule: {}\n  DAG file: {}\n  spec:\n", ScheduleText(job),
+  fmt::print("  schedule: {}\n  DAG file: {}\n  spec:\n", TransferScheduleText(job),
              TransferJobDagPath(ctx->config.dags_folder, job.name));
   for (const auto& [key, value] : job.spec.items()) {
     fmt::print("    {}: {}\n", key,
@@ -244,7 +177,7 @@ Result<int> ShowJob(CliState& state, const std::string& name) {
   }
   Table t({"run_id", "state", "copied", "skipped", "deleted", "failures"});
   for (const DagRun& run : runs) {
-    Json s = RunSummary(*ctx, run);
+    Json s = TransferRunSummary(*ctx->store, run);
     Json c = s.is_object() ? s.value("counters", Json::object()) : Json::object();
     t.AddRow(
         {run.run_id, std::string(RunStateName(run.state)), CopiedText(s),
@@ -265,10 +198,8 @@ Result<int> ShowJob(CliState& state, const std::string& name) {
 
 Result<int> DeleteJob(CliState& state, const std::string& name) {
   auto ctx = TRY(state.Open(false));
-  TRY(LoadTransferJob(ctx->config.dags_folder, name));
-  AuditEvent event = Audited(*ctx).Event(audit::kTransferJobDelete, name);
-  TRY(Audited(*ctx).Record(event,
-                           [&] { return DeleteTransferJob(ctx->config.dags_folder, name); }));
+  AuditedActions audited = Audited(*ctx);
+  TRY(DeleteTransferJobAudited(audited, ctx->config.dags_folder, name));
   ctx->WakeScheduler();
   fmt::print("Transfer job {} deleted; its runs and logs stay until `weir db clean`.\n", name);
   return kExitOk;

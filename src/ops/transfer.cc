@@ -81,6 +81,13 @@ ArgType TypeOf(const std::string& field) {
 
 }  // namespace
 
+std::string TransferReportPath(const std::string& logs_folder, const std::string& dag_id,
+                               const std::string& run_id, const std::string& task_id,
+                               int try_number) {
+  std::string log = AttemptLogPath(logs_folder, {dag_id, run_id, task_id, try_number});
+  return log.substr(0, log.size() - 4) + ".transfer.jsonl";  // attempt-<n>.log
+}
+
 TransferOperator::TransferOperator() {
   schema_.name = "transfer";
   schema_.description =
@@ -109,9 +116,8 @@ Result<Json> TransferOperator::Run(const Json& args, const NativeContext& ctx) c
           .string();
   env.start = std::chrono::time_point_cast<Micros>(std::chrono::system_clock::now());
   if (!ctx.logs_folder.empty() && !ctx.dag_id.empty()) {
-    std::string log =
-        AttemptLogPath(ctx.logs_folder, {ctx.dag_id, ctx.run_id, ctx.task_id, ctx.try_number});
-    env.report_path = log.substr(0, log.size() - 4) + ".transfer.jsonl";
+    env.report_path =
+        TransferReportPath(ctx.logs_folder, ctx.dag_id, ctx.run_id, ctx.task_id, ctx.try_number);
   } else {
     env.report_path = (fs::path(env.work_dir).parent_path() / "transfer.jsonl").string();
   }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string>
+
 #include "ops/native.h"
 
 namespace weir {
@@ -9,6 +11,12 @@ namespace weir {
 // report is written beside the try's log (attempt-<n>.transfer.jsonl). XCom: the source and
 // sink, dry_run, the Transfer Service's counters, failures (and the first few), and the
 // report's path. The task fails when more objects failed than max_failures.
+// Where the per-object report of a try of a `transfer` task is: beside its log, as
+// attempt-<n>.transfer.jsonl.
+std::string TransferReportPath(const std::string& logs_folder, const std::string& dag_id,
+                               const std::string& run_id, const std::string& task_id,
+                               int try_number);
+
 class TransferOperator final : public NativeOperator {
  public:
   TransferOperator();

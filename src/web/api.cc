@@ -257,7 +257,7 @@ ApiResponse Api::Handle(const ApiRequest& req) {
   auto dags = Dags();
   // A DAG the scheduler recorded (or changed) since the last reload: parse the folder now
   // rather than answer with an old spec, or none.
-  if (segments.size() >= 2 && segments[0] == "dags") {
+  if (segments.size() >= 2 && (segments[0] == "dags" || segments[0] == "transfers")) {
     auto row = store.GetDag(segments[1]);
     auto it = dags ? dags->find(segments[1]) : decltype(dags->end()){};
     bool stale =
@@ -273,8 +273,16 @@ ApiResponse Api::Handle(const ApiRequest& req) {
   if (masker == nullptr) {
     return ErrorResponse(503, "unavailable", "cannot read the secret variables to mask the answer");
   }
-  ApiCtx c{store,   dags ? *dags : kNone,  config_, req,        clock_,
-           killer_, who ? &*who : nullptr, *masker, long_polls_};
+  const std::function<Status()> reload = [this] { return ReloadDags(); };
+  ApiCtx c{store,   dags ? *dags : kNone,  config_, req,         clock_,
+           killer_, who ? &*who : nullptr, *masker, long_polls_, reload};
+  if (auto file = RouteDownload(c, segments)) {
+    if (!*file) return ErrorResponse(file->error());
+    ApiResponse r;
+    r.text = masker->Mask((*file)->text);
+    r.download_name = std::move((*file)->name);
+    return r;
+  }
   auto body = RouteRequest(c, segments);
   ApiResponse r = body ? JsonResponse(std::move(*body)) : ErrorResponse(body.error());
   masker->MaskJson(r.body);

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -66,7 +67,8 @@ struct ApiRequest {
 struct ApiResponse {
   int status = 200;
   Json body;
-  std::string text;                      // when set, sent as text/plain instead of body
+  std::optional<std::string> text;       // when set, sent as text/plain instead of body
+  std::string download_name;             // when set, the text is a file to save by this name
   std::vector<std::string> set_cookies;  // Set-Cookie values
 };
 

@@ -3,6 +3,7 @@
 // Shared by the API's source files; not part of the web layer's interface.
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -29,6 +30,8 @@ struct ApiCtx {
   const AuthenticatedUser* who;  // null for the public endpoints
   const SecretMasker& masker;    // every answer passes it (Api::Handle); logs use it by range
   LongPolls& long_polls;
+  // Parses the DAGs folder again now (after a request wrote a DAG file: a transfer job's).
+  const std::function<Status()>& reload_dags;
 };
 
 // HTTP status for an error code: 400, 404, 409, 503, 504, else 500.
@@ -105,6 +108,28 @@ std::optional<Result<Json>> RouteWrite(ApiCtx& c, const std::vector<std::string>
 Result<Json> RunDependencies(ApiCtx& c, const std::string& dag_id, const std::string& run_id);
 Result<Json> TaskDependencies(ApiCtx& c, const std::string& dag_id, const std::string& run_id,
                               const std::string& task_id);
+
+// Tells the scheduler the store changed, so that it acts at once.
+void Wake(const ApiCtx& c);
+
+// POST /dags/{dag_id}/dagRuns: a manual run of the DAG (body: conf, logical_date,
+// dag_run_id), audited; the run.
+Result<Json> TriggerDagRun(ApiCtx& c, const std::string& dag_id);
+
+// `path` made canonical when it lies inside the logs folder; kInvalidArgument otherwise.
+Result<std::string> InsideLogsFolder(const ApiCtx& c, const std::string& path);
+
+// /transfers (api_transfers.cc): transfer jobs, their runs and reports; nullopt for other
+// paths.
+std::optional<Result<Json>> RouteTransfers(ApiCtx& c, const std::vector<std::string>& segments);
+
+// A file the API sends as it is (text/plain, to save as `name`): GET
+// /transfers/{name}/runs/{run_id}/report.jsonl. nullopt for other paths.
+struct Download {
+  std::string name;  // [A-Za-z0-9._-] only
+  std::string text;
+};
+std::optional<Result<Download>> RouteDownload(ApiCtx& c, const std::vector<std::string>& segments);
 
 // Who made the request, for the audit log: its user, "ui" for a session or "api" for a bearer
 // token, and the client's address.

@@ -220,6 +220,19 @@ size_t IncompleteCharacter(std::string_view text) {
   return need > 1 && have < need ? have : 0;
 }
 
+}  // namespace
+
+Result<std::string> InsideLogsFolder(const ApiCtx& c, const std::string& path) {
+  fs::path canonical = fs::weakly_canonical(path);
+  auto rel = canonical.lexically_relative(fs::weakly_canonical(c.config.logs_folder));
+  if (rel.empty() || rel.begin()->string() == "..") {
+    return Err(ErrorCode::kInvalidArgument, "that log is outside the logs folder");
+  }
+  return canonical.string();
+}
+
+namespace {
+
 // A piece of a try's log from byte `offset`: {content, offset, next_offset, size, finished}.
 // The path is built from ids the store knows, and must stay inside the logs folder.
 Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& run_id,
@@ -230,13 +243,8 @@ Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& ru
     return Err(ErrorCode::kNotFound, "task {} of run {} has {} tries, not {}", task_id, run_id,
                ti.try_number, try_number);
   }
-  fs::path path = fs::weakly_canonical(
-      AttemptLogPath(c.config.logs_folder, AttemptKey{dag_id, run_id, task_id, try_number}));
-  fs::path root = fs::weakly_canonical(c.config.logs_folder);
-  auto rel = path.lexically_relative(root);
-  if (rel.empty() || rel.begin()->string() == "..") {
-    return Err(ErrorCode::kInvalidArgument, "that log is outside the logs folder");
-  }
+  fs::path path = TRY(InsideLogsFolder(
+      c, AttemptLogPath(c.config.logs_folder, AttemptKey{dag_id, run_id, task_id, try_number})));
   int64_t offset = TRY(IntParam(c.req, "offset", 0, 0, INT64_MAX));
   // A try that ran no process (an `empty` task) has no log file: its log is a note saying so.
   if (std::error_code ec; !fs::exists(path, ec)) {
@@ -398,6 +406,7 @@ Result<Json> Health(ApiCtx& c) {
 
 Result<Json> RouteRequest(ApiCtx& c, const std::vector<std::string>& s) {
   if (auto conns = RouteConnections(c, s)) return std::move(*conns);
+  if (auto transfers = RouteTransfers(c, s)) return std::move(*transfers);
   if (c.req.method != "GET") {
     if (auto written = RouteWrite(c, s)) return std::move(*written);
     return Err(ErrorCode::kNotFound, "no endpoint {} /api/v1{}", c.req.method, c.req.path);

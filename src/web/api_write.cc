@@ -55,10 +55,6 @@ Result<const LoadedDag*> FindDag(const ApiCtx& c, const std::string& dag_id) {
   return &it->second;
 }
 
-void Wake(const ApiCtx& c) {
-  if (!c.config.wake_file.empty()) WakeScheduler(c.config.wake_file);
-}
-
 Result<Json> PatchDag(ApiCtx& c, const std::string& dag_id) {
   Json body = TRY(BodyObject(c));
   TRY(c.store.GetDag(dag_id));
@@ -70,7 +66,13 @@ Result<Json> PatchDag(ApiCtx& c, const std::string& dag_id) {
   return DagRowJson(TRY(c.store.GetDag(dag_id)));
 }
 
-Result<Json> Trigger(ApiCtx& c, const std::string& dag_id) {
+}  // namespace
+
+void Wake(const ApiCtx& c) {
+  if (!c.config.wake_file.empty()) WakeScheduler(c.config.wake_file);
+}
+
+Result<Json> TriggerDagRun(ApiCtx& c, const std::string& dag_id) {
   Json body = TRY(BodyObject(c));
   const LoadedDag* dag = TRY(FindDag(c, dag_id));
   TriggerRequest req;
@@ -87,6 +89,8 @@ Result<Json> Trigger(ApiCtx& c, const std::string& dag_id) {
   Wake(c);
   return DagRunJson(run);
 }
+
+namespace {
 
 Json TaskInstancesJson(const std::vector<TaskInstance>& tis) {
   Json list = Json::array();
@@ -306,7 +310,7 @@ std::optional<Result<Json>> RouteWrite(ApiCtx& c, const std::vector<std::string>
   if (n >= 2 && s[0] == "dags") {
     const std::string& dag = s[1];
     if (n == 2 && m == "PATCH") return PatchDag(c, dag);
-    if (n == 3 && s[2] == "dagRuns" && m == "POST") return Trigger(c, dag);
+    if (n == 3 && s[2] == "dagRuns" && m == "POST") return TriggerDagRun(c, dag);
     if (n == 3 && s[2] == "clearTaskInstances" && m == "POST") return ClearTaskInstances(c, dag);
     if (n == 3 && s[2] == "updateTaskInstancesState" && m == "POST") {
       return UpdateTaskInstancesState(c, dag);

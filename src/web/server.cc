@@ -19,9 +19,13 @@ HttpResponse ToHttp(const ApiResponse& r, bool secure_cookies) {
   }
   res.headers.emplace_back("Cache-Control", "no-store");
   res.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  if (!r.text.empty()) {
+  if (r.text) {
     res.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
-    res.body = r.text;
+    if (!r.download_name.empty()) {
+      res.headers.emplace_back("Content-Disposition",
+                               fmt::format("attachment; filename=\"{}\"", r.download_name));
+    }
+    res.body = *r.text;
   } else {
     res.headers.emplace_back("Content-Type", "application/json");
     // A task's log or XCom may hold bytes that are not UTF-8: they become U+FFFD.

@@ -284,9 +284,11 @@ class TransferFaultsTest(S3rverInOwnFolder, WeirTestCase):
             list(pool.map(lambda kv: self.s3_put(f"{self.prefix}/cut/{kv[0]}", kv[1]),
                           data.items()))
         sink = os.path.join(self.home, "sink")
-        # No limit: copies are in flight all the time, so the kill cuts some of them.
+        # Four copies in flight all the time, so the kill cuts some of them; 4 MiB/s in all, so
+        # the whole takes some 19 s and the kill falls long before its end, however busy the
+        # machine.
         self.write_transfer_dag("cut", f"s3://lake/{self.prefix}/cut/", f"file://{sink}/",
-                                parallelism=4)
+                                parallelism=4, bandwidth_limit=4 * 1024 * KIB)
         p = self.start_dags_test("cut", "2021-03-01")
 
         def some_copied():
@@ -303,6 +305,8 @@ class TransferFaultsTest(S3rverInOwnFolder, WeirTestCase):
         for key, got in objects.items():
             self.assertEqual(sha256(got), sha256(data[key]), key)
 
+        self.write_transfer_dag("cut", f"s3://lake/{self.prefix}/cut/", f"file://{sink}/",
+                                parallelism=4)
         code, out, err = self.weir("dags", "test", "cut", "2021-03-01", env=self.run_env(),
                                    timeout=300)
         self.assertEqual(code, 0, out + err)

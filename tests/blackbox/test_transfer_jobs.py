@@ -1,12 +1,15 @@
 """Transfer jobs from the command line: `weir transfers create|update|list|show|run|pause|
-unpause|delete`. A job is a record and a generated DAG in the DAGs folder: it is listed with
-the DAGs, runs like one, and its counters come back in `transfers list` and `show`."""
+unpause|delete`, and the same jobs through the REST API (/api/v1/transfers) of a running
+scheduler and webserver. A job is a record and a generated DAG in the DAGs folder: it is
+listed with the DAGs, runs like one, and its counters come back in `transfers list` and
+`show`, and in the API with its per-object report."""
 
 import json
 import os
 import unittest
+import urllib.request
 
-from harness import WeirTestCase
+from harness import ApiClient, WeirTestCase, api_base, create_user
 
 
 class TransferJobsTest(WeirTestCase):
@@ -48,7 +51,7 @@ class TransferJobsTest(WeirTestCase):
         self.assertFalse(os.path.exists(os.path.join(self.dst, "b")))
         (job,) = self.weir_json("transfers", "list")
         self.assertEqual(job["name"], "nightly")
-        self.assertEqual(job["last_run_state"], "success")
+        self.assertEqual(job["last_run"]["state"], "success")
         self.assertEqual(job["last_run_summary"]["counters"]["objects_copied_to_sink"], 2)
         shown = self.weir_json("transfers", "show", "nightly")
         self.assertEqual(shown["schedule"]["repeat_interval"], "21600s")
@@ -104,7 +107,7 @@ class TransferJobsTest(WeirTestCase):
         code, _, err = self.create()
         self.assertNotEqual(code, 0)
         self.assertIn("nightly", err)
-        self.assertEqual(os.listdir(self.job_dir), [])
+        self.assertFalse(os.path.exists(self.job_dir) and os.listdir(self.job_dir))
         self.create("--json", "-", check=None)  # nothing on stdin: refused, not a crash
 
     def test_a_job_from_json_as_the_transfer_service_writes_it(self):
@@ -123,6 +126,57 @@ class TransferJobsTest(WeirTestCase):
             dag = f.read()
         self.assertIn('schedule: "@once"', dag)
         self.assertIn("delete_objects_unique_in_sink: true", dag)
+
+    def test_the_api_makes_a_job_the_scheduler_runs_and_serves_its_report(self):
+        create_user(self, "otto", "op", "pw-otto-123")
+        create_user(self, "vera", "viewer", "pw-vera-123")
+        self.start("scheduler")
+        web = self.start("webserver", "--port", "0")
+        op, viewer = ApiClient(api_base(web)), ApiClient(api_base(web))
+        self.assertEqual(op.login("otto", "pw-otto-123")[0], 200)
+        self.assertEqual(viewer.login("vera", "pw-vera-123")[0], 200)
+        job = {"name": "api_job", "transferSpec": {
+            "source": f"file://{self.src}/", "sink": f"file://{self.dst}/",
+            "objectConditions": {"includePrefixes": ["a/"]}}}
+        status, body = op.send("POST", "/transfers/validate", dict(job, name="../x"))
+        self.assertEqual((status, body["valid"], body["field"]), (200, False, "name"), body)
+        self.assertEqual(viewer.send("POST", "/transfers", job)[0], 403)
+        status, body = op.send("POST", "/transfers", job)
+        self.assertEqual(status, 200, body)
+        # The CLI sees the job the API made, and the DAG list has its DAG.
+        self.assertEqual([j["name"] for j in self.weir_json("transfers", "list")], ["api_job"])
+        status, body = op.send("POST", "/transfers/api_job/run", {})
+        self.assertEqual(status, 200, body)
+        run_id = body["run_id"]
+
+        def finished():
+            _, got = viewer.send("GET", "/transfers/api_job")
+            run = got["runs"][0]
+            return run if run["run"]["state"] in ("success", "failed") else None
+        run = self.wait_for("the transfer run to finish", finished, timeout=60, interval=0.3)
+        self.assertEqual(run["run"]["state"], "success", run)
+        self.assertEqual(run["summary"]["counters"]["objects_copied_to_sink"], 2)
+        self.assertEqual(sorted(os.listdir(os.path.join(self.dst, "a"))), ["x.csv", "y.csv"])
+
+        quoted = urllib.request.quote(run_id, safe="")
+        status, page = viewer.send("GET", f"/transfers/api_job/runs/{quoted}/report?action=copied")
+        self.assertEqual(status, 200, page)
+        self.assertEqual(sorted(e["key"] for e in page["entries"]), ["a/x.csv", "a/y.csv"])
+        self.assertEqual(page["counts"], {"copied": 2})
+        # The whole report, as a file to save.
+        req = urllib.request.Request(f"{viewer.base}/transfers/api_job/runs/{quoted}/report.jsonl")
+        with viewer.opener.open(req, timeout=10) as r:
+            self.assertTrue(r.headers["Content-Type"].startswith("text/plain"))
+            self.assertIn("attachment; filename=\"api_job_", r.headers["Content-Disposition"])
+            lines = [json.loads(line) for line in r.read().decode().splitlines()]
+        self.assertEqual(sorted(line["key"] for line in lines), ["a/x.csv", "a/y.csv"])
+
+        status, body = op.send("DELETE", "/transfers/api_job")
+        self.assertEqual((status, body), (200, {"deleted": "api_job"}))
+        self.assertEqual(self.weir_json("transfers", "list"), [])
+        events = [e["event"] for e in self.weir_json("audit", "list")]
+        self.assertIn("transfer_job_create", events)
+        self.assertIn("transfer_job_delete", events)
 
 
 if __name__ == "__main__":

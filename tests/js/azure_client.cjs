@@ -50,11 +50,17 @@ async function main() {
   if (command === 'list' || command === 'delete-prefix') {
     let count = 0;
     let bytes = 0;
+    // Deletes go 32 at a time: one by one, 10,000 blobs take longer than copying them.
+    const deleting = new Set();
     for await (const item of containerClient.listBlobsFlat({ prefix: name })) {
       count += 1;
       bytes += item.properties.contentLength;
-      if (command === 'delete-prefix') await containerClient.deleteBlob(item.name);
+      if (command !== 'delete-prefix') continue;
+      const done = containerClient.deleteBlob(item.name).finally(() => deleting.delete(done));
+      deleting.add(done);
+      if (deleting.size >= 32) await Promise.race(deleting);
     }
+    await Promise.all(deleting);
     process.stdout.write(`${JSON.stringify({ count, bytes })}\n`);
     return;
   }

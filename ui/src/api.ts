@@ -1,7 +1,9 @@
 // Every call the UI makes goes through the REST API (docs/api.md), with the session cookie
 // and, for changes, the session's CSRF token.
 
-import type { Me } from './types';
+import type { Me, TransferJob, TransferValidation } from './types';
+
+const BASE = '/api/v1';
 
 export class ApiError extends Error {
   constructor(
@@ -32,7 +34,7 @@ export async function request<T>(method: string, path: string, body?: unknown, s
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let res: Response;
   try {
-    res = await fetch('/api/v1' + path, {
+    res = await fetch(BASE + path, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -71,6 +73,19 @@ export function query(params: Record<string, string | number | boolean | undefin
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
   const s = q.toString();
   return s ? '?' + s : '';
+}
+
+// The address of an API path for the browser to follow itself: a download link (the session
+// cookie goes with it; a GET needs no CSRF token).
+export const apiUrl = (path: string) => BASE + path;
+
+// Transfer jobs (docs/api.md#transfer-jobs): a job's path, a run's report, and the form's
+// check as the user types (the server is the only judge of what is valid).
+export const transferPath = (name: string) => '/transfers/' + seg(name);
+export const transferRunPath = (name: string, runId: string) => transferPath(name) + '/runs/' + seg(runId);
+
+export function validateTransfer(job: TransferJob, create: boolean, signal?: AbortSignal): Promise<TransferValidation> {
+  return request<TransferValidation>('POST', '/transfers/validate' + query({ create }), job, signal);
 }
 
 export function errorText(e: unknown): string {

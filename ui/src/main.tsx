@@ -13,6 +13,9 @@ import { LakeView } from './views/lake';
 import { SchedulerBanner } from './views/health';
 import { Login } from './views/login';
 import { TaskView } from './views/task';
+import { TransferEditView, TransferForm } from './views/transfer_form';
+import { TransferJobView } from './views/transfer_job';
+import { TransfersView } from './views/transfers';
 
 function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
@@ -54,6 +57,17 @@ function App() {
     } else {
       view = <DagsView params={route.params} />;
     }
+  } else if (section === 'transfers') {
+    // The form is #/transfers?new=1: every name is a valid job name, "new" too.
+    if (p.length === 1 && route.params.has('new')) {
+      view = <TransferForm />;
+    } else if (p.length >= 3 && p[2] === 'edit') {
+      view = <TransferEditView key={p[1]} name={p[1]} />;
+    } else if (p.length >= 2) {
+      view = <TransferJobView key={p[1]} name={p[1]} params={route.params} />;
+    } else {
+      view = <TransfersView params={route.params} />;
+    }
   } else if (section === 'lake') {
     view = <LakeView dataset={p.slice(1).join('/')} params={route.params} />;
   } else if (section === 'audit') {
@@ -80,6 +94,9 @@ function App() {
         <nav aria-label="Sections">
           <a href="#/" class={!section || section === 'dags' ? 'active' : ''}>
             DAGs
+          </a>
+          <a href={href(['transfers'])} class={section === 'transfers' ? 'active' : ''}>
+            Transfers
           </a>
           <a href={href(['lake'])} class={section === 'lake' ? 'active' : ''}>
             Lake

@@ -295,3 +295,104 @@ export interface AuditEvent {
   task_id: string | null;
   extra: Record<string, unknown>;
 }
+
+// Transfer jobs (docs/transfers.md, GET /transfers): the spec's fields flat, in snake_case.
+export interface TransferSpec {
+  source?: string;
+  url_list?: string;
+  sink?: string;
+  source_conn_id?: string;
+  sink_conn_id?: string;
+  manifest?: string;
+  include_prefixes?: string[];
+  exclude_prefixes?: string[];
+  min_time_elapsed_since_last_modification?: string;
+  max_time_elapsed_since_last_modification?: string;
+  last_modified_since?: string;
+  last_modified_before?: string;
+  overwrite_when?: string;
+  overwrite_objects_already_existing_in_sink?: boolean;
+  delete_objects_unique_in_sink?: boolean;
+  delete_objects_from_source_after_transfer?: boolean;
+  dry_run?: boolean;
+  max_deletes?: string | number;
+  parallelism?: number | string;
+  bandwidth_limit?: number | string;
+  max_failures?: number | string;
+}
+
+// The Transfer Service's schedule, in UTC: dates "2026-12-06", times "02:30:00", interval "21600s".
+export interface TransferSchedule {
+  schedule_start_date: string;
+  schedule_end_date?: string;
+  start_time_of_day?: string;
+  end_time_of_day?: string;
+  repeat_interval?: string;
+}
+
+// A job as it is stored and sent (POST /transfers, /transfers/validate).
+export interface TransferJob {
+  name: string;
+  description?: string;
+  transfer_spec: TransferSpec;
+  schedule?: TransferSchedule;
+}
+
+// What a run's transfer task returned (its XCom): the Transfer Service's counters and more.
+export interface TransferSummary {
+  source: string;
+  sink: string;
+  dry_run: boolean;
+  counters: Record<string, number>;
+  failures: number;
+  copied_server_side: number;
+  failed?: string[];
+  deletes_held?: string;
+  report?: string;
+}
+
+// A job as lists show it.
+export interface TransferListing extends TransferJob {
+  paused: boolean;
+  dag_file: string;
+  schedule_text: string;
+  last_run: DagRun | null;
+  last_run_summary: TransferSummary | null;
+}
+
+export interface TransferRun {
+  run: DagRun;
+  task: TaskInstance | null; // the transfer task; null before it exists
+  summary: TransferSummary | null; // null while it runs, or when it failed
+}
+
+export interface TransferJobDetail extends TransferListing {
+  dag_id: string;
+  runs: TransferRun[]; // newest first
+}
+
+export type TransferValidation =
+  | { valid: true; job: TransferJob; schedule_text: string; dag_schedule: { schedule: string; start_date: string; end_date: string } }
+  | { valid: false; field: string; message: string };
+
+// One line of a try's per-object report.
+export interface TransferReportEntry {
+  key: string;
+  action: string;
+  reason: string;
+  bytes?: number;
+  how?: string;
+  source_md5?: string;
+  source_sha256?: string;
+  sink_sha256?: string;
+  error?: string;
+}
+
+export interface TransferReport {
+  entries: TransferReportEntry[];
+  total_entries: number; // of the action asked for
+  counts: Record<string, number>; // lines per action
+  try_number: number;
+  finished: boolean;
+  exists: boolean;
+}
