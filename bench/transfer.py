@@ -12,10 +12,14 @@ throwaway in-memory cluster that verifies signatures and payload hashes) to anot
 the same radosgw. rclone has one remote for both buckets, so it copies server-side (CopyObject);
 weir copies through its work folder, or server-side where its stores can (its XCom's
 copied_server_side counts those). The comparison is fair either way: each tool does what it
-would do for a user. --route s3-azure: from the radosgw bucket to a container of azurite
-(tests/js, which verifies Shared Key signatures and Content-MD5s); both tools read and write.
-All on 127.0.0.1. The column "did" says what each run did: weir's counters from its XCom,
-rclone's from its -v log (with how it copied: "server-side copy" or "new").
+would do for a user. --route s3-s3-servers: from the radosgw bucket to a bucket of a second,
+separate radosgw (its own cluster, its own port): no server-side copy is possible, so both tools
+read every byte from one server and write it to the other (weir with a second connection,
+rgw2, rclone with a second remote, rgw2:). --route s3-azure: from the radosgw bucket to a
+container of azurite (tests/js, which verifies Shared Key signatures and Content-MD5s); both
+tools read and write. All on 127.0.0.1. The column "did" says what each run did: weir's
+counters from its XCom, rclone's from its -v log (with how it copied: "server-side copy" or
+"new").
 
 For each data set the rows are, into an emptied sink: "weir copy" (a transfer), "rclone copy",
 "weir sync" (a transfer with delete_objects_unique_in_sink: true), "rclone sync"; then, each
@@ -33,9 +37,10 @@ one-task DAG, a new logical date each run: the process start, both listings, the
 catalog records); the peak RSS column is the largest process of each run (for weir, the
 transfer child of `weir dags test`).
 
-Usage: /usr/bin/python3 bench/transfer.py [--route s3-s3|s3-azure] [--objects 10000]
-                                          [--object-kb 16] [--big 10] [--big-mb 100]
-                                          [--parallelism P] [--repeat 2] [--weir build/weir]
+Usage: /usr/bin/python3 bench/transfer.py [--route s3-s3|s3-s3-servers|s3-azure]
+                                          [--objects 10000] [--object-kb 16]
+                                          [--big 10] [--big-mb 100] [--parallelism P]
+                                          [--repeat 2] [--weir build/weir]
 Quicker: --objects 200 --object-kb 16 --big 2 --big-mb 5 --repeat 1. Needs radosgw, ceph-mon,
 ceph-osd and rclone, and tests/js's packages (scripts/setup installs them). Prints a table;
 writes nothing into the repository.
@@ -63,6 +68,9 @@ from upload import KEY, ROOT, SECRET, clean_env, signed_request  # noqa: E402
 
 WEIR_DEFAULT_PARALLELISM = 16
 SOURCE, SINK = "src", "lake"  # radosgw.py makes "lake"; azurite.cjs's container is "lake" too
+ROUTES = {"s3-s3": "one radosgw bucket to another",
+          "s3-s3-servers": "a bucket of one radosgw to a bucket of another radosgw",
+          "s3-azure": "a radosgw bucket to an azurite container"}
 
 
 def start_radosgw(cluster, memstore_mb):
@@ -87,15 +95,45 @@ def radosgw_gc(cluster):
                     "--include-all"], check=True, capture_output=True)
 
 
-def rclone_env(endpoint, sas_url=None):
+def weir_s3_conn(endpoint):
+    """weir's connection to a radosgw, as the value of a WEIR_CONN_* variable."""
+    return f"aws://{KEY}:{SECRET}@?endpoint_url=" + urllib.parse.quote(endpoint, safe="")
+
+
+def rclone_s3_remote(remote, endpoint):
+    """The RCLONE_CONFIG_* variables of an S3 remote named `remote` on a radosgw."""
+    settings = {"TYPE": "s3", "PROVIDER": "Ceph", "ENDPOINT": endpoint, "ACCESS_KEY_ID": KEY,
+                "SECRET_ACCESS_KEY": SECRET, "FORCE_PATH_STYLE": "true"}
+    return {f"RCLONE_CONFIG_{remote.upper()}_{k}": v for k, v in settings.items()}
+
+
+def warm_radosgw(endpoint, cluster):
+    """One object written and deleted, one multipart upload begun and aborted: radosgw makes its
+    data pool at the first write and its multipart pool at the first multipart upload (weir's
+    puts above 64 MiB), each taking near 2 s that the first timed row into a new server would
+    otherwise pay (the source's radosgw makes its data pool in the load)."""
+    url = f"{endpoint}/{SINK}/warm"
+
+    def request(method, url, body=b""):
+        return urllib.request.urlopen(signed_request(method, url, KEY, SECRET, body), timeout=60)
+
+    request("PUT", url, b"warm").close()
+    request("DELETE", url).close()
+    with request("POST", f"{url}?uploads") as r:
+        upload_id = re.search(r"<UploadId>([^<]+)</UploadId>", r.read().decode()).group(1)
+    request("DELETE", f"{url}?uploadId={urllib.parse.quote(upload_id, safe='')}").close()
+    radosgw_gc(cluster)
+
+
+def rclone_env(endpoint, sas_url=None, endpoint2=None):
     """rclone configured by the environment alone: the remote "rgw" for both buckets of radosgw
-    (one remote: rclone copies between its buckets server-side), "az" for azurite's container
-    (a container SAS URL, as upload.py's rclone_azure_upload explains)."""
-    env = clean_env(RCLONE_CONFIG=os.devnull,
-                    RCLONE_CONFIG_RGW_TYPE="s3", RCLONE_CONFIG_RGW_PROVIDER="Ceph",
-                    RCLONE_CONFIG_RGW_ENDPOINT=endpoint, RCLONE_CONFIG_RGW_ACCESS_KEY_ID=KEY,
-                    RCLONE_CONFIG_RGW_SECRET_ACCESS_KEY=SECRET,
-                    RCLONE_CONFIG_RGW_FORCE_PATH_STYLE="true")
+    (one remote: rclone copies between its buckets server-side), "rgw2" for the second radosgw
+    (another remote: rclone copies server-side only within one remote, so it streams), "az"
+    for azurite's container (a container SAS URL, as upload.py's rclone_azure_upload
+    explains)."""
+    env = clean_env(RCLONE_CONFIG=os.devnull, **rclone_s3_remote("rgw", endpoint))
+    if endpoint2:
+        env.update(rclone_s3_remote("rgw2", endpoint2))
     if sas_url:
         env.update(RCLONE_CONFIG_AZ_TYPE="azureblob", RCLONE_CONFIG_AZ_SAS_URL=sas_url)
     return env
@@ -120,6 +158,8 @@ def load_source(scratch, env, sets):
 
 
 def weir_dag(home, dag_id, name, sink, sink_conn, sync, parallelism):
+    """A one-task DAG: the source through the connection rgw, the sink through the sink's own
+    (rgw again, rgw2 or az): weir copies server-side only when both are the same store."""
     dag = (f"dag_id: {dag_id}\ntasks:\n  - task_id: transfer\n    operator: transfer\n"
            f"    source: s3://{SOURCE}/{name}/\n    source_conn_id: rgw\n"
            f"    sink: {sink}\n    sink_conn_id: {sink_conn}\n")
@@ -230,17 +270,17 @@ def bench_set(args, name, count, size, home, weir_env, rc_env, sink, days):
 
 
 class RadosgwSink:
-    """The second bucket of the source's radosgw."""
-    conn = "rgw"
+    """The second bucket of the source's radosgw (conn "rgw"), or the bucket of a second
+    radosgw (conn "rgw2"). The conn is both weir's connection id and rclone's remote."""
 
-    def __init__(self, endpoint, cluster):
-        self.endpoint, self.cluster = endpoint, cluster
+    def __init__(self, endpoint, cluster, conn="rgw"):
+        self.endpoint, self.cluster, self.conn = endpoint, cluster, conn
 
     def uri(self, name):
         return f"s3://{SINK}/{name}/"
 
     def rclone(self, name):
-        return f"rgw:{SINK}/{name}/"
+        return f"{self.conn}:{SINK}/{name}/"
 
     def listed(self, name):
         return upload.list_prefix(self.endpoint, f"{name}/")[:2]
@@ -251,11 +291,19 @@ class RadosgwSink:
 
 
 class AzuriteSink:
-    """azurite's container; listed and emptied with Microsoft's client."""
+    """azurite's container, listed with Microsoft's client. Emptied by starting azurite again
+    on the same port (it keeps blobs in memory): deleting 10,000 blobs took azurite longer
+    than the copies did, one request at a time or 32. Stopped as main stops its servers."""
     conn = "az"
 
-    def __init__(self, endpoint, key):
-        self.endpoint, self.key = endpoint, key
+    def __init__(self, server, endpoint, key):
+        self.server, self.endpoint, self.key = server, endpoint, key
+
+    def terminate(self):
+        self.server.terminate()
+
+    def wait(self):
+        self.server.wait()
 
     def uri(self, name):
         return f"az://{SINK}/{name}/"
@@ -267,14 +315,16 @@ class AzuriteSink:
         return upload.azure_prefix(self.endpoint, self.key, f"{name}/", "list")
 
     def empty(self, name):
-        upload.azure_prefix(self.endpoint, self.key, f"{name}/", "delete-prefix")
+        self.terminate()
+        self.wait()
+        self.server, endpoint, _ = upload.start_azurite(urllib.parse.urlsplit(self.endpoint).port)
+        if endpoint != self.endpoint:
+            sys.exit(f"azurite came back at {endpoint}, not at {self.endpoint}")
 
 
 def print_table(args, sets, results):
     parallelism = args.parallelism or WEIR_DEFAULT_PARALLELISM
-    route = ("one radosgw bucket to another" if args.route == "s3-s3"
-             else "a radosgw bucket to an azurite container")
-    print(f"transfer from {route} on 127.0.0.1, {os.cpu_count()} cores, parallelism"
+    print(f"transfer from {ROUTES[args.route]} on 127.0.0.1, {os.cpu_count()} cores, parallelism"
           f" {parallelism} (rclone --transfers and --checkers {parallelism}, --checksum),"
           f" median of {args.repeat}")
     header = ("data set", "tool", "median", "objects/s", "MiB/s", "peak RSS", "did",
@@ -315,9 +365,43 @@ def print_table(args, sets, results):
         print(f"peak RSS, {name}: weir {weir:.0f} MiB, rclone {peer:.0f} MiB")
 
 
+def open_route(args, scratch, sets, home, servers):
+    """Starts the route's servers (each appended to `servers`, for main to stop); returns
+    weir's environment, rclone's and the sink."""
+    data_mb = sum(count * size for count, size in sets.values()) >> 20
+    row_mb = max((count * size for count, size in sets.values()), default=0) >> 20
+    cluster = os.path.join(scratch, "rgw")
+    # The source, and a sink emptied (and its memory freed) after each row: room for both,
+    # twice, and some. With the sink on a second radosgw each has its own: the source all the
+    # data, the sink one data set (one row) at a time.
+    separate = args.route == "s3-s3-servers"
+    server, endpoint = start_radosgw(cluster, (data_mb * 2 if separate else data_mb * 4) + 1024)
+    servers.append(server)
+    weir_env = clean_env(WEIR_HOME=home, WEIR_CONN_RGW=weir_s3_conn(endpoint))
+    if args.route == "s3-azure":
+        az_server, az_endpoint, az_key = upload.start_azurite()
+        sink = AzuriteSink(az_server, az_endpoint, az_key)
+        servers.append(sink)
+        sas = subprocess.run(upload.azure_client(az_endpoint, az_key, "sas", SINK, "racwdl"),
+                             capture_output=True, text=True, check=True).stdout.strip()
+        weir_env["WEIR_CONN_AZ"] = json.dumps({
+            "conn_type": "wasb", "login": "devstoreaccount1", "password": az_key,
+            "host": az_endpoint})
+        return weir_env, rclone_env(endpoint, f"{az_endpoint}/{SINK}?{sas}"), sink
+    if separate:
+        cluster2 = os.path.join(scratch, "rgw2")
+        server2, endpoint2 = start_radosgw(cluster2, row_mb * 2 + 1024)
+        servers.append(server2)
+        warm_radosgw(endpoint2, cluster2)
+        weir_env["WEIR_CONN_RGW2"] = weir_s3_conn(endpoint2)
+        return (weir_env, rclone_env(endpoint, endpoint2=endpoint2),
+                RadosgwSink(endpoint2, cluster2, "rgw2"))
+    return weir_env, rclone_env(endpoint), RadosgwSink(endpoint, cluster)
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--route", choices=["s3-s3", "s3-azure"], default="s3-s3")
+    parser.add_argument("--route", choices=list(ROUTES), default="s3-s3")
     parser.add_argument("--objects", type=int, default=10000, help="small objects")
     parser.add_argument("--object-kb", type=int, default=16, help="each small object's size")
     parser.add_argument("--big", type=int, default=10, help="big objects")
@@ -335,33 +419,12 @@ def main():
         sets["small"] = (args.objects, args.object_kb << 10)
     if args.big:
         sets["big"] = (args.big, args.big_mb << 20)
-    data_mb = sum(count * size for count, size in sets.values()) >> 20
     scratch = tempfile.mkdtemp(prefix="weir-bench-transfer-")
     home = os.path.join(scratch, "home")
     os.makedirs(os.path.join(home, "dags"))
     servers = []
     try:
-        # The source, and a sink emptied (and its memory freed) after each row: room for both,
-        # twice, and some.
-        cluster = os.path.join(scratch, "rgw")
-        server, endpoint = start_radosgw(cluster, data_mb * 4 + 1024)
-        servers.append(server)
-        weir_env = clean_env(WEIR_HOME=home,
-                             WEIR_CONN_RGW=f"aws://{KEY}:{SECRET}@?endpoint_url="
-                                           + urllib.parse.quote(endpoint, safe=""))
-        if args.route == "s3-azure":
-            az_server, az_endpoint, az_key = upload.start_azurite()
-            servers.append(az_server)
-            sas = subprocess.run(upload.azure_client(az_endpoint, az_key, "sas", SINK, "racwdl"),
-                                 capture_output=True, text=True, check=True).stdout.strip()
-            rc_env = rclone_env(endpoint, f"{az_endpoint}/{SINK}?{sas}")
-            weir_env["WEIR_CONN_AZ"] = json.dumps({
-                "conn_type": "wasb", "login": "devstoreaccount1", "password": az_key,
-                "host": az_endpoint})
-            sink = AzuriteSink(az_endpoint, az_key)
-        else:
-            rc_env = rclone_env(endpoint)
-            sink = RadosgwSink(endpoint, cluster)
+        weir_env, rc_env, sink = open_route(args, scratch, sets, home, servers)
         load_source(scratch, rc_env, sets)
         subprocess.run([args.weir, "dags", "list"], env=weir_env, check=True,
                        capture_output=True)

@@ -124,10 +124,12 @@ def weir_upload(args, home, endpoint, src, key, n, parallelism=None):
 JS = os.path.join(ROOT, "tests", "js")
 
 
-def start_azurite():
+def start_azurite(port=None):
+    """azurite in memory, on `port` (default a free one): (process, endpoint, account key)."""
     key = subprocess.run(["node", os.path.join(JS, "azurite.cjs"), "--print-key"],
                          capture_output=True, text=True, check=True).stdout.strip()
-    p = subprocess.Popen(["node", os.path.join(JS, "azurite.cjs")], stdout=subprocess.PIPE,
+    p = subprocess.Popen(["node", os.path.join(JS, "azurite.cjs")]
+                         + (["--port", str(port)] if port else []), stdout=subprocess.PIPE,
                          text=True)
     line = p.stdout.readline()
     if not line.startswith("PORT "):
