@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -29,6 +30,18 @@ struct ObjectInfo {
 std::string Md5OfEtag(std::string_view etag);
 // "base64 MD5" (GCS's md5Hash, Azure's Content-MD5) as hex, or "" when it is not one.
 std::string Md5OfBase64(std::string_view base64);
+
+// Where ObjectStore::Read sends an object: `head` once, with the object as the store serves
+// it now (key, size, ETag, and the checksums the store keeps), then `body` with its bytes in
+// order. An error from either ends the read with that error.
+struct ObjectSink {
+  std::function<Status(const ObjectInfo& now)> head;
+  std::function<Status(std::string_view piece)> body;
+};
+
+// Gives the next bytes of a body into `buf` (at most `n`) and returns how many; 0 only at its
+// end.
+using ByteReader = std::function<Result<size_t>(char* buf, size_t n)>;
 
 struct PutOptions {
   // When set, the put fails (and publishes nothing) unless the source has this sha256.
@@ -73,6 +86,25 @@ class ObjectStore {
                                                      const ObjectInfo& /*from*/,
                                                      const std::string& /*key*/) {
     return std::nullopt;
+  }
+
+  // Streaming, for copies between stores that never land in a file (lake/stream_copy.h).
+  // Stores that can say so; the others keep the defaults, and a copy then goes through a file.
+  virtual bool CanRead() const { return false; }
+  virtual bool CanPutStream() const { return false; }
+  // Sends the object at `key` to `sink` as it arrives (kNotFound when absent). The bytes are
+  // checked as Get checks them, at the end: an error then means `sink` had bad bytes.
+  virtual Status Read(const std::string& key, const ObjectSink& /*sink*/) {
+    return Err(ErrorCode::kFailedPrecondition, "{} cannot stream {}", uri(), key);
+  }
+  // Publishes `object.size` bytes that `read` gives at `key`, atomically as Put. `object`
+  // is what the bytes are said to be: its md5, when known, is checked against them before
+  // anything is published (else each part's MD5 is); its sha256, when known, is kept as it is
+  // (the source's Read checks it) and none is computed, as for a copy inside a service. A
+  // failure publishes nothing; `read` cannot be rewound, so nothing is retried here.
+  virtual Result<ObjectInfo> PutStream(const std::string& key, const ObjectInfo& /*object*/,
+                                       const ByteReader& /*read*/) {
+    return Err(ErrorCode::kFailedPrecondition, "{} cannot take a stream at {}", uri(), key);
   }
 };
 

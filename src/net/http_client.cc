@@ -20,6 +20,7 @@ namespace weir {
 namespace {
 
 constexpr long kMaxRedirects = 10;
+constexpr long kBufferBytes = 256L << 10;
 constexpr char kUserAgent[] = "weir/0.1 (+libcurl)";
 
 // curl_global_init is not thread-safe and must run once per process, before any handle.
@@ -36,9 +37,10 @@ struct CurlDeleter {
 // What the callbacks share during one transfer.
 struct Transfer {
   CURL* curl = nullptr;
-  // The request body being sent: from `body` (file == nullptr) or from the file.
+  // The request body being sent: from `body`, the file or the reader.
   std::string_view body;
   FILE* file = nullptr;
+  const std::function<Result<size_t>(char*, size_t)>* reader = nullptr;
   int64_t remaining = 0;
   const HttpSink* sink = nullptr;
   const HttpProgress* progress = nullptr;
@@ -112,7 +114,15 @@ size_t OnRead(char* buffer, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t n = std::min<size_t>(size * count, static_cast<size_t>(t->remaining));
   if (n == 0) return 0;
-  if (t->file == nullptr) {
+  if (t->reader != nullptr) {
+    auto got = (*t->reader)(buffer, n);
+    if (!got || *got == 0 || *got > n) {
+      t->sink_error =
+          got ? MakeError(ErrorCode::kIo, "the request body ended early").error() : got.error();
+      return CURL_READFUNC_ABORT;
+    }
+    n = *got;
+  } else if (t->file == nullptr) {
     std::memcpy(buffer, t->body.data(), n);
     t->body.remove_prefix(n);
   } else {
@@ -200,6 +210,9 @@ Result<HttpResponse> Fetch(const HttpRequest& request, const HttpSink& sink,
   curl_easy_setopt(c, CURLOPT_USERAGENT, kUserAgent);
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, request.method == "GET" ? 1L : 0L);
   curl_easy_setopt(c, CURLOPT_MAXREDIRS, kMaxRedirects);
+  // Larger than curl's 16 and 64 KiB: fewer calls and copies for the large bodies of a lake.
+  curl_easy_setopt(c, CURLOPT_BUFFERSIZE, kBufferBytes);
+  curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, kBufferBytes);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
@@ -217,7 +230,10 @@ Result<HttpResponse> Fetch(const HttpRequest& request, const HttpSink& sink,
     curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
   } else if (request.method != "GET") {
     // Every other method sends a body (perhaps empty) with its Content-Length.
-    if (!request.body_file.empty()) {
+    if (request.body_reader) {
+      t.reader = &request.body_reader;
+      t.remaining = std::max<int64_t>(0, request.body_length);
+    } else if (!request.body_file.empty()) {
       file.reset(std::fopen(request.body_file.c_str(), "rb"));
       if (!file) {
         return Err(ErrorCode::kIo, "{} {}: cannot read {}: {}", request.method, request.url,

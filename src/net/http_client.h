@@ -23,11 +23,15 @@ struct HttpRequest {
   // one URL).
   std::string method = "GET";
   // The body of a PUT or POST: `body`, or `body_length` bytes of the file `body_file` from
-  // `body_offset` (-1: to its end), streamed. Content-Length is always sent.
+  // `body_offset` (-1: to its end), streamed, or `body_length` bytes that `body_reader` gives
+  // as curl asks for them (it fills at most n bytes of buf and returns how many; an error, or 0
+  // before body_length bytes, aborts the transfer with that error). Content-Length is always
+  // sent. A reader's bytes are gone once given: a request with one cannot be sent again.
   std::string body;
   std::string body_file;
   int64_t body_offset = 0;
   int64_t body_length = -1;
+  std::function<Result<size_t>(char* buf, size_t n)> body_reader;
   std::map<std::string, std::string> headers;
   std::optional<int64_t> range_from;     // sends "Range: bytes=<n>-"
   std::string if_none_match;             // an ETag, sent as If-None-Match

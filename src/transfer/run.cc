@@ -16,6 +16,7 @@
 #include "base/hash.h"
 #include "env/process_table.h"
 #include "lake/cloud_common.h"
+#include "lake/stream_copy.h"
 #include "transfer/lists.h"
 #include "transfer/url_list_store.h"
 
@@ -282,13 +283,16 @@ Result<TransferOutcome> RunTransfer(const TransferSpec& spec, const TransferEnv&
     if (item.action == TransferAction::kCopy) {
       bool server_side = false;
       auto copied = [&]() -> Result<ObjectInfo> {
-        // Inside the service when it can; else through the work folder and the sink's put.
+        // Inside the service when it can; else streamed, or through the work folder.
         auto inside = TRY(sink.store->CopyFrom(*source.store, *item.source, item.key));
         if (inside) {
           server_side = true;
           return *inside;
         }
         pacer.Take(item.source->size);
+        // Between services through memory when both can; else through a file.
+        auto piped = TRY(StreamCopy(*source.store, *item.source, *sink.store, item.key));
+        if (piped) return *piped;
         std::string tmp =
             (fs::path(env.work_dir) / fmt::format(".transfer-{}-{}", getpid(), serial.fetch_add(1)))
                 .string();

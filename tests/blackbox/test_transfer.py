@@ -38,6 +38,13 @@ tasks:
     source_conn_id: s3rver
     sink: az://lake/%(prefix)s/
     sink_conn_id: azurite
+  - task_id: s3_to_s3_elsewhere
+    operator: transfer
+    depends_on: [to_s3]
+    source: s3://lake/%(prefix)s/
+    source_conn_id: s3rver
+    sink: s3://lake/%(prefix)s-elsewhere/
+    sink_conn_id: s3rver_eu
   - task_id: backup_in_azure
     operator: transfer
     depends_on: [s3_to_azure]
@@ -113,7 +120,10 @@ class TransferTest(Both, WeirTestCase):
         s3 = "aws://S3RVER:S3RVER@?endpoint_url=" + urllib.parse.quote(self.s3_endpoint, safe="")
         az = json.dumps({"conn_type": "wasb", "login": "devstoreaccount1", "password": self.key,
                          "host": self.az_endpoint})
-        return self.env(WEIR_CONN_S3RVER=s3, WEIR_CONN_AZURITE=az)
+        # The same server through another region: to weir another service, so that the copy
+        # between them streams through memory rather than staying on the server.
+        return self.env(WEIR_CONN_S3RVER=s3, WEIR_CONN_S3RVER_EU=s3 + "&region_name=eu-west-1",
+                        WEIR_CONN_AZURITE=az)
 
     def run_dag(self, day, max_deletes="10"):
         self.write_dag("ship.yaml", DAG % {"mirror": self.mirror, "max_deletes": max_deletes,
@@ -157,6 +167,13 @@ class TransferTest(Both, WeirTestCase):
         for key, data in FILES.items():
             rel = key[len("raw/"):]
             self.assertEqual(self.read_azure(f"{self.prefix}-backup/{rel}"), data, rel)
+        # Between two S3 services (to weir: another region) the copy is not made on the server.
+        elsewhere = self.xcom("s3_to_s3_elsewhere", "2021-03-01")
+        self.assertEqual(elsewhere["counters"]["objects_copied_to_sink"], 3)
+        self.assertEqual(elsewhere["copied_server_side"], 0)
+        for key, data in FILES.items():
+            rel = key[len("raw/"):]
+            self.assertEqual(self.read_s3(f"{self.prefix}-elsewhere/{rel}"), data, rel)
 
         # The report beside the try's log: one line per object.
         report = os.path.join(self.home, "logs", "ship", "test__2021-03-01T00:00:00+00:00",
@@ -170,7 +187,8 @@ class TransferTest(Both, WeirTestCase):
         # A second run finds every object the same on every side.
         code, out, err = self.run_dag("2021-03-02")
         self.assertEqual(code, 0, out + err)
-        for task in ("to_s3", "s3_to_azure", "backup_in_azure", "mirror_back"):
+        for task in ("to_s3", "s3_to_azure", "s3_to_s3_elsewhere", "backup_in_azure",
+                     "mirror_back"):
             again = self.counters(task, "2021-03-02")
             self.assertEqual(again["objects_copied_to_sink"], 0, task)
             self.assertEqual(again["objects_from_source_skipped_by_sync"], 3, task)

@@ -31,8 +31,23 @@ struct S3ObjectStore::Call {
   int64_t body_offset = 0;
   int64_t body_length = -1;
   std::string payload_sha256{};
-  std::string to_file{};  // a GET's body goes here (hashed on the way)
+  std::string to_file{};                // a GET's body goes here (hashed on the way), or
+  const HttpSink* stream_to = nullptr;  // a 2xx answer's head and body go here
+  // A body given as it is sent (body_length bytes): such a call is sent once, never retried.
+  ByteReader body_reader{};
 };
+
+// The object a HEAD or GET answer describes.
+ObjectInfo ObjectInfoOf(const std::string& key, const HttpResponse& head);
+
+// S3's ETag of a multipart object: the MD5 of the parts' MD5s (raw), then "-" and their count.
+std::string MultipartEtag(const std::vector<std::string>& part_md5s);
+// True for an ETag that is an MD5 in hex (a single-part object's, or a part's).
+bool LooksLikeMd5(std::string_view etag);
+
+// kIo when a part's ETag is an MD5 other than `part_md5` (raw): the part was stored damaged.
+Status CheckPartEtag(const std::string& etag, const std::string& part_md5,
+                     const std::string& part_where);
 
 // An ETag without its quotes.
 std::string Unquoted(std::string etag);

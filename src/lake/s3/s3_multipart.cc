@@ -15,9 +15,6 @@
 
 namespace weir {
 
-namespace {
-
-// S3's ETag of a multipart object: the MD5 of the parts' MD5s, then "-" and their count.
 std::string MultipartEtag(const std::vector<std::string>& part_md5s) {
   Md5 all;
   for (const auto& m : part_md5s) all.Update(m);
@@ -29,8 +26,6 @@ bool LooksLikeMd5(std::string_view etag) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
          });
 }
-
-}  // namespace
 
 Result<std::string> S3ObjectStore::BeginUpload(const std::string& key,
                                                const std::map<std::string, std::string>& headers) {
@@ -50,11 +45,11 @@ Result<std::string> S3ObjectStore::BeginUpload(const std::string& key,
 }
 
 Result<std::vector<std::string>> S3ObjectStore::SendParts(
-    const std::string& key, const std::string& upload_id, int n,
+    const std::string& key, const std::string& upload_id, int n, int threads,
     const std::function<Result<std::string>(int part)>& send_part) {
   std::string where = fmt::format("s3://{}/{}", loc_.bucket, key);
   std::vector<std::string> etags(static_cast<size_t>(n));
-  Status sent = ForEachInParallel(n, loc_.parallel_parts, [&](int i) -> Status {
+  Status sent = ForEachInParallel(n, threads, [&](int i) -> Status {
     etags[static_cast<size_t>(i)] = TRY(send_part(i));
     return {};
   });
@@ -127,27 +122,39 @@ Result<ObjectInfo> S3ObjectStore::PutInParts(const std::string& key, const std::
     }
     // The part as stored must be the bytes read: S3 names a part by its MD5.
     std::string etag = Unquoted(reply.head.Header("etag"));
-    if (LooksLikeMd5(etag) && etag != HexOf(part_md5)) {
-      return Err(ErrorCode::kIo, "UploadPart {}: stored with MD5 {}, sent with {}", part_where,
-                 etag, HexOf(part_md5));
-    }
+    TRY(CheckPartEtag(etag, part_md5, part_where));
     return etag;
   };
-  TRY(SendParts(full, upload_id, n, send_part));
+  TRY(SendParts(full, upload_id, n, loc_.parallel_parts, send_part));
+  ObjectInfo stored = TRY(CheckUploaded(key, size, md5s));
+  stored.sha256 = sha256;
+  return stored;
+}
+
+Result<ObjectInfo> S3ObjectStore::CheckUploaded(const std::string& key, int64_t size,
+                                                const std::vector<std::string>& part_md5s) {
   auto stored = TRY(Head(key));
-  std::string expected_etag = MultipartEtag(md5s);
+  std::string expected_etag = MultipartEtag(part_md5s);
   bool etag_differs =
       stored && stored->etag.find('-') != std::string::npos && stored->etag != expected_etag;
   if (!stored || stored->size != size || etag_differs) {
     (void)Delete(key);
     return Err(ErrorCode::kIo,
-               "{} was stored with {} bytes and ETag {} after {} bytes in {} parts (ETag {}) were "
-               "sent: the object was removed",
-               where, stored ? stored->size : 0, stored ? stored->etag : "none", size, n,
-               expected_etag);
+               "{}/{} was stored with {} bytes and ETag {} after {} bytes in {} parts (ETag {}) "
+               "were sent: the object was removed",
+               uri(), key, stored ? stored->size : 0, stored ? stored->etag : "none", size,
+               part_md5s.size(), expected_etag);
   }
-  stored->sha256 = sha256;
   return *stored;
+}
+
+Status CheckPartEtag(const std::string& etag, const std::string& part_md5,
+                     const std::string& part_where) {
+  if (LooksLikeMd5(etag) && etag != HexOf(part_md5)) {
+    return Err(ErrorCode::kIo, "UploadPart {}: stored with MD5 {}, sent with {}", part_where, etag,
+               HexOf(part_md5));
+  }
+  return {};
 }
 
 Result<ObjectInfo> S3ObjectStore::CopyInParts(const S3ObjectStore& source,
@@ -186,7 +193,7 @@ Result<ObjectInfo> S3ObjectStore::CopyInParts(const S3ObjectStore& source,
     }
     return etag;
   };
-  TRY(SendParts(full, upload_id, n, copy_part));
+  TRY(SendParts(full, upload_id, n, loc_.parallel_parts, copy_part));
   auto stored = TRY(Head(to_key));
   if (!stored || stored->size != from.size) {
     (void)Delete(to_key);

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
+#include <optional>
 
 #include "base/hash.h"
 #include "base/strings.h"
@@ -50,6 +52,18 @@ Status Failed(const S3Reply& reply, std::string_view method, std::string_view wh
   if (reply.head.status == 301) hint = " (the bucket is in another region: set region_name)";
   return Err(StoreErrorCode(reply.head.status), "{} {}: HTTP {} {}{}", method, where,
              reply.head.status, text, hint);
+}
+
+ObjectInfo ObjectInfoOf(const std::string& key, const HttpResponse& head) {
+  ObjectInfo info;
+  info.key = key;
+  info.size = head.content_length.value_or(0);
+  info.etag = Unquoted(head.Header("etag"));
+  info.md5 = Md5OfEtag(info.etag);
+  info.sha256 = head.Header("x-amz-meta-sha256");
+  if (info.md5.empty()) info.md5 = head.Header("x-amz-meta-md5");
+  if (auto t = ParseHttpDate(head.Header("last-modified"))) info.modified = *t;
+  return info;
 }
 
 Result<S3Location> S3LocationOf(const std::string& uri, const Connection& conn) {
@@ -151,6 +165,17 @@ Result<S3Reply> S3ObjectStore::Send(Call& call) const {
   std::string where = fmt::format("s3://{}/{}", loc_.bucket, call.key);
   ReplyCollector reply(call.to_file, where);
   auto attempt = [&](int) -> Result<HttpResponse> {
+    HttpSink sink = reply.Begin();
+    if (call.stream_to != nullptr) {  // a 2xx answer streams on; any other is collected
+      auto streaming = std::make_shared<bool>(false);
+      sink.head = [streaming, collect = sink.head, to = call.stream_to](const HttpResponse& h) {
+        *streaming = h.status / 100 == 2;
+        return *streaming ? to->head(h) : collect(h);
+      };
+      sink.body = [streaming, collect = sink.body, to = call.stream_to](std::string_view piece) {
+        return *streaming ? to->body(piece) : collect(piece);
+      };
+    }
     SigV4Request sig;
     sig.method = call.method;
     sig.host = host_;
@@ -165,14 +190,16 @@ Result<S3Reply> S3ObjectStore::Send(Call& call) const {
     req.body_file = call.body_file;
     req.body_offset = call.body_offset;
     req.body_length = call.body_length;
+    req.body_reader = call.body_reader;
     req.headers = SignV4(sig, loc_.credentials, {loc_.region, "s3"},
                          std::chrono::time_point_cast<Micros>(std::chrono::system_clock::now()));
-    auto head = Fetch(req, reply.Begin());
+    auto head = Fetch(req, sink);
     Status closed = reply.End();
     if (head && !closed) return std::unexpected(closed.error());
     return head;
   };
-  auto head = WithRetries({.tries = kTries}, attempt);
+  const bool once = call.body_reader || call.stream_to != nullptr;
+  auto head = WithRetries({.tries = once ? 1 : kTries}, attempt);
   if (!head) return Err(head.error().code, "{} {}: {}", call.method, where, head.error().message);
   S3Reply out;
   out.head = std::move(*head);
@@ -210,15 +237,7 @@ Result<std::optional<ObjectInfo>> S3ObjectStore::Head(const std::string& key) {
   if (reply.head.status == 404) return std::optional<ObjectInfo>();
   if (reply.head.status != 200)
     return std::unexpected(Failed(reply, "HEAD", uri() + "/" + key).error());
-  ObjectInfo info;
-  info.key = key;
-  info.size = reply.head.content_length.value_or(0);
-  info.etag = Unquoted(reply.head.Header("etag"));
-  info.md5 = Md5OfEtag(info.etag);
-  info.sha256 = reply.head.Header("x-amz-meta-sha256");
-  if (info.md5.empty()) info.md5 = reply.head.Header("x-amz-meta-md5");
-  if (auto t = ParseHttpDate(reply.head.Header("last-modified"))) info.modified = *t;
-  return std::optional<ObjectInfo>(std::move(info));
+  return std::optional<ObjectInfo>(ObjectInfoOf(key, reply.head));
 }
 
 Result<ObjectInfo> S3ObjectStore::Put(const std::string& key, const std::string& source,
@@ -294,6 +313,38 @@ Status S3ObjectStore::Get(const std::string& key, const std::string& dest) {
   }
   std::filesystem::rename(temp, dest, ec);
   if (ec) return fail(Err(ErrorCode::kIo, "cannot write {}: {}", dest, ec.message()));
+  return {};
+}
+
+Status S3ObjectStore::Read(const std::string& key, const ObjectSink& sink) {
+  TRY(ValidateKey(key));
+  std::string where = uri() + "/" + key;
+  ObjectInfo now;
+  std::optional<Sha256> sha;  // when the object says what its bytes must hash to
+  int64_t got = 0;
+  HttpSink stream{[&](const HttpResponse& head) -> Status {
+                    if (!head.content_length) {
+                      return Err(ErrorCode::kIo, "GET {}: the answer has no Content-Length", where);
+                    }
+                    now = ObjectInfoOf(key, head);
+                    if (!now.sha256.empty()) sha.emplace();
+                    return sink.head(now);
+                  },
+                  [&](std::string_view piece) -> Status {
+                    if (sha) sha->Update(piece);
+                    got += static_cast<int64_t>(piece.size());
+                    return sink.body(piece);
+                  }};
+  Call call{.method = "GET", .key = loc_.prefix + key, .stream_to = &stream};
+  S3Reply reply = TRY(Send(call));
+  if (reply.head.status == 404) return Err(ErrorCode::kNotFound, "no object at {}", where);
+  if (reply.head.status != 200) return Failed(reply, "GET", where);
+  std::string sha256 = sha ? sha->HexDigest() : "";
+  if (got != now.size || sha256 != now.sha256) {
+    return Err(ErrorCode::kIo, "{} arrived with {} bytes and sha256 {}, not the object's {} and {}",
+               where, got, sha256.empty() ? "(not computed)" : sha256, now.size,
+               now.sha256.empty() ? "(none)" : now.sha256);
+  }
   return {};
 }
 

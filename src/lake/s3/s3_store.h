@@ -30,6 +30,10 @@ struct S3Location {
   // one CopyObject takes at most 5 GiB.
   int64_t multipart_copy_threshold = int64_t{5} << 30;
   int64_t copy_part_size = int64_t{512} << 20;
+  // A stream (PutStream) up to this size whose MD5 is known goes up in one PUT, streamed as it
+  // comes (rclone's upload cutoff is 200 MiB too); a larger one, or one of unknown MD5, in
+  // parts of part_size bytes, one at a time, each held in memory while it is sent.
+  int64_t stream_put_threshold = int64_t{200} << 20;
   AwsCredentials credentials;
 };
 
@@ -65,9 +69,12 @@ struct S3Upload {
 // multipart ETag of those parts (the MD5 of their MD5s, "-N"). When anything fails the upload
 // is aborted, so no part is left behind to be billed or completed later. Get writes a temporary
 // file next to `dest`, checks the bytes against the object's sha256 and size, and renames it into
-// place. Transient failures (connection errors, 429, 500, 503) are retried with backoff, honouring
-// Retry-After. Secrets never appear in errors: only the bucket, the key and S3's code and
-// message.
+// place. Read streams an object instead, with the same checks at its end; PutStream publishes
+// a stream (one PUT, or parts held in memory one at a time), its payload unsigned and its
+// Content-MD5 the object's MD5 (lake/stream_copy.h). Transient failures (connection errors,
+// 429, 500, 503) are retried with backoff, honouring Retry-After, except in a streamed request,
+// which cannot be sent twice. Secrets never appear in errors: only the bucket, the key and S3's
+// code and message.
 class S3ObjectStore : public ObjectStore {
  public:
   explicit S3ObjectStore(S3Location location);
@@ -83,6 +90,15 @@ class S3ObjectStore : public ObjectStore {
   // Server-side from another bucket or prefix at the same endpoint, region and keys.
   Result<std::optional<ObjectInfo>> CopyFrom(ObjectStore& source, const ObjectInfo& from,
                                              const std::string& key) override;
+
+  bool CanRead() const override { return true; }
+  bool CanPutStream() const override { return true; }
+  Status Read(const std::string& key, const ObjectSink& sink) override;
+  // One PUT with Content-MD5 when the MD5 is known and the size at most stream_put_threshold,
+  // else in parts, each with its Content-MD5; unsigned payloads (x-amz-content-sha256:
+  // UNSIGNED-PAYLOAD), the MD5s checking the bytes instead.
+  Result<ObjectInfo> PutStream(const std::string& key, const ObjectInfo& object,
+                               const ByteReader& read) override;
 
   // The multipart uploads under `prefix` that were begun and never completed or aborted (a
   // process killed mid-upload leaves one), oldest first.
@@ -110,11 +126,17 @@ class S3ObjectStore : public ObjectStore {
   // Begins an upload of `key` (full key) with the object's headers; returns its id.
   Result<std::string> BeginUpload(const std::string& key,
                                   const std::map<std::string, std::string>& headers);
-  // Sends parts [0, n) with `send_part` (which returns the part's ETag), parallel_parts at a
-  // time, then completes the upload; aborts it when any step fails.
+  // Sends parts [0, n) with `send_part` (which returns the part's ETag), `threads` at a time
+  // (in order when 1), then completes the upload; aborts it when any step fails.
   Result<std::vector<std::string>> SendParts(
-      const std::string& key, const std::string& upload_id, int n,
+      const std::string& key, const std::string& upload_id, int n, int threads,
       const std::function<Result<std::string>(int part)>& send_part);
+  // After a multipart upload of `key` completed: the object, or kIo (and it is deleted) when
+  // its size or multipart ETag is not that of the parts sent.
+  Result<ObjectInfo> CheckUploaded(const std::string& key, int64_t size,
+                                   const std::vector<std::string>& part_md5s);
+  Result<ObjectInfo> PutStreamInParts(const std::string& key, const ObjectInfo& object,
+                                      const ByteReader& read);
 
   S3Location loc_;
   std::string host_;         // the Host header: endpoint host, or bucket.endpoint host
