@@ -37,7 +37,8 @@ after the copy rows and after each re-sync (on radosgw, with a `radosgw-admin gc
 frees the deleted objects' memory at once). weir is timed end to end (`weir dags test` of a
 one-task DAG, a new logical date each run: the process start, both listings, the copies, the
 catalog records); the peak RSS column is the largest process of each run (for weir, the
-transfer child of `weir dags test`).
+transfer child of `weir dags test`), the CPU column the median of each run's user and system
+time, the tool's children included.
 
 Usage: /usr/bin/python3 bench/transfer.py [--route s3-s3|s3-s3-servers|s3-azure]
                                           [--objects 10000] [--object-kb 16]
@@ -207,7 +208,8 @@ def rclone_did(log):
 
 
 def run(argv, env):
-    """Runs argv under upload.PEAK; returns (seconds, peak MiB, stdout + stderr)."""
+    """Runs argv under upload.PEAK; returns (seconds, peak MiB, CPU seconds of the process and
+    its children, stdout + stderr)."""
     start = time.perf_counter()
     p = subprocess.run([sys.executable, "-c", upload.PEAK, *argv], env=env, capture_output=True,
                        text=True)
@@ -215,8 +217,8 @@ def run(argv, env):
     if p.returncode != 0:
         sys.exit(f"{' '.join(argv[:3])} failed ({p.returncode}):\n"
                  f"{p.stdout[-2000:]}{p.stderr[-2000:]}")
-    peak_kib = int(p.stderr.strip().splitlines()[-1].split()[1])
-    return elapsed, peak_kib / 1024, p.stdout + p.stderr
+    fields = p.stderr.strip().splitlines()[-1].split()
+    return elapsed, int(fields[1]) / 1024, float(fields[2]), p.stdout + p.stderr
 
 
 def bench_set(args, name, count, size, home, weir_env, rc_env, sink, days):
@@ -229,17 +231,18 @@ def bench_set(args, name, count, size, home, weir_env, rc_env, sink, days):
     for mode in ("copy", "sync"):
         weir_dag(home, f"{name}_{mode}", name, sink.uri(name), sink.conn, mode == "sync",
                  args.parallelism)
-    rows = {r: ([], 0.0, set()) for r in (
+    rows = {r: ([], 0.0, set(), []) for r in (
         "weir copy", "rclone copy", "weir sync", "rclone sync", "weir re-sync (no change)",
         "rclone re-sync (no change)")}
     expect = (count, count * size)
 
     def step(row, argv, env, did_of, copies):
-        seconds, peak, log = run(argv, env)
+        seconds, peak, cpu, log = run(argv, env)
         did, copied = did_of(log)
-        times, top, dids = rows[row]
+        times, top, dids, cpus = rows[row]
         times.append(seconds)
-        rows[row] = (times, max(top, peak), dids | {did})
+        cpus.append(cpu)
+        rows[row] = (times, max(top, peak), dids | {did}, cpus)
         stored = sink.listed(name)
         if stored != expect:
             sys.exit(f"{row}: the sink holds {stored} (objects, bytes) of {expect}")
@@ -349,14 +352,14 @@ def print_table(args, sets, results):
     print(f"transfer from {ROUTES[args.route]} on 127.0.0.1, {os.cpu_count()} cores, parallelism"
           f" {parallelism} (rclone --transfers and --checkers {parallelism}, --checksum),"
           f" median of {args.repeat}")
-    header = ("data set", "tool", "median", "objects/s", "MiB/s", "peak RSS", "did",
+    header = ("data set", "tool", "median", "objects/s", "MiB/s", "peak RSS", "CPU", "did",
               "vs rclone", "runs (s)")
     rows, verdicts = [], []
     for name, (count, size) in sets.items():
         mib = count * size / (1 << 20)
         what = (f"{count} x {size >> 10} KiB" if size < 1 << 20 else
                 f"{count} x {size >> 20} MiB")
-        for row, (times, peak, dids) in results[name].items():
+        for row, (times, peak, dids, cpus) in results[name].items():
             med = statistics.median(times)
             verdict = ""
             if row.startswith("weir"):
@@ -366,7 +369,8 @@ def print_table(args, sets, results):
                 verdict = f"{'pass' if ok else 'FAIL'} ({med / peer:.2f}x)"
             rows.append((what, row, f"{med:.2f} s", f"{count / med:.0f}",
                          "-" if "re-sync" in row else f"{mib / med:.1f}",
-                         f"{peak:.0f} MiB", "; ".join(sorted(dids)), verdict,
+                         f"{peak:.0f} MiB", f"{statistics.median(cpus):.2f} s",
+                         "; ".join(sorted(dids)), verdict,
                          ", ".join(f"{t:.2f}" for t in times)))
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
     fmt = "  ".join("{:<%d}" % w for w in widths)
