@@ -25,26 +25,21 @@ Result<std::optional<ObjectInfo>> CopyInMemory(ObjectStore& source, const std::s
   ObjectInfo now;
   std::string bytes;
   bool too_large = false;
-  Status read = source.Read(
-      from_key, ObjectSink{[&](const ObjectInfo& head) -> Status {
-                             now = head;
-                             too_large = head.size > kInMemoryBytes;
-                             if (too_large) {
-                               return Err(ErrorCode::kFailedPrecondition, "larger than listed");
-                             }
-                             bytes.reserve(static_cast<size_t>(head.size));
-                             return {};
-                           },
-                           [&](std::string_view piece) -> Status {
-                             if (bytes.size() + piece.size() > static_cast<size_t>(now.size)) {
-                               return Err(ErrorCode::kIo,
-                                          "{}/{} is longer than its "
-                                          "Content-Length",
-                                          source.uri(), from_key);
-                             }
-                             bytes.append(piece);
-                             return {};
-                           }});
+  auto on_head = [&](const ObjectInfo& head) -> Status {
+    now = head;
+    too_large = head.size > kInMemoryBytes;
+    if (too_large) return Err(ErrorCode::kFailedPrecondition, "larger than listed");
+    bytes.reserve(static_cast<size_t>(head.size));
+    return {};
+  };
+  auto on_body = [&](std::string_view piece) -> Status {
+    if (bytes.size() + piece.size() > static_cast<size_t>(now.size)) {
+      return Err(ErrorCode::kIo, "{}/{} is longer than its Content-Length", source.uri(), from_key);
+    }
+    bytes.append(piece);
+    return {};
+  };
+  Status read = source.Read(from_key, ObjectSink{on_head, on_body});
   if (too_large) return std::nullopt;
   if (!read) return std::unexpected(read.error());
   if (static_cast<int64_t>(bytes.size()) != now.size) {
@@ -76,15 +71,15 @@ Result<ObjectInfo> CopyThroughPipe(ObjectStore& source, const std::string& from_
   std::promise<Result<ObjectInfo>> head;
   std::thread reader([&] {
     bool headed = false;
-    Status read = source.Read(
-        from_key, ObjectSink{[&](const ObjectInfo& now) -> Status {
-                               pipe = std::make_unique<BytePipe>(static_cast<size_t>(
-                                   std::clamp<int64_t>(now.size + 1, 1, kInMemoryBytes)));
-                               headed = true;
-                               head.set_value(now);
-                               return {};
-                             },
-                             [&](std::string_view piece) { return pipe->Write(piece); }});
+    auto on_head = [&](const ObjectInfo& now) -> Status {
+      pipe = std::make_unique<BytePipe>(
+          static_cast<size_t>(std::clamp<int64_t>(now.size + 1, 1, kInMemoryBytes)));
+      headed = true;
+      head.set_value(now);
+      return {};
+    };
+    auto on_body = [&](std::string_view piece) { return pipe->Write(piece); };
+    Status read = source.Read(from_key, ObjectSink{on_head, on_body});
     if (!headed) {
       head.set_value(read ? Err(ErrorCode::kIo, "{} sent no object", from)
                           : Result<ObjectInfo>(std::unexpected(read.error())));

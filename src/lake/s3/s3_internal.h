@@ -45,6 +45,12 @@ std::string MultipartEtag(const std::vector<std::string>& part_md5s);
 // True for an ETag that is an MD5 in hex (a single-part object's, or a part's).
 bool LooksLikeMd5(std::string_view etag);
 
+// The headers that begin a new object: its type, and the checksums weir keeps in its
+// metadata (x-amz-meta-sha256, and x-amz-meta-md5 for one whose ETag will be no MD5), each
+// when known.
+std::map<std::string, std::string> NewObjectHeaders(const std::string& sha256,
+                                                    const std::string& md5);
+
 // kIo when a part's ETag is an MD5 other than `part_md5` (raw): the part was stored damaged.
 Status CheckPartEtag(const std::string& etag, const std::string& part_md5,
                      const std::string& part_where);

@@ -21,6 +21,14 @@ std::string MultipartEtag(const std::vector<std::string>& part_md5s) {
   return fmt::format("{}-{}", HexOf(all.Digest()), part_md5s.size());
 }
 
+std::map<std::string, std::string> NewObjectHeaders(const std::string& sha256,
+                                                    const std::string& md5) {
+  std::map<std::string, std::string> headers{{"Content-Type", "application/octet-stream"}};
+  if (!sha256.empty()) headers["x-amz-meta-sha256"] = sha256;
+  if (LooksLikeMd5(md5)) headers["x-amz-meta-md5"] = md5;
+  return headers;
+}
+
 bool LooksLikeMd5(std::string_view etag) {
   return etag.size() == 32 && std::ranges::all_of(etag, [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -96,10 +104,7 @@ Result<ObjectInfo> S3ObjectStore::PutInParts(const std::string& key, const std::
   const int64_t part_size = PartSizeFor(size, loc_.part_size, kMaxParts);
   const int n = static_cast<int>((size + part_size - 1) / part_size);
   std::string full = loc_.prefix + key;
-  std::map<std::string, std::string> headers{{"Content-Type", "application/octet-stream"},
-                                             {"x-amz-meta-sha256", sha256}};
-  if (!md5.empty()) headers["x-amz-meta-md5"] = md5;
-  std::string upload_id = TRY(BeginUpload(full, headers));
+  std::string upload_id = TRY(BeginUpload(full, NewObjectHeaders(sha256, md5)));
   std::vector<std::string> md5s(static_cast<size_t>(n));
   auto send_part = [&](int i) -> Result<std::string> {
     int64_t offset = i * part_size;
@@ -164,10 +169,7 @@ Result<ObjectInfo> S3ObjectStore::CopyInParts(const S3ObjectStore& source,
   const int64_t part_size = PartSizeFor(from.size, loc_.copy_part_size, kMaxParts);
   const int n = static_cast<int>((from.size + part_size - 1) / part_size);
   std::string full = loc_.prefix + to_key;
-  std::map<std::string, std::string> headers{{"Content-Type", "application/octet-stream"}};
-  if (!from.sha256.empty()) headers["x-amz-meta-sha256"] = from.sha256;
-  if (!from.md5.empty()) headers["x-amz-meta-md5"] = from.md5;
-  std::string upload_id = TRY(BeginUpload(full, headers));
+  std::string upload_id = TRY(BeginUpload(full, NewObjectHeaders(from.sha256, from.md5)));
   std::string copy_source =
       "/" + source.loc_.bucket + "/" + S3EncodePath(source.loc_.prefix + from_key);
   auto copy_part = [&](int i) -> Result<std::string> {

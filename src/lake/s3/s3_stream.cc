@@ -61,9 +61,9 @@ Result<ObjectInfo> S3ObjectStore::PutStream(const std::string& key, const Object
   if (md5.empty() || object.size > std::min(loc_.stream_put_threshold, kMaxSinglePut)) {
     return PutStreamInParts(key, object, read);
   }
-  std::map<std::string, std::string> headers{{"Content-Type", "application/octet-stream"},
-                                             {"Content-MD5", Base64Encode(Md5Bytes(md5))}};
-  if (!object.sha256.empty()) headers["x-amz-meta-sha256"] = object.sha256;
+  // One PUT's ETag is its MD5: no x-amz-meta-md5.
+  std::map<std::string, std::string> headers = NewObjectHeaders(object.sha256, "");
+  headers["Content-MD5"] = Base64Encode(Md5Bytes(md5));
   Call call{.method = "PUT",
             .key = loc_.prefix + key,
             .headers = std::move(headers),
@@ -91,12 +91,9 @@ Result<ObjectInfo> S3ObjectStore::PutStreamInParts(const std::string& key, const
   const int64_t part_size = PartSizeFor(object.size, loc_.part_size, kMaxParts);
   const int n = static_cast<int>((object.size + part_size - 1) / part_size);
   std::string full = loc_.prefix + key;
-  std::map<std::string, std::string> headers{{"Content-Type", "application/octet-stream"}};
-  if (!object.sha256.empty()) headers["x-amz-meta-sha256"] = object.sha256;
-  if (LooksLikeMd5(object.md5)) headers["x-amz-meta-md5"] = object.md5;
   std::optional<Md5> whole;  // the MD5 the metadata will state must be the bytes'
   if (LooksLikeMd5(object.md5)) whole.emplace();
-  std::string upload_id = TRY(BeginUpload(full, headers));
+  std::string upload_id = TRY(BeginUpload(full, NewObjectHeaders(object.sha256, object.md5)));
   std::vector<std::string> md5s(static_cast<size_t>(n));
   std::string part;  // one part at a time: parts are sent in order, the stream read once
   auto send_part = [&](int i) -> Result<std::string> {
