@@ -610,6 +610,24 @@ TEST_P(CutConnectionTest, ACutMidUploadIsRetriedAndLeavesNothingPartial) {
     EXPECT_TRUE(GcsFake().Uploads().empty()) << GcsFake().Uploads().dump();
   }
   EXPECT_EQ(Keys(), (std::vector<std::string>{"raw/cut.bin"}));
+  if (kind != "s3" && kind != "radosgw") return;
+
+  // A streamed copy cut mid-PUT (as a kill -9 of weir cuts it) is started again whole, from a
+  // new read of the source, and what the sink ends with is the object.
+  std::filesystem::remove(log);  // the new proxy's cut is logged there afresh
+  auto sink_proxy = proxy_to(kind == "s3" ? S3Server().port() : RadosgwPort());
+  ASSERT_NE(sink_proxy->port(), 0) << "cut_proxy.py did not start";
+  S3Location through = S3At(kind, UniquePrefix("cut"));
+  through.endpoint = "http://127.0.0.1:" + std::to_string(sink_proxy->port());
+  S3ObjectStore sink(through);
+  S3ObjectStore source(S3At(kind, prefix));
+  ObjectInfo listed = source.Head("raw/cut.bin").value().value();
+  auto copied = StreamCopy(source, listed, sink, "raw/streamed.bin");
+  ASSERT_TRUE(copied.has_value()) << copied.error().message;
+  ASSERT_TRUE(copied->has_value());
+  EXPECT_EQ(Read(log), "cut after 2097152 bytes\n");
+  ASSERT_TRUE(sink.Get("raw/streamed.bin", dir_.Join("streamed.bin")).has_value());
+  EXPECT_EQ(Sha256Hex(Read(dir_.Join("streamed.bin"))), Sha256Hex(content));
 }
 
 #ifdef WEIR_RADOSGW_STATE
