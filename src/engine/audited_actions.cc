@@ -286,6 +286,20 @@ Status AuditedActions::DeleteVariable(const std::string& key) {
   });
 }
 
+Status AuditedActions::SetNote(const Note& note) {
+  return store_.Transaction([&]() -> Status {
+    std::string was;
+    for (const auto& n : TRY(store_.ListNotes(note.dag_id, note.run_id))) {
+      if (n.task_id == note.task_id) was = n.content;
+    }
+    TRY(store_.SetNote(note));
+    AuditEvent e = Event(audit::kNoteSet, note.dag_id, note.run_id, note.task_id);
+    e.details = {{"note", note.content}, {"was", was}};
+    TRY(store_.AddAuditEvent(e));
+    return {};
+  });
+}
+
 Status AuditedActions::SetPool(const Pool& p) {
   return store_.Transaction([&]() -> Status {
     auto old = store_.GetPool(p.name);

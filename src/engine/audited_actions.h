@@ -31,6 +31,8 @@ class AuditedActions {
                                          TaskState state);
   Result<DagRun> MarkRun(const std::string& dag_id, const std::string& run_id, RunState state);
   Status SetPaused(const std::string& dag_id, bool paused);
+  // Records the note's new text and the one it replaced.
+  Status SetNote(const Note& note);
   // Records whether the value changed, never the value.
   Status SetVariable(const Variable& v);
   Status DeleteVariable(const std::string& key);

@@ -76,7 +76,7 @@ void PlanSteps::PlanRun(ActiveRun& r) {
       DagRun run = r.run;
       run.state = RunState::kFailed;
       run.end_date = state.now;
-      run.note = "dagrun_timeout of " + FormatDuration(*spec.dagrun_timeout) + " reached";
+      run.reason = "dagrun_timeout of " + FormatDuration(*spec.dagrun_timeout) + " reached";
       d.update_runs.push_back(run);
       state.SetRun(run);  // `r` is gone from here on
       return;
@@ -193,7 +193,7 @@ void PlanSteps::PlanRun(ActiveRun& r) {
       DagRun run = r.run;
       run.state = RunState::kFailed;
       run.end_date = state.now;
-      run.note = "deadlock: a depends_on_past task waits on a previous run that did not succeed";
+      run.reason = "deadlock: a depends_on_past task waits on a previous run that did not succeed";
       d.update_runs.push_back(run);
       state.SetRun(run);
     }

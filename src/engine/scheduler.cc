@@ -376,7 +376,7 @@ Status Scheduler::Heartbeat(Time now) {
   if (options_.recover_orphans) {
     auto ended = TRY(EndOrphanedTestRuns(store_, now));
     for (const auto& run : ended) {
-      Log::Info("test run {} of {} ended failed: {}", run.run_id, run.dag_id, run.note);
+      Log::Info("test run {} of {} ended failed: {}", run.run_id, run.dag_id, run.reason);
       NotifyRun(run);
     }
     // Other runs may start now.

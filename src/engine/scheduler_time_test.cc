@@ -258,7 +258,7 @@ tasks:
   Time deadline = t0 + minutes(30) + seconds(7);
   EXPECT_EQ(run.state, RunState::kFailed);
   EXPECT_EQ(run.end_date, deadline);
-  EXPECT_NE(run.note.find("dagrun_timeout of 30m 7s reached"), std::string::npos) << run.note;
+  EXPECT_NE(run.reason.find("dagrun_timeout of 30m 7s reached"), std::string::npos) << run.reason;
   TaskInstance a = store_->GetTaskInstance("d", "r", "a").value();
   EXPECT_EQ(a.state, TaskState::kSuccess);
   EXPECT_EQ(a.end_date, t0 + minutes(10));

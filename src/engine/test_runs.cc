@@ -52,7 +52,7 @@ Status EndTestRun(RunStore& store, DagRun run, const std::string& why, Time now)
     run.state = RunState::kFailed;
     if (!run.start_date) run.start_date = now;
     run.end_date = now;
-    run.note = why;
+    run.reason = why;
     return store.UpdateRun(run);
   });
 }

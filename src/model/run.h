@@ -27,7 +27,9 @@ struct DagRun {
   std::optional<Time> end_date;
   Json conf = Json::object();
   int64_t version_id = 0;  // the DAG version the run was created with
-  std::string note;
+  // Why the scheduler ended it as it did ("dagrun_timeout of 30m reached"); people's notes
+  // are kept apart (Note).
+  std::string reason;
 };
 
 // Who set a task instance's state by hand, when, and from which state.

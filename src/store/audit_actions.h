@@ -11,14 +11,16 @@
 namespace weir::audit {
 
 // DAGs and runs.
-inline constexpr std::string_view kTrigger = "trigger";     // a manual run
-inline constexpr std::string_view kBackfill = "backfill";   // runs for a date range
-inline constexpr std::string_view kClear = "clear";         // task instances to run again
-inline constexpr std::string_view kMarkTask = "mark_task";  // task instances set to a state
-inline constexpr std::string_view kMarkRun = "mark_run";    // a run set to a state
-inline constexpr std::string_view kPause = "pause";         // a DAG paused
-inline constexpr std::string_view kUnpause = "unpause";     // a DAG unpaused
-inline constexpr std::string_view kDagTest = "dag_test";    // `weir dags test` made a run
+inline constexpr std::string_view kTrigger = "trigger";       // a manual run
+inline constexpr std::string_view kBackfill = "backfill";     // runs for a date range
+inline constexpr std::string_view kClear = "clear";           // task instances to run again
+inline constexpr std::string_view kMarkTask = "mark_task";    // task instances set to a state
+inline constexpr std::string_view kMarkRun = "mark_run";      // a run set to a state
+inline constexpr std::string_view kPause = "pause";           // a DAG paused
+inline constexpr std::string_view kUnpause = "unpause";       // a DAG unpaused
+inline constexpr std::string_view kDagTest = "dag_test";      // `weir dags test` made a run
+inline constexpr std::string_view kDagDelete = "dag_delete";  // a DAG and its runs deleted
+inline constexpr std::string_view kNoteSet = "note_set";      // a note on a run or task instance
 // Settings.
 inline constexpr std::string_view kVariableSet = "variable_set";
 inline constexpr std::string_view kVariableDelete = "variable_delete";

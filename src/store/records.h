@@ -279,4 +279,29 @@ struct RunFilter {
   bool newest_first = true;  // by logical date
 };
 
+// Which task instances to list, across DAGs and runs: every set field must match (the
+// dates and run type are their run's). Newest run first, then by DAG, run and task.
+struct TaskInstanceFilter {
+  std::optional<std::string> dag_id;
+  std::vector<std::string> run_ids;  // empty: any
+  std::optional<std::string> task_id;
+  std::vector<TaskState> states;  // empty: any
+  std::optional<RunType> run_type;
+  std::optional<Time> logical_date_from;  // inclusive
+  std::optional<Time> logical_date_to;    // inclusive
+  int limit = 0;                          // 0: no limit
+  int offset = 0;
+};
+
+// A note a person wrote on a run (task_id empty) or on one of its task instances (Airflow's
+// notes). Kept apart from the run's and task instance's rows, which the scheduler rewrites.
+struct Note {
+  std::string dag_id;
+  std::string run_id;
+  std::string task_id;  // "" for the run's own note
+  std::string content;
+  std::string updated_by;
+  Time updated_at{};
+};
+
 }  // namespace weir

@@ -4,9 +4,10 @@
 
 namespace weir {
 
+Json OptTime(const std::optional<Time>& t) { return t ? Json(FormatIso(*t)) : Json(); }
+
 namespace {
 
-Json OptTime(const std::optional<Time>& t) { return t ? Json(FormatIso(*t)) : Json(); }
 Json OptInt(const std::optional<int64_t>& v) { return v ? Json(*v) : Json(); }
 
 }  // namespace
@@ -38,7 +39,8 @@ Json DagRunJson(const DagRun& r) {
               {"end_date", OptTime(r.end_date)},
               {"conf", r.conf},
               {"version_id", r.version_id},
-              {"note", r.note}};
+              {"state_reason", r.reason},
+              {"note", ""}};  // people's note: the API fills it in (Note)
 }
 
 Json TaskMarkJson(const TaskMark& mark) {
@@ -62,7 +64,8 @@ Json TaskInstanceJson(const TaskInstance& ti) {
               {"next_retry_at", OptTime(ti.next_retry_at)},
               {"queued_at", OptTime(ti.queued_at)},
               {"error", ti.error},
-              {"marked", ti.marked ? TaskMarkJson(*ti.marked) : Json()}};
+              {"marked", ti.marked ? TaskMarkJson(*ti.marked) : Json()},
+              {"note", ""}};  // people's note: the API fills it in (Note)
 }
 
 Json TaskTryJson(const TaskTry& t) {

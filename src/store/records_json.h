@@ -7,6 +7,8 @@ namespace weir {
 
 // The records as JSON, one shape for every reader: `weir ... -o json` and the REST API.
 // Times are ISO 8601 in UTC ("2021-01-01T00:00:00Z"); unset times are null.
+// A time as ISO 8601, or null.
+Json OptTime(const std::optional<Time>& t);
 Json DagRowJson(const DagRow& d);
 Json DagRunJson(const DagRun& r);
 // {"by", "at", "from_state"}: who marked a task instance, when, and its state before.

@@ -21,6 +21,8 @@ class RunStore : public virtual TransactionalStore {
   virtual Result<DagRun> GetRun(const std::string& dag_id, const std::string& run_id) = 0;
   virtual Status UpdateRun(const DagRun& run) = 0;
   virtual Result<std::vector<DagRun>> ListRuns(const RunFilter& filter) = 0;
+  // How many runs the filter matches, its limit and offset aside.
+  virtual Result<int64_t> CountRuns(const RunFilter& filter) = 0;
   // The scheduled run with the latest logical date, the anchor of the next interval.
   virtual Result<std::optional<DagRun>> LatestScheduledRun(const std::string& dag_id) = 0;
   virtual Status DeleteRun(const std::string& dag_id, const std::string& run_id) = 0;
@@ -28,6 +30,10 @@ class RunStore : public virtual TransactionalStore {
   // Task instances.
   virtual Result<std::vector<TaskInstance>> ListTaskInstances(const std::string& dag_id,
                                                               const std::string& run_id) = 0;
+  // Task instances of any DAG and run (the browse pages), and how many match (limit and
+  // offset aside).
+  virtual Result<std::vector<TaskInstance>> ListTaskInstances(const TaskInstanceFilter& filter) = 0;
+  virtual Result<int64_t> CountTaskInstances(const TaskInstanceFilter& filter) = 0;
   // Every task instance of every run in state queued or running.
   virtual Result<std::vector<TaskInstance>> ListTaskInstancesOfActiveRuns() = 0;
   virtual Result<TaskInstance> GetTaskInstance(const std::string& dag_id, const std::string& run_id,
@@ -64,6 +70,14 @@ class RunStore : public virtual TransactionalStore {
   virtual Result<std::vector<TaskTry>> ListUnfinishedTries() = 0;
   // Sets heartbeat_at = now for every running try.
   virtual Status HeartbeatRunningTries(Time now) = 0;
+
+  // Notes. SetNote replaces the note of the run or task instance (empty content removes
+  // it); kNotFound when the run or task instance does not exist. A run's notes go with it.
+  virtual Status SetNote(const Note& note) = 0;
+  // The notes of a DAG's runs and task instances (every DAG's when dag_id is empty), of one
+  // run when run_id is given.
+  virtual Result<std::vector<Note>> ListNotes(const std::string& dag_id,
+                                              const std::string& run_id) = 0;
 
   // XCom.
   // Replaces the same (run, task, key); kNotFound when the run does not exist.

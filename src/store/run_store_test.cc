@@ -80,7 +80,7 @@ TEST_P(RunStoreTest, CreateRunStoresTheRunAndItsTaskInstances) {
   run.conf = Json{{"table", "users"}, {"limit", 10}};
   run.start_date = Utc("2024-01-02T00:00:01.5Z");
   run.version_id = 3;
-  run.note = "rerun after fix";
+  run.reason = "rerun after fix";
   ASSERT_OK(store().CreateRun(run, {MakeTask("extract"), MakeTask("load")}));
 
   DagRun got = store().GetRun("etl", "manual__1").value();
@@ -93,7 +93,7 @@ TEST_P(RunStoreTest, CreateRunStoresTheRunAndItsTaskInstances) {
   EXPECT_FALSE(got.end_date.has_value());
   EXPECT_EQ(got.conf, run.conf);
   EXPECT_EQ(got.version_id, 3);
-  EXPECT_EQ(got.note, "rerun after fix");
+  EXPECT_EQ(got.reason, "rerun after fix");
 
   auto tis = store().ListTaskInstances("etl", "manual__1").value();
   ASSERT_EQ(tis.size(), 2u);
@@ -110,9 +110,9 @@ TEST_P(RunStoreTest, CreateRunStoresTheRunAndItsTaskInstances) {
 TEST_P(RunStoreTest, CreateRunTwiceIsAlreadyExistsAndWritesNothing) {
   DagRun run = MakeRun("etl", "r1", Utc("2024-01-01"));
   ASSERT_OK(store().CreateRun(run, {MakeTask("a")}));
-  run.note = "second";
+  run.reason = "second";
   EXPECT_ERROR(store().CreateRun(run, {MakeTask("a"), MakeTask("b")}), ErrorCode::kAlreadyExists);
-  EXPECT_EQ(store().GetRun("etl", "r1").value().note, "");
+  EXPECT_EQ(store().GetRun("etl", "r1").value().reason, "");
   EXPECT_THAT(TaskKeys(store().ListTaskInstances("etl", "r1").value()), ElementsAre("r1/a"));
 
   // A failure after the run row was written takes the run row back out.

@@ -109,6 +109,19 @@ Result<Json> RunDependencies(ApiCtx& c, const std::string& dag_id, const std::st
 Result<Json> TaskDependencies(ApiCtx& c, const std::string& dag_id, const std::string& run_id,
                               const std::string& task_id);
 
+// api_browse.cc: runs and task instances of one DAG or every DAG (`~`), the calendar, pools
+// with the slots in use, notes. RunFilterOf reads run_type, logical_date_gte/lte and, with
+// `with_states`, state (the run states).
+Result<RunFilter> RunFilterOf(const ApiRequest& req, bool with_states = true);
+Result<Json> RunWithNote(ApiCtx& c, const DagRun& run);
+Result<Json> TaskInstanceWithNote(ApiCtx& c, const TaskInstance& ti);
+Result<Json> BrowseRuns(ApiCtx& c, const std::string& dag_id);
+Result<Json> BrowseTaskInstances(ApiCtx& c, const std::string& dag_id, const std::string& run_id);
+Result<Json> Calendar(ApiCtx& c, const std::string& dag_id);
+Result<Json> ListPoolsWithSlots(ApiCtx& c);
+Result<Json> SetNote(ApiCtx& c, const std::string& dag_id, const std::string& run_id,
+                     const std::string& task_id);
+
 // Tells the scheduler the store changed, so that it acts at once.
 void Wake(const ApiCtx& c);
 

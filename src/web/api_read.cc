@@ -85,7 +85,55 @@ Result<Json> DagSummary(ApiCtx& c, const DagRow& d, const std::vector<ImportErro
                           {"data_interval_end", FormatIso(r.data_interval_end)}});
   }
   j["recent_runs"] = std::move(recent);
+  // Every run counted by state (Airflow's run circles), and the task instances of the newest
+  // run by state (its "recent tasks").
+  Json counts = Json::object();
+  for (RunState state :
+       {RunState::kQueued, RunState::kRunning, RunState::kSuccess, RunState::kFailed}) {
+    RunFilter by_state;
+    by_state.dag_id = d.dag_id;
+    by_state.states = {state};
+    counts[std::string(RunStateName(state))] = TRY(c.store.CountRuns(by_state));
+  }
+  j["run_counts"] = std::move(counts);
+  Json tasks = Json::object();
+  if (!j["recent_runs"].empty()) {
+    for (const auto& ti : TRY(c.store.ListTaskInstances(
+             d.dag_id, j["recent_runs"][0]["run_id"].get<std::string>()))) {
+      std::string state(TaskStateName(ti.state));
+      tasks[state] = tasks.value(state, 0) + 1;
+    }
+  }
+  j["recent_task_counts"] = std::move(tasks);
   return j;
+}
+
+// The health of the listed DAGs at a glance: how many, paused, with an import error, whose
+// newest run failed, with a run under way.
+Result<Json> DagsHealth(ApiCtx& c, const std::vector<DagRow>& rows,
+                        const std::vector<ImportError>& errors) {
+  int64_t paused = 0;
+  int64_t broken = 0;
+  int64_t failing = 0;
+  int64_t running = 0;
+  for (const DagRow& d : rows) {
+    paused += d.is_paused ? 1 : 0;
+    broken += DagImportErrorJson(d, errors).is_null() ? 0 : 1;
+    RunFilter newest;
+    newest.dag_id = d.dag_id;
+    newest.limit = 1;
+    auto runs = TRY(c.store.ListRuns(newest));
+    if (!runs.empty() && runs[0].state == RunState::kFailed) ++failing;
+    RunFilter active;
+    active.dag_id = d.dag_id;
+    active.states = {RunState::kRunning, RunState::kQueued};
+    if (TRY(c.store.CountRuns(active)) > 0) ++running;
+  }
+  return Json{{"dags", rows.size()},
+              {"paused", paused},
+              {"import_errors", broken},
+              {"failing", failing},
+              {"running", running}};
 }
 
 Result<Json> ListDags(ApiCtx& c) {
@@ -111,7 +159,9 @@ Result<Json> ListDags(ApiCtx& c) {
   auto errors = TRY(c.store.ListImportErrors());
   Json list = Json::array();
   for (const DagRow& d : PageSlice(rows, page)) list.push_back(TRY(DagSummary(c, d, errors)));
-  return Json{{"dags", std::move(list)}, {"total_entries", rows.size()}};
+  return Json{{"dags", std::move(list)},
+              {"total_entries", rows.size()},
+              {"health", TRY(DagsHealth(c, rows, errors))}};
 }
 
 Result<Json> GetDag(ApiCtx& c, const std::string& dag_id) {
@@ -162,35 +212,10 @@ Result<Json> DagSource(ApiCtx& c, const std::string& dag_id) {
                                 : wanted);
 }
 
-Result<Json> ListRuns(ApiCtx& c, const std::string& dag_id) {
-  TRY(c.store.GetDag(dag_id));
-  auto page = TRY(Page(c.req));
-  RunFilter filter;
-  filter.dag_id = dag_id;
-  for (const auto& s : Split(QueryParam(c.req, "state"), ',')) {
-    if (s.empty()) continue;
-    auto state = ParseRunState(s);
-    if (!state) {
-      return Err(ErrorCode::kInvalidArgument,
-                 "'state' must be queued, running, success or failed, got '{}'", s);
-    }
-    filter.states.push_back(*state);
-  }
-  auto runs = TRY(c.store.ListRuns(filter));
-  return PageOf(runs, page, "dag_runs", DagRunJson);
-}
-
-Result<Json> ListTaskInstances(ApiCtx& c, const std::string& dag_id, const std::string& run_id) {
-  TRY(c.store.GetRun(dag_id, run_id));
-  auto page = TRY(Page(c.req));
-  auto tis = TRY(c.store.ListTaskInstances(dag_id, run_id));
-  return PageOf(tis, page, "task_instances", TaskInstanceJson);
-}
-
 Result<Json> GetTaskInstance(ApiCtx& c, const std::string& dag_id, const std::string& run_id,
                              const std::string& task_id) {
   TaskInstance ti = TRY(c.store.GetTaskInstance(dag_id, run_id, task_id));
-  Json j = TaskInstanceJson(ti);
+  Json j = TRY(TaskInstanceWithNote(c, ti));
   Json tries = Json::array();
   for (const auto& t : TRY(c.store.ListTries(dag_id, run_id, task_id))) {
     tries.push_back(TaskTryJson(t));
@@ -322,19 +347,34 @@ Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& ru
               {"finished", finished && next >= size}};
 }
 
-// The grid (Airflow's main view): the newest runs (limit_runs, default 25, at most 365) as
-// columns and a page of the DAG's tasks (task_limit, default 1000, from task_offset) as rows,
-// each cell a state and try number. Its cost is linear in the task instances of those runs.
+// The grid (Airflow's main view): the newest runs (limit_runs, default 25, at most 365) up to
+// base_date, of one run_type and state when given, as columns, and a page of the DAG's tasks
+// (task_limit, default 1000, from task_offset) as rows, each cell a state, try number and
+// times. Its cost is linear in the task instances of those runs.
 Result<Json> Grid(ApiCtx& c, const std::string& dag_id) {
   TRY(c.store.GetDag(dag_id));
   int limit_runs = static_cast<int>(TRY(IntParam(c.req, "limit_runs", 25, 1, 365)));
   auto task_limit = static_cast<size_t>(TRY(IntParam(c.req, "task_limit", 1000, 1, 100'000)));
   auto task_offset = static_cast<size_t>(TRY(IntParam(c.req, "task_offset", 0, 0, 1 << 30)));
-  RunFilter filter;
+  RunFilter filter = TRY(RunFilterOf(c.req));
   filter.dag_id = dag_id;
+  if (std::string base = QueryParam(c.req, "base_date"); !base.empty()) {
+    auto t = ParseDateTime(base);
+    if (!t) {
+      return Err(ErrorCode::kInvalidArgument, "'base_date' must be a date or date-time, got '{}'",
+                 base);
+    }
+    // Runs up to the end of that day (a date) or that moment.
+    filter.logical_date_to = base.size() == 10 ? *t + std::chrono::hours(24) - Duration(1) : *t;
+  }
   filter.limit = limit_runs;
   Json runs = Json::array();
-  for (const auto& r : TRY(c.store.ListRuns(filter))) runs.push_back(DagRunJson(r));
+  TaskInstanceFilter cell_filter;
+  cell_filter.dag_id = dag_id;
+  for (const auto& r : TRY(c.store.ListRuns(filter))) {
+    runs.push_back(DagRunJson(r));
+    cell_filter.run_ids.push_back(r.run_id);
+  }
   std::vector<std::string> task_order;
   std::unordered_set<std::string> known;
   auto it = c.dags.find(dag_id);
@@ -345,7 +385,8 @@ Result<Json> Grid(ApiCtx& c, const std::string& dag_id) {
       known.insert(graph.ids[t]);
     }
   }
-  auto tis = TRY(c.store.ListTaskInstancesOfDag(dag_id, limit_runs));
+  std::vector<TaskInstance> tis;
+  if (!cell_filter.run_ids.empty()) tis = TRY(c.store.ListTaskInstances(cell_filter));
   for (const auto& ti : tis) {
     // A task the current version no longer has goes last.
     if (known.insert(ti.task_id).second) task_order.push_back(ti.task_id);
@@ -356,7 +397,10 @@ Result<Json> Grid(ApiCtx& c, const std::string& dag_id) {
   Json cells = Json::object();
   for (const auto& ti : tis) {
     if (!shown.contains(ti.task_id)) continue;
-    Json cell{{"state", TaskStateName(ti.state)}, {"try_number", ti.try_number}};
+    Json cell{{"state", TaskStateName(ti.state)},
+              {"try_number", ti.try_number},
+              {"start_date", OptTime(ti.start_date)},
+              {"end_date", OptTime(ti.end_date)}};
     if (ti.marked) cell["marked"] = TaskMarkJson(*ti.marked);  // only when marked
     cells[ti.run_id][ti.task_id] = std::move(cell);
   }
@@ -428,10 +472,7 @@ Result<Json> RouteRequest(ApiCtx& c, const std::vector<std::string>& s) {
     auto vars = TRY(c.store.ListVariables());
     return PageOf(vars, TRY(Page(c.req)), "variables", VariableJson);
   }
-  if (n == 1 && s[0] == "pools") {
-    auto pools = TRY(c.store.ListPools());
-    return PageOf(pools, TRY(Page(c.req)), "pools", PoolJson);
-  }
+  if (n == 1 && s[0] == "pools") return ListPoolsWithSlots(c);
   if (n == 2 && s[0] == "lake" && s[1] == "datasets") {
     auto datasets = TRY(c.store.ListDatasets());
     return PageOf(datasets, TRY(Page(c.req)), "datasets", DatasetSummaryJson);
@@ -465,12 +506,13 @@ Result<Json> RouteRequest(ApiCtx& c, const std::vector<std::string>& s) {
     if (n == 2) return GetDag(c, dag);
     if (n == 3 && s[2] == "source") return DagSource(c, dag);
     if (n == 3 && s[2] == "grid") return Grid(c, dag);
+    if (n == 3 && s[2] == "calendar") return Calendar(c, dag);
     if (s[2] == "dagRuns") {
-      if (n == 3) return ListRuns(c, dag);
-      if (n == 4) return DagRunJson(TRY(c.store.GetRun(dag, s[3])));
+      if (n == 3) return BrowseRuns(c, dag);
+      if (n == 4) return RunWithNote(c, TRY(c.store.GetRun(dag, s[3])));
       if (n == 5 && s[4] == "dependencies") return RunDependencies(c, dag, s[3]);
       if (s[4] == "taskInstances") {
-        if (n == 5) return ListTaskInstances(c, dag, s[3]);
+        if (n == 5) return BrowseTaskInstances(c, dag, s[3]);
         if (n == 6) return GetTaskInstance(c, dag, s[3], s[5]);
         if (n == 7 && s[6] == "dependencies") return TaskDependencies(c, dag, s[3], s[5]);
         if (n == 8 && s[6] == "logs") return TaskLog(c, dag, s[3], s[5], s[7]);

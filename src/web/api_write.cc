@@ -319,9 +319,11 @@ std::optional<Result<Json>> RouteWrite(ApiCtx& c, const std::vector<std::string>
       const std::string& run = s[3];
       if (n == 4 && m == "PATCH") return PatchRun(c, dag, run);
       if (n == 5 && s[4] == "clear" && m == "POST") return Clear(c, dag, run, "");
+      if (n == 5 && s[4] == "setNote" && m == "PATCH") return SetNote(c, dag, run, "");
       if (n >= 6 && s[4] == "taskInstances") {
         if (n == 6 && m == "PATCH") return PatchTask(c, dag, run, s[5]);
         if (n == 7 && s[6] == "clear" && m == "POST") return Clear(c, dag, run, s[5]);
+        if (n == 7 && s[6] == "setNote" && m == "PATCH") return SetNote(c, dag, run, s[5]);
       }
     }
   }

@@ -42,6 +42,18 @@ export interface Dag {
   // The file fails to load now: the DAG runs with its last good version.
   has_import_errors: boolean;
   import_error: ImportError | null;
+  // Every run counted by state, and the newest run's task instances by state.
+  run_counts?: Partial<Record<RunState, number>>;
+  recent_task_counts?: Partial<Record<TaskState, number>>;
+}
+
+// GET /dags's health of the listed DAGs at a glance.
+export interface DagsHealth {
+  dags: number;
+  paused: number;
+  import_errors: number;
+  failing: number; // whose newest run failed
+  running: number; // with a run queued or running
 }
 
 export interface TaskSpec {
@@ -92,7 +104,12 @@ export interface DagRun {
   end_date: string | null;
   conf: Record<string, unknown>;
   version_id: number;
+  // Why the scheduler ended the run as it did (a timeout, a deadlock).
+  state_reason: string;
+  // A person's note (PATCH .../setNote), with who wrote it and when.
   note: string;
+  note_updated_by?: string;
+  note_updated_at?: string;
 }
 
 export interface TaskInstance {
@@ -112,7 +129,21 @@ export interface TaskInstance {
   next_retry_at: string | null;
   error: string;
   marked: TaskMark | null;
+  // A person's note (PATCH .../setNote), with who wrote it and when.
+  note: string;
+  note_updated_by?: string;
+  note_updated_at?: string;
 }
+
+// A task instance as GET /dags/~/dagRuns/~/taskInstances lists it: with its run's dates and type.
+export interface BrowsedTaskInstance extends TaskInstance {
+  logical_date: string;
+  run_type: string;
+  data_interval_end: string;
+}
+
+// Either thing a note can be on: a run or a task instance.
+export type Noted = Pick<DagRun, 'note' | 'note_updated_by' | 'note_updated_at'>;
 
 // A person set the state by hand (it did not come from a try); gone once cleared or run again.
 export interface TaskMark {
@@ -162,6 +193,8 @@ export interface TaskInstanceDetail extends TaskInstance {
 export interface GridCell {
   state: TaskState;
   try_number: number;
+  start_date?: string | null;
+  end_date?: string | null;
   marked?: TaskMark;
 }
 
@@ -217,8 +250,23 @@ export interface Variable {
 
 export interface Pool {
   name: string;
-  slots: number;
+  slots: number; // -1: unlimited
   description: string;
+  // Slots held by the pool's task instances now, and those left (-1: unlimited).
+  running_slots: number;
+  queued_slots: number;
+  scheduled_slots: number;
+  open_slots: number;
+}
+
+// GET /dags/{dag_id}/calendar: the DAG's runs counted per day (in its time zone) and state.
+export interface CalendarYear {
+  dag_id: string;
+  year: number;
+  timezone: string;
+  first_year: number;
+  last_year: number;
+  days: { date: string; states: Partial<Record<RunState, number>> }[];
 }
 
 export interface User {

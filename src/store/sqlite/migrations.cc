@@ -372,6 +372,24 @@ constexpr auto kMigration12 = std::to_array<std::string_view>({
     )sql",
 });
 
+// People's notes on runs and task instances (Airflow's dag_run_note and task_instance_note),
+// apart from the rows the scheduler rewrites; task_id '' is the run's own note. The run's
+// browse pages filter task instances by state and runs by type and date.
+constexpr auto kMigration13 = std::to_array<std::string_view>({
+    R"sql(CREATE TABLE note (
+      dag_id TEXT NOT NULL,
+      run_id TEXT NOT NULL,
+      task_id TEXT NOT NULL DEFAULT '',
+      content TEXT NOT NULL,
+      updated_by TEXT NOT NULL,
+      updated_at BIGINT NOT NULL,
+      PRIMARY KEY (dag_id, run_id, task_id),
+      FOREIGN KEY (dag_id, run_id) REFERENCES dag_run (dag_id, run_id) ON DELETE CASCADE)
+    )sql",
+    "CREATE INDEX task_instance_by_state ON task_instance (state)",
+    "CREATE INDEX dag_run_by_time ON dag_run (logical_date)",
+});
+
 constexpr auto kMigrations = std::to_array<Migration>({
     {1, "create every table", kMigration1},
     {2, "the lake catalog", kMigration2},
@@ -385,6 +403,7 @@ constexpr auto kMigrations = std::to_array<Migration>({
     {10, "change tracking by transaction", kMigration10},
     {11, "only unfinished tries indexed by state", kMigration11},
     {12, "connections", kMigration12},
+    {13, "notes, and indexes for browsing", kMigration13},
 });
 
 constexpr std::string_view kCreateSchemaVersion =

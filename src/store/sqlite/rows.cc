@@ -138,7 +138,7 @@ Result<DagRun> ReadRun(const Statement& s) {
   run.end_date = ColumnOptionalTime(s, 9);
   run.conf = TRY(JsonColumn(s, 10, "dag_run.conf"));
   run.version_id = s.Int64(11);
-  run.note = s.Text(12);
+  run.reason = s.Text(12);
   return run;
 }
 
@@ -153,7 +153,7 @@ void BindRun(Statement& s, const DagRun& run) {
   BindTime(s, 8, run.queued_at);
   BindTime(s, 9, run.start_date);
   BindTime(s, 10, run.end_date);
-  s.Bind(11, JsonText(run.conf)).Bind(12, run.version_id).Bind(13, run.note);
+  s.Bind(11, JsonText(run.conf)).Bind(12, run.version_id).Bind(13, run.reason);
 }
 
 Result<TaskInstance> ReadTaskInstance(const Statement& s) {

@@ -88,42 +88,6 @@ Status SqliteStore::UpdateRun(const DagRun& run) {
   });
 }
 
-Result<std::vector<DagRun>> SqliteStore::ListRuns(const RunFilter& filter) {
-  // The filter's shape decides the SQL text; the values are bound, so each shape is
-  // prepared once and cached.
-  std::string sql = fmt::format("SELECT {} FROM dag_run WHERE 1 = 1", sqlite::kRunColumns);
-  int param = 0;
-  if (filter.dag_id) sql += fmt::format(" AND dag_id = ?{}", ++param);
-  if (!filter.states.empty()) {
-    sql += " AND state IN (";
-    for (size_t i = 0; i < filter.states.size(); ++i) {
-      sql += fmt::format("{}?{}", i == 0 ? "" : ", ", ++param);
-    }
-    sql += ")";
-  }
-  if (filter.run_type) sql += fmt::format(" AND run_type = ?{}", ++param);
-  if (filter.logical_date_from) sql += fmt::format(" AND logical_date >= ?{}", ++param);
-  if (filter.logical_date_to) sql += fmt::format(" AND logical_date <= ?{}", ++param);
-  sql += filter.newest_first ? " ORDER BY logical_date DESC, run_id DESC"
-                             : " ORDER BY logical_date, run_id";
-  if (filter.limit > 0 || filter.offset > 0) {
-    sql += fmt::format(" LIMIT ?{} OFFSET ?{}", param + 1, param + 2);
-  }
-
-  auto select = TRY(db_->Prepare(sql));
-  param = 0;
-  if (filter.dag_id) select.Bind(++param, *filter.dag_id);
-  for (RunState state : filter.states) select.Bind(++param, RunStateName(state));
-  if (filter.run_type) select.Bind(++param, RunTypeName(*filter.run_type));
-  if (filter.logical_date_from) sqlite::BindTime(select, ++param, *filter.logical_date_from);
-  if (filter.logical_date_to) sqlite::BindTime(select, ++param, *filter.logical_date_to);
-  if (filter.limit > 0 || filter.offset > 0) {
-    select.Bind(++param, int64_t{filter.limit > 0 ? filter.limit : -1});
-    select.Bind(++param, int64_t{filter.offset});
-  }
-  return sqlite::CollectRows(select, sqlite::ReadRun);
-}
-
 Result<std::optional<DagRun>> SqliteStore::LatestScheduledRun(const std::string& dag_id) {
   static const std::string kSql = fmt::format(
       "SELECT {} FROM dag_run WHERE dag_id = ?1 AND run_type = 'scheduled' "

@@ -59,12 +59,15 @@ class SqliteStore final : public MetadataStore {
   Status CreateRun(const DagRun& run, const std::vector<TaskInstance>& tasks) override;
   Result<DagRun> GetRun(const std::string& dag_id, const std::string& run_id) override;
   Status UpdateRun(const DagRun& run) override;
-  Result<std::vector<DagRun>> ListRuns(const RunFilter& filter) override;
+  Result<std::vector<DagRun>> ListRuns(const RunFilter& filter) override;  // sqlite_browse.cc
+  Result<int64_t> CountRuns(const RunFilter& filter) override;
   Result<std::optional<DagRun>> LatestScheduledRun(const std::string& dag_id) override;
   Status DeleteRun(const std::string& dag_id, const std::string& run_id) override;
 
   Result<std::vector<TaskInstance>> ListTaskInstances(const std::string& dag_id,
                                                       const std::string& run_id) override;
+  Result<std::vector<TaskInstance>> ListTaskInstances(const TaskInstanceFilter& filter) override;
+  Result<int64_t> CountTaskInstances(const TaskInstanceFilter& filter) override;
   Result<std::vector<TaskInstance>> ListTaskInstancesOfActiveRuns() override;
   Result<int64_t> ChangeSeq() override;
   Result<StoreChanges> ChangesSince(int64_t seq) override;
@@ -83,6 +86,10 @@ class SqliteStore final : public MetadataStore {
                                          const std::string& task_id) override;
   Result<std::vector<TaskTry>> ListUnfinishedTries() override;
   Status HeartbeatRunningTries(Time now) override;
+
+  Status SetNote(const Note& note) override;  // sqlite_browse.cc
+  Result<std::vector<Note>> ListNotes(const std::string& dag_id,
+                                      const std::string& run_id) override;
 
   Status SetXCom(const XComRow& x) override;
   Result<std::optional<XComRow>> GetXCom(const std::string& dag_id, const std::string& run_id,

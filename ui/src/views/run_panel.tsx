@@ -46,10 +46,10 @@ export function RunPanel({ run, tz }: { run: DagRun; tz: string }) {
             </dd>
           </>
         )}
-        {run.note && (
+        {run.state_reason && (
           <>
-            <dt>Note</dt>
-            <dd>{run.note}</dd>
+            <dt>Why</dt>
+            <dd>{run.state_reason}</dd>
           </>
         )}
       </dl>
