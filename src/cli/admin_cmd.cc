@@ -195,7 +195,7 @@ void AddAdminCommands(CLI::App& app, CliState& state) {
   pdel->callback([&state] { state.Run([&] { return PoolDelete(state, key); }); });
 
   app.add_subcommand("version", "Print weir's version")->callback([&state] {
-    fmt::print("weir 0.1.0\n");
+    fmt::print("weir {}\n", kWeirVersion);
     state.exit_code = kExitOk;
   });
 }

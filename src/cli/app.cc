@@ -78,6 +78,7 @@ int RunCli(int argc, char** argv) {
   AddRunsCommands(app, state);
   AddAdminCommands(app, state);
   AddConfigCommands(app, state);
+  AddInfoCommand(app, state);
   AddServerCommands(app, state);
   AddLakeCommands(app, state);
   AddQueryCommand(app, state);

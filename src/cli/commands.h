@@ -11,6 +11,9 @@
 
 namespace weir {
 
+// weir's version, as `weir version` and `weir info` print it.
+inline constexpr std::string_view kWeirVersion = "0.1.0";
+
 // State shared by the command groups while the command line is parsed and run.
 struct CliState {
   std::string output = "table";  // --output table|json
@@ -35,6 +38,7 @@ Result<Time> ParseCliDate(const std::string& text, const std::string& zone,
                           const std::string& flag);
 
 void AddDagsCommands(CLI::App& app, CliState& state);
+void AddDagsManageCommands(CLI::App& dags, CliState& state);  // dags state|delete
 void AddDagsTestCommands(CLI::App& dags, CLI::App& tasks, CliState& state);
 void AddTasksCommands(CLI::App& tasks, CliState& state);
 void AddRunsCommands(CLI::App& app, CliState& state);
@@ -47,6 +51,7 @@ void AddQueryCommand(CLI::App& app, CliState& state);         // query "SQL"
 void AddWebCommands(CLI::App& app, CliState& state);          // webserver
 void AddUsersCommands(CLI::App& app, CliState& state);        // users, their roles and API tokens
 void AddAuditCommands(CLI::App& app, CliState& state);        // audit list
+void AddInfoCommand(CLI::App& app, CliState& state);          // info
 void AddConnectionsCommands(CLI::App& app, CliState& state);  // connections
 void AddTransfersCommands(CLI::App& app, CliState& state);    // transfer jobs
 

@@ -315,6 +315,7 @@ void AddDagsCommands(CLI::App& dags, CliState& state) {
   auto* errors = dags.add_subcommand("errors", "Show DAG files that failed to load, and why");
   AddOutputOption(errors, state);
   errors->callback([&state] { state.Run([&] { return Errors(state); }); });
+  AddDagsManageCommands(dags, state);
 }
 
 }  // namespace weir

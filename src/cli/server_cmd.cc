@@ -44,7 +44,14 @@ Result<int> LockHome(const Config& config) {
   return fd;
 }
 
-Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::time_point started) {
+// Where standalone's web server listens when the command line says (else the settings).
+struct ListenFlags {
+  std::string host;
+  int port = -1;
+};
+
+Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::time_point started,
+                  const ListenFlags& listen = {}) {
   // Refuse before changing anything: the home's lock first, then the database's lease; only
   // then may standalone write weir.yaml and the example DAGs.
   Config config = TRY(LoadConfig());
@@ -88,7 +95,10 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
     api_config.scheduler_health = &health;
     // The executor of this process ends the attempts that the API's clears and marks stop.
     api = TRY(Api::Open(api_config, StoreOpenerOf(ctx->config), ctx->clock, executor));
-    web = std::make_unique<WebServer>(*api, WebOptionsOf(ctx->config));
+    WebServerOptions web_options = WebOptionsOf(ctx->config);
+    if (!listen.host.empty()) web_options.host = listen.host;
+    if (listen.port >= 0) web_options.port = listen.port;
+    web = std::make_unique<WebServer>(*api, web_options);
     TRY(web->Start());
   }
 
@@ -104,7 +114,7 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
   fmt::print("  executor   local, parallelism {}\n", ctx->config.parallelism);
   if (web) {
     fmt::print("  ui         http://{0}:{1}/\n  api        http://{0}:{1}/api/v1\n",
-               ctx->config.webserver_host, web->port());
+               listen.host.empty() ? ctx->config.webserver_host : listen.host, web->port());
   }
   if (admin_password) {
     fmt::print("  login      admin / {} (also in {}/{})\n", *admin_password, ctx->config.home,
@@ -128,10 +138,19 @@ void AddServerCommands(CLI::App& app, CliState& state) {
   app.add_subcommand("scheduler", "Run the scheduler with the local executor")->callback([&state] {
     state.Run([&] { return Serve(state, false, started); });
   });
-  app.add_subcommand("standalone",
-                     "Run everything in one process (scheduler, executor); on a fresh "
-                     "$WEIR_HOME, create it with the example DAGs")
-      ->callback([&state] { state.Run([&] { return Serve(state, true, started); }); });
+  static ListenFlags listen;
+  auto* standalone = app.add_subcommand(
+      "standalone",
+      "Run everything in one process (scheduler, executor, web server); on a fresh $WEIR_HOME, "
+      "create it with the example DAGs");
+  standalone->add_option("--host", listen.host,
+                         "Address the web server listens on (default: webserver_host, 127.0.0.1)");
+  standalone
+      ->add_option("--port,-p", listen.port,
+                   "Web server port (default: webserver_port, 8080; 0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  standalone->callback(
+      [&state] { state.Run([&] { return Serve(state, true, started, listen); }); });
 }
 
 }  // namespace weir

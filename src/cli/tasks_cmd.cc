@@ -270,6 +270,23 @@ Result<int> FailedDeps(CliState& state, const std::string& dag_id, const std::st
   return kExitOk;
 }
 
+// Whether the log ends with the lines the executor ends every try with: its exit status, the
+// signal that killed it, its timeout or why it could not start (then, perhaps, a line on
+// its result).
+bool EndsWithStatusLine(std::string_view log) {
+  while (log.ends_with('\n')) log.remove_suffix(1);
+  for (int line = 0; line < 2 && !log.empty(); ++line) {
+    size_t start = log.rfind('\n');
+    std::string_view last = start == std::string_view::npos ? log : log.substr(start + 1);
+    for (std::string_view end : {"[weir] exit status ", "[weir] killed", "[weir] timed out",
+                                 "[weir] could not start", "[weir] nothing to run"}) {
+      if (last.find(end) != std::string_view::npos) return true;
+    }
+    log = start == std::string_view::npos ? std::string_view() : log.substr(0, start);
+  }
+  return false;
+}
+
 Result<int> Logs(CliState& state, const std::string& dag_id, const std::string& task_id,
                  const std::string& run_text, int try_number, bool follow) {
   auto ctx = TRY(state.Open(false));
@@ -297,30 +314,64 @@ Result<int> Logs(CliState& state, const std::string& dag_id, const std::string& 
   }
   // The file was masked as it was written; this also hides secrets set since.
   MaskingStream masked;
+  std::string tail;  // the last bytes printed: does the log end with the try's status line?
+  auto print = [&](std::string_view text) {
+    std::cout << text;
+    tail.append(text);
+    if (tail.size() > 4096) tail.erase(0, tail.size() - 4096);
+  };
   auto copy = [&] {
     char buf[64 * 1024];
     in.clear();
     while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-      std::cout << masked.Feed(ctx->masker, std::string_view(buf, in.gcount()));
+      print(masked.Feed(ctx->masker, std::string_view(buf, in.gcount())));
     }
     std::cout.flush();
   };
   copy();
+  std::optional<TaskTry> ended;
   while (follow) {
     // Follow the file while the try runs; the try's row says when it is over.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     copy();
-    auto now_tries = TRY(ctx->store->ListTries(dag_id, run_id, task_id));
-    bool running = false;
-    for (const auto& t : now_tries) {
-      if (t.try_number == chosen->try_number) running = !IsFinished(t.state);
+    std::optional<Time> heartbeat;
+    for (const auto& t : TRY(ctx->store->ListTries(dag_id, run_id, task_id))) {
+      if (t.try_number != chosen->try_number) continue;
+      if (IsFinished(t.state)) ended = t;
+      heartbeat = t.heartbeat_at ? t.heartbeat_at : t.start_date;
     }
-    if (!running) {
+    if (ended) break;
+    // A running try's scheduler records its heartbeat every heartbeat_interval; with none
+    // for six of them, no one will record its end: say so rather than wait for ever.
+    Duration stale = 6 * ctx->config.heartbeat_interval;
+    if (heartbeat && ctx->clock.Now() - *heartbeat > stale) {
       copy();
-      break;
+      print(masked.Finish(ctx->masker));
+      std::cout << (tail.empty() || tail.ends_with('\n') ? "" : "\n")
+                << fmt::format(
+                       "[weir] try {} has had no heartbeat since {}: is its scheduler "
+                       "running? `weir tasks logs` again shows the rest\n",
+                       chosen->try_number, FormatIso(*heartbeat));
+      std::cout.flush();
+      return kExitOk;
     }
   }
-  std::cout << masked.Finish(ctx->masker);
+  if (ended) {
+    // A try ended by a mark or a kill is over in the store before its process writes the
+    // last line: wait a little for it, then say how the try ended if the log does not.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!EndsWithStatusLine(tail) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      copy();
+    }
+  }
+  print(masked.Finish(ctx->masker));
+  if (ended && !EndsWithStatusLine(tail)) {
+    std::string line =
+        fmt::format("[weir] try {} ended {}{}\n", ended->try_number, TaskStateName(ended->state),
+                    ended->error.empty() ? "" : ": " + ended->error);
+    std::cout << (tail.empty() || tail.ends_with('\n') ? "" : "\n") << ctx->masker.Mask(line);
+  }
   std::cout.flush();
   return kExitOk;
 }

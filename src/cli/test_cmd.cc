@@ -361,6 +361,7 @@ Result<int> TestTask(CliState& state, const std::string& dag_id, const std::stri
   }
   // The log goes to the terminal; nothing is recorded in the store.
   prepared.spec.log_path = "/dev/stdout";
+  prepared.spec.log_timestamps = false;  // a terminal shows the output as the task wrote it
   EventQueue queue(ctx->clock);
   LocalExecutor executor(1, queue.AttemptPoster());
   TRY(executor.Submit(prepared.spec));

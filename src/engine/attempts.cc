@@ -228,6 +228,7 @@ Result<PreparedAttempt> PrepareAttempt(const DagSpec& spec, const DagRun& run, c
     std::error_code ec;
     fs::create_directories(actx.work_dir, ec);
     as.log_path = AttemptLogPath(paths.logs_folder, as.key);
+    as.log_timestamps = true;
   }
   as.timeout = task.execution_timeout;
   if (as.log_path.empty()) return out;  // no log to head

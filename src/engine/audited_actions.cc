@@ -286,6 +286,28 @@ Status AuditedActions::DeleteVariable(const std::string& key) {
   });
 }
 
+Result<int64_t> AuditedActions::DeleteDag(const std::string& dag_id) {
+  int64_t runs = 0;
+  TRY(store_.Transaction([&]() -> Status {
+    DagRow was = TRY(store_.GetDag(dag_id));
+    RunFilter active;
+    active.dag_id = dag_id;
+    active.states = {RunState::kQueued, RunState::kRunning};
+    if (int64_t n = TRY(store_.CountRuns(active)); n > 0) {
+      return Err(ErrorCode::kFailedPrecondition,
+                 "DAG '{}' has {} queued or running run(s): pause it and let them end, or mark "
+                 "them failed, then delete it",
+                 dag_id, n);
+    }
+    runs = TRY(store_.DeleteDag(dag_id));
+    AuditEvent e = Event(audit::kDagDelete, dag_id);
+    e.details = {{"runs", runs}, {"fileloc", was.fileloc}};
+    TRY(store_.AddAuditEvent(e));
+    return {};
+  }));
+  return runs;
+}
+
 Status AuditedActions::SetNote(const Note& note) {
   return store_.Transaction([&]() -> Status {
     std::string was;

@@ -31,6 +31,10 @@ class AuditedActions {
                                          TaskState state);
   Result<DagRun> MarkRun(const std::string& dag_id, const std::string& run_id, RunState state);
   Status SetPaused(const std::string& dag_id, bool paused);
+  // Deletes the DAG's record and its runs (DagStore::DeleteDag); refused (kFailedPrecondition)
+  // while a run is queued or running, whose tasks would be cut off without an end. The
+  // number of runs deleted.
+  Result<int64_t> DeleteDag(const std::string& dag_id);
   // Records the note's new text and the one it replaced.
   Status SetNote(const Note& note);
   // Records whether the value changed, never the value.

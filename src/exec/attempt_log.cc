@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <utility>
 
+#include "base/time.h"
 #include "env/files.h"
 
 namespace weir {
@@ -34,18 +35,20 @@ std::string_view LastNonBlankLine(std::string_view text) {
 
 }  // namespace
 
-Result<AttemptLog> AttemptLog::Open(const std::string& path, SecretMasker masker) {
-  if (path.empty()) return AttemptLog(-1, std::move(masker));
+Result<AttemptLog> AttemptLog::Open(const std::string& path, SecretMasker masker, bool timestamps) {
+  if (path.empty()) return AttemptLog(-1, std::move(masker), timestamps);
   size_t slash = path.rfind('/');
   if (slash != std::string::npos && slash > 0) TRY(MakeDirs(path.substr(0, slash)));
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) return Err(ErrorCode::kIo, "cannot open log '{}': {}", path, strerror(errno));
-  return AttemptLog(fd, std::move(masker));
+  return AttemptLog(fd, std::move(masker), timestamps);
 }
 
 AttemptLog::AttemptLog(AttemptLog&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
       masker_(std::move(other.masker_)),
+      timestamps_(other.timestamps_),
+      line_start_(other.line_start_),
       masking_{std::move(other.masking_[0]), std::move(other.masking_[1])},
       partial_{std::move(other.partial_[0]), std::move(other.partial_[1])},
       stdout_line_(std::move(other.stdout_line_)),
@@ -56,6 +59,8 @@ AttemptLog& AttemptLog::operator=(AttemptLog&& other) noexcept {
     Close();
     fd_ = std::exchange(other.fd_, -1);
     masker_ = std::move(other.masker_);
+    timestamps_ = other.timestamps_;
+    line_start_ = other.line_start_;
     for (int s : {kStdout, kStderr}) {
       masking_[s] = std::move(other.masking_[s]);
       partial_[s] = std::move(other.partial_[s]);
@@ -76,6 +81,27 @@ void AttemptLog::Close() {
 void AttemptLog::Write(std::string_view text) { WriteFile(masker_.Mask(text)); }
 
 void AttemptLog::WriteFile(std::string_view text) {
+  if (!timestamps_ || fd_ < 0) return WriteRaw(text);
+  // One write per call, as without stamps: the stamp goes before each line's first byte.
+  std::string stamped;
+  stamped.reserve(text.size() + 32);
+  std::string stamp =
+      FormatTime(std::chrono::time_point_cast<Micros>(std::chrono::system_clock::now()),
+                 "%Y-%m-%dT%H:%M:%S.%f");
+  stamp.resize(stamp.size() - 3);  // milliseconds: a fixed width
+  stamp += "Z ";
+  while (!text.empty()) {
+    if (line_start_) stamped += stamp;
+    size_t nl = text.find('\n');
+    size_t end = nl == std::string_view::npos ? text.size() : nl + 1;
+    stamped.append(text.substr(0, end));
+    line_start_ = nl != std::string_view::npos;
+    text.remove_prefix(end);
+  }
+  WriteRaw(stamped);
+}
+
+void AttemptLog::WriteRaw(std::string_view text) {
   while (fd_ >= 0 && !text.empty()) {
     ssize_t n = write(fd_, text.data(), text.size());
     if (n < 0) {

@@ -16,7 +16,8 @@ namespace weir {
 // file, so the file never holds a secret it knew of (a secret split across lines or chunks
 // included); the last stdout line is kept raw, since it becomes the task's XCom, which is
 // masked where it is shown. Writes are best effort: a full disk must not leave an attempt
-// unreported. Used by one thread.
+// unreported. With timestamps, every line starts with the UTC time it was written
+// ("2021-01-01T00:00:00.123Z "), weir's own lines and the child's alike. Used by one thread.
 class AttemptLog {
  public:
   enum Stream { kStdout = 0, kStderr = 1 };
@@ -24,7 +25,8 @@ class AttemptLog {
   AttemptLog() = default;  // no file: output is only tracked
   // Opens path for appending, creating its parent folders; an empty path gives no file.
   // Errors name the path.
-  static Result<AttemptLog> Open(const std::string& path, SecretMasker masker = {});
+  static Result<AttemptLog> Open(const std::string& path, SecretMasker masker = {},
+                                 bool timestamps = false);
 
   AttemptLog(AttemptLog&& other) noexcept;
   AttemptLog& operator=(AttemptLog&& other) noexcept;
@@ -44,8 +46,10 @@ class AttemptLog {
   void Close();
 
  private:
-  AttemptLog(int fd, SecretMasker masker) : fd_(fd), masker_(std::move(masker)) {}
-  void WriteFile(std::string_view text);                   // masked text
+  AttemptLog(int fd, SecretMasker masker, bool timestamps)
+      : fd_(fd), masker_(std::move(masker)), timestamps_(timestamps) {}
+  void WriteFile(std::string_view text);  // masked text, stamped
+  void WriteRaw(std::string_view text);
   void AppendLines(Stream stream, std::string_view text);  // masked text
   void TrackLastLine(std::string_view raw);
   void EndStdoutLine();
@@ -53,6 +57,8 @@ class AttemptLog {
 
   int fd_ = -1;
   SecretMasker masker_;
+  bool timestamps_ = false;
+  bool line_start_ = true;    // the file ends with a whole line: the next byte starts one
   MaskingStream masking_[2];  // per stream, what may begin a secret waits here
   std::string partial_[2];    // per stream, the (masked) line still being written
   std::string stdout_line_;   // the raw stdout line still being written

@@ -27,6 +27,45 @@ TEST(AttemptLog, InterleavesStreamsByWholeLines) {
   EXPECT_EQ(ReadFile(path).value_or(""), "hello\nwarning\nworld\n");
 }
 
+TEST(AttemptLog, StampsEveryLineWithItsTimeWhenAsked) {
+  TempDir dir;
+  std::string path = dir.Join("1.log");
+  auto log = AttemptLog::Open(path, SecretMasker({"SECRET"}), /*timestamps=*/true);
+  ASSERT_TRUE(log) << log.error().message;
+  log->Write("[weir] header one\n[weir] header two\n");
+  Append(*log, AttemptLog::kStdout, "out 1\nout");
+  Append(*log, AttemptLog::kStderr, "err SECRET\n");
+  Append(*log, AttemptLog::kStdout, " 2\n\nlast");
+  log->FlushPartialLines();
+  log->Write("[weir] exit status 0 after 0.01s\n");
+  log->Close();
+  std::string text = ReadFile(path).value_or("");
+  std::vector<std::string> lines;
+  for (size_t at = 0; at < text.size();) {
+    size_t nl = text.find('\n', at);
+    lines.push_back(text.substr(at, nl - at));
+    at = nl + 1;
+  }
+  const std::vector<std::string> want = {"[weir] header one",
+                                         "[weir] header two",
+                                         "out 1",
+                                         "err ***",
+                                         "out 2",
+                                         "",
+                                         "last",
+                                         "[weir] exit status 0 after 0.01s"};
+  ASSERT_EQ(lines.size(), want.size()) << text;
+  for (size_t i = 0; i < want.size(); ++i) {
+    // "2026-12-07T02:03:04.123Z " then the line as written.
+    ASSERT_GE(lines[i].size(), 25u) << lines[i];
+    EXPECT_EQ(lines[i].substr(25), want[i]);
+    EXPECT_EQ(lines[i][4], '-');
+    EXPECT_EQ(lines[i][10], 'T');
+    EXPECT_EQ(lines[i][19], '.');
+    EXPECT_EQ(lines[i].substr(23, 2), "Z ");
+  }
+}
+
 TEST(AttemptLog, TracksTheLastNonBlankStdoutLineAcrossChunks) {
   AttemptLog log;
   Append(log, AttemptLog::kStdout, "first\nsec");

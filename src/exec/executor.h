@@ -32,6 +32,7 @@ struct AttemptSpec {
   bool result_channel = false;      // the process writes its JSON result to fd 3
   std::string log_path;             // created with its parent folders; appended to
   std::string log_header;           // written first: what ran, with which arguments
+  bool log_timestamps = false;      // every log line starts with its UTC time (AttemptLog)
   std::optional<Duration> timeout;  // execution_timeout: the process group is killed
   SecretMasker masker;              // what the log must never show (header, output, footer)
 };

@@ -124,7 +124,7 @@ Status LocalExecutor::Submit(AttemptSpec spec) {
 }
 
 void LocalExecutor::RunNothing(const AttemptSpec& spec) {
-  Result<AttemptLog> log = AttemptLog::Open(spec.log_path, spec.masker);
+  Result<AttemptLog> log = AttemptLog::Open(spec.log_path, spec.masker, spec.log_timestamps);
   if (!log) {
     AttemptLog none;
     return FinishWithoutProcess(spec, none, log.error().message);
@@ -215,7 +215,7 @@ void LocalExecutor::FinishWithoutProcess(const AttemptSpec& spec, AttemptLog& lo
 }
 
 void LocalExecutor::Start(AttemptSpec& spec) {
-  Result<AttemptLog> log = AttemptLog::Open(spec.log_path, spec.masker);
+  Result<AttemptLog> log = AttemptLog::Open(spec.log_path, spec.masker, spec.log_timestamps);
   if (!log) {
     AttemptLog none;
     return FinishWithoutProcess(spec, none, log.error().message);
@@ -377,7 +377,8 @@ void LocalExecutor::Loop() {
           Terminate(*a, now);
         }
       } else if (stopping) {
-        AttemptLog log = AttemptLog::Open(c.spec.log_path, c.spec.masker).value_or(AttemptLog());
+        AttemptLog log = AttemptLog::Open(c.spec.log_path, c.spec.masker, c.spec.log_timestamps)
+                             .value_or(AttemptLog());
         FinishWithoutProcess(c.spec, log, "the executor shut down before the attempt started");
       } else {
         Start(c.spec);

@@ -21,6 +21,10 @@ class DagStore : public virtual TransactionalStore {
   virtual Result<DagRow> GetDag(const std::string& dag_id) = 0;
   virtual Result<std::vector<DagRow>> ListDags() = 0;
   virtual Status SetPaused(const std::string& dag_id, bool paused) = 0;
+  // Deletes the DAG's row and its runs (with their task instances, tries, XComs and notes);
+  // its versions stay, as the lake catalog's records of what its runs wrote. The number of
+  // runs deleted; kNotFound when there is no such DAG.
+  virtual Result<int64_t> DeleteDag(const std::string& dag_id) = 0;
   // Marks DAGs whose file is gone as inactive (their runs and history are kept).
   virtual Status SetActive(const std::string& dag_id, bool active) = 0;
 

@@ -209,5 +209,24 @@ TEST_F(BrowseTest, TheDagListCountsRunsAndTasksAndSumsUpHealth) {
   EXPECT_EQ(Get("/dags").body["health"]["failing"], 1);
 }
 
+TEST_F(BrowseTest, DeletingADagTakesItsRunsAndIsRefusedWhileOneIsActive) {
+  EXPECT_EQ(Call("DELETE", "/dags/etl", nullptr, viewer_).status, 403);
+  ApiResponse busy = Call("DELETE", "/dags/etl", nullptr, op_);
+  EXPECT_EQ(busy.status, 409);  // run c is queued
+  EXPECT_NE(MessageOf(busy).find("1 queued or running run(s)"), std::string::npos)
+      << MessageOf(busy);
+  MarkRun("etl", "c", RunState::kFailed);
+  ApiResponse deleted = Call("DELETE", "/dags/etl", nullptr, op_);
+  ASSERT_EQ(deleted.status, 200) << deleted.body.dump();
+  EXPECT_EQ(deleted.body["runs"], 3);
+  EXPECT_EQ(Get("/dags/~/dagRuns").body["total_entries"], 1);  // params' run stays
+  EXPECT_EQ(Get("/dags/~/dagRuns/~/taskInstances", {{"dag_id", "params"}}).body["total_entries"],
+            1);
+  EXPECT_EQ(store_->CountTaskInstances(TaskInstanceFilter{}).value(), 1);
+  EXPECT_EQ(AuditEvents().back().action, "dag_delete");
+  EXPECT_EQ(AuditEvents().back().details["runs"], 3);
+  EXPECT_EQ(Call("DELETE", "/dags/etl", nullptr, op_).status, 404);
+}
+
 }  // namespace
 }  // namespace weir

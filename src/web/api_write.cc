@@ -304,12 +304,24 @@ Result<Json> ListUsersJson(ApiCtx& c) {
   return Json{{"users", list}, {"total_entries", users.size()}};
 }
 
+namespace {
+
+// DELETE /dags/{dag_id}: the DAG's record and its runs (refused while a run is active).
+Result<Json> DeleteDag(ApiCtx& c, const std::string& dag_id) {
+  int64_t runs = TRY(Audited(c).DeleteDag(dag_id));
+  Wake(c);
+  return Json{{"deleted", dag_id}, {"runs", runs}};
+}
+
+}  // namespace
+
 std::optional<Result<Json>> RouteWrite(ApiCtx& c, const std::vector<std::string>& s) {
   const std::string& m = c.req.method;
   size_t n = s.size();
   if (n >= 2 && s[0] == "dags") {
     const std::string& dag = s[1];
     if (n == 2 && m == "PATCH") return PatchDag(c, dag);
+    if (n == 2 && m == "DELETE") return DeleteDag(c, dag);
     if (n == 3 && s[2] == "dagRuns" && m == "POST") return TriggerDagRun(c, dag);
     if (n == 3 && s[2] == "clearTaskInstances" && m == "POST") return ClearTaskInstances(c, dag);
     if (n == 3 && s[2] == "updateTaskInstancesState" && m == "POST") {

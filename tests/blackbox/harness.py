@@ -3,6 +3,7 @@ processes that are always cleaned up."""
 
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -116,6 +117,14 @@ class WeirTestCase(unittest.TestCase):
 
     def runs(self, dag_id):
         return self.weir_json("runs", "list", dag_id, "--limit", "0")
+
+
+LOG_STAMP = re.compile(r"(?m)^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ")
+
+
+def unstamp(log_text):
+    """A try's log without the time that starts each of its lines."""
+    return LOG_STAMP.sub("", log_text)
 
 
 def iso_day(days_from_today):

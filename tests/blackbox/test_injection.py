@@ -11,7 +11,7 @@ import subprocess
 import urllib.parse
 import urllib.request
 
-from harness import WEIR, WeirTestCase
+from harness import WEIR, WeirTestCase, unstamp
 
 # Each payload would create the file {m} if the shell or the database read it as code.
 PAYLOADS = [
@@ -46,7 +46,7 @@ class InjectionTest(WeirTestCase):
     def log(self, dag_id, run_id, task_id):
         path = os.path.join(self.home, "logs", dag_id, run_id, task_id, "attempt-1.log")
         with open(path, encoding="utf-8") as f:
-            return f.read()
+            return unstamp(f.read())
 
     def dags_test(self, dag_id, date, conf):
         code, out, err = self.weir("dags", "test", dag_id, date, "--conf", json.dumps(conf),
@@ -158,7 +158,7 @@ tasks:
             self.assertEqual(run["state"], "success", run)
             status, log = self.call("GET", f"{path}/taskInstances/{task_id}/logs/1")
             self.assertEqual(status, 200, log)
-            self.assertIn(expected, log["content"])
+            self.assertIn(expected, unstamp(log["content"]))
         self.assert_no_marker()
 
         payload, _ = self.payloads()[0]

@@ -96,7 +96,14 @@ test("a running task's log is followed live, then shown complete", async (t) => 
   assert.match(await page.locator('[data-testid=log-status]').innerText(), /live/);
   await log.filter({ hasText: 'tick 12' }).waitFor({ timeout: 30000 });
   await page.locator('[data-testid=log-status]').filter({ hasText: 'complete' }).waitFor({ timeout: 30000 });
-  const lines = (await log.innerText()).split('\n').filter((l) => l.startsWith('tick '));
+  // Every line starts with the time it was written (UTC, to the millisecond).
+  const STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /;
+  const all = (await log.innerText()).split('\n').filter((l) => l !== '');
+  assert.ok(
+    all.every((l) => STAMP.test(l)),
+    'a log line without its time:\n' + all.join('\n'),
+  );
+  const lines = all.map((l) => l.replace(STAMP, '')).filter((l) => l.startsWith('tick '));
   assert.deepEqual(
     lines,
     Array.from({ length: 12 }, (_, i) => `tick ${i + 1}`),

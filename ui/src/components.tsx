@@ -154,8 +154,9 @@ export function Tabs({ tabs, current }: { tabs: { id: string; label: string; hre
   );
 }
 
+// JSON, indented; long values wrap rather than make the box (or a phone's page) scroll.
 export function Json({ value }: { value: unknown }) {
-  return <pre class="code">{JSON.stringify(value, null, 2)}</pre>;
+  return <pre class="code json">{JSON.stringify(value, null, 2)}</pre>;
 }
 
 // Notices at the bottom of the screen, read out by screen readers.
@@ -189,15 +190,24 @@ export function Notices() {
   );
 }
 
-// A table that scrolls sideways on a narrow screen, with a header row of column names.
-export function Table(props: { head: ComponentChildren[]; class?: string; 'data-testid'?: string; children: ComponentChildren }) {
+// A table that scrolls sideways on a narrow screen, with a header row of column names;
+// `sorted` gives a column's aria-sort when the table is sorted by it.
+export function Table(props: {
+  head: ComponentChildren[];
+  sorted?: ('ascending' | 'descending' | undefined)[];
+  class?: string;
+  'data-testid'?: string;
+  children: ComponentChildren;
+}) {
   return (
     <div class="scroll">
       <table class={props.class} data-testid={props['data-testid']}>
         <thead>
           <tr>
-            {props.head.map((h) => (
-              <th scope="col">{h}</th>
+            {props.head.map((h, i) => (
+              <th scope="col" aria-sort={props.sorted?.[i]}>
+                {h}
+              </th>
             ))}
           </tr>
         </thead>

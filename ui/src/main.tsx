@@ -7,6 +7,7 @@ import { href, useRoute } from './router';
 import type { Me } from './types';
 import { AdminView } from './views/admin';
 import { AuditView } from './views/audit';
+import { BrowseView } from './views/browse';
 import { DagView } from './views/dag';
 import { DagsView } from './views/dags';
 import { LakeView } from './views/lake';
@@ -70,6 +71,8 @@ function App() {
     }
   } else if (section === 'lake') {
     view = <LakeView dataset={p.slice(1).join('/')} params={route.params} />;
+  } else if (section === 'browse') {
+    view = <BrowseView page={p[1] || 'runs'} params={route.params} />;
   } else if (section === 'audit') {
     view = <AuditView params={route.params} />;
   } else if (section === 'admin') {
@@ -94,6 +97,9 @@ function App() {
         <nav aria-label="Sections">
           <a href="#/" class={!section || section === 'dags' ? 'active' : ''}>
             DAGs
+          </a>
+          <a href={href(['browse', 'runs'])} class={section === 'browse' ? 'active' : ''}>
+            Browse
           </a>
           <a href={href(['transfers'])} class={section === 'transfers' ? 'active' : ''}>
             Transfers

@@ -134,6 +134,21 @@ Status SqliteStore::SetActive(const std::string& dag_id, bool active) {
   return {};
 }
 
+Result<int64_t> SqliteStore::DeleteDag(const std::string& dag_id) {
+  int64_t runs = 0;
+  TRY(InTransaction([&]() -> Status {
+    TRY(GetDag(dag_id));
+    // Task instances, tries, XComs and notes go with their runs (ON DELETE CASCADE), as in
+    // DeleteRun: a scheduler that holds the runs in memory sees the count of runs change.
+    auto remove_runs = TRY(db_->Prepare("DELETE FROM dag_run WHERE dag_id = ?1"));
+    TRY(remove_runs.Bind(1, dag_id).Run());
+    runs = db_->Changes();
+    auto remove = TRY(db_->Prepare("DELETE FROM dag WHERE dag_id = ?1"));
+    return remove.Bind(1, dag_id).Run();
+  }));
+  return runs;
+}
+
 // DAG versions.
 
 Result<DagVersion> SqliteStore::AddDagVersion(const std::string& dag_id, const std::string& hash,

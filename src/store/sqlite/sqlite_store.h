@@ -45,6 +45,7 @@ class SqliteStore final : public MetadataStore {
   Result<std::vector<DagRow>> ListDags() override;
   Status SetPaused(const std::string& dag_id, bool paused) override;
   Status SetActive(const std::string& dag_id, bool active) override;
+  Result<int64_t> DeleteDag(const std::string& dag_id) override;
 
   Result<DagVersion> AddDagVersion(const std::string& dag_id, const std::string& hash,
                                    const std::string& source, const std::string& fileloc) override;

@@ -1,5 +1,5 @@
-// Admin: variables (op edits them), connections (op; connections.tsx), pools (op) and users
-// (admin).
+// Admin: variables (op edits them), connections (op; connections.tsx), pools (op; pools.tsx)
+// and users (admin).
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { del, errorText, get, patch, post, seg } from '../api';
@@ -7,8 +7,9 @@ import { ActionButton, Dialog, ErrorBox, Field, Loading, notify, Table, Tabs, us
 import { refresh, usePoll } from '../poll';
 import { href } from '../router';
 import { fmtTime } from '../time';
-import type { Pool, User, Variable } from '../types';
+import type { User, Variable } from '../types';
 import { Connections } from './connections';
+import { Pools } from './pools';
 
 export function AdminView({ page }: { page: string }) {
   const me = useMe();
@@ -138,73 +139,6 @@ function Variables() {
         <label class="inline">
           <input type="checkbox" name="is_secret" defaultChecked={v?.is_secret ?? false} /> Secret (masked in the UI, the API and logs)
         </label>
-      </EditDialog>
-    </>
-  );
-}
-
-function Pools() {
-  const canEdit = useCanEdit();
-  const pools = usePoll((s) => get<{ pools: Pool[] }>('/pools?limit=1000', s), 10000, []);
-  const [editing, setEditing] = useState<Pool | 'new' | null>(null);
-  const p = editing === 'new' ? null : editing;
-  return (
-    <>
-      <p class="small muted">
-        A pool limits how many tasks that use it run at once (a task's <code>pool</code> and <code>pool_slots</code>).
-      </p>
-      {canEdit && (
-        <button type="button" class="primary" onClick={() => setEditing('new')}>
-          Add a pool
-        </button>
-      )}
-      <ErrorBox error={pools.error} />
-      {!pools.data ? (
-        <Loading what="pools" />
-      ) : (
-        <Table data-testid="pools" head={['Pool', 'Slots', 'Description', <span class="sr-only">Actions</span>]}>
-          {pools.data.pools.map((x) => (
-            <tr>
-              <td class="mono">{x.name}</td>
-              <td>{x.slots}</td>
-              <td class="small">{x.description}</td>
-              <td class="actions">
-                {canEdit && (
-                  <>
-                    <RowActions
-                      what="pool"
-                      name={x.name}
-                      path={'/pools/' + seg(x.name)}
-                      onEdit={() => setEditing(x)}
-                      deletable={x.name !== 'default_pool'}
-                    />
-                  </>
-                )}
-              </td>
-            </tr>
-          ))}
-        </Table>
-      )}
-      <EditDialog
-        title={p ? `Pool ${p.name}` : 'New pool'}
-        open={editing !== null}
-        onClose={() => setEditing(null)}
-        save={(f) => {
-          const body = { slots: Number(text(f, 'slots')), description: text(f, 'description') };
-          return p ? patch('/pools/' + seg(p.name), body) : post('/pools', { name: text(f, 'name'), ...body });
-        }}
-      >
-        {!p && (
-          <Field id="pool-name" label="Name">
-            <input id="pool-name" name="name" required class="mono" />
-          </Field>
-        )}
-        <Field id="pool-slots" label="Slots">
-          <input id="pool-slots" name="slots" type="number" min={0} step={1} required defaultValue={String(p?.slots ?? 1)} />
-        </Field>
-        <Field id="pool-desc" label="Description">
-          <input id="pool-desc" name="description" defaultValue={p?.description ?? ''} />
-        </Field>
       </EditDialog>
     </>
   );

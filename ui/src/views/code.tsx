@@ -1,4 +1,5 @@
-// The DAG file as it was for one version: the latest, or the one a run used.
+// The DAG file as it was for one version: the latest, or the one a run used. Long lines wrap
+// beside their line number (no sideways scrolling, on a phone neither).
 import { get, query, seg } from '../api';
 import { ErrorBox, Loading } from '../components';
 import { usePoll } from '../poll';
@@ -31,7 +32,7 @@ export function CodeView({ dagId, versionId, latest }: { dagId: string; versionI
               <span class="ln" aria-hidden="true">
                 {i + 1}
               </span>
-              {line + '\n'}
+              <span class="lt">{line + '\n'}</span>
             </span>
           ))}
       </pre>

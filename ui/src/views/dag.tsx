@@ -1,12 +1,16 @@
-// One DAG: grid, graph, runs, code and details, with pause and trigger.
+// One DAG: grid, graph, Gantt, calendar, durations, landing times, runs, code and details,
+// with pause and trigger.
 import { useState } from 'preact/hooks';
-import { get, patch, seg } from '../api';
+import { get, patch, query, seg } from '../api';
 import { Dialog, ErrorBox, Loading, Table, Tabs, Toggle, useCanEdit } from '../components';
 import { refresh, usePoll } from '../poll';
 import { href, navigate } from '../router';
 import { covers, fmtTime } from '../time';
 import type { DagDetail, DagRun, Grid } from '../types';
+import { CalendarView } from './calendar';
 import { CodeView } from './code';
+import { DurationsView, LandedView } from './durations';
+import { GanttView } from './gantt';
 import { GraphView } from './graph';
 import { GridView } from './grid';
 import { RunPanel } from './run_panel';
@@ -16,16 +20,31 @@ import { TriggerForm } from './trigger';
 // How many of the newest runs the grid and the graph's run list show (the API allows 365).
 const RUNS_SHOWN = [25, 50, 100, 365];
 
+const TABS: [string, string][] = [
+  ['grid', 'Grid'],
+  ['graph', 'Graph'],
+  ['gantt', 'Gantt'],
+  ['calendar', 'Calendar'],
+  ['durations', 'Durations'],
+  ['landed', 'Landed'],
+  ['runs', 'Runs'],
+  ['code', 'Code'],
+  ['details', 'Details'],
+];
+
 export function DagView({ dagId, tab, params }: { dagId: string; tab: string; params: URLSearchParams }) {
   const canEdit = useCanEdit();
   const [triggering, setTriggering] = useState(false);
   const dag = usePoll((s) => get<DagDetail>('/dags/' + seg(dagId), s), 10000, [dagId]);
   const live = tab === 'grid' || tab === 'graph';
   const shown = RUNS_SHOWN.includes(Number(params.get('runs'))) ? Number(params.get('runs')) : RUNS_SHOWN[0];
+  // The grid ends at base_date (a day the calendar links to) when the address has one.
+  const baseDate = /^\d{4}-\d\d-\d\d$/.test(params.get('base_date') ?? '') ? params.get('base_date')! : undefined;
   const grid = usePoll(
-    (s) => (live ? get<Grid>(`/dags/${seg(dagId)}/grid?limit_runs=${shown}`, s) : Promise.resolve(undefined)),
+    (s) =>
+      live ? get<Grid>(`/dags/${seg(dagId)}/grid` + query({ limit_runs: shown, base_date: baseDate }), s) : Promise.resolve(undefined),
     live ? 2000 : 0,
-    [dagId, live, shown],
+    [dagId, live, shown, baseDate],
   );
   // A run chosen by a link (the runs list, the DAG list) may be older than the grid's runs.
   const wanted = live ? (params.get('run') ?? '') : '';
@@ -43,13 +62,17 @@ export function DagView({ dagId, tab, params }: { dagId: string; tab: string; pa
   const selected = params.get('run') || g?.runs[0]?.run_id || '';
   const selectedRun = g?.runs.find((r) => r.run_id === selected) ?? (wantedRun.data?.run_id === selected ? wantedRun.data : undefined);
   const runsParam = shown === RUNS_SHOWN[0] ? undefined : shown;
-  const select = (runId: string) => navigate(href(['dags', dagId, tab], { run: runId, runs: runsParam }));
-
-  const tabs = ['grid', 'graph', 'runs', 'code', 'details'].map((id) => ({
-    id,
-    label: id[0].toUpperCase() + id.slice(1),
-    href: href(['dags', dagId, id], id === 'grid' || id === 'graph' ? { run: params.get('run') ?? undefined, runs: runsParam } : undefined),
-  }));
+  const select = (runId: string) => navigate(href(['dags', dagId, tab], { run: runId, runs: runsParam, base_date: baseDate }));
+  // What each tab keeps of the address: the chosen run, how many runs, where the grid ends.
+  const keep: Record<string, Record<string, string | number | undefined>> = {
+    grid: { run: params.get('run') ?? undefined, runs: runsParam, base_date: baseDate },
+    graph: { run: params.get('run') ?? undefined, runs: runsParam, base_date: baseDate },
+    gantt: { run: params.get('run') ?? undefined },
+    durations: { runs: runsParam },
+    landed: { runs: runsParam },
+  };
+  const tabs = TABS.map(([id, label]) => ({ id, label, href: href(['dags', dagId, id], keep[id]) }));
+  const runsShown = live || tab === 'durations' || tab === 'landed';
 
   return (
     <>
@@ -102,13 +125,18 @@ export function DagView({ dagId, tab, params }: { dagId: string; tab: string; pa
       )}
       <Tabs tabs={tabs} current={tab} />
       <ErrorBox error={live ? grid.error : ''} />
-      {live && (
+      {runsShown && (
         <div class="toolbar runs-shown">
+          {live && baseDate && (
+            <span class="small" data-testid="base-date">
+              Runs up to {baseDate} · <a href={href(['dags', dagId, tab], { runs: runsParam })}>show the newest</a>
+            </span>
+          )}
           <label class="inline">
             Runs shown
             <select
               value={String(shown)}
-              onChange={(e) => navigate(href(['dags', dagId, tab], { run: params.get('run') ?? undefined, runs: e.currentTarget.value }))}
+              onChange={(e) => navigate(href(['dags', dagId, tab], { ...keep[tab], runs: e.currentTarget.value }))}
             >
               {RUNS_SHOWN.map((n) => (
                 <option value={String(n)}>{n}</option>
@@ -137,7 +165,7 @@ export function DagView({ dagId, tab, params }: { dagId: string; tab: string; pa
         (g ? (
           <>
             {g.runs.length > 0 && (
-              <label class="inline">
+              <label class="inline run-pick">
                 Run
                 <select value={selected} onChange={(e) => select(e.currentTarget.value)}>
                   {g.runs.map((r) => (
@@ -154,6 +182,10 @@ export function DagView({ dagId, tab, params }: { dagId: string; tab: string; pa
         ) : (
           <Loading what="the graph" />
         ))}
+      {tab === 'gantt' && <GanttView dagId={dagId} tz={tz} runId={params.get('run') ?? ''} />}
+      {tab === 'calendar' && <CalendarView dagId={dagId} year={params.get('year') ?? ''} />}
+      {tab === 'durations' && <DurationsView dagId={dagId} tz={tz} runs={shown} />}
+      {tab === 'landed' && <LandedView dagId={dagId} tz={tz} runs={shown} />}
       {tab === 'runs' && <RunsList dagId={dagId} tz={tz} offset={Number(params.get('offset')) || 0} state={params.get('state') ?? ''} />}
       {tab === 'code' && <CodeView dagId={dagId} versionId={params.get('version_id') ?? ''} latest={d.version_number ?? 0} />}
       {tab === 'details' && <Details dag={d} />}

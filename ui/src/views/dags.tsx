@@ -1,5 +1,6 @@
 // The DAG list: schedule in words, next and last run, recent states, pause, search, tags,
-// and a banner with every DAG file that does not load.
+// sorting by a column, and a banner with every DAG file that does not load. On a phone each
+// DAG is a card and the header a row of sort buttons.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, patch, query, seg } from '../api';
 import { ErrorBox, Loading, StateDot, Table, Toggle, useCanEdit } from '../components';
@@ -7,6 +8,18 @@ import { refresh, usePoll } from '../poll';
 import { href, navigate } from '../router';
 import { covers, fmtTime } from '../time';
 import type { Dag, ImportError } from '../types';
+import { ariaSort, parseSort, sortDags, sortParam, SortButton } from './dags_sort';
+import type { Sort, SortKey } from './dags_sort';
+
+// The sortable columns after the pause switch, in order.
+const COLUMNS: [SortKey, string][] = [
+  ['dag_id', 'DAG'],
+  ['owner', 'Owner'],
+  ['schedule', 'Schedule'],
+  ['next_run', 'Next run'],
+  ['last_run', 'Last run'],
+  ['state', 'Recent runs'],
+];
 
 export function ImportErrorsBanner() {
   const errs = usePoll((s) => get<{ import_errors: ImportError[] }>('/importErrors', s), 5000, []);
@@ -44,6 +57,7 @@ export function DagsView({ params }: { params: URLSearchParams }) {
   }, [search]);
   const tags = params.get('tags') ?? '';
   const paused = params.get('paused') ?? '';
+  const sort = parseSort(params.get('sort') ?? '');
   const canEdit = useCanEdit();
   const dags = usePoll(
     (s) => get<{ dags: Dag[]; total_entries: number }>('/dags' + query({ dag_id_pattern: search, tags, paused, limit: 1000 }), s),
@@ -58,9 +72,16 @@ export function DagsView({ params }: { params: URLSearchParams }) {
   const setParam = (k: string, v: string) => {
     window.clearTimeout(searchTimer.current);
     const now = new URLSearchParams(location.hash.split('?')[1] ?? '');
-    const next = { tags: now.get('tags') ?? '', paused: now.get('paused') ?? '', search: typedRef.current, [k]: v };
+    const next = {
+      tags: now.get('tags') ?? '',
+      paused: now.get('paused') ?? '',
+      sort: now.get('sort') ?? '',
+      search: typedRef.current,
+      [k]: v,
+    };
     navigate(href(['dags'], next));
   };
+  const setSort = (s: Sort) => setParam('sort', sortParam(s));
 
   return (
     <>
@@ -111,8 +132,15 @@ export function DagsView({ params }: { params: URLSearchParams }) {
             : 'No DAGs yet. Put DAG files (YAML) in the dags folder (dags_folder in weir.yaml): weir loads them within seconds.'}
         </p>
       ) : (
-        <Table class="dags" head={[<span class="sr-only">Paused</span>, 'DAG', 'Owner', 'Schedule', 'Next run', 'Last run', 'Recent runs']}>
-          {dags.data.dags.map((d) => (
+        <Table
+          class="dags"
+          head={[
+            <span class="sr-only">Paused</span>,
+            ...COLUMNS.map(([k, label]) => <SortButton label={label} k={k} sort={sort} onSort={setSort} />),
+          ]}
+          sorted={[undefined, ...COLUMNS.map(([k]) => ariaSort(sort, k))]}
+        >
+          {sortDags(dags.data.dags, sort).map((d) => (
             <tr key={d.dag_id} data-dag={d.dag_id} class={d.is_paused ? 'paused' : ''}>
               <td>
                 <Toggle
@@ -152,11 +180,11 @@ export function DagsView({ params }: { params: URLSearchParams }) {
                   ))}
                 </div>
               </td>
-              <td>{d.owner}</td>
-              <td>
+              <td data-label="Owner">{d.owner}</td>
+              <td data-label="Schedule">
                 <span title={d.schedule || 'none'}>{d.schedule_description}</span>
               </td>
-              <td class="small">
+              <td class="small" data-label="Next run">
                 {d.next_run ? (
                   <span title={`covers ${covers(d.next_run.data_interval_start, d.next_run.data_interval_end, d.timezone)} ${d.timezone}`}>
                     {fmtTime(d.next_run.runs_at, d.timezone)}
@@ -165,7 +193,7 @@ export function DagsView({ params }: { params: URLSearchParams }) {
                   <span class="muted">—</span>
                 )}
               </td>
-              <td class="small">
+              <td class="small" data-label="Last run">
                 {d.recent_runs[0] ? (
                   <a href={href(['dags', d.dag_id, 'grid'], { run: d.recent_runs[0].run_id })}>
                     <span class={`state s-${d.recent_runs[0].state}`}>{d.recent_runs[0].state}</span>{' '}
@@ -175,7 +203,7 @@ export function DagsView({ params }: { params: URLSearchParams }) {
                   <span class="muted">never run</span>
                 )}
               </td>
-              <td>
+              <td data-label="Recent runs">
                 <span class="dots">
                   {d.recent_runs
                     .slice()

@@ -1,6 +1,7 @@
 // The lake catalog: datasets; for one dataset its partitions, objects with the run that wrote
 // each, its current schema (the union of its objects' columns, as a table over them reads
-// it) and its schema versions (its distinct schemas) with what changed between them.
+// it) and its schema versions (its distinct schemas) with what changed between them. Long
+// keys wrap and, on a phone, each dataset and object is a card: no page scrolls sideways.
 import { get, query } from '../api';
 import { ErrorBox, Loading, Table } from '../components';
 import { usePoll } from '../poll';
@@ -23,16 +24,18 @@ function Datasets() {
       ) : ds.data.datasets.length === 0 ? (
         <p class="muted">The lake is empty: datasets appear once a task writes to it (lake_put, csv_to_parquet, http_download).</p>
       ) : (
-        <Table data-testid="datasets" head={['Dataset', 'Objects', 'Rows', 'Size', 'Schema', 'Updated']}>
+        <Table class="cards" data-testid="datasets" head={['Dataset', 'Objects', 'Rows', 'Size', 'Schema', 'Updated']}>
           {ds.data.datasets.map((d) => (
             <tr>
-              <td class="mono">
+              <td class="mono wrap-any" data-label="Dataset">
                 <a href={href(['lake', ...d.dataset.split('/')])}>{d.dataset}</a>
               </td>
-              <td>{d.objects}</td>
-              <td>{d.rows?.toLocaleString() ?? ''}</td>
-              <td class="nowrap">{fmtBytes(d.size)}</td>
-              <td>
+              <td data-label="Objects">{d.objects}</td>
+              <td data-label="Rows">{d.rows?.toLocaleString() ?? ''}</td>
+              <td class="nowrap" data-label="Size">
+                {fmtBytes(d.size)}
+              </td>
+              <td data-label="Schema">
                 v{d.schema_version}
                 {d.warnings > 0 && (
                   <span class="pill warn">
@@ -40,7 +43,7 @@ function Datasets() {
                   </span>
                 )}
               </td>
-              <td class="small" title={fmtTime(d.updated_at)}>
+              <td class="small" title={fmtTime(d.updated_at)} data-label="Updated">
                 {ago(d.updated_at)}
               </td>
             </tr>
@@ -87,9 +90,9 @@ function DatasetView({ dataset, partition }: { dataset: string; partition: strin
   return (
     <>
       <nav class="crumbs small" aria-label="Breadcrumb">
-        <a href={href(['lake'])}>Lake</a> / <span class="mono">{dataset}</span>
+        <a href={href(['lake'])}>Lake</a> / <span class="mono wrap-any">{dataset}</span>
       </nav>
-      <h1 class="mono">{dataset}</h1>
+      <h1 class="mono wrap-any">{dataset}</h1>
       <ErrorBox error={objects.error || schema.error} />
       {[...partitions.keys()].some((p) => p) && (
         <>
@@ -114,17 +117,19 @@ function DatasetView({ dataset, partition }: { dataset: string; partition: strin
       {!objects.data ? (
         <Loading what="objects" />
       ) : (
-        <Table data-testid="objects" head={['Object', 'Rows', 'Size', 'Schema', 'Written by', 'Source']}>
+        <Table class="cards" data-testid="objects" head={['Object', 'Rows', 'Size', 'Schema', 'Written by', 'Source']}>
           {shown.map((o) => (
             <tr>
-              <td class="mono small" title={`sha256 ${o.sha256}`}>
+              <td class="mono small wrap-any" title={`sha256 ${o.sha256}`} data-label="Object">
                 {o.uri}
                 {o.warning && <div class="warn small">{o.warning}</div>}
               </td>
-              <td>{o.rows?.toLocaleString() ?? ''}</td>
-              <td class="nowrap">{fmtBytes(o.size)}</td>
-              <td>v{o.schema_version}</td>
-              <td class="small">
+              <td data-label="Rows">{o.rows?.toLocaleString() ?? ''}</td>
+              <td class="nowrap" data-label="Size">
+                {fmtBytes(o.size)}
+              </td>
+              <td data-label="Schema">v{o.schema_version}</td>
+              <td class="small wrap-any" data-label="Written by">
                 {o.dag_id ? (
                   <a href={href(['dags', o.dag_id, 'runs', o.run_id, 'tasks', o.task_id], { try: o.try_number })}>
                     {o.dag_id} · {o.task_id} · {o.run_id}
@@ -134,7 +139,9 @@ function DatasetView({ dataset, partition }: { dataset: string; partition: strin
                 )}
                 <div class="muted">{fmtTime(o.created_at)}</div>
               </td>
-              <td class="small mono">{o.source_url}</td>
+              <td class="small mono wrap-any" data-label="Source">
+                {o.source_url}
+              </td>
             </tr>
           ))}
         </Table>
@@ -159,7 +166,7 @@ function DatasetView({ dataset, partition }: { dataset: string; partition: strin
             <tbody>
               {schema.data.current.columns.map((c) => (
                 <tr>
-                  <td class="mono">{c.name}</td>
+                  <td class="mono wrap-any">{c.name}</td>
                   <td class="mono">
                     {c.type}
                     {c.empty && <span class="muted"> (no values yet)</span>}
@@ -194,7 +201,7 @@ function SchemaVersionView({ v, previous, open, inUse }: { v: SchemaVersion; pre
         {v.change ? <span>· {v.change}</span> : <span class="muted">· first version</span>}
         {!inUse && <span class="muted small"> · no current object has it</span>}
       </summary>
-      <p class="small muted">
+      <p class="small muted wrap-any">
         First written as <span class="mono">{v.first_uri}</span>
       </p>
       <table class="small">
@@ -218,7 +225,7 @@ function SchemaVersionView({ v, previous, open, inUse }: { v: SchemaVersion; pre
                   : '';
             return (
               <tr class={change ? (was === undefined ? 'added' : 'changed') : ''}>
-                <td class="mono">{c.name}</td>
+                <td class="mono wrap-any">{c.name}</td>
                 <td class="mono">{c.empty ? <span class="muted">no values</span> : c.type}</td>
                 <td>{change}</td>
               </tr>
@@ -226,7 +233,7 @@ function SchemaVersionView({ v, previous, open, inUse }: { v: SchemaVersion; pre
           })}
           {removed.map((c) => (
             <tr class="removed">
-              <td class="mono">{c.name}</td>
+              <td class="mono wrap-any">{c.name}</td>
               <td class="mono">{c.type}</td>
               <td>removed</td>
             </tr>

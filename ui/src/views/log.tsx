@@ -1,9 +1,11 @@
 // A try's log, followed live: each request asks from where the last one ended and waits (up
-// to 10 s) at the end of a running try's log for more, until the try has finished.
-import { useEffect, useRef, useState } from 'preact/hooks';
+// to 10 s) at the end of a running try's log for more, until the try has finished. A search
+// box highlights what it finds and steps through it.
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { errorText, get, seg } from '../api';
 import { ActionButton, ErrorBox } from '../components';
 import type { LogChunk } from '../types';
+import { findMatches, highlight, LogSearch } from './log_search';
 
 const KEEP = 4 << 20; // characters kept on screen; older ones are dropped (the API has them all)
 
@@ -36,7 +38,11 @@ export function LogView({ dagId, runId, taskId, tryNumber }: { dagId: string; ru
   const [finished, setFinished] = useState(false);
   const [error, setError] = useState('');
   const [follow, setFollow] = useState(true);
+  const [query, setQuery] = useState('');
+  const [current, setCurrent] = useState(0);
   const pre = useRef<HTMLPreElement>(null);
+  const matches = useMemo(() => findMatches(text, query), [text, query]);
+  const shown = Math.max(0, Math.min(current, matches.starts.length - 1));
 
   useEffect(() => {
     setText('');
@@ -81,6 +87,25 @@ export function LogView({ dagId, runId, taskId, tryNumber }: { dagId: string; ru
     if (follow && pre.current) pre.current.scrollTop = pre.current.scrollHeight;
   }, [text, follow]);
 
+  // The current match in the middle of the log's box; only the box scrolls, not the page.
+  useEffect(() => {
+    const box = pre.current;
+    const mark = box?.querySelector<HTMLElement>('mark.current');
+    if (box && mark) box.scrollTop = mark.offsetTop - box.clientHeight / 2;
+  }, [query, shown]);
+
+  const search = (q: string) => {
+    setQuery(q);
+    setCurrent(0);
+    if (q) setFollow(false); // following the end would scroll away from the matches
+  };
+  const move = (step: 1 | -1) => {
+    const n = matches.starts.length;
+    if (!n) return;
+    setFollow(false);
+    setCurrent((shown + step + n) % n);
+  };
+
   return (
     <section aria-label={`Log of try ${tryNumber}`}>
       <div class="toolbar small">
@@ -91,6 +116,7 @@ export function LogView({ dagId, runId, taskId, tryNumber }: { dagId: string; ru
         <label class="inline">
           <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.currentTarget.checked)} /> Scroll to the end
         </label>
+        <LogSearch query={query} matches={matches} current={shown} onQuery={search} onMove={move} />
       </div>
       <ErrorBox error={error} />
       {dropped && <p class="small muted">The start of this log is not shown (it is long); the REST API serves all of it.</p>}
@@ -106,7 +132,7 @@ export function LogView({ dagId, runId, taskId, tryNumber }: { dagId: string; ru
           if (atEnd !== follow) setFollow(atEnd);
         }}
       >
-        {text || (finished ? '(empty log)' : '')}
+        {text ? highlight(text, matches, shown) : finished ? '(empty log)' : ''}
       </pre>
     </section>
   );

@@ -5,6 +5,7 @@ import { StateBadge, useCanEdit } from '../components';
 import { href } from '../router';
 import { covers, duration, fmtTime } from '../time';
 import type { DagRun, TaskInstanceList } from '../types';
+import { NoteEditor } from './note';
 import { WaitingFor } from './waiting';
 
 export function RunSummary({ run, tz }: { run: DagRun; tz: string }) {
@@ -38,6 +39,12 @@ export function RunPanel({ run, tz }: { run: DagRun; tz: string }) {
         <dd>
           <a href={href(['dags', run.dag_id, 'code'], { version_id: run.version_id })}>the version this run used</a>
         </dd>
+        <dt>Gantt</dt>
+        <dd>
+          <a href={href(['dags', run.dag_id, 'gantt'], { run: run.run_id })} data-testid="run-gantt">
+            when each task ran
+          </a>
+        </dd>
         {Object.keys(run.conf ?? {}).length > 0 && (
           <>
             <dt>Conf</dt>
@@ -53,6 +60,7 @@ export function RunPanel({ run, tz }: { run: DagRun; tz: string }) {
           </>
         )}
       </dl>
+      <NoteEditor key={path} path={path} tz={tz} what="run" />
       {canEdit && (
         <div class="actions">
           <ChangeButton

@@ -10,6 +10,7 @@ import { href } from '../router';
 import { duration, fmtTime } from '../time';
 import type { DagDetail, DagRun, TaskInstanceDetail, TaskInstanceList } from '../types';
 import { LogView } from './log';
+import { NoteEditor } from './note';
 import { RunSummary } from './run_panel';
 import { WaitingFor } from './waiting';
 
@@ -43,6 +44,9 @@ export function TaskView({ dagId, runId, taskId, tryNumber }: { dagId: string; r
   const shownTry = tryNumber || t.try_number;
   const tr = t.tries.find((x) => x.try_number === shownTry);
   const path = `${base}/taskInstances/${seg(taskId)}`;
+  // The error once, above: the chosen try's; the task instance's own error is its last try's
+  // (or, without a try, why it never ran).
+  const shownError = tr?.error || (shownTry === t.try_number ? t.error : '');
 
   return (
     <>
@@ -62,13 +66,15 @@ export function TaskView({ dagId, runId, taskId, tryNumber }: { dagId: string; r
       )}
       {run.data && <RunSummary run={run.data} tz={tz} />}
       <ErrorBox error={ti.error} />
-      {t.error && (
-        <div class="error" role="note">
-          {t.error}
+      {shownError && (
+        <div class="error" role="note" data-testid="task-error">
+          {tr && <strong>Try {shownTry}: </strong>}
+          {shownError}
         </div>
       )}
       {t.state === 'up_for_retry' && t.next_retry_at && <p class="small">Next try at {fmtTime(t.next_retry_at, tz)}.</p>}
       <WaitingFor path={path} active={NOT_STARTED.includes(t.state)} />
+      <NoteEditor key={path} path={path} tz={tz} what="task" />
       {canEdit && (
         <div class="actions" aria-label="Changes">
           <ChangeButton
@@ -139,7 +145,6 @@ export function TaskView({ dagId, runId, taskId, tryNumber }: { dagId: string; r
         <>
           <h2>Log of try {shownTry}</h2>
           <LogView dagId={dagId} runId={runId} taskId={taskId} tryNumber={shownTry} />
-          {tr.error && <div class="error">{tr.error}</div>}
           <h2>Rendered arguments</h2>
           <Json value={tr.rendered_args} />
         </>

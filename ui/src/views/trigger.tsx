@@ -1,4 +1,5 @@
-// The trigger form, generated from the DAG's typed params; the API checks them again.
+// The trigger form, generated from the DAG's typed params, with a box for the run's conf as
+// JSON (keys that are not params, as Airflow's trigger page has); the API checks them again.
 import { useState } from 'preact/hooks';
 import { errorText, post, seg } from '../api';
 import { ErrorBox, Field, notify } from '../components';
@@ -34,11 +35,29 @@ function typed(p: Param, v: string | boolean): unknown {
   return text;
 }
 
+// The conf box's text as an object, or why it is not one ("" is no conf: {}).
+function rawConf(text: string): { conf: Record<string, unknown>; error: string } {
+  if (!text.trim()) return { conf: {}, error: '' };
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    return { conf: {}, error: `Not valid JSON: ${(e as Error).message}` };
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    return { conf: {}, error: 'The configuration must be a JSON object, like {"key": "value"}' };
+  }
+  return { conf: v as Record<string, unknown>, error: '' };
+}
+
 export function TriggerForm({ dag, onDone }: { dag: DagDetail; onDone: () => void }) {
   const params = dag.params ?? [];
   const [values, setValues] = useState<Record<string, string | boolean>>(() => Object.fromEntries(params.map((p) => [p.name, initial(p)])));
   const [logicalDate, setLogicalDate] = useState('');
   const [runId, setRunId] = useState('');
+  const [confText, setConfText] = useState('');
+  const raw = rawConf(confText);
+  const overridden = params.filter((p) => p.name in raw.conf).map((p) => p.name);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const set = (k: string, v: string | boolean) => setValues((old) => ({ ...old, [k]: v }));
@@ -49,15 +68,19 @@ export function TriggerForm({ dag, onDone }: { dag: DagDetail; onDone: () => voi
       data-testid="trigger-form"
       onSubmit={async (e) => {
         e.preventDefault();
+        if (raw.error) return; // shown beside the box; the button is disabled too
         setError('');
         setBusy(true);
         try {
           const conf: Record<string, unknown> = {};
           for (const p of params) {
             const v = values[p.name];
+            if (p.name in raw.conf) continue; // the JSON box gives it
             if (v === '' && p.type !== 'string') continue; // left empty: the default (or "required" from the API)
             conf[p.name] = typed(p, v);
           }
+          // As on Airflow's trigger page, the JSON's keys join the form's and win over them.
+          Object.assign(conf, raw.conf);
           const body: Record<string, unknown> = { conf };
           if (logicalDate.trim()) body.logical_date = logicalDate.trim();
           if (runId.trim()) body.dag_run_id = runId.trim();
@@ -138,6 +161,41 @@ export function TriggerForm({ dag, onDone }: { dag: DagDetail; onDone: () => voi
           </Field>
         );
       })}
+      <details open={params.length === 0 || undefined}>
+        <summary>Configuration JSON</summary>
+        <Field
+          id="conf-json"
+          label={
+            <>
+              Conf <span class="muted small">a JSON object</span>
+            </>
+          }
+          hint="Its keys join the params above in the run's conf (dag_run.conf); a key that is a param replaces the form's value."
+        >
+          <textarea
+            id="conf-json"
+            name="conf"
+            rows={4}
+            class="mono"
+            placeholder='{"key": "value"}'
+            spellcheck={false}
+            value={confText}
+            aria-invalid={raw.error ? 'true' : undefined}
+            aria-describedby={raw.error ? 'conf-json-error' : overridden.length ? 'conf-json-note' : undefined}
+            onInput={(e) => setConfText(e.currentTarget.value)}
+          />
+          {raw.error && (
+            <p class="field-error" id="conf-json-error" data-testid="conf-error">
+              {raw.error}
+            </p>
+          )}
+          {!raw.error && overridden.length > 0 && (
+            <p class="small muted" id="conf-json-note">
+              Replaces the form's {overridden.join(', ')}.
+            </p>
+          )}
+        </Field>
+      </details>
       <details>
         <summary>Logical date and run id</summary>
         <Field
@@ -168,7 +226,7 @@ export function TriggerForm({ dag, onDone }: { dag: DagDetail; onDone: () => voi
       </details>
       <ErrorBox error={error} />
       <div class="actions">
-        <button class="primary" type="submit" disabled={busy}>
+        <button class="primary" type="submit" disabled={busy || !!raw.error}>
           Trigger
         </button>
         <button type="button" onClick={onDone}>
