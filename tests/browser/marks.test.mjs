@@ -129,7 +129,7 @@ test('Mark failed on a running task warns that it kills the try, and only Confir
   const dialog = page.getByRole('dialog', { name: 'Mark failed' });
   const warning = dialog.locator('[data-testid=change-kills]');
   await warning.waitFor();
-  assert.match(await warning.innerText(), /Kills a running try: nap is running now/);
+  assert.match(await warning.innerText(), /Kills a running try: nap is running or queued now/);
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await dialog.waitFor({ state: 'hidden' });
   assert.equal(stateOf('sleepy', 'nap', runId).state, 'running');

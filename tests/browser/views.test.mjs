@@ -428,3 +428,44 @@ for (const [screen, scheme] of TWO_MODES) {
     await finish(t, page);
   });
 }
+
+for (const [screen, scheme] of TWO_MODES) {
+  test(`grid: filters by run type, run state and a base date (${screen}, ${scheme})`, async (t) => {
+    const page = await open(screen, scheme);
+    await page.goto(weir.url + '#/dags/every_state/grid');
+    const runs = () => page.locator('[data-testid=grid] button.run-bar').evaluateAll((bs) => bs.map((b) => b.dataset.run));
+    await page.locator(`button.run-bar[data-run="${manualRun}"]`).waitFor();
+    // Test runs only: the two of 2020-12-31 and 2021-01-01.
+    await page.selectOption('[data-testid=grid-run-type]', 'test');
+    await page.waitForFunction(() => location.hash.includes('run_type=test'));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=grid] button.run-bar').length === 2);
+    assert.deepEqual((await runs()).sort(), [TEST_2020, TEST_2021]);
+    // And up to 2020-12-31: the older one.
+    await page.fill('[data-testid=grid-base-date]', '2020-12-31');
+    await page.waitForFunction(() => location.hash.includes('base_date=2020-12-31'));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=grid] button.run-bar').length === 1);
+    assert.deepEqual(await runs(), [TEST_2020]);
+    // The address holds the filters: a reload keeps them, as the API's answer does.
+    await page.reload();
+    await page.locator(`button.run-bar[data-run="${TEST_2020}"]`).waitFor();
+    assert.deepEqual(await runs(), [TEST_2020]);
+    const viaApi = await api(page, '/dags/every_state/grid?run_type=test&base_date=2020-12-31');
+    assert.deepEqual(
+      viaApi.runs.map((r) => r.run_id),
+      [TEST_2020],
+    );
+    // Clear, then successful runs only: no manual run (it waits in up_for_retry).
+    await page.click('text=Clear filters');
+    await page.locator(`button.run-bar[data-run="${manualRun}"]`).waitFor();
+    await page.selectOption('[data-testid=grid-run-state]', 'success');
+    await page.waitForFunction(() => location.hash.includes('run_state=success'));
+    await page.waitForFunction((run) => !document.querySelector(`[data-testid=grid] button.run-bar[data-run="${run}"]`), manualRun);
+    for (const run of await runs()) {
+      const state = (await api(page, `/dags/every_state/dagRuns/${encodeURIComponent(run)}`)).state;
+      assert.equal(state, 'success', `${run} is ${state}`);
+    }
+    assert.equal((await sideways(page)).page, 0);
+    await checkA11y(page, `the filtered grid (${screen}, ${scheme})`);
+    await finish(t, page);
+  });
+}

@@ -25,6 +25,37 @@ export function scopeBody(s: Scope) {
   return { include_upstream: s.upstream, include_downstream: s.downstream, include_past: s.past, include_future: s.future };
 }
 
+// The task instances a change would kill: their tries run (or are about to) now.
+export function runningOf(list: TaskInstance[] | null): TaskInstance[] {
+  return (list ?? []).filter((ti) => ti.state === 'running' || ti.state === 'queued');
+}
+
+// The warning a change dialog shows when confirming stops running tries.
+export function KillsWarning(props: { names: string[] }) {
+  const n = props.names.length;
+  if (n === 0) return null;
+  return (
+    <p class="warn-box" role="alert" data-testid="change-kills">
+      <strong>{n === 1 ? 'Kills a running try:' : 'Kills running tries:'}</strong> {props.names.join(', ')} {n === 1 ? 'is' : 'are'} running
+      or queued now; confirming stops {n === 1 ? 'it' : 'them'} at once.
+    </p>
+  );
+}
+
+// Confirm and Cancel at the foot of a change dialog; Cancel has the focus.
+export function ConfirmActions(props: { danger: boolean; disabled: boolean; onConfirm: () => void; onClose: () => void }) {
+  return (
+    <div class="dialog-actions">
+      <button type="button" class={props.danger ? 'danger' : 'primary'} disabled={props.disabled} onClick={props.onConfirm}>
+        Confirm
+      </button>
+      <button type="button" autoFocus onClick={props.onClose}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
 // "marked success by ada at 2021-03-02 10:00 (was failed)", for a state set by hand.
 export function markText(ti: { state: string; marked?: TaskInstance['marked'] }, tz: string): string {
   const m = ti.marked;
@@ -87,7 +118,7 @@ function ChangeForm(props: Parameters<typeof ChangeButton>[0] & { onClose: () =>
     };
   }, [key]);
 
-  const killed = (list ?? []).filter((ti) => ti.state === 'running' || ti.state === 'queued');
+  const killed = runningOf(list);
   const confirm = async () => {
     setBusy(true);
     try {
@@ -139,26 +170,14 @@ function ChangeForm(props: Parameters<typeof ChangeButton>[0] & { onClose: () =>
             </ul>
           </>
         )}
-        {killed.length > 0 && (
-          <p class="warn-box" role="alert" data-testid="change-kills">
-            <strong>Kills a running try:</strong> {killed.map((ti) => ti.task_id).join(', ')} {killed.length === 1 ? 'is' : 'are'} running
-            now; confirming stops {killed.length === 1 ? 'it' : 'them'} at once.
-          </p>
-        )}
+        <KillsWarning names={killed.map((ti) => ti.task_id)} />
       </div>
-      <div class="dialog-actions">
-        <button
-          type="button"
-          class={props.kind === 'danger' ? 'danger' : 'primary'}
-          disabled={busy || list === null || (!list.length && !props.whenNone)}
-          onClick={confirm}
-        >
-          Confirm
-        </button>
-        <button type="button" autoFocus onClick={props.onClose}>
-          Cancel
-        </button>
-      </div>
+      <ConfirmActions
+        danger={props.kind === 'danger'}
+        disabled={busy || list === null || (!list.length && !props.whenNone)}
+        onConfirm={confirm}
+        onClose={props.onClose}
+      />
     </div>
   );
 }

@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { errorText } from '../api';
 import { Dialog, notify, StateBadge } from '../components';
+import { ConfirmActions, KillsWarning, runningOf } from '../change';
 import { refresh } from '../poll';
 import type { TaskInstance, TaskInstanceList } from '../types';
 
@@ -88,7 +89,7 @@ function BulkForm(props: Parameters<typeof BulkButton>[0] & { onClose: () => voi
 
   const byDag = new Map<string, TaskInstance[]>();
   for (const ti of list ?? []) byDag.set(ti.dag_id, [...(byDag.get(ti.dag_id) ?? []), ti]);
-  const killed = (list ?? []).filter((ti) => ti.state === 'running' || ti.state === 'queued');
+  const killed = runningOf(list);
   return (
     <div class="change" data-testid="bulk-dialog">
       <div aria-live="polite" aria-busy={list === null && !error}>
@@ -121,26 +122,14 @@ function BulkForm(props: Parameters<typeof BulkButton>[0] & { onClose: () => voi
           </div>
         ))}
         {list !== null && list.length > 0 && props.alsoRuns && <p class="small muted">{props.alsoRuns}</p>}
-        {killed.length > 0 && (
-          <p class="warn-box" role="alert" data-testid="change-kills">
-            <strong>Kills running tries:</strong> {killed.map((ti) => `${ti.dag_id}.${ti.task_id}`).join(', ')}{' '}
-            {killed.length === 1 ? 'is' : 'are'} running or queued now; confirming stops {killed.length === 1 ? 'it' : 'them'} at once.
-          </p>
-        )}
+        <KillsWarning names={killed.map((ti) => `${ti.dag_id}.${ti.task_id}`)} />
       </div>
-      <div class="dialog-actions">
-        <button
-          type="button"
-          class={props.kind === 'danger' ? 'danger' : 'primary'}
-          disabled={busy || list === null || (!list.length && !props.alsoRuns)}
-          onClick={confirm}
-        >
-          Confirm
-        </button>
-        <button type="button" autoFocus onClick={props.onClose}>
-          Cancel
-        </button>
-      </div>
+      <ConfirmActions
+        danger={props.kind === 'danger'}
+        disabled={busy || list === null || (!list.length && !props.alsoRuns)}
+        onConfirm={confirm}
+        onClose={props.onClose}
+      />
     </div>
   );
 }

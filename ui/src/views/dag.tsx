@@ -13,6 +13,7 @@ import { DurationsView, LandedView } from './durations';
 import { GanttView } from './gantt';
 import { GraphView } from './graph';
 import { GridView } from './grid';
+import { GridFilterBar, gridFiltersOf, gridQuery } from './grid_filters';
 import { RunPanel } from './run_panel';
 import { RunsList } from './runs';
 import { TriggerForm } from './trigger';
@@ -38,13 +39,14 @@ export function DagView({ dagId, tab, params }: { dagId: string; tab: string; pa
   const dag = usePoll((s) => get<DagDetail>('/dags/' + seg(dagId), s), 10000, [dagId]);
   const live = tab === 'grid' || tab === 'graph';
   const shown = RUNS_SHOWN.includes(Number(params.get('runs'))) ? Number(params.get('runs')) : RUNS_SHOWN[0];
-  // The grid ends at base_date (a day the calendar links to) when the address has one.
-  const baseDate = /^\d{4}-\d\d-\d\d$/.test(params.get('base_date') ?? '') ? params.get('base_date')! : undefined;
+  // The grid's filters; it ends at base_date (a day the calendar links to) when given.
+  const filters = gridFiltersOf(params);
+  const baseDate = filters.base_date;
   const grid = usePoll(
     (s) =>
-      live ? get<Grid>(`/dags/${seg(dagId)}/grid` + query({ limit_runs: shown, base_date: baseDate }), s) : Promise.resolve(undefined),
+      live ? get<Grid>(`/dags/${seg(dagId)}/grid` + query({ limit_runs: shown, ...gridQuery(filters) }), s) : Promise.resolve(undefined),
     live ? 2000 : 0,
-    [dagId, live, shown, baseDate],
+    [dagId, live, shown, baseDate, filters.run_type, filters.run_state],
   );
   // A run chosen by a link (the runs list, the DAG list) may be older than the grid's runs.
   const wanted = live ? (params.get('run') ?? '') : '';
@@ -62,11 +64,11 @@ export function DagView({ dagId, tab, params }: { dagId: string; tab: string; pa
   const selected = params.get('run') || g?.runs[0]?.run_id || '';
   const selectedRun = g?.runs.find((r) => r.run_id === selected) ?? (wantedRun.data?.run_id === selected ? wantedRun.data : undefined);
   const runsParam = shown === RUNS_SHOWN[0] ? undefined : shown;
-  const select = (runId: string) => navigate(href(['dags', dagId, tab], { run: runId, runs: runsParam, base_date: baseDate }));
+  const select = (runId: string) => navigate(href(['dags', dagId, tab], { run: runId, runs: runsParam, ...filters }));
   // What each tab keeps of the address: the chosen run, how many runs, where the grid ends.
   const keep: Record<string, Record<string, string | number | undefined>> = {
-    grid: { run: params.get('run') ?? undefined, runs: runsParam, base_date: baseDate },
-    graph: { run: params.get('run') ?? undefined, runs: runsParam, base_date: baseDate },
+    grid: { run: params.get('run') ?? undefined, runs: runsParam, ...filters },
+    graph: { run: params.get('run') ?? undefined, runs: runsParam, ...filters },
     gantt: { run: params.get('run') ?? undefined },
     durations: { runs: runsParam },
     landed: { runs: runsParam },
@@ -143,6 +145,7 @@ export function DagView({ dagId, tab, params }: { dagId: string; tab: string; pa
               ))}
             </select>
           </label>
+          {live && <GridFilterBar dagId={dagId} tab={tab} keep={{ runs: runsParam }} filters={filters} />}
         </div>
       )}
       {tab === 'grid' &&
