@@ -91,9 +91,22 @@ Where TaskInstanceWhere(const TaskInstanceFilter& filter) {
   return w;
 }
 
-constexpr std::string_view kRunJoin =
+// The runs first, newest first by the index on logical_date, then each run's task instances
+// by their primary key: a page costs its rows, not a sort of every task instance. (SQLite
+// keeps the written order of a CROSS JOIN.)
+constexpr std::string_view kRunsThenTaskInstances =
+    " FROM dag_run r CROSS JOIN task_instance ti ON ti.dag_id = r.dag_id AND ti.run_id = r.run_id "
+    "WHERE 1 = 1";
+
+// For task instances of runs named by id: those rows by their primary key, then the sort.
+constexpr std::string_view kTaskInstancesOfRuns =
     " FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id "
     "WHERE 1 = 1";
+
+// Whether a filter says anything about the run (then counting needs the run's row).
+bool AboutTheRun(const TaskInstanceFilter& f) {
+  return f.run_type || f.logical_date_from || f.logical_date_to;
+}
 
 Result<int64_t> Count(sqlite::Connection& db, const std::string& sql, const Where& where) {
   auto select = TRY(db.Prepare(sql));
@@ -124,17 +137,20 @@ Result<int64_t> SqliteStore::CountRuns(const RunFilter& filter) {
 
 Result<std::vector<TaskInstance>> SqliteStore::ListTaskInstances(const TaskInstanceFilter& filter) {
   Where where = TaskInstanceWhere(filter);
-  where.Append(" ORDER BY r.logical_date DESC, ti.dag_id, ti.run_id, ti.task_id");
+  where.Append(" ORDER BY r.logical_date DESC, r.dag_id, r.run_id, ti.task_id");
   where.Page(filter.limit, filter.offset);
-  std::string sql =
-      fmt::format("SELECT {}{}{}", sqlite::Qualified(sqlite::kTaskInstanceColumns, "ti"), kRunJoin,
-                  where.sql());
+  std::string sql = fmt::format(
+      "SELECT {}{}{}", sqlite::Qualified(sqlite::kTaskInstanceColumns, "ti"),
+      filter.run_ids.empty() ? kRunsThenTaskInstances : kTaskInstancesOfRuns, where.sql());
   return QueryTaskInstances(sql, [&](Statement& s) { where.BindTo(s); });
 }
 
 Result<int64_t> SqliteStore::CountTaskInstances(const TaskInstanceFilter& filter) {
   Where where = TaskInstanceWhere(filter);
-  return Count(*db_, fmt::format("SELECT COUNT(*){}{}", kRunJoin, where.sql()), where);
+  // Without a condition on the run, the task instances' own indexes count them alone.
+  std::string_view from =
+      AboutTheRun(filter) ? kRunsThenTaskInstances : " FROM task_instance ti WHERE 1 = 1";
+  return Count(*db_, fmt::format("SELECT COUNT(*){}{}", from, where.sql()), where);
 }
 
 // Notes.
