@@ -44,8 +44,8 @@ test('the lake shows datasets, partitions, lineage and the schema history', asyn
   assert.match(await v2.locator('tr.added').innerText(), /tip/);
   // The current schema is the union of both months' columns.
   assert.match(await page.locator('[data-testid=current-schema]').innerText(), /id\s+BIGINT\s+fare\s+DOUBLE\s+tip\s+DOUBLE/);
-  // The object's writer links to the task instance.
-  await objects.first().locator('a').click();
+  // The object's writer links to the task instance (the object's URI to its own page).
+  await objects.first().locator('td[data-label="Written by"] a').click();
   await page.locator('h1:text-is("put")').waitFor();
   await finish(t, page);
 });

@@ -312,16 +312,20 @@ export interface SchemaVersion {
 
 export interface LakeObject {
   uri: string;
+  lake: string; // the object store holding it (file:///home/me/weir/lake)
+  key: string; // its key in that store
   dataset: string;
   format: string;
   size: number;
   sha256: string;
+  etag: string; // the lake's ETag of the object
   rows: number | null;
   columns: Column[];
   schema_version: number;
   warning: string;
   source_url: string;
   source_etag: string;
+  source_last_modified: string;
   dag_id: string;
   run_id: string;
   task_id: string;

@@ -9,7 +9,7 @@ import type { AuditEvent } from '../types';
 
 const PAGE = 50;
 
-const DAG_ACTIONS = ['trigger', 'backfill', 'clear', 'mark_task', 'mark_run', 'note_set', 'pause', 'unpause', 'dag_test'];
+const DAG_ACTIONS = ['trigger', 'backfill', 'clear', 'mark_task', 'mark_run', 'note_set', 'dag_delete', 'pause', 'unpause', 'dag_test'];
 const SETTING_ACTIONS = [
   'variable_set',
   'variable_delete',

@@ -1,13 +1,15 @@
 // The DAG list: schedule in words, next and last run, recent states, pause, search, tags,
-// sorting by a column, and a banner with every DAG file that does not load. On a phone each
-// DAG is a card and the header a row of sort buttons.
+// sorting by a column, and a banner with every DAG file that does not load; above the table
+// the list's health, in each row its runs and newest tasks counted by state (dags_health). On
+// a phone each DAG is a card and the header a row of sort buttons.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, patch, query, seg } from '../api';
 import { ErrorBox, Loading, StateDot, Table, Toggle, useCanEdit } from '../components';
 import { refresh, usePoll } from '../poll';
 import { href, navigate } from '../router';
 import { covers, fmtTime } from '../time';
-import type { Dag, ImportError } from '../types';
+import type { Dag, DagsHealth, ImportError } from '../types';
+import { HealthSummary, RunCounts, TaskCounts } from './dags_health';
 import { ariaSort, parseSort, sortDags, sortParam, SortButton } from './dags_sort';
 import type { Sort, SortKey } from './dags_sort';
 
@@ -60,7 +62,11 @@ export function DagsView({ params }: { params: URLSearchParams }) {
   const sort = parseSort(params.get('sort') ?? '');
   const canEdit = useCanEdit();
   const dags = usePoll(
-    (s) => get<{ dags: Dag[]; total_entries: number }>('/dags' + query({ dag_id_pattern: search, tags, paused, limit: 1000 }), s),
+    (s) =>
+      get<{ dags: Dag[]; total_entries: number; health?: DagsHealth }>(
+        '/dags' + query({ dag_id_pattern: search, tags, paused, limit: 1000 }),
+        s,
+      ),
     5000,
     [search, tags, paused],
     true,
@@ -122,6 +128,12 @@ export function DagsView({ params }: { params: URLSearchParams }) {
           ))}
         </div>
       </div>
+      {dags.data?.health && (
+        <HealthSummary
+          health={dags.data.health}
+          pausedHref={paused === 'true' ? undefined : href(['dags'], { search, tags, sort: params.get('sort') ?? '', paused: 'true' })}
+        />
+      )}
       <ErrorBox error={dags.error} />
       {!dags.data ? (
         <Loading what="DAGs" />
@@ -137,8 +149,10 @@ export function DagsView({ params }: { params: URLSearchParams }) {
           head={[
             <span class="sr-only">Paused</span>,
             ...COLUMNS.map(([k, label]) => <SortButton label={label} k={k} sort={sort} onSort={setSort} />),
+            'Runs',
+            'Recent tasks',
           ]}
-          sorted={[undefined, ...COLUMNS.map(([k]) => ariaSort(sort, k))]}
+          sorted={[undefined, ...COLUMNS.map(([k]) => ariaSort(sort, k)), undefined, undefined]}
         >
           {sortDags(dags.data.dags, sort).map((d) => (
             <tr key={d.dag_id} data-dag={d.dag_id} class={d.is_paused ? 'paused' : ''}>
@@ -216,6 +230,12 @@ export function DagsView({ params }: { params: URLSearchParams }) {
                       />
                     ))}
                 </span>
+              </td>
+              <td data-label="Runs" data-testid="run-counts">
+                <RunCounts counts={d.run_counts} />
+              </td>
+              <td data-label="Recent tasks" data-testid="task-counts">
+                <TaskCounts counts={d.recent_task_counts} />
               </td>
             </tr>
           ))}

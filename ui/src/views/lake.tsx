@@ -1,15 +1,19 @@
 // The lake catalog: datasets; for one dataset its partitions, objects with the run that wrote
 // each, its current schema (the union of its objects' columns, as a table over them reads
 // it) and its schema versions (its distinct schemas) with what changed between them. Long
-// keys wrap and, on a phone, each dataset and object is a card: no page scrolls sideways.
+// keys wrap and, on a phone, each dataset and object is a card: no page scrolls sideways. An
+// object opens its own page (lake_object.tsx, #/lake/object?uri=...).
 import { get, query } from '../api';
 import { ErrorBox, Loading, Table } from '../components';
 import { usePoll } from '../poll';
 import { href } from '../router';
 import { ago, fmtBytes, fmtTime } from '../time';
 import type { CurrentSchema, Dataset, LakeObject, SchemaVersion } from '../types';
+import { LakeObjectView, objectHref, taskHrefOf } from './lake_object';
 
 export function LakeView({ dataset, params }: { dataset: string; params: URLSearchParams }) {
+  const uri = params.get('uri');
+  if (dataset === 'object' && uri) return <LakeObjectView uri={uri} />;
   return dataset ? <DatasetView dataset={dataset} partition={params.get('partition') ?? ''} /> : <Datasets />;
 }
 
@@ -121,7 +125,7 @@ function DatasetView({ dataset, partition }: { dataset: string; partition: strin
           {shown.map((o) => (
             <tr>
               <td class="mono small wrap-any" title={`sha256 ${o.sha256}`} data-label="Object">
-                {o.uri}
+                <a href={objectHref(o.uri)}>{o.uri}</a>
                 {o.warning && <div class="warn small">{o.warning}</div>}
               </td>
               <td data-label="Rows">{o.rows?.toLocaleString() ?? ''}</td>
@@ -131,7 +135,7 @@ function DatasetView({ dataset, partition }: { dataset: string; partition: strin
               <td data-label="Schema">v{o.schema_version}</td>
               <td class="small wrap-any" data-label="Written by">
                 {o.dag_id ? (
-                  <a href={href(['dags', o.dag_id, 'runs', o.run_id, 'tasks', o.task_id], { try: o.try_number })}>
+                  <a href={taskHrefOf(o)}>
                     {o.dag_id} · {o.task_id} · {o.run_id}
                   </a>
                 ) : (

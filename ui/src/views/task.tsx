@@ -1,6 +1,6 @@
 // A task instance: state (and who marked it, when a person set it), tries with durations,
 // rendered arguments, XCom and each try's log, with clear and mark success/failed, each asked
-// in a dialog that lists what it changes.
+// in a dialog that lists what it changes; the lake objects it wrote (task_lake).
 import { get, patch, post, seg } from '../api';
 import { ChangeButton, markText, scopeBody } from '../change';
 import type { ScopeOption } from '../change';
@@ -12,6 +12,7 @@ import type { DagDetail, DagRun, TaskInstanceDetail, TaskInstanceList } from '..
 import { LogView } from './log';
 import { NoteEditor } from './note';
 import { RunSummary } from './run_panel';
+import { TaskLakeObjects } from './task_lake';
 import { WaitingFor } from './waiting';
 
 const NOT_STARTED = ['none', 'scheduled', 'queued', 'up_for_retry'];
@@ -72,6 +73,7 @@ export function TaskView({ dagId, runId, taskId, tryNumber }: { dagId: string; r
           {shownError}
         </div>
       )}
+      <TaskLakeObjects ti={t} />
       {t.state === 'up_for_retry' && t.next_retry_at && <p class="small">Next try at {fmtTime(t.next_retry_at, tz)}.</p>}
       <WaitingFor path={path} active={NOT_STARTED.includes(t.state)} />
       <NoteEditor key={path} path={path} tz={tz} what="task" />
