@@ -84,4 +84,30 @@ std::optional<std::string> Base64Decode(std::string_view text) {
   return out;
 }
 
+std::string UrlWithoutPassword(std::string_view url) {
+  std::string out(url);
+  size_t scheme = out.find("://");
+  if (scheme == std::string::npos) return out;
+  size_t authority = scheme + 3;
+  size_t end = out.find_first_of("/?#", authority);
+  size_t at = out.rfind('@', end == std::string::npos ? out.size() : end);
+  if (at != std::string::npos && at >= authority) {
+    size_t colon = out.find(':', authority);
+    if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+  }
+  for (size_t query = out.find('?'); query != std::string::npos;) {
+    size_t key = out.find("password=", query);
+    if (key == std::string::npos) break;
+    char before = out[key - 1];
+    size_t value = key + std::string_view("password=").size();
+    size_t stop = out.find('&', value);
+    if (before == '?' || before == '&') {
+      out.replace(value, (stop == std::string::npos ? out.size() : stop) - value, "***");
+      stop = out.find('&', value);
+    }
+    query = stop;
+  }
+  return out;
+}
+
 }  // namespace weir

@@ -28,4 +28,8 @@ std::string Base64Encode(std::string_view bytes, bool url_safe = false);
 // the text is not base64.
 std::optional<std::string> Base64Decode(std::string_view text);
 
+// A URL as messages may show it: the password of its userinfo ("postgresql://ann:***@host/db")
+// and the value of a `password=` query parameter replaced with ***. Other URLs are unchanged.
+std::string UrlWithoutPassword(std::string_view url);
+
 }  // namespace weir

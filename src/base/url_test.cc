@@ -45,5 +45,19 @@ TEST(Base64Decode, ReadsWhatEncodeWritesAndRefusesTheRest) {
   EXPECT_FALSE(Base64Decode("Zm 9v"));
 }
 
+TEST(UrlWithoutPassword, HidesTheUserinfoPasswordAndThePasswordParameter) {
+  EXPECT_EQ(UrlWithoutPassword("postgresql://ann:s3cret@db.example:5432/weir"),
+            "postgresql://ann:***@db.example:5432/weir");
+  EXPECT_EQ(UrlWithoutPassword("postgresql://ann:p@ss@host/weir"),
+            "postgresql://ann:***@host/weir");
+  EXPECT_EQ(UrlWithoutPassword("postgresql://host/weir?user=ann&password=s3cret&sslmode=require"),
+            "postgresql://host/weir?user=ann&password=***&sslmode=require");
+  EXPECT_EQ(UrlWithoutPassword("postgresql://ann@host/weir"), "postgresql://ann@host/weir");
+  EXPECT_EQ(UrlWithoutPassword("sqlite:///var/weir.db"), "sqlite:///var/weir.db");
+  EXPECT_EQ(UrlWithoutPassword("/var/weir.db"), "/var/weir.db");
+  EXPECT_EQ(UrlWithoutPassword("redis://:s3cret@127.0.0.1:6379/0"),
+            "redis://:***@127.0.0.1:6379/0");
+}
+
 }  // namespace
 }  // namespace weir

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "base/url.h"
 #include "cli/commands.h"
 #include "duck/duck_api.h"
 #include "engine/scheduler.h"
@@ -11,16 +12,6 @@
 namespace weir {
 
 namespace {
-
-// A database URL without its password ("postgresql://user:***@host/db").
-std::string WithoutPassword(const std::string& url) {
-  size_t scheme = url.find("://");
-  size_t at = url.find('@');
-  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
-  size_t colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
-}
 
 std::string Platform() {
   utsname u{};
@@ -49,7 +40,7 @@ Result<int> Info(CliState& state) {
       {"platform", Platform()},
       {"home", c.home},
       {"config_file", has_config ? c.config_file : c.config_file + " (absent: defaults)"},
-      {"database", WithoutPassword(c.database)},
+      {"database", UrlWithoutPassword(c.database)},
       {"schema_version", schema ? fmt::format("{} (this weir knows up to {})", *schema,
                                               ctx->store->LatestSchemaVersion())
                                 : "unreadable: " + schema.error().message},

@@ -7,6 +7,7 @@
 
 #include "base/strings.h"
 #include "base/time.h"
+#include "base/url.h"
 
 namespace weir {
 
@@ -72,15 +73,17 @@ const std::array kSettings = std::to_array<Setting>({
      },
      [](const Config& c) -> std::string { return c.work_folder; }},
     {"database", "weir.db", "WEIR_DATABASE",
-     "The metadata database: a path, or `sqlite:///absolute/path.db`. PostgreSQL URLs are "
-     "recognised but not supported yet.",
-     "The metadata database: sqlite:///absolute/path.db, or a path relative to this folder.",
+     "The metadata database: a path, `sqlite:///absolute/path.db`, or "
+     "`postgresql://user:password@host:5432/database` (several schedulers, webservers and "
+     "workers on one database: docs/distributed.md).",
+     "The metadata database: sqlite:///absolute/path.db, a path relative to this folder, or\n"
+     "postgresql://user:password@host:5432/database.",
      [](Config& c, const std::string& v) -> Status {
        TRY(NotEmpty("database", v));
        c.database = v;
        return {};
      },
-     [](const Config& c) -> std::string { return HideUrlPassword(c.database); }},
+     [](const Config& c) -> std::string { return UrlWithoutPassword(c.database); }},
     {"secret_key_file", "secret.key", "WEIR_SECRET_KEY_FILE",
      "The key file that seals connection secrets in the database (owner-only; made when the "
      "first connection is stored). `WEIR_SECRET_KEY` replaces it.",
@@ -321,20 +324,6 @@ std::string SettingsReference() {
     out += fmt::format("| `{}` | {} | {} | {} |\n", s.key, def, env, s.meaning);
   }
   return out;
-}
-
-std::string HideUrlPassword(std::string_view url) {
-  size_t scheme = url.find("://");
-  if (scheme == std::string_view::npos) return std::string(url);
-  size_t start = scheme + 3;
-  size_t at = url.find('@', start);
-  size_t slash = url.find('/', start);
-  if (at == std::string_view::npos || (slash != std::string_view::npos && slash < at)) {
-    return std::string(url);
-  }
-  size_t colon = url.find(':', start);
-  if (colon == std::string_view::npos || colon > at) return std::string(url);
-  return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
 }
 
 }  // namespace weir

@@ -33,7 +33,4 @@ std::span<const Setting> Settings();
 // The docs' table of settings (Markdown), as docs/cli.md must hold it.
 std::string SettingsReference();
 
-// The password of a URL (`postgresql://user:secret@host/db`) as `***`; other text unchanged.
-std::string HideUrlPassword(std::string_view url);
-
 }  // namespace weir

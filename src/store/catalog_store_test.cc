@@ -73,6 +73,10 @@ TEST_P(CatalogStoreTest, LakeObjectsRoundTripAndListByPrefix) {
   auto none = store().ListLakeObjects("lake://raw/greenx");
   ASSERT_OK(none);
   EXPECT_TRUE(none->empty());
+  // Case matters, in every database.
+  auto upper = store().ListLakeObjects("lake://raw/GREEN_");
+  ASSERT_OK(upper);
+  EXPECT_TRUE(upper->empty());
 }
 
 TEST_P(CatalogStoreTest, RewritingAUriKeepsTheHistoryAndListsOnlyTheCurrentVersion) {

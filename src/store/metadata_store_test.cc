@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "store/postgres/pg_test_util.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store_test_fixture.h"
 
@@ -129,6 +131,10 @@ std::vector<StoreFactory> StoreFactories() {
       {"SqliteMemory",
        [](const std::string&) -> Result<std::unique_ptr<MetadataStore>> {
          return TRY(SqliteStore::Open(":memory:"));
+       }},
+      {"Postgres",
+       [](const std::string&) -> Result<std::unique_ptr<MetadataStore>> {
+         return TRY(PostgresStore::Open(TRY(FreshPostgresSchema())));
        }},
   };
 }

@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace weir {
@@ -13,8 +14,8 @@ Result<std::unique_ptr<MetadataStore>> OpenMetadataStore(const std::string& url)
                "the metadata database URL is empty; use sqlite:///path/to/weir.db or a path");
   }
   if (text.starts_with("postgresql://") || text.starts_with("postgres://")) {
-    return Err(ErrorCode::kInvalidArgument,
-               "'{}': PostgreSQL support is not built yet; use sqlite:///path/to/weir.db", url);
+    auto store = TRY(PostgresStore::Open(url));
+    return std::unique_ptr<MetadataStore>(std::move(store));
   }
   std::string path;
   if (text.starts_with("sqlite://")) {

@@ -11,7 +11,7 @@ namespace weir {
 // Opens the metadata store named by `url`:
 //   sqlite:///abs/path/weir.db, sqlite://relative/path.db or a bare path  -> SQLite
 //   sqlite://:memory: or :memory:                                          -> SQLite in memory
-//   postgresql://... or postgres://...  -> kInvalidArgument until PostgreSQL support is built
+//   postgresql://... or postgres://...                                     -> PostgreSQL
 // Does not migrate: callers run Migrate() (the CLI does, for every command that opens the
 // database: cli/context.h OpenContext).
 // Errors are those of the store's Open; an unknown scheme is kInvalidArgument naming the

@@ -11,6 +11,7 @@ namespace weir {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(OpenMetadataStore, SqliteUrlWithAnAbsolutePathOpensWithoutMigrating) {
   TempDir dir;
@@ -31,11 +32,14 @@ TEST(OpenMetadataStore, BarePathOpensSqlite) {
   EXPECT_TRUE(std::filesystem::exists(dir.Join("bare.db")));
 }
 
-TEST(OpenMetadataStore, PostgresqlIsNotBuiltYet) {
-  auto store = OpenMetadataStore("postgresql://weir@localhost/weir");
+TEST(OpenMetadataStore, PostgresqlThatCannotBeReachedIsUnavailableAndHidesThePassword) {
+  // Port 1 on 127.0.0.1: nothing listens there, so the connection is refused at once.
+  auto store = OpenMetadataStore("postgresql://weir:s3cret@127.0.0.1:1/weir");
   ASSERT_FALSE(store.has_value());
-  EXPECT_EQ(store.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_THAT(store.error().message, HasSubstr("PostgreSQL support is not built yet"));
+  EXPECT_EQ(store.error().code, ErrorCode::kUnavailable);
+  EXPECT_THAT(store.error().message, HasSubstr("postgresql://weir:***@127.0.0.1:1/weir"));
+  EXPECT_THAT(store.error().message, Not(HasSubstr("s3cret")));
+  EXPECT_THAT(store.error().message, HasSubstr("check that PostgreSQL runs there"));
 }
 
 TEST(OpenMetadataStore, UnknownSchemesAndEmptyUrlsAreRejected) {

@@ -6,9 +6,10 @@
 
 #include <filesystem>
 
-#include "store/sqlite/migrations.h"
-#include "store/sqlite/rows.h"
-#include "store/sqlite/statement.h"
+#include "store/sql/migrations.h"
+#include "store/sql/rows.h"
+#include "store/sqlite/sqlite_connection.h"
+#include "store/sqlite/sqlite_schema.h"
 #include "store/store_test_fixture.h"
 
 namespace weir {
@@ -82,7 +83,7 @@ TEST(SqliteStore, FreshDatabaseMigratesToTheLatestVersion) {
   EXPECT_EQ(store->SchemaVersion().value(), 0);
   ASSERT_OK(store->Migrate());
   EXPECT_EQ(store->SchemaVersion().value(), store->LatestSchemaVersion());
-  EXPECT_EQ(store->LatestSchemaVersion(), sqlite::Migrations().back().version);
+  EXPECT_EQ(store->LatestSchemaVersion(), sqlite::Schema().latest());
 
   RawConnection raw(dir.Join("weir.db"));
   for (const char* table : {"dag", "dag_version", "import_error", "dag_run", "task_instance",
@@ -110,9 +111,9 @@ TEST(SqliteStore, MigratingAgainIsANoOp) {
   RawConnection raw(dir.Join("weir.db"));
   // One row per migration (numbers may skip: branches take their numbers apart).
   EXPECT_EQ(raw.QueryText("SELECT COUNT(*) FROM schema_version"),
-            std::to_string(sqlite::Migrations().size()));
+            std::to_string(sqlite::Schema().migrations.size()));
   EXPECT_EQ(raw.QueryText("SELECT MAX(version) FROM schema_version"),
-            std::to_string(sqlite::LatestSchemaVersion()));
+            std::to_string(sqlite::Schema().latest()));
   EXPECT_EQ(raw.QueryText("SELECT COUNT(*) FROM pool"), "1");
 }
 
@@ -120,12 +121,12 @@ TEST(SqliteMigrations, AFailingMigrationLeavesTheSchemaAtThePreviousVersion) {
   auto db = sqlite::Connection::Open(":memory:", {}).value();
   constexpr std::string_view kOne[] = {"CREATE TABLE a (x INTEGER)"};
   constexpr std::string_view kTwo[] = {"CREATE TABLE b (x INTEGER)", "CREATE TABLE a (y TEXT)"};
-  const sqlite::Migration migrations[] = {{1, "create a", kOne}, {2, "create b", kTwo}};
-  auto status = sqlite::ApplyMigrations(*db, migrations);
+  const sql::Migration migrations[] = {{1, "create a", kOne}, {2, "create b", kTwo}};
+  auto status = sql::ApplyMigrations(*db, sql::Schema{.migrations = migrations});
   ASSERT_FALSE(status.has_value());
   EXPECT_THAT(status.error().message, HasSubstr("applying migration 2 (create b)"));
   EXPECT_THAT(status.error().message, HasSubstr("table a already exists"));
-  EXPECT_EQ(sqlite::ReadSchemaVersion(*db).value(), 1);
+  EXPECT_EQ(sql::ReadSchemaVersion(*db).value(), 1);
   // Table b, created by the failed migration's first statement, was rolled back with it.
   EXPECT_FALSE(db->Prepare("SELECT x FROM b").has_value());
   EXPECT_OK(db->Prepare("SELECT x FROM a"));
@@ -135,7 +136,8 @@ TEST(SqliteMigrations, UsernamesThatDifferOnlyInCaseKeepTheOldestAndRenameTheOth
   TempDir dir;
   {
     auto db = sqlite::Connection::Open(dir.Join("weir.db"), {}).value();
-    ASSERT_OK(sqlite::ApplyMigrations(*db, sqlite::Migrations().first(4)));
+    ASSERT_OK(
+        sql::ApplyMigrations(*db, sql::Schema{.migrations = sqlite::Schema().migrations.first(4)}));
     for (const char* name : {"ann", "Ann", "bob", "ANN"}) {
       ASSERT_OK(db->Exec(fmt::format(
           "INSERT INTO weir_user (username, role, password_hash, created_at, updated_at) "
@@ -163,7 +165,7 @@ TEST(SqliteMigrations, UsernamesThatDifferOnlyInCaseKeepTheOldestAndRenameTheOth
 TEST(SqliteStore, DatabaseFromANewerWeirIsRejected) {
   TempDir dir;
   ASSERT_OK(OpenOrDie(dir.Join("weir.db"))->Migrate());
-  int future = sqlite::LatestSchemaVersion() + 1;
+  int future = sqlite::Schema().latest() + 1;
   RawConnection(dir.Join("weir.db"))
       .Exec(fmt::format("INSERT INTO schema_version VALUES ({}, 'from the future', 0)", future));
 
@@ -187,7 +189,7 @@ TEST(SqliteStore, UnfinishedTriesAreFoundThroughTheirPartialIndex) {
   TempDir dir;
   ASSERT_OK(OpenOrDie(dir.Join("weir.db"))->Migrate());
   RawConnection raw(dir.Join("weir.db"));
-  std::string unfinished(sqlite::kUnfinishedTries);
+  std::string unfinished(sql::kUnfinishedTries);
   EXPECT_THAT(raw.QueryPlan("SELECT * FROM task_try WHERE " + unfinished),
               HasSubstr("task_try_unfinished"));
   EXPECT_THAT(raw.QueryPlan("UPDATE task_try SET heartbeat_at = 1 WHERE " + unfinished +

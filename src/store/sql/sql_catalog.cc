@@ -1,35 +1,32 @@
-// SqliteStore: the lake catalog (objects with their history, and dataset schemas).
-#include "store/sqlite/rows.h"
-#include "store/sqlite/sqlite_store.h"
+// SqlStore: the lake catalog (objects with their history, and dataset schemas).
+#include "store/sql/rows.h"
+#include "store/sql/sql_store.h"
 
 namespace weir {
 
-using sqlite::Statement;
+using sql::Statement;
 
 namespace {
 
-// LIKE with '\' as the escape character matches `prefix` literally.
-std::string LikePrefix(const std::string& prefix) {
-  std::string out;
-  for (char c : prefix) {
-    if (c == '%' || c == '_' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "%";
+// How many characters (UTF-8 code points) `text` has, as SQL's substr() counts them.
+int64_t Characters(std::string_view text) {
+  int64_t count = 0;
+  for (char c : text) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  return count;
 }
 
 const std::string& SelectObjects() {
   static const std::string kSql =
-      fmt::format("SELECT id, {} FROM lake_object ", sqlite::kLakeObjectColumns);
+      fmt::format("SELECT id, {} FROM lake_object ", sql::kLakeObjectColumns);
   return kSql;
 }
 
 }  // namespace
 
-Result<int64_t> SqliteStore::RecordLakeObject(const LakeObject& obj) {
+Result<int64_t> SqlStore::RecordLakeObject(const LakeObject& obj) {
   static const std::string kInsert =
-      fmt::format("INSERT INTO lake_object ({}) VALUES ({}) RETURNING id",
-                  sqlite::kLakeObjectColumns, sqlite::Placeholders(sqlite::kLakeObjectColumns));
+      fmt::format("INSERT INTO lake_object ({}) VALUES ({}) RETURNING id", sql::kLakeObjectColumns,
+                  sql::Placeholders(sql::kLakeObjectColumns));
   LakeObject row = obj;
   if (row.created_at == Time{}) row.created_at = Now();
   row.replaced_at.reset();
@@ -38,10 +35,10 @@ Result<int64_t> SqliteStore::RecordLakeObject(const LakeObject& obj) {
     auto replace = TRY(db_->Prepare(
         "UPDATE lake_object SET replaced_at = ?2 WHERE uri = ?1 AND replaced_at IS NULL"));
     replace.Bind(1, row.uri);
-    sqlite::BindTime(replace, 2, row.created_at);
+    sql::BindTime(replace, 2, row.created_at);
     TRY(replace.Run());
     auto insert = TRY(db_->Prepare(kInsert));
-    sqlite::BindLakeObject(insert, row);
+    sql::BindLakeObject(insert, row);
     if (!TRY(insert.Step())) {
       return Err(ErrorCode::kInternal, "recording {} in the lake catalog returned no id", row.uri);
     }
@@ -51,38 +48,40 @@ Result<int64_t> SqliteStore::RecordLakeObject(const LakeObject& obj) {
   return id;
 }
 
-Result<std::vector<LakeObject>> SqliteStore::ListLakeObjects(const std::string& prefix) {
+Result<std::vector<LakeObject>> SqlStore::ListLakeObjects(const std::string& prefix) {
   static const std::string kSql =
-      SelectObjects() + "WHERE replaced_at IS NULL AND uri LIKE ?1 ESCAPE '\\' ORDER BY uri";
+      // Case matters (as in the lake), which LIKE does not say the same way in both databases;
+      // `uri >= ?1` lets the index start at the prefix.
+      SelectObjects() +
+      "WHERE replaced_at IS NULL AND uri >= ?1 AND substr(uri, 1, ?2) = ?1 ORDER BY uri";
   auto select = TRY(db_->Prepare(kSql));
-  select.Bind(1, LikePrefix(prefix));
-  return sqlite::CollectRows(select, sqlite::ReadLakeObject);
+  select.Bind(1, prefix).Bind(2, Characters(prefix));
+  return sql::CollectRows(select, sql::ReadLakeObject);
 }
 
-Result<std::vector<LakeObject>> SqliteStore::LakeObjectHistory(const std::string& uri) {
+Result<std::vector<LakeObject>> SqlStore::LakeObjectHistory(const std::string& uri) {
   static const std::string kSql = SelectObjects() + "WHERE uri = ?1 ORDER BY id DESC";
   auto select = TRY(db_->Prepare(kSql));
   select.Bind(1, uri);
-  return sqlite::CollectRows(select, sqlite::ReadLakeObject);
+  return sql::CollectRows(select, sql::ReadLakeObject);
 }
 
-Result<std::optional<LakeObject>> SqliteStore::FindLakeObjectBySource(
-    const std::string& source_url) {
+Result<std::optional<LakeObject>> SqlStore::FindLakeObjectBySource(const std::string& source_url) {
   static const std::string kSql =
       SelectObjects() + "WHERE source_url = ?1 AND replaced_at IS NULL ORDER BY id DESC LIMIT 1";
   auto select = TRY(db_->Prepare(kSql));
   select.Bind(1, source_url);
-  return sqlite::FirstRow(select, sqlite::ReadLakeObject);
+  return sql::FirstRow(select, sql::ReadLakeObject);
 }
 
-Status SqliteStore::AddDatasetSchema(const DatasetSchema& schema) {
+Status SqlStore::AddDatasetSchema(const DatasetSchema& schema) {
   static const std::string kSql =
-      fmt::format("INSERT INTO dataset_schema ({}) VALUES ({})", sqlite::kDatasetSchemaColumns,
-                  sqlite::Placeholders(sqlite::kDatasetSchemaColumns));
+      fmt::format("INSERT INTO dataset_schema ({}) VALUES ({})", sql::kDatasetSchemaColumns,
+                  sql::Placeholders(sql::kDatasetSchemaColumns));
   DatasetSchema row = schema;
   if (row.created_at == Time{}) row.created_at = Now();
   auto insert = TRY(db_->Prepare(kSql));
-  sqlite::BindDatasetSchema(insert, row);
+  sql::BindDatasetSchema(insert, row);
   if (Status inserted = insert.Run(); !inserted.has_value()) {
     if (inserted.error().code == ErrorCode::kAlreadyExists) {
       return Err(ErrorCode::kAlreadyExists, "dataset '{}' has a schema version {} already",
@@ -93,16 +92,16 @@ Status SqliteStore::AddDatasetSchema(const DatasetSchema& schema) {
   return {};
 }
 
-Result<std::vector<DatasetSchema>> SqliteStore::ListDatasetSchemas(const std::string& dataset) {
+Result<std::vector<DatasetSchema>> SqlStore::ListDatasetSchemas(const std::string& dataset) {
   static const std::string kSql =
       fmt::format("SELECT {} FROM dataset_schema WHERE dataset = ?1 ORDER BY version",
-                  sqlite::kDatasetSchemaColumns);
+                  sql::kDatasetSchemaColumns);
   auto select = TRY(db_->Prepare(kSql));
   select.Bind(1, dataset);
-  return sqlite::CollectRows(select, sqlite::ReadDatasetSchema);
+  return sql::CollectRows(select, sql::ReadDatasetSchema);
 }
 
-Result<std::vector<DatasetSummary>> SqliteStore::ListDatasets() {
+Result<std::vector<DatasetSummary>> SqlStore::ListDatasets() {
   // Datasets with a schema but no current object (all deleted) still show, with 0 objects.
   static const std::string_view kSql = R"sql(
     WITH names AS (

@@ -1,14 +1,14 @@
-// SqliteStore: the queries of the browse pages (runs and task instances of every DAG, with
+// SqlStore: the queries of the browse pages (runs and task instances of every DAG, with
 // filters and counts) and people's notes on runs and task instances.
 #include <utility>
 #include <variant>
 
-#include "store/sqlite/rows.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/rows.h"
+#include "store/sql/sql_store.h"
 
 namespace weir {
 
-using sqlite::Statement;
+using sql::Statement;
 
 namespace {
 
@@ -35,7 +35,7 @@ class Where {
   // " LIMIT ? OFFSET ?" when either is set.
   void Page(int limit, int offset) {
     if (limit <= 0 && offset <= 0) return;
-    int first = Add(int64_t{limit > 0 ? limit : -1});
+    int first = Add(limit > 0 ? int64_t{limit} : sql::kNoLimit);
     sql_ += fmt::format(" LIMIT ?{} OFFSET ?{}", first, Add(int64_t{offset}));
   }
   void Append(std::string_view sql) { sql_ += sql; }
@@ -108,44 +108,43 @@ bool AboutTheRun(const TaskInstanceFilter& f) {
   return f.run_type || f.logical_date_from || f.logical_date_to;
 }
 
-Result<int64_t> Count(sqlite::Connection& db, const std::string& sql, const Where& where) {
+Result<int64_t> Count(sql::Connection& db, const std::string& sql, const Where& where) {
   auto select = TRY(db.Prepare(sql));
   where.BindTo(select);
-  auto n = TRY(
-      sqlite::FirstRow(select, [](const Statement& s) -> Result<int64_t> { return s.Int64(0); }));
+  auto n =
+      TRY(sql::FirstRow(select, [](const Statement& s) -> Result<int64_t> { return s.Int64(0); }));
   return n.value_or(0);
 }
 
 }  // namespace
 
-Result<std::vector<DagRun>> SqliteStore::ListRuns(const RunFilter& filter) {
+Result<std::vector<DagRun>> SqlStore::ListRuns(const RunFilter& filter) {
   Where where = RunWhere(filter);
   where.Append(filter.newest_first ? " ORDER BY r.logical_date DESC, r.run_id DESC"
                                    : " ORDER BY r.logical_date, r.run_id");
   where.Page(filter.limit, filter.offset);
-  auto select =
-      TRY(db_->Prepare(fmt::format("SELECT {} FROM dag_run r WHERE 1 = 1{}",
-                                   sqlite::Qualified(sqlite::kRunColumns, "r"), where.sql())));
+  auto select = TRY(db_->Prepare(fmt::format("SELECT {} FROM dag_run r WHERE 1 = 1{}",
+                                             sql::Qualified(sql::kRunColumns, "r"), where.sql())));
   where.BindTo(select);
-  return sqlite::CollectRows(select, sqlite::ReadRun);
+  return sql::CollectRows(select, sql::ReadRun);
 }
 
-Result<int64_t> SqliteStore::CountRuns(const RunFilter& filter) {
+Result<int64_t> SqlStore::CountRuns(const RunFilter& filter) {
   Where where = RunWhere(filter);
   return Count(*db_, "SELECT COUNT(*) FROM dag_run r WHERE 1 = 1" + where.sql(), where);
 }
 
-Result<std::vector<TaskInstance>> SqliteStore::ListTaskInstances(const TaskInstanceFilter& filter) {
+Result<std::vector<TaskInstance>> SqlStore::ListTaskInstances(const TaskInstanceFilter& filter) {
   Where where = TaskInstanceWhere(filter);
   where.Append(" ORDER BY r.logical_date DESC, r.dag_id, r.run_id, ti.task_id");
   where.Page(filter.limit, filter.offset);
   std::string sql = fmt::format(
-      "SELECT {}{}{}", sqlite::Qualified(sqlite::kTaskInstanceColumns, "ti"),
+      "SELECT {}{}{}", sql::Qualified(sql::kTaskInstanceColumns, "ti"),
       filter.run_ids.empty() ? kRunsThenTaskInstances : kTaskInstancesOfRuns, where.sql());
   return QueryTaskInstances(sql, [&](Statement& s) { where.BindTo(s); });
 }
 
-Result<int64_t> SqliteStore::CountTaskInstances(const TaskInstanceFilter& filter) {
+Result<int64_t> SqlStore::CountTaskInstances(const TaskInstanceFilter& filter) {
   Where where = TaskInstanceWhere(filter);
   // Without a condition on the run, the task instances' own indexes count them alone.
   std::string_view from =
@@ -155,7 +154,7 @@ Result<int64_t> SqliteStore::CountTaskInstances(const TaskInstanceFilter& filter
 
 // Notes.
 
-Status SqliteStore::SetNote(const Note& note) {
+Status SqlStore::SetNote(const Note& note) {
   return InTransaction([&]() -> Status {
     // The run, or the task instance, must exist: a note on nothing is an error, not a row.
     auto exists = TRY(db_->Prepare(
@@ -164,7 +163,7 @@ Status SqliteStore::SetNote(const Note& note) {
             : "SELECT 1 FROM task_instance WHERE dag_id = ?1 AND run_id = ?2 AND task_id = ?3"));
     exists.Bind(1, note.dag_id).Bind(2, note.run_id);
     if (!note.task_id.empty()) exists.Bind(3, note.task_id);
-    if (!TRY(sqlite::FirstRow(exists, [](const Statement&) -> Result<int> { return 1; }))) {
+    if (!TRY(sql::FirstRow(exists, [](const Statement&) -> Result<int> { return 1; }))) {
       return Err(ErrorCode::kNotFound, "no {} in run '{}' of DAG '{}'",
                  note.task_id.empty() ? std::string("such run") : "task '" + note.task_id + "'",
                  note.run_id, note.dag_id);
@@ -181,13 +180,13 @@ Status SqliteStore::SetNote(const Note& note) {
         "updated_at = excluded.updated_at"));
     upsert.Bind(1, note.dag_id).Bind(2, note.run_id).Bind(3, note.task_id);
     upsert.Bind(4, note.content).Bind(5, note.updated_by);
-    sqlite::BindTime(upsert, 6, note.updated_at);
+    sql::BindTime(upsert, 6, note.updated_at);
     return upsert.Run();
   });
 }
 
-Result<std::vector<Note>> SqliteStore::ListNotes(const std::string& dag_id,
-                                                 const std::string& run_id) {
+Result<std::vector<Note>> SqlStore::ListNotes(const std::string& dag_id,
+                                              const std::string& run_id) {
   Where where;
   if (!dag_id.empty()) where.Equal("dag_id", dag_id);
   if (!run_id.empty()) where.Equal("run_id", run_id);
@@ -195,7 +194,7 @@ Result<std::vector<Note>> SqliteStore::ListNotes(const std::string& dag_id,
       "SELECT dag_id, run_id, task_id, content, updated_by, updated_at FROM note WHERE 1 = 1" +
       where.sql() + " ORDER BY dag_id, run_id, task_id"));
   where.BindTo(select);
-  return sqlite::CollectRows(select, [](const Statement& s) -> Result<Note> {
+  return sql::CollectRows(select, [](const Statement& s) -> Result<Note> {
     return Note{.dag_id = s.Text(0),
                 .run_id = s.Text(1),
                 .task_id = s.Text(2),

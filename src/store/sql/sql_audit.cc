@@ -1,13 +1,13 @@
-// SqliteStore: the audit log.
+// SqlStore: the audit log.
 #include <string_view>
 
 #include "base/strings.h"
-#include "store/sqlite/rows.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/rows.h"
+#include "store/sql/sql_store.h"
 
 namespace weir {
 
-using sqlite::Statement;
+using sql::Statement;
 
 namespace {
 
@@ -80,14 +80,14 @@ void BindWhere(Statement& s, const Where& w) {
 
 }  // namespace
 
-Result<int64_t> SqliteStore::AddAuditEvent(const AuditEvent& event) {
+Result<int64_t> SqlStore::AddAuditEvent(const AuditEvent& event) {
   static const std::string kSql =
       fmt::format("INSERT INTO audit_event ({}) VALUES ({}) RETURNING id", kAuditColumns,
-                  sqlite::Placeholders(kAuditColumns));
+                  sql::Placeholders(kAuditColumns));
   if (event.action.empty())
     return Err(ErrorCode::kInvalidArgument, "an audit event needs an action");
   auto insert = TRY(db_->Prepare(kSql));
-  sqlite::BindTime(insert, 1, event.when == Time{} ? Now() : event.when);
+  sql::BindTime(insert, 1, event.when == Time{} ? Now() : event.when);
   insert.Bind(2, event.username).Bind(3, event.source).Bind(4, event.origin).Bind(5, event.action);
   insert.Bind(6, event.dag_id).Bind(7, event.run_id).Bind(8, event.task_id);
   insert.Bind(9, event.details.dump(-1, ' ', false, Json::error_handler_t::replace));
@@ -99,30 +99,31 @@ Result<int64_t> SqliteStore::AddAuditEvent(const AuditEvent& event) {
   return id;
 }
 
-Result<AuditEvent> SqliteStore::GetAuditEvent(int64_t id) {
+Result<AuditEvent> SqlStore::GetAuditEvent(int64_t id) {
   static const std::string kSql =
       fmt::format("SELECT id, {} FROM audit_event WHERE id = ?1", kAuditColumns);
   auto select = TRY(db_->Prepare(kSql));
   select.Bind(1, id);
-  auto event = TRY(sqlite::FirstRow(select, ReadAuditEvent));
+  auto event = TRY(sql::FirstRow(select, ReadAuditEvent));
   if (!event.has_value()) return Err(ErrorCode::kNotFound, "no audit event with id {}", id);
   return *std::move(event);
 }
 
-Result<std::vector<AuditEvent>> SqliteStore::ListAuditEvents(const AuditFilter& filter) {
+Result<std::vector<AuditEvent>> SqlStore::ListAuditEvents(const AuditFilter& filter) {
   Where w = WhereOf(filter);
   std::string sql = fmt::format(
       "SELECT id, {} FROM audit_event{} ORDER BY event_time DESC, id DESC", kAuditColumns, w.sql);
   if (filter.limit > 0 || filter.offset > 0) {
-    sql += fmt::format(" LIMIT {} OFFSET {}", filter.limit > 0 ? filter.limit : -1,
-                       std::max(0, filter.offset));
+    sql +=
+        fmt::format(" LIMIT {} OFFSET {}", filter.limit > 0 ? int64_t{filter.limit} : sql::kNoLimit,
+                    std::max(0, filter.offset));
   }
   auto select = TRY(db_->Prepare(sql));
   BindWhere(select, w);
-  return sqlite::CollectRows(select, ReadAuditEvent);
+  return sql::CollectRows(select, ReadAuditEvent);
 }
 
-Result<int64_t> SqliteStore::CountAuditEvents(const AuditFilter& filter) {
+Result<int64_t> SqlStore::CountAuditEvents(const AuditFilter& filter) {
   Where w = WhereOf(filter);
   auto count = TRY(db_->Prepare("SELECT COUNT(*) FROM audit_event" + w.sql));
   BindWhere(count, w);
@@ -130,9 +131,9 @@ Result<int64_t> SqliteStore::CountAuditEvents(const AuditFilter& filter) {
   return count.Int64(0);
 }
 
-Result<int> SqliteStore::DeleteAuditEventsBefore(Time before) {
+Result<int> SqlStore::DeleteAuditEventsBefore(Time before) {
   auto remove = TRY(db_->Prepare("DELETE FROM audit_event WHERE event_time < ?1"));
-  sqlite::BindTime(remove, 1, before);
+  sql::BindTime(remove, 1, before);
   TRY(remove.Run());
   return db_->Changes();
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -8,11 +9,11 @@
 #include "base/status.h"
 #include "base/time.h"
 #include "store/records.h"
-#include "store/sqlite/statement.h"
+#include "store/sql/connection.h"
 
 // How records map to columns: one column list per table, a reader that decodes a row
 // selected with that list, and a binder that binds ?1..?N in the same order.
-namespace weir::sqlite {
+namespace weir::sql {
 
 inline constexpr std::string_view kDagColumns =
     "dag_id, fileloc, is_paused, is_active, latest_version_id, description, schedule, "
@@ -42,6 +43,9 @@ inline constexpr std::string_view kLakeObjectColumns =
     "task_id, try_number, created_at, replaced_at";
 inline constexpr std::string_view kDatasetSchemaColumns =
     "dataset, version, columns, change, policy, first_uri, created_at";
+
+// The LIMIT of a query without one: the largest there is (PostgreSQL refuses SQLite's -1).
+inline constexpr int64_t kNoLimit = std::numeric_limits<int64_t>::max();
 
 // "a, b" with alias "t" -> "t.a, t.b": for selecting one table's columns in a join.
 std::string Qualified(std::string_view columns, std::string_view alias);
@@ -99,4 +103,4 @@ void BindLakeObject(Statement& s, const LakeObject& o);
 Result<DatasetSchema> ReadDatasetSchema(const Statement& s);
 void BindDatasetSchema(Statement& s, const DatasetSchema& d);
 
-}  // namespace weir::sqlite
+}  // namespace weir::sql

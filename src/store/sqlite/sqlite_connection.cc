@@ -1,4 +1,4 @@
-#include "store/sqlite/statement.h"
+#include "store/sqlite/sqlite_connection.h"
 
 #include <sqlite3.h>
 
@@ -18,100 +18,83 @@ std::string_view SqlPreview(sqlite3_stmt* stmt) {
 
 }  // namespace
 
-struct Connection::CachedStatement {
-  sqlite3_stmt* stmt = nullptr;
-  bool in_use = false;
-  ~CachedStatement() { sqlite3_finalize(stmt); }
+// A prepared statement; cached ones stay with the connection and are handed out again.
+class Connection::Cursor final : public sql::Cursor {
+ public:
+  Cursor(Connection* connection, sqlite3_stmt* stmt, bool cached)
+      : connection_(connection), stmt_(stmt), cached_(cached) {}
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+  ~Cursor() { sqlite3_finalize(stmt_); }
+
+  // Hands this cursor out; false when it is in use already.
+  bool TakeIfFree() {
+    if (in_use_) return false;
+    in_use_ = true;
+    return true;
+  }
+
+  void Bind(int index, int64_t value) override {
+    NoteBindError(sqlite3_bind_int64(stmt_, index, value), index);
+  }
+  void Bind(int index, std::string_view text) override {
+    NoteBindError(sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
+                                    SQLITE_TRANSIENT),
+                  index);
+  }
+  void BindNull(int index) override { NoteBindError(sqlite3_bind_null(stmt_, index), index); }
+
+  Result<bool> Step() override {
+    if (bind_error_ != 0) {
+      return Err(ErrorCode::kInternal, "binding parameter {} of '{}' failed: {}", bind_error_index_,
+                 SqlPreview(stmt_), sqlite3_errstr(bind_error_));
+    }
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    Error error = connection_->ErrorFor(rc, SqlPreview(stmt_));
+    // Leave the statement reusable and the connection out of its error state.
+    sqlite3_reset(stmt_);
+    return std::unexpected(std::move(error));
+  }
+  void Reset() override { sqlite3_reset(stmt_); }
+
+  bool IsNull(int column) const override {
+    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+  }
+  int64_t Int64(int column) const override { return sqlite3_column_int64(stmt_, column); }
+  std::string Text(int column) const override {
+    const unsigned char* text = sqlite3_column_text(stmt_, column);
+    if (text == nullptr) return {};
+    return std::string(reinterpret_cast<const char*>(text), sqlite3_column_bytes(stmt_, column));
+  }
+
+  void Release() override {
+    if (!cached_) {
+      delete this;
+      return;
+    }
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    bind_error_ = 0;
+    in_use_ = false;
+  }
+
+ private:
+  void NoteBindError(int rc, int index) {
+    if (rc != SQLITE_OK && bind_error_ == 0) {
+      bind_error_ = rc;
+      bind_error_index_ = index;
+    }
+  }
+
+  Connection* connection_;
+  sqlite3_stmt* stmt_;
+  bool cached_;
+  bool in_use_ = false;
+  int bind_error_ = 0;
+  int bind_error_index_ = 0;
 };
-
-Statement::Statement(Connection* connection, sqlite3_stmt* stmt, bool* in_use)
-    : connection_(connection), stmt_(stmt), in_use_(in_use) {
-  if (in_use_ != nullptr) *in_use_ = true;
-}
-
-Statement::Statement(Statement&& other) noexcept
-    : connection_(other.connection_),
-      stmt_(std::exchange(other.stmt_, nullptr)),
-      in_use_(std::exchange(other.in_use_, nullptr)),
-      bind_error_(other.bind_error_),
-      bind_error_index_(other.bind_error_index_) {}
-
-Statement::~Statement() {
-  if (stmt_ == nullptr) return;
-  if (in_use_ == nullptr) {
-    sqlite3_finalize(stmt_);
-    return;
-  }
-  sqlite3_reset(stmt_);
-  sqlite3_clear_bindings(stmt_);
-  *in_use_ = false;
-}
-
-void Statement::NoteBindError(int rc, int index) {
-  if (rc != SQLITE_OK && bind_error_ == 0) {
-    bind_error_ = rc;
-    bind_error_index_ = index;
-  }
-}
-
-Statement& Statement::Bind(int index, int64_t value) {
-  NoteBindError(sqlite3_bind_int64(stmt_, index, value), index);
-  return *this;
-}
-
-Statement& Statement::Bind(int index, std::string_view text) {
-  NoteBindError(
-      sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT),
-      index);
-  return *this;
-}
-
-Statement& Statement::BindNull(int index) {
-  NoteBindError(sqlite3_bind_null(stmt_, index), index);
-  return *this;
-}
-
-Result<bool> Statement::Step() {
-  if (bind_error_ != 0) {
-    return Err(ErrorCode::kInternal, "binding parameter {} of '{}' failed: {}", bind_error_index_,
-               SqlPreview(stmt_), sqlite3_errstr(bind_error_));
-  }
-  int rc = sqlite3_step(stmt_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  Error error = connection_->ErrorFor(rc, SqlPreview(stmt_));
-  // Leave the statement reusable and the connection out of its error state.
-  sqlite3_reset(stmt_);
-  return std::unexpected(std::move(error));
-}
-
-Status Statement::Run() {
-  while (TRY(Step())) {
-  }
-  Reset();
-  return {};
-}
-
-void Statement::Reset() { sqlite3_reset(stmt_); }
-
-bool Statement::IsNull(int column) const {
-  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
-}
-
-int64_t Statement::Int64(int column) const { return sqlite3_column_int64(stmt_, column); }
-
-int Statement::Int(int column) const { return sqlite3_column_int(stmt_, column); }
-
-std::string Statement::Text(int column) const {
-  const unsigned char* text = sqlite3_column_text(stmt_, column);
-  if (text == nullptr) return {};
-  return std::string(reinterpret_cast<const char*>(text), sqlite3_column_bytes(stmt_, column));
-}
-
-std::optional<int64_t> Statement::OptionalInt64(int column) const {
-  if (IsNull(column)) return std::nullopt;
-  return Int64(column);
-}
 
 Connection::Connection(sqlite3* db, std::string path, const ConnectionOptions& options)
     : db_(db), path_(std::move(path)), options_(options) {}
@@ -147,11 +130,9 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
   return std::unique_ptr<Connection>(new Connection(db, path, options));
 }
 
-Result<Statement> Connection::Prepare(std::string_view sql) {
+Result<sql::Statement> Connection::Prepare(std::string_view sql) {
   auto it = cache_.find(sql);
-  if (it != cache_.end() && !it->second->in_use) {
-    return Statement(this, it->second->stmt, &it->second->in_use);
-  }
+  if (it != cache_.end() && it->second->TakeIfFree()) return sql::Statement(it->second.get());
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
@@ -159,12 +140,14 @@ Result<Statement> Connection::Prepare(std::string_view sql) {
     sqlite3_finalize(stmt);
     return std::unexpected(ErrorFor(rc, fmt::format("preparing '{}'", sql)));
   }
-  if (it != cache_.end()) return Statement(this, stmt, nullptr);  // the cached one is busy
-  auto cached = std::make_unique<CachedStatement>();
-  cached->stmt = stmt;
-  bool* in_use = &cached->in_use;
-  cache_.emplace(std::string(sql), std::move(cached));
-  return Statement(this, stmt, in_use);
+  if (it != cache_.end()) {  // the cached one is busy: a cursor of its own, freed on release
+    return sql::Statement(new Cursor(this, stmt, /*cached=*/false));
+  }
+  auto cursor = std::make_unique<Cursor>(this, stmt, /*cached=*/true);
+  cursor->TakeIfFree();
+  sql::Statement statement(cursor.get());
+  cache_.emplace(std::string(sql), std::move(cursor));
+  return statement;
 }
 
 Status Connection::Exec(std::string_view sql) {
@@ -174,9 +157,15 @@ Status Connection::Exec(std::string_view sql) {
   return {};
 }
 
-int64_t Connection::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+Status Connection::BeginWrite() { return Exec("BEGIN IMMEDIATE"); }
 
 int Connection::Changes() const { return sqlite3_changes(db_); }
+
+Result<bool> Connection::HasTable(std::string_view table) {
+  auto exists = TRY(Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1"));
+  exists.Bind(1, table);
+  return exists.Step();
+}
 
 Error Connection::ErrorFor(int rc, std::string_view context) const {
   std::string detail = sqlite3_errmsg(db_);

@@ -1,12 +1,12 @@
-// SqliteStore: users, their API tokens and their web sessions.
+// SqlStore: users, their API tokens and their web sessions.
 #include <string_view>
 
-#include "store/sqlite/rows.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/rows.h"
+#include "store/sql/sql_store.h"
 
 namespace weir {
 
-using sqlite::Statement;
+using sql::Statement;
 
 namespace {
 
@@ -33,9 +33,9 @@ Result<User> ReadUser(const Statement& s) {
               .password_hash = s.Text(3),
               .created_at = FromMicros(s.Int64(4)),
               .updated_at = FromMicros(s.Int64(5)),
-              .last_login_at = sqlite::ColumnOptionalTime(s, 6),
+              .last_login_at = sql::ColumnOptionalTime(s, 6),
               .failed_logins = s.Int(7),
-              .locked_until = sqlite::ColumnOptionalTime(s, 8)};
+              .locked_until = sql::ColumnOptionalTime(s, 8)};
 }
 
 Result<ApiToken> ReadApiToken(const Statement& s) {
@@ -45,8 +45,8 @@ Result<ApiToken> ReadApiToken(const Statement& s) {
                   .token_hash = s.Text(3),
                   .prefix = s.Text(4),
                   .created_at = FromMicros(s.Int64(5)),
-                  .last_used_at = sqlite::ColumnOptionalTime(s, 6),
-                  .expires_at = sqlite::ColumnOptionalTime(s, 7)};
+                  .last_used_at = sql::ColumnOptionalTime(s, 6),
+                  .expires_at = sql::ColumnOptionalTime(s, 7)};
 }
 
 Result<WebSession> ReadSession(const Statement& s) {
@@ -72,19 +72,19 @@ const std::string& SelectTokens() {
 
 // Users.
 
-Result<int64_t> SqliteStore::CreateUser(const User& user) {
+Result<int64_t> SqlStore::CreateUser(const User& user) {
   static const std::string kSql = fmt::format("INSERT INTO weir_user ({}) VALUES ({}) RETURNING id",
-                                              kUserColumns, sqlite::Placeholders(kUserColumns));
+                                              kUserColumns, sql::Placeholders(kUserColumns));
   TRY(CheckRole(user.role));
   if (user.username.empty()) return Err(ErrorCode::kInvalidArgument, "a user needs a username");
   Time now = Now();
   auto insert = TRY(db_->Prepare(kSql));
   insert.Bind(1, user.username).Bind(2, user.role).Bind(3, user.password_hash);
-  sqlite::BindTime(insert, 4, user.created_at == Time{} ? now : user.created_at);
-  sqlite::BindTime(insert, 5, user.updated_at == Time{} ? now : user.updated_at);
-  sqlite::BindTime(insert, 6, user.last_login_at);
+  sql::BindTime(insert, 4, user.created_at == Time{} ? now : user.created_at);
+  sql::BindTime(insert, 5, user.updated_at == Time{} ? now : user.updated_at);
+  sql::BindTime(insert, 6, user.last_login_at);
   insert.Bind(7, int64_t{user.failed_logins});
-  sqlite::BindTime(insert, 8, user.locked_until);
+  sql::BindTime(insert, 8, user.locked_until);
   auto stepped = insert.Step();
   if (!stepped.has_value()) {
     if (stepped.error().code == ErrorCode::kAlreadyExists) {
@@ -99,12 +99,12 @@ Result<int64_t> SqliteStore::CreateUser(const User& user) {
   return insert.Int64(0);
 }
 
-Result<User> SqliteStore::GetUser(const std::string& username) {
+Result<User> SqlStore::GetUser(const std::string& username) {
   // Usernames are case-insensitive (migration 5 makes them unique that way).
   static const std::string kSql = SelectUsers() + "WHERE username = ?1 COLLATE NOCASE";
   auto select = TRY(db_->Prepare(kSql));
   select.Bind(1, username);
-  auto user = TRY(sqlite::FirstRow(select, ReadUser));
+  auto user = TRY(sql::FirstRow(select, ReadUser));
   if (!user.has_value()) {
     return Err(ErrorCode::kNotFound, "no user named '{}'; `weir users list` shows the users",
                username);
@@ -112,22 +112,22 @@ Result<User> SqliteStore::GetUser(const std::string& username) {
   return *std::move(user);
 }
 
-Result<User> SqliteStore::GetUserById(int64_t id) {
+Result<User> SqlStore::GetUserById(int64_t id) {
   static const std::string kSql = SelectUsers() + "WHERE id = ?1";
   auto select = TRY(db_->Prepare(kSql));
   select.Bind(1, id);
-  auto user = TRY(sqlite::FirstRow(select, ReadUser));
+  auto user = TRY(sql::FirstRow(select, ReadUser));
   if (!user.has_value()) return Err(ErrorCode::kNotFound, "no user with id {}", id);
   return *std::move(user);
 }
 
-Result<std::vector<User>> SqliteStore::ListUsers() {
+Result<std::vector<User>> SqlStore::ListUsers() {
   static const std::string kSql = SelectUsers() + "ORDER BY username COLLATE NOCASE";
   auto select = TRY(db_->Prepare(kSql));
-  return sqlite::CollectRows(select, ReadUser);
+  return sql::CollectRows(select, ReadUser);
 }
 
-Status SqliteStore::DeleteUser(const std::string& username) {
+Status SqlStore::DeleteUser(const std::string& username) {
   // Tokens and sessions go by ON DELETE CASCADE.
   auto remove = TRY(db_->Prepare("DELETE FROM weir_user WHERE username = ?1 COLLATE NOCASE"));
   TRY(remove.Bind(1, username).Run());
@@ -135,16 +135,16 @@ Status SqliteStore::DeleteUser(const std::string& username) {
   return {};
 }
 
-Status SqliteStore::UpdateUser(const User& user) {
+Status SqlStore::UpdateUser(const User& user) {
   TRY(CheckRole(user.role));
   auto update =
       TRY(db_->Prepare("UPDATE weir_user SET role = ?2, password_hash = ?3, failed_logins = ?4, "
                        "locked_until = ?5, last_login_at = ?6, updated_at = ?7 WHERE id = ?1"));
   update.Bind(1, user.id).Bind(2, user.role).Bind(3, user.password_hash);
   update.Bind(4, int64_t{user.failed_logins});
-  sqlite::BindTime(update, 5, user.locked_until);
-  sqlite::BindTime(update, 6, user.last_login_at);
-  sqlite::BindTime(update, 7, user.updated_at == Time{} ? Now() : user.updated_at);
+  sql::BindTime(update, 5, user.locked_until);
+  sql::BindTime(update, 6, user.last_login_at);
+  sql::BindTime(update, 7, user.updated_at == Time{} ? Now() : user.updated_at);
   TRY(update.Run());
   if (db_->Changes() == 0) {
     return Err(ErrorCode::kNotFound, "no user with id {} ('{}')", user.id, user.username);
@@ -154,16 +154,16 @@ Status SqliteStore::UpdateUser(const User& user) {
 
 // API tokens.
 
-Result<int64_t> SqliteStore::AddApiToken(const ApiToken& token) {
+Result<int64_t> SqlStore::AddApiToken(const ApiToken& token) {
   static const std::string kSql =
       fmt::format("INSERT INTO api_token ({}) VALUES ({}) RETURNING id", kApiTokenColumns,
-                  sqlite::Placeholders(kApiTokenColumns));
+                  sql::Placeholders(kApiTokenColumns));
   if (token.name.empty()) return Err(ErrorCode::kInvalidArgument, "an API token needs a name");
   auto insert = TRY(db_->Prepare(kSql));
   insert.Bind(1, token.user_id).Bind(2, token.name).Bind(3, token.token_hash).Bind(4, token.prefix);
-  sqlite::BindTime(insert, 5, token.created_at == Time{} ? Now() : token.created_at);
-  sqlite::BindTime(insert, 6, token.last_used_at);
-  sqlite::BindTime(insert, 7, token.expires_at);
+  sql::BindTime(insert, 5, token.created_at == Time{} ? Now() : token.created_at);
+  sql::BindTime(insert, 6, token.last_used_at);
+  sql::BindTime(insert, 7, token.expires_at);
   auto stepped = insert.Step();
   if (!stepped.has_value()) {
     if (stepped.error().code == ErrorCode::kAlreadyExists) {
@@ -182,31 +182,31 @@ Result<int64_t> SqliteStore::AddApiToken(const ApiToken& token) {
   return insert.Int64(0);
 }
 
-Result<std::optional<ApiToken>> SqliteStore::FindApiTokenByHash(const std::string& token_hash) {
+Result<std::optional<ApiToken>> SqlStore::FindApiTokenByHash(const std::string& token_hash) {
   static const std::string kSql = SelectTokens() + "WHERE token_hash = ?1";
   auto select = TRY(db_->Prepare(kSql));
   select.Bind(1, token_hash);
-  return sqlite::FirstRow(select, ReadApiToken);
+  return sql::FirstRow(select, ReadApiToken);
 }
 
-Result<std::vector<ApiToken>> SqliteStore::ListApiTokens(int64_t user_id) {
+Result<std::vector<ApiToken>> SqlStore::ListApiTokens(int64_t user_id) {
   static const std::string kSql = SelectTokens() + "WHERE user_id = ?1 ORDER BY name";
   auto select = TRY(db_->Prepare(kSql));
   select.Bind(1, user_id);
-  return sqlite::CollectRows(select, ReadApiToken);
+  return sql::CollectRows(select, ReadApiToken);
 }
 
-Status SqliteStore::DeleteApiToken(int64_t id) {
+Status SqlStore::DeleteApiToken(int64_t id) {
   auto remove = TRY(db_->Prepare("DELETE FROM api_token WHERE id = ?1"));
   TRY(remove.Bind(1, id).Run());
   if (db_->Changes() == 0) return Err(ErrorCode::kNotFound, "no API token with id {}", id);
   return {};
 }
 
-Status SqliteStore::TouchApiToken(int64_t id, Time last_used_at) {
+Status SqlStore::TouchApiToken(int64_t id, Time last_used_at) {
   auto touch = TRY(db_->Prepare("UPDATE api_token SET last_used_at = ?2 WHERE id = ?1"));
   touch.Bind(1, id);
-  sqlite::BindTime(touch, 2, last_used_at);
+  sql::BindTime(touch, 2, last_used_at);
   TRY(touch.Run());
   if (db_->Changes() == 0) return Err(ErrorCode::kNotFound, "no API token with id {}", id);
   return {};
@@ -214,15 +214,14 @@ Status SqliteStore::TouchApiToken(int64_t id, Time last_used_at) {
 
 // Web sessions.
 
-Status SqliteStore::CreateSession(const WebSession& session) {
-  static const std::string kSql =
-      fmt::format("INSERT INTO web_session ({}) VALUES ({})", kSessionColumns,
-                  sqlite::Placeholders(kSessionColumns));
+Status SqlStore::CreateSession(const WebSession& session) {
+  static const std::string kSql = fmt::format("INSERT INTO web_session ({}) VALUES ({})",
+                                              kSessionColumns, sql::Placeholders(kSessionColumns));
   auto insert = TRY(db_->Prepare(kSql));
   insert.Bind(1, session.id_hash).Bind(2, session.user_id).Bind(3, session.csrf_token);
-  sqlite::BindTime(insert, 4, session.created_at);
-  sqlite::BindTime(insert, 5, session.expires_at);
-  sqlite::BindTime(insert, 6, session.last_seen_at);
+  sql::BindTime(insert, 4, session.created_at);
+  sql::BindTime(insert, 5, session.expires_at);
+  sql::BindTime(insert, 6, session.last_seen_at);
   if (Status inserted = insert.Run(); !inserted.has_value()) {
     if (inserted.error().code == ErrorCode::kNotFound) {
       return Err(ErrorCode::kNotFound, "no user with id {} to log in", session.user_id);
@@ -232,39 +231,39 @@ Status SqliteStore::CreateSession(const WebSession& session) {
   return {};
 }
 
-Result<std::optional<WebSession>> SqliteStore::FindSessionByHash(const std::string& id_hash) {
+Result<std::optional<WebSession>> SqlStore::FindSessionByHash(const std::string& id_hash) {
   static const std::string kSql =
       fmt::format("SELECT {} FROM web_session WHERE id_hash = ?1", kSessionColumns);
   auto select = TRY(db_->Prepare(kSql));
   select.Bind(1, id_hash);
-  return sqlite::FirstRow(select, ReadSession);
+  return sql::FirstRow(select, ReadSession);
 }
 
-Status SqliteStore::TouchSession(const std::string& id_hash, Time last_seen_at, Time expires_at) {
+Status SqlStore::TouchSession(const std::string& id_hash, Time last_seen_at, Time expires_at) {
   auto touch = TRY(
       db_->Prepare("UPDATE web_session SET last_seen_at = ?2, expires_at = ?3 WHERE id_hash = ?1"));
   touch.Bind(1, id_hash);
-  sqlite::BindTime(touch, 2, last_seen_at);
-  sqlite::BindTime(touch, 3, expires_at);
+  sql::BindTime(touch, 2, last_seen_at);
+  sql::BindTime(touch, 3, expires_at);
   TRY(touch.Run());
   if (db_->Changes() == 0) return Err(ErrorCode::kNotFound, "the session does not exist");
   return {};
 }
 
-Status SqliteStore::DeleteSession(const std::string& id_hash) {
+Status SqlStore::DeleteSession(const std::string& id_hash) {
   auto remove = TRY(db_->Prepare("DELETE FROM web_session WHERE id_hash = ?1"));
   return remove.Bind(1, id_hash).Run();
 }
 
-Result<int> SqliteStore::DeleteSessionsOfUser(int64_t user_id) {
+Result<int> SqlStore::DeleteSessionsOfUser(int64_t user_id) {
   auto remove = TRY(db_->Prepare("DELETE FROM web_session WHERE user_id = ?1"));
   TRY(remove.Bind(1, user_id).Run());
   return db_->Changes();
 }
 
-Result<int> SqliteStore::DeleteExpiredSessions(Time now) {
+Result<int> SqlStore::DeleteExpiredSessions(Time now) {
   auto remove = TRY(db_->Prepare("DELETE FROM web_session WHERE expires_at <= ?1"));
-  sqlite::BindTime(remove, 1, now);
+  sql::BindTime(remove, 1, now);
   TRY(remove.Run());
   return db_->Changes();
 }

@@ -1,10 +1,10 @@
-#include "store/sqlite/rows.h"
+#include "store/sql/rows.h"
 
 #include <algorithm>
 
 #include "base/strings.h"
 
-namespace weir::sqlite {
+namespace weir::sql {
 
 namespace {
 
@@ -344,4 +344,4 @@ void BindDatasetSchema(Statement& s, const DatasetSchema& d) {
   BindTime(s, 7, d.created_at);
 }
 
-}  // namespace weir::sqlite
+}  // namespace weir::sql

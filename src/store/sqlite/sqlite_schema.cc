@@ -1,11 +1,10 @@
-#include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_schema.h"
 
 #include <array>
-#include <chrono>
-
-#include "base/time.h"
 
 namespace weir::sqlite {
+
+using sql::Migration;
 
 namespace {
 
@@ -406,68 +405,8 @@ constexpr auto kMigrations = std::to_array<Migration>({
     {13, "notes, and indexes for browsing", kMigration13},
 });
 
-constexpr std::string_view kCreateSchemaVersion =
-    "CREATE TABLE IF NOT EXISTS schema_version ("
-    "version INTEGER NOT NULL PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)";
-
-Status ApplyOne(Connection& db, const Migration& migration) {
-  for (std::string_view sql : migration.statements) {
-    TRY(db.Exec(sql));
-  }
-  auto now = std::chrono::time_point_cast<Micros>(std::chrono::system_clock::now());
-  auto insert = TRY(db.Prepare(
-      "INSERT INTO schema_version (version, description, applied_at) VALUES (?1, ?2, ?3)"));
-  return insert.Bind(1, int64_t{migration.version})
-      .Bind(2, migration.description)
-      .Bind(3, ToMicros(now))
-      .Run();
-}
-
 }  // namespace
 
-std::span<const Migration> Migrations() { return kMigrations; }
-
-int LatestSchemaVersion() { return kMigrations.back().version; }
-
-Result<int> ReadSchemaVersion(Connection& db) {
-  auto exists = TRY(
-      db.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"));
-  if (!TRY(exists.Step())) return 0;
-  auto max = TRY(db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version"));
-  TRY(max.Step());
-  return max.Int(0);
-}
-
-Status CheckSchemaNotNewer(Connection& db) {
-  int version = TRY(ReadSchemaVersion(db));
-  if (version > LatestSchemaVersion()) {
-    return Err(ErrorCode::kFailedPrecondition,
-               "the metadata database '{}' has schema version {}, but this weir knows only "
-               "versions up to {}: a newer weir has migrated it; upgrade weir to use this "
-               "database",
-               db.path(), version, LatestSchemaVersion());
-  }
-  return {};
-}
-
-Status ApplyMigrations(Connection& db, std::span<const Migration> migrations) {
-  TRY(db.Exec(kCreateSchemaVersion));
-  TRY(CheckSchemaNotNewer(db));
-  for (const Migration& migration : migrations) {
-    TRY(db.Exec("BEGIN IMMEDIATE"));
-    // Another process may have applied it since we looked; the write lock settles that.
-    auto apply = [&]() -> Status {
-      if (TRY(ReadSchemaVersion(db)) >= migration.version) return {};
-      return ApplyOne(db, migration);
-    };
-    if (Status applied = apply(); !applied.has_value()) {
-      (void)db.Exec("ROLLBACK");
-      return std::unexpected(applied.error().Wrap(
-          fmt::format("applying migration {} ({})", migration.version, migration.description)));
-    }
-    TRY(db.Exec("COMMIT"));
-  }
-  return {};
-}
+sql::Schema Schema() { return sql::Schema{.migrations = kMigrations}; }
 
 }  // namespace weir::sqlite

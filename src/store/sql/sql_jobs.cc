@@ -1,13 +1,13 @@
-// SqliteStore: scheduler processes and their heartbeats.
+// SqlStore: scheduler processes and their heartbeats.
 #include <chrono>
 #include <string_view>
 
-#include "store/sqlite/rows.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/rows.h"
+#include "store/sql/sql_store.h"
 
 namespace weir {
 
-using sqlite::Statement;
+using sql::Statement;
 
 namespace {
 
@@ -24,7 +24,7 @@ Result<SchedulerJob> ReadSchedulerJob(const Statement& s) {
                       .pid = s.Int64(2),
                       .started_at = FromMicros(s.Int64(3)),
                       .heartbeat_at = FromMicros(s.Int64(4)),
-                      .ended_at = sqlite::ColumnOptionalTime(s, 5)};
+                      .ended_at = sql::ColumnOptionalTime(s, 5)};
 }
 
 constexpr std::string_view kLeaseColumns =
@@ -44,20 +44,20 @@ Result<SchedulerLease> ReadLease(const Statement& s) {
 
 }  // namespace
 
-Result<int64_t> SqliteStore::AddSchedulerJob(const SchedulerJob& job) {
+Result<int64_t> SqlStore::AddSchedulerJob(const SchedulerJob& job) {
   static const std::string kSql =
       fmt::format("INSERT INTO scheduler_job ({}) VALUES ({}) RETURNING id", kSchedulerJobColumns,
-                  sqlite::Placeholders(kSchedulerJobColumns));
+                  sql::Placeholders(kSchedulerJobColumns));
   int64_t id = 0;
   TRY(Transaction([&]() -> Status {
     auto prune = TRY(db_->Prepare("DELETE FROM scheduler_job WHERE heartbeat_at < ?1"));
-    sqlite::BindTime(prune, 1, job.started_at - kSchedulerJobRetention);
+    sql::BindTime(prune, 1, job.started_at - kSchedulerJobRetention);
     TRY(prune.Run());
     auto insert = TRY(db_->Prepare(kSql));
     insert.Bind(1, job.hostname).Bind(2, job.pid);
-    sqlite::BindTime(insert, 3, job.started_at);
-    sqlite::BindTime(insert, 4, job.heartbeat_at);
-    sqlite::BindTime(insert, 5, job.ended_at);
+    sql::BindTime(insert, 3, job.started_at);
+    sql::BindTime(insert, 4, job.heartbeat_at);
+    sql::BindTime(insert, 5, job.ended_at);
     if (!TRY(insert.Step())) {
       return Err(ErrorCode::kInternal, "recording the scheduler job returned no id");
     }
@@ -67,37 +67,37 @@ Result<int64_t> SqliteStore::AddSchedulerJob(const SchedulerJob& job) {
   return id;
 }
 
-Status SqliteStore::HeartbeatSchedulerJob(int64_t id, Time now) {
+Status SqlStore::HeartbeatSchedulerJob(int64_t id, Time now) {
   auto update = TRY(db_->Prepare("UPDATE scheduler_job SET heartbeat_at = ?2 WHERE id = ?1"));
   update.Bind(1, id);
-  sqlite::BindTime(update, 2, now);
+  sql::BindTime(update, 2, now);
   TRY(update.Run());
   if (db_->Changes() == 0) return Err(ErrorCode::kNotFound, "no scheduler job with id {}", id);
   return {};
 }
 
-Status SqliteStore::EndSchedulerJob(int64_t id, Time ended_at) {
+Status SqlStore::EndSchedulerJob(int64_t id, Time ended_at) {
   auto update = TRY(db_->Prepare("UPDATE scheduler_job SET ended_at = ?2 WHERE id = ?1"));
   update.Bind(1, id);
-  sqlite::BindTime(update, 2, ended_at);
+  sql::BindTime(update, 2, ended_at);
   TRY(update.Run());
   if (db_->Changes() == 0) return Err(ErrorCode::kNotFound, "no scheduler job with id {}", id);
   return {};
 }
 
-Result<std::optional<SchedulerJob>> SqliteStore::LatestSchedulerJob() {
+Result<std::optional<SchedulerJob>> SqlStore::LatestSchedulerJob() {
   static const std::string kSql = fmt::format(
       "SELECT id, {} FROM scheduler_job "
       "ORDER BY ended_at IS NOT NULL, heartbeat_at DESC, id DESC LIMIT 1",
       kSchedulerJobColumns);
   auto select = TRY(db_->Prepare(kSql));
-  return sqlite::FirstRow(select, ReadSchedulerJob);
+  return sql::FirstRow(select, ReadSchedulerJob);
 }
 
 // Scheduler leases. One conditional upsert decides: PostgreSQL accepts the same statement.
 
-Result<SchedulerLease> SqliteStore::AcquireSchedulerLease(const SchedulerLease& lease, Time now,
-                                                          const std::string& replace_holder) {
+Result<SchedulerLease> SqlStore::AcquireSchedulerLease(const SchedulerLease& lease, Time now,
+                                                       const std::string& replace_holder) {
   static const std::string kUpsert = fmt::format(
       "INSERT INTO scheduler_lease ({0}) VALUES ({1}) ON CONFLICT (name) DO UPDATE SET "
       "holder = excluded.holder, hostname = excluded.hostname, pid = excluded.pid, "
@@ -107,7 +107,7 @@ Result<SchedulerLease> SqliteStore::AcquireSchedulerLease(const SchedulerLease& 
       "heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at "
       "WHERE scheduler_lease.expires_at <= ?10 OR scheduler_lease.holder = excluded.holder "
       "OR scheduler_lease.holder = ?11",
-      kLeaseColumns, sqlite::Placeholders(kLeaseColumns));
+      kLeaseColumns, sql::Placeholders(kLeaseColumns));
   std::optional<SchedulerLease> stored;
   TRY(Transaction([&]() -> Status {
     auto upsert = TRY(db_->Prepare(kUpsert));
@@ -117,10 +117,10 @@ Result<SchedulerLease> SqliteStore::AcquireSchedulerLease(const SchedulerLease& 
         .Bind(4, lease.pid)
         .Bind(5, lease.proc_start)
         .Bind(6, lease.home);
-    sqlite::BindTime(upsert, 7, now);
-    sqlite::BindTime(upsert, 8, now);
-    sqlite::BindTime(upsert, 9, lease.expires_at);
-    sqlite::BindTime(upsert, 10, now);
+    sql::BindTime(upsert, 7, now);
+    sql::BindTime(upsert, 8, now);
+    sql::BindTime(upsert, 9, lease.expires_at);
+    sql::BindTime(upsert, 10, now);
     upsert.Bind(11, replace_holder);  // empty matches nothing: holders are never empty
     TRY(upsert.Run());
     stored = TRY(GetSchedulerLease(lease.name));
@@ -130,14 +130,14 @@ Result<SchedulerLease> SqliteStore::AcquireSchedulerLease(const SchedulerLease& 
   return *stored;
 }
 
-Status SqliteStore::RenewSchedulerLease(const std::string& name, const std::string& holder,
-                                        Time now, Time expires_at) {
+Status SqlStore::RenewSchedulerLease(const std::string& name, const std::string& holder, Time now,
+                                     Time expires_at) {
   auto update =
       TRY(db_->Prepare("UPDATE scheduler_lease SET heartbeat_at = ?3, expires_at = ?4 "
                        "WHERE name = ?1 AND holder = ?2"));
   update.Bind(1, name).Bind(2, holder);
-  sqlite::BindTime(update, 3, now);
-  sqlite::BindTime(update, 4, expires_at);
+  sql::BindTime(update, 3, now);
+  sql::BindTime(update, 4, expires_at);
   TRY(update.Run());
   if (db_->Changes() == 0) {
     return Err(ErrorCode::kFailedPrecondition,
@@ -148,17 +148,17 @@ Status SqliteStore::RenewSchedulerLease(const std::string& name, const std::stri
   return {};
 }
 
-Status SqliteStore::ReleaseSchedulerLease(const std::string& name, const std::string& holder) {
+Status SqlStore::ReleaseSchedulerLease(const std::string& name, const std::string& holder) {
   auto remove = TRY(db_->Prepare("DELETE FROM scheduler_lease WHERE name = ?1 AND holder = ?2"));
   return remove.Bind(1, name).Bind(2, holder).Run();
 }
 
-Result<std::optional<SchedulerLease>> SqliteStore::GetSchedulerLease(const std::string& name) {
+Result<std::optional<SchedulerLease>> SqlStore::GetSchedulerLease(const std::string& name) {
   static const std::string kSql =
       fmt::format("SELECT {} FROM scheduler_lease WHERE name = ?1", kLeaseColumns);
   auto select = TRY(db_->Prepare(kSql));
   select.Bind(1, name);
-  return sqlite::FirstRow(select, ReadLease);
+  return sql::FirstRow(select, ReadLease);
 }
 
 }  // namespace weir

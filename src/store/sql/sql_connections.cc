@@ -2,12 +2,12 @@
 #include <fmt/format.h>
 
 #include "base/ids.h"
-#include "store/sqlite/rows.h"
-#include "store/sqlite/sqlite_store.h"
+#include "store/sql/rows.h"
+#include "store/sql/sql_store.h"
 
 namespace weir {
 
-using sqlite::Statement;
+using sql::Statement;
 
 namespace {
 
@@ -32,12 +32,12 @@ Result<StoredConnection> ReadConnection(const Statement& s) {
 
 }  // namespace
 
-Status SqliteStore::SetConnection(const StoredConnection& c) {
+Status SqlStore::SetConnection(const StoredConnection& c) {
   TRY(CheckId(IdKind::kConnection, c.conn_id));
   static const std::string sql =
       fmt::format("INSERT INTO connection ({}) VALUES ({}) ON CONFLICT (conn_id) DO UPDATE SET {}",
-                  kConnectionColumns, sqlite::Placeholders(kConnectionColumns),
-                  sqlite::ExcludedAssignments(kConnectionColumns, 1));
+                  kConnectionColumns, sql::Placeholders(kConnectionColumns),
+                  sql::ExcludedAssignments(kConnectionColumns, 1));
   auto upsert = TRY(db_->Prepare(sql));
   upsert.Bind(1, c.conn_id)
       .Bind(2, c.conn_type)
@@ -48,28 +48,28 @@ Status SqliteStore::SetConnection(const StoredConnection& c) {
       .Bind(7, c.port ? std::optional<int64_t>(*c.port) : std::nullopt)
       .Bind(8, c.extra.dump())
       .Bind(9, c.sealed);
-  sqlite::BindTime(upsert, 10, Now());
+  sql::BindTime(upsert, 10, Now());
   return upsert.Run();
 }
 
-Result<StoredConnection> SqliteStore::GetConnection(const std::string& conn_id) {
+Result<StoredConnection> SqlStore::GetConnection(const std::string& conn_id) {
   static const std::string sql =
       fmt::format("SELECT {} FROM connection WHERE conn_id = ?1", kConnectionColumns);
   auto select = TRY(db_->Prepare(sql));
   select.Bind(1, conn_id);
-  auto c = TRY(sqlite::FirstRow(select, ReadConnection));
+  auto c = TRY(sql::FirstRow(select, ReadConnection));
   if (!c.has_value()) return Err(ErrorCode::kNotFound, "no connection named '{}'", conn_id);
   return *std::move(c);
 }
 
-Result<std::vector<StoredConnection>> SqliteStore::ListConnections() {
+Result<std::vector<StoredConnection>> SqlStore::ListConnections() {
   static const std::string sql =
       fmt::format("SELECT {} FROM connection ORDER BY conn_id", kConnectionColumns);
   auto select = TRY(db_->Prepare(sql));
-  return sqlite::CollectRows(select, ReadConnection);
+  return sql::CollectRows(select, ReadConnection);
 }
 
-Status SqliteStore::DeleteConnection(const std::string& conn_id) {
+Status SqlStore::DeleteConnection(const std::string& conn_id) {
   auto remove = TRY(db_->Prepare("DELETE FROM connection WHERE conn_id = ?1"));
   TRY(remove.Bind(1, conn_id).Run());
   if (db_->Changes() == 0) return Err(ErrorCode::kNotFound, "no connection named '{}'", conn_id);
