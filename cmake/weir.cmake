@@ -22,3 +22,17 @@ function(weir_test name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS ${ARG_LABELS} ${ARG_PROPERTIES})
 endfunction()
+
+# weir_server_fixture(NAME): a real server (tests/fixtures/<NAME>.py) for every test of a ctest
+# run that sets FIXTURES_REQUIRED <NAME>: <NAME>_start begins it before the first such test,
+# <NAME>_stop ends it after the last. Its URL is in ${CMAKE_BINARY_DIR}/<NAME>/url.
+function(weir_server_fixture name)
+  if(NOT WEIR_BUILD_TESTS)
+    return()
+  endif()
+  set(script ${PROJECT_SOURCE_DIR}/tests/fixtures/${name}.py)
+  add_test(NAME ${name}_start COMMAND /usr/bin/python3 ${script} --start ${CMAKE_BINARY_DIR}/${name})
+  add_test(NAME ${name}_stop COMMAND /usr/bin/python3 ${script} --stop ${CMAKE_BINARY_DIR}/${name})
+  set_tests_properties(${name}_start PROPERTIES FIXTURES_SETUP ${name} LABELS unit TIMEOUT 120)
+  set_tests_properties(${name}_stop PROPERTIES FIXTURES_CLEANUP ${name} LABELS unit TIMEOUT 60)
+endfunction()

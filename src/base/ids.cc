@@ -20,6 +20,8 @@ std::string_view IdKindName(IdKind kind) {
       return "variable key";
     case IdKind::kConnection:
       return "connection id";
+    case IdKind::kQueue:
+      return "queue";
   }
   return "id";
 }

@@ -9,9 +9,10 @@ namespace weir {
 // The identifiers that become file names (logs/<dag>/<run>/<task>/, work folders) or URL
 // segments (/api/v1/dags/<dag>/dagRuns/<run>/...). One rule for all of them, so no id can
 // leave its folder, forge a log line or make a record that no endpoint can reach.
-enum class IdKind { kDag, kTask, kRun, kPool, kVariable, kConnection };
+enum class IdKind { kDag, kTask, kRun, kPool, kVariable, kConnection, kQueue };
 
-// "dag_id", "task_id", "run_id", "pool", "variable key", "connection id".
+// "dag_id", "task_id", "run_id", "pool", "variable key", "connection id", "queue" (a Redis
+// stream's name in distributed mode).
 std::string_view IdKindName(IdKind kind);
 
 // The rule: 1 to 250 characters from A-Z a-z 0-9 _ . - ~ : + (Airflow's run id characters),

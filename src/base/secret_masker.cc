@@ -210,6 +210,21 @@ SecretMasker::SecretMasker(const std::vector<std::string>& secrets) {
     }
   }
   patterns_.assign(unique.begin(), unique.end());
+  Index();
+}
+
+SecretMasker SecretMasker::FromPatterns(const std::vector<std::string>& patterns) {
+  SecretMasker masker;
+  std::set<std::string> unique;
+  for (const std::string& p : patterns) {
+    if (p.size() >= kMinSecretLength) unique.insert(p);
+  }
+  masker.patterns_.assign(unique.begin(), unique.end());
+  masker.Index();
+  return masker;
+}
+
+void SecretMasker::Index() {
   std::stable_sort(patterns_.begin(), patterns_.end(),
                    [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
   for (size_t i = 0; i < patterns_.size(); ++i) {

@@ -39,6 +39,9 @@ class SecretMasker {
 
   SecretMasker() = default;  // hides nothing
   explicit SecretMasker(const std::vector<std::string>& secrets);
+  // The masker whose patterns() are `patterns`: another process's masker, sent as its
+  // patterns (a worker's copy of the scheduler's, exec/redis/).
+  static SecretMasker FromPatterns(const std::vector<std::string>& patterns);
 
   bool empty() const { return patterns_.empty(); }
   // The length of the longest pattern: a stretch of text can be masked correctly alone
@@ -69,6 +72,8 @@ class SecretMasker {
   struct Span {
     size_t begin, end;
   };
+  // Sorts patterns_ longest first and builds the lookup tables from them.
+  void Index();
   // The stretches of `text` covered by a pattern, in order, overlapping ones merged.
   std::vector<Span> Find(std::string_view text) const;
   // How many bytes at the end of `text` could begin a pattern that continues past it.

@@ -43,6 +43,15 @@ TEST(SecretMasker, HidesEveryOccurrenceOfTheRawValue) {
   EXPECT_EQ(m.Mask("nothing here"), "nothing here");
 }
 
+TEST(SecretMasker, AMaskerMadeFromAnothersPatternsHidesTheSame) {
+  SecretMasker m({"s3cr3t", "p@ss word"});
+  SecretMasker copy = SecretMasker::FromPatterns(m.patterns());
+  EXPECT_EQ(copy.patterns(), m.patterns());
+  std::string text = "s3cr3t, p%40ss%20word and " + JsonInside("p@ss word", true);
+  EXPECT_EQ(copy.Mask(text), m.Mask(text));
+  EXPECT_EQ(copy.Mask(text), "***, *** and ***");
+}
+
 TEST(SecretMasker, OverlappingSecretsBecomeOneMask) {
   SecretMasker m({"abcdef", "defghi"});
   EXPECT_EQ(m.Mask("xabcdefghix"), "x***x");

@@ -2,6 +2,7 @@
 
 #include "base/strings.h"
 #include "base/time.h"
+#include "env/attempt_shim.h"
 #include "env/files.h"
 
 namespace weir {
@@ -57,6 +58,11 @@ Result<Time> ParseCliDate(const std::string& text, const std::string& zone,
 }
 
 int RunCli(int argc, char** argv) {
+  // A worker's attempt, wrapped so that it dies with its worker: no configuration, no parsing.
+  if (argc >= 3 && std::string_view(argv[1]) == kAttemptShimCommand &&
+      std::string_view(argv[2]) == "--") {
+    return RunAttemptShim(std::vector<std::string>(argv + 3, argv + argc));
+  }
   // Before anything is created: the home, its database, logs, work folders and lake files
   // are owner-only whatever the umask weir was started with; tasks inherit it.
   RestrictNewFilesToOwner();
@@ -80,6 +86,7 @@ int RunCli(int argc, char** argv) {
   AddConfigCommands(app, state);
   AddInfoCommand(app, state);
   AddServerCommands(app, state);
+  AddWorkerCommands(app, state);
   AddLakeCommands(app, state);
   AddQueryCommand(app, state);
   AddWebCommands(app, state);

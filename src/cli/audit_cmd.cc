@@ -85,7 +85,7 @@ Result<int> List(CliState& state, const ListArgs& a) {
 }  // namespace
 
 AuditedActions Audited(CliContext& ctx) {
-  return AuditedActions(*ctx.store, ctx.clock, ctx.killer,
+  return AuditedActions(*ctx.store, ctx.clock, ctx.killer(),
                         Actor{.username = OsUser(), .source = "cli", .origin = HostName()});
 }
 

@@ -46,6 +46,7 @@ void AddAdminCommands(CLI::App& app, CliState& state);
 void AddConfigCommands(
     CLI::App& app, CliState& state);  // config list|reference   // db, variables, pools, version
 void AddServerCommands(CLI::App& app, CliState& state);       // scheduler, standalone
+void AddWorkerCommands(CLI::App& app, CliState& state);       // worker
 void AddLakeCommands(CLI::App& app, CliState& state);         // lake ls|show|schema|history
 void AddQueryCommand(CLI::App& app, CliState& state);         // query "SQL"
 void AddWebCommands(CLI::App& app, CliState& state);          // webserver

@@ -24,10 +24,13 @@ struct Config {
   std::string warehouse;        // warehouse, default <home>/warehouse.duckdb: DuckDB warehouse
   std::string secret_key_file;  // secret_key_file, default <home>/secret.key (env/seal_keys.h)
   // DuckDB inside tasks (csv_to_parquet, external_table, sql) and `weir query`.
-  std::string duckdb_memory_limit = "1GB";  // duckdb_memory_limit
-  int duckdb_threads = 2;                   // duckdb_threads; 0: one per core
-  std::string duckdb_extension_directory;   // duckdb_extension_directory; "": none
-  int parallelism = 32;                     // parallelism: attempts running at once
+  std::string duckdb_memory_limit = "1GB";               // duckdb_memory_limit
+  int duckdb_threads = 2;                                // duckdb_threads; 0: one per core
+  std::string duckdb_extension_directory;                // duckdb_extension_directory; "": none
+  int parallelism = 32;                                  // parallelism: attempts running at once
+  std::string executor = "local";                        // executor: local or redis
+  std::string redis_url = "redis://127.0.0.1:6379/0";    // redis_url: the redis executor's
+  Duration worker_claim_ttl = std::chrono::seconds{20};  // worker_claim_ttl
   // The web server (REST API): where it listens.
   std::string webserver_host = "127.0.0.1";  // webserver_host
   int webserver_port = 8080;                 // webserver_port

@@ -8,10 +8,12 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "base/url.h"
 #include "cli/examples.h"
 #include "engine/run_lookup.h"
 #include "engine/watcher.h"
 #include "env/files.h"
+#include "exec/redis/redis_executor.h"
 #include "ops/registry.h"
 #include "store/open.h"
 
@@ -103,13 +105,20 @@ void WarnIfOpenToOthers(const Config& config) {
   }
 }
 
+std::unique_ptr<AttemptKiller> KillerOf(const Config& config) {
+  if (config.executor == "redis") return std::make_unique<RedisAttemptKiller>(config.redis_url);
+  return std::make_unique<LocalAttemptKiller>();
+}
+
 Result<std::unique_ptr<CliContext>> OpenContext(bool load_dags, OutputFormat format) {
   auto ctx = std::make_unique<CliContext>();
   ctx->format = format;
   ctx->config = TRY(LoadConfig());
+  ctx->killer_of_executor = KillerOf(ctx->config);
   TRY(InitHome(ctx->config, false));
   ctx->store = TRY(OpenMetadataStore(ctx->config.database));
-  TRY_CONTEXT(ctx->store->Migrate(), "migrating the metadata database " + ctx->config.database);
+  TRY_CONTEXT(ctx->store->Migrate(),
+              "migrating the metadata database " + UrlWithoutPassword(ctx->config.database));
   ctx->masker = TRY(LoadSecretMasker(*ctx->store, ctx->config.secret_key_file));
   ctx->registry = std::make_unique<DagRegistry>(*ctx->store, ctx->clock, ctx->config.dags_folder,
                                                 OperatorSchemas());

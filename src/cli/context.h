@@ -19,8 +19,9 @@ struct CliContext {
   Config config;
   SystemClock clock;
   // Ends the running attempts of what a command clears or marks (they run in the scheduler's
-  // process, not this one).
-  LocalAttemptKiller killer;
+  // process or on workers, not in this one): the executor's kind of killer.
+  std::unique_ptr<AttemptKiller> killer_of_executor;
+  AttemptKiller& killer() const { return *killer_of_executor; }
   std::unique_ptr<MetadataStore> store;
   std::unique_ptr<DagRegistry> registry;
   OutputFormat format = OutputFormat::kTable;
@@ -48,6 +49,9 @@ struct CliContext {
                         config.lake,        config.home,        config.secret_key_file};
   }
 };
+
+// How a process that runs no attempts ends those of `config`'s executor.
+std::unique_ptr<AttemptKiller> KillerOf(const Config& config);
 
 // Opens the store (creating the home's folders and migrating the schema), and loads the
 // DAGs folder when load_dags is set.

@@ -10,11 +10,14 @@
 
 #include "auth/standalone_admin.h"
 #include "base/log.h"
+#include "base/url.h"
 #include "cli/commands.h"
 #include "cli/signals.h"
 #include "cli/web_options.h"
 #include "engine/scheduler.h"
+#include "env/seal_keys.h"
 #include "exec/local_executor.h"
+#include "exec/redis/redis_executor.h"
 
 namespace weir {
 
@@ -44,6 +47,24 @@ Result<int> LockHome(const Config& config) {
   return fd;
 }
 
+// The executor weir.yaml names: local (children of this process) or redis (attempts queued
+// for `weir worker`s, sealed with the secret key every worker shares).
+Result<std::unique_ptr<Executor>> MakeExecutor(const Config& config, EventQueue& queue) {
+  if (config.executor != "redis") {
+    return std::make_unique<LocalExecutor>(config.parallelism, queue.AttemptPoster());
+  }
+  SealKeyRing keys = TRY(LoadOrCreateSealKeys(config.secret_key_file));
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  RedisExecutorOptions options;
+  options.redis_url = config.redis_url;
+  options.parallelism = config.parallelism;
+  options.claim_ttl = config.worker_claim_ttl;
+  options.consumer = fmt::format("scheduler:{}:{}", host, getpid());
+  auto executor = TRY(RedisExecutor::Start(options, std::move(keys), queue.AttemptPoster()));
+  return std::unique_ptr<Executor>(std::move(executor));
+}
+
 // Where standalone's web server listens when the command line says (else the settings).
 struct ListenFlags {
   std::string host;
@@ -71,7 +92,8 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
     Log::Info("{} received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     queue.Post(SchedulerEvent{SchedulerEvent::Kind::kStop, {}});
   });
-  LocalExecutor executor(ctx->config.parallelism, queue.AttemptPoster());
+  std::unique_ptr<Executor> executor_owner = TRY(MakeExecutor(ctx->config, queue));
+  Executor& executor = *executor_owner;
   SchedulerOptions options;
   options.paths = ctx->attempt_paths();
   options.wake_file = ctx->config.wake_file();
@@ -108,10 +130,16 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   fmt::print("weir {}: home {}{}\n", standalone ? "standalone" : "scheduler", ctx->config.home,
              fresh ? " (created, with the example DAGs)" : "");
-  fmt::print("  database   {}\n  dags       {} ({} DAGs, {} import errors)\n  logs       {}\n",
-             ctx->config.database, ctx->config.dags_folder, ctx->registry->dags().size(),
+  fmt::print("  database   {}\n", UrlWithoutPassword(ctx->config.database));
+  fmt::print("  dags       {} ({} DAGs, {} import errors)\n  logs       {}\n",
+             ctx->config.dags_folder, ctx->registry->dags().size(),
              ctx->registry->import_errors().size(), ctx->config.logs_folder);
-  fmt::print("  executor   local, parallelism {}\n", ctx->config.parallelism);
+  if (ctx->config.executor == "redis") {
+    fmt::print("  executor   redis ({}), parallelism {}\n",
+               UrlWithoutPassword(ctx->config.redis_url), ctx->config.parallelism);
+  } else {
+    fmt::print("  executor   local, parallelism {}\n", ctx->config.parallelism);
+  }
   if (web) {
     fmt::print("  ui         http://{0}:{1}/\n  api        http://{0}:{1}/api/v1\n",
                listen.host.empty() ? ctx->config.webserver_host : listen.host, web->port());
@@ -135,9 +163,8 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
 
 void AddServerCommands(CLI::App& app, CliState& state) {
   static auto started = std::chrono::steady_clock::now();
-  app.add_subcommand("scheduler", "Run the scheduler with the local executor")->callback([&state] {
-    state.Run([&] { return Serve(state, false, started); });
-  });
+  app.add_subcommand("scheduler", "Run the scheduler (with the executor weir.yaml names)")
+      ->callback([&state] { state.Run([&] { return Serve(state, false, started); }); });
   static ListenFlags listen;
   auto* standalone = app.add_subcommand(
       "standalone",

@@ -101,6 +101,42 @@ const std::array kSettings = std::to_array<Setting>({
        return {};
      },
      [](const Config& c) -> std::string { return std::to_string(c.parallelism); }},
+    {"executor", "local", "WEIR_EXECUTOR",
+     "Where attempts run: `local` (child processes of the scheduler) or `redis` (queued on "
+     "Redis for `weir worker` processes on any machine: docs/distributed.md).",
+     "Where attempts run: local (children of the scheduler) or redis (weir worker processes).",
+     [](Config& c, const std::string& v) -> Status {
+       if (v != "local" && v != "redis") {
+         return Err(ErrorCode::kInvalidArgument, "executor must be local or redis, not '{}'", v);
+       }
+       c.executor = v;
+       return {};
+     },
+     [](const Config& c) -> std::string { return c.executor; }},
+    {"redis_url", "redis://127.0.0.1:6379/0", "WEIR_REDIS_URL",
+     "The Redis server of the `redis` executor and its workers: "
+     "`redis://[:password@]host:port/db`.",
+     "The Redis server of the redis executor and of weir worker.",
+     [](Config& c, const std::string& v) -> Status {
+       TRY(NotEmpty("redis_url", v));
+       c.redis_url = v;
+       return {};
+     },
+     [](const Config& c) -> std::string { return UrlWithoutPassword(c.redis_url); }},
+    {"worker_claim_ttl", "20s", "",
+     "How long a worker's claim on a try lasts without a heartbeat (workers renew it every "
+     "quarter of it): a try whose worker stopped beating this long is failed and retried. The "
+     "same on every scheduler and worker.",
+     "How long a worker's claim on a try lasts without its heartbeat (the same everywhere).",
+     [](Config& c, const std::string& v) -> Status {
+       Duration d = TRY(ParseDuration(v));
+       if (d < std::chrono::seconds(2)) {
+         return Err(ErrorCode::kInvalidArgument, "worker_claim_ttl must be at least 2s");
+       }
+       c.worker_claim_ttl = d;
+       return {};
+     },
+     [](const Config& c) -> std::string { return FormatDuration(c.worker_claim_ttl); }},
     {"lake", "lake", "WEIR_LAKE",
      "The default lake, where `lake://<key>` points: a folder (relative to `$WEIR_HOME`), "
      "`file:///absolute/path`, `s3://bucket/prefix`, `gs://bucket/prefix` or "

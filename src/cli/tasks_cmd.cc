@@ -124,7 +124,7 @@ Result<int> Clear(CliState& state, const ClearArgs& a) {
   for (const auto& run : runs) {
     ClearRequest dry = RequestOf(a, run.run_id, task_ids);
     dry.dry_run = true;
-    for (auto& ti : TRY(ClearTasks(*ctx->store, *dag->spec, dry, ctx->clock, ctx->killer)))
+    for (auto& ti : TRY(ClearTasks(*ctx->store, *dag->spec, dry, ctx->clock, ctx->killer())))
       preview.push_back(std::move(ti));
   }
   const bool table = state.format() == OutputFormat::kTable;

@@ -61,8 +61,8 @@ Result<int> WebserverCmd(CliState& state, const std::string& host, int port) {
   }
   // This process runs no attempts: a clear or a mark ends them by their recorded process.
   SystemClock clock;
-  LocalAttemptKiller killer;
-  auto api = TRY(Api::Open(ApiConfigOf(config), StoreOpenerOf(config), clock, killer));
+  std::unique_ptr<AttemptKiller> killer = KillerOf(config);
+  auto api = TRY(Api::Open(ApiConfigOf(config), StoreOpenerOf(config), clock, *killer));
   WebServerOptions options = WebOptionsOf(config);
   if (!host.empty()) options.host = host;
   if (port >= 0) options.port = port;

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 #include <set>
+#include <tuple>
 
 #include "base/strings.h"
 #include "engine/connections.h"
@@ -299,6 +300,12 @@ Result<AttemptManager::Prepared> AttemptManager::Prepare(const LoadedDag& dag, c
   // Recorded (the transaction commits) before the executor spawns anything.
   t.try_key = NewTryKey();
   as.process.env[std::string(kTryKeyEnv)] = t.try_key;
+  // What a remote executor's worker needs: the try's key fences its reports; the operator and
+  // the real arguments interpret the attempt's end there.
+  as.try_key = t.try_key;
+  as.queue = task->queue;
+  as.operator_name = task->operator_name;
+  as.args = prepared->args;
   // An earlier try's XComs go (a first try has none: clearing keeps the try number).
   if (ti.try_number > 1) TRY(store_.ClearXComs(ti.dag_id, ti.run_id, ti.task_id));
   TRY(store_.InsertTry(t));
@@ -335,6 +342,21 @@ Result<TaskInstance> AttemptManager::FailBeforeStart(TaskInstance ti, TaskTry t,
 }
 
 namespace {
+
+// A worker's interpretation of an attempt's end ({"state", "xcom", "error"}); a state that
+// is not an end counts as failed.
+TaskOutcome OutcomeFromJson(const Json& j, const std::string& event_error) {
+  TaskOutcome outcome{TaskState::kFailed, Json(), event_error};
+  if (!j.is_object()) return outcome;
+  auto state = ParseTaskState(j.value("state", ""));
+  if (state == TaskState::kSuccess || state == TaskState::kSkipped || state == TaskState::kFailed) {
+    outcome.state = *state;
+  }
+  if (j.contains("xcom")) outcome.xcom = j["xcom"];
+  if (j.contains("error") && j["error"].is_string()) outcome.error = j["error"].get<std::string>();
+  if (outcome.state == TaskState::kFailed && outcome.error.empty()) outcome.error = event_error;
+  return outcome;
+}
 
 Result<TaskTry> FindTry(MetadataStore& store, const AttemptKey& key) {
   for (auto& t : TRY(store.ListTries(key.dag_id, key.run_id, key.task_id))) {
@@ -376,13 +398,14 @@ Result<std::vector<TaskInstance>> AttemptManager::Apply(const AttemptEvent& even
                                                         const TaskInstance* known) {
   const AttemptKey& key = event.key;
   TaskTry t = TRY(TryOf(key));
+  TRY(CheckFence(event, t));
   TaskInstance ti = TRY(Current(key, known));
   // A task instance cleared or marked while its attempt ran has moved on: the try is still
   // recorded, but it no longer decides the task instance's state.
   const bool current = ti.try_number == key.try_number && IsActive(ti.state);
   if (event.kind == AttemptEvent::Kind::kStarted) {
     RecordStart(event, t, ti, current);
-    TRY(store_.UpdateTry(t));
+    TRY(WriteTry(event, t));
     if (auto it = inflight_.find(key.ToString()); it != inflight_.end()) it->second.row = t;
     if (current) TRY(store_.UpdateTaskInstance(ti));
   } else {
@@ -397,6 +420,7 @@ Result<std::vector<TaskInstance>> AttemptManager::ApplyStartAndEnd(const Attempt
                                                                    const TaskInstance* known) {
   const AttemptKey& key = finished.key;
   TaskTry t = TRY(TryOf(key));
+  TRY(CheckFence(finished, t));
   TaskInstance ti = TRY(Current(key, known));
   const bool current = ti.try_number == key.try_number && IsActive(ti.state);
   RecordStart(started, t, ti, current);
@@ -413,7 +437,15 @@ Status AttemptManager::RecordEnd(const AttemptEvent& event, TaskTry& t, TaskInst
   auto it = inflight_.find(key.ToString());
   TaskOutcome outcome;
   const TaskSpec* task = nullptr;
-  if (it != inflight_.end()) {
+  if (event.outcome) {
+    // Interpreted where it ran (a worker); the retry policy is the DAG's, read here.
+    outcome = OutcomeFromJson(*event.outcome, event.error);
+    if (it != inflight_.end()) {
+      task = it->second.spec->FindTask(key.task_id);
+    } else if (task_lookup_) {
+      task = task_lookup_(key.dag_id, key.task_id);
+    }
+  } else if (it != inflight_.end()) {
     outcome = it->second.op->Interpret(it->second.args, event);
     task = it->second.spec->FindTask(key.task_id);
   } else {
@@ -436,7 +468,7 @@ Status AttemptManager::RecordEnd(const AttemptEvent& event, TaskTry& t, TaskInst
   t.heartbeat_at = event.at;
   if (event.exit_code >= 0) t.exit_code = event.exit_code;
   t.error = outcome.error;
-  TRY(store_.UpdateTry(t));
+  TRY(WriteTry(event, t));
   if (!current) return {};
   if (outcome.state == TaskState::kSuccess && !outcome.xcom.is_null()) {
     TRY(store_.SetXCom(
@@ -448,18 +480,46 @@ Status AttemptManager::RecordEnd(const AttemptEvent& event, TaskTry& t, TaskInst
   return {};
 }
 
+Status AttemptManager::CheckFence(const AttemptEvent& event, const TaskTry& t) const {
+  if (event.token.empty()) return {};  // this process's own executor
+  if (t.try_key != event.token || !IsActive(t.state)) {
+    return Err(ErrorCode::kFailedPrecondition,
+               "refused the report of attempt {} from worker {}: the try {}", event.key.ToString(),
+               event.worker.empty() ? "(unknown)" : event.worker,
+               t.try_key != event.token ? "has another key" : "has ended (taken back from it)");
+  }
+  return {};
+}
+
+Status AttemptManager::WriteTry(const AttemptEvent& event, TaskTry& t) {
+  if (event.token.empty()) return store_.UpdateTry(t);
+  if (!event.worker.empty()) t.hostname = event.worker;
+  return store_.UpdateFencedTry(t, event.token);
+}
+
 void AttemptManager::Forget(const AttemptKey& key) { inflight_.erase(key.ToString()); }
+
+namespace {
+
+// The (dag_id, run_id) of the test runs still queued or running: each is run by its own
+// `weir dags test`, never by the scheduler.
+Result<std::set<std::pair<std::string, std::string>>> ActiveTestRuns(MetadataStore& store) {
+  std::set<std::pair<std::string, std::string>> runs;
+  RunFilter active_tests;
+  active_tests.run_type = RunType::kTest;
+  active_tests.states = {RunState::kQueued, RunState::kRunning};
+  for (const auto& r : TRY(store.ListRuns(active_tests))) runs.emplace(r.dag_id, r.run_id);
+  return runs;
+}
+
+}  // namespace
 
 Status AttemptManager::RecoverOrphans(const std::map<std::string, LoadedDag>& dags) {
   Time now = clock_.Now();
   TRY(EndOrphanedTestRuns(store_, now));
   return store_.Transaction([&]() -> Status {
     // The test runs left are run by a live `weir dags test`: theirs to finish.
-    std::set<std::pair<std::string, std::string>> test_runs;
-    RunFilter active_tests;
-    active_tests.run_type = RunType::kTest;
-    active_tests.states = {RunState::kQueued, RunState::kRunning};
-    for (const auto& r : TRY(store_.ListRuns(active_tests))) test_runs.emplace(r.dag_id, r.run_id);
+    const auto test_runs = TRY(ActiveTestRuns(store_));
     auto of_test_run = [&](const auto& row) { return test_runs.count({row.dag_id, row.run_id}); };
     std::vector<TaskTry> lost = TRY(store_.ListUnfinishedTries());
     std::erase_if(lost, of_test_run);
@@ -483,6 +543,31 @@ Status AttemptManager::RecoverOrphans(const std::map<std::string, LoadedDag>& da
         ti.state = TaskState::kNone;
         TRY(store_.UpdateTaskInstance(ti));
       }
+    }
+    return {};
+  });
+}
+
+Status AttemptManager::AdoptRemote(Executor& executor) {
+  TRY(EndOrphanedTestRuns(store_, clock_.Now()));
+  return store_.Transaction([&]() -> Status {
+    // The test runs left are run by a live `weir dags test`, with its own executor.
+    const auto test_runs = TRY(ActiveTestRuns(store_));
+    std::set<std::tuple<std::string, std::string, std::string>> held;
+    for (const TaskTry& t : TRY(store_.ListUnfinishedTries())) {
+      if (test_runs.contains({t.dag_id, t.run_id})) continue;
+      executor.Adopt(AttemptKey{t.dag_id, t.run_id, t.task_id, t.try_number}, t.try_key,
+                     t.state == TaskState::kRunning);
+      held.emplace(t.dag_id, t.run_id, t.task_id);
+    }
+    for (auto& ti : TRY(store_.ListTaskInstancesOfActiveRuns())) {
+      bool chosen = ti.state == TaskState::kScheduled || IsActive(ti.state);
+      if (!chosen || test_runs.contains({ti.dag_id, ti.run_id}) ||
+          held.contains({ti.dag_id, ti.run_id, ti.task_id})) {
+        continue;
+      }
+      ti.state = TaskState::kNone;
+      TRY(store_.UpdateTaskInstance(ti));
     }
     return {};
   });

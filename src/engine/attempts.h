@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -108,11 +109,21 @@ class AttemptManager {
                                                      const TaskInstance* known = nullptr);
   void Forget(const AttemptKey& key);
 
+  // How the end of an attempt this process did not prepare finds its task (for the retry
+  // policy): a remote executor's attempts outlive the scheduler that submitted them.
+  using TaskLookup =
+      std::function<const TaskSpec*(const std::string& dag_id, const std::string& task_id)>;
+  void set_task_lookup(TaskLookup lookup) { task_lookup_ = std::move(lookup); }
+
   // Records that attempts this process did not finish (after a crash or restart) were lost:
   // kills every process left of them (found by their try key, see orphans.h), fails the
   // tries saying what was found, and retries per policy. Only the lease holder may call it.
   // Task instances left scheduled or queued without a try go back to none.
   Status RecoverOrphans(const std::map<std::string, LoadedDag>& dags);
+  // For a remote executor (its attempts run on workers and outlive a scheduler): hands it
+  // every try the store says is queued or running, to watch (Executor::Adopt). Task
+  // instances chosen but never queued go back to none.
+  Status AdoptRemote(Executor& executor);
 
   bool has_inflight() const { return !inflight_.empty(); }
   // This machine's name, as recorded in tries.
@@ -134,6 +145,11 @@ class AttemptManager {
   Status RecordEnd(const AttemptEvent& event, TaskTry& t, TaskInstance& ti, bool current);
   // The task instance of `key`: `known` when given, else the store's.
   Result<TaskInstance> Current(const AttemptKey& key, const TaskInstance* known);
+  // A report from a remote executor (it carries a token) must name the try's key and a try
+  // that has not ended: kFailedPrecondition otherwise (a zombie worker's late report).
+  Status CheckFence(const AttemptEvent& event, const TaskTry& t) const;
+  // Writes the try as the event left it: fenced by the event's token when it has one.
+  Status WriteTry(const AttemptEvent& event, TaskTry& t);
   Result<TaskInstance> FailBeforeStart(TaskInstance ti, TaskTry t, const TaskSpec* task,
                                        const SecretMasker& masker, const std::string& error);
 
@@ -142,6 +158,7 @@ class AttemptManager {
   AttemptPaths paths_;
   std::string hostname_;
   std::map<std::string, Inflight> inflight_;  // by AttemptKey::ToString()
+  TaskLookup task_lookup_;
 };
 
 }  // namespace weir

@@ -50,7 +50,13 @@ Scheduler::Scheduler(MetadataStore& store, Executor& executor, EventQueue& queue
       clock_(clock),
       registry_(registry),
       options_(std::move(options)),
-      attempts_(store, clock, options_.paths) {}
+      attempts_(store, clock, options_.paths) {
+  attempts_.set_task_lookup(
+      [this](const std::string& dag_id, const std::string& task_id) -> const TaskSpec* {
+        auto it = registry_.dags().find(dag_id);
+        return it == registry_.dags().end() ? nullptr : it->second.spec->FindTask(task_id);
+      });
+}
 
 Scheduler::~Scheduler() = default;
 
@@ -236,9 +242,13 @@ Status Scheduler::RecordEvents(Recorded& rec, bool hold_starts) {
       seen = attempts_.Apply(a, known);
     }
     if (!seen) {
-      // One event that cannot be recorded (its run was deleted meanwhile, say) must not
-      // stop the scheduler; a busy or broken database still does.
-      if (seen.error().code != ErrorCode::kNotFound) return std::unexpected(seen.error());
+      // One event that cannot be recorded (its run was deleted meanwhile, say, or a zombie
+      // worker's late report the store refused) must not stop the scheduler; a busy or
+      // broken database still does.
+      if (seen.error().code != ErrorCode::kNotFound &&
+          seen.error().code != ErrorCode::kFailedPrecondition) {
+        return std::unexpected(seen.error());
+      }
       Log::Warn("ignoring the report of attempt {}: {}", key, seen.error().message);
       continue;
     }
@@ -565,7 +575,11 @@ Status Scheduler::RecordJob() {
 }
 
 Status Scheduler::Run() {
-  if (options_.recover_orphans) TRY(attempts_.RecoverOrphans(registry_.dags()));
+  if (options_.recover_orphans) {
+    // Attempts on workers outlive a scheduler: adopted, not ended.
+    TRY(executor_.remote() ? attempts_.AdoptRemote(executor_)
+                           : attempts_.RecoverOrphans(registry_.dags()));
+  }
   std::unique_ptr<Watcher> watcher;
   if (options_.watch_dags || !options_.wake_file.empty()) {
     watcher = std::make_unique<Watcher>(

@@ -35,6 +35,14 @@ struct AttemptSpec {
   bool log_timestamps = false;      // every log line starts with its UTC time (AttemptLog)
   std::optional<Duration> timeout;  // execution_timeout: the process group is killed
   SecretMasker masker;              // what the log must never show (header, output, footer)
+  // For executors that run the attempt elsewhere (the Redis executor's workers): the try's
+  // key (its fencing token: reports carry it, and the store refuses one that is not the
+  // try's), the task's queue, and what the worker needs to interpret the attempt's end (the
+  // operator's name and the rendered arguments, secrets included: they travel sealed).
+  std::string try_key;
+  std::string queue = "default";
+  std::string operator_name;
+  Json args;
 };
 
 // What happened to an attempt. Delivered twice per attempt: once when its process started
@@ -55,6 +63,12 @@ struct AttemptEvent {
   std::optional<Json> result;    // what the process wrote to fd 3, parsed
   std::string last_stdout_line;  // the last non-empty line written to stdout
   Duration duration{};
+  // From a remote executor: the try's key the attempt ran with (the store checks it), the
+  // worker that ran it, and, for kFinished, the outcome the worker's operator made of the
+  // end ({"state", "xcom", "error"}); unset: the scheduler interprets it.
+  std::string token;
+  std::string worker;
+  std::optional<Json> outcome;
 };
 
 using AttemptCallback = std::function<void(AttemptEvent)>;
@@ -99,6 +113,14 @@ class Executor : public AttemptKiller {
   virtual int Capacity() const = 0;  // parallelism
   // Kills every running attempt and joins the executor's threads.
   virtual void Shutdown() = 0;
+
+  // Whether attempts run elsewhere and outlive this process (the Redis executor's workers):
+  // then a scheduler that starts adopts the tries the store says are queued or running,
+  // instead of ending them as orphans.
+  virtual bool remote() const { return false; }
+  // Takes over the watch of a try an earlier scheduler submitted (remote executors only):
+  // its reports are delivered, and it is reported lost when its worker is gone.
+  virtual void Adopt(const AttemptKey& /*key*/, const std::string& /*token*/, bool /*started*/) {}
 };
 
 }  // namespace weir

@@ -77,6 +77,9 @@ struct TaskSpec {
   std::optional<Duration> execution_timeout;
   std::string pool = "default_pool";
   int pool_slots = 1;
+  // Where a distributed scheduler puts the task's attempts: the Redis stream workers of
+  // this queue read (`weir worker --queues`); ignored by the local executor.
+  std::string queue = "default";
   int priority_weight = 1;
   Json args = Json::object();  // the operator's own arguments
   Boxed<TaskHooks> hooks;      // empty when the task has none

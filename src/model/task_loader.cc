@@ -29,6 +29,7 @@ const std::vector<std::string>& SettingKeys() {
                                                  "trigger_rule",
                                                  "pool",
                                                  "pool_slots",
+                                                 "queue",
                                                  "priority_weight",
                                                  "on_failure",
                                                  "on_retry",
@@ -98,6 +99,11 @@ Status ApplySetting(const YamlReader& reader, const YamlEntry& e, TaskDefaults* 
   } else if (k == "pool") {
     t.pool = TRY(reader.Text(e));
     if (auto bad = CheckId(IdKind::kPool, t.pool); !bad) {
+      return reader.ErrorAt(e.value, "{}", bad.error().message);
+    }
+  } else if (k == "queue") {
+    t.queue = TRY(reader.Text(e));
+    if (auto bad = CheckId(IdKind::kQueue, t.queue); !bad) {
       return reader.ErrorAt(e.value, "{}", bad.error().message);
     }
   } else if (k == "pool_slots") {

@@ -63,6 +63,11 @@ class RunStore : public virtual TransactionalStore {
   // kNotFound when the task instance does not exist. UpdateTry: kNotFound when missing.
   virtual Status InsertTry(const TaskTry& t) = 0;
   virtual Status UpdateTry(const TaskTry& t) = 0;
+  // UpdateTry for a report from a worker (distributed mode): only while the try has not
+  // ended and its try_key is `token`, the key the report carries. kFailedPrecondition
+  // otherwise: the report is late (the try was taken back from its worker and failed) or
+  // for another try; nothing changes.
+  virtual Status UpdateFencedTry(const TaskTry& t, const std::string& token) = 0;
   virtual Result<std::vector<TaskTry>> ListTries(const std::string& dag_id,
                                                  const std::string& run_id,
                                                  const std::string& task_id) = 0;

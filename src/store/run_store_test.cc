@@ -10,6 +10,7 @@ namespace weir {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 DagRun MakeRun(const std::string& dag_id, const std::string& run_id, Time logical_date,
                RunType type = RunType::kScheduled, RunState state = RunState::kQueued) {
@@ -413,6 +414,36 @@ TEST_P(RunStoreTest, ChangesSinceReturnsWhatWasWrittenAfterASequenceNumber) {
 // What a reader that knows the sequence before a transaction reads after it: every row the
 // transaction wrote, including those written after a nested transaction failed, and none of
 // the failed one's.
+TEST_P(RunStoreTest, AFencedUpdateNeedsTheTrysKeyAndATryThatHasNotEnded) {
+  ASSERT_OK(store().CreateRun(MakeRun("etl", "r1", Utc("2024-01-01")), {MakeTask("a")}));
+  TaskTry t = MakeTry("r1", "a", 1, TaskState::kQueued);
+  t.try_key = "token-1";
+  ASSERT_OK(store().InsertTry(t));
+
+  TaskTry started = t;
+  started.state = TaskState::kRunning;
+  started.hostname = "worker-1";
+  EXPECT_ERROR(store().UpdateFencedTry(started, "token-2"), ErrorCode::kFailedPrecondition);
+  ASSERT_OK(store().UpdateFencedTry(started, "token-1"));
+
+  // Taken back from its worker: failed by the scheduler.
+  TaskTry lost = started;
+  lost.state = TaskState::kFailed;
+  lost.error = "lost";
+  ASSERT_OK(store().UpdateTry(lost));
+  // The worker's late report changes nothing.
+  TaskTry late = started;
+  late.state = TaskState::kSuccess;
+  auto refused = store().UpdateFencedTry(late, "token-1");
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(refused.error().message, HasSubstr("refused a report"));
+  auto tries = store().ListTries("etl", "r1", "a").value();
+  ASSERT_EQ(tries.size(), 1u);
+  EXPECT_EQ(tries[0].state, TaskState::kFailed);
+  EXPECT_EQ(tries[0].error, "lost");
+}
+
 TEST_P(RunStoreTest, EveryRowATransactionWritesIsAboveTheSequenceBeforeIt) {
   ASSERT_OK(store().CreateRun(MakeRun("etl", "r1", Utc("2024-01-01")),
                               {MakeTask("a"), MakeTask("b"), MakeTask("c")}));

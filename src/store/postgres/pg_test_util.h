@@ -1,34 +1,18 @@
 #pragma once
 
-#include <cstdlib>
-#include <fstream>
 #include <random>
 #include <string>
 
 #include "base/status.h"
+#include "env/server_test_util.h"
 #include "store/postgres/pg_connection.h"
 
 namespace weir {
 
-// The URL of the PostgreSQL server the tests share: WEIR_TEST_POSTGRES_URL, or the one
-// tests/fixtures/postgres.py --start wrote into WEIR_POSTGRES_STATE/url (ctest's fixture
-// "postgres" starts it before the first test that needs it).
+// The PostgreSQL server the tests share (WEIR_TEST_POSTGRES_URL, or ctest's fixture
+// "postgres").
 inline Result<std::string> TestPostgresServer() {
-  if (const char* url = std::getenv("WEIR_TEST_POSTGRES_URL"); url != nullptr && *url != '\0') {
-    return std::string(url);
-  }
-  const char* state = std::getenv("WEIR_POSTGRES_STATE");
-  std::string url;
-  if (state != nullptr && *state != '\0') {
-    std::ifstream in(std::string(state) + "/url");
-    std::getline(in, url);
-  }
-  if (url.empty()) {
-    return Err(ErrorCode::kFailedPrecondition,
-               "no PostgreSQL for the tests: run them through ctest (its fixture starts one "
-               "with tests/fixtures/postgres.py), or set WEIR_TEST_POSTGRES_URL");
-  }
-  return url;
+  return TestServerUrl("WEIR_TEST_POSTGRES_URL", "WEIR_POSTGRES_STATE", "postgres");
 }
 
 // A URL on the tests' server whose tables live in a new, empty schema of their own, so that

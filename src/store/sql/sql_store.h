@@ -71,6 +71,7 @@ class SqlStore : public MetadataStore {
 
   Status InsertTry(const TaskTry& t) override;
   Status UpdateTry(const TaskTry& t) override;
+  Status UpdateFencedTry(const TaskTry& t, const std::string& token) override;
   Result<std::vector<TaskTry>> ListTries(const std::string& dag_id, const std::string& run_id,
                                          const std::string& task_id) override;
   Result<std::vector<TaskTry>> ListUnfinishedTries() override;

@@ -57,6 +57,26 @@ Status SqlStore::UpdateTry(const TaskTry& t) {
   return {};
 }
 
+Status SqlStore::UpdateFencedTry(const TaskTry& t, const std::string& token) {
+  static const int kTokenParam = sql::ColumnCount(sql::kTryColumns) + 1;
+  static const std::string kSql = fmt::format(
+      "UPDATE task_try SET ({}) = ({}) "
+      "WHERE dag_id = ?1 AND run_id = ?2 AND task_id = ?3 AND try_number = ?4 "
+      "AND try_key = ?{} AND {}",
+      sql::kTryColumns, sql::Placeholders(sql::kTryColumns), kTokenParam, sql::kUnfinishedTries);
+  auto update = TRY(db_->Prepare(kSql));
+  sql::BindTry(update, t);
+  update.Bind(kTokenParam, token);
+  TRY_CONTEXT(update.Run(), "updating " + TryName(t));
+  if (db_->Changes() == 0) {
+    return Err(ErrorCode::kFailedPrecondition,
+               "refused a report on {}: the try has ended (it was taken back from its worker) "
+               "or its key is not the report's",
+               TryName(t));
+  }
+  return {};
+}
+
 Result<std::vector<TaskTry>> SqlStore::ListTries(const std::string& dag_id,
                                                  const std::string& run_id,
                                                  const std::string& task_id) {
