@@ -1,0 +1,191 @@
+"""Distributed mode end to end: a real PostgreSQL and a real Redis (tests/fixtures), `weir
+scheduler` with `executor: redis`, and `weir worker` processes; faults injected from outside
+(kill -9, SIGSTOP, FLUSHALL, a PostgreSQL restart), counted from the tasks' own side: each
+task appends a line to a file when it starts and when it ends."""
+
+import os
+import signal
+import sys
+import time
+import unittest
+
+from harness import WeirTestCase
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+from postgres import Postgres  # noqa: E402
+from redis import Redis  # noqa: E402
+
+CLAIM_TTL = "2s"
+
+
+class DistributedCase(WeirTestCase):
+    """One PostgreSQL and one Redis for the class; a database of its own per test."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.pg = Postgres().start()
+        cls.redis = Redis().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.redis.stop()
+        cls.pg.stop()
+
+    def setUp(self):
+        super().setUp()
+        self.redis.flush()
+        name = "t" + os.path.basename(self.home).replace("-", "_").lower()
+        self.pg.query(f"CREATE DATABASE {name}")
+        self.database = self.pg.url.rsplit("/", 1)[0] + "/" + name
+        self.marks = os.path.join(self.home, "marks")
+        with open(os.path.join(self.home, "weir.yaml"), "w") as f:
+            f.write(f"database: {self.database}\nexecutor: redis\nredis_url: {self.redis.url}\n"
+                    f"worker_claim_ttl: {CLAIM_TTL}\nheartbeat_interval: 1s\n")
+
+    def start_worker(self, *args):
+        return self.start("worker", "--grace", "5s", *args)
+
+    def sql(self, query):
+        """Rows of a query on the test's database, as lists of strings."""
+        out = self.pg.query(query, database=self.database.rsplit("/", 1)[1])
+        return [line.split("|") for line in out.splitlines() if line]
+
+    def tries(self, dag_id, task_id):
+        return self.sql(f"SELECT try_number, state, hostname, error FROM task_try "
+                        f"WHERE dag_id = '{dag_id}' AND task_id = '{task_id}' "
+                        f"ORDER BY run_id, try_number")
+
+    def lines(self, name):
+        path = os.path.join(self.marks, name)
+        if not os.path.exists(path):
+            return []
+        with open(path) as f:
+            return f.read().split()
+
+    def task_state(self, dag_id, task_id):
+        rows = self.sql(f"SELECT state FROM task_instance WHERE dag_id = '{dag_id}' "
+                        f"AND task_id = '{task_id}'")
+        return rows[0][0] if rows else None
+
+    def dag(self, dag_id, seconds, retries=1, tasks=("a",)):
+        """A manual DAG whose tasks mark their start and end in marks/<task>."""
+        os.makedirs(self.marks, exist_ok=True)
+        body = "".join(
+            f"  - task_id: {t}\n    operator: bash\n    retries: {retries}\n"
+            f"    retry_delay: 0s\n"
+            f"    command: echo start >> {self.marks}/{t}; sleep {seconds}; "
+            f"echo end >> {self.marks}/{t}\n" for t in tasks)
+        self.write_dag(f"{dag_id}.yaml",
+                       f"dag_id: {dag_id}\nschedule: null\nstart_date: 2026-01-01\n"
+                       f"tasks:\n{body}")
+
+
+class DistributedRunTest(DistributedCase):
+    def test_tasks_run_on_workers_once_each(self):
+        self.dag("spread", 0.2, tasks=("a", "b", "c", "d"))
+        self.start("scheduler")
+        self.start_worker("--concurrency", "2")
+        self.start_worker("--concurrency", "2")
+        self.weir("dags", "trigger", "spread", check=0)
+        self.wait_for("every task to succeed",
+                      lambda: all(self.task_state("spread", t) == "success" for t in "abcd"))
+        for t in "abcd":
+            self.assertEqual(self.lines(t), ["start", "end"], t)
+            tries = self.tries("spread", t)
+            self.assertEqual(len(tries), 1)
+            # The try records the worker that ran it.
+            self.assertRegex(tries[0][2], r"^.+:\d+:[0-9a-f]{6}$")
+        # Its log is where the worker wrote it, with the task's output.
+        code, out, _ = self.weir("tasks", "logs", "spread", "a", "--try", "1",
+                                 self.runs("spread")[0]["run_id"])
+        self.assertEqual(code, 0)
+        self.assertIn("exit status 0", out)
+
+
+class WorkerFaultsTest(DistributedCase):
+    def test_kill9_of_a_worker_mid_try_retries_it_once_and_never_two_alive(self):
+        self.dag("victim", 6)
+        self.start("scheduler")
+        first = self.start_worker()
+        self.weir("dags", "trigger", "victim", check=0)
+        self.wait_for("the first try to start", lambda: self.lines("a") == ["start"])
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()
+        second = self.start_worker()
+        self.wait_for("the task to succeed on the second worker",
+                      lambda: self.task_state("victim", "a") == "success", timeout=60)
+        # Two starts, one end: the first try died with its worker and was not left running
+        # beside the second.
+        self.assertEqual(self.lines("a"), ["start", "start", "end"])
+        tries = self.tries("victim", "a")
+        self.assertEqual([t[:2] for t in tries], [["1", "failed"], ["2", "success"]])
+        self.assertIn("stopped heartbeating", tries[0][3])
+        self.assertNotEqual(tries[0][2], tries[1][2])
+        second.send_signal(signal.SIGTERM)
+
+    def test_a_stopped_worker_loses_its_try_and_its_late_report_is_refused(self):
+        self.dag("stall", 4)
+        self.start("scheduler")
+        stalled = self.start_worker()
+        self.weir("dags", "trigger", "stall", check=0)
+        self.wait_for("the first try to start", lambda: self.lines("a") == ["start"])
+        os.kill(stalled.pid, signal.SIGSTOP)
+        try:
+            self.wait_for("the try to be taken back",
+                          lambda: self.tries("stall", "a")[0][1] == "failed", timeout=30)
+            self.start_worker()
+            self.wait_for("the retry to start", lambda: len(self.tries("stall", "a")) == 2)
+        finally:
+            os.kill(stalled.pid, signal.SIGCONT)
+        self.wait_for("the retry to succeed",
+                      lambda: self.task_state("stall", "a") == "success", timeout=60)
+        time.sleep(3)  # the stalled worker's report, if any, has come and gone
+        tries = self.tries("stall", "a")
+        self.assertEqual([t[:2] for t in tries], [["1", "failed"], ["2", "success"]])
+        self.assertIn("stopped heartbeating", tries[0][3])
+
+    def test_sigterm_lets_the_running_attempt_finish(self):
+        self.dag("graceful", 2)
+        self.start("scheduler")
+        worker = self.start_worker()
+        self.weir("dags", "trigger", "graceful", check=0)
+        self.wait_for("the try to start", lambda: self.lines("a") == ["start"])
+        worker.send_signal(signal.SIGTERM)
+        self.assertEqual(worker.wait(timeout=20), 0)
+        self.assertEqual(self.lines("a"), ["start", "end"])
+        self.wait_for("the task to succeed", lambda: self.task_state("graceful", "a") == "success")
+        self.assertEqual(len(self.tries("graceful", "a")), 1)
+
+
+class InfrastructureFaultsTest(DistributedCase):
+    def test_a_redis_flush_mid_run_loses_nothing_and_doubles_nothing(self):
+        self.dag("flushed", 3, tasks=("a", "b", "c"))
+        self.start("scheduler")
+        self.start_worker("--concurrency", "2")
+        self.weir("dags", "trigger", "flushed", check=0)
+        self.wait_for("two tries to start", lambda: len(self.lines("a") + self.lines("b") +
+                                                        self.lines("c")) >= 2)
+        self.redis.flush()
+        self.wait_for("every task to succeed",
+                      lambda: all(self.task_state("flushed", t) == "success" for t in "abc"),
+                      timeout=60)
+        for t in "abc":
+            self.assertEqual(self.lines(t), ["start", "end"], t)
+            self.assertEqual(len(self.tries("flushed", t)), 1, t)
+
+    def test_a_postgres_restart_mid_run_is_survived(self):
+        self.dag("restarted", 2, tasks=("a", "b"))
+        self.start("scheduler")
+        self.start_worker("--concurrency", "2")
+        self.weir("dags", "trigger", "restarted", check=0)
+        self.wait_for("a try to start", lambda: self.lines("a") or self.lines("b"))
+        self.pg.restart(down_for=1)
+        self.wait_for("every task to succeed",
+                      lambda: all(self.task_state("restarted", t) == "success" for t in "ab"),
+                      timeout=60)
+        for t in "ab":
+            self.assertEqual(self.lines(t), ["start", "end"], t)
+
+
+if __name__ == "__main__":
+    unittest.main()
