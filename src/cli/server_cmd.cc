@@ -97,6 +97,7 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
   SchedulerOptions options;
   options.paths = ctx->attempt_paths();
   options.wake_file = ctx->config.wake_file();
+  options.database_url = ctx->config.database;
   options.heartbeat_interval = ctx->config.heartbeat_interval;
   options.lease = &lease;
   options.keep_work_folders = ctx->config.keep_work_folders;

@@ -13,6 +13,7 @@
 #include "engine/snapshot.h"
 #include "engine/test_runs.h"
 #include "engine/watcher.h"
+#include "store/open.h"
 
 namespace weir {
 
@@ -581,9 +582,12 @@ Status Scheduler::Run() {
                            : attempts_.RecoverOrphans(registry_.dags()));
   }
   std::unique_ptr<Watcher> watcher;
-  if (options_.watch_dags || !options_.wake_file.empty()) {
+  std::unique_ptr<ChangeListener> listener;
+  if (!options_.database_url.empty()) listener = TRY(OpenChangeListener(options_.database_url));
+  if (options_.watch_dags || !options_.wake_file.empty() || listener) {
     watcher = std::make_unique<Watcher>(
-        queue_, options_.watch_dags ? registry_.dags_folder() : std::string(), options_.wake_file);
+        queue_, options_.watch_dags ? registry_.dags_folder() : std::string(), options_.wake_file,
+        std::move(listener));
     TRY(watcher->Start());
   }
   TRY(RecordJob());

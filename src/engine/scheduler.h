@@ -48,6 +48,9 @@ class SchedulerHealth {
 struct SchedulerOptions {
   AttemptPaths paths;
   std::string wake_file;  // touched by other processes after they change the store
+  // The store's URL, when other machines write to it (PostgreSQL): the scheduler listens for
+  // their commits (store/change_listener.h). Empty: the wake file is enough.
+  std::string database_url;
   // How often running tries and the scheduler's job record a heartbeat.
   Duration heartbeat_interval = std::chrono::seconds{5};
   // Record this scheduler in the store (scheduler_job) and heartbeat it while it runs, so

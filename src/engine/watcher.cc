@@ -14,8 +14,12 @@ namespace weir {
 
 namespace fs = std::filesystem;
 
-Watcher::Watcher(EventQueue& queue, std::string dags_folder, std::string wake_file)
-    : queue_(queue), dags_folder_(std::move(dags_folder)), wake_file_(std::move(wake_file)) {}
+Watcher::Watcher(EventQueue& queue, std::string dags_folder, std::string wake_file,
+                 std::unique_ptr<ChangeListener> listener)
+    : queue_(queue),
+      dags_folder_(std::move(dags_folder)),
+      wake_file_(std::move(wake_file)),
+      listener_(std::move(listener)) {}
 
 Watcher::~Watcher() { Stop(); }
 
@@ -34,6 +38,12 @@ Status Watcher::Start() {
     wake_dir_wd_ = inotify_add_watch(inotify_fd_, dir.c_str(), IN_CLOSE_WRITE | IN_ATTRIB);
   }
   thread_ = std::thread([this] { Loop(); });
+  if (listener_) {
+    listener_thread_ = std::thread([this] {
+      while (listener_->Wait(stop_fd_))
+        queue_.Post(SchedulerEvent{SchedulerEvent::Kind::kWake, {}});
+    });
+  }
   return {};
 }
 
@@ -43,6 +53,7 @@ void Watcher::Stop() {
     [[maybe_unused]] auto n = write(stop_fd_, &one, sizeof one);
     thread_.join();
   }
+  if (listener_thread_.joinable()) listener_thread_.join();
   if (inotify_fd_ >= 0) close(inotify_fd_);
   if (stop_fd_ >= 0) close(stop_fd_);
   inotify_fd_ = stop_fd_ = -1;

@@ -1,18 +1,23 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <thread>
 
 #include "base/status.h"
 #include "engine/event_queue.h"
+#include "store/change_listener.h"
 
 namespace weir {
 
 // Watches the DAGs folder (and its subfolders) and the scheduler's wake file with inotify,
-// and posts kDagsChanged / kWake to the queue. No polling: the thread blocks in read().
+// and posts kDagsChanged / kWake to the queue; with a ChangeListener (a PostgreSQL store),
+// a second thread posts kWake at every change another process commits. No polling: the
+// threads block in poll().
 class Watcher {
  public:
-  Watcher(EventQueue& queue, std::string dags_folder, std::string wake_file);
+  Watcher(EventQueue& queue, std::string dags_folder, std::string wake_file,
+          std::unique_ptr<ChangeListener> listener = nullptr);
   ~Watcher();
   Watcher(const Watcher&) = delete;
   Watcher& operator=(const Watcher&) = delete;
@@ -30,7 +35,9 @@ class Watcher {
   int inotify_fd_ = -1;
   int stop_fd_ = -1;  // eventfd
   int wake_dir_wd_ = -1;
+  std::unique_ptr<ChangeListener> listener_;
   std::thread thread_;
+  std::thread listener_thread_;
 };
 
 // Tells a running scheduler that the metadata store changed: touches its wake file.

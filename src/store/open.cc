@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "store/postgres/pg_listener.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -37,6 +38,12 @@ Result<std::unique_ptr<MetadataStore>> OpenMetadataStore(const std::string& url)
   }
   auto store = TRY(SqliteStore::Open(path));
   return std::unique_ptr<MetadataStore>(std::move(store));
+}
+
+Result<std::unique_ptr<ChangeListener>> OpenChangeListener(const std::string& url) {
+  if (!url.starts_with("postgresql://") && !url.starts_with("postgres://")) return nullptr;
+  auto listener = TRY(postgres::Listener::Open(url));
+  return std::unique_ptr<ChangeListener>(std::move(listener));
 }
 
 }  // namespace weir

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "store/change_listener.h"
 #include "store/metadata_store.h"
 
 namespace weir {

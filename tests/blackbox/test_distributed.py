@@ -102,6 +102,26 @@ class DistributedRunTest(DistributedCase):
         self.assertIn("exit status 0", out)
 
 
+    def test_a_change_from_another_machine_wakes_the_scheduler(self):
+        self.dag("remote", 0)
+        self.start("scheduler")
+        self.start_worker()
+        # Another machine: its own home (whose wake file no scheduler watches), the same
+        # database and DAGs.
+        other = os.path.join(self.home, "other")
+        os.makedirs(other)
+        with open(os.path.join(self.home, "weir.yaml")) as f:
+            settings = f.read()
+        with open(os.path.join(other, "weir.yaml"), "w") as f:
+            f.write(settings + f"dags_folder: {self.dags}\n")
+        started = time.time()
+        self.weir("dags", "trigger", "remote", env=self.env(WEIR_HOME=other), check=0)
+        self.wait_for("the run to succeed", lambda: self.task_state("remote", "a") == "success",
+                      timeout=20)
+        # Told by the database (LISTEN/NOTIFY), not found at a later poll.
+        self.assertLess(time.time() - started, 5)
+
+
 class WorkerFaultsTest(DistributedCase):
     def test_kill9_of_a_worker_mid_try_retries_it_once_and_never_two_alive(self):
         self.dag("victim", 6)

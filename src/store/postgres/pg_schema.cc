@@ -238,6 +238,15 @@ constexpr auto kMigration13 = std::to_array<std::string_view>({
         UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
         RETURN NULL;
       END $$)sql",
+    // Every commit that advanced the counter wakes the schedulers that listen (ChangeListener):
+    // the writers on other machines cannot touch their wake file.
+    R"sql(CREATE FUNCTION weir_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('weir_changes', '');
+        RETURN NULL;
+      END $$)sql",
+    R"sql(CREATE TRIGGER change_counter_notifies AFTER UPDATE ON change_counter
+      FOR EACH STATEMENT EXECUTE FUNCTION weir_notify_change())sql",
     R"sql(CREATE TRIGGER dag_run_deleted AFTER DELETE ON dag_run
       FOR EACH ROW EXECUTE FUNCTION weir_advance_change_counter())sql",
     R"sql(CREATE TRIGGER dag_changed AFTER INSERT OR UPDATE ON dag
