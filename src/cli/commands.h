@@ -46,7 +46,7 @@ void AddAdminCommands(CLI::App& app, CliState& state);
 void AddConfigCommands(
     CLI::App& app, CliState& state);  // config list|reference   // db, variables, pools, version
 void AddServerCommands(CLI::App& app, CliState& state);       // scheduler, standalone
-void AddWorkerCommands(CLI::App& app, CliState& state);       // worker
+void AddWorkerCommands(CLI::App& app, CliState& state);       // worker, workers, jobs
 void AddLakeCommands(CLI::App& app, CliState& state);         // lake ls|show|schema|history
 void AddQueryCommand(CLI::App& app, CliState& state);         // query "SQL"
 void AddWebCommands(CLI::App& app, CliState& state);          // webserver

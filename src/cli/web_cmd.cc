@@ -31,6 +31,9 @@ ApiConfig ApiConfigOf(const Config& config) {
   ApiConfig api{config.dags_folder, config.logs_folder, config.home, config.wake_file(),
                 config.secret_key_file};
   api.parallelism = config.parallelism;
+  api.executor = config.executor;
+  api.redis_url = config.redis_url;
+  api.claim_ttl = config.worker_claim_ttl;
   // Long polls may hold a quarter of the request threads; the rest answer everything else.
   api.max_long_polls = std::max(1, config.webserver_threads / 4);
   return api;

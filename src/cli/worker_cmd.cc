@@ -1,4 +1,5 @@
-// `weir worker`: runs attempts the redis executor queues (distributed mode).
+// `weir worker`: runs attempts the redis executor queues (distributed mode); `weir workers
+// list` and `weir jobs list` show the cluster.
 #include <signal.h>
 #include <unistd.h>
 
@@ -11,9 +12,11 @@
 #include "base/url.h"
 #include "cli/commands.h"
 #include "cli/signals.h"
+#include "engine/scheduler.h"
 #include "engine/worker.h"
 #include "env/attempt_shim.h"
 #include "env/seal_keys.h"
+#include "exec/redis/broker.h"
 
 namespace weir {
 
@@ -68,6 +71,81 @@ Result<int> RunWorker(const WorkerFlags& flags, std::chrono::steady_clock::time_
   return kExitOk;
 }
 
+Time Now() { return std::chrono::time_point_cast<Micros>(std::chrono::system_clock::now()); }
+
+Result<std::vector<redis::WorkerInfo>> ReadWorkers(const Config& config) {
+  if (config.executor != "redis") return std::vector<redis::WorkerInfo>();
+  auto broker = TRY(redis::Broker::Connect(config.redis_url));
+  return broker->Workers();
+}
+
+// `weir workers list`: each worker with its host, queues, concurrency, running attempts,
+// last heartbeat and uptime; then the queues' depths.
+Result<int> ListWorkers(CliState& state) {
+  Config config = TRY(LoadConfig());
+  Time now = Now();
+  Table t({"worker", "state", "queues", "running", "concurrency", "heartbeat", "uptime"});
+  for (const auto& w : TRY(ReadWorkers(config))) {
+    Json j = redis::WorkerStatusJson(w, now, config.worker_claim_ttl);
+    t.AddRow(
+        {w.id, j["state"].get<std::string>(), Join(w.queues, ","), std::to_string(w.running.size()),
+         std::to_string(w.concurrency), FormatDuration(now - w.heartbeat_at) + " ago",
+         FormatDuration(std::chrono::duration_cast<std::chrono::seconds>(now - w.started_at))},
+        j);
+  }
+  t.Print(state.format());
+  if (state.format() == OutputFormat::kTable) {
+    if (config.executor != "redis") {
+      fmt::print("The executor is local: attempts run in the scheduler's process, no workers.\n");
+    } else if (t.size() == 0) {
+      fmt::print("No worker has started yet: weir worker --queues default\n");
+    } else {
+      auto broker = TRY(redis::Broker::Connect(config.redis_url));
+      for (const auto& d : TRY(broker->Depths())) {
+        fmt::print("queue {}: {} waiting, {} taken\n", d.queue, d.waiting, d.pending);
+      }
+    }
+  }
+  return kExitOk;
+}
+
+// `weir jobs list`: every process of this weir, as Airflow's `jobs check`: the schedulers
+// (from the database) and the workers (from Redis), with their heartbeats.
+Result<int> ListJobs(CliState& state) {
+  auto ctx = TRY(state.Open(false));
+  Time now = Now();
+  Table t({"job", "kind", "host", "pid", "state", "heartbeat", "started"});
+  std::optional<SchedulerJob> scheduler = TRY(ctx->store->LatestSchedulerJob());
+  if (scheduler) {
+    const SchedulerJob& job = *scheduler;
+    bool alive = SchedulerIsAlive(job, now);
+    t.AddRow({fmt::format("scheduler:{}", job.id), "scheduler", job.hostname,
+              std::to_string(job.pid), alive ? "running" : "gone",
+              FormatDuration(now - job.heartbeat_at) + " ago", FormatIso(job.started_at)},
+             Json{{"job", fmt::format("scheduler:{}", job.id)},
+                  {"kind", "scheduler"},
+                  {"hostname", job.hostname},
+                  {"pid", job.pid},
+                  {"alive", alive},
+                  {"latest_heartbeat", FormatIso(job.heartbeat_at)},
+                  {"started_at", FormatIso(job.started_at)}});
+  }
+  for (const auto& w : TRY(ReadWorkers(ctx->config))) {
+    Json j = redis::WorkerStatusJson(w, now, ctx->config.worker_claim_ttl);
+    t.AddRow({w.id, "worker", w.hostname, std::to_string(w.pid), j["state"].get<std::string>(),
+              FormatDuration(now - w.heartbeat_at) + " ago", FormatIso(w.started_at)},
+             Json{{"job", w.id},
+                  {"kind", "worker"},
+                  {"hostname", w.hostname},
+                  {"pid", w.pid},
+                  {"alive", j["alive"]},
+                  {"latest_heartbeat", j["latest_heartbeat"]},
+                  {"started_at", j["started_at"]}});
+  }
+  t.Print(state.format(), ctx->masker);
+  return kExitOk;
+}
+
 }  // namespace
 
 void AddWorkerCommands(CLI::App& app, CliState& state) {
@@ -87,6 +165,20 @@ void AddWorkerCommands(CLI::App& app, CliState& state) {
                    "After SIGTERM, how long running attempts may go on before they are killed")
       ->capture_default_str();
   worker->callback([&state] { state.Run([] { return RunWorker(flags, started); }); });
+
+  auto* workers =
+      app.add_subcommand("workers", "The workers of the redis executor (Flower's view)");
+  workers->require_subcommand(1);
+  auto* list = workers->add_subcommand(
+      "list", "Each worker: host, queues, running attempts, heartbeat, uptime; queue depths");
+  AddOutputOption(list, state);
+  list->callback([&state] { state.Run([&state] { return ListWorkers(state); }); });
+
+  auto* jobs = app.add_subcommand("jobs", "The processes of this weir and their heartbeats");
+  jobs->require_subcommand(1);
+  auto* jobs_list = jobs->add_subcommand("list", "The scheduler and the workers, alive or gone");
+  AddOutputOption(jobs_list, state);
+  jobs_list->callback([&state] { state.Run([&state] { return ListJobs(state); }); });
 }
 
 }  // namespace weir

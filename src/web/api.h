@@ -43,6 +43,11 @@ struct ApiConfig {
   // The scheduler of this process (`weir standalone`), whose store errors /health reports at
   // once; nullptr in a process without one (/health then goes by the heartbeat alone).
   const SchedulerHealth* scheduler_health = nullptr;
+  // Distributed mode: the executor ("local" or "redis"), its Redis and how long a worker's
+  // claim lasts (a worker whose heartbeat is older is gone).
+  std::string executor = "local";
+  std::string redis_url{};
+  Duration claim_ttl = std::chrono::seconds(20);
 };
 
 // A request as the API sees it: method, path below /api/v1, query parameters, and what

@@ -151,6 +151,11 @@ Actor ActorOf(const ApiCtx& c);
 // GET /eventLogs and /eventLogs/{id} (api_audit.cc); nullopt for other paths.
 std::optional<Result<Json>> RouteAudit(ApiCtx& c, const std::vector<std::string>& segments);
 
+// GET /workers: the executor, the workers (from Redis, with the redis executor), the queues'
+// depths and the schedulers' heartbeats; also /health's workers and queue part.
+std::optional<Result<Json>> RouteWorkers(ApiCtx& c, const std::vector<std::string>& segments);
+Result<Json> ClusterJson(ApiCtx& c);
+
 // GET /users (admin).
 Result<Json> ListUsersJson(ApiCtx& c);
 

@@ -443,7 +443,21 @@ Result<Json> Health(ApiCtx& c) {
       scheduler["error"] = error;
     }
   }
-  return Json{{"metadatabase", metadatabase}, {"scheduler", scheduler}};
+  Json out{{"metadatabase", metadatabase}, {"scheduler", scheduler}};
+  if (c.config.executor == "redis") {
+    // The workers and the queue: healthy while a worker is alive to take attempts.
+    Json cluster = TRY(ClusterJson(c));
+    int alive = 0;
+    for (const auto& w : cluster["workers"]) alive += w["alive"].get<bool>() ? 1 : 0;
+    int64_t waiting = 0;
+    for (const auto& q : cluster["queues"]) waiting += q["waiting"].get<int64_t>();
+    Json workers{{"status", alive > 0 && !cluster.contains("error") ? "healthy" : "unhealthy"},
+                 {"alive", alive}};
+    if (cluster.contains("error")) workers["error"] = cluster["error"];
+    out["workers"] = std::move(workers);
+    out["queue"] = Json{{"waiting", waiting}};
+  }
+  return out;
 }
 
 }  // namespace
@@ -456,6 +470,7 @@ Result<Json> RouteRequest(ApiCtx& c, const std::vector<std::string>& s) {
     return Err(ErrorCode::kNotFound, "no endpoint {} /api/v1{}", c.req.method, c.req.path);
   }
   if (auto audited = RouteAudit(c, s)) return std::move(*audited);
+  if (auto workers = RouteWorkers(c, s)) return std::move(*workers);
   size_t n = s.size();
   if (n == 1 && s[0] == "health") return Health(c);
   if (n == 1 && s[0] == "users") return ListUsersJson(c);

@@ -9,7 +9,7 @@ import sys
 import time
 import unittest
 
-from harness import WeirTestCase
+from harness import ApiClient, WeirTestCase, api_base, create_user
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
 from postgres import Postgres  # noqa: E402
@@ -120,6 +120,48 @@ class DistributedRunTest(DistributedCase):
                       timeout=20)
         # Told by the database (LISTEN/NOTIFY), not found at a later poll.
         self.assertLess(time.time() - started, 5)
+
+
+class ClusterViewTest(DistributedCase):
+    def test_workers_jobs_and_health_show_the_cluster(self):
+        self.dag("seen", 0)
+        self.start("scheduler")
+        self.start_worker("--queues", "default,gpu", "--concurrency", "3")
+        self.start_worker()
+        workers = self.weir_json("workers", "list")
+        self.assertEqual(len(workers), 2)
+        self.assertEqual(sorted(w["queues"] for w in workers), [["default"], ["default", "gpu"]])
+        self.assertTrue(all(w["alive"] and w["state"] == "running" for w in workers))
+        self.assertEqual(sorted(w["concurrency"] for w in workers), [3, 8])
+        jobs = self.weir_json("jobs", "list")
+        self.assertEqual(sorted(j["kind"] for j in jobs), ["scheduler", "worker", "worker"])
+        self.assertTrue(all(j["alive"] for j in jobs))
+
+        web = self.start("webserver", "--port", "0")
+        create_user(self, "viewer1", "viewer", "viewer-password-1")
+        api = ApiClient(api_base(web))
+        status, health = api.send("GET", "/health")
+        self.assertEqual(status, 200)
+        self.assertEqual(health["workers"], {"status": "healthy", "alive": 2})
+        self.assertEqual(health["queue"]["waiting"], 0)
+        self.assertEqual(api.send("GET", "/workers")[0], 401)
+        self.assertEqual(api.login("viewer1", "viewer-password-1")[0], 200)
+        status, cluster = api.send("GET", "/workers")
+        self.assertEqual(status, 200)
+        self.assertEqual(cluster["executor"], "redis")
+        self.assertEqual(len(cluster["workers"]), 2)
+        self.assertEqual(len(cluster["schedulers"]), 1)
+        self.assertTrue(cluster["schedulers"][0]["alive"])
+
+        # A worker killed is shown gone once its heartbeat is older than a claim lasts.
+        victim = self.procs[1]
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait()
+        self.wait_for("the killed worker to show as gone",
+                      lambda: sorted(w["state"] for w in self.weir_json("workers", "list")) ==
+                      ["gone", "running"], timeout=15)
+        status, health = api.send("GET", "/health")
+        self.assertEqual(health["workers"]["alive"], 1)
 
 
 class WorkerFaultsTest(DistributedCase):

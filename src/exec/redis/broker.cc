@@ -177,6 +177,23 @@ Json WorkerToJson(const WorkerInfo& w) {
               {"heartbeat_at", ToMicros(w.heartbeat_at)}};
 }
 
+Json WorkerStatusJson(const WorkerInfo& w, Time now, Duration claim_ttl) {
+  const bool alive = now - w.heartbeat_at <= claim_ttl;
+  return Json{{"worker_id", w.id},
+              {"hostname", w.hostname},
+              {"pid", w.pid},
+              {"queues", w.queues},
+              {"concurrency", w.concurrency},
+              {"running", w.running},
+              {"running_count", w.running.size()},
+              {"state", alive ? w.state : "gone"},
+              {"alive", alive},
+              {"started_at", FormatIso(w.started_at)},
+              {"latest_heartbeat", FormatIso(w.heartbeat_at)},
+              {"uptime_seconds",
+               std::chrono::duration_cast<std::chrono::seconds>(now - w.started_at).count()}};
+}
+
 Result<WorkerInfo> WorkerFromJson(const Json& j) {
   if (!j.is_object()) return Err(ErrorCode::kInvalidArgument, "a worker is not an object");
   WorkerInfo w;

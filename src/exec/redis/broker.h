@@ -147,6 +147,10 @@ class Broker {
   std::vector<std::string> grouped_;  // streams whose group this broker made or found
 };
 
+// A worker as the API and `weir workers list` show it at `now`: alive while its heartbeat
+// is younger than a claim lasts (past that its tries are taken back).
+Json WorkerStatusJson(const WorkerInfo& w, Time now, Duration claim_ttl);
+
 // The JSON of events, workers and keys as the broker stores them (also for tests).
 Json EventToJson(const AttemptEvent& e);
 Result<AttemptEvent> EventFromJson(const Json& j);
