@@ -104,11 +104,13 @@ void Worker::Report(AttemptEvent event) {
   const bool finished = event.kind == AttemptEvent::Kind::kFinished;
   if (finished) {
     const Operator* op = FindOperator(held.spec.operator_name);
-    TaskOutcome outcome =
-        op != nullptr
-            ? op->Interpret(held.spec.args, event)
-            : TaskOutcome{TaskState::kFailed, Json(),
-                          "this worker has no operator '" + held.spec.operator_name + "'"};
+    TaskOutcome outcome{TaskState::kFailed, Json(), event.error};
+    if (op != nullptr) {
+      outcome = op->Interpret(held.spec.args, event);
+    } else if (!held.spec.operator_name.empty()) {
+      outcome.error = "this worker has no operator '" + held.spec.operator_name +
+                      "' (is it an older weir than the scheduler?)";
+    }
     if (event.killed && outcome.state != TaskState::kFailed) {
       outcome = TaskOutcome{TaskState::kFailed, Json(), event.error};
     }

@@ -164,6 +164,21 @@ class ClusterViewTest(DistributedCase):
         self.assertEqual(health["workers"]["alive"], 1)
 
 
+class WrongKeyTest(DistributedCase):
+    def test_a_worker_without_the_schedulers_key_fails_the_try_saying_so(self):
+        self.dag("sealed", 0, retries=0)
+        self.start("scheduler")  # makes the home's secret key
+        # Another key: the worker cannot open what the scheduler sealed.
+        self.start("worker", env=self.env(
+            WEIR_SECRET_KEY="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
+        self.weir("dags", "trigger", "sealed", check=0)
+        self.wait_for("the task to fail", lambda: self.task_state("sealed", "a") == "failed")
+        self.assertEqual(self.lines("a"), [])  # nothing ran
+        error = self.tries("sealed", "a")[0][3]
+        self.assertIn("cannot open the attempt", error)
+        self.assertIn("same secret key", error)
+
+
 class WorkerFaultsTest(DistributedCase):
     def test_kill9_of_a_worker_mid_try_retries_it_once_and_never_two_alive(self):
         self.dag("victim", 6)
