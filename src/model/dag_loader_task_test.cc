@@ -35,6 +35,7 @@ tasks:
     command: echo b
     retries: 0
     pool_slots: 2
+    queue: gpu
     priority_weight: 5
     depends_on_past: true
     env: {REGION: us}
@@ -66,6 +67,8 @@ tasks:
   EXPECT_EQ(b.retries, 0);
   EXPECT_EQ(b.retry_delay, std::chrono::seconds(30));
   EXPECT_EQ(b.pool_slots, 2);
+  EXPECT_EQ(b.queue, "gpu");
+  EXPECT_EQ(a.queue, "default");
   EXPECT_EQ(b.priority_weight, 5);
   EXPECT_TRUE(b.depends_on_past);
   EXPECT_EQ(b.args["env"], Json({{"REGION", "us"}}));
@@ -237,6 +240,11 @@ TEST(DagLoaderTasks, BadTriggerRuleListsTheNine) {
             "dags/x.yaml:2:17: unknown trigger_rule 'all_sucess' (did you mean 'all_success'?); "
             "use one of all_success, all_failed, all_done, one_success, one_failed, none_failed, "
             "none_failed_min_one_success, none_skipped, always");
+}
+
+TEST(DagLoaderTasks, AQueueIsAnIdentifierBecauseItNamesARedisStream) {
+  EXPECT_THAT(LoadError("tasks:\n  - {task_id: a, operator: bash, command: x, queue: \"a b*\"}\n"),
+              StartsWith("dags/x.yaml:2:53: bad queue \"a b*\""));
 }
 
 TEST(DagLoaderTasks, NegativeRetriesIsAnError) {
