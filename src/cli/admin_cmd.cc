@@ -1,6 +1,10 @@
 // `weir db init|migrate|clean`, `weir variables get|set|list|delete`, `weir pools`, `weir version`.
+#include <filesystem>
+
+#include "base/url.h"
 #include "cli/commands.h"
 #include "engine/retention.h"
+#include "env/seal_keys.h"
 
 namespace weir {
 
@@ -11,8 +15,17 @@ Result<int> DbMigrate(CliState& state, bool init) {
   if (init) TRY(InitHome(config, false));
   auto ctx = TRY(state.Open(false));
   int version = TRY(ctx->store->SchemaVersion());
-  fmt::print("{} is at schema version {} (latest {})\n", ctx->config.database, version,
-             ctx->store->LatestSchemaVersion());
+  fmt::print("{} is at schema version {} (latest {})\n", UrlWithoutPassword(ctx->config.database),
+             version, ctx->store->LatestSchemaVersion());
+  if (ctx->config.executor == "redis" && !SealKeysFromEnvironment()) {
+    // Workers open what schedulers seal with it: made here, before any of them starts.
+    bool existed = std::filesystem::exists(ctx->config.secret_key_file);
+    TRY(LoadOrCreateSealKeys(ctx->config.secret_key_file));
+    if (!existed) {
+      fmt::print("made the secret key {}: copy it to every scheduler and worker\n",
+                 ctx->config.secret_key_file);
+    }
+  }
   return kExitOk;
 }
 

@@ -73,6 +73,12 @@ Result<int> RunWorker(const WorkerFlags& flags, std::chrono::steady_clock::time_
 
 Time Now() { return std::chrono::time_point_cast<Micros>(std::chrono::system_clock::now()); }
 
+// Whole seconds: "0s" for a worker that just started.
+std::string UptimeText(Duration d) {
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(d);
+  return seconds.count() <= 0 ? "0s" : FormatDuration(seconds);
+}
+
 Result<std::vector<redis::WorkerInfo>> ReadWorkers(const Config& config) {
   if (config.executor != "redis") return std::vector<redis::WorkerInfo>();
   auto broker = TRY(redis::Broker::Connect(config.redis_url));
@@ -87,11 +93,10 @@ Result<int> ListWorkers(CliState& state) {
   Table t({"worker", "state", "queues", "running", "concurrency", "heartbeat", "uptime"});
   for (const auto& w : TRY(ReadWorkers(config))) {
     Json j = redis::WorkerStatusJson(w, now, config.worker_claim_ttl);
-    t.AddRow(
-        {w.id, j["state"].get<std::string>(), Join(w.queues, ","), std::to_string(w.running.size()),
-         std::to_string(w.concurrency), FormatDuration(now - w.heartbeat_at) + " ago",
-         FormatDuration(std::chrono::duration_cast<std::chrono::seconds>(now - w.started_at))},
-        j);
+    t.AddRow({w.id, j["state"].get<std::string>(), Join(w.queues, ","),
+              std::to_string(w.running.size()), std::to_string(w.concurrency),
+              FormatDuration(now - w.heartbeat_at) + " ago", UptimeText(now - w.started_at)},
+             j);
   }
   t.Print(state.format());
   if (state.format() == OutputFormat::kTable) {

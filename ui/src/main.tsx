@@ -17,6 +17,7 @@ import { TaskView } from './views/task';
 import { TransferEditView, TransferForm } from './views/transfer_form';
 import { TransferJobView } from './views/transfer_job';
 import { TransfersView } from './views/transfers';
+import { WorkersView } from './views/workers';
 
 function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
@@ -73,6 +74,8 @@ function App() {
     view = <LakeView dataset={p.slice(1).join('/')} params={route.params} />;
   } else if (section === 'browse') {
     view = <BrowseView page={p[1] || 'runs'} params={route.params} />;
+  } else if (section === 'workers') {
+    view = <WorkersView />;
   } else if (section === 'audit') {
     view = <AuditView params={route.params} />;
   } else if (section === 'admin') {
@@ -106,6 +109,9 @@ function App() {
           </a>
           <a href={href(['lake'])} class={section === 'lake' ? 'active' : ''}>
             Lake
+          </a>
+          <a href={href(['workers'])} class={section === 'workers' ? 'active' : ''}>
+            Workers
           </a>
           <a href={href(['audit'])} class={section === 'audit' ? 'active' : ''}>
             Audit log
