@@ -18,6 +18,7 @@
 #include "env/seal_keys.h"
 #include "exec/local_executor.h"
 #include "exec/redis/redis_executor.h"
+#include "store/open.h"
 
 namespace weir {
 
@@ -54,13 +55,10 @@ Result<std::unique_ptr<Executor>> MakeExecutor(const Config& config, EventQueue&
     return std::make_unique<LocalExecutor>(config.parallelism, queue.AttemptPoster());
   }
   SealKeyRing keys = TRY(LoadOrCreateSealKeys(config.secret_key_file));
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
   RedisExecutorOptions options;
   options.redis_url = config.redis_url;
   options.parallelism = config.parallelism;
   options.claim_ttl = config.worker_claim_ttl;
-  options.consumer = fmt::format("scheduler:{}:{}", host, getpid());
   auto executor = TRY(RedisExecutor::Start(options, std::move(keys), queue.AttemptPoster()));
   return std::unique_ptr<Executor>(std::move(executor));
 }
@@ -77,11 +75,19 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
   // then may standalone write weir.yaml and the example DAGs.
   Config config = TRY(LoadConfig());
   WarnIfOpenToOthers(config);
-  TRY(LockHome(config));
+  // On PostgreSQL with the Redis executor, several schedulers share the DAGs (each holds a
+  // lease of its own, engine/dag_shares.h), from one home or many; otherwise one scheduler
+  // has the database and the home to itself.
+  const bool shared = IsSharedDatabase(config.database) && config.executor == "redis";
+  if (!shared) TRY(LockHome(config));
   auto ctx = TRY(state.Open(false));
-  LeaseKeeper lease(*ctx->store, ctx->clock, ctx->config.home,
-                    LeaseTtl(ctx->config.heartbeat_interval));
-  TRY(lease.Acquire());
+  const Duration ttl = LeaseTtl(ctx->config.heartbeat_interval);
+  std::unique_ptr<LeaseKeeper> lease =
+      shared ? LeaseKeeper::Member(*ctx->store, ctx->clock, ctx->config.home, ttl)
+             : std::make_unique<LeaseKeeper>(*ctx->store, ctx->clock, ctx->config.home, ttl);
+  TRY(lease->Acquire());
+  std::optional<DagShares> shares;
+  if (shared) shares.emplace(*ctx->store, *lease);
   bool fresh = TRY(InitHome(ctx->config, standalone));
   TRY(ctx->registry->Reload());
 
@@ -99,7 +105,8 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
   options.wake_file = ctx->config.wake_file();
   options.database_url = ctx->config.database;
   options.heartbeat_interval = ctx->config.heartbeat_interval;
-  options.lease = &lease;
+  options.lease = lease.get();
+  options.shares = shares ? &*shares : nullptr;
   options.keep_work_folders = ctx->config.keep_work_folders;
   options.retention = ctx->config.retention;
   options.audit_retention = ctx->config.audit_retention;
@@ -141,6 +148,12 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
   } else {
     fmt::print("  executor   local, parallelism {}\n", ctx->config.parallelism);
   }
+  if (shares) {
+    fmt::print(
+        "  shared     DAGs are shared with the other schedulers of this database, "
+        "balanced every {}\n",
+        FormatDuration(ctx->config.heartbeat_interval));
+  }
   if (web) {
     fmt::print("  ui         http://{0}:{1}/\n  api        http://{0}:{1}/api/v1\n",
                listen.host.empty() ? ctx->config.webserver_host : listen.host, web->port());
@@ -157,6 +170,9 @@ Result<int> Serve(CliState& state, bool standalone, std::chrono::steady_clock::t
   executor.Shutdown();
   TRY(s);
   TRY(scheduler.Finish());
+  // The other schedulers take this one's DAGs at their next heartbeat, without waiting for
+  // its lease to run out.
+  if (shares) shares->ReleaseAll();
   return kExitOk;
 }
 

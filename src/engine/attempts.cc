@@ -548,21 +548,24 @@ Status AttemptManager::RecoverOrphans(const std::map<std::string, LoadedDag>& da
   });
 }
 
-Status AttemptManager::AdoptRemote(Executor& executor) {
+Status AttemptManager::AdoptRemote(Executor& executor, const std::set<std::string>* only_dags) {
   TRY(EndOrphanedTestRuns(store_, clock_.Now()));
+  auto other = [&](const std::string& dag_id) {
+    return only_dags != nullptr && !only_dags->contains(dag_id);
+  };
   return store_.Transaction([&]() -> Status {
     // The test runs left are run by a live `weir dags test`, with its own executor.
     const auto test_runs = TRY(ActiveTestRuns(store_));
     std::set<std::tuple<std::string, std::string, std::string>> held;
     for (const TaskTry& t : TRY(store_.ListUnfinishedTries())) {
-      if (test_runs.contains({t.dag_id, t.run_id})) continue;
+      if (other(t.dag_id) || test_runs.contains({t.dag_id, t.run_id})) continue;
       executor.Adopt(AttemptKey{t.dag_id, t.run_id, t.task_id, t.try_number}, t.try_key,
                      t.state == TaskState::kRunning);
       held.emplace(t.dag_id, t.run_id, t.task_id);
     }
     for (auto& ti : TRY(store_.ListTaskInstancesOfActiveRuns())) {
       bool chosen = ti.state == TaskState::kScheduled || IsActive(ti.state);
-      if (!chosen || test_runs.contains({ti.dag_id, ti.run_id}) ||
+      if (!chosen || other(ti.dag_id) || test_runs.contains({ti.dag_id, ti.run_id}) ||
           held.contains({ti.dag_id, ti.run_id, ti.task_id})) {
         continue;
       }
@@ -571,6 +574,11 @@ Status AttemptManager::AdoptRemote(Executor& executor) {
     }
     return {};
   });
+}
+
+void AttemptManager::ForgetDag(const std::string& dag_id) {
+  const std::string prefix = dag_id + "/";
+  std::erase_if(inflight_, [&](const auto& entry) { return entry.first.starts_with(prefix); });
 }
 
 }  // namespace weir

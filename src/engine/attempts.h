@@ -3,6 +3,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "engine/dag_registry.h"
@@ -122,8 +123,11 @@ class AttemptManager {
   Status RecoverOrphans(const std::map<std::string, LoadedDag>& dags);
   // For a remote executor (its attempts run on workers and outlive a scheduler): hands it
   // every try the store says is queued or running, to watch (Executor::Adopt). Task
-  // instances chosen but never queued go back to none.
-  Status AdoptRemote(Executor& executor);
+  // instances chosen but never queued go back to none. `only_dags`: those DAGs' only
+  // (several schedulers: the DAGs this one took over); nullptr: every DAG.
+  Status AdoptRemote(Executor& executor, const std::set<std::string>* only_dags = nullptr);
+  // Forgets the attempts of a DAG another scheduler took over (they are its to record).
+  void ForgetDag(const std::string& dag_id);
 
   bool has_inflight() const { return !inflight_.empty(); }
   // This machine's name, as recorded in tries.

@@ -16,14 +16,14 @@ std::string ThisHostname() {
   return buf;
 }
 
-// Whether the holder of `lease` is a process of this machine that no longer runs.
-bool HolderIsGoneFromThisMachine(const SchedulerLease& lease, const std::string& hostname) {
+}  // namespace
+
+bool LeaseHolderIsGone(const SchedulerLease& lease) {
+  static const std::string hostname = ThisHostname();
   if (lease.hostname != hostname) return false;
   auto p = ReadProcessEntry(static_cast<int>(lease.pid));
   return !p || p->zombie || p->start_ticks != lease.proc_start;
 }
-
-}  // namespace
 
 Duration LeaseTtl(Duration heartbeat_interval) {
   return std::max<Duration>(std::chrono::minutes(1), heartbeat_interval * 6);
@@ -41,6 +41,13 @@ LeaseKeeper::LeaseKeeper(JobStore& store, const Clock& clock, std::string home, 
   lease_.holder = fmt::format("{}:{}:{:08x}{:08x}", lease_.hostname, lease_.pid, rd(), rd());
 }
 
+std::unique_ptr<LeaseKeeper> LeaseKeeper::Member(JobStore& store, const Clock& clock,
+                                                 std::string home, Duration ttl) {
+  auto keeper = std::make_unique<LeaseKeeper>(store, clock, std::move(home), ttl);
+  keeper->lease_.name = "scheduler:" + keeper->lease_.holder;
+  return keeper;
+}
+
 LeaseKeeper::~LeaseKeeper() { Release(); }
 
 Status LeaseKeeper::Acquire() {
@@ -48,7 +55,7 @@ Status LeaseKeeper::Acquire() {
   lease_.expires_at = now + ttl_;
   std::string replace;
   if (auto current = TRY(store_.GetSchedulerLease(lease_.name))) {
-    if (HolderIsGoneFromThisMachine(*current, lease_.hostname)) replace = current->holder;
+    if (LeaseHolderIsGone(*current)) replace = current->holder;
   }
   SchedulerLease stored = TRY(store_.AcquireSchedulerLease(lease_, now, replace));
   if (stored.holder != lease_.holder) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "env/clock.h"
@@ -16,6 +17,10 @@ class LeaseKeeper {
  public:
   LeaseKeeper(JobStore& store, const Clock& clock, std::string home, Duration ttl,
               std::string name = "scheduler");
+  // A lease of its own for one of several schedulers sharing a database (dag_shares.h):
+  // named "scheduler:<holder>", so acquiring it never waits for anyone.
+  static std::unique_ptr<LeaseKeeper> Member(JobStore& store, const Clock& clock, std::string home,
+                                             Duration ttl);
   ~LeaseKeeper();  // Release()
 
   LeaseKeeper(const LeaseKeeper&) = delete;
@@ -32,6 +37,9 @@ class LeaseKeeper {
 
   bool held() const { return held_; }
   const std::string& holder() const { return lease_.holder; }
+  const std::string& name() const { return lease_.name; }
+  // The lease as this process stores it (who, where, since when).
+  const SchedulerLease& lease() const { return lease_; }
 
  private:
   JobStore& store_;
@@ -45,5 +53,9 @@ class LeaseKeeper {
 // missed heartbeats, and never less than a minute, so a busy loop or a slow disk does not
 // lose it.
 Duration LeaseTtl(Duration heartbeat_interval);
+
+// Whether the holder of `lease` is a process of this machine that no longer runs (then its
+// lease may be taken before it expires).
+bool LeaseHolderIsGone(const SchedulerLease& lease);
 
 }  // namespace weir

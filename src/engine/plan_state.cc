@@ -243,7 +243,11 @@ int PlanState::ActiveTasksOf(const std::string& dag_id) const {
 
 int PlanState::PoolUsed(const std::string& pool) const {
   auto it = pool_used_.find(pool);
-  return it == pool_used_.end() ? 0 : it->second;
+  int used = it == pool_used_.end() ? 0 : it->second;
+  if (auto other = pool_used_elsewhere.find(pool); other != pool_used_elsewhere.end()) {
+    used += other->second;
+  }
+  return used;
 }
 
 std::set<std::string> PlanState::TakeDueDags() { return std::exchange(due_dags_, {}); }

@@ -94,6 +94,9 @@ class PlanState {
 
   Time now{};
   std::map<std::string, int> pool_slots;  // pool name -> total slots
+  // Slots of each pool held by task instances this state does not hold (those of the DAGs
+  // other schedulers own): PoolUsed counts them.
+  std::map<std::string, int> pool_used_elsewhere;
   int executor_free_slots = 0;
   // Only plan this run (`weir dags test`); create no runs.
   std::optional<RunKey> only_run;

@@ -89,6 +89,9 @@ Status Scheduler::Transaction(const std::function<Status()>& body) {
   int64_t before = 0;
   int64_t after = 0;
   TRY(store_.Transaction([&]() -> Status {
+    // With shares, nothing is recorded once this scheduler's lease ran out: its DAGs may be
+    // another's. Transactions follow one another, so a takeover falls between two of them.
+    if (options_.shares != nullptr) TRY(options_.shares->Fence(clock_.Now()));
     before = TRY(store_.ChangeSeq());
     TRY(body());
     after = TRY(store_.ChangeSeq());
@@ -107,10 +110,25 @@ Status Scheduler::AddRun(const DagRun& run, std::vector<TaskInstance> tis) {
   return {};
 }
 
+bool Scheduler::Mine(const std::string& dag_id) const {
+  return options_.shares == nullptr || options_.shares->Owns(dag_id);
+}
+
+const std::map<std::string, LoadedDag>& Scheduler::Dags() {
+  if (options_.shares == nullptr) return registry_.dags();
+  owned_dags_.clear();
+  for (const auto& [dag_id, dag] : registry_.dags()) {
+    if (Mine(dag_id)) owned_dags_.emplace(dag_id, dag);
+  }
+  return owned_dags_;
+}
+
 Status Scheduler::Reload() {
   // Read first: whatever changes while the rest is read is read again as a change.
   int64_t seq = TRY(store_.ChangeSeq());
-  PlannerInput in = TRY(ReadPlannerInput(store_, registry_.dags(), clock_.Now()));
+  PlannerInput in = TRY(ReadPlannerInput(store_, Dags(), clock_.Now()));
+  // The other schedulers' runs are theirs (they count in CountOthers).
+  std::erase_if(in.runs, [&](const PlannerRun& r) { return !Mine(r.run.dag_id); });
   for (auto& [dag_id, dag] : in.dags) {
     auto latest = TRY(store_.LatestScheduledRun(dag_id));
     if (latest)
@@ -130,10 +148,10 @@ Status Scheduler::SyncDags() {
   for (const auto& row : TRY(store_.ListDags())) paused[row.dag_id] = row.is_paused;
   std::vector<std::string> gone;
   for (const auto& [dag_id, dag] : state_.dags()) {
-    if (registry_.Find(dag_id) == nullptr) gone.push_back(dag_id);
+    if (registry_.Find(dag_id) == nullptr || !Mine(dag_id)) gone.push_back(dag_id);
   }
   for (const auto& dag_id : gone) state_.RemoveDag(dag_id);
-  for (const auto& [dag_id, dag] : registry_.dags()) {
+  for (const auto& [dag_id, dag] : Dags()) {
     PlanDag pd = MakePlannerDag(dag, paused[dag_id]);
     if (const PlanDag* known = state_.FindDag(dag_id)) {
       pd.last_scheduled = known->last_scheduled;
@@ -151,6 +169,7 @@ Status Scheduler::ReadChanges() {
   // DAGs whose latest scheduled run (the next interval's anchor) may have moved.
   std::set<std::string> anchors;
   for (const auto& run : changes.runs) {
+    if (!Mine(run.dag_id)) continue;  // another scheduler's
     anchors.insert(run.dag_id);
     if (run.state != RunState::kQueued && run.state != RunState::kRunning) {
       state_.RemoveRun(KeyOf(run));
@@ -160,7 +179,9 @@ Status Scheduler::ReadChanges() {
       TRY(AddRun(run, TRY(store_.ListTaskInstances(run.dag_id, run.run_id))));
     }
   }
-  for (const auto& ti : changes.tis) state_.PutTask(ti);
+  for (const auto& ti : changes.tis) {
+    if (Mine(ti.dag_id)) state_.PutTask(ti);
+  }
   // Pause flags and pools are few: read again. A change without rows may be a deleted run,
   // which may have been a DAG's latest.
   std::map<std::string, bool> paused;
@@ -184,7 +205,17 @@ Status Scheduler::ReadChanges() {
   }
   known_seq_ = changes.seq;
   // A run deleted while queued or running leaves no row to read: start again from the store.
-  if (changes.active_runs != static_cast<int64_t>(state_.runs().size())) return Reload();
+  int64_t active = changes.active_runs;
+  if (options_.shares != nullptr) {
+    active = 0;
+    for (const auto& dag_id : options_.shares->owned()) {
+      if (auto it = changes.active_runs_by_dag.find(dag_id);
+          it != changes.active_runs_by_dag.end()) {
+        active += it->second;
+      }
+    }
+  }
+  if (active != static_cast<int64_t>(state_.runs().size())) return Reload();
   return {};
 }
 
@@ -213,6 +244,8 @@ Status Scheduler::RecordEvents(Recorded& rec, bool hold_starts) {
     // and ReadChanges reads what.
     if (ev.kind != SchedulerEvent::Kind::kAttempt) continue;
     const AttemptEvent& a = ev.attempt;
+    // A DAG given up while its attempt ran: its new owner adopted the attempt and records it.
+    if (!Mine(a.key.dag_id)) continue;
     std::string key = a.key.ToString();
     if (a.kind == AttemptEvent::Kind::kStarted && ends.contains(key)) {
       starts.emplace(std::move(key), &a);
@@ -383,6 +416,7 @@ Status Scheduler::Heartbeat(Time now) {
     return {};
   }));
   next_heartbeat_ = now + options_.heartbeat_interval;
+  TRY(Balance(now));
   NotifyWaits();
   if (options_.recover_orphans) {
     auto ended = TRY(EndOrphanedTestRuns(store_, now));
@@ -479,6 +513,7 @@ Status Scheduler::Step(bool& stop) {
     TRY(RecordEvents(rec, /*hold_starts=*/true));
     state_.now = now;
     state_.executor_free_slots = executor_.Capacity() - executor_.Running();
+    TRY(CountOthers());
     decisions = Plan(state_, explain ? &waits : nullptr);
     return RecordDecisions(decisions, rec);
   });
@@ -569,6 +604,41 @@ Status Scheduler::Loop() {
   return {};
 }
 
+Status Scheduler::Balance(Time now) {
+  if (options_.shares == nullptr) return {};
+  std::vector<std::string> dag_ids;
+  dag_ids.reserve(registry_.dags().size());
+  for (const auto& [dag_id, dag] : registry_.dags()) dag_ids.push_back(dag_id);
+  DagShares::Moves moves = TRY(options_.shares->Balance(dag_ids, now));
+  if (moves.empty()) return {};
+  if (!moves.gained.empty()) {
+    Log::Info("this scheduler now schedules {} more DAG(s): {}", moves.gained.size(),
+              fmt::join(moves.gained, ", "));
+    std::set<std::string> gained(moves.gained.begin(), moves.gained.end());
+    TRY(attempts_.AdoptRemote(executor_, &gained));
+  }
+  if (!moves.lost.empty()) {
+    Log::Info("this scheduler gave {} DAG(s) to others: {}", moves.lost.size(),
+              fmt::join(moves.lost, ", "));
+    for (const auto& dag_id : moves.lost) attempts_.ForgetDag(dag_id);
+  }
+  // The next step loads the DAGs this scheduler now owns.
+  loaded_ = false;
+  queue_.Post(SchedulerEvent{SchedulerEvent::Kind::kWake, {}});
+  return {};
+}
+
+Status Scheduler::CountOthers() {
+  if (options_.shares == nullptr) return {};
+  state_.pool_used_elsewhere.clear();
+  for (const auto& c : TRY(store_.CountActiveTasks())) {
+    if (Mine(c.dag_id)) continue;
+    state_.executor_free_slots -= static_cast<int>(c.tasks);
+    state_.pool_used_elsewhere[c.pool] += static_cast<int>(c.slots);
+  }
+  return {};
+}
+
 Status Scheduler::RecordJob() {
   if (!options_.record_job || job_id_) return {};
   job_id_ = TRY(store_.AddSchedulerJob(ThisJob(clock_.Now())));
@@ -576,7 +646,15 @@ Status Scheduler::RecordJob() {
 }
 
 Status Scheduler::Run() {
-  if (options_.recover_orphans) {
+  if (options_.shares != nullptr) {
+    if (!executor_.remote()) {
+      return Err(ErrorCode::kFailedPrecondition,
+                 "several schedulers share the DAGs only with a remote executor (executor: "
+                 "redis), whose attempts outlive the scheduler that queued them");
+    }
+    // Takes this scheduler's share first, then adopts what its DAGs run (Balance does).
+    TRY(Balance(clock_.Now()));
+  } else if (options_.recover_orphans) {
     // Attempts on workers outlive a scheduler: adopted, not ended.
     TRY(executor_.remote() ? attempts_.AdoptRemote(executor_)
                            : attempts_.RecoverOrphans(registry_.dags()));

@@ -11,6 +11,7 @@
 
 #include "engine/attempts.h"
 #include "engine/dag_registry.h"
+#include "engine/dag_shares.h"
 #include "engine/event_queue.h"
 #include "engine/lease_keeper.h"
 #include "engine/planner.h"
@@ -65,6 +66,12 @@ struct SchedulerOptions {
   // renewed with every heartbeat (a lost lease ends Run() with an error); nullptr: none.
   // Acquired by the caller before Run().
   LeaseKeeper* lease = nullptr;
+  // Several schedulers on one database (engine/dag_shares.h): this one schedules only the
+  // DAGs it owns, balances them at every heartbeat, checks its lease in every transaction,
+  // and counts the other schedulers' queued and running tasks against `parallelism` and the
+  // pools. Needs a remote executor (their attempts outlive a scheduler) and `lease` set to
+  // the shares' member lease. nullptr: this scheduler schedules every DAG.
+  DagShares* shares = nullptr;
   // Told when the store stops accepting writes and when it takes them again; may be null.
   SchedulerHealth* health = nullptr;
   // The longest pause between two retries while the store fails with kIo or kUnavailable
@@ -147,6 +154,16 @@ class Scheduler {
   Status Refresh();
   Status Reload();
   Status SyncDags();
+  // Whether this scheduler schedules `dag_id`'s runs (always, unless the DAGs are shared).
+  bool Mine(const std::string& dag_id) const;
+  // The DAGs this scheduler schedules: the registry's, or those of them it owns.
+  const std::map<std::string, LoadedDag>& Dags();
+  // With shares: takes and gives up DAGs (a heartbeat's work); what changes is loaded at the
+  // next step, and the attempts of DAGs taken over are adopted.
+  Status Balance(Time now);
+  // With shares, inside a step's transaction: what the other schedulers' DAGs hold of the
+  // executor's slots (parallelism) and of the pools.
+  Status CountOthers();
   Status ReadChanges();
   // Adds a run read from the store (or just created) to state_, with what depends_on_past needs.
   Status AddRun(const DagRun& run, std::vector<TaskInstance> tis);
@@ -202,8 +219,9 @@ class Scheduler {
   bool explanation_due_ = false;
   Time next_heartbeat_{};
   Time next_retention_{};
-  std::optional<int64_t> job_id_;        // this scheduler's scheduler_job row, with record_job
-  std::vector<SchedulerEvent> pending_;  // drained from queue_, not yet applied
+  std::optional<int64_t> job_id_;  // this scheduler's scheduler_job row, with record_job
+  std::map<std::string, LoadedDag> owned_dags_;  // Dags() with shares
+  std::vector<SchedulerEvent> pending_;          // drained from queue_, not yet applied
   // When each start held back in pending_ (start_record_delay) was first seen by a step (the
   // scheduler's clock), by attempt key.
   std::unordered_map<std::string, Time> start_seen_;

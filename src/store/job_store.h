@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "base/time.h"
@@ -40,6 +41,8 @@ class JobStore : public virtual TransactionalStore {
                                      Time expires_at) = 0;
   virtual Status ReleaseSchedulerLease(const std::string& name, const std::string& holder) = 0;
   virtual Result<std::optional<SchedulerLease>> GetSchedulerLease(const std::string& name) = 0;
+  // The leases whose name starts with `prefix` (case-sensitive), by name.
+  virtual Result<std::vector<SchedulerLease>> ListSchedulerLeases(const std::string& prefix) = 0;
 };
 
 }  // namespace weir

@@ -126,6 +126,25 @@ TEST_P(JobStoreTest, ALeaseHasOneHolderUntilItExpiresOrIsReleased) {
   EXPECT_FALSE(store().GetSchedulerLease("scheduler").value().has_value());
 }
 
+TEST_P(JobStoreTest, LeasesAreListedByPrefixExactly) {
+  Time t0 = Utc("2024-01-01T00:00:00Z");
+  const std::vector<std::string> all = {"dag:b", "dag:a", "DAG:c", "dag_x", "scheduler"};
+  for (const auto& name : all) {
+    SchedulerLease lease = LeaseFor("h", t0 + std::chrono::seconds(30));
+    lease.name = name;
+    ASSERT_OK(store().AcquireSchedulerLease(lease, t0, ""));
+  }
+  std::vector<std::string> names;
+  const std::vector<SchedulerLease> dags = store().ListSchedulerLeases("dag:").value();
+  for (const auto& lease : dags) {
+    names.push_back(lease.name);
+    EXPECT_EQ(lease.holder, "h");
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"dag:a", "dag:b"}));
+  EXPECT_EQ(store().ListSchedulerLeases("").value().size(), 5u);
+  EXPECT_TRUE(store().ListSchedulerLeases("dag:%").value().empty());
+}
+
 TEST_P(JobStoreTest, ALeaseOfADeadHolderCanBeReplacedBeforeItExpires) {
   Time t0 = Utc("2024-01-01T00:00:00Z");
   ASSERT_OK(store().AcquireSchedulerLease(LeaseFor("a", t0 + std::chrono::seconds(30)), t0, ""));

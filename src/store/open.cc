@@ -14,7 +14,7 @@ Result<std::unique_ptr<MetadataStore>> OpenMetadataStore(const std::string& url)
     return Err(ErrorCode::kInvalidArgument,
                "the metadata database URL is empty; use sqlite:///path/to/weir.db or a path");
   }
-  if (text.starts_with("postgresql://") || text.starts_with("postgres://")) {
+  if (IsSharedDatabase(url)) {
     auto store = TRY(PostgresStore::Open(url));
     return std::unique_ptr<MetadataStore>(std::move(store));
   }
@@ -40,8 +40,12 @@ Result<std::unique_ptr<MetadataStore>> OpenMetadataStore(const std::string& url)
   return std::unique_ptr<MetadataStore>(std::move(store));
 }
 
+bool IsSharedDatabase(const std::string& url) {
+  return url.starts_with("postgresql://") || url.starts_with("postgres://");
+}
+
 Result<std::unique_ptr<ChangeListener>> OpenChangeListener(const std::string& url) {
-  if (!url.starts_with("postgresql://") && !url.starts_with("postgres://")) return nullptr;
+  if (!IsSharedDatabase(url)) return nullptr;
   auto listener = TRY(postgres::Listener::Open(url));
   return std::unique_ptr<ChangeListener>(std::move(listener));
 }

@@ -19,4 +19,8 @@ namespace weir {
 // accepted forms.
 Result<std::unique_ptr<MetadataStore>> OpenMetadataStore(const std::string& url);
 
+// Whether processes on several machines may share the database at `url` (PostgreSQL): then
+// several schedulers may run on it (engine/dag_shares.h). SQLite takes one.
+bool IsSharedDatabase(const std::string& url);
+
 }  // namespace weir

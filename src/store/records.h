@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,7 +50,17 @@ struct StoreChanges {
   int64_t seq = 0;  // the sequence these changes bring the reader to
   std::vector<DagRun> runs;
   std::vector<TaskInstance> tis;
-  int64_t active_runs = 0;  // runs queued or running
+  int64_t active_runs = 0;                            // runs queued or running
+  std::map<std::string, int64_t> active_runs_by_dag;  // the same, per DAG (none: absent)
+};
+
+// Task instances queued or running of one DAG in one pool (RunStore::CountActiveTasks): what
+// several schedulers count to keep `parallelism` and pools global.
+struct ActiveTaskCount {
+  std::string dag_id;
+  std::string pool;
+  int64_t tasks = 0;
+  int64_t slots = 0;  // the sum of their pool_slots
 };
 
 struct TaskTry {

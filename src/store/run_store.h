@@ -58,6 +58,8 @@ class RunStore : public virtual TransactionalStore {
   // and how many runs are queued or running now (a run deleted leaves no row to read: a
   // count that differs from the reader's says so).
   virtual Result<StoreChanges> ChangesSince(int64_t seq) = 0;
+  // Task instances queued or running, counted per DAG and pool (sorted by both).
+  virtual Result<std::vector<ActiveTaskCount>> CountActiveTasks() = 0;
 
   // Tries: one row per attempt. InsertTry: kAlreadyExists for a recorded try number,
   // kNotFound when the task instance does not exist. UpdateTry: kNotFound when missing.

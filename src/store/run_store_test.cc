@@ -387,6 +387,7 @@ TEST_P(RunStoreTest, ChangesSinceReturnsWhatWasWrittenAfterASequenceNumber) {
   EXPECT_THAT(TaskKeys(all.tis), ElementsAre("r1/a", "r1/b"));
   EXPECT_EQ(all.seq, created);
   EXPECT_EQ(all.active_runs, 1);
+  EXPECT_EQ(all.active_runs_by_dag, (std::map<std::string, int64_t>{{"etl", 1}}));
 
   TaskInstance b = store().GetTaskInstance("etl", "r1", "b").value();
   b.state = TaskState::kScheduled;
@@ -409,6 +410,37 @@ TEST_P(RunStoreTest, ChangesSinceReturnsWhatWasWrittenAfterASequenceNumber) {
   StoreChanges after = store().ChangesSince(before_delete).value();
   EXPECT_GT(after.seq, before_delete);
   EXPECT_EQ(after.active_runs, 0);
+  EXPECT_TRUE(after.active_runs_by_dag.empty());
+}
+
+TEST_P(RunStoreTest, ActiveTasksAreCountedPerDagAndPool) {
+  EXPECT_TRUE(store().CountActiveTasks().value().empty());
+  TaskInstance a = MakeTask("a");
+  a.state = TaskState::kQueued;
+  TaskInstance b = MakeTask("b");
+  b.state = TaskState::kRunning;
+  b.pool_slots = 3;
+  TaskInstance c = MakeTask("c");
+  c.state = TaskState::kRunning;
+  c.pool = "db";
+  TaskInstance d = MakeTask("d");
+  d.state = TaskState::kScheduled;  // chosen, not yet queued: not counted
+  TaskInstance e = MakeTask("e");
+  e.state = TaskState::kSuccess;
+  ASSERT_OK(store().CreateRun(MakeRun("etl", "r1", Utc("2024-01-01")), {a, b, c, d, e}));
+  ASSERT_OK(store().CreateRun(MakeRun("other", "r1", Utc("2024-01-01")), {a}));
+  auto counts = store().CountActiveTasks().value();
+  ASSERT_EQ(counts.size(), 3u);
+  EXPECT_EQ(counts[0].dag_id, "etl");
+  EXPECT_EQ(counts[0].pool, "db");
+  EXPECT_EQ(counts[0].tasks, 1);
+  EXPECT_EQ(counts[0].slots, 1);
+  EXPECT_EQ(counts[1].dag_id, "etl");
+  EXPECT_EQ(counts[1].pool, a.pool);
+  EXPECT_EQ(counts[1].tasks, 2);
+  EXPECT_EQ(counts[1].slots, 4);
+  EXPECT_EQ(counts[2].dag_id, "other");
+  EXPECT_EQ(counts[2].tasks, 1);
 }
 
 // What a reader that knows the sequence before a transaction reads after it: every row the

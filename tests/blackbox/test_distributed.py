@@ -234,6 +234,68 @@ class WorkerFaultsTest(DistributedCase):
         self.assertEqual(len(self.tries("graceful", "a")), 1)
 
 
+class SeveralSchedulersTest(DistributedCase):
+    DAGS = ("ha_a", "ha_b", "ha_c", "ha_d")
+    RUNS_EACH = 125  # 500 runs in all
+
+    def catchup_dags(self):
+        """Hourly DAGs with RUNS_EACH intervals each to catch up; each run marks its run_id."""
+        os.makedirs(self.marks, exist_ok=True)
+        for dag_id in self.DAGS:
+            self.write_dag(
+                f"{dag_id}.yaml",
+                f"dag_id: {dag_id}\nschedule: '@hourly'\nstart_date: 2026-01-01T00:00:00Z\n"
+                f"end_date: 2026-01-06T04:00:00Z\ncatchup: true\nmax_active_runs: 32\n"
+                f"tasks:\n  - task_id: mark\n    operator: bash\n    retries: 1\n"
+                f"    retry_delay: 0s\n"
+                f"    command: echo '{{{{ run_id }}}}' >> {self.marks}/{dag_id}\n")
+
+    def finished_runs(self):
+        return int(self.sql("SELECT COUNT(*) FROM dag_run WHERE state = 'success'")[0][0])
+
+    def test_two_schedulers_share_the_dags_and_survive_a_kill9_without_a_run_twice(self):
+        self.catchup_dags()
+        first = self.start("scheduler")
+        second = self.start("scheduler")
+        self.start_worker("--concurrency", "8")
+        self.start_worker("--concurrency", "8")
+        # Both schedulers hold a share of the DAGs.
+        def owners():
+            rows = self.sql("SELECT name, holder FROM scheduler_lease WHERE name LIKE 'dag:%'")
+            return {name: holder for name, holder in rows}
+        self.wait_for("the DAGs to be shared", lambda: len(set(owners().values())) == 2 and
+                      len(owners()) == len(self.DAGS), timeout=30)
+        self.wait_for("some runs to finish", lambda: self.finished_runs() >= 60, timeout=120)
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()
+        total = len(self.DAGS) * self.RUNS_EACH
+        self.assertLess(self.finished_runs(), total, "the catchup ended before the kill")
+        # The survivor takes every DAG over (the dead one's process is gone from this machine:
+        # at once, without waiting for its lease to run out) and finishes the catchup.
+        self.wait_for("the survivor to own every DAG",
+                      lambda: len(set(owners().values())) == 1 and
+                      len(owners()) == len(self.DAGS), timeout=30)
+        self.wait_for("every run to succeed", lambda: self.finished_runs() == total,
+                      timeout=300, interval=1)
+        # Counted from the tasks' side: each run's task ran exactly once.
+        for dag_id in self.DAGS:
+            ran = self.lines(dag_id)
+            self.assertEqual(len(ran), self.RUNS_EACH, dag_id)
+            self.assertEqual(len(set(ran)), self.RUNS_EACH, dag_id)
+        self.assertEqual(int(self.sql("SELECT COUNT(*) FROM dag_run")[0][0]), total)
+        # No try of a task was queued twice: at most one try per run is not failed, and no
+        # try number repeats (the store's key would refuse it).
+        doubled = self.sql("SELECT dag_id, run_id FROM task_try WHERE state <> 'failed' "
+                           "GROUP BY dag_id, run_id HAVING COUNT(*) > 1")
+        self.assertEqual(doubled, [])
+        # Both schedulers are in the jobs list; the survivor is alive.
+        code, out, _ = self.weir("jobs", "list")
+        self.assertEqual(code, 0)
+        self.assertGreaterEqual(out.count("scheduler"), 2, out)
+        second.send_signal(signal.SIGTERM)
+        self.assertEqual(second.wait(timeout=30), 0)
+
+
 class InfrastructureFaultsTest(DistributedCase):
     def test_a_redis_flush_mid_run_loses_nothing_and_doubles_nothing(self):
         self.dag("flushed", 3, tasks=("a", "b", "c"))

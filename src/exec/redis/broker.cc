@@ -8,12 +8,13 @@ namespace weir::redis {
 namespace {
 
 constexpr char kWorkersGroup[] = "workers";
-constexpr char kSchedulersGroup[] = "schedulers";
 // A claim ended (or declared lost by a scheduler) is kept this long, so that a copy of its
 // message, delivered again after a flush or a reclaim, never runs the try a second time.
 constexpr auto kEndedClaimTtl = std::chrono::hours(24);
-// Reports a scheduler read and did not acknowledge (it died) go to another after this long.
-constexpr auto kReportReclaimIdle = std::chrono::seconds(30);
+// The report stream keeps about this many reports: every scheduler reads it (each takes
+// the reports of the attempts it waits for), so none is deleted once read; one that comes
+// to a scheduler too late is read from the copy kept beside the claim (ResultOf).
+constexpr int kReportsKept = 100000;
 // The kill stream keeps about this many requests.
 constexpr int kKillsKept = 10000;
 
@@ -242,53 +243,26 @@ Status Broker::Enqueue(const AttemptMessage& m) {
   return {};
 }
 
-Result<std::vector<WorkerReport>> Broker::ReadReports(const std::string& consumer, int count,
+Result<std::vector<WorkerReport>> Broker::ReadReports(std::string* last_id, int count,
                                                       Duration block) {
   const std::string stream = prefix_ + "events";
-  TRY(EnsureGroup(stream, kSchedulersGroup));
+  if (last_id->empty()) {
+    Reply newest = TRY(client_->Command({"XREVRANGE", stream, "+", "-", "COUNT", "1"}));
+    *last_id = newest.elements.empty() ? "0-0" : newest.elements[0].elements[0].str;
+    return std::vector<WorkerReport>();
+  }
+  Reply read = TRY(client_->Command({"XREAD", "COUNT", std::to_string(count), "BLOCK",
+                                     std::to_string(Millis(block)), "STREAMS", stream, *last_id},
+                                    block));
   std::vector<WorkerReport> out;
-  auto add = [&](const std::string& id, const std::string& text) -> Status {
-    auto parsed = ParseJson(text, "a worker's report");
+  for (auto& [s, entry] : StreamEntries(read)) {
+    *last_id = entry.first;
+    auto parsed = ParseJson(entry.second, "a worker's report");
     auto event = parsed ? EventFromJson(*parsed) : std::unexpected(parsed.error());
-    if (!event) {
-      // A report nobody can read would come back for ever: it is dropped, and said.
-      (void)AckReport(id);
-      return {};
-    }
-    out.push_back(WorkerReport{*std::move(event), id});
-    return {};
-  };
-  // Reports a scheduler that died had read and not recorded.
-  auto claimed = client_->Command({"XAUTOCLAIM", stream, kSchedulersGroup, consumer,
-                                   std::to_string(Millis(kReportReclaimIdle)), "0-0", "COUNT",
-                                   std::to_string(count)});
-  if (!claimed && IsNoGroup(claimed.error())) grouped_.clear();
-  if (claimed && claimed->elements.size() >= 2) {
-    for (auto& [id, text] : Entries(claimed->elements[1])) TRY(add(id, text));
+    if (!event) continue;  // unreadable: skipped by every reader
+    out.push_back(WorkerReport{*std::move(event), entry.first});
   }
-  if (!out.empty()) return out;
-  auto read = client_->Command(
-      {"XREADGROUP", "GROUP", kSchedulersGroup, consumer, "COUNT", std::to_string(count), "BLOCK",
-       std::to_string(Millis(block)), "STREAMS", stream, ">"},
-      block);
-  if (!read && IsNoGroup(read.error())) {
-    grouped_.clear();  // Redis lost the stream: made again, then read again
-    TRY(EnsureGroup(stream, kSchedulersGroup));
-    read = client_->Command(
-        {"XREADGROUP", "GROUP", kSchedulersGroup, consumer, "COUNT", std::to_string(count), "BLOCK",
-         std::to_string(Millis(block)), "STREAMS", stream, ">"},
-        block);
-  }
-  if (!read) return std::unexpected(read.error());
-  for (auto& [s, entry] : StreamEntries(*read)) TRY(add(entry.first, entry.second));
   return out;
-}
-
-Status Broker::AckReport(const std::string& id) {
-  const std::string stream = prefix_ + "events";
-  TRY(client_->Command({"XACK", stream, kSchedulersGroup, id}));
-  TRY(client_->Command({"XDEL", stream, id}));
-  return {};
 }
 
 Result<std::optional<std::string>> Broker::ClaimOf(const std::string& token) {
@@ -401,7 +375,8 @@ Status Broker::Release(const AttemptEvent& finished) {
 }
 
 Status Broker::Report(const AttemptEvent& event) {
-  TRY(client_->Command({"XADD", prefix_ + "events", "*", "m", EventToJson(event).dump()}));
+  TRY(client_->Command({"XADD", prefix_ + "events", "MAXLEN", "~", std::to_string(kReportsKept),
+                        "*", "m", EventToJson(event).dump()}));
   return {};
 }
 

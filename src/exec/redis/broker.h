@@ -17,7 +17,8 @@ namespace weir::redis {
 // prefix, "weir:" by default, so several weirs may share a server):
 //
 //   <p>q:<queue>        a stream per queue of attempts to run; consumer group "workers"
-//   <p>events           a stream of workers' reports (started, finished); group "schedulers"
+//   <p>events           a stream of workers' reports (started, finished), read by every
+//                       scheduler (each keeps those of its attempts), about 100,000 kept
 //   <p>claim:<token>    who runs the try whose key is <token>: "<worker>" while it runs (the
 //                       worker renews it; it expires when the worker stops beating), then
 //                       "done:<worker>" for a day, so a copy of the message never runs again
@@ -79,10 +80,10 @@ class Broker {
   // --- schedulers ---
   // Appends `m` to its queue's stream (made with its group on first use).
   Status Enqueue(const AttemptMessage& m);
-  // Reports for this consumer (a scheduler's id), waiting up to `block` for the first.
-  Result<std::vector<WorkerReport>> ReadReports(const std::string& consumer, int count,
-                                                Duration block);
-  Status AckReport(const std::string& id);
+  // Reports after `*last_id`, waiting up to `block` for the first; advances it. With an empty
+  // `*last_id`: sets it to the stream's newest report and returns none. Every scheduler reads every
+  // report and keeps those of the attempts it waits for.
+  Result<std::vector<WorkerReport>> ReadReports(std::string* last_id, int count, Duration block);
   // The holder of a try's claim: nullopt when none (never claimed, or its worker stopped
   // beating), "<worker>" while it runs, "done:<worker>" when it ended.
   Result<std::optional<std::string>> ClaimOf(const std::string& token);

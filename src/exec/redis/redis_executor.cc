@@ -94,10 +94,14 @@ Result<std::unique_ptr<RedisExecutor>> RedisExecutor::Start(RedisExecutorOptions
   auto submitter = TRY(redis::Broker::Connect(options.redis_url, options.prefix));
   auto reader = TRY(redis::Broker::Connect(options.redis_url, options.prefix));
   std::string epoch = TRY(reader->Epoch());
+  // Reports are read from here on: before the first Submit, so none of its is missed.
+  std::string seen;
+  TRY(reader->ReadReports(&seen, 1, Duration::zero()));
   auto executor = std::unique_ptr<RedisExecutor>(
       new RedisExecutor(std::move(options), std::move(keys), std::move(callback),
                         std::move(submitter), std::move(reader)));
   executor->epoch_ = std::move(epoch);
+  executor->reports_seen_ = std::move(seen);
   executor->thread_ = std::thread([e = executor.get()] { e->Loop(); });
   return executor;
 }
@@ -178,15 +182,12 @@ void RedisExecutor::Shutdown() {
 void RedisExecutor::Loop() {
   auto next_check = std::chrono::steady_clock::now();
   while (!stopping_) {
-    auto reports = reader_->ReadReports(options_.consumer, 256, std::chrono::milliseconds(200));
+    auto reports = reader_->ReadReports(&reports_seen_, 256, std::chrono::milliseconds(200));
     if (!reports) {
       Log::Warn("reading workers' reports from Redis: {}", reports.error().message);
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     } else {
-      for (auto& r : *reports) {
-        Deliver(r.event);
-        (void)reader_->AckReport(r.id);
-      }
+      for (auto& r : *reports) Deliver(r.event);
     }
     if (std::chrono::steady_clock::now() >= next_check) {
       Check();
@@ -201,12 +202,13 @@ void RedisExecutor::Deliver(const AttemptEvent& event) {
   {
     std::lock_guard lock(mu_);
     auto it = waiting_.find(event.key.ToString());
-    if (it != waiting_.end() && it->second.token == event.token) {
-      if (finished) {
-        waiting_.erase(it);
-      } else {
-        it->second.started = true;
-      }
+    // Another scheduler's attempt (every scheduler reads every report), or one this one
+    // stopped waiting for: not its to record.
+    if (it == waiting_.end() || it->second.token != event.token) return;
+    if (finished) {
+      waiting_.erase(it);
+    } else {
+      it->second.started = true;
     }
   }
   if (finished) {

@@ -27,7 +27,6 @@ struct RedisExecutorOptions {
   Duration claim_ttl = std::chrono::seconds(20);
   // How often the executor looks at the claims of the attempts it waits for.
   Duration check_interval = std::chrono::seconds(1);
-  std::string consumer;  // this scheduler's name among the readers of reports
 };
 
 // The scheduler's side of distributed mode (the CeleryExecutor's role): Submit puts each
@@ -93,6 +92,7 @@ class RedisExecutor final : public Executor {
   std::map<std::string, Waiting> waiting_;    // GUARDED_BY(mu_), by AttemptKey::ToString()
 
   std::unique_ptr<redis::Broker> reader_;  // the loop's own
+  std::string reports_seen_;               // the last report the loop read (its stream id)
   std::string epoch_;                      // as the loop last saw it
   Time grace_until_{};                     // no try is judged before (Redis lost its keys)
   // The tokens whose end was delivered lately, oldest first: a second copy of an end (from

@@ -47,7 +47,6 @@ class RedisExecutorTest : public ::testing::Test {
     options_.parallelism = 4;
     options_.claim_ttl = std::chrono::milliseconds(400);
     options_.check_interval = std::chrono::milliseconds(50);
-    options_.consumer = "scheduler-1";
     keys_ = SealKeyRing::FromText({SealKeyRing::NewKeyText()}, "test").value();
     worker_ = redis::Broker::Connect(*url, options_.prefix).value();
   }
@@ -130,6 +129,42 @@ TEST_F(RedisExecutorTest, AnAttemptTravelsSealedAndItsReportsComeBackWithItsToke
   EXPECT_EQ(events[1].token, "tok-a");
   EXPECT_EQ(events[1].outcome->at("xcom"), 7);
   EXPECT_EQ(executor->Running(), 0);
+}
+
+TEST_F(RedisExecutorTest, EachSchedulerTakesTheReportsOfItsOwnAttemptsOnly) {
+  // Two schedulers on one Redis: every report reaches both readers, and each hands on only
+  // those of the attempts it submitted or adopted.
+  Events other_events;
+  auto mine = Start();
+  auto other = RedisExecutor::Start(options_, keys_, other_events.callback()).value();
+  ASSERT_TRUE(mine->Submit(Spec("a", "tok-a")).has_value());
+  ASSERT_TRUE(other->Submit(Spec("b", "tok-b")).has_value());
+  for (const char* task : {"a", "b"}) {
+    AttemptEvent finished;
+    finished.kind = AttemptEvent::Kind::kFinished;
+    finished.key = AttemptKey{"etl", "r1", task, 1};
+    finished.token = std::string("tok-") + task;
+    finished.worker = "w1";
+    finished.exit_code = 0;
+    ASSERT_TRUE(worker_->Report(finished).has_value());
+  }
+  // A stray report (a try nobody waits for, or a copy with another token) reaches no one.
+  AttemptEvent stray;
+  stray.kind = AttemptEvent::Kind::kFinished;
+  stray.key = AttemptKey{"etl", "r1", "a", 1};
+  stray.token = "tok-old";
+  ASSERT_TRUE(worker_->Report(stray).has_value());
+  auto got = events_.Wait(1);
+  auto other_got = other_events.Wait(1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  got = events_.Wait(1);
+  other_got = other_events.Wait(1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].token, "tok-a");
+  ASSERT_EQ(other_got.size(), 1u);
+  EXPECT_EQ(other_got[0].token, "tok-b");
+  EXPECT_EQ(mine->Running(), 0);
+  EXPECT_EQ(other->Running(), 0);
 }
 
 TEST_F(RedisExecutorTest, AnAttemptWhoseWorkerStopsBeatingIsReportedLostAndMarkedSo) {

@@ -161,4 +161,15 @@ Result<std::optional<SchedulerLease>> SqlStore::GetSchedulerLease(const std::str
   return sql::FirstRow(select, ReadLease);
 }
 
+Result<std::vector<SchedulerLease>> SqlStore::ListSchedulerLeases(const std::string& prefix) {
+  // substr, not LIKE: LIKE ignores case in SQLite and treats '_' and '%' as patterns.
+  static const std::string kSql = fmt::format(
+      "SELECT {} FROM scheduler_lease WHERE substr(name, 1, length(CAST(?1 AS TEXT))) = ?1 ORDER "
+      "BY name",
+      kLeaseColumns);
+  auto select = TRY(db_->Prepare(kSql));
+  select.Bind(1, prefix);
+  return sql::CollectRows(select, ReadLease);
+}
+
 }  // namespace weir

@@ -152,12 +152,23 @@ Result<StoreChanges> SqlStore::ChangesSince(int64_t seq) {
       fmt::format("SELECT {} FROM task_instance WHERE change_seq > ?1 ORDER BY change_seq",
                   sql::kTaskInstanceColumns);
   out.tis = TRY(QueryTaskInstances(kTis, [&](Statement& st) { st.Bind(1, seq); }));
-  auto count =
-      TRY(db_->Prepare("SELECT COUNT(*) FROM dag_run WHERE state IN ('queued', 'running')"));
-  out.active_runs = TRY(sql::FirstRow(count, [](const Statement& st) -> Result<int64_t> {
-                      return st.Int64(0);
-                    })).value_or(0);
+  auto count = TRY(db_->Prepare(
+      "SELECT dag_id, COUNT(*) FROM dag_run WHERE state IN ('queued', 'running') GROUP BY dag_id"));
+  while (TRY(count.Step())) {
+    out.active_runs_by_dag[count.Text(0)] = count.Int64(1);
+    out.active_runs += count.Int64(1);
+  }
   return out;
+}
+
+Result<std::vector<ActiveTaskCount>> SqlStore::CountActiveTasks() {
+  auto select = TRY(db_->Prepare(
+      "SELECT dag_id, pool, COUNT(*), SUM(pool_slots) FROM task_instance "
+      "WHERE state IN ('queued', 'running') GROUP BY dag_id, pool ORDER BY dag_id, pool"));
+  return sql::CollectRows(select, [](const Statement& st) -> Result<ActiveTaskCount> {
+    return ActiveTaskCount{
+        .dag_id = st.Text(0), .pool = st.Text(1), .tasks = st.Int64(2), .slots = st.Int64(3)};
+  });
 }
 
 Result<TaskInstance> SqlStore::GetTaskInstance(const std::string& dag_id, const std::string& run_id,

@@ -60,6 +60,7 @@ class SqlStore : public MetadataStore {
   Result<std::vector<TaskInstance>> ListTaskInstancesOfActiveRuns() override;
   Result<int64_t> ChangeSeq() override;
   Result<StoreChanges> ChangesSince(int64_t seq) override;
+  Result<std::vector<ActiveTaskCount>> CountActiveTasks() override;
   Result<TaskInstance> GetTaskInstance(const std::string& dag_id, const std::string& run_id,
                                        const std::string& task_id) override;
   Status UpdateTaskInstance(const TaskInstance& ti) override;
@@ -101,6 +102,7 @@ class SqlStore : public MetadataStore {
                              Time expires_at) override;
   Status ReleaseSchedulerLease(const std::string& name, const std::string& holder) override;
   Result<std::optional<SchedulerLease>> GetSchedulerLease(const std::string& name) override;
+  Result<std::vector<SchedulerLease>> ListSchedulerLeases(const std::string& prefix) override;
 
   // ConfigStore (sql_store.cc).
   Status SetVariable(const Variable& v) override;
