@@ -131,6 +131,9 @@ Result<Config> LoadConfig() {
   }
   c.secret_key_file = Resolve(c.home, c.secret_key_file);
   if (c.lake.find("://") == std::string::npos) c.lake = "file://" + Resolve(c.home, c.lake);
+  if (!c.remote_logs.empty() && c.remote_logs.find("://") == std::string::npos) {
+    c.remote_logs = "file://" + Resolve(c.home, c.remote_logs);
+  }
   if (c.database.rfind("sqlite://", 0) != 0 && c.database.rfind("postgres", 0) != 0) {
     c.database = "sqlite:///" + Resolve(c.home, c.database);
   }

@@ -16,6 +16,8 @@ struct Config {
   std::string config_file;  // <home>/weir.yaml
   std::string dags_folder;  // dags_folder, default <home>/dags
   std::string logs_folder;  // logs_folder, default <home>/logs
+  // remote_logs: a lake URI where workers also keep tries' logs (engine/remote_logs.h); "": off.
+  std::string remote_logs;
   std::string work_folder;  // work_folder, default <home>/work: tasks' scratch files
   std::string database;     // database, default sqlite:///<home>/weir.db
   std::string lake;         // lake, default file://<home>/lake: where lake:// URIs point

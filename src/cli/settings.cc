@@ -64,6 +64,24 @@ const std::array kSettings = std::to_array<Setting>({
        return {};
      },
      [](const Config& c) -> std::string { return c.logs_folder; }},
+    {"remote_logs", "", "WEIR_REMOTE_LOGS",
+     "Where every try's log is also kept, so that it outlives the machine that ran it "
+     "(Airflow's remote logging): `file:///absolute/path` (a folder every machine mounts), "
+     "`s3://bucket/prefix`, `gs://bucket/prefix` or `az://container/prefix`, reached through "
+     "`lake_conn_id` as the lake is; a folder is relative to `$WEIR_HOME`. Workers send a log "
+     "there every few seconds while its try runs and whole before they report its end, as "
+     "`<dag_id>/<run_id>/<task_id>/attempt-<n>.log`; the API and `weir tasks logs` read it "
+     "there when the log file is missing (docs/distributed.md). Unset: logs stay in "
+     "`logs_folder` only.",
+     "Where workers also send every try's log, so that it outlives the machine that ran it:\n"
+     "file:///absolute/path, s3://bucket/prefix, gs://bucket/prefix or az://container/prefix\n"
+     "(reached through lake_conn_id). The API and `weir tasks logs` read it there when the log\n"
+     "file is missing. Unset: logs stay in logs_folder only.",
+     [](Config& c, const std::string& v) -> Status {
+       c.remote_logs = v;
+       return {};
+     },
+     [](const Config& c) -> std::string { return c.remote_logs; }},
     {"work_folder", "work", "", "Tasks' scratch folders.",
      "Scratch files of tasks (downloads, conversions): work/<dag_id>/<run_id>/<task_id>/",
      [](Config& c, const std::string& v) -> Status {

@@ -10,6 +10,8 @@
 #include "cli/commands.h"
 #include "engine/actions.h"
 #include "engine/attempts.h"
+#include "engine/connections.h"
+#include "engine/remote_logs.h"
 #include "engine/waits.h"
 #include "store/records_json.h"
 
@@ -309,8 +311,33 @@ Result<int> Logs(CliState& state, const std::string& dag_id, const std::string& 
     return kExitOk;
   }
   std::ifstream in(chosen->log_path, std::ios::binary);
+  // A try that ran on another machine (a worker) has its log there; with remote_logs, a copy
+  // of it is read instead, fetched again while the try runs.
+  const AttemptKey key{dag_id, run_id, task_id, chosen->try_number};
+  std::unique_ptr<ObjectStore> remote_store;
+  std::optional<RemoteLogCopy> remote;
   if (!in) {
-    return Err(ErrorCode::kNotFound, "log file {} is missing", chosen->log_path);
+    if (ctx->config.remote_logs.empty()) {
+      return Err(ErrorCode::kNotFound,
+                 "log file {} is missing (a try that ran on a worker has its log on that "
+                 "machine; set remote_logs to keep a copy every machine can read: "
+                 "docs/distributed.md)",
+                 chosen->log_path);
+    }
+    ConnectionFinder find = [&ctx](const std::string& id) {
+      return FindConnection(*ctx->store, ctx->config.secret_key_file, id);
+    };
+    remote_store = TRY(OpenRemoteLogs(ctx->config.remote_logs, {ctx->config.lake_conn_id, find}));
+    remote = TRY(RemoteLogCopy::Fetch(*remote_store, key));
+    if (!remote) {
+      return Err(ErrorCode::kNotFound,
+                 "log file {} is missing, and remote_logs {} has no copy of it (yet: a worker "
+                 "sends a running try's log every few seconds)",
+                 chosen->log_path, remote_store->uri());
+    }
+    in.open(remote->path(), std::ios::binary);
+    if (!in)
+      return Err(ErrorCode::kIo, "cannot read {}, the copy of {}", remote->path(), key.ToString());
   }
   // The file was masked as it was written; this also hides secrets set since.
   MaskingStream masked;
@@ -320,19 +347,36 @@ Result<int> Logs(CliState& state, const std::string& dag_id, const std::string& 
     tail.append(text);
     if (tail.size() > 4096) tail.erase(0, tail.size() - 4096);
   };
+  int64_t consumed = 0;  // bytes of the log read so far
   auto copy = [&] {
     char buf[64 * 1024];
     in.clear();
     while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+      consumed += in.gcount();
       print(masked.Feed(ctx->masker, std::string_view(buf, in.gcount())));
     }
     std::cout.flush();
+  };
+  // A remote copy is fetched again when it changed: at most once a second, or at once (`now`)
+  // when the try ended, whose complete log was sent before its end was reported.
+  auto last_fetch = std::chrono::steady_clock::now();
+  auto refresh = [&](bool now) -> Status {
+    if (!remote) return {};
+    if (!now && std::chrono::steady_clock::now() - last_fetch < std::chrono::seconds(1)) return {};
+    last_fetch = std::chrono::steady_clock::now();
+    if (!TRY(remote->Refresh(*remote_store))) return {};
+    in.close();
+    in.clear();
+    in.open(remote->path(), std::ios::binary);
+    in.seekg(consumed);
+    return {};
   };
   copy();
   std::optional<TaskTry> ended;
   while (follow) {
     // Follow the file while the try runs; the try's row says when it is over.
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    TRY(refresh(false));
     copy();
     std::optional<Time> heartbeat;
     for (const auto& t : TRY(ctx->store->ListTries(dag_id, run_id, task_id))) {
@@ -345,6 +389,7 @@ Result<int> Logs(CliState& state, const std::string& dag_id, const std::string& 
     // for six of them, no one will record its end: say so rather than wait for ever.
     Duration stale = 6 * ctx->config.heartbeat_interval;
     if (heartbeat && ctx->clock.Now() - *heartbeat > stale) {
+      TRY(refresh(true));
       copy();
       print(masked.Finish(ctx->masker));
       std::cout << (tail.empty() || tail.ends_with('\n') ? "" : "\n")
@@ -359,9 +404,12 @@ Result<int> Logs(CliState& state, const std::string& dag_id, const std::string& 
   if (ended) {
     // A try ended by a mark or a kill is over in the store before its process writes the
     // last line: wait a little for it, then say how the try ended if the log does not.
+    TRY(refresh(true));
+    copy();
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (!EndsWithStatusLine(tail) && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      TRY(refresh(false));
       copy();
     }
   }

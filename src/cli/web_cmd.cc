@@ -34,6 +34,8 @@ ApiConfig ApiConfigOf(const Config& config) {
   api.executor = config.executor;
   api.redis_url = config.redis_url;
   api.claim_ttl = config.worker_claim_ttl;
+  api.remote_logs = config.remote_logs;
+  api.lake_conn_id = config.lake_conn_id;
   // Long polls may hold a quarter of the request threads; the rest answer everything else.
   api.max_long_polls = std::max(1, config.webserver_threads / 4);
   return api;

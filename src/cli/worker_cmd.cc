@@ -12,11 +12,14 @@
 #include "base/url.h"
 #include "cli/commands.h"
 #include "cli/signals.h"
+#include "engine/connections.h"
+#include "engine/remote_logs.h"
 #include "engine/scheduler.h"
 #include "engine/worker.h"
 #include "env/attempt_shim.h"
 #include "env/seal_keys.h"
 #include "exec/redis/broker.h"
+#include "store/open.h"
 
 namespace weir {
 
@@ -53,7 +56,18 @@ Result<int> RunWorker(const WorkerFlags& flags, std::chrono::steady_clock::time_
   SealKeyRing keys = TRY_CONTEXT(LoadSealKeys(config.secret_key_file),
                                  "the worker needs the schedulers' secret key");
 
-  auto worker = TRY(Worker::Create(options, std::move(keys)));
+  // Logs that outlive this machine: remote_logs is reached as the lake is, its connection
+  // found as a task's is (WEIR_CONN_<ID>, else the database, opened only to look it up).
+  std::unique_ptr<ObjectStore> remote_logs;
+  if (!config.remote_logs.empty()) {
+    ConnectionFinder find = [db = config.database, key_file = config.secret_key_file](
+                                const std::string& id) -> Result<Connection> {
+      auto store = TRY(OpenMetadataStore(db));
+      return FindConnection(*store, key_file, id);
+    };
+    remote_logs = TRY(OpenRemoteLogs(config.remote_logs, {config.lake_conn_id, find}));
+  }
+  auto worker = TRY(Worker::Create(options, std::move(keys), std::move(remote_logs)));
   SignalStopper stopper([&](int sig) {
     Log::Info("{} received: finishing the running attempts (up to {}), taking no new ones",
               sig == SIGINT ? "SIGINT" : "SIGTERM", FormatDuration(options.grace));
@@ -63,9 +77,10 @@ Result<int> RunWorker(const WorkerFlags& flags, std::chrono::steady_clock::time_
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   fmt::print(
       "weir worker {}\n  home         {}\n  redis        {}\n  queues       {}\n  concurrency  {}\n"
-      "ready in {:.0f} ms; SIGTERM finishes the running attempts and stops\n",
+      "{}ready in {:.0f} ms; SIGTERM finishes the running attempts and stops\n",
       worker->id(), config.home, UrlWithoutPassword(config.redis_url), Join(options.queues, ","),
-      options.concurrency, ms);
+      options.concurrency,
+      config.remote_logs.empty() ? "" : fmt::format("  remote logs  {}\n", config.remote_logs), ms);
   std::fflush(stdout);
   TRY(worker->Run());
   return kExitOk;
@@ -120,9 +135,7 @@ Result<int> ListJobs(CliState& state) {
   auto ctx = TRY(state.Open(false));
   Time now = Now();
   Table t({"job", "kind", "host", "pid", "state", "heartbeat", "started"});
-  std::optional<SchedulerJob> scheduler = TRY(ctx->store->LatestSchedulerJob());
-  if (scheduler) {
-    const SchedulerJob& job = *scheduler;
+  for (const SchedulerJob& job : TRY(RecentSchedulerJobs(*ctx->store, now))) {
     bool alive = SchedulerIsAlive(job, now);
     t.AddRow({fmt::format("scheduler:{}", job.id), "scheduler", job.hostname,
               std::to_string(job.pid), alive ? "running" : "gone",

@@ -254,6 +254,38 @@ Result<PreparedAttempt> PrepareAttempt(const DagSpec& spec, const DagRun& run, c
 AttemptManager::AttemptManager(MetadataStore& store, const Clock& clock, AttemptPaths paths)
     : store_(store), clock_(clock), paths_(std::move(paths)), hostname_(Hostname()) {}
 
+namespace {
+
+// The attempt a prepared try runs, with what a remote executor's worker needs: the try's
+// key (it fences its reports), the queue, and the operator and real arguments that
+// interpret the attempt's end there.
+AttemptSpec SpecOfTry(AttemptSpec as, const Json& args, const TaskSpec& task,
+                      const std::string& try_key) {
+  as.process.env[std::string(kTryKeyEnv)] = try_key;
+  as.try_key = try_key;
+  as.queue = task.queue;
+  as.operator_name = task.operator_name;
+  as.args = args;
+  return as;
+}
+
+}  // namespace
+
+Result<std::optional<AttemptSpec>> AttemptManager::Remake(
+    const std::map<std::string, LoadedDag>& dags, const TaskTry& t, const SecretMasker& masker) {
+  auto dag = dags.find(t.dag_id);
+  if (dag == dags.end()) return std::nullopt;
+  const TaskSpec* task = dag->second.spec->FindTask(t.task_id);
+  if (task == nullptr) return std::nullopt;
+  auto run = store_.GetRun(t.dag_id, t.run_id);
+  auto ti = store_.GetTaskInstance(t.dag_id, t.run_id, t.task_id);
+  if (!run || !ti) return std::nullopt;
+  auto prepared = PrepareAttempt(*dag->second.spec, *run, *task, t.try_number, ti->max_tries,
+                                 store_, masker, paths_, clock_.Now());
+  if (!prepared) return std::nullopt;
+  return SpecOfTry(std::move(prepared->spec), prepared->args, *task, t.try_key);
+}
+
 Result<AttemptManager::Prepared> AttemptManager::Prepare(const LoadedDag& dag, const DagRun& run,
                                                          TaskInstance ti,
                                                          const SecretMasker& masker) {
@@ -296,16 +328,9 @@ Result<AttemptManager::Prepared> AttemptManager::Prepare(const LoadedDag& dag, c
   // Recorded for people to read, so masked; the try itself gets the real values.
   t.rendered_args = prepared->args;
   prepared->spec.masker.MaskJson(t.rendered_args);
-  AttemptSpec as = std::move(prepared->spec);
   // Recorded (the transaction commits) before the executor spawns anything.
   t.try_key = NewTryKey();
-  as.process.env[std::string(kTryKeyEnv)] = t.try_key;
-  // What a remote executor's worker needs: the try's key fences its reports; the operator and
-  // the real arguments interpret the attempt's end there.
-  as.try_key = t.try_key;
-  as.queue = task->queue;
-  as.operator_name = task->operator_name;
-  as.args = prepared->args;
+  AttemptSpec as = SpecOfTry(std::move(prepared->spec), prepared->args, *task, t.try_key);
   // An earlier try's XComs go (a first try has none: clearing keeps the try number).
   if (ti.try_number > 1) TRY(store_.ClearXComs(ti.dag_id, ti.run_id, ti.task_id));
   TRY(store_.InsertTry(t));
@@ -548,7 +573,8 @@ Status AttemptManager::RecoverOrphans(const std::map<std::string, LoadedDag>& da
   });
 }
 
-Status AttemptManager::AdoptRemote(Executor& executor, const std::set<std::string>* only_dags) {
+Status AttemptManager::AdoptRemote(Executor& executor, const std::map<std::string, LoadedDag>& dags,
+                                   const std::set<std::string>* only_dags) {
   TRY(EndOrphanedTestRuns(store_, clock_.Now()));
   auto other = [&](const std::string& dag_id) {
     return only_dags != nullptr && !only_dags->contains(dag_id);
@@ -557,10 +583,20 @@ Status AttemptManager::AdoptRemote(Executor& executor, const std::set<std::strin
     // The test runs left are run by a live `weir dags test`, with its own executor.
     const auto test_runs = TRY(ActiveTestRuns(store_));
     std::set<std::tuple<std::string, std::string, std::string>> held;
+    std::optional<SecretMasker> masker;
     for (const TaskTry& t : TRY(store_.ListUnfinishedTries())) {
       if (other(t.dag_id) || test_runs.contains({t.dag_id, t.run_id})) continue;
-      executor.Adopt(AttemptKey{t.dag_id, t.run_id, t.task_id, t.try_number}, t.try_key,
-                     t.state == TaskState::kRunning);
+      std::optional<AttemptSpec> remade;
+      if (t.state == TaskState::kQueued && !t.try_key.empty()) {
+        if (!masker) masker = TRY(LoadSecretMasker(store_, paths_.secret_key_file));
+        remade = TRY(Remake(dags, t, *masker));
+      }
+      if (remade) {
+        executor.AdoptQueued(*remade);
+      } else {
+        executor.Adopt(AttemptKey{t.dag_id, t.run_id, t.task_id, t.try_number}, t.try_key,
+                       t.state == TaskState::kRunning);
+      }
       held.emplace(t.dag_id, t.run_id, t.task_id);
     }
     for (auto& ti : TRY(store_.ListTaskInstancesOfActiveRuns())) {

@@ -125,7 +125,10 @@ class AttemptManager {
   // every try the store says is queued or running, to watch (Executor::Adopt). Task
   // instances chosen but never queued go back to none. `only_dags`: those DAGs' only
   // (several schedulers: the DAGs this one took over); nullptr: every DAG.
-  Status AdoptRemote(Executor& executor, const std::set<std::string>* only_dags = nullptr);
+  // A try still queued (never started) is made again from `dags` and handed over whole
+  // (Executor::AdoptQueued), so one whose message was never sent is sent, not failed.
+  Status AdoptRemote(Executor& executor, const std::map<std::string, LoadedDag>& dags,
+                     const std::set<std::string>* only_dags = nullptr);
   // Forgets the attempts of a DAG another scheduler took over (they are its to record).
   void ForgetDag(const std::string& dag_id);
 
@@ -154,6 +157,10 @@ class AttemptManager {
   Status CheckFence(const AttemptEvent& event, const TaskTry& t) const;
   // Writes the try as the event left it: fenced by the event's token when it has one.
   Status WriteTry(const AttemptEvent& event, TaskTry& t);
+  // The attempt of try `t` (queued, not started) made again as Prepare made it; nullopt when
+  // its DAG, task or run is gone or its arguments no longer render.
+  Result<std::optional<AttemptSpec>> Remake(const std::map<std::string, LoadedDag>& dags,
+                                            const TaskTry& t, const SecretMasker& masker);
   Result<TaskInstance> FailBeforeStart(TaskInstance ti, TaskTry t, const TaskSpec* task,
                                        const SecretMasker& masker, const std::string& error);
 

@@ -27,6 +27,14 @@ bool IsTransientStoreError(const Error& e) {
 
 }  // namespace
 
+Result<std::vector<SchedulerJob>> RecentSchedulerJobs(JobStore& store, Time now) {
+  std::vector<SchedulerJob> jobs = TRY(store.ListSchedulerJobs(now - std::chrono::hours(1)));
+  if (jobs.empty()) {
+    if (auto latest = TRY(store.LatestSchedulerJob())) jobs.push_back(*std::move(latest));
+  }
+  return jobs;
+}
+
 void SchedulerHealth::SetStoreError(const std::string& message, Time now) {
   std::lock_guard lock(mu_);
   Time since = store_error_ ? store_error_->since : now;
@@ -615,7 +623,7 @@ Status Scheduler::Balance(Time now) {
     Log::Info("this scheduler now schedules {} more DAG(s): {}", moves.gained.size(),
               fmt::join(moves.gained, ", "));
     std::set<std::string> gained(moves.gained.begin(), moves.gained.end());
-    TRY(attempts_.AdoptRemote(executor_, &gained));
+    TRY(attempts_.AdoptRemote(executor_, registry_.dags(), &gained));
   }
   if (!moves.lost.empty()) {
     Log::Info("this scheduler gave {} DAG(s) to others: {}", moves.lost.size(),
@@ -656,7 +664,7 @@ Status Scheduler::Run() {
     TRY(Balance(clock_.Now()));
   } else if (options_.recover_orphans) {
     // Attempts on workers outlive a scheduler: adopted, not ended.
-    TRY(executor_.remote() ? attempts_.AdoptRemote(executor_)
+    TRY(executor_.remote() ? attempts_.AdoptRemote(executor_, registry_.dags())
                            : attempts_.RecoverOrphans(registry_.dags()));
   }
   std::unique_ptr<Watcher> watcher;

@@ -28,6 +28,10 @@ inline constexpr Duration kSchedulerAliveWithin = std::chrono::seconds(30);
 inline bool SchedulerIsAlive(const SchedulerJob& job, Time now) {
   return !job.ended_at && now - job.heartbeat_at <= kSchedulerAliveWithin;
 }
+// The schedulers to show (`weir jobs list`, GET /workers, /health): those that ran within
+// the last hour without a clean stop, newest heartbeat first; when there is none, the one
+// that ran last (ended or not); empty when no scheduler ever ran.
+Result<std::vector<SchedulerJob>> RecentSchedulerJobs(JobStore& store, Time now);
 
 // What the scheduler's loop tells other threads of its process about itself (the API's
 // /health in `weir standalone`). Thread-safe.

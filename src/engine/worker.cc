@@ -42,17 +42,24 @@ Worker::Worker(WorkerOptions options, SealKeyRing keys, std::unique_ptr<redis::B
   started_at_ = Now();
 }
 
-Result<std::unique_ptr<Worker>> Worker::Create(WorkerOptions options, SealKeyRing keys) {
+Result<std::unique_ptr<Worker>> Worker::Create(WorkerOptions options, SealKeyRing keys,
+                                               std::unique_ptr<ObjectStore> remote_logs) {
   auto reader = TRY(redis::Broker::Connect(options.redis_url, options.prefix));
   auto reporter = TRY(redis::Broker::Connect(options.redis_url, options.prefix));
+  const auto upload_every = options.log_upload_every;
   auto worker = std::unique_ptr<Worker>(
       new Worker(std::move(options), std::move(keys), std::move(reader), std::move(reporter)));
   worker->epoch_ = TRY(worker->reader_->Epoch());
+  if (remote_logs) {
+    worker->log_shipper_ = std::make_unique<LogShipper>(std::move(remote_logs), upload_every);
+  }
   return worker;
 }
 
 Worker::~Worker() {
   if (executor_) executor_->Shutdown();
+  // The ends whose logs are still being sent join the outbox before the reporter stops.
+  if (log_shipper_) log_shipper_->Stop();
   {
     std::lock_guard lock(mu_);
     reporter_done_ = true;
@@ -69,6 +76,27 @@ int Worker::running() const {
 void Worker::Stop() { stopping_ = true; }
 
 void Worker::OnEvent(AttemptEvent event) {
+  if (log_shipper_) {
+    std::string log_path;
+    {
+      std::lock_guard lock(mu_);
+      if (auto it = held_.find(event.key.ToString()); it != held_.end()) {
+        log_path = it->second.spec.log_path;
+      }
+    }
+    if (event.kind == AttemptEvent::Kind::kStarted) {
+      log_shipper_->Follow(event.key, log_path);
+    } else {
+      // Reported once its complete log is in remote_logs (or its send failed).
+      AttemptKey key = event.key;
+      log_shipper_->Finish(key, log_path, [this, ended = std::move(event)] { Enqueue(ended); });
+      return;
+    }
+  }
+  Enqueue(std::move(event));
+}
+
+void Worker::Enqueue(AttemptEvent event) {
   {
     std::lock_guard lock(mu_);
     outbox_.push_back(std::move(event));
@@ -131,10 +159,15 @@ void Worker::Report(AttemptEvent event) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   if (!finished) return;
-  std::lock_guard lock(mu_);
-  held_.erase(name);
-  ended_.push_back(Ended{event, Now()});
-  while (!ended_.empty() && Now() - ended_.front().at > options_.claim_ttl * 2) ended_.pop_front();
+  {
+    std::lock_guard lock(mu_);
+    held_.erase(name);
+    ended_.push_back(Ended{event, Now()});
+    while (!ended_.empty() && Now() - ended_.front().at > options_.claim_ttl * 2) {
+      ended_.pop_front();
+    }
+  }
+  slot_cv_.notify_all();  // a slot is free: the loop reads the next attempt at once
 }
 
 void Worker::Take(const redis::AttemptMessage& m) {
@@ -306,7 +339,12 @@ Status Worker::Run() {
     }
     int free = options_.concurrency - running();
     if (free <= 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      // Woken as soon as an attempt's end is reported (its slot freed), else at the next
+      // beat's time.
+      std::unique_lock lock(mu_);
+      slot_cv_.wait_for(lock, kReadBlock, [&] {
+        return stopping_ || static_cast<int>(held_.size()) < options_.concurrency;
+      });
       continue;
     }
     auto messages =
@@ -318,8 +356,10 @@ Status Worker::Run() {
     }
     for (const auto& m : *messages) Take(m);
   }
-  // Ends what still runs; their ends (killed) are reported before the reporter stops.
+  // Ends what still runs; their ends (killed) are reported before the reporter stops, once
+  // their logs were sent.
   executor_->Shutdown();
+  if (log_shipper_) log_shipper_->Stop();
   {
     std::lock_guard lock(mu_);
     reporter_done_ = true;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/sealed.h"
+#include "engine/remote_logs.h"
 #include "exec/local_executor.h"
 #include "exec/redis/broker.h"
 
@@ -29,6 +30,9 @@ struct WorkerOptions {
   // Put in front of every attempt's argv: the shim that ends the attempt when this process
   // dies (env/attempt_shim.h); empty: none (tests).
   std::vector<std::string> shim;
+  // With remote_logs (Create's `remote_logs`): how often a running attempt's log is sent
+  // there when it grew.
+  std::chrono::milliseconds log_upload_every = std::chrono::seconds(5);
 };
 
 // `weir worker`: takes attempts from its queues on Redis (consumer group "workers"), claims
@@ -40,10 +44,18 @@ struct WorkerOptions {
 // claim's expiry) ends that attempt at once; its late report is refused by the store. When
 // Redis lost its keys (a restart, a flush), it puts its claims back and sends again the ends
 // it reported lately.
+//
+// With `remote_logs` (weir.yaml's, engine/remote_logs.h), it also sends each attempt's log
+// there, every few seconds while it runs and whole once it ended, before the end is reported:
+// whoever sees the try ended finds its complete log there, whether or not this machine is
+// still up. The sending has a thread of its own (LogShipper): it never holds up the renewals
+// of claims or the reports of other attempts. A failed send is a warning, never a failed try.
 class Worker {
  public:
-  // Connects to Redis; kUnavailable when it cannot be reached.
-  static Result<std::unique_ptr<Worker>> Create(WorkerOptions options, SealKeyRing keys);
+  // Connects to Redis; kUnavailable when it cannot be reached. `remote_logs`: where attempts'
+  // logs are sent, or null (they stay in the logs folder only).
+  static Result<std::unique_ptr<Worker>> Create(WorkerOptions options, SealKeyRing keys,
+                                                std::unique_ptr<ObjectStore> remote_logs = nullptr);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -71,8 +83,10 @@ class Worker {
 
   Worker(WorkerOptions options, SealKeyRing keys, std::unique_ptr<redis::Broker> reader,
          std::unique_ptr<redis::Broker> reporter);
-  // The local executor's events, on its thread: queued for the reporter.
+  // The local executor's events, on its thread: queued for the reporter (an end once its log
+  // was sent to remote_logs).
   void OnEvent(AttemptEvent event);
+  void Enqueue(AttemptEvent event);
   void ReportLoop();
   // Reports one event (the reporter's thread): interprets an end, releases the claim,
   // reports, acknowledges the message.
@@ -92,13 +106,16 @@ class Worker {
 
   std::unique_ptr<redis::Broker> reader_;  // the main loop's: messages, claims, beats
   std::unique_ptr<LocalExecutor> executor_;
+  // Sends attempts' logs to remote_logs; null without it. Constant after Create.
+  std::unique_ptr<LogShipper> log_shipper_;
 
   mutable std::mutex mu_;
   std::map<std::string, Held> held_;  // GUARDED_BY(mu_), by AttemptKey::ToString()
   std::deque<AttemptEvent> outbox_;   // GUARDED_BY(mu_): events for the reporter
   std::deque<Ended> ended_;           // GUARDED_BY(mu_): ends reported lately, oldest first
   std::condition_variable outbox_cv_;
-  bool reporter_done_ = false;  // GUARDED_BY(mu_)
+  std::condition_variable slot_cv_;  // notified when an attempt leaves held_
+  bool reporter_done_ = false;       // GUARDED_BY(mu_)
 
   std::unique_ptr<redis::Broker> reporter_;  // the reporter thread's
   std::thread reporter_thread_;

@@ -121,6 +121,11 @@ class Executor : public AttemptKiller {
   // Takes over the watch of a try an earlier scheduler submitted (remote executors only):
   // its reports are delivered, and it is reported lost when its worker is gone.
   virtual void Adopt(const AttemptKey& /*key*/, const std::string& /*token*/, bool /*started*/) {}
+  // Adopt for a try recorded as queued and not yet started, made again by the new
+  // scheduler (the same try, key and token): sent again if its message never reached the
+  // queue or was lost (the scheduler that queued it died before sending it); the try's
+  // claim still lets it run once.
+  virtual void AdoptQueued(const AttemptSpec& spec) { Adopt(spec.key, spec.try_key, false); }
 };
 
 }  // namespace weir

@@ -26,6 +26,9 @@ class JobStore : public virtual TransactionalStore {
   virtual Status HeartbeatSchedulerJob(int64_t id, Time now) = 0;
   virtual Status EndSchedulerJob(int64_t id, Time ended_at) = 0;
   virtual Result<std::optional<SchedulerJob>> LatestSchedulerJob() = 0;
+  // The running jobs (ended_at unset) whose last heartbeat is at `since` or later, newest
+  // heartbeat first: the schedulers of a database several share.
+  virtual Result<std::vector<SchedulerJob>> ListSchedulerJobs(Time since) = 0;
 
   // Scheduler leases, atomic on their own (one conditional upsert):
   // AcquireSchedulerLease stores `lease` (acquired_at = heartbeat_at = now) when no lease of

@@ -53,7 +53,17 @@ TEST_P(JobStoreTest, SchedulerJobsAreHeartbeatenEndedAndPruned) {
   int64_t ended_id = store().AddSchedulerJob(ended).value();
   ASSERT_OK(store().EndSchedulerJob(ended_id, Utc("2024-01-05T00:00:31Z")));
   EXPECT_EQ(store().LatestSchedulerJob().value()->id, id);
+  // Listed: the running ones that beat since a time, newest beat first.
+  SchedulerJob other = MakeJob("host-b", 9, Utc("2024-01-05"), Utc("2024-01-05T00:00:07Z"));
+  int64_t other_id = store().AddSchedulerJob(other).value();
+  std::vector<SchedulerJob> running = store().ListSchedulerJobs(Utc("2024-01-05")).value();
+  ASSERT_EQ(running.size(), 2u);
+  EXPECT_EQ(running[0].id, other_id);
+  EXPECT_EQ(running[1].id, id);
+  EXPECT_EQ(store().ListSchedulerJobs(Utc("2024-01-05T00:00:06Z")).value().size(), 1u);
+  ASSERT_OK(store().EndSchedulerJob(other_id, Utc("2024-01-05T00:00:08Z")));
   ASSERT_OK(store().EndSchedulerJob(id, Utc("2024-01-05T00:00:10Z")));
+  EXPECT_TRUE(store().ListSchedulerJobs(Utc("2024-01-01")).value().empty());
   latest = store().LatestSchedulerJob().value();
   EXPECT_EQ(latest->id, ended_id);
   EXPECT_EQ(latest->ended_at, Utc("2024-01-05T00:00:31Z"));

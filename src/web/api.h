@@ -48,6 +48,10 @@ struct ApiConfig {
   std::string executor = "local";
   std::string redis_url{};
   Duration claim_ttl = std::chrono::seconds(20);
+  // remote_logs (engine/remote_logs.h): where a try's log is read when its file is missing;
+  // "": nowhere. Reached through the connection lake_conn_id names, as the lake is.
+  std::string remote_logs{};
+  std::string lake_conn_id{};
 };
 
 // A request as the API sees it: method, path below /api/v1, query parameters, and what

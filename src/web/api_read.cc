@@ -10,7 +10,9 @@
 #include "base/strings.h"
 #include "base/time.h"
 #include "engine/attempts.h"
+#include "engine/connections.h"
 #include "engine/next_runs.h"
+#include "engine/remote_logs.h"
 #include "lake/catalog.h"
 #include "ops/registry.h"
 #include "store/records_json.h"
@@ -258,8 +260,48 @@ Result<std::string> InsideLogsFolder(const ApiCtx& c, const std::string& path) {
 
 namespace {
 
+// Where TaskLog reads a try's log: its file, or, when that is missing here (its worker's
+// machine is gone, or this webserver runs on another) and remote_logs is set, a local copy
+// of the remote one, fetched again while the try runs (at most once a second, or at once
+// when the caller knows the try ended: its complete log was sent before its end was).
+class LogSource {
+ public:
+  LogSource(ApiCtx& c, std::string local, AttemptKey key)
+      : c_(c), local_(std::move(local)), key_(std::move(key)) {}
+
+  Result<std::string> Path(bool fresh) {
+    std::error_code ec;
+    if (c_.config.remote_logs.empty() || fs::exists(local_, ec)) return local_;
+    auto now = std::chrono::steady_clock::now();
+    if (!store_) {
+      ConnectionFinder find = [this](const std::string& id) {
+        return FindConnection(c_.store, c_.config.secret_key_file, id);
+      };
+      store_ = TRY(OpenRemoteLogs(c_.config.remote_logs, {c_.config.lake_conn_id, find}));
+    } else if (!fresh && now - checked_ < std::chrono::seconds(1)) {
+      return copy_ ? copy_->path() : local_;
+    }
+    checked_ = now;
+    if (copy_) {
+      TRY(copy_->Refresh(*store_));
+    } else {
+      copy_ = TRY(RemoteLogCopy::Fetch(*store_, key_));
+    }
+    return copy_ ? copy_->path() : local_;
+  }
+
+ private:
+  ApiCtx& c_;
+  const std::string local_;
+  const AttemptKey key_;
+  std::unique_ptr<ObjectStore> store_;
+  std::optional<RemoteLogCopy> copy_;
+  std::chrono::steady_clock::time_point checked_{};
+};
+
 // A piece of a try's log from byte `offset`: {content, offset, next_offset, size, finished}.
-// The path is built from ids the store knows, and must stay inside the logs folder.
+// The path is built from ids the store knows, and must stay inside the logs folder; the
+// remote copy's key (remote_logs) is the same path below it.
 Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& run_id,
                      const std::string& task_id, const std::string& try_text) {
   int try_number = static_cast<int>(TRY(WholeNumber(try_text, "the try number", 1, 1 << 20)));
@@ -268,11 +310,17 @@ Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& ru
     return Err(ErrorCode::kNotFound, "task {} of run {} has {} tries, not {}", task_id, run_id,
                ti.try_number, try_number);
   }
-  fs::path path = TRY(InsideLogsFolder(
-      c, AttemptLogPath(c.config.logs_folder, AttemptKey{dag_id, run_id, task_id, try_number})));
+  const AttemptKey key{dag_id, run_id, task_id, try_number};
+  fs::path path = TRY(InsideLogsFolder(c, AttemptLogPath(c.config.logs_folder, key)));
   int64_t offset = TRY(IntParam(c.req, "offset", 0, 0, INT64_MAX));
+  // `ti` was read before the file: when it says the try is over, the file was complete.
+  auto over = [&] {
+    return try_number < ti.try_number ||
+           (ti.state != TaskState::kRunning && ti.state != TaskState::kQueued);
+  };
+  LogSource source(c, path.string(), key);
   // A try that ran no process (an `empty` task) has no log file: its log is a note saying so.
-  if (std::error_code ec; !fs::exists(path, ec)) {
+  if (std::error_code ec; !fs::exists(TRY(source.Path(over())), ec)) {
     for (const auto& t : TRY(c.store.ListTries(dag_id, run_id, task_id))) {
       if (t.try_number != try_number || !t.log_path.empty() || !t.end_date) continue;
       std::string note = NoLogNote(try_number);
@@ -305,7 +353,8 @@ Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& ru
     int64_t start = std::max<int64_t>(0, offset - context);
     int64_t to = offset;
     size = 0;
-    std::ifstream in(path, std::ios::binary);
+    finished = over();
+    std::ifstream in(TRY(source.Path(finished)), std::ios::binary);
     if (in) {
       in.seekg(0, std::ios::end);
       size = in.tellg();
@@ -318,9 +367,6 @@ Result<Json> TaskLog(ApiCtx& c, const std::string& dag_id, const std::string& ru
         to = std::min(to, start + static_cast<int64_t>(window.size()));
       }
     }
-    // `ti` was read before the file: when it says the try is over, the file was complete.
-    finished = try_number < ti.try_number ||
-               (ti.state != TaskState::kRunning && ti.state != TaskState::kQueued);
     if (to <= offset) {
       content.clear();
       next = offset;
@@ -420,15 +466,17 @@ Result<Json> Health(ApiCtx& c) {
   Json scheduler{{"status", "unhealthy"}, {"latest_scheduler_heartbeat", Json()}};
   // Health never fails: a database that cannot answer (or predates scheduler_job) means no
   // scheduler is known to be alive.
-  std::optional<SchedulerJob> job;
-  if (auto read = c.store.LatestSchedulerJob()) job = std::move(*read);
-  if (job) {
-    const SchedulerJob& latest = *job;
-    scheduler["latest_scheduler_heartbeat"] = FormatIso(latest.heartbeat_at);
-    if (SchedulerIsAlive(latest, c.clock.Now())) {
-      scheduler["status"] = "healthy";
+  // Several schedulers may share the database: healthy while one is alive.
+  auto jobs = RecentSchedulerJobs(c.store, c.clock.Now());
+  int alive = 0;
+  for (const SchedulerJob& job : jobs.value_or(std::vector<SchedulerJob>{})) {
+    if (scheduler["latest_scheduler_heartbeat"].is_null()) {
+      scheduler["latest_scheduler_heartbeat"] = FormatIso(job.heartbeat_at);  // the newest
     }
+    alive += SchedulerIsAlive(job, c.clock.Now()) ? 1 : 0;
   }
+  if (alive > 0) scheduler["status"] = "healthy";
+  scheduler["alive"] = alive;
   Json metadatabase{{"status", version ? "healthy" : "unhealthy"},
                     {"schema_version", version ? Json(*version) : Json()}};
   // Writes that fail (a full disk) leave reads working: the scheduler says so at once.

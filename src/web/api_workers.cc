@@ -9,15 +9,15 @@ namespace weir {
 
 Result<Json> ClusterJson(ApiCtx& c) {
   Json out{{"executor", c.config.executor}, {"workers", Json::array()}, {"queues", Json::array()}};
-  std::optional<SchedulerJob> job;
-  if (auto read = c.store.LatestSchedulerJob()) job = std::move(*read);
   Json schedulers = Json::array();
-  if (job) {
-    schedulers.push_back(Json{{"hostname", job->hostname},
-                              {"pid", job->pid},
-                              {"started_at", FormatIso(job->started_at)},
-                              {"latest_heartbeat", FormatIso(job->heartbeat_at)},
-                              {"alive", SchedulerIsAlive(*job, c.clock.Now())}});
+  // Never fails: a database that cannot answer shows no scheduler.
+  auto jobs = RecentSchedulerJobs(c.store, c.clock.Now());
+  for (const SchedulerJob& job : jobs.value_or(std::vector<SchedulerJob>{})) {
+    schedulers.push_back(Json{{"hostname", job.hostname},
+                              {"pid", job.pid},
+                              {"started_at", FormatIso(job.started_at)},
+                              {"latest_heartbeat", FormatIso(job.heartbeat_at)},
+                              {"alive", SchedulerIsAlive(job, c.clock.Now())}});
   }
   out["schedulers"] = std::move(schedulers);
   if (c.config.executor != "redis") return out;

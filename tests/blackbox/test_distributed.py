@@ -126,7 +126,8 @@ class ClusterViewTest(DistributedCase):
     def test_workers_jobs_and_health_show_the_cluster(self):
         self.dag("seen", 0)
         self.start("scheduler")
-        self.start_worker("--queues", "default,gpu", "--concurrency", "3")
+        self.start("scheduler")  # two share the database
+        victim = self.start_worker("--queues", "default,gpu", "--concurrency", "3")
         self.start_worker()
         workers = self.weir_json("workers", "list")
         self.assertEqual(len(workers), 2)
@@ -134,7 +135,8 @@ class ClusterViewTest(DistributedCase):
         self.assertTrue(all(w["alive"] and w["state"] == "running" for w in workers))
         self.assertEqual(sorted(w["concurrency"] for w in workers), [3, 8])
         jobs = self.weir_json("jobs", "list")
-        self.assertEqual(sorted(j["kind"] for j in jobs), ["scheduler", "worker", "worker"])
+        self.assertEqual(sorted(j["kind"] for j in jobs),
+                         ["scheduler", "scheduler", "worker", "worker"])
         self.assertTrue(all(j["alive"] for j in jobs))
 
         web = self.start("webserver", "--port", "0")
@@ -143,6 +145,8 @@ class ClusterViewTest(DistributedCase):
         status, health = api.send("GET", "/health")
         self.assertEqual(status, 200)
         self.assertEqual(health["workers"], {"status": "healthy", "alive": 2})
+        self.assertEqual(health["scheduler"]["status"], "healthy")
+        self.assertEqual(health["scheduler"]["alive"], 2)
         self.assertEqual(health["queue"]["waiting"], 0)
         self.assertEqual(api.send("GET", "/workers")[0], 401)
         self.assertEqual(api.login("viewer1", "viewer-password-1")[0], 200)
@@ -150,11 +154,10 @@ class ClusterViewTest(DistributedCase):
         self.assertEqual(status, 200)
         self.assertEqual(cluster["executor"], "redis")
         self.assertEqual(len(cluster["workers"]), 2)
-        self.assertEqual(len(cluster["schedulers"]), 1)
-        self.assertTrue(cluster["schedulers"][0]["alive"])
+        self.assertEqual(len(cluster["schedulers"]), 2)
+        self.assertTrue(all(s["alive"] for s in cluster["schedulers"]))
 
         # A worker killed is shown gone once its heartbeat is older than a claim lasts.
-        victim = self.procs[1]
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait()
         self.wait_for("the killed worker to show as gone",
@@ -265,6 +268,10 @@ class SeveralSchedulersTest(DistributedCase):
             return {name: holder for name, holder in rows}
         self.wait_for("the DAGs to be shared", lambda: len(set(owners().values())) == 2 and
                       len(owners()) == len(self.DAGS), timeout=30)
+        # Each heartbeats: both are listed alive, with their pids.
+        schedulers = [j for j in self.weir_json("jobs", "list") if j["kind"] == "scheduler"]
+        self.assertEqual(sorted(j["pid"] for j in schedulers), sorted([first.pid, second.pid]))
+        self.assertTrue(all(j["alive"] for j in schedulers))
         self.wait_for("some runs to finish", lambda: self.finished_runs() >= 60, timeout=120)
         os.kill(first.pid, signal.SIGKILL)
         first.wait()
@@ -288,10 +295,10 @@ class SeveralSchedulersTest(DistributedCase):
         doubled = self.sql("SELECT dag_id, run_id FROM task_try WHERE state <> 'failed' "
                            "GROUP BY dag_id, run_id HAVING COUNT(*) > 1")
         self.assertEqual(doubled, [])
-        # Both schedulers are in the jobs list; the survivor is alive.
-        code, out, _ = self.weir("jobs", "list")
-        self.assertEqual(code, 0)
-        self.assertGreaterEqual(out.count("scheduler"), 2, out)
+        # The dead one is listed gone once its heartbeat is stale; the survivor alive.
+        schedulers = {j["pid"]: j for j in self.weir_json("jobs", "list")
+                      if j["kind"] == "scheduler"}
+        self.assertTrue(schedulers[second.pid]["alive"])
         second.send_signal(signal.SIGTERM)
         self.assertEqual(second.wait(timeout=30), 0)
 

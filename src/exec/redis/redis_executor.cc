@@ -154,6 +154,24 @@ void RedisExecutor::Adopt(const AttemptKey& key, const std::string& token, bool 
   waiting_[key.ToString()] = std::move(w);
 }
 
+void RedisExecutor::AdoptQueued(const AttemptSpec& spec) {
+  auto sealed = Seal(spec);
+  if (!sealed) {
+    Log::Warn("attempt {} cannot be sealed again: {}", spec.key.ToString(), sealed.error().message);
+    Adopt(spec.key, spec.try_key, false);
+    return;
+  }
+  std::lock_guard lock(mu_);
+  // Taken as sent: the check sends it again once it finds no trace of it in Redis.
+  Waiting w;
+  w.key = spec.key;
+  w.token = spec.try_key;
+  w.queue = spec.queue;
+  w.sealed = *std::move(sealed);
+  w.sent = true;
+  waiting_[spec.key.ToString()] = std::move(w);
+}
+
 void RedisExecutor::Kill(const AttemptKey& key, const std::string& reason) {
   std::lock_guard lock(mu_);
   std::string token;

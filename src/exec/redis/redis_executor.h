@@ -62,6 +62,7 @@ class RedisExecutor final : public Executor {
   void Shutdown() override;
   bool remote() const override { return true; }
   void Adopt(const AttemptKey& key, const std::string& token, bool started) override;
+  void AdoptQueued(const AttemptSpec& spec) override;
 
  private:
   struct Waiting {

@@ -219,6 +219,28 @@ TEST_F(RedisExecutorTest, AnAdoptedTryIsWatchedLikeASubmittedOne) {
   EXPECT_THAT(events[0].error, HasSubstr("stopped heartbeating"));
 }
 
+TEST_F(RedisExecutorTest, AnAdoptedQueuedTryWhoseMessageWasNeverSentIsSentAndRunsOnce) {
+  // The scheduler that queued it died between recording the try and sending it: Redis has
+  // no trace of it. The new scheduler remade it (same try, same token) and adopts it.
+  auto executor = Start();
+  executor->AdoptQueued(Spec("a", "tok-a"));
+  EXPECT_EQ(executor->Running(), 1);
+  auto [message, spec] = Take();
+  EXPECT_EQ(message.token, "tok-a");
+  EXPECT_EQ(spec.process.env.at("PASSWORD"), "hunter22");
+  ASSERT_TRUE(worker_->Claim("tok-a", "w1", std::chrono::seconds(10)).value());
+  // Sent once: a second copy could not be claimed anyway, but none is sent while the claim
+  // is held, and nothing is reported lost.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(
+      worker_
+          ->ReadAttempts("w2", {"default"}, 1, std::chrono::milliseconds(50), std::chrono::hours(1))
+          .value()
+          .empty());
+  EXPECT_FALSE(worker_->Claim("tok-a", "w2", std::chrono::seconds(10)).value());
+  EXPECT_TRUE(events_.Wait(1, std::chrono::milliseconds(100)).empty());
+}
+
 TEST_F(RedisExecutorTest, SlotsAreGlobalAndAKillReachesTheWorkers) {
   auto executor = Start();
   for (int i = 0; i < 4; ++i) {

@@ -94,6 +94,16 @@ Result<std::optional<SchedulerJob>> SqlStore::LatestSchedulerJob() {
   return sql::FirstRow(select, ReadSchedulerJob);
 }
 
+Result<std::vector<SchedulerJob>> SqlStore::ListSchedulerJobs(Time since) {
+  static const std::string kSql = fmt::format(
+      "SELECT id, {} FROM scheduler_job WHERE ended_at IS NULL AND heartbeat_at >= ?1 "
+      "ORDER BY heartbeat_at DESC, id DESC",
+      kSchedulerJobColumns);
+  auto select = TRY(db_->Prepare(kSql));
+  sql::BindTime(select, 1, since);
+  return sql::CollectRows(select, ReadSchedulerJob);
+}
+
 // Scheduler leases. One conditional upsert decides: PostgreSQL accepts the same statement.
 
 Result<SchedulerLease> SqlStore::AcquireSchedulerLease(const SchedulerLease& lease, Time now,

@@ -96,6 +96,7 @@ class SqlStore : public MetadataStore {
   Status HeartbeatSchedulerJob(int64_t id, Time now) override;
   Status EndSchedulerJob(int64_t id, Time ended_at) override;
   Result<std::optional<SchedulerJob>> LatestSchedulerJob() override;
+  Result<std::vector<SchedulerJob>> ListSchedulerJobs(Time since) override;
   Result<SchedulerLease> AcquireSchedulerLease(const SchedulerLease& lease, Time now,
                                                const std::string& replace_holder) override;
   Status RenewSchedulerLease(const std::string& name, const std::string& holder, Time now,
