@@ -185,7 +185,7 @@ class ApiTest(WeirTestCase):
         self.assertEqual(status, 200, health)
         self.assertEqual(health["metadatabase"]["status"], "healthy")
         self.assertEqual(health["scheduler"],
-                         {"status": "unhealthy", "latest_scheduler_heartbeat": None})
+                         {"status": "unhealthy", "latest_scheduler_heartbeat": None, "alive": 0})
 
     def test_a_second_webserver_cannot_take_the_same_port(self):
         port = urllib.parse.urlparse(self.base).port
