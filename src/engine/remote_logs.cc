@@ -150,7 +150,10 @@ void LogShipper::Loop() {
       continue;
     }
     if (next->second.due > Steady::now()) {
-      wake_.wait_until(lock, next->second.due);
+      // A copy: wait_until reads the time after it wakes, and Finish may have erased the
+      // entry while the lock was released.
+      const Steady::time_point due = next->second.due;
+      wake_.wait_until(lock, due);
       continue;
     }
     Followed log = next->second;
