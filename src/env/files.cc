@@ -155,15 +155,21 @@ Status CheckStaysInside(const std::string& root, const std::string& path) {
                                path, real, root));
 }
 
-Status WriteFileAtomic(const std::string& path, std::string_view content) {
+Status WriteFileAtomic(const std::string& path, std::string_view content, WriteMode mode) {
   std::string temp = fmt::format("{}.tmp.{}.{:x}", path, getpid(), std::random_device{}());
   int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return PathError("create", temp, errno);
   Status written = WriteAll(fd, content, temp);
   if (written && fsync(fd) != 0) written = PathError("fsync", temp, errno);
   if (close(fd) != 0 && written) written = PathError("close", temp, errno);
-  if (written && rename(temp.c_str(), path.c_str()) != 0) {
+  if (written && mode == WriteMode::kReplace && rename(temp.c_str(), path.c_str()) != 0) {
     written = PathError("rename a temporary file onto", path, errno);
+  }
+  if (written && mode == WriteMode::kIfAbsent) {
+    int linked = link(temp.c_str(), path.c_str());
+    int error = errno;
+    unlink(temp.c_str());
+    if (linked != 0) return error == EEXIST ? Status{} : PathError("create", path, error);
   }
   if (!written) {
     unlink(temp.c_str());

@@ -32,7 +32,12 @@ Status CheckStaysInside(const std::string& root, const std::string& path);
 // old or the new content, never a mix: writes a temporary file in the same folder, fsyncs it,
 // renames it over path, and fsyncs the folder. On failure the temporary file is removed and the old
 // content is untouched. The parent folder must exist.
-Status WriteFileAtomic(const std::string& path, std::string_view content);
+// With if_absent, path is created only when no file of that name exists (link(2), which
+// never replaces): of several processes creating the same file at once exactly one writes it
+// and the others leave it as that one wrote it, reporting success.
+enum class WriteMode { kReplace, kIfAbsent };
+Status WriteFileAtomic(const std::string& path, std::string_view content,
+                       WriteMode mode = WriteMode::kReplace);
 
 // Makes every file and folder this process (and the tasks it starts) creates from now on
 // owner-only, whatever the umask it was started with: files 0600, folders 0700 at most

@@ -26,6 +26,20 @@ TEST(WriteFileAtomic, WritesContentAndLeavesNoTemporaryFile) {
   EXPECT_EQ(*files, std::vector<std::string>{path});
 }
 
+TEST(WriteFileAtomic, IfAbsentKeepsAFileThatExistsAndLeavesNoTemporaryFile) {
+  TempDir dir;
+  std::string path = dir.Join("key");
+  ASSERT_TRUE(WriteFileAtomic(path, "first", WriteMode::kIfAbsent));
+  ASSERT_TRUE(WriteFileAtomic(path, "second", WriteMode::kIfAbsent));
+  EXPECT_EQ(ReadFile(path).value(), "first");
+  auto files = ListFiles(dir.path(), false);
+  ASSERT_TRUE(files) << files.error().message;
+  EXPECT_EQ(*files, std::vector<std::string>{path});
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+}
+
 TEST(WriteFileAtomic, FailsNamingThePathWhenTheFolderIsMissing) {
   TempDir dir;
   std::string path = dir.Join("missing/state.json");

@@ -53,17 +53,23 @@ Result<SealKeyRing> LoadSealKeys(const std::string& key_file) {
 
 Result<SealKeyRing> LoadOrCreateSealKeys(const std::string& key_file) {
   if (TRY(ReadSealKeyTexts(key_file)).empty()) {
-    TRY(WriteSealKeyFile(key_file, {SealKeyRing::NewKeyText()}));
+    // A scheduler and a worker started together on one home both come here: only one key
+    // may be made, and both must use it, so a missing file is created only if still absent.
+    struct stat st {};
+    bool missing = stat(key_file.c_str(), &st) != 0;
+    TRY(WriteSealKeyFile(key_file, {SealKeyRing::NewKeyText()},
+                         missing ? WriteMode::kIfAbsent : WriteMode::kReplace));
   }
   return LoadSealKeys(key_file);
 }
 
-Status WriteSealKeyFile(const std::string& key_file, const std::vector<std::string>& keys) {
+Status WriteSealKeyFile(const std::string& key_file, const std::vector<std::string>& keys,
+                        WriteMode mode) {
   std::string text =
       "# weir's keys for secrets sealed in its database (the first seals, all open).\n"
       "# Keep a copy somewhere safe: without it stored connection secrets cannot be read.\n";
   for (const std::string& k : keys) text += k + "\n";
-  return WriteFileAtomic(key_file, text);
+  return WriteFileAtomic(key_file, text, mode);
 }
 
 }  // namespace weir

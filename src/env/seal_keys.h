@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "base/sealed.h"
+#include "env/files.h"
 
 namespace weir {
 
@@ -30,6 +31,7 @@ Result<SealKeyRing> LoadSealKeys(const std::string& key_file);
 Result<SealKeyRing> LoadOrCreateSealKeys(const std::string& key_file);
 
 // Replaces the key file (atomically, owner-only) with `keys`, the first sealing.
-Status WriteSealKeyFile(const std::string& key_file, const std::vector<std::string>& keys);
+Status WriteSealKeyFile(const std::string& key_file, const std::vector<std::string>& keys,
+                        WriteMode mode = WriteMode::kReplace);
 
 }  // namespace weir

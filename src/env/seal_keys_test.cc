@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <thread>
+#include <vector>
 
 #include "env/files.h"
 #include "env/temp_dir.h"
@@ -31,6 +33,24 @@ TEST_F(SealKeys, TheFirstStoreMakesAnOwnerOnlyKeyFile) {
   // Loaded again, it is the same key: what it sealed opens.
   std::string sealed = ring->Seal("v", "c").value();
   EXPECT_EQ(LoadOrCreateSealKeys(file)->Open(sealed, "c").value(), "v");
+}
+
+TEST_F(SealKeys, ProcessesCreatingTheKeyAtOnceAllGetTheOneKeyInTheFile) {
+  // A scheduler and a worker started together on a new home: each makes the key if missing.
+  std::string file = dir_.Join("secret.key");
+  constexpr int kCreators = 8;
+  std::vector<std::string> ids(kCreators);
+  std::vector<std::thread> creators;
+  creators.reserve(kCreators);
+  for (int i = 0; i < kCreators; ++i) {
+    creators.emplace_back([&, i] {
+      auto ring = LoadOrCreateSealKeys(file);
+      ids[i] = ring ? ring->current_id() : ring.error().message;
+    });
+  }
+  for (auto& t : creators) t.join();
+  std::string in_file = LoadSealKeys(file).value().current_id();
+  for (const std::string& id : ids) EXPECT_EQ(id, in_file);
 }
 
 TEST_F(SealKeys, RefusesAKeyFileOthersCanRead) {

@@ -1,5 +1,12 @@
 """Helpers for black-box tests: a fresh $WEIR_HOME per test, the real weir binary, and
-processes that are always cleaned up."""
+processes that are always cleaned up.
+
+With WEIR_BLACKBOX_MODE=distributed in the environment, the same tests run in distributed
+mode: each test class starts a real PostgreSQL and a real Redis (tests/fixtures), each test
+gets a database of its own and a weir.yaml with `executor: redis`, every `weir scheduler` or
+`weir standalone` a test starts comes with a `weir worker` in its process group (a kill of
+the one is a kill of the other, as a kill of the local executor's scheduler is), and query()
+reads PostgreSQL instead of weir.db."""
 
 import json
 import os
@@ -8,7 +15,9 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -17,10 +26,72 @@ WEIR = os.environ.get("WEIR_BIN") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "weir")
 EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples",
                         "dags")
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
+DISTRIBUTED = os.environ.get("WEIR_BLACKBOX_MODE") == "distributed"
+# How long a worker's claim on an attempt lasts without a heartbeat, in distributed mode:
+# short, so that the tests see a killed worker's attempts reclaimed within seconds.
+CLAIM_TTL = "2s"
+
+
+class Cluster:
+    """A real PostgreSQL and Redis for distributed mode; prepare() gives a test its own
+    database (and an empty Redis) and writes the home's weir.yaml for them."""
+
+    def __init__(self):
+        if FIXTURES not in sys.path:
+            sys.path.insert(0, FIXTURES)
+        from postgres import Postgres
+        from redis import Redis
+        self.pg = Postgres().start()
+        try:
+            self.redis = Redis().start()
+        except BaseException:
+            self.pg.stop()
+            raise
+
+    def stop(self):
+        try:
+            self.redis.stop()
+        finally:
+            self.pg.stop()
+
+    def prepare(self, home):
+        """The database URL of a new database for the test whose home is `home`."""
+        self.redis.flush()
+        name = "t" + os.path.basename(home).replace("-", "_").lower()
+        self.pg.query(f"CREATE DATABASE {name}")
+        database = self.pg.url.rsplit("/", 1)[0] + "/" + name
+        with open(os.path.join(home, "weir.yaml"), "w") as f:
+            f.write(f"database: {database}\nexecutor: redis\nredis_url: {self.redis.url}\n"
+                    f"worker_claim_ttl: {CLAIM_TTL}\nheartbeat_interval: 1s\n")
+        return database
+
+
+def drain(stream, lines):
+    """Reads stream's lines into the list lines until it ends."""
+    with stream:
+        for line in stream:
+            lines.append(line)
 
 
 class WeirTestCase(unittest.TestCase):
-    """Each test gets its own home folder; background weir processes are killed at the end."""
+    """Each test gets its own home folder; background weir processes are killed at the end.
+    A class with distributed = True runs on a Cluster (see the module's comment);
+    workers_with_schedulers starts a worker beside each scheduler."""
+
+    distributed = DISTRIBUTED
+    workers_with_schedulers = DISTRIBUTED
+    # Whether what a process started by start() writes after `ready` is read (into
+    # p.later_output) rather than left in its pipe, where a long test's logging would fill
+    # the pipe and stall the process. Off, a test may read p.stdout itself.
+    drain_output = DISTRIBUTED
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if cls.distributed:
+            cls.cluster = Cluster()
+            cls.addClassCleanup(cls.cluster.stop)
 
     def setUp(self):
         self.home = tempfile.mkdtemp(prefix="weir-blackbox-")
@@ -28,26 +99,26 @@ class WeirTestCase(unittest.TestCase):
         os.makedirs(self.dags)
         self.procs = []
         self.addCleanup(self._cleanup)
+        self.database = self.cluster.prepare(self.home) if self.distributed else None
 
     def _cleanup(self):
         for p in self.procs:
-            if p.poll() is None:
-                try:
-                    os.killpg(p.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                p.wait()
-        # Attempts lead their own process groups: kill any left behind by a crashed weir.
-        db = os.path.join(self.home, "weir.db")
-        if os.path.exists(db):
+            # The group, even when its leader has ended: a worker started with a scheduler
+            # may outlive it.
             try:
-                for (pid,) in sqlite3.connect(db).execute(
-                        "SELECT pid FROM task_try WHERE pid > 0"):
-                    try:
-                        os.killpg(pid, signal.SIGKILL)
-                    except (ProcessLookupError, PermissionError):
-                        pass
-            except sqlite3.Error:
+                os.killpg(p.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            p.wait()
+        # Attempts lead their own process groups: kill any left behind by a crashed weir.
+        try:
+            pids = self.query("SELECT pid FROM task_try WHERE pid > 0")
+        except Exception:  # no database, or a test that broke it: nothing to find
+            pids = []
+        for (pid,) in pids:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
                 pass
         shutil.rmtree(self.home, ignore_errors=True)
 
@@ -81,8 +152,19 @@ class WeirTestCase(unittest.TestCase):
         shutil.copy(os.path.join(EXAMPLES, name), self.dags)
 
     def start(self, *args, env=None):
-        """Starts `weir <args>` in its own process group; waits for its `ready` line."""
-        p = subprocess.Popen([WEIR, *args], env=env or self.env(), stdout=subprocess.PIPE,
+        """Starts `weir <args>` in its own process group; waits for its `ready` line. With
+        workers_with_schedulers, a scheduler or standalone gets a worker in its group (its
+        output in $WEIR_HOME/worker.log)."""
+        argv = [WEIR, *args]
+        if self.workers_with_schedulers and args and args[0] in ("scheduler", "standalone"):
+            # sh becomes the scheduler; beside it, in its group, a subshell waits for the
+            # secret key the scheduler makes (a worker will not start without it), then
+            # becomes the worker.
+            argv = ["/bin/sh", "-c", 'w="$1"; shift; '
+                    '(while [ ! -s "$WEIR_HOME/secret.key" ]; do sleep 0.02; done; '
+                    'exec "$w" worker --grace 5s >>"$WEIR_HOME/worker.log" 2>&1 </dev/null) & '
+                    'exec "$w" "$@"', "sh", *argv]
+        p = subprocess.Popen(argv, env=env or self.env(), stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True, start_new_session=True)
         self.procs.append(p)
         lines = []
@@ -94,6 +176,10 @@ class WeirTestCase(unittest.TestCase):
             lines.append(line)
             if line.startswith("ready in"):
                 p.startup_output = "".join(lines)
+                if self.drain_output:
+                    p.later_output = []
+                    threading.Thread(target=drain, args=(p.stdout, p.later_output),
+                                     daemon=True).start()
                 return p
         self.fail("weir did not become ready:\n" + "".join(lines))
 
@@ -109,11 +195,26 @@ class WeirTestCase(unittest.TestCase):
         self.fail(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
 
     def db(self):
+        """weir.db of the test's home (the embedded database)."""
         return sqlite3.connect(os.path.join(self.home, "weir.db"))
 
     def query(self, sql, *params):
-        with self.db() as conn:
-            return conn.execute(sql, params).fetchall()
+        """The rows of a query on the test's database: weir.db, or PostgreSQL in distributed
+        mode (`?` marks the params in both)."""
+        if not self.database:
+            with self.db() as conn:
+                return conn.execute(sql, params).fetchall()
+        import psycopg2
+        conn = psycopg2.connect(self.database)
+        try:
+            with conn.cursor() as cur:
+                if params:
+                    cur.execute(sql.replace("%", "%%").replace("?", "%s"), params)
+                else:
+                    cur.execute(sql)
+                return cur.fetchall()
+        finally:
+            conn.close()
 
     def runs(self, dag_id):
         return self.weir_json("runs", "list", dag_id, "--limit", "0")

@@ -5,42 +5,25 @@ task appends a line to a file when it starts and when it ends."""
 
 import os
 import signal
-import sys
 import time
 import unittest
 
 from harness import ApiClient, WeirTestCase, api_base, create_user
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
-from postgres import Postgres  # noqa: E402
-from redis import Redis  # noqa: E402
-
-CLAIM_TTL = "2s"
-
 
 class DistributedCase(WeirTestCase):
-    """One PostgreSQL and one Redis for the class; a database of its own per test."""
+    """One PostgreSQL and one Redis for the class (harness.Cluster); a database of its own
+    per test. The tests start their workers themselves."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.pg = Postgres().start()
-        cls.redis = Redis().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.redis.stop()
-        cls.pg.stop()
+    distributed = True
+    workers_with_schedulers = False
+    drain_output = True
 
     def setUp(self):
         super().setUp()
-        self.redis.flush()
-        name = "t" + os.path.basename(self.home).replace("-", "_").lower()
-        self.pg.query(f"CREATE DATABASE {name}")
-        self.database = self.pg.url.rsplit("/", 1)[0] + "/" + name
+        self.pg = self.cluster.pg
+        self.redis = self.cluster.redis
         self.marks = os.path.join(self.home, "marks")
-        with open(os.path.join(self.home, "weir.yaml"), "w") as f:
-            f.write(f"database: {self.database}\nexecutor: redis\nredis_url: {self.redis.url}\n"
-                    f"worker_claim_ttl: {CLAIM_TTL}\nheartbeat_interval: 1s\n")
 
     def start_worker(self, *args):
         return self.start("worker", "--grace", "5s", *args)

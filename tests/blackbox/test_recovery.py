@@ -2,7 +2,6 @@
 
 import os
 import signal
-import time
 import unittest
 
 from harness import WeirTestCase, iso_day

@@ -305,10 +305,10 @@ void RedisExecutor::Check() {
       if (!marked) return;
       if (!*marked) continue;  // a worker put its claim back meanwhile
       lost = LostEvent(w.key, w.token, "",
-                       w.started ? "the worker running it stopped heartbeating (its claim "
-                                   "expired); the attempt is counted as failed"
-                                 : "its message and its claim were lost; the attempt is "
-                                   "counted as failed");
+                       w.started ? "attempt lost: the worker running it stopped heartbeating "
+                                   "(its claim expired); counted as failed"
+                                 : "attempt lost: its message and its claim were lost; counted "
+                                   "as failed");
     }
     Deliver(*lost);
   }
