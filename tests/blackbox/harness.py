@@ -184,7 +184,8 @@ class WeirTestCase(unittest.TestCase):
         self.fail("weir did not become ready:\n" + "".join(lines))
 
     def wait_for(self, what, predicate, timeout=30, interval=0.1):
-        """Polls predicate() until it returns a true value; fails with `what` on timeout."""
+        """Polls predicate() until it returns a true value; fails with `what` on timeout (in
+        distributed mode, with what the database and the processes say)."""
         deadline = time.time() + timeout
         last = None
         while time.time() < deadline:
@@ -192,7 +193,38 @@ class WeirTestCase(unittest.TestCase):
             if last:
                 return last
             time.sleep(interval)
-        self.fail(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
+        message = f"timed out after {timeout}s waiting for {what}; last value: {last!r}"
+        if self.distributed:
+            message += "\n" + self.cluster_state()
+        self.fail(message)
+
+    def cluster_state(self):
+        """For a failure's message: the runs, what is unfinished, the leases, and the end of
+        each process's output."""
+        parts = []
+        for title, sql in (
+                ("runs", "SELECT dag_id, state, COUNT(*) FROM dag_run GROUP BY 1, 2 ORDER BY 1, 2"),
+                ("unfinished task instances",
+                 "SELECT dag_id, run_id, task_id, state, try_number FROM task_instance "
+                 "WHERE state IS NULL OR state NOT IN ('success', 'failed', 'skipped', "
+                 "'upstream_failed') ORDER BY 1, 2 LIMIT 20"),
+                ("unfinished tries",
+                 "SELECT dag_id, run_id, task_id, try_number, state, hostname, try_key "
+                 "FROM task_try WHERE state IN ('queued', 'running') ORDER BY 1, 2 LIMIT 20"),
+                ("leases", "SELECT name, holder, expires_at FROM scheduler_lease ORDER BY 1")):
+            try:
+                rows = self.query(sql)
+            except Exception as e:  # the state is for a message: never hide the failure
+                rows = [f"({e})"]
+            parts.append(f"--- {title}:\n" + "\n".join(map(str, rows)))
+        for p in self.procs:
+            tail = "".join(getattr(p, "later_output", [])[-20:])
+            parts.append(f"--- {' '.join(map(str, p.args[:2]))} (pid {p.pid}):\n{tail}")
+        log = os.path.join(self.home, "worker.log")
+        if os.path.exists(log):
+            with open(log, errors="replace") as f:
+                parts.append("--- worker.log:\n" + f.read()[-3000:])
+        return "\n".join(parts)
 
     def db(self):
         """weir.db of the test's home (the embedded database)."""
