@@ -265,8 +265,14 @@ class SeveralSchedulersTest(DistributedCase):
         self.wait_for("the survivor to own every DAG",
                       lambda: len(set(owners().values())) == 1 and
                       len(owners()) == len(self.DAGS), timeout=30)
-        self.wait_for("every run to succeed", lambda: self.finished_runs() == total,
-                      timeout=300, interval=1)
+        # Ended, then succeeded: a run that failed is reported at once, with the tries.
+        self.wait_for("every run to end", lambda: int(self.sql(
+            "SELECT COUNT(*) FROM dag_run WHERE state IN ('success', 'failed')")[0][0]) == total,
+            timeout=300, interval=1)
+        self.assertEqual(self.finished_runs(), total, self.cluster_state() + "\n--- failed tries:\n" +
+                         "\n".join(map(str, self.query(
+                             "SELECT dag_id, run_id, try_number, hostname, error FROM task_try "
+                             "WHERE state = 'failed' LIMIT 20"))))
         # Counted from the tasks' side: each run's task ran exactly once.
         for dag_id in self.DAGS:
             ran = self.lines(dag_id)

@@ -54,6 +54,16 @@ redis.call('SREM', KEYS[2], ARGV[3])
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 return 0)lua";
 
+// A message and the marks that say it waits, in one step: a scheduler killed between a
+// separate SADD and XADD left a try marked "queued" with no message, which every scheduler
+// would then wait for forever. The message first: if it cannot be added, nothing is marked.
+constexpr char kEnqueueScript[] = R"lua(
+local added = redis.pcall('XADD', KEYS[1], '*', 'm', ARGV[1])
+if type(added) == 'table' and added.err then return added end
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[3])
+return added)lua";
+
 // Where a try is: its claim's value, "queued" while its message waits in a stream, or "".
 constexpr char kProbeScript[] = R"lua(
 local c = redis.call('GET', KEYS[1])
@@ -237,9 +247,8 @@ Status Broker::Enqueue(const AttemptMessage& m) {
          {"queue", m.queue},
          {"sealed", m.sealed},
          {"enqueued_at", ToMicros(m.enqueued_at)}};
-  TRY(client_->Command({"SADD", prefix_ + "queued", m.token}));
-  TRY(client_->Command({"XADD", stream, "*", "m", j.dump()}));
-  TRY(client_->Command({"SADD", prefix_ + "queues", m.queue}));
+  TRY(client_->Command({"EVAL", kEnqueueScript, "3", stream, prefix_ + "queued", prefix_ + "queues",
+                        j.dump(), m.token, m.queue}));
   return {};
 }
 

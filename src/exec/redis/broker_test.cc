@@ -142,6 +142,20 @@ TEST_F(BrokerTest, AnExpiredClaimIsDeclaredLostAndThenNoWorkerTakesItBack) {
   EXPECT_FALSE(broker_->Claim("t1", "w2", std::chrono::seconds(10)).value());
 }
 
+TEST_F(BrokerTest, AMessageThatCannotBeAddedLeavesTheTryUnmarked) {
+  ASSERT_TRUE(broker_->Enqueue(Message("a", "t1")).has_value());
+  // The queue's stream replaced by a string: adding the next message fails.
+  ASSERT_TRUE(broker_->client().Command({"DEL", prefix_ + "q:default"}));
+  ASSERT_TRUE(broker_->client().Command({"SET", prefix_ + "q:default", "x"}));
+  auto failed = broker_->Enqueue(Message("b", "t2"));
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_THAT(failed.error().message, HasSubstr("WRONGTYPE"));
+  // Not marked as waiting in a stream: a scheduler probing it finds no trace and sends it
+  // again, instead of waiting for a message that is not there.
+  EXPECT_EQ(broker_->Probe("t2").value(), "");
+  EXPECT_EQ(broker_->Probe("t1").value(), "queued");
+}
+
 TEST_F(BrokerTest, AfterAFlushTheEpochChangesAndAWorkerPutsItsClaimBack) {
   std::string before = broker_->Epoch().value();
   EXPECT_EQ(broker_->Epoch().value(), before);

@@ -183,7 +183,8 @@ TEST_F(RedisExecutorTest, AnAttemptWhoseWorkerStopsBeatingIsReportedLostAndMarke
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[1].kind, AttemptEvent::Kind::kFinished);
   EXPECT_EQ(events[1].token, "tok-a");
-  EXPECT_THAT(events[1].error, HasSubstr("attempt lost: the worker running it stopped heartbeating"));
+  EXPECT_THAT(events[1].error,
+              HasSubstr("attempt lost: the worker running it stopped heartbeating"));
   EXPECT_EQ(events[1].outcome->at("state"), "failed");
   EXPECT_EQ(worker_->Probe("tok-a").value(), "lost");
   EXPECT_EQ(executor->Running(), 0);
