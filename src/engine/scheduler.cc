@@ -639,11 +639,16 @@ Status Scheduler::Balance(Time now) {
 Status Scheduler::CountOthers() {
   if (options_.shares == nullptr) return {};
   state_.pool_used_elsewhere.clear();
+  // parallelism counts every scheduler's queued and running tasks as the database has them,
+  // this one's included: its executor's own count also holds the attempts of DAGs it gave
+  // up, which their new owner counts as well until they end.
+  int active = 0;
   for (const auto& c : TRY(store_.CountActiveTasks())) {
+    active += static_cast<int>(c.tasks);
     if (Mine(c.dag_id)) continue;
-    state_.executor_free_slots -= static_cast<int>(c.tasks);
     state_.pool_used_elsewhere[c.pool] += static_cast<int>(c.slots);
   }
+  state_.executor_free_slots = executor_.Capacity() - active;
   return {};
 }
 

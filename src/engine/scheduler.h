@@ -165,8 +165,9 @@ class Scheduler {
   // With shares: takes and gives up DAGs (a heartbeat's work); what changes is loaded at the
   // next step, and the attempts of DAGs taken over are adopted.
   Status Balance(Time now);
-  // With shares, inside a step's transaction: what the other schedulers' DAGs hold of the
-  // executor's slots (parallelism) and of the pools.
+  // With shares, inside a step's transaction: the executor's free slots (parallelism)
+  // from every scheduler's queued and running tasks in the database, and what the other
+  // schedulers' DAGs hold of the pools.
   Status CountOthers();
   Status ReadChanges();
   // Adds a run read from the store (or just created) to state_, with what depends_on_past needs.

@@ -292,6 +292,66 @@ class SeveralSchedulersTest(DistributedCase):
         self.assertEqual(second.wait(timeout=30), 0)
 
 
+class GlobalLimitsTest(DistributedCase):
+    def most_at_once(self, name):
+        """The most tasks that ran at once, from the (start, end) times they wrote to
+        marks/<name>."""
+        points = []
+        for line in self.lines_of(name):
+            start, end = map(float, line.split())
+            points += [(start, 1), (end, -1)]
+        running = most = 0
+        for _, step in sorted(points):  # at one instant, an end (-1) sorts before a start
+            running += step
+            most = max(most, running)
+        return most, len(points) // 2
+
+    def lines_of(self, name):
+        path = os.path.join(self.marks, name)
+        with open(path) as f:
+            return [line for line in f.read().splitlines() if line]
+
+    def test_parallelism_and_pools_hold_across_schedulers_and_workers(self):
+        with open(os.path.join(self.home, "weir.yaml"), "a") as f:
+            f.write("parallelism: 3\n")
+        self.weir("pools", "set", "api", "1", check=0)
+        os.makedirs(self.marks)
+        def timed(*files):
+            """A task's command: half a second, its start and end written to each file."""
+            writes = "; ".join(f'echo "$s $e" >> {self.marks}/{f}' for f in files)
+            return f"s=$(date +%s.%N); sleep 0.5; e=$(date +%s.%N); {writes}"
+
+        for d in ("lim_a", "lim_b", "lim_c", "lim_d"):
+            tasks = "".join(f"  - {{task_id: t{i}, operator: bash, command: '{timed('all')}'}}\n"
+                            for i in range(4))
+            tasks += (f"  - {{task_id: api, operator: bash, pool: api, "
+                      f"command: '{timed('all', 'api')}'}}\n")
+            self.write_dag(f"{d}.yaml", f"dag_id: {d}\nschedule: null\nstart_date: 2026-01-01\n"
+                           f"tasks:\n{tasks}")
+        self.start("scheduler")
+        self.start("scheduler")
+        self.start_worker("--concurrency", "8")
+        self.start_worker("--concurrency", "8")
+        self.wait_for("the DAGs to be shared by both schedulers", lambda: len({
+            holder for (holder,) in self.query(
+                "SELECT holder FROM scheduler_lease WHERE name LIKE 'dag:%'")}) == 2)
+        for d in ("lim_a", "lim_b", "lim_c", "lim_d"):
+            self.weir("dags", "trigger", d, check=0)
+        self.wait_for("every run to end", lambda: int(self.sql(
+            "SELECT COUNT(*) FROM dag_run WHERE state IN ('success', 'failed')")[0][0]) == 4,
+            timeout=120)
+        self.assertEqual(int(self.sql(
+            "SELECT COUNT(*) FROM dag_run WHERE state = 'success'")[0][0]), 4)
+        # 20 tasks from two schedulers on 16 worker slots: never more than parallelism at
+        # once, and the pool's one slot held by one task at a time.
+        most, count = self.most_at_once("all")
+        self.assertEqual(count, 20)
+        self.assertEqual(most, 3)
+        most, count = self.most_at_once("api")
+        self.assertEqual(count, 4)
+        self.assertEqual(most, 1)
+
+
 class InfrastructureFaultsTest(DistributedCase):
     def test_a_redis_flush_mid_run_loses_nothing_and_doubles_nothing(self):
         self.dag("flushed", 3, tasks=("a", "b", "c"))
