@@ -12,7 +12,7 @@ to the executor, to start_date, when its process was spawned, as the database ho
 p50 and p95 (targets: 5 ms and 20 ms); and a worker's resident memory after 2 s idle
 (target: 15 MB).
 
-    /usr/bin/python3 bench/distributed.py [--tasks 10000] [--workers 1,2,4]
+    /usr/bin/python3 bench/distributed.py [--tasks 10000] [--workers 1,2,4] [--no-local]
 
 Prints a table; writes nothing into the repository.
 """
@@ -163,9 +163,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=10000)
     parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--no-local", action="store_true", help="only the redis executor")
     args = parser.parse_args()
     rows = []
-    for parallelism in (CONCURRENCY, 32):
+    for parallelism in () if args.no_local else (CONCURRENCY, 32):
         elapsed, lat = local(args.tasks, parallelism)
         rows.append((f"local, parallelism {parallelism}", elapsed, lat, None))
     with Postgres() as pg, Redis() as redis:
