@@ -67,6 +67,24 @@ class Cluster:
         return database
 
 
+def children_of(pid):
+    """The pids of a process's children ([] when it has ended)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(c) for c in f.read().split()]
+    except OSError:
+        return []
+
+
+def group_of(pid):
+    """The process group of a process, None when it has ended."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[2])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def drain(stream, lines):
     """Reads stream's lines into the list lines until it ends."""
     with stream:
@@ -103,13 +121,23 @@ class WeirTestCase(unittest.TestCase):
 
     def _cleanup(self):
         for p in self.procs:
-            # The group, even when its leader has ended: a worker started with a scheduler
-            # may outlive it.
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            else:
+                # Its group's number may belong to another process by now: only the worker
+                # started beside it, while still in that group, is killed.
+                for pid in getattr(p, "companions", []):
+                    if group_of(pid) == p.pid:
+                        try:
+                            os.kill(pid, signal.SIGKILL)
+                        except ProcessLookupError:
+                            pass
             p.wait()
+            if p.stdout and not self.drain_output:
+                p.stdout.close()
         # Attempts lead their own process groups: kill any left behind by a crashed weir.
         try:
             pids = self.query("SELECT pid FROM task_try WHERE pid > 0")
@@ -176,6 +204,8 @@ class WeirTestCase(unittest.TestCase):
             lines.append(line)
             if line.startswith("ready in"):
                 p.startup_output = "".join(lines)
+                if argv[0] == "/bin/sh":  # the worker is the scheduler's child
+                    p.companions = children_of(p.pid)
                 if self.drain_output:
                     p.later_output = []
                     threading.Thread(target=drain, args=(p.stdout, p.later_output),
