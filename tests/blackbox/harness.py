@@ -241,6 +241,8 @@ class WeirTestCase(unittest.TestCase):
                 ("unfinished tries",
                  "SELECT dag_id, run_id, task_id, try_number, state, hostname, try_key "
                  "FROM task_try WHERE state IN ('queued', 'running') ORDER BY 1, 2 LIMIT 20"),
+                ("failed tries", "SELECT dag_id, run_id, task_id, try_number, hostname, error "
+                 "FROM task_try WHERE state = 'failed' ORDER BY 1, 2 LIMIT 20"),
                 ("leases", "SELECT name, holder, expires_at FROM scheduler_lease ORDER BY 1")):
             try:
                 rows = self.query(sql)
